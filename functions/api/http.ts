@@ -1,0 +1,161 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import type { ZodType } from "zod";
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../domain/errors";
+import { requestHash } from "../domain/ids";
+import { logger } from "../shared/logger";
+import { fromZod, toProblem } from "./problem";
+
+export type Scope = "escrow/marketplace" | "escrow/ops";
+
+/** API.md: a body over 16 KiB is 400 validation_error. */
+export const MAX_BODY_BYTES = 16 * 1024;
+const ESCROW_ID = /^esc_[0-9A-HJKMNP-TV-Z]{26}$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: printable ASCII only
+const IDEMPOTENCY_KEY = /^[\u0020-\u007e]{1,255}$/;
+
+export interface Caller {
+  clientId: string;
+  tenantId: string;
+  scopes: ReadonlySet<Scope>;
+}
+
+export interface ApiRequest<B, Q> {
+  caller: Caller;
+  body: B;
+  query: Q;
+  escrowId: string;
+  idempotency?: { key: string; requestHash: string };
+  event: APIGatewayProxyEvent;
+}
+
+export interface TenantResolver {
+  tenantOf(clientId: string): Promise<string | null>;
+}
+
+export interface RouteOptions<B, Q> {
+  /** Any one of these scopes admits the caller (API Gateway checks the same list). */
+  scopes: Scope[];
+  tenants: TenantResolver;
+  body?: ZodType<B>;
+  query?: ZodType<Q>;
+  /** The route has an {id} path parameter naming an escrow. */
+  escrowPath?: boolean;
+  idempotency?: "required" | "optional";
+}
+
+export const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult => ({
+  statusCode,
+  headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers },
+  body: JSON.stringify(body),
+});
+
+const header = (event: APIGatewayProxyEvent, name: string): string | undefined => {
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === wanted && v !== undefined) return v;
+  return undefined;
+};
+
+/**
+ * The claims the REST API's Cognito authorizer passes on. The gateway has
+ * already checked the token and the method's scopes; the check is repeated
+ * here so a handler is never reachable with the wrong scope.
+ */
+async function authenticate(event: APIGatewayProxyEvent, scopes: Scope[], tenants: TenantResolver): Promise<Caller> {
+  const claims = (event.requestContext?.authorizer?.claims ?? {}) as Record<string, unknown>;
+  const clientId = typeof claims.client_id === "string" ? claims.client_id : undefined;
+  if (!clientId || claims.token_use !== "access") throw new UnauthorizedError();
+  const granted = new Set(String(claims.scope ?? "").split(" ").filter(Boolean) as Scope[]);
+  if (!scopes.some((s) => granted.has(s)))
+    throw new ForbiddenError(`This route needs the scope ${scopes.join(" or ")}.`);
+  const tenantId = await tenants.tenantOf(clientId);
+  if (!tenantId) throw new ForbiddenError("This client is not registered with any marketplace.");
+  return { clientId, tenantId, scopes: granted };
+}
+
+function parseBody<B>(event: APIGatewayProxyEvent, schema: ZodType<B>): { parsed: B; raw: unknown } {
+  const text = event.body == null ? "" : event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
+  if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES)
+    throw new ValidationError(`The request body is larger than ${MAX_BODY_BYTES} bytes.`, [
+      { path: "(body)", message: `must be at most ${MAX_BODY_BYTES} bytes` },
+    ]);
+  const contentType = header(event, "content-type") ?? "";
+  if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType))
+    throw new ValidationError("The request body must be JSON (Content-Type: application/json).", [
+      { path: "(body)", message: "Content-Type must be application/json" },
+    ]);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ValidationError("The request body is not valid JSON.", [{ path: "(body)", message: "is not valid JSON" }]);
+  }
+  const result = schema.safeParse(raw);
+  if (!result.success) throw fromZod(result.error);
+  return { parsed: result.data, raw };
+}
+
+function parseQuery<Q>(event: APIGatewayProxyEvent, schema: ZodType<Q>): Q {
+  const multi = event.multiValueQueryStringParameters ?? {};
+  for (const [name, values] of Object.entries(multi))
+    if ((values?.length ?? 0) > 1)
+      throw new ValidationError(`The query parameter ${name} is given more than once.`, [
+        { path: name, message: "must be given at most once" },
+      ]);
+  const result = schema.safeParse(event.queryStringParameters ?? {});
+  if (!result.success) throw fromZod(result.error);
+  return result.data;
+}
+
+function idempotencyKey(event: APIGatewayProxyEvent, mode: RouteOptions<unknown, unknown>["idempotency"]) {
+  const key = header(event, "idempotency-key");
+  if (key === undefined) {
+    if (mode === "required")
+      throw new ValidationError("The Idempotency-Key header is required.", [
+        { path: "Idempotency-Key", message: "is required" },
+      ]);
+    return undefined;
+  }
+  if (!IDEMPOTENCY_KEY.test(key))
+    throw new ValidationError("The Idempotency-Key header must be 1-255 printable ASCII characters.", [
+      { path: "Idempotency-Key", message: "must be 1-255 printable ASCII characters" },
+    ]);
+  return key;
+}
+
+/**
+ * A thin API handler: middy, logging with the Lambda context, authentication,
+ * validation of path, query and body, one call into the service, and every
+ * error mapped once to a problem document.
+ */
+export function apiHandler<B = undefined, Q = undefined>(
+  options: RouteOptions<B, Q>,
+  fn: (request: ApiRequest<B, Q>) => Promise<APIGatewayProxyResult>,
+) {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use({
+      onError: async (request) => {
+        const answer = toProblem(request.error);
+        if (answer.statusCode >= 500) logger.error("request failed", { error: request.error as Error });
+        request.response = answer;
+      },
+    })
+    .handler(async (event) => {
+      const caller = await authenticate(event, options.scopes, options.tenants);
+      logger.appendKeys({ tenantId: caller.tenantId, clientId: caller.clientId });
+      const escrowId = options.escrowPath ? (event.pathParameters?.id ?? "") : "";
+      if (options.escrowPath && !ESCROW_ID.test(escrowId)) throw new NotFoundError();
+      if (escrowId) logger.appendKeys({ escrowId });
+      const query = options.query ? parseQuery(event, options.query) : (undefined as Q);
+      const key = options.idempotency ? idempotencyKey(event, options.idempotency) : undefined;
+      let body = undefined as B;
+      let raw: unknown = null;
+      if (options.body) ({ parsed: body, raw } = parseBody(event, options.body));
+      const idempotency = key
+        ? { key, requestHash: requestHash(event.httpMethod, event.path ?? event.resource, raw) }
+        : undefined;
+      return fn({ caller, body, query, escrowId, idempotency, event });
+    });
+}

@@ -1,0 +1,57 @@
+import type { Entry, EntryType } from "./escrow";
+import type { EscrowState, EscrowView } from "./types";
+import { toView } from "./escrow";
+
+export const EVENT_TYPES = [
+  "escrow.funded",
+  "escrow.cancelled",
+  "escrow.delivered",
+  "escrow.extended",
+  "escrow.refund_requested",
+  "escrow.disputed",
+  "escrow.released",
+  "escrow.refunded",
+  "escrow.settled",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Which history entries are announced to the marketplace, and as what. */
+const EVENT_OF: Partial<Record<EntryType, EventType>> = {
+  funded: "escrow.funded",
+  payment_failed: "escrow.cancelled",
+  cancelled: "escrow.cancelled",
+  delivered: "escrow.delivered",
+  extended: "escrow.extended",
+  refund_requested: "escrow.refund_requested",
+  disputed: "escrow.disputed",
+  refund_rejected: "escrow.disputed",
+  released: "escrow.released",
+  refunded: "escrow.refunded",
+  settled: "escrow.settled",
+};
+
+export interface EscrowEvent {
+  id: string;
+  type: EventType;
+  occurredAt: string;
+  tenantId: string;
+  escrowId: string;
+  escrow: EscrowView;
+}
+
+/** Stable per escrow and version, so a repeated delivery carries the same id. */
+export const eventId = (escrowId: string, version: number): string => `evt_${escrowId.slice(4)}_${version}`;
+
+/** The event an entry announces, built from the escrow as it was right after it (`state`). */
+export function eventFor(entry: Entry, state: EscrowState): EscrowEvent | null {
+  const type = EVENT_OF[entry.type];
+  if (!type) return null;
+  return {
+    id: eventId(state.id, entry.v),
+    type,
+    occurredAt: entry.at,
+    tenantId: state.tenantId,
+    escrowId: state.id,
+    escrow: toView(state),
+  };
+}

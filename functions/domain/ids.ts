@@ -1,0 +1,49 @@
+import { createHash } from "node:crypto";
+
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+function base32(bytes: Uint8Array, length: number): string {
+  let bits = 0;
+  let value = 0;
+  let out = "";
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5 && out.length < length) {
+      out += CROCKFORD[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    value &= (1 << bits) - 1;
+  }
+  return out;
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest();
+
+/**
+ * The escrow id is derived from the tenant and the creation's Idempotency-Key,
+ * so two concurrent creations with one key race for one item and exactly one
+ * wins the conditional write (130 bits: no collisions in practice).
+ */
+export const escrowIdFor = (tenantId: string, idempotencyKey: string): string =>
+  `esc_${base32(sha256(`escrow\u0000${tenantId}\u0000${idempotencyKey}`), 26)}`;
+
+export const keyHash = (tenantId: string, idempotencyKey: string): string =>
+  sha256(`idem\u0000${tenantId}\u0000${idempotencyKey}`).toString("hex").slice(0, 32);
+
+/** JSON with object keys sorted, so that a replay with reordered keys counts as the same body. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object")
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  return JSON.stringify(value) ?? "null";
+}
+
+export const requestHash = (method: string, path: string, body: unknown): string =>
+  sha256(`${method.toUpperCase()} ${path}\n${canonicalJson(body)}`).toString("hex").slice(0, 32);
+
+/** What a history entry keeps of the request that made it: 16 hex digits of each hash. */
+export const idemTag = (key: string, request: string): string => `${key.slice(0, 16)}.${request.slice(0, 16)}`;

@@ -1,0 +1,44 @@
+import type { EscrowKind, Windows } from "./types";
+
+export const SECOND = 1;
+export const DAY = 86_400;
+
+/** Each window is between 1 second and 90 days (API.md). */
+export const MIN_WINDOW_SECONDS = 1;
+export const MAX_WINDOW_SECONDS = 90 * DAY;
+
+/** Extensions: each 1 s to 30 days, and at most 30 days in all. */
+export const MAX_EXTENSION_SECONDS = 30 * DAY;
+export const MAX_TOTAL_EXTENSION_SECONDS = 30 * DAY;
+/**
+ * A cap on how many times a buyer may extend, so that one escrow's execution
+ * history stays far below Step Functions' 25,000-event limit.
+ */
+export const MAX_EXTENSIONS = 20;
+
+export const DEFAULT_WINDOWS: Record<EscrowKind, Windows> = {
+  goods: {
+    deliverySeconds: 7 * DAY,
+    confirmationSeconds: 10 * DAY,
+    sellerResponseSeconds: 5 * DAY,
+    disputeSeconds: 30 * DAY,
+  },
+  service: {
+    deliverySeconds: 14 * DAY,
+    confirmationSeconds: 7 * DAY,
+    sellerResponseSeconds: 5 * DAY,
+    disputeSeconds: 30 * DAY,
+  },
+};
+
+export const withDefaults = (kind: EscrowKind, given: Partial<Windows> | undefined): Windows => ({
+  ...DEFAULT_WINDOWS[kind],
+  ...Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined)),
+});
+
+export const addSeconds = (iso: string, seconds: number): string =>
+  new Date(Date.parse(iso) + seconds * 1000).toISOString();
+
+/** Whole seconds from `now` until `deadline`, at least 1 (a Step Functions timeout must be ≥ 1). */
+export const secondsUntil = (deadline: string, now: Date): number =>
+  Math.max(1, Math.ceil((Date.parse(deadline) - now.getTime()) / 1000));
