@@ -79,7 +79,9 @@ export const FUNCTIONS: FunctionSpec[] = [
   action("OpenDispute", "open-dispute", "dispute"),
   action("CancelEscrow", "cancel-escrow", "cancellation"),
   api("ListOpsEscrows", "list-ops-escrows", "GET", "/v1/ops/escrows", [OPS]),
-  api("ResolveEscrow", "resolve-escrow", "POST", "/v1/ops/escrows/{id}/resolution", [OPS], { endsWaits: true }),
+  api("ResolveEscrow", "resolve-escrow", "POST", "/v1/ops/escrows/{id}/resolution", [OPS], {
+    endsWaits: true,
+  }),
 
   task("HoldFunds", "hold-funds", { env: ["TABLE_NAME", "PAYMENT_PROVIDER"] }),
   task("RecordPaymentFailure", "record-payment-failure"),

@@ -24,6 +24,12 @@ export const escrowKey = (tenantId: string, escrowId: string) => ({
   PK: `T#${tenantId}#E#${escrowId}`,
   SK: "ESCROW",
 });
-export const waitKey = (tenantId: string, escrowId: string) => ({ PK: `T#${tenantId}#E#${escrowId}`, SK: "WAIT" });
-export const idempotencyKey = (tenantId: string, keyHash: string) => ({ PK: `T#${tenantId}#K#${keyHash}`, SK: "IDEM" });
+export const waitKey = (tenantId: string, escrowId: string) => ({
+  PK: `T#${tenantId}#E#${escrowId}`,
+  SK: "WAIT",
+});
+export const idempotencyKey = (tenantId: string, keyHash: string) => ({
+  PK: `T#${tenantId}#K#${keyHash}`,
+  SK: "IDEM",
+});
 export const clientKey = (clientId: string) => ({ PK: `CLIENT#${clientId}`, SK: "CLIENT" });

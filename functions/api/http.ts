@@ -12,7 +12,6 @@ export type Scope = "escrow/marketplace" | "escrow/ops";
 /** API.md: a body over 16 KiB is 400 validation_error. */
 export const MAX_BODY_BYTES = 16 * 1024;
 const ESCROW_ID = /^esc_[0-9A-HJKMNP-TV-Z]{26}$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: printable ASCII only
 const IDEMPOTENCY_KEY = /^[\u0020-\u007e]{1,255}$/;
 
 export interface Caller {
@@ -45,7 +44,11 @@ export interface RouteOptions<B, Q> {
   idempotency?: "required" | "optional";
 }
 
-export const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult => ({
+export const json = (
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult => ({
   statusCode,
   headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers },
   body: JSON.stringify(body),
@@ -53,7 +56,8 @@ export const json = (statusCode: number, body: unknown, headers: Record<string, 
 
 const header = (event: APIGatewayProxyEvent, name: string): string | undefined => {
   const wanted = name.toLowerCase();
-  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === wanted && v !== undefined) return v;
+  for (const [k, v] of Object.entries(event.headers ?? {}))
+    if (k.toLowerCase() === wanted && v !== undefined) return v;
   return undefined;
 };
 
@@ -62,11 +66,19 @@ const header = (event: APIGatewayProxyEvent, name: string): string | undefined =
  * already checked the token and the method's scopes; the check is repeated
  * here so a handler is never reachable with the wrong scope.
  */
-async function authenticate(event: APIGatewayProxyEvent, scopes: Scope[], tenants: TenantResolver): Promise<Caller> {
+async function authenticate(
+  event: APIGatewayProxyEvent,
+  scopes: Scope[],
+  tenants: TenantResolver,
+): Promise<Caller> {
   const claims = (event.requestContext?.authorizer?.claims ?? {}) as Record<string, unknown>;
   const clientId = typeof claims.client_id === "string" ? claims.client_id : undefined;
   if (!clientId || claims.token_use !== "access") throw new UnauthorizedError();
-  const granted = new Set(String(claims.scope ?? "").split(" ").filter(Boolean) as Scope[]);
+  const granted = new Set(
+    String(claims.scope ?? "")
+      .split(" ")
+      .filter(Boolean) as Scope[],
+  );
   if (!scopes.some((s) => granted.has(s)))
     throw new ForbiddenError(`This route needs the scope ${scopes.join(" or ")}.`);
   const tenantId = await tenants.tenantOf(clientId);
@@ -75,7 +87,12 @@ async function authenticate(event: APIGatewayProxyEvent, scopes: Scope[], tenant
 }
 
 function parseBody<B>(event: APIGatewayProxyEvent, schema: ZodType<B>): { parsed: B; raw: unknown } {
-  const text = event.body == null ? "" : event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
+  const text =
+    event.body == null
+      ? ""
+      : event.isBase64Encoded
+        ? Buffer.from(event.body, "base64").toString("utf8")
+        : event.body;
   if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES)
     throw new ValidationError(`The request body is larger than ${MAX_BODY_BYTES} bytes.`, [
       { path: "(body)", message: `must be at most ${MAX_BODY_BYTES} bytes` },
@@ -89,7 +106,9 @@ function parseBody<B>(event: APIGatewayProxyEvent, schema: ZodType<B>): { parsed
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new ValidationError("The request body is not valid JSON.", [{ path: "(body)", message: "is not valid JSON" }]);
+    throw new ValidationError("The request body is not valid JSON.", [
+      { path: "(body)", message: "is not valid JSON" },
+    ]);
   }
   const result = schema.safeParse(raw);
   if (!result.success) throw fromZod(result.error);

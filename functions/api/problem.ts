@@ -26,7 +26,14 @@ export function problem(
   detail: string,
   errors?: FieldError[],
 ): APIGatewayProxyResult {
-  const body = { type: problemType(code), title: TITLES[code], status, detail, code, ...(errors ? { errors } : {}) };
+  const body = {
+    type: problemType(code),
+    title: TITLES[code],
+    status,
+    detail,
+    code,
+    ...(errors ? { errors } : {}),
+  };
   return {
     statusCode: status,
     headers: { "Content-Type": PROBLEM_CONTENT_TYPE, "Cache-Control": "no-store" },
@@ -37,14 +44,22 @@ export function problem(
 export function fromZod(error: ZodError, prefix = ""): ValidationError {
   const errors = error.issues.map((issue) => ({
     path: [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "(body)",
-    message: issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message,
+    message:
+      issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message,
   }));
-  return new ValidationError(`The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join("; ")}`, errors);
+  return new ValidationError(
+    `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join("; ")}`,
+    errors,
+  );
 }
 
 /** Below 500 the message is the detail; at 500 the caller learns nothing internal. */
 export function toProblem(error: unknown): APIGatewayProxyResult {
   if (error instanceof ValidationError) return problem(400, "validation_error", error.message, error.errors);
   if (error instanceof DomainError) return problem(error.status, error.code, error.message);
-  return problem(500, "internal_error", "The request could not be completed. It is safe to retry it with the same Idempotency-Key.");
+  return problem(
+    500,
+    "internal_error",
+    "The request could not be completed. It is safe to retry it with the same Idempotency-Key.",
+  );
 }

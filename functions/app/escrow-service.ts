@@ -90,7 +90,10 @@ export async function createEscrow(
 
   if (!deps.payments.acceptsPaymentMethod(input.paymentMethod))
     throw new ValidationError("The payment method is not accepted by the configured payment provider.", [
-      { path: "paymentMethod", message: "must be a pm_sandbox_… value while the sandbox provider is configured" },
+      {
+        path: "paymentMethod",
+        message: "must be a pm_sandbox_… value while the sandbox provider is configured",
+      },
     ]);
 
   const kind = input.kind ?? "goods";
@@ -154,7 +157,12 @@ export async function performAction(
     }
     const state = snapshot(record);
     const draft = decideAction(state, command, now);
-    const { entry, state: next } = apply(state, draft, now, idem && kHash ? idemTag(kHash, idem.requestHash) : undefined);
+    const { entry, state: next } = apply(
+      state,
+      draft,
+      now,
+      idem && kHash ? idemTag(kHash, idem.requestHash) : undefined,
+    );
     try {
       await deps.store.append(record, entry, next);
     } catch (error) {

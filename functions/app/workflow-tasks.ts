@@ -42,7 +42,10 @@ async function load(deps: ServiceDeps, ref: EscrowRef): Promise<EscrowRecord> {
 async function transact(
   deps: ServiceDeps,
   ref: EscrowRef,
-  decide: (state: EscrowState, record: EscrowRecord) => Promise<EntryDraft | WorkflowStep> | EntryDraft | WorkflowStep,
+  decide: (
+    state: EscrowState,
+    record: EscrowRecord,
+  ) => Promise<EntryDraft | WorkflowStep> | EntryDraft | WorkflowStep,
 ): Promise<WorkflowStep> {
   for (let attempt = 1; ; attempt++) {
     const record = await load(deps, ref);
@@ -91,7 +94,11 @@ export const FAILURE_REASONS: Record<string, string> = {
 };
 
 /** RecordPaymentFailure: the hold was declined, or the provider stayed unavailable: CANCELLED. */
-export function recordPaymentFailure(deps: ServiceDeps, ref: EscrowRef, errorName: string): Promise<WorkflowStep> {
+export function recordPaymentFailure(
+  deps: ServiceDeps,
+  ref: EscrowRef,
+  errorName: string,
+): Promise<WorkflowStep> {
   return transact(deps, ref, (state, record) => {
     if (state.status !== "PENDING_FUNDS") {
       const done = lastOf(record, ["payment_failed", "funded", "cancelled"]);
@@ -129,7 +136,10 @@ export async function beginWait(
  * the automatic outcome is claimed with the same kind of conditional write, so
  * a late action loses with 409.
  */
-export function applyDeadline(deps: ServiceDeps, ref: EscrowRef & { seenVersion: number }): Promise<WorkflowStep> {
+export function applyDeadline(
+  deps: ServiceDeps,
+  ref: EscrowRef & { seenVersion: number },
+): Promise<WorkflowStep> {
   return transact(deps, ref, (state, record) => {
     const step = nextStep(record.terms, record.history, ref.seenVersion, deps.now());
     if (step) return step;
@@ -172,7 +182,8 @@ export function escalateToOps(
       return stepAt(record.terms, record.history, marked.v, deps.now());
     }
     // A settled escrow has nothing left for ops to repair; the execution fails and the alarm says so.
-    if (isTerminal(state.status)) throw new Error(`escrow ${state.id} is already ${state.status}: ${ref.error}`);
+    if (isTerminal(state.status))
+      throw new Error(`escrow ${state.id} is already ${state.status}: ${ref.error}`);
     const reason = `${ref.error}: ${ref.cause}`.slice(0, 1000);
     return escalate(state, `after step ${ref.afterStep}`, reason);
   });

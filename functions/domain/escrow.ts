@@ -31,7 +31,13 @@ export type EntryDraft =
   | EntryOf<"payment_failed", { failureReason: string }>
   | EntryOf<
       "delivered",
-      { actorId: string; carrier: string | null; trackingNumber: string | null; note: string | null; deadline: string }
+      {
+        actorId: string;
+        carrier: string | null;
+        trackingNumber: string | null;
+        note: string | null;
+        deadline: string;
+      }
     >
   | EntryOf<"extended", { actorId: string; seconds: number; deadline: string }>
   | EntryOf<"refund_requested", { actorId: string; amount: number; reason: string; deadline: string }>
@@ -171,7 +177,11 @@ export function evolve(state: EscrowState, entry: Entry): EscrowState {
 const STATUS_AFTER_SETTLEMENT = { released: "RELEASED", refunded: "REFUNDED", settled: "SETTLED" } as const;
 
 /** The escrow at `version` (default: the latest). */
-export function fold(terms: EscrowTerms, history: readonly Entry[], version = Number.POSITIVE_INFINITY): EscrowState {
+export function fold(
+  terms: EscrowTerms,
+  history: readonly Entry[],
+  version = Number.POSITIVE_INFINITY,
+): EscrowState {
   let state = initialState(terms);
   for (const entry of history) {
     if (entry.v > version) break;
@@ -277,8 +287,12 @@ function guardStatus(state: EscrowState, action: ActionName, now: Date): void {
     );
 }
 
-const pending = (action: PendingAction, outcome: SettlementOutcome, refundAmount: number, alertOps = false): Pending =>
-  alertOps ? { action, outcome, refundAmount, alertOps } : { action, outcome, refundAmount };
+const pending = (
+  action: PendingAction,
+  outcome: SettlementOutcome,
+  refundAmount: number,
+  alertOps = false,
+): Pending => (alertOps ? { action, outcome, refundAmount, alertOps } : { action, outcome, refundAmount });
 
 /** Checks an API action against the escrow and returns the history entry it adds. */
 export function decideAction(state: EscrowState, command: ActionCommand, now: Date): EntryDraft {
@@ -300,10 +314,16 @@ export function decideAction(state: EscrowState, command: ActionCommand, now: Da
         },
       };
     case "confirmation":
-      return { type: "confirmed", actor, data: { actorId: command.actorId, pending: pending("confirmation", "release", 0) } };
+      return {
+        type: "confirmed",
+        actor,
+        data: { actorId: command.actorId, pending: pending("confirmation", "release", 0) },
+      };
     case "extension": {
       if (state.extensions.count >= MAX_EXTENSIONS)
-        throw new InvalidTransitionError(`The confirmation window can be extended at most ${MAX_EXTENSIONS} times.`);
+        throw new InvalidTransitionError(
+          `The confirmation window can be extended at most ${MAX_EXTENSIONS} times.`,
+        );
       if (state.extensions.totalSeconds + command.seconds > MAX_TOTAL_EXTENSION_SECONDS)
         throw new InvalidTransitionError(
           `Extensions may add at most ${MAX_TOTAL_EXTENSION_SECONDS} seconds in all; ${state.extensions.totalSeconds} are already used.`,
@@ -353,19 +373,30 @@ export function decideAction(state: EscrowState, command: ActionCommand, now: Da
       return {
         type: "disputed",
         actor,
-        data: { actorId: command.actorId, reason: command.reason, deadline: addSeconds(at, w.disputeSeconds) },
+        data: {
+          actorId: command.actorId,
+          reason: command.reason,
+          deadline: addSeconds(at, w.disputeSeconds),
+        },
       };
     case "cancellation":
       return {
         type: "cancellation_requested",
         actor,
-        data: { actorId: command.actorId, reason: command.reason ?? null, pending: pending("cancellation", "refund", state.amount) },
+        data: {
+          actorId: command.actorId,
+          reason: command.reason ?? null,
+          pending: pending("cancellation", "refund", state.amount),
+        },
       };
     case "resolution":
       return {
         type: "resolution_accepted",
         actor,
-        data: { note: command.note, pending: resolutionPending(state, command.outcome, command.refundAmount) },
+        data: {
+          note: command.note,
+          pending: resolutionPending(state, command.outcome, command.refundAmount),
+        },
       };
   }
 }
@@ -375,17 +406,25 @@ function acceptedRefund(state: EscrowState, action: PendingAction): Pending {
   return amount >= state.amount ? pending(action, "refund", state.amount) : pending(action, "split", amount);
 }
 
-function resolutionPending(state: EscrowState, outcome: SettlementOutcome, refundAmount: number | undefined): Pending {
+function resolutionPending(
+  state: EscrowState,
+  outcome: SettlementOutcome,
+  refundAmount: number | undefined,
+): Pending {
   const bad = (message: string) => new ValidationError(message, [{ path: "refundAmount", message }]);
   if (state.status === "PENDING_FUNDS" && outcome !== "refund")
-    throw new InvalidTransitionError("No money was held on this escrow; the only resolution is 'refund' (cancel).");
+    throw new InvalidTransitionError(
+      "No money was held on this escrow; the only resolution is 'refund' (cancel).",
+    );
   switch (outcome) {
     case "release":
       if (refundAmount !== undefined) throw bad("refundAmount is not allowed with outcome 'release'.");
       return pending("resolution", "release", 0);
     case "refund":
       if (refundAmount !== undefined && refundAmount !== state.amount)
-        throw bad(`A refund returns the whole amount (${state.amount}); use outcome 'split' for a partial refund.`);
+        throw bad(
+          `A refund returns the whole amount (${state.amount}); use outcome 'split' for a partial refund.`,
+        );
       return pending("resolution", "refund", state.amount);
     case "split":
       if (refundAmount === undefined) throw bad("refundAmount is required with outcome 'split'.");
@@ -398,12 +437,17 @@ function resolutionPending(state: EscrowState, outcome: SettlementOutcome, refun
 // ---------------------------------------------------------------- workflow commands
 
 export function fund(state: EscrowState, paymentRef: string, now: Date): EntryDraft {
-  if (state.status !== "PENDING_FUNDS") throw new InvalidTransitionError(`Cannot fund an escrow in ${state.status}.`);
+  if (state.status !== "PENDING_FUNDS")
+    throw new InvalidTransitionError(`Cannot fund an escrow in ${state.status}.`);
   const at = now.toISOString();
   return {
     type: "funded",
     actor: "system",
-    data: { deadline: addSeconds(at, state.windows.deliverySeconds), paymentRef, postings: holdPostings(state.amount) },
+    data: {
+      deadline: addSeconds(at, state.windows.deliverySeconds),
+      paymentRef,
+      postings: holdPostings(state.amount),
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Entry, EntryType } from "./escrow";
-import type { EscrowState, EscrowView } from "./types";
 import { toView } from "./escrow";
+import type { EscrowState, EscrowView } from "./types";
 
 export const EVENT_TYPES = [
   "escrow.funded",

@@ -43,7 +43,10 @@ export function canonicalJson(value: unknown): string {
 }
 
 export const requestHash = (method: string, path: string, body: unknown): string =>
-  sha256(`${method.toUpperCase()} ${path}\n${canonicalJson(body)}`).toString("hex").slice(0, 32);
+  sha256(`${method.toUpperCase()} ${path}\n${canonicalJson(body)}`)
+    .toString("hex")
+    .slice(0, 32);
 
 /** What a history entry keeps of the request that made it: 16 hex digits of each hash. */
-export const idemTag = (key: string, request: string): string => `${key.slice(0, 16)}.${request.slice(0, 16)}`;
+export const idemTag = (key: string, request: string): string =>
+  `${key.slice(0, 16)}.${request.slice(0, 16)}`;

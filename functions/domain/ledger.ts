@@ -1,5 +1,5 @@
-import { isTerminal } from "./types";
 import type { EscrowState, LedgerAccount, Posting, Settlement } from "./types";
+import { isTerminal } from "./types";
 
 /**
  * Each escrow keeps its own small double-entry ledger. The hold is a pending
@@ -22,7 +22,12 @@ export function settlementPostings(settlement: Settlement): Posting[] {
   if (settlement.paidToSeller > 0)
     postings.push({ kind: "transfer", debit: "escrow", credit: "seller", amount: settlement.paidToSeller });
   if (settlement.platformFee > 0)
-    postings.push({ kind: "transfer", debit: "escrow", credit: "platform_fee", amount: settlement.platformFee });
+    postings.push({
+      kind: "transfer",
+      debit: "escrow",
+      credit: "platform_fee",
+      amount: settlement.platformFee,
+    });
   return postings;
 }
 
@@ -73,7 +78,8 @@ export function balances(ledger: readonly Posting[]): Balances {
 export function ledgerViolations(state: EscrowState): string[] {
   const v: string[] = [];
   for (const p of state.ledger) {
-    if (!Number.isSafeInteger(p.amount) || p.amount <= 0) v.push(`posting amount ${p.amount} is not a positive integer`);
+    if (!Number.isSafeInteger(p.amount) || p.amount <= 0)
+      v.push(`posting amount ${p.amount} is not a positive integer`);
   }
   let b: Balances;
   try {
@@ -87,7 +93,8 @@ export function ledgerViolations(state: EscrowState): string[] {
   const held = state.ledger.filter((p) => p.kind === "pending").reduce((s, p) => s + p.amount, 0);
   const mustHold = state.status !== "PENDING_FUNDS" && state.status !== "CANCELLED";
   if (mustHold && held !== state.amount) v.push(`hold is ${held}, escrow amount is ${state.amount}`);
-  if (!mustHold && state.ledger.length > 0) v.push(`postings on an escrow that never held money (${state.status})`);
+  if (!mustHold && state.ledger.length > 0)
+    v.push(`postings on an escrow that never held money (${state.status})`);
 
   if (isTerminal(state.status)) {
     if (b.pending !== 0) v.push(`${b.pending} still held in a terminal status`);
@@ -100,13 +107,17 @@ export function ledgerViolations(state: EscrowState): string[] {
       v.push(`${state.status} without a settlement`);
     } else {
       if (s.paidToSeller + s.refundedToBuyer + s.platformFee !== state.amount)
-        v.push(`settlement sums to ${s.paidToSeller + s.refundedToBuyer + s.platformFee}, not ${state.amount}`);
-      if (b.posted.seller !== s.paidToSeller) v.push(`seller got ${b.posted.seller}, settlement says ${s.paidToSeller}`);
+        v.push(
+          `settlement sums to ${s.paidToSeller + s.refundedToBuyer + s.platformFee}, not ${state.amount}`,
+        );
+      if (b.posted.seller !== s.paidToSeller)
+        v.push(`seller got ${b.posted.seller}, settlement says ${s.paidToSeller}`);
       if (b.posted.platform_fee !== s.platformFee)
         v.push(`platform got ${b.posted.platform_fee}, settlement says ${s.platformFee}`);
       if (-b.posted.buyer !== state.amount - s.refundedToBuyer)
         v.push(`buyer paid ${-b.posted.buyer}, expected ${state.amount - s.refundedToBuyer}`);
-      if (s.platformFee > state.fee) v.push(`platform fee ${s.platformFee} exceeds the agreed fee ${state.fee}`);
+      if (s.platformFee > state.fee)
+        v.push(`platform fee ${s.platformFee} exceeds the agreed fee ${state.fee}`);
       const expected =
         state.status === "RELEASED"
           ? s.refundedToBuyer === 0

@@ -17,7 +17,10 @@ const text = (max: number) =>
     // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
     .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, "must not contain control characters");
 
-export const PartyId = text(128).meta({ description: "A user id of the marketplace (1-128 characters).", example: "u-1001" });
+export const PartyId = text(128).meta({
+  description: "A user id of the marketplace (1-128 characters).",
+  example: "u-1001",
+});
 
 export const MinorUnits = z
   .number()
@@ -25,7 +28,8 @@ export const MinorUnits = z
   .positive("must be greater than 0")
   .max(Number.MAX_SAFE_INTEGER)
   .meta({
-    description: "Integer minor units (12999 = 129.99 CNY; for JPY the unit is the yen). Floats, strings, zero and negatives are rejected.",
+    description:
+      "Integer minor units (12999 = 129.99 CNY; for JPY the unit is the yen). Floats, strings, zero and negatives are rejected.",
     example: 12999,
   });
 
@@ -62,8 +66,14 @@ export const createEscrowBody = (currencies: readonly string[] = DEFAULT_CURRENC
       amount: MinorUnits,
       currency: z
         .string()
-        .refine((c) => currencies.includes(c), `must be one of ${currencies.join(", ")} (ISO 4217, upper case)`)
-        .meta({ description: `ISO 4217 code in upper case; supported: ${currencies.join(", ")}.`, example: "CNY" }),
+        .refine(
+          (c) => currencies.includes(c),
+          `must be one of ${currencies.join(", ")} (ISO 4217, upper case)`,
+        )
+        .meta({
+          description: `ISO 4217 code in upper case; supported: ${currencies.join(", ")}.`,
+          example: "CNY",
+        }),
       fee: z
         .number()
         .int("must be an integer number of minor units")
@@ -71,7 +81,8 @@ export const createEscrowBody = (currencies: readonly string[] = DEFAULT_CURRENC
         .max(Number.MAX_SAFE_INTEGER)
         .optional()
         .meta({
-          description: "Platform commission in minor units, 0 ≤ fee ≤ amount, taken from the seller's side only on what is released to the seller (pro rata on a split, rounded down). Default 0.",
+          description:
+            "Platform commission in minor units, 0 ≤ fee ≤ amount, taken from the seller's side only on what is released to the seller (pro rata on a split, rounded down). Default 0.",
           example: 390,
         }),
       paymentMethod: text(255).meta({
@@ -96,7 +107,9 @@ export const createEscrowBody = (currencies: readonly string[] = DEFAULT_CURRENC
 export const CreateEscrowBody = createEscrowBody();
 export type CreateEscrowInput = z.infer<typeof CreateEscrowBody>;
 
-const actorId = PartyId.meta({ description: "The user the marketplace acts for: the buyer or seller of the escrow." });
+const actorId = PartyId.meta({
+  description: "The user the marketplace acts for: the buyer or seller of the escrow.",
+});
 const note = text(1000).nullish();
 
 export const DeliveryBody = z
@@ -111,13 +124,18 @@ export const ExtensionBody = z
       .int()
       .min(1)
       .max(MAX_EXTENSION_SECONDS)
-      .meta({ description: "Added to the current deadline: 1 second to 30 days; all extensions together at most 30 days." }),
+      .meta({
+        description:
+          "Added to the current deadline: 1 second to 30 days; all extensions together at most 30 days.",
+      }),
   })
   .meta({ id: "ExtensionRequest" });
 export const RefundRequestBody = z
   .strictObject({
     actorId,
-    amount: MinorUnits.optional().meta({ description: "From 1 to the escrow's amount; defaults to all of it." }),
+    amount: MinorUnits.optional().meta({
+      description: "From 1 to the escrow's amount; defaults to all of it.",
+    }),
     reason: text(1000),
   })
   .meta({ id: "RefundRequestRequest" });
@@ -132,7 +150,8 @@ export const ResolutionBody = z
   .strictObject({
     outcome: z.enum(["release", "refund", "split"]),
     refundAmount: MinorUnits.optional().meta({
-      description: "Required for `split` (1 to amount − 1); for `refund` it may only be the whole amount; not allowed for `release`.",
+      description:
+        "Required for `split` (1 to amount − 1); for `refund` it may only be the whole amount; not allowed for `release`.",
     }),
     note: text(1000),
   })
@@ -144,12 +163,19 @@ export const ListQuery = z
     sellerId: PartyId.optional(),
     status: z.enum(STATUSES).optional(),
     limit: z.coerce.number().int().min(1).max(100).optional().meta({ description: "1-100, default 20." }),
-    cursor: z.string().min(1).max(2048).optional().meta({ description: "`nextCursor` of the previous page." }),
+    cursor: z
+      .string()
+      .min(1)
+      .max(2048)
+      .optional()
+      .meta({ description: "`nextCursor` of the previous page." }),
   })
   .meta({ id: "ListEscrowsQuery" });
 export type ListQueryInput = z.infer<typeof ListQuery>;
 
-export const OpsListQuery = ListQuery.omit({ buyerId: true, sellerId: true }).meta({ id: "OpsListEscrowsQuery" });
+export const OpsListQuery = ListQuery.omit({ buyerId: true, sellerId: true }).meta({
+  id: "OpsListEscrowsQuery",
+});
 
 // ---------------------------------------------------------------- responses (documentation only)
 
@@ -179,7 +205,8 @@ export const EscrowSchema = z
     metadata: z.record(z.string(), z.string()),
     windows: WindowsSchema,
     deadline: Iso.nullable().meta({
-      description: "When the current wait ends by itself; null in terminal statuses and while an accepted action is pending.",
+      description:
+        "When the current wait ends by itself; null in terminal statuses and while an accepted action is pending.",
     }),
     pendingAction: z
       .enum([
@@ -192,12 +219,22 @@ export const EscrowSchema = z
         "auto-refund-acceptance",
       ])
       .nullable()
-      .meta({ description: "The accepted (202) action the workflow has not applied yet; `auto-…` when a window elapsed." }),
+      .meta({
+        description:
+          "The accepted (202) action the workflow has not applied yet; `auto-…` when a window elapsed.",
+      }),
     delivery: z
-      .object({ carrier: z.string().nullable(), trackingNumber: z.string().nullable(), note: z.string().nullable(), deliveredAt: Iso })
+      .object({
+        carrier: z.string().nullable(),
+        trackingNumber: z.string().nullable(),
+        note: z.string().nullable(),
+        deliveredAt: Iso,
+      })
       .nullable(),
     refundRequest: z.object({ amount: z.number().int(), reason: z.string(), requestedAt: Iso }).nullable(),
-    dispute: z.object({ openedBy: z.enum(["buyer", "seller"]), reason: z.string(), openedAt: Iso }).nullable(),
+    dispute: z
+      .object({ openedBy: z.enum(["buyer", "seller"]), reason: z.string(), openedAt: Iso })
+      .nullable(),
     settlement: z
       .object({
         paidToSeller: z.number().int(),
@@ -206,14 +243,22 @@ export const EscrowSchema = z
         settledAt: Iso,
       })
       .nullable()
-      .meta({ description: "Set in RELEASED, REFUNDED and SETTLED; paidToSeller + refundedToBuyer + platformFee == amount." }),
+      .meta({
+        description:
+          "Set in RELEASED, REFUNDED and SETTLED; paidToSeller + refundedToBuyer + platformFee == amount.",
+      }),
     failureReason: z
       .string()
       .nullable()
-      .meta({ description: "Why a CANCELLED escrow never held money: `payment_declined`, `payment_unavailable`, `cancelled_by_ops`." }),
+      .meta({
+        description:
+          "Why a CANCELLED escrow never held money: `payment_declined`, `payment_unavailable`, `cancelled_by_ops`.",
+      }),
     needsOpsAttention: z
       .boolean()
-      .meta({ description: "A workflow step failed for good; ops were alerted and may settle it with a resolution." }),
+      .meta({
+        description: "A workflow step failed for good; ops were alerted and may settle it with a resolution.",
+      }),
     createdAt: Iso,
     updatedAt: Iso,
     version: z.number().int().meta({ description: "Grows by one with every write to the escrow." }),

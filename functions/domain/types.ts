@@ -93,7 +93,12 @@ export type Posting =
 export interface EscrowState extends EscrowTerms {
   status: EscrowStatus;
   deadline: string | null;
-  delivery: { carrier: string | null; trackingNumber: string | null; note: string | null; deliveredAt: string } | null;
+  delivery: {
+    carrier: string | null;
+    trackingNumber: string | null;
+    note: string | null;
+    deliveredAt: string;
+  } | null;
   refundRequest: { amount: number; reason: string; requestedAt: string } | null;
   dispute: { openedBy: ActorRole; reason: string; openedAt: string } | null;
   settlement: Settlement | null;

@@ -13,6 +13,7 @@ import { DAY, secondsUntil } from "./windows";
  * step, and whichever signal arrives first, the workflow goes the same way.
  */
 export type StepOutcome =
+  | "created"
   | "funded"
   | "cancelled"
   | "delivered"
@@ -80,7 +81,12 @@ function outcomeOf(entry: Entry): StepOutcome {
 }
 
 /** The step for the entry at `version`. */
-export function stepAt(terms: EscrowTerms, history: readonly Entry[], version: number, now: Date): WorkflowStep {
+export function stepAt(
+  terms: EscrowTerms,
+  history: readonly Entry[],
+  version: number,
+  now: Date,
+): WorkflowStep {
   const entry = history.find((e) => e.v === version);
   if (!entry) throw new Error(`escrow ${terms.id} has no version ${version}`);
   const state = fold(terms, history, version);
@@ -95,12 +101,22 @@ export function stepAt(terms: EscrowTerms, history: readonly Entry[], version: n
     entry.type === "escalated"
       ? alertOf("escrow.needs_ops", entry.data.reason)
       : outcome === "refund_unresolved"
-        ? alertOf("escrow.dispute_unresolved", "The dispute window elapsed without a resolution; the buyer is refunded.")
+        ? alertOf(
+            "escrow.dispute_unresolved",
+            "The dispute window elapsed without a resolution; the buyer is refunded.",
+          )
         : null;
   return { outcome, version, event: eventFor(entry, state), timeoutSeconds, alert };
 
   function alertOf(type: OpsAlert["type"], reason: string): OpsAlert {
-    return { type, tenantId: terms.tenantId, escrowId: terms.id, status: state.status, reason, at: entry?.at ?? "" };
+    return {
+      type,
+      tenantId: terms.tenantId,
+      escrowId: terms.id,
+      status: state.status,
+      reason,
+      at: entry?.at ?? "",
+    };
   }
 }
 

@@ -17,12 +17,15 @@ const EnvSchema = z.object({
 });
 export type Env = z.infer<typeof EnvSchema>;
 
-export function loadEnv<K extends keyof Env>(names: readonly K[], env: NodeJS.ProcessEnv = process.env): Pick<Env, K> {
-  const picked = Object.fromEntries(names.map((n) => [n, true])) as { [P in K]: true };
-  const result = EnvSchema.pick(picked).safeParse(env);
+export function loadEnv<K extends keyof Env>(
+  names: readonly K[],
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<Env, K> {
+  const picked = Object.fromEntries(names.map((n) => [n, true]));
+  const result = (EnvSchema.pick(picked as never) as z.ZodType<unknown>).safeParse(env);
   if (!result.success) {
     const detail = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`Invalid function configuration: ${detail}`);
   }
-  return result.data as Pick<Env, K>;
+  return result.data as unknown as Pick<Env, K>;
 }

@@ -1,0 +1,319 @@
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { ConcurrentUpdateError, ValidationError } from "../domain/errors";
+import { type Entry, fold } from "../domain/escrow";
+import type { EscrowState } from "../domain/types";
+import type {
+  EscrowRecord,
+  EscrowStore,
+  IdempotencyRecord,
+  ListFilter,
+  WaitRecord,
+} from "../ports/escrow-store";
+import { escrowKey, idempotencyKey, TABLE, waitKey } from "./table-schema";
+
+const { byBuyer, bySeller, byTenant, opsQueue } = TABLE.indexes;
+type IndexSpec = (typeof TABLE.indexes)[keyof typeof TABLE.indexes];
+
+const opts = { removeUndefinedValues: true, convertTopLevelContainer: false } as const;
+/** Reads of a page of keys-only results stop after this many index pages, so a sparse filter cannot run away. */
+const MAX_INDEX_PAGES = 10;
+
+const inOpsQueue = (s: EscrowState) => s.status === "DISPUTED" || s.attention !== null;
+const queueSince = (s: EscrowState) => `${s.attention?.at ?? s.dispute?.openedAt ?? s.updatedAt}#${s.id}`;
+
+/**
+ * The escrow store on one DynamoDB table. Every transition is a single
+ * UpdateItem conditioned on the version that was read; it sets the few
+ * attributes conditions and indexes need and appends the history entry (which
+ * carries its ledger postings). A lost condition is a ConcurrentUpdateError,
+ * never an SDK error.
+ */
+export class DynamoEscrowStore implements EscrowStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(tenantId: string, escrowId: string): Promise<EscrowRecord | null> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall(escrowKey(tenantId, escrowId)),
+        ConsistentRead: true,
+        ProjectionExpression: "terms, history",
+        ReturnConsumedCapacity: "TOTAL",
+      }),
+    );
+    return out.Item ? toRecord(out.Item) : null;
+  }
+
+  async create(record: EscrowRecord, state: EscrowState): Promise<boolean> {
+    const { tenantId, id, buyerId, sellerId, createdAt } = record.terms;
+    const sort = `${createdAt}#${id}`;
+    const item = {
+      ...escrowKey(tenantId, id),
+      terms: record.terms,
+      history: record.history,
+      ...materialized(state),
+      [byBuyer.partitionKey]: `T#${tenantId}#B#${buyerId}`,
+      [byBuyer.sortKey]: sort,
+      [bySeller.partitionKey]: `T#${tenantId}#S#${sellerId}`,
+      [bySeller.sortKey]: sort,
+      [byTenant.partitionKey]: `T#${tenantId}`,
+      [byTenant.sortKey]: sort,
+    };
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall(item, opts),
+          ConditionExpression: "attribute_not_exists(PK)",
+          ReturnConsumedCapacity: "INDEXES",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async append(record: EscrowRecord, entry: Entry, next: EscrowState): Promise<void> {
+    const { tenantId, id } = record.terms;
+    const previous = record.history[record.history.length - 1]?.v ?? 0;
+    const m = materialized(next);
+    const names: Record<string, string> = {
+      "#status": "status",
+      "#version": "version",
+      "#deadline": "deadline",
+      "#pending": "pendingAction",
+      "#updatedAt": "updatedAt",
+      "#history": "history",
+    };
+    const values: Record<string, unknown> = {
+      ":status": m.status,
+      ":version": m.version,
+      ":deadline": m.deadline,
+      ":pending": m.pendingAction,
+      ":updatedAt": m.updatedAt,
+      ":entry": [entry],
+      ":expected": previous,
+    };
+    const set = [
+      "#status = :status",
+      "#version = :version",
+      "#deadline = :deadline",
+      "#pending = :pending",
+      "#updatedAt = :updatedAt",
+      "#history = list_append(#history, :entry)",
+    ];
+    const remove: string[] = [];
+    // The ops queue index is written only when membership changes (index writes are billed).
+    const before = inOpsQueue(fold(record.terms, record.history));
+    if (inOpsQueue(next) && !before) {
+      set.push(`${opsQueue.partitionKey} = :q`, `${opsQueue.sortKey} = :qs`);
+      values[":q"] = `T#${tenantId}#Q`;
+      values[":qs"] = queueSince(next);
+    } else if (!inOpsQueue(next) && before) {
+      remove.push(opsQueue.partitionKey, opsQueue.sortKey);
+    }
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(escrowKey(tenantId, id)),
+          UpdateExpression: `SET ${set.join(", ")}${remove.length ? ` REMOVE ${remove.join(", ")}` : ""}`,
+          ConditionExpression: "#version = :expected",
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: marshall(values, opts),
+          ReturnConsumedCapacity: "INDEXES",
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new ConcurrentUpdateError();
+      throw error;
+    }
+  }
+
+  async list(
+    tenantId: string,
+    filter: ListFilter,
+  ): Promise<{ items: EscrowRecord[]; nextCursor: string | null }> {
+    const [index, partition] = chooseIndex(tenantId, filter);
+    let start = filter.cursor ? decodeCursor(filter.cursor, index, partition) : undefined;
+    const items: EscrowRecord[] = [];
+    for (let page = 0; page < MAX_INDEX_PAGES; page++) {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index.name,
+          KeyConditionExpression: "#pk = :pk",
+          ExpressionAttributeNames: { "#pk": index.partitionKey },
+          ExpressionAttributeValues: { ":pk": { S: partition } },
+          ScanIndexForward: false,
+          Limit: filter.limit,
+          ExclusiveStartKey: start,
+          ReturnConsumedCapacity: "TOTAL",
+        }),
+      );
+      const keys = out.Items ?? [];
+      const records = await this.batchGet(
+        keys.map((k) => ({ PK: k.PK as AttributeValue, SK: k.SK as AttributeValue })),
+      );
+      for (const [i, key] of keys.entries()) {
+        const record = records.get(`${key.PK?.S}|${key.SK?.S}`);
+        if (record && matches(record, filter)) items.push(record);
+        if (items.length === filter.limit) {
+          const more = i < keys.length - 1 || out.LastEvaluatedKey !== undefined;
+          return { items, nextCursor: more ? encodeCursor(key, index) : null };
+        }
+      }
+      if (!out.LastEvaluatedKey) return { items, nextCursor: null };
+      start = out.LastEvaluatedKey;
+    }
+    return { items, nextCursor: start ? encodeCursor(start, index) : null };
+  }
+
+  private async batchGet(keys: Record<string, AttributeValue>[]): Promise<Map<string, EscrowRecord>> {
+    const found = new Map<string, EscrowRecord>();
+    let pending = keys;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      const out = await this.client.send(
+        new BatchGetItemCommand({
+          RequestItems: {
+            [this.tableName]: { Keys: pending, ProjectionExpression: "PK, SK, terms, history" },
+          },
+          ReturnConsumedCapacity: "TOTAL",
+        }),
+      );
+      for (const item of out.Responses?.[this.tableName] ?? [])
+        found.set(`${item.PK?.S}|${item.SK?.S}`, toRecord(item));
+      pending = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, AttributeValue>[];
+      if (attempt > 8 && pending.length > 0) throw new Error("BatchGetItem kept leaving keys unprocessed");
+    }
+    return found;
+  }
+
+  async putWait(tenantId: string, escrowId: string, wait: WaitRecord, expiresAt: number): Promise<void> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall({ ...waitKey(tenantId, escrowId), ...wait, expiresAt }),
+          // A slow, superseded attempt must not overwrite the token of a later wait.
+          ConditionExpression: "attribute_not_exists(PK) OR seenVersion <= :seen",
+          ExpressionAttributeValues: { ":seen": { N: String(wait.seenVersion) } },
+          ReturnConsumedCapacity: "TOTAL",
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async getWait(tenantId: string, escrowId: string): Promise<WaitRecord | null> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall(waitKey(tenantId, escrowId)),
+        ConsistentRead: true,
+        ReturnConsumedCapacity: "TOTAL",
+      }),
+    );
+    if (!out.Item) return null;
+    const { token, seenVersion, since } = unmarshall(out.Item);
+    return { token, seenVersion, since };
+  }
+
+  async getIdempotency(tenantId: string, keyHash: string): Promise<IdempotencyRecord | null> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall(idempotencyKey(tenantId, keyHash)),
+        ConsistentRead: true,
+        ReturnConsumedCapacity: "TOTAL",
+      }),
+    );
+    if (!out.Item) return null;
+    const { requestHash, escrowId, version, statusCode, expiresAt } = unmarshall(out.Item);
+    return { requestHash, escrowId, version, statusCode, expiresAt };
+  }
+
+  async putIdempotency(tenantId: string, keyHash: string, record: IdempotencyRecord): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall({ ...idempotencyKey(tenantId, keyHash), ...record }),
+        ReturnConsumedCapacity: "TOTAL",
+      }),
+    );
+  }
+}
+
+function materialized(s: EscrowState) {
+  return {
+    status: s.status,
+    version: s.version,
+    deadline: s.deadline,
+    pendingAction: s.pending?.action ?? null,
+    updatedAt: s.updatedAt,
+  };
+}
+
+function toRecord(item: Record<string, AttributeValue>): EscrowRecord {
+  const { terms, history } = unmarshall(item);
+  return { terms, history };
+}
+
+function chooseIndex(tenantId: string, f: ListFilter): [IndexSpec, string] {
+  if (f.buyerId) return [byBuyer, `T#${tenantId}#B#${f.buyerId}`];
+  if (f.sellerId) return [bySeller, `T#${tenantId}#S#${f.sellerId}`];
+  if (f.status === "DISPUTED") return [opsQueue, `T#${tenantId}#Q`];
+  return [byTenant, `T#${tenantId}`];
+}
+
+function matches(record: EscrowRecord, f: ListFilter): boolean {
+  if (f.buyerId && record.terms.buyerId !== f.buyerId) return false;
+  if (f.sellerId && record.terms.sellerId !== f.sellerId) return false;
+  if (f.status && fold(record.terms, record.history).status !== f.status) return false;
+  return true;
+}
+
+function encodeCursor(key: Record<string, AttributeValue>, index: IndexSpec): string {
+  const plain = unmarshall(key);
+  return Buffer.from(JSON.stringify({ i: index.name, k: plain })).toString("base64url");
+}
+
+function decodeCursor(cursor: string, index: IndexSpec, partition: string): Record<string, AttributeValue> {
+  const invalid = () =>
+    new ValidationError("The cursor is not valid for this list.", [
+      { path: "cursor", message: "must be the nextCursor of a previous page of the same list" },
+    ]);
+  let parsed: { i?: unknown; k?: Record<string, unknown> };
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw invalid();
+  }
+  const k = parsed.k;
+  // The cursor must belong to this tenant's partition of this index: it cannot be used to read elsewhere.
+  if (parsed.i !== index.name || !k || k[index.partitionKey] !== partition) throw invalid();
+  const allowed = ["PK", "SK", index.partitionKey, index.sortKey];
+  if (
+    Object.keys(k).some((name) => !allowed.includes(name)) ||
+    Object.values(k).some((v) => typeof v !== "string")
+  )
+    throw invalid();
+  return marshall(k);
+}

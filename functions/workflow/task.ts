@@ -1,0 +1,27 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import type { Context } from "aws-lambda";
+import { z } from "zod";
+import { logger } from "../shared/logger";
+
+/** What every task receives from the workflow: which escrow. */
+export const EscrowRefInput = z.object({
+  tenantId: z.string().min(1),
+  escrowId: z.string().regex(/^esc_[0-9A-Z]{26}$/),
+});
+
+/**
+ * A thin task handler: the payload is checked against the task's schema (a
+ * malformed payload is a bug in the definition, so it fails loudly and the
+ * workflow escalates), then one call into the workflow tasks.
+ */
+export function taskHandler<I, O>(schema: z.ZodType<I>, fn: (input: I) => Promise<O>) {
+  return middy<unknown, O, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event) => {
+      const input = schema.parse(event);
+      const ref = input as { tenantId?: string; escrowId?: string };
+      logger.appendKeys({ tenantId: ref.tenantId, escrowId: ref.escrowId });
+      return fn(input);
+    });
+}
