@@ -119,15 +119,10 @@ export const ConfirmationBody = z.strictObject({ actorId }).meta({ id: "Confirma
 export const ExtensionBody = z
   .strictObject({
     actorId,
-    seconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_EXTENSION_SECONDS)
-      .meta({
-        description:
-          "Added to the current deadline: 1 second to 30 days; all extensions together at most 30 days.",
-      }),
+    seconds: z.number().int().min(1).max(MAX_EXTENSION_SECONDS).meta({
+      description:
+        "Added to the current deadline: 1 second to 30 days; all extensions together at most 30 days.",
+    }),
   })
   .meta({ id: "ExtensionRequest" });
 export const RefundRequestBody = z
@@ -247,18 +242,13 @@ export const EscrowSchema = z
         description:
           "Set in RELEASED, REFUNDED and SETTLED; paidToSeller + refundedToBuyer + platformFee == amount.",
       }),
-    failureReason: z
-      .string()
-      .nullable()
-      .meta({
-        description:
-          "Why a CANCELLED escrow never held money: `payment_declined`, `payment_unavailable`, `cancelled_by_ops`.",
-      }),
-    needsOpsAttention: z
-      .boolean()
-      .meta({
-        description: "A workflow step failed for good; ops were alerted and may settle it with a resolution.",
-      }),
+    failureReason: z.string().nullable().meta({
+      description:
+        "Why a CANCELLED escrow never held money: `payment_declined`, `payment_unavailable`, `cancelled_by_ops`.",
+    }),
+    needsOpsAttention: z.boolean().meta({
+      description: "A workflow step failed for good; ops were alerted and may settle it with a resolution.",
+    }),
     createdAt: Iso,
     updatedAt: Iso,
     version: z.number().int().meta({ description: "Grows by one with every write to the escrow." }),
