@@ -167,12 +167,13 @@ describe("who may act", () => {
       const wrong =
         who === "buyer" ? [SELLER, ...strangers] : who === "seller" ? [BUYER, ...strangers] : strangers;
       for (const actorId of wrong)
-        expect(() => decideAction(state, { ...command, actorId }, at(10)), `actor ${actorId}`).toThrow(
-          ForbiddenError,
-        );
+        expect(
+          () => decideAction(state, { ...command, actorId } as ActionCommand, at(10)),
+          `actor ${actorId}`,
+        ).toThrow(ForbiddenError);
       const right = who === "buyer" ? [BUYER] : who === "seller" ? [SELLER] : [BUYER, SELLER];
       for (const actorId of right)
-        expect(() => decideAction(state, { ...command, actorId }, at(10))).not.toThrow();
+        expect(() => decideAction(state, { ...command, actorId } as ActionCommand, at(10))).not.toThrow();
     });
   }
 
