@@ -1,0 +1,60 @@
+import { createRequire } from "node:module";
+import type { AddressInfo, Server } from "node:net";
+import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
+import { TABLE } from "../../functions/adapters/table-schema";
+
+// dynalite ships no types: it returns a plain Node HTTP server.
+const dynalite = createRequire(import.meta.url)("dynalite") as (options: Record<string, unknown>) => Server;
+
+/**
+ * An in-memory dynalite with the escrow table, for adapter and service tests.
+ * (The local runtime creates its table from the synthesized template instead.)
+ */
+export async function startDynalite(): Promise<{
+  client: DynamoDBClient;
+  tableName: string;
+  close: () => Promise<void>;
+}> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  const client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  const tableName = "escrow-test";
+  const gsi = Object.values(TABLE.indexes);
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: [
+        { AttributeName: TABLE.partitionKey, KeyType: "HASH" },
+        { AttributeName: TABLE.sortKey, KeyType: "RANGE" },
+      ],
+      AttributeDefinitions: [
+        TABLE.partitionKey,
+        TABLE.sortKey,
+        ...gsi.flatMap((i) => [i.partitionKey, i.sortKey]),
+      ].map((name) => ({ AttributeName: name, AttributeType: "S" })),
+      GlobalSecondaryIndexes: gsi.map((i) => ({
+        IndexName: i.name,
+        KeySchema: [
+          { AttributeName: i.partitionKey, KeyType: "HASH" },
+          { AttributeName: i.sortKey, KeyType: "RANGE" },
+        ],
+        Projection: { ProjectionType: "KEYS_ONLY" },
+      })),
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: tableName });
+  return {
+    client,
+    tableName,
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
