@@ -65,13 +65,11 @@ export const createEscrowBody = (currencies: readonly string[] = DEFAULT_CURRENC
       sellerId: PartyId,
       amount: MinorUnits,
       currency: z
-        .string()
-        .refine(
-          (c) => currencies.includes(c),
-          `must be one of ${currencies.join(", ")} (ISO 4217, upper case)`,
-        )
+        .enum(currencies as [string, ...string[]], {
+          error: `must be one of ${currencies.join(", ")} (ISO 4217, upper case)`,
+        })
         .meta({
-          description: `ISO 4217 code in upper case; supported: ${currencies.join(", ")}.`,
+          description: "ISO 4217 code in upper case, one of the configured currencies.",
           example: "CNY",
         }),
       fee: z

@@ -1,0 +1,281 @@
+import { writeFileSync } from "node:fs";
+import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
+import { z } from "zod";
+import { EVENT_TYPES } from "../functions/domain/events";
+import type * as Schemas from "../functions/domain/schemas";
+import { FUNCTIONS, HEALTH_ROUTE } from "./functions";
+
+// zod-to-openapi needs zod extended before the schemas are built (zod 4 gives each schema its methods when it
+// is created), so the schemas are imported after this line, in buildOpenApi. Infra-only, never bundled.
+extendZodWithOpenApi(z);
+
+/**
+ * The OpenAPI 3.1 document of the public API, generated from the zod schemas
+ * the handlers validate with and from the route list the stack deploys. Where
+ * API.md is silent, the choice made is written into the descriptions here.
+ *
+ * `npx tsx infra/openapi.ts [file]` writes it (default: stdout).
+ */
+
+type S = typeof Schemas;
+
+interface RouteDoc {
+  summary: string;
+  description: string;
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  ok: { status: 200 | 201 | 202; schema: z.ZodType; description: string };
+  errors: number[];
+}
+
+const ACTION_ERRORS = [400, 401, 403, 404, 409, 422, 429, 500];
+const READ_ERRORS = [401, 403, 404, 429, 500];
+const acceptedOf = (EscrowSchema: z.ZodType) => ({
+  status: 202 as const,
+  schema: EscrowSchema,
+  description:
+    "Accepted: the escrow as recorded once the action was accepted. The money moves in the workflow; the terminal status follows within seconds (poll GET or listen for the event).",
+});
+
+const ACTION_NOTES =
+  "Answers 403 `forbidden` when `actorId` is not the party allowed to act (checked before the status), 409 `invalid_transition` when the action is not allowed in the current status, while an accepted action is pending, or once the current window's deadline has passed (the automatic outcome then applies). Of several actions racing from one status exactly one is applied. An `Idempotency-Key` is optional; with one, a retry replays the first answer (with the header `Idempotent-Replayed: true`).";
+
+function routeDocs(s: S): Record<string, RouteDoc> {
+  const { EscrowSchema, EscrowListSchema, EscrowEventsSchema } = s;
+  const accepted = acceptedOf(EscrowSchema);
+  return {
+    CreateEscrow: {
+      summary: "Create an escrow",
+      description:
+        "Creates the escrow in `PENDING_FUNDS` and starts its workflow, which takes the hold on `paymentMethod` (then `FUNDED`, or `CANCELLED` with `failureReason`). `Idempotency-Key` is required; the key determines the escrow id, so a key stays bound to its escrow (the same key and body replay the 201, another body is 422). Unknown fields are rejected. Optional text fields may be null.",
+      body: s.CreateEscrowBody,
+      ok: { status: 201, schema: EscrowSchema, description: "Created. `Location` names the new escrow." },
+      errors: [400, 401, 403, 409, 422, 429, 500],
+    },
+    ListEscrows: {
+      summary: "List escrows",
+      description:
+        "The tenant's escrows, newest first, filtered by `buyerId`, `sellerId` and `status`. Lists are eventually consistent (a GET of one escrow is strongly consistent). With a `status` filter a page may hold fewer than `limit` items while `nextCursor` is still set; follow it until it is null.",
+      query: s.ListQuery,
+      ok: { status: 200, schema: EscrowListSchema, description: "A page of escrows." },
+      errors: [400, 401, 403, 429, 500],
+    },
+    GetEscrow: {
+      summary: "Get an escrow",
+      description: "Strongly consistent. Another tenant's escrow does not exist for the caller (404).",
+      ok: { status: 200, schema: EscrowSchema, description: "The escrow." },
+      errors: READ_ERRORS,
+    },
+    ListEscrowEvents: {
+      summary: "An escrow's history",
+      description:
+        "One entry per transition and accepted action, oldest first. `type` is one of created, funded, payment_failed, delivered, extended, refund_requested, refund_accepted, refund_rejected, disputed, confirmed, cancellation_requested, resolution_accepted, window_elapsed, escalated, released, refunded, settled, cancelled; `actor` is the role that acted; `data` holds what the entry recorded (actorId, deadlines, amounts, ledger postings of the escrow's double-entry ledger); `version` is the escrow's version after the entry.",
+      ok: { status: 200, schema: EscrowEventsSchema, description: "The history." },
+      errors: READ_ERRORS,
+    },
+    RecordDelivery: {
+      summary: "The seller delivered",
+      description: `FUNDED → DELIVERED; the confirmation window starts. ${ACTION_NOTES}`,
+      body: s.DeliveryBody,
+      ok: accepted,
+      errors: ACTION_ERRORS,
+    },
+    ConfirmReceipt: {
+      summary: "The buyer confirms receipt",
+      description: `DELIVERED, then RELEASED: the seller is paid the amount less the fee. The 202 shows \`pendingAction: "confirmation"\`. ${ACTION_NOTES}`,
+      body: s.ConfirmationBody,
+      ok: accepted,
+      errors: ACTION_ERRORS,
+    },
+    ExtendConfirmation: {
+      summary: "The buyer extends the inspection",
+      description: `Adds \`seconds\` to the current deadline. All extensions of an escrow together may add at most 30 days, and an escrow may be extended at most 20 times; beyond either it is 409. ${ACTION_NOTES}`,
+      body: s.ExtensionBody,
+      ok: accepted,
+      errors: ACTION_ERRORS,
+    },
+    RequestRefund: {
+      summary: "The buyer asks for a refund",
+      description: `DELIVERED → REFUND_REQUESTED; the seller response window starts. \`amount\` above the escrow's amount is 400. ${ACTION_NOTES}`,
+      body: s.RefundRequestBody,
+      ok: accepted,
+      errors: ACTION_ERRORS,
+    },
+    RespondToRefund: {
+      summary: "The seller answers the refund request",
+      description: `Accept: REFUNDED (full) or SETTLED (partial, fee pro rata on the seller's share, rounded down). Reject: DISPUTED (opened by the seller, \`note\` as the reason). ${ACTION_NOTES}`,
+      body: s.RefundResponseBody,
+      ok: accepted,
+      errors: ACTION_ERRORS,
+    },
+    OpenDispute: {
+      summary: "Buyer or seller opens a dispute",
+      description: `FUNDED, DELIVERED or REFUND_REQUESTED → DISPUTED; ops decide; the dispute window starts. When it passes unresolved the buyer is refunded and ops are alerted. ${ACTION_NOTES}`,
+      body: s.DisputeBody,
+      ok: accepted,
+      errors: ACTION_ERRORS,
+    },
+    CancelEscrow: {
+      summary: "Buyer or seller cancels before delivery",
+      description: `FUNDED, then REFUNDED: everything goes back to the buyer, no fee. ${ACTION_NOTES}`,
+      body: s.CancellationBody,
+      ok: accepted,
+      errors: ACTION_ERRORS,
+    },
+    ListOpsEscrows: {
+      summary: "Ops: escrows by status",
+      description:
+        "For ops staff (`escrow/ops`). Without `status` it lists DISPUTED escrows (the rights-protection queue), newest first.",
+      query: s.OpsListQuery,
+      ok: { status: 200, schema: EscrowListSchema, description: "A page of escrows." },
+      errors: [400, 401, 403, 429, 500],
+    },
+    ResolveEscrow: {
+      summary: "Ops resolve a dispute",
+      description:
+        "DISPUTED → RELEASED (`release`), REFUNDED (`refund`) or SETTLED (`split`, `refundAmount` to the buyer, the rest to the seller less the pro-rata fee). Also settles an escrow whose workflow failed and was escalated to ops (`needsOpsAttention: true`) in any non-terminal status; an escalated escrow that never held money can only be `refund` (it ends CANCELLED). Other statuses are 409. Same idempotency rules as the other actions.",
+      body: s.ResolutionBody,
+      ok: accepted,
+      errors: ACTION_ERRORS,
+    },
+  };
+}
+
+const ERROR_TEXT: Record<number, string> = {
+  400: "`validation_error`: the request is invalid (body, query, path or headers; a body over 16 KiB). Nothing was changed.",
+  401: "`unauthorized`: missing, malformed, forged or expired bearer token.",
+  403: "`forbidden`: the token lacks the route's scope, the client is not registered with a marketplace, or `actorId` is not allowed to act.",
+  404: "`not_found`: no such escrow for this tenant.",
+  409: "`invalid_transition` (not allowed in the current status; nothing changed) or `idempotency_in_progress` (the first request with this key is still running; retry shortly).",
+  422: "`idempotency_key_reused`: the key was used with a different request.",
+  429: "`rate_limited`: throttled; retry with backoff.",
+  500: "`internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key.",
+};
+
+export async function buildOpenApi(
+  tokenUrl = "https://<your-cognito-domain>.auth.<region>.amazoncognito.com/oauth2/token",
+) {
+  const s = await import("../functions/domain/schemas");
+  const { EscrowSchema, ProblemSchema } = s;
+  const DOCS = routeDocs(s);
+  const registry = new OpenAPIRegistry();
+  const auth = registry.registerComponent("securitySchemes", "oauth2", {
+    type: "oauth2",
+    description:
+      "OAuth 2.0 client credentials (Cognito in AWS; `POST /oauth2/token` of the local server in local mode). The tenant is the marketplace the client belongs to.",
+    flows: {
+      clientCredentials: {
+        tokenUrl,
+        scopes: {
+          "escrow/marketplace": "The marketplace's backend acting for its buyers and sellers.",
+          "escrow/ops": "The marketplace's operations staff.",
+        },
+      },
+    },
+  });
+  const problem = { "application/problem+json": { schema: ProblemSchema } };
+  const escrowId = z.object({
+    id: z.string().meta({ description: "Escrow id (`esc_…`).", example: "esc_01JD6Z2Q8M3V4N5P6R7S8T9V0W" }),
+  });
+
+  registry.registerPath({
+    method: "get",
+    path: HEALTH_ROUTE.path,
+    summary: "Health",
+    description: "No token needed.",
+    responses: {
+      200: {
+        description: "The service answers.",
+        content: {
+          "application/json": { schema: z.object({ status: z.literal("ok") }).meta({ id: "Health" }) },
+        },
+      },
+    },
+  });
+
+  for (const spec of FUNCTIONS) {
+    if (!spec.route) continue;
+    const doc = DOCS[spec.id];
+    if (!doc) throw new Error(`no OpenAPI documentation for route function ${spec.id}`);
+    const { method, path, scopes } = spec.route;
+    const isPost = method === "POST";
+    const headers = isPost
+      ? z.object({
+          "Idempotency-Key": (spec.id === "CreateEscrow" ? z.string() : z.string().optional()).meta({
+            description:
+              "1-255 printable ASCII characters, scoped to the tenant. The same key with the same request within 24 hours replays the first successful answer; with another request it is 422; while the first is running it is 409 `idempotency_in_progress`. Failed requests are not stored.",
+          }),
+        })
+      : undefined;
+    registry.registerPath({
+      method: method.toLowerCase() as "get" | "post",
+      path,
+      operationId: spec.id.charAt(0).toLowerCase() + spec.id.slice(1),
+      summary: doc.summary,
+      description: doc.description,
+      security: [{ [auth.name]: scopes }],
+      request: {
+        ...(path.includes("{id}") ? { params: escrowId } : {}),
+        ...(doc.query ? { query: doc.query } : {}),
+        ...(headers ? { headers } : {}),
+        ...(doc.body
+          ? { body: { required: true, content: { "application/json": { schema: doc.body } } } }
+          : {}),
+      },
+      responses: {
+        [doc.ok.status]: {
+          description: doc.ok.description,
+          ...(isPost
+            ? {
+                headers: {
+                  "Idempotent-Replayed": {
+                    description: "`true` when this answer replays an earlier request's.",
+                    schema: { type: "string" },
+                  },
+                  ...(doc.ok.status === 201
+                    ? { Location: { description: "The new escrow's path.", schema: { type: "string" } } }
+                    : {}),
+                },
+              }
+            : {}),
+          content: { "application/json": { schema: doc.ok.schema } },
+        },
+        ...Object.fromEntries(
+          doc.errors.map((status) => [status, { description: ERROR_TEXT[status] ?? "", content: problem }]),
+        ),
+      },
+    });
+  }
+
+  const EventSchema = z
+    .object({
+      id: z
+        .string()
+        .meta({ description: "Stable per escrow and version: a repeated delivery carries the same id." }),
+      type: z.enum(EVENT_TYPES),
+      occurredAt: z.string(),
+      tenantId: z.string(),
+      escrowId: z.string(),
+      escrow: EscrowSchema,
+    })
+    .meta({ id: "EscrowEvent" });
+  registry.register("EscrowEvent", EventSchema);
+
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "Escrow API",
+      version: "1.0.0",
+      description:
+        "Secured transactions for marketplaces: the buyer's money is held, the seller delivers, the buyer confirms and the money is released — or refunded, or split by ops. Money is integer minor units with an ISO 4217 currency. Errors are RFC 9457 problem documents. Escrow events are published to an SNS topic (schema `EscrowEvent`, message attributes `type` and `tenantId` for filter policies); there is no event for creation.",
+    },
+    servers: [{ url: "http://127.0.0.1:3000", description: "Local mode (npm start)" }],
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const doc = JSON.stringify(await buildOpenApi(), null, 2);
+  const out = process.argv[2];
+  if (out) writeFileSync(out, `${doc}\n`);
+  else process.stdout.write(`${doc}\n`);
+}
