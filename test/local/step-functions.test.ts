@@ -1,0 +1,707 @@
+import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import type { Server } from "node:http";
+import { join } from "node:path";
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
+  InvalidToken,
+  ListExecutionsCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+  TaskTimedOut,
+} from "@aws-sdk/client-sfn";
+import { StateMachine } from "aws-local-stepfunctions";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  ENGINE_TASK_TIMEOUT_SECONDS,
+  type HistoryEvent,
+  LocalStepFunctions,
+  type LocalStepFunctionsOptions,
+  prepareDefinition,
+  type SnsPublishParams,
+} from "../../infra/local/step-functions";
+import { closeServer, fakeCredentials, listen, removeDir, sleep, tempDir, waitFor } from "./helpers";
+
+const SM_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:Test";
+const EXEC_PREFIX = "arn:aws:states:us-east-1:123456789012:execution:Test:";
+const fn = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
+const TOPIC = "arn:aws:sns:us-east-1:123456789012:events";
+
+/**
+ * Prepare (lambda) → Route (choice) → Await (callback, timeout from the raw
+ * state input) → Record (lambda reading the context) → Notify (sns).
+ * Await retries States.TaskFailed, which must not retry its timeouts.
+ */
+const definition = {
+  StartAt: "Prepare",
+  States: {
+    Prepare: {
+      Type: "Task",
+      Resource: "arn:aws:states:::lambda:invoke",
+      Parameters: { FunctionName: fn("prepare"), Payload: { "id.$": "$.id" } },
+      ResultSelector: { "timeoutSeconds.$": "$.Payload.timeoutSeconds", "status.$": "$.StatusCode" },
+      ResultPath: "$.step",
+      Retry: [{ ErrorEquals: ["Flaky"], IntervalSeconds: 1, MaxAttempts: 2 }],
+      Catch: [{ ErrorEquals: ["PaymentDeclined"], Next: "Declined", ResultPath: "$.error" }],
+      Next: "Route",
+    },
+    Route: {
+      Type: "Choice",
+      Choices: [{ Variable: "$.step.status", NumericEquals: 200, Next: "Await" }],
+      Default: "Declined",
+    },
+    Await: {
+      Type: "Task",
+      Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+      Parameters: {
+        FunctionName: fn("begin-wait"),
+        Payload: { "id.$": "$.id", "taskToken.$": "$$.Task.Token" },
+      },
+      TimeoutSecondsPath: "$.step.timeoutSeconds",
+      ResultPath: "$.signal",
+      Retry: [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 1, MaxAttempts: 2 }],
+      Catch: [{ ErrorEquals: ["States.Timeout"], Next: "TimedOut", ResultPath: "$.timeout" }],
+      Next: "Record",
+    },
+    Record: {
+      Type: "Task",
+      Resource: "arn:aws:states:::lambda:invoke",
+      Parameters: {
+        FunctionName: fn("record"),
+        Payload: {
+          "executionId.$": "$$.Execution.Id",
+          "name.$": "$$.Execution.Name",
+          "startTime.$": "$$.Execution.StartTime",
+          "input.$": "$$.Execution.Input",
+          "stateMachineId.$": "$$.StateMachine.Id",
+        },
+      },
+      ResultPath: null,
+      Next: "Notify",
+    },
+    Notify: {
+      Type: "Task",
+      Resource: "arn:aws:states:::sns:publish",
+      Parameters: {
+        TopicArn: TOPIC,
+        "Message.$": "States.JsonToString($.signal)",
+        MessageAttributes: { type: { DataType: "String", StringValue: "done" } },
+      },
+      ResultPath: "$.published",
+      End: true,
+    },
+    TimedOut: { Type: "Pass", Result: "timed out", ResultPath: "$.outcome", End: true },
+    Declined: { Type: "Fail", Error: "Declined", Cause: "payment declined" },
+  },
+};
+
+interface Harness {
+  service: LocalStepFunctions;
+  waits: Array<{ id: string; taskToken: string }>;
+  records: unknown[];
+  published: SnsPublishParams[];
+}
+
+let dir: string;
+const open: LocalStepFunctions[] = [];
+const servers: Server[] = [];
+
+beforeEach(async () => {
+  dir = await tempDir("sfn");
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+  await Promise.all(servers.splice(0).map(closeServer));
+  await removeDir(dir);
+});
+
+function harness(
+  opts: {
+    timeoutSeconds?: number;
+    prepare?: (payload: { id: string }) => Promise<unknown>;
+    beginWait?: (payload: { id: string; taskToken: string }) => Promise<unknown>;
+  } & Partial<LocalStepFunctionsOptions> = {},
+): Harness {
+  const waits: Harness["waits"] = [];
+  const records: unknown[] = [];
+  const published: SnsPublishParams[] = [];
+  const { timeoutSeconds = 30, prepare, beginWait, ...rest } = opts;
+  const service = new LocalStepFunctions({
+    dataDir: dir,
+    definition,
+    stateMachineArn: SM_ARN,
+    taskHandlers: {
+      [fn("prepare")]: prepare ?? (async () => ({ timeoutSeconds })),
+      "begin-wait":
+        beginWait ??
+        (async (p) => {
+          waits.push(p as { id: string; taskToken: string });
+          return { stored: true };
+        }),
+      [fn("record")]: async (p) => {
+        records.push(p);
+        return null;
+      },
+    },
+    snsPublish: async (params) => {
+      published.push(params);
+      return { MessageId: `msg-${published.length}` };
+    },
+    retryIntervalOverrides: { Prepare: 0, Await: 0 },
+    onError: () => {},
+    ...rest,
+  });
+  open.push(service);
+  return { service, waits, records, published };
+}
+
+async function client(service: LocalStepFunctions): Promise<SFNClient> {
+  const { createSfnHttpServer } = await import("../../infra/local/step-functions");
+  const server = createSfnHttpServer(service);
+  servers.push(server);
+  const endpoint = await listen(server);
+  return new SFNClient({ endpoint, region: "us-east-1", credentials: fakeCredentials, maxAttempts: 1 });
+}
+
+const finished = (service: LocalStepFunctions, arn: string, timeoutMs = 5000) =>
+  waitFor(
+    async () => {
+      const d = await service.describeExecution(arn);
+      return d.status !== "RUNNING" && d;
+    },
+    timeoutMs,
+    "execution end",
+  );
+
+const types = (events: HistoryEvent[]) => events.map((e) => e.type);
+const entered = (events: HistoryEvent[]) =>
+  events
+    .filter((e) => e.type.endsWith("StateEntered"))
+    .map((e) => (e.stateEnteredEventDetails as { name: string }).name);
+
+describe("prepareDefinition", () => {
+  it("moves callback timeouts out of the engine's way and keeps the raw-input path as a hidden parameter", () => {
+    const p = prepareDefinition(definition);
+    const awaitState = (p.engineDefinition.States as Record<string, Record<string, unknown>>).Await as Record<
+      string,
+      unknown
+    >;
+    expect(awaitState.TimeoutSecondsPath).toBeUndefined();
+    expect(awaitState.TimeoutSeconds).toBe(ENGINE_TASK_TIMEOUT_SECONDS);
+    expect(awaitState.Parameters).toMatchObject({ "__localTimeoutSeconds.$": "$.step.timeoutSeconds" });
+    expect(p.tasks.get("Await")).toMatchObject({ callback: true, kind: "lambda", timeoutPath: true });
+    // $$.Execution paths are redirected to the context the service fills in itself.
+    const record = (
+      p.engineDefinition.States as Record<string, { Parameters: { Payload: Record<string, string> } }>
+    ).Record;
+    expect(record?.Parameters.Payload["input.$"]).toBe("$$.LocalExecution.Input");
+    // The caller's definition is left alone.
+    expect(definition.States.Await.TimeoutSecondsPath).toBe("$.step.timeoutSeconds");
+  });
+
+  it("refuses a Task resource it cannot run", () => {
+    expect(() =>
+      prepareDefinition({
+        StartAt: "A",
+        States: { A: { Type: "Task", Resource: "arn:aws:states:::dynamodb:putItem", End: true } },
+      }),
+    ).toThrow(/does not support/);
+  });
+});
+
+describe("LocalStepFunctions", () => {
+  it("runs lambda:invoke, waitForTaskToken and sns:publish end to end through an unmodified SFNClient", async () => {
+    const h = harness();
+    const sfn = await client(h.service);
+    const input = JSON.stringify({ id: "e1" });
+    const started = await sfn.send(new StartExecutionCommand({ stateMachineArn: SM_ARN, name: "e1", input }));
+    expect(started.executionArn).toBe(`${EXEC_PREFIX}e1`);
+    expect(started.startDate).toBeInstanceOf(Date);
+
+    const wait = await waitFor(() => h.waits[0], 5000, "begin-wait");
+    expect(wait.id).toBe("e1");
+    expect(wait.taskToken).toMatch(/^[A-Za-z0-9_-]{60,}$/);
+    expect(wait.taskToken).not.toContain("__LOCAL_SFN_TASK_TOKEN");
+
+    const running = await sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+    expect(running.status).toBe("RUNNING");
+
+    await sfn.send(
+      new SendTaskSuccessCommand({ taskToken: wait.taskToken, output: JSON.stringify({ ok: 1 }) }),
+    );
+    const done = await finished(h.service, started.executionArn as string);
+    expect(done.status).toBe("SUCCEEDED");
+    const output = JSON.parse(done.output as string);
+    expect(output).toMatchObject({
+      id: "e1",
+      step: { timeoutSeconds: 30, status: 200 },
+      signal: { ok: 1 },
+      published: { MessageId: "msg-1" },
+    });
+    expect(h.published).toEqual([
+      {
+        TopicArn: TOPIC,
+        Message: JSON.stringify({ ok: 1 }),
+        MessageAttributes: { type: { DataType: "String", StringValue: "done" } },
+      },
+    ]);
+    expect(h.records[0]).toEqual({
+      executionId: started.executionArn,
+      name: "e1",
+      startTime: (started.startDate as Date).toISOString(),
+      input: { id: "e1" },
+      stateMachineId: SM_ARN,
+    });
+
+    const viaSdk = await sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+    expect(viaSdk).toMatchObject({ status: "SUCCEEDED", name: "e1", input, stateMachineArn: SM_ARN });
+    expect(viaSdk.stopDate).toBeInstanceOf(Date);
+
+    const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn: started.executionArn }));
+    const events = history.events as unknown as HistoryEvent[];
+    expect(types(events)).toEqual([
+      "ExecutionStarted",
+      "TaskStateEntered",
+      "TaskScheduled",
+      "TaskStarted",
+      "TaskSucceeded",
+      "TaskStateExited",
+      "ChoiceStateEntered",
+      "ChoiceStateExited",
+      "TaskStateEntered",
+      "TaskScheduled",
+      "TaskStarted",
+      "TaskSubmitted",
+      "TaskSucceeded",
+      "TaskStateExited",
+      "TaskStateEntered",
+      "TaskScheduled",
+      "TaskStarted",
+      "TaskSucceeded",
+      "TaskStateExited",
+      "TaskStateEntered",
+      "TaskScheduled",
+      "TaskStarted",
+      "TaskSucceeded",
+      "TaskStateExited",
+      "ExecutionSucceeded",
+    ]);
+    expect(entered(events)).toEqual(["Prepare", "Route", "Await", "Record", "Notify"]);
+    expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
+    expect(events[0]?.timestamp).toBeInstanceOf(Date);
+    // The scheduled parameters show the real token, as on AWS.
+    const scheduled = events.filter((e) => e.type === "TaskScheduled")[1] as HistoryEvent;
+    expect(
+      JSON.parse((scheduled.taskScheduledEventDetails as { parameters: string }).parameters).Payload
+        .taskToken,
+    ).toBe(wait.taskToken);
+    expect(await h.service.stateTransitions(started.executionArn as string)).toBe(5);
+  });
+
+  it("times out a callback after TimeoutSecondsPath read from the raw state input (where the stock engine fails), and Catch takes States.Timeout without retrying it", async () => {
+    // The stock engine resolves TimeoutSecondsPath against the effective parameters ({FunctionName, Payload}).
+    const stock = new StateMachine(definition as never);
+    const { result } = stock.run(
+      { id: "x" },
+      {
+        overrides: {
+          taskResourceLocalHandlers: {
+            Prepare: async () => ({ Payload: { timeoutSeconds: 1 }, StatusCode: 200 }),
+            Await: () => new Promise(() => {}),
+          },
+        },
+      },
+    );
+    const stockError = await result.then(
+      () => undefined,
+      (e: Error) => e.cause as Error,
+    );
+    expect(stockError?.name).toBe("States.Runtime");
+
+    const h = harness({ timeoutSeconds: 1 });
+    const { executionArn } = await h.service.startExecution({
+      name: "t1",
+      input: JSON.stringify({ id: "t1" }),
+    });
+    const done = await finished(h.service, executionArn, 5000);
+    expect(done.status).toBe("SUCCEEDED");
+    const output = JSON.parse(done.output as string);
+    expect(output.outcome).toBe("timed out");
+    expect(output.timeout.Error).toBe("States.Timeout");
+
+    const { events } = await h.service.getExecutionHistory(executionArn);
+    const scheduled = events.filter((e) => e.type === "TaskScheduled")[1] as HistoryEvent;
+    const timedOut = events.find((e) => e.type === "TaskTimedOut") as HistoryEvent;
+    const elapsed = timedOut.timestamp.getTime() - scheduled.timestamp.getTime();
+    expect(elapsed).toBeGreaterThanOrEqual(950);
+    expect(elapsed).toBeLessThan(1900);
+    expect((scheduled.taskScheduledEventDetails as { timeoutInSeconds: number }).timeoutInSeconds).toBe(1);
+    // The States.TaskFailed retrier did not retry the timeout: one wait, one handler call.
+    expect(entered(events)).toEqual(["Prepare", "Route", "Await", "TimedOut"]);
+    expect(h.waits).toHaveLength(1);
+  });
+
+  it("surfaces a handler's error name to Catch and Retry, like a Lambda error", async () => {
+    let calls = 0;
+    const h = harness({
+      prepare: async () => {
+        calls += 1;
+        const e = new Error(calls === 1 ? "try again" : "card declined");
+        e.name = calls === 1 ? "Flaky" : "PaymentDeclined";
+        throw e;
+      },
+    });
+    const { executionArn } = await h.service.startExecution({
+      name: "d1",
+      input: JSON.stringify({ id: "d1" }),
+    });
+    const done = await finished(h.service, executionArn);
+    expect(done).toMatchObject({ status: "FAILED", error: "Declined", cause: "payment declined" });
+    const { events } = await h.service.getExecutionHistory(executionArn);
+    const failed = events
+      .filter((e) => e.type === "TaskFailed")
+      .map((e) => e.taskFailedEventDetails) as Array<{
+      error: string;
+      cause: string;
+    }>;
+    expect(failed.map((f) => f.error)).toEqual(["Flaky", "PaymentDeclined"]);
+    expect(JSON.parse(failed[1]?.cause as string)).toMatchObject({
+      errorType: "PaymentDeclined",
+      errorMessage: "card declined",
+    });
+    // The retry counts as a state transition (AWS bills it): Prepare twice, then the Fail state.
+    expect(entered(events)).toEqual(["Prepare", "Prepare", "Declined"]);
+    expect(types(events).at(-1)).toBe("ExecutionFailed");
+  });
+
+  it("mints a fresh token per attempt: SendTaskFailure is retried by States.TaskFailed, the old token is then dead", async () => {
+    const h = harness();
+    const sfn = await client(h.service);
+    const { executionArn } = await h.service.startExecution({
+      name: "f1",
+      input: JSON.stringify({ id: "f1" }),
+    });
+    const first = await waitFor(() => h.waits[0]);
+    await sfn.send(
+      new SendTaskFailureCommand({ taskToken: first.taskToken, error: "Rejected", cause: "no" }),
+    );
+    const second = await waitFor(() => h.waits[1]);
+    expect(second.taskToken).not.toBe(first.taskToken);
+    await expect(
+      sfn.send(new SendTaskSuccessCommand({ taskToken: first.taskToken, output: "{}" })),
+    ).rejects.toBeInstanceOf(TaskTimedOut);
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: second.taskToken, output: '{"second":true}' }));
+    const done = await finished(h.service, executionArn);
+    expect(JSON.parse(done.output as string).signal).toEqual({ second: true });
+  });
+
+  it("treats the execution name as unique: same name and input while running is idempotent, anything else is ExecutionAlreadyExists", async () => {
+    const h = harness();
+    const sfn = await client(h.service);
+    const input = JSON.stringify({ id: "n1" });
+    const a = await sfn.send(new StartExecutionCommand({ stateMachineArn: SM_ARN, name: "n1", input }));
+    const b = await sfn.send(new StartExecutionCommand({ stateMachineArn: SM_ARN, name: "n1", input }));
+    expect(b.executionArn).toBe(a.executionArn);
+    expect(b.startDate?.getTime()).toBe(a.startDate?.getTime());
+    await expect(
+      sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: SM_ARN,
+          name: "n1",
+          input: JSON.stringify({ id: "other" }),
+        }),
+      ),
+    ).rejects.toBeInstanceOf(ExecutionAlreadyExists);
+
+    const wait = await waitFor(() => h.waits[0]);
+    await h.service.sendTaskSuccess(wait.taskToken, "{}");
+    await finished(h.service, a.executionArn as string);
+    await expect(
+      sfn.send(new StartExecutionCommand({ stateMachineArn: SM_ARN, name: "n1", input })),
+    ).rejects.toBeInstanceOf(ExecutionAlreadyExists);
+    expect(h.waits).toHaveLength(1);
+  });
+
+  it("answers TaskTimedOut for a token already used or timed out, InvalidToken for a token it never issued", async () => {
+    const h = harness({ timeoutSeconds: 1 });
+    const sfn = await client(h.service);
+    await h.service.startExecution({ name: "k1", input: JSON.stringify({ id: "k1" }) });
+    await h.service.startExecution({ name: "k2", input: JSON.stringify({ id: "k2" }) });
+    const [w1, w2] = await waitFor(() => h.waits.length === 2 && h.waits);
+    const byId = Object.fromEntries([w1, w2].map((w) => [w?.id, w?.taskToken as string]));
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: byId.k1, output: "{}" }));
+    // Used once: the second signal is late.
+    await expect(
+      sfn.send(new SendTaskSuccessCommand({ taskToken: byId.k1, output: "{}" })),
+    ).rejects.toBeInstanceOf(TaskTimedOut);
+    // k2 times out after 1 s; its token is then dead too.
+    await finished(h.service, `${EXEC_PREFIX}k2`);
+    await expect(
+      sfn.send(new SendTaskSuccessCommand({ taskToken: byId.k2, output: "{}" })),
+    ).rejects.toBeInstanceOf(TaskTimedOut);
+    await expect(
+      sfn.send(new SendTaskSuccessCommand({ taskToken: "not-a-token", output: "{}" })),
+    ).rejects.toBeInstanceOf(InvalidToken);
+    // Well-formed but forged: names a real execution, but was never issued.
+    const forged = Buffer.from(JSON.stringify({ v: 1, e: "k1", s: "Await", n: "x" })).toString("base64url");
+    await expect(
+      sfn.send(new SendTaskSuccessCommand({ taskToken: forged, output: "{}" })),
+    ).rejects.toBeInstanceOf(InvalidToken);
+    await expect(
+      sfn.send(new DescribeExecutionCommand({ executionArn: `${EXEC_PREFIX}nope` })),
+    ).rejects.toBeInstanceOf(ExecutionDoesNotExist);
+  });
+
+  it("persists the wait (token and absolute deadline) before the Lambda that hands the token out runs", async () => {
+    let onDisk: { wait?: { token: string; deadline: number } } | undefined;
+    let token = "";
+    const h = harness({
+      beginWait: async (p) => {
+        token = p.taskToken;
+        onDisk = JSON.parse(readFileSync(join(dir, "executions", "p1.json"), "utf8"));
+        return null;
+      },
+    });
+    const before = Date.now();
+    await h.service.startExecution({ name: "p1", input: JSON.stringify({ id: "p1" }) });
+    await waitFor(() => token !== "");
+    expect(onDisk?.wait?.token).toBe(token);
+    expect(onDisk?.wait?.deadline).toBeGreaterThanOrEqual(before + 30_000);
+    expect(onDisk?.wait?.deadline).toBeLessThan(Date.now() + 30_000 + 1000);
+  });
+
+  it("survives a restart: a new service on the same dataDir resumes the wait, and the ORIGINAL token completes it", async () => {
+    const first = harness({ timeoutSeconds: 60 });
+    const { executionArn, startDate } = await first.service.startExecution({
+      name: "r1",
+      input: JSON.stringify({ id: "r1" }),
+    });
+    const wait = await waitFor(() => first.waits[0]);
+    await waitFor(async () => {
+      const { events } = await first.service.getExecutionHistory(executionArn);
+      return events.some((e) => e.type === "TaskSubmitted");
+    });
+    await first.service.close(); // stops everything, finishes nothing
+
+    const second = harness({ timeoutSeconds: 60 });
+    expect((await second.service.describeExecution(executionArn)).status).toBe("RUNNING");
+    expect(await second.service.resume()).toEqual(["r1"]);
+    await second.service.sendTaskSuccess(wait.taskToken, JSON.stringify({ after: "restart" }));
+    const done = await finished(second.service, executionArn);
+    expect(done.status).toBe("SUCCEEDED");
+    expect(JSON.parse(done.output as string).signal).toEqual({ after: "restart" });
+    // The wait's Lambda had already handed the token out: it is not run again.
+    expect(second.waits).toHaveLength(0);
+    // The resumed execution keeps its context: start time and input of the original start.
+    expect(second.records[0]).toMatchObject({
+      startTime: startDate.toISOString(),
+      input: { id: "r1" },
+      name: "r1",
+    });
+    const { events } = await second.service.getExecutionHistory(executionArn);
+    expect(entered(events)).toEqual(["Prepare", "Route", "Await", "Record", "Notify"]);
+    expect(events.filter((e) => e.type === "ExecutionStarted")).toHaveLength(1);
+  });
+
+  it("accepts a signal for a resumed execution's wait even before resume() runs, and keeps it on disk", async () => {
+    const first = harness();
+    const { executionArn } = await first.service.startExecution({
+      name: "r2",
+      input: JSON.stringify({ id: "r2" }),
+    });
+    const wait = await waitFor(() => first.waits[0]);
+    await first.service.close();
+
+    const second = harness();
+    await second.service.sendTaskSuccess(wait.taskToken, '{"early":true}');
+    await second.service.close();
+
+    const third = harness();
+    await third.service.resume();
+    const done = await finished(third.service, executionArn);
+    expect(JSON.parse(done.output as string).signal).toEqual({ early: true });
+    await expect(third.service.sendTaskSuccess(wait.taskToken, "{}")).rejects.toMatchObject({
+      code: "TaskTimedOut",
+    });
+  });
+
+  it("times a resumed wait out at once when its deadline passed while the service was down", async () => {
+    const first = harness({ timeoutSeconds: 5 });
+    const { executionArn } = await first.service.startExecution({
+      name: "r3",
+      input: JSON.stringify({ id: "r3" }),
+    });
+    const wait = await waitFor(() => first.waits[0]);
+    await first.service.close();
+
+    // Ten seconds later (on the service's clock), the 5 s window is over.
+    const second = harness({ timeoutSeconds: 5, now: () => Date.now() + 10_000 });
+    const resumedAt = Date.now();
+    await second.service.resume();
+    const done = await finished(second.service, executionArn, 3000);
+    expect(Date.now() - resumedAt).toBeLessThan(1000);
+    expect(JSON.parse(done.output as string).outcome).toBe("timed out");
+    await expect(second.service.sendTaskSuccess(wait.taskToken, "{}")).rejects.toMatchObject({
+      code: "TaskTimedOut",
+    });
+  });
+
+  it("carries a wait longer than one engine run across runs with the same token and the same deadline", async () => {
+    // maxSegmentSeconds stands in for the engine's 2,000,000 s task timer.
+    const h = harness({ timeoutSeconds: 1, maxSegmentSeconds: 0.2 });
+    const { executionArn } = await h.service.startExecution({
+      name: "l1",
+      input: JSON.stringify({ id: "l1" }),
+    });
+    const done = await finished(h.service, executionArn);
+    expect(JSON.parse(done.output as string).outcome).toBe("timed out");
+    const { events } = await h.service.getExecutionHistory(executionArn);
+    const scheduled = events.filter((e) => e.type === "TaskScheduled")[1] as HistoryEvent;
+    const timedOut = events.find((e) => e.type === "TaskTimedOut") as HistoryEvent;
+    const elapsed = timedOut.timestamp.getTime() - scheduled.timestamp.getTime();
+    expect(elapsed).toBeGreaterThanOrEqual(950);
+    expect(elapsed).toBeLessThan(1900);
+    expect(entered(events)).toEqual(["Prepare", "Route", "Await", "TimedOut"]);
+    expect(h.waits).toHaveLength(1);
+
+    const h2 = harness({ timeoutSeconds: 2, maxSegmentSeconds: 0.15 });
+    const second = await h2.service.startExecution({ name: "l2", input: JSON.stringify({ id: "l2" }) });
+    const wait = await waitFor(() => h2.waits[0]);
+    await sleep(500); // several hand-overs
+    await h2.service.sendTaskSuccess(wait.taskToken, '{"late":"but in time"}');
+    const done2 = await finished(h2.service, second.executionArn);
+    expect(JSON.parse(done2.output as string).signal).toEqual({ late: "but in time" });
+    expect(h2.waits).toHaveLength(1);
+  });
+
+  it("stops an execution (ABORTED) and kills its token; lists and pages executions through the SDK", async () => {
+    const h = harness();
+    const sfn = await client(h.service);
+    for (const id of ["s1", "s2", "s3"])
+      await h.service.startExecution({ name: id, input: JSON.stringify({ id }) });
+    await waitFor(() => h.waits.length === 3);
+    const s1 = h.waits.find((w) => w.id === "s1") as { taskToken: string };
+    const stopped = await sfn.send(
+      new StopExecutionCommand({ executionArn: `${EXEC_PREFIX}s1`, error: "Ops", cause: "test" }),
+    );
+    expect(stopped.stopDate).toBeInstanceOf(Date);
+    const d = await sfn.send(new DescribeExecutionCommand({ executionArn: `${EXEC_PREFIX}s1` }));
+    expect(d).toMatchObject({ status: "ABORTED", error: "Ops", cause: "test" });
+    await expect(
+      sfn.send(new SendTaskSuccessCommand({ taskToken: s1.taskToken, output: "{}" })),
+    ).rejects.toBeInstanceOf(TaskTimedOut);
+
+    const running = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: SM_ARN, statusFilter: "RUNNING" }),
+    );
+    expect(running.executions?.map((e) => e.name).sort()).toEqual(["s2", "s3"]);
+    const page1 = await sfn.send(new ListExecutionsCommand({ stateMachineArn: SM_ARN, maxResults: 2 }));
+    expect(page1.executions).toHaveLength(2);
+    expect(page1.nextToken).toBeTruthy();
+    const page2 = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: SM_ARN, maxResults: 2, nextToken: page1.nextToken }),
+    );
+    expect(page2.executions).toHaveLength(1);
+    expect(page2.nextToken).toBeUndefined();
+    const all = [...(page1.executions ?? []), ...(page2.executions ?? [])].map((e) => e.name).sort();
+    expect(all).toEqual(["s1", "s2", "s3"]);
+
+    const h1 = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn: `${EXEC_PREFIX}s1`, reverseOrder: true, maxResults: 1 }),
+    );
+    expect(h1.events?.[0]?.type).toBe("ExecutionAborted");
+    expect(h1.nextToken).toBeTruthy();
+  });
+
+  it("keeps finished executions on disk as JSON (atomically replaced files, no temp files left)", async () => {
+    const h = harness({ timeoutSeconds: 1 });
+    const { executionArn } = await h.service.startExecution({
+      name: "j1",
+      input: JSON.stringify({ id: "j1" }),
+    });
+    await finished(h.service, executionArn);
+    await h.service.close();
+    const saved = JSON.parse(await readFile(join(dir, "executions", "j1.json"), "utf8"));
+    expect(saved).toMatchObject({ name: "j1", status: "SUCCEEDED", executionArn });
+    expect(saved.current).toBeUndefined();
+    const { readdir } = await import("node:fs/promises");
+    expect((await readdir(join(dir, "executions"))).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    const again = harness();
+    expect((await again.service.describeExecution(executionArn)).status).toBe("SUCCEEDED");
+    expect(await again.service.resume()).toEqual([]);
+  });
+});
+
+describe("the escrow workflow (statemachines/escrow.asl.json)", () => {
+  it("runs the happy path in 9 billed state transitions", async () => {
+    const text = readFileSync(
+      new URL("../../statemachines/escrow.asl.json", import.meta.url),
+      "utf8",
+    ).replace(/\$\{(\w+)\}/g, (_, name: string) =>
+      name.endsWith("TopicArn")
+        ? `arn:aws:sns:us-east-1:123456789012:${name}`
+        : `arn:aws:lambda:us-east-1:123456789012:function:${name.replace(/FunctionArn$/, "")}`,
+    );
+    const step = (outcome: string, version: number) => ({
+      outcome,
+      version,
+      event: { type: `escrow.${outcome}`, tenantId: "demo", escrowId: "esc_1" },
+      timeoutSeconds: 30,
+      alert: null,
+    });
+    const tokens: string[] = [];
+    const published: SnsPublishParams[] = [];
+    const service = new LocalStepFunctions({
+      dataDir: dir,
+      definition: JSON.parse(text),
+      stateMachineArn: SM_ARN,
+      taskHandlers: {
+        HoldFunds: async () => step("funded", 2),
+        BeginWait: async (p) => {
+          tokens.push((p as { taskToken: string }).taskToken);
+          return null;
+        },
+        SettleEscrow: async () => step("released", 5),
+      },
+      snsPublish: async (p) => {
+        published.push(p);
+        return { MessageId: String(published.length) };
+      },
+    });
+    open.push(service);
+    const { executionArn } = await service.startExecution({
+      name: "esc_1",
+      input: JSON.stringify({ tenantId: "demo", escrowId: "esc_1", step: step("created", 1) }),
+    });
+    await waitFor(() => tokens.length === 1);
+    await service.sendTaskSuccess(tokens[0] as string, JSON.stringify(step("delivered", 3)));
+    await waitFor(() => tokens.length === 2);
+    await service.sendTaskSuccess(tokens[1] as string, JSON.stringify(step("release", 4)));
+    const done = await finished(service, executionArn);
+    expect(done.status).toBe("SUCCEEDED");
+    const { events } = await service.getExecutionHistory(executionArn);
+    expect(entered(events)).toEqual([
+      "HoldFunds",
+      "NotifyFunded",
+      "AwaitDelivery",
+      "RouteByOutcome",
+      "NotifyDelivered",
+      "AwaitBuyerConfirmation",
+      "RouteByOutcome",
+      "ReleaseToSeller",
+      "NotifyReleased",
+    ]);
+    expect(published.map((p) => p.MessageAttributes?.type?.StringValue)).toEqual([
+      "escrow.funded",
+      "escrow.delivered",
+      "escrow.released",
+    ]);
+    expect(JSON.parse(published[0]?.Message as string)).toEqual(step("funded", 2).event);
+  });
+});
