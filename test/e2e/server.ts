@@ -1,0 +1,69 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+export interface LocalServer {
+  url: string;
+  dataDir: string;
+  child: ChildProcess;
+  output: () => string;
+  stop: (signal?: NodeJS.Signals) => Promise<void>;
+}
+
+/**
+ * Starts the real local service (`npm start`'s entry point) in a child process
+ * on a free port, with its own data folder, and waits until it answers.
+ */
+export async function startServer(
+  options: { dataDir?: string; env?: Record<string, string> } = {},
+): Promise<LocalServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "escrow-e2e-"));
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "infra/local/main.ts")], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: "0",
+      ESCROW_LOCAL_DATA_DIR: dataDir,
+      ESCROW_LOCAL_QUIET: "1",
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout?.on("data", (d) => {
+    log += d;
+  });
+  child.stderr?.on("data", (d) => {
+    log += d;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`local service did not start in 90 s:\n${log}`)), 90_000);
+    const onData = () => {
+      const m = log.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1] as string);
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`local service exited with ${code}:\n${log}`));
+    });
+  });
+  return {
+    url,
+    dataDir,
+    child,
+    output: () => log,
+    stop: (signal = "SIGTERM") =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill(signal);
+      }),
+  };
+}
