@@ -57,8 +57,12 @@ type JsonObject = { [key: string]: JsonValue };
 
 export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
 
-/** A Lambda function run in-process: receives the invocation payload, returns the response payload. */
-export type TaskHandler = (payload: unknown) => Promise<unknown>;
+/**
+ * A Lambda function run in-process: receives the invocation payload (a fresh
+ * JSON copy), returns the response payload. Typed with a `never` parameter so
+ * handlers declaring their own event type can be bound without a cast.
+ */
+export type TaskHandler = (payload: never) => Promise<unknown>;
 
 export interface SnsPublishParams {
   TopicArn?: string;
@@ -1148,7 +1152,7 @@ export class LocalStepFunctions {
     const payload = spec.kind === "lambda-arn" ? params : ((params as JsonObject).Payload ?? {});
     let result: unknown;
     try {
-      result = await handler(structuredClone(payload));
+      result = await handler(structuredClone(payload) as never);
     } catch (error) {
       throw lambdaError(error);
     }

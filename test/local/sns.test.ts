@@ -1,0 +1,213 @@
+import { appendFile, readFile } from "node:fs/promises";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { join } from "node:path";
+import { InvalidParameterException, NotFoundException, PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createSnsHttpServer, LocalSns, type LocalSnsOptions } from "../../infra/local/sns";
+import { closeServer, fakeCredentials, listen, removeDir, sleep, tempDir, waitFor } from "./helpers";
+
+const TOPIC = "arn:aws:sns:us-east-1:123456789012:escrow-events";
+const OPS = "arn:aws:sns:us-east-1:123456789012:ops-alerts";
+
+let dir: string;
+const services: LocalSns[] = [];
+const servers: Server[] = [];
+
+beforeEach(async () => {
+  dir = await tempDir("sns");
+});
+afterEach(async () => {
+  await Promise.all(services.splice(0).map((s) => s.close()));
+  await Promise.all(servers.splice(0).map(closeServer));
+  await removeDir(dir);
+});
+
+function sns(options: Partial<LocalSnsOptions> = {}): LocalSns {
+  const s = new LocalSns({ dataDir: dir, topics: [TOPIC, OPS], onError: () => {}, ...options });
+  services.push(s);
+  return s;
+}
+
+async function snsClient(service: LocalSns): Promise<SNSClient> {
+  const server = createSnsHttpServer(service);
+  servers.push(server);
+  return new SNSClient({
+    endpoint: await listen(server),
+    region: "us-east-1",
+    credentials: fakeCredentials,
+    maxAttempts: 1,
+  });
+}
+
+const event = (escrowId: string, type: string) => JSON.stringify({ type, escrowId, tenantId: "demo" });
+const attrs = (type: string) => ({
+  type: { DataType: "String", StringValue: type },
+  tenantId: { DataType: "String", StringValue: "demo" },
+});
+
+describe("LocalSns", () => {
+  it("serves Publish to an unmodified SNSClient and records messages with their attributes", async () => {
+    const service = sns();
+    const client = await snsClient(service);
+    const out = await client.send(
+      new PublishCommand({
+        TopicArn: TOPIC,
+        Message: event("esc_1", "escrow.funded"),
+        Subject: "funded & <ready>",
+        MessageAttributes: {
+          ...attrs("escrow.funded"),
+          amount: { DataType: "Number", StringValue: "12.5" },
+          blob: { DataType: "Binary", BinaryValue: new Uint8Array([1, 2, 3]) },
+        },
+      }),
+    );
+    expect(out.MessageId).toMatch(/^[0-9a-f-]{36}$/);
+    const { items } = await service.list();
+    expect(items).toEqual([
+      {
+        messageId: out.MessageId,
+        attributes: { type: "escrow.funded", tenantId: "demo", amount: "12.5", blob: "AQID" },
+        event: { type: "escrow.funded", escrowId: "esc_1", tenantId: "demo" },
+      },
+    ]);
+    const [full] = await service.all();
+    expect(full).toMatchObject({ topicArn: TOPIC, subject: "funded & <ready>" });
+    expect(Date.parse(full?.timestamp as string)).toBeGreaterThan(Date.now() - 5000);
+  });
+
+  it("rejects what SNS rejects, with the SDK's named exceptions", async () => {
+    const client = await snsClient(sns());
+    await expect(client.send(new PublishCommand({ TopicArn: TOPIC, Message: "" }))).rejects.toBeInstanceOf(
+      InvalidParameterException,
+    );
+    await expect(
+      client.send(new PublishCommand({ TopicArn: `${TOPIC}-missing`, Message: "x" })),
+    ).rejects.toBeInstanceOf(NotFoundException);
+    await expect(
+      client.send(
+        new PublishCommand({
+          TopicArn: TOPIC,
+          Message: "x",
+          MessageAttributes: { bad: { DataType: "Number", StringValue: "twelve" } },
+        }),
+      ),
+    ).rejects.toBeInstanceOf(InvalidParameterException);
+    await expect(
+      client.send(new PublishCommand({ TopicArn: TOPIC, Message: "x".repeat(256 * 1024 + 1) })),
+    ).rejects.toBeInstanceOf(InvalidParameterException);
+  });
+
+  it("filters by escrowId, keeps publish order (newest last) and survives a restart", async () => {
+    const first = sns();
+    await first.publish({
+      TopicArn: TOPIC,
+      Message: event("esc_A", "escrow.funded"),
+      MessageAttributes: attrs("escrow.funded"),
+    });
+    await first.publish({
+      TopicArn: TOPIC,
+      Message: event("esc_B", "escrow.funded"),
+      MessageAttributes: attrs("escrow.funded"),
+    });
+    await first.publish({ TopicArn: OPS, Message: event("esc_A", "escrow.needs_ops") });
+    await first.publish({ TopicArn: TOPIC, Message: "plain text, not JSON" });
+    await first.close();
+    // A crash in the middle of an append leaves half a line behind.
+    await appendFile(join(dir, "sns", "messages.ndjson"), '{"messageId":"torn');
+
+    const second = sns();
+    const a = await second.list({ escrowId: "esc_A" });
+    expect(a.items.map((i) => (i.event as { type: string }).type)).toEqual([
+      "escrow.funded",
+      "escrow.needs_ops",
+    ]);
+    expect((await second.list({ escrowId: "esc_B" })).items).toHaveLength(1);
+    expect((await second.list({ escrowId: "nope" })).items).toEqual([]);
+    const all = await second.list();
+    expect(all.items).toHaveLength(4);
+    expect(all.items[3]?.event).toBe("plain text, not JSON");
+    // The torn line is gone and new messages append cleanly after it.
+    await second.publish({ TopicArn: TOPIC, Message: event("esc_A", "escrow.delivered") });
+    const lines = (await readFile(join(dir, "sns", "messages.ndjson"), "utf8")).trim().split("\n");
+    expect(lines).toHaveLength(5);
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
+  it("posts SNS-shaped (unsigned) notifications to HTTP subscribers, retries failures, and never blocks the publish", async () => {
+    const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+    let failuresLeft = 2;
+    const hook = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        if (failuresLeft-- > 0) {
+          res.writeHead(500).end();
+          return;
+        }
+        received.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+        res.writeHead(200).end();
+      });
+    });
+    servers.push(hook);
+    const url = await listen(hook);
+    const service = sns({
+      subscribers: [
+        `${url}/all`,
+        { url: `${url}/funded-only`, filterPolicy: { type: ["escrow.funded"] }, raw: true },
+        "http://127.0.0.1:9/unreachable",
+      ],
+      delivery: { attempts: 3, backoffMs: 20, timeoutMs: 1000 },
+    });
+    const started = Date.now();
+    const { MessageId } = await service.publish({
+      TopicArn: TOPIC,
+      Message: event("esc_1", "escrow.funded"),
+      MessageAttributes: attrs("escrow.funded"),
+    });
+    expect(Date.now() - started).toBeLessThan(500);
+    await service.publish({
+      TopicArn: TOPIC,
+      Message: event("esc_1", "escrow.released"),
+      MessageAttributes: attrs("escrow.released"),
+    });
+    await service.drain();
+    // /all got both (after two 500s for the first delivery); /funded-only only the funded one.
+    expect(received).toHaveLength(3);
+    const notifications = received.filter((r) => r.headers["x-amz-sns-rawdelivery"] === undefined);
+    expect(notifications).toHaveLength(2);
+    const first = notifications.map((r) => JSON.parse(r.body)).find((n) => n.MessageId === MessageId);
+    expect(first).toMatchObject({
+      Type: "Notification",
+      MessageId,
+      TopicArn: TOPIC,
+      Message: event("esc_1", "escrow.funded"),
+      Signature: "LOCAL-UNSIGNED",
+      MessageAttributes: {
+        type: { Type: "String", Value: "escrow.funded" },
+        tenantId: { Type: "String", Value: "demo" },
+      },
+    });
+    expect(Date.parse(first.Timestamp)).not.toBeNaN();
+    const headers = notifications[0]?.headers as IncomingHttpHeaders;
+    expect(headers["x-amz-sns-message-type"]).toBe("Notification");
+    expect(headers["x-escrow-local-unsigned"]).toBe("true");
+    const raw = received.filter((r) => r.headers["x-amz-sns-rawdelivery"] === "true");
+    expect(raw.map((r) => r.body)).toEqual([event("esc_1", "escrow.funded")]);
+    expect(failuresLeft).toBeLessThan(0);
+  });
+
+  it("acknowledges a publish only once it is in the log on disk", async () => {
+    const service = sns();
+    const { MessageId } = await service.publish({ TopicArn: TOPIC, Message: "{}" });
+    const text = await readFile(join(dir, "sns", "messages.ndjson"), "utf8");
+    expect(text).toContain(MessageId);
+    // Many concurrent publishes: every one is a whole line.
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => service.publish({ TopicArn: TOPIC, Message: `{"i":${i}}` })),
+    );
+    await sleep(0);
+    const lines = (await readFile(join(dir, "sns", "messages.ndjson"), "utf8")).trim().split("\n");
+    expect(lines).toHaveLength(51);
+    await waitFor(async () => (await service.list()).items.length === 51);
+  });
+});
