@@ -1,0 +1,219 @@
+import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import {
+  AccessLogField,
+  AccessLogFormat,
+  AuthorizationType,
+  CognitoUserPoolsAuthorizer,
+  EndpointType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  type Method,
+  MethodLoggingLevel,
+  MockIntegration,
+  type Model,
+  PassthroughBehavior,
+  RequestValidator,
+  RestApi,
+} from "aws-cdk-lib/aws-apigateway";
+import {
+  AccountRecovery,
+  FeaturePlan,
+  Mfa,
+  ResourceServerScope,
+  UserPool,
+  type UserPoolDomain,
+  UserPoolResourceServer,
+} from "aws-cdk-lib/aws-cognito";
+import type { IKey } from "aws-cdk-lib/aws-kms";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { type FunctionSpec, HEALTH_ROUTE } from "../functions";
+import { gatewaySchema, REQUEST_BODIES } from "./api-models";
+import { addGatewayProblems } from "./api-problems";
+
+export interface EscrowApiProps {
+  /** The API functions with their routes. */
+  routes: ReadonlyArray<{ spec: FunctionSpec; fn: IFunction }>;
+  cognitoDomainPrefix: string;
+  rateLimit: number;
+  burstLimit: number;
+  createCloudWatchRole: boolean;
+  logsKey: IKey;
+}
+
+/** The resource server's identifier: scopes are `escrow/marketplace` and `escrow/ops`. */
+export const RESOURCE_SERVER = "escrow";
+export const STAGE_NAME = "prod";
+
+/**
+ * The public REST API: Cognito (client-credentials only) issues the tokens,
+ * a Cognito authorizer checks them and the route's scopes on every method but
+ * health, POST bodies are validated against models generated from the zod
+ * schemas, and API Gateway's own errors are problem documents.
+ */
+export class EscrowApi extends Construct {
+  readonly api: RestApi;
+  readonly userPool: UserPool;
+  readonly domain: UserPoolDomain;
+  readonly accessLogs: LogGroup;
+  readonly healthMethod: Method;
+  readonly methods: Method[] = [];
+
+  constructor(scope: Construct, id: string, props: EscrowApiProps) {
+    super(scope, id);
+
+    this.userPool = new UserPool(this, "UserPool", {
+      // Machines only: each marketplace is an app client with a secret; nobody signs up or signs in.
+      selfSignUpEnabled: false,
+      accountRecovery: AccountRecovery.NONE,
+      mfa: Mfa.OFF,
+      passwordPolicy: {
+        minLength: 14,
+        requireDigits: true,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(1),
+      },
+      // Essentials allows access-token customization for M2M clients (a tenant claim) later on.
+      featurePlan: FeaturePlan.ESSENTIALS,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const marketplace = new ResourceServerScope({
+      scopeName: "marketplace",
+      scopeDescription: "A marketplace's backend: create escrows and act for its buyers and sellers",
+    });
+    const ops = new ResourceServerScope({
+      scopeName: "ops",
+      scopeDescription: "A marketplace's operations staff: list disputes and resolve them",
+    });
+    new UserPoolResourceServer(this, "ResourceServer", {
+      userPool: this.userPool,
+      identifier: RESOURCE_SERVER,
+      userPoolResourceServerName: "Escrow API",
+      scopes: [marketplace, ops],
+    });
+    this.domain = this.userPool.addDomain("Domain", {
+      cognitoDomain: { domainPrefix: props.cognitoDomainPrefix },
+    });
+
+    this.accessLogs = new LogGroup(this, "AccessLogs", {
+      retention: RetentionDays.ONE_YEAR,
+      encryptionKey: props.logsKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.api = new RestApi(this, "Api", {
+      restApiName: `${Stack.of(this).stackName}-api`,
+      description: "Escrow (secured transaction) API v1",
+      endpointTypes: [EndpointType.REGIONAL],
+      cloudWatchRole: props.createCloudWatchRole,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: STAGE_NAME,
+        accessLogDestination: new LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: accessLogFormat(),
+        // Errors only, and never request/response bodies (they hold buyers' data).
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        tracingEnabled: true,
+        throttlingRateLimit: props.rateLimit,
+        throttlingBurstLimit: props.burstLimit,
+      },
+    });
+    addGatewayProblems(this.api);
+
+    const authorizer = new CognitoUserPoolsAuthorizer(this, "Authorizer", {
+      cognitoUserPools: [this.userPool],
+      resultsCacheTtl: Duration.minutes(5),
+    });
+    const bodyValidator = new RequestValidator(this, "BodyValidator", {
+      restApi: this.api,
+      requestValidatorName: "body",
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+
+    for (const { spec, fn } of props.routes) {
+      const route = spec.route;
+      if (!route) throw new Error(`${spec.id} is an API function without a route`);
+      const resource = this.api.root.resourceForPath(route.path);
+      let model: Model | undefined;
+      if (route.method === "POST") {
+        const body = REQUEST_BODIES[spec.id];
+        if (!body) throw new Error(`${spec.id}: no request body schema in infra/constructs/api-models.ts`);
+        model = this.api.addModel(`${spec.id}Request`, {
+          modelName: `${spec.id}Request`,
+          contentType: "application/json",
+          schema: gatewaySchema(body),
+        });
+      }
+      this.methods.push(
+        resource.addMethod(route.method, new LambdaIntegration(fn, { allowTestInvoke: false }), {
+          authorizer,
+          authorizationType: AuthorizationType.COGNITO,
+          authorizationScopes: route.scopes,
+          ...(model ? { requestValidator: bodyValidator, requestModels: { "application/json": model } } : {}),
+        }),
+      );
+    }
+
+    // Liveness without a token and without a Lambda: API Gateway answers itself.
+    this.healthMethod = this.api.root.resourceForPath(HEALTH_ROUTE.path).addMethod(
+      HEALTH_ROUTE.method,
+      new MockIntegration({
+        passthroughBehavior: PassthroughBehavior.WHEN_NO_MATCH,
+        requestTemplates: { "application/json": '{"statusCode": 200}' },
+        integrationResponses: [
+          {
+            statusCode: "200",
+            responseTemplates: { "application/json": '{"status":"ok"}' },
+            responseParameters: { "method.response.header.Cache-Control": "'no-store'" },
+          },
+        ],
+      }),
+      {
+        authorizationType: AuthorizationType.NONE,
+        methodResponses: [
+          { statusCode: "200", responseParameters: { "method.response.header.Cache-Control": true } },
+        ],
+      },
+    );
+  }
+
+  /** The token endpoint of the client-credentials grant. */
+  get tokenEndpoint(): string {
+    return `${this.domain.baseUrl()}/oauth2/token`;
+  }
+}
+
+/** JSON access log: who (client id), what, how it ended, and why when API Gateway refused it. */
+function accessLogFormat(): AccessLogFormat {
+  return AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: AccessLogField.contextRequestId(),
+      extendedRequestId: AccessLogField.contextExtendedRequestId(),
+      requestTime: AccessLogField.contextRequestTime(),
+      ip: AccessLogField.contextIdentitySourceIp(),
+      userAgent: AccessLogField.contextIdentityUserAgent(),
+      httpMethod: AccessLogField.contextHttpMethod(),
+      resourcePath: AccessLogField.contextResourcePath(),
+      path: AccessLogField.contextPath(),
+      protocol: AccessLogField.contextProtocol(),
+      status: AccessLogField.contextStatus(),
+      responseLength: AccessLogField.contextResponseLength(),
+      responseLatency: AccessLogField.contextResponseLatency(),
+      integrationStatus: AccessLogField.contextIntegrationStatus(),
+      integrationLatency: AccessLogField.contextIntegrationLatency(),
+      clientId: AccessLogField.contextAuthorizerClaims("client_id"),
+      errorType: AccessLogField.contextErrorResponseType(),
+      errorMessage: AccessLogField.contextErrorMessage(),
+      authorizeError: AccessLogField.contextAuthorizeError(),
+      wafResponseCode: AccessLogField.contextWafResponseCode(),
+      xrayTraceId: AccessLogField.contextXrayTraceId(),
+    }),
+  );
+}

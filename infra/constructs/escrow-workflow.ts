@@ -1,0 +1,117 @@
+import { ArnFormat, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import type { IKey } from "aws-cdk-lib/aws-kms";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from "aws-cdk-lib/aws-stepfunctions";
+import { Construct } from "constructs";
+import type { SecureTopic } from "./secure-topic";
+
+export interface EscrowWorkflowProps {
+  /** Explicit name, so functions can be granted its ARN before it exists (see `arnOf`). */
+  name: string;
+  definitionFile: string;
+  /** Definition substitution (`<Id>FunctionArn`) → the task function it names. */
+  tasks: ReadonlyMap<string, IFunction>;
+  events: SecureTopic;
+  opsAlerts: SecureTopic;
+  logsKey: IKey;
+}
+
+/**
+ * The escrow workflow: the ASL file as written (it is what ops read in the
+ * console), with the task functions and topics substituted in. Standard type,
+ * full logging with execution data, X-Ray on.
+ */
+export class EscrowWorkflow extends Construct {
+  readonly stateMachine: StateMachine;
+  readonly logGroup: LogGroup;
+  readonly role: Role;
+  readonly access: ManagedPolicy;
+
+  /**
+   * The ARN of the state machine named `name`, built from the name rather than
+   * from the construct: task functions that end waits need it, and the state
+   * machine needs theirs — a token reference would be a dependency cycle.
+   */
+  static arnOf(scope: Construct, name: string): string {
+    return Stack.of(scope).formatArn({
+      service: "states",
+      resource: "stateMachine",
+      resourceName: name,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+
+  constructor(scope: Construct, id: string, props: EscrowWorkflowProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, "Logs", {
+      // The vendedlogs prefix keeps CloudWatch Logs' resource policy small (AWS guidance for Step Functions).
+      logGroupName: `/aws/vendedlogs/states/${props.name}`,
+      retention: RetentionDays.ONE_YEAR,
+      encryptionKey: props.logsKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const substitutions: Record<string, string> = {
+      EventsTopicArn: props.events.topic.topicArn,
+      OpsAlertsTopicArn: props.opsAlerts.topic.topicArn,
+    };
+    for (const [name, fn] of props.tasks) substitutions[name] = fn.functionArn;
+
+    // One customer managed policy holds every grant (CDK's own logging and tracing additions
+    // go nowhere: the role is passed on without policy updates, so they are written out here).
+    this.role = new Role(this, "Role", {
+      assumedBy: new ServicePrincipal("states.amazonaws.com"),
+      description: `Runs the ${props.name} workflow`,
+    });
+    this.access = new ManagedPolicy(this, "Access", {
+      description: `What the ${props.name} workflow may do`,
+      roles: [this.role],
+      statements: [
+        // Exactly the unqualified task ARNs the definition names (no `:*` versions).
+        new PolicyStatement({
+          actions: ["lambda:InvokeFunction"],
+          resources: [...props.tasks.values()].map((fn) => fn.functionArn),
+        }),
+        ...props.events.publishStatements(),
+        ...props.opsAlerts.publishStatements(),
+        // Log delivery and X-Ray have no resource-level permissions.
+        new PolicyStatement({
+          actions: [
+            "logs:CreateLogDelivery",
+            "logs:GetLogDelivery",
+            "logs:UpdateLogDelivery",
+            "logs:DeleteLogDelivery",
+            "logs:ListLogDeliveries",
+            "logs:PutResourcePolicy",
+            "logs:DescribeResourcePolicies",
+            "logs:DescribeLogGroups",
+          ],
+          resources: ["*"],
+        }),
+        new PolicyStatement({
+          actions: [
+            "xray:PutTraceSegments",
+            "xray:PutTelemetryRecords",
+            "xray:GetSamplingRules",
+            "xray:GetSamplingTargets",
+          ],
+          resources: ["*"],
+        }),
+      ],
+    });
+
+    this.stateMachine = new StateMachine(this, "StateMachine", {
+      stateMachineName: props.name,
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromFile(props.definitionFile),
+      definitionSubstitutions: substitutions,
+      role: this.role.withoutPolicyUpdates(),
+      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    // Step Functions checks the log delivery permissions when the state machine is created.
+    this.stateMachine.node.addDependency(this.access);
+  }
+}

@@ -1,0 +1,10 @@
+/** The stack's output keys (read back by infra/register-client.ts and by operators). */
+export const OUTPUT = {
+  apiUrl: "ApiUrl",
+  userPoolId: "UserPoolId",
+  tokenEndpoint: "TokenEndpoint",
+  stateMachineArn: "StateMachineArn",
+  eventsTopicArn: "EventsTopicArn",
+  opsAlertsTopicArn: "OpsAlertsTopicArn",
+  tableName: "TableName",
+} as const;

@@ -1,0 +1,140 @@
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import type { IKey } from "aws-cdk-lib/aws-kms";
+import { Architecture, type CfnFunction, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
+import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import type { EnvName, FunctionSpec } from "../functions";
+import type { EscrowTable } from "./escrow-table";
+
+/** Data actions per table grant. No Scan, no DeleteItem, no `dynamodb:*`. */
+export const TABLE_READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"];
+export const TABLE_WRITE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem"];
+
+/** Lambda runtime: the newest Node.js this aws-cdk-lib knows; bundles target node22 so 22.x stays a fallback. */
+export const RUNTIME = Runtime.NODEJS_24_X;
+export const TIMEOUTS = { api: Duration.seconds(10), task: Duration.seconds(30) } as const;
+export const MEMORY_MB = 256;
+/** Replaces the SDK's default credential chain in the bundles: see lambda-credentials.ts. */
+const LAMBDA_CREDENTIALS = fileURLToPath(new URL("./lambda-credentials.ts", import.meta.url));
+
+export interface ServiceFunctionProps {
+  spec: FunctionSpec;
+  /** Absolute path of the repository root (holds package-lock.json and the entries). */
+  repoRoot: string;
+  /** A value for every environment variable a spec may ask for. */
+  environment: Record<EnvName, string>;
+  logLevel: string;
+  table: EscrowTable;
+  /** Built with formatArn, not from the StateMachine construct: task functions are invoked by it. */
+  stateMachineArn: string;
+  logsKey: IKey;
+}
+
+/**
+ * One Lambda function of FUNCTIONS: bundled with the local esbuild (CJS, the
+ * AWS SDK inside), its own role with exactly the grants its spec implies, its
+ * own log group, and Metadata that lets the local runtime find its source.
+ */
+export class ServiceFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: Role;
+  readonly access: ManagedPolicy;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    const { spec } = props;
+
+    this.logGroup = new LogGroup(this, "Logs", {
+      retention: RetentionDays.THREE_MONTHS,
+      encryptionKey: props.logsKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Our own role and one customer managed policy instead of AWSLambdaBasicExecutionRole and an
+    // inline policy: logs go to this function's group only, and the grants are reviewable as one document.
+    this.role = new Role(this, "Role", {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: `${spec.id}: ${spec.entry}`,
+    });
+    const statements = [
+      new PolicyStatement({
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [this.logGroup.logGroupArn],
+      }),
+      // X-Ray has no resource-level permissions for trace submission.
+      new PolicyStatement({
+        actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+        resources: ["*"],
+      }),
+      new PolicyStatement({ actions: TABLE_READ_ACTIONS, resources: props.table.readArns }),
+    ];
+    if (spec.table === "write")
+      statements.push(
+        new PolicyStatement({ actions: TABLE_WRITE_ACTIONS, resources: [props.table.table.tableArn] }),
+      );
+    if (spec.startsExecutions)
+      statements.push(
+        new PolicyStatement({ actions: ["states:StartExecution"], resources: [props.stateMachineArn] }),
+      );
+    if (spec.endsWaits)
+      statements.push(
+        new PolicyStatement({ actions: ["states:SendTaskSuccess"], resources: [props.stateMachineArn] }),
+      );
+    this.access = new ManagedPolicy(this, "Access", {
+      description: `What ${spec.id} may do`,
+      statements,
+      roles: [this.role],
+    });
+
+    const environment: Record<string, string> = {
+      POWERTOOLS_SERVICE_NAME: "escrow",
+      POWERTOOLS_LOG_LEVEL: props.logLevel,
+      NODE_OPTIONS: "--enable-source-maps",
+    };
+    for (const name of spec.env) environment[name] = props.environment[name];
+
+    this.fn = new NodejsFunction(this, "Function", {
+      entry: join(props.repoRoot, spec.entry),
+      handler: "handler",
+      projectRoot: props.repoRoot,
+      depsLockFilePath: join(props.repoRoot, "package-lock.json"),
+      runtime: RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: MEMORY_MB,
+      timeout: spec.role === "api" ? TIMEOUTS.api : TIMEOUTS.task,
+      description: `${spec.id} (${spec.entry})`,
+      // Grants live in `access` only; CDK's own additions (tracing) are already in it.
+      role: this.role.withoutPolicyUpdates(),
+      logGroup: this.logGroup,
+      tracing: Tracing.ACTIVE,
+      environment,
+      awsSdkConnectionReuse: false,
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.CJS,
+        target: "node22",
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Pinned SDK versions ship inside the bundle (not the runtime's copy).
+        externalModules: [],
+        // Prefer ESM entry points so esbuild can tree-shake the SDK and zod.
+        mainFields: ["module", "main"],
+        logLevel: LogLevel.ERROR,
+        esbuildArgs: { "--alias:@aws-sdk/credential-provider-node": LAMBDA_CREDENTIALS },
+      },
+    });
+
+    // The function must not run before its policy is attached.
+    this.fn.node.addDependency(this.access);
+
+    const cfn = this.fn.node.defaultChild as CfnFunction;
+    cfn.addMetadata("escrow:functionId", spec.id);
+    cfn.addMetadata("escrow:entry", spec.entry);
+  }
+}

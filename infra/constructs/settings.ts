@@ -1,0 +1,68 @@
+import type { Node } from "constructs";
+import { DEFAULT_CURRENCIES } from "../../functions/domain/money";
+
+/**
+ * Deployment settings read from CDK context (`cdk.json` or `-c key=value`).
+ * Everything has a default that is safe for a first deployment, so a fresh
+ * clone synthesizes with no flags at all.
+ */
+export interface EscrowSettings {
+  /** Prefix of the Cognito hosted domain (`<prefix>.auth.<region>.amazoncognito.com`); globally unique per Region. */
+  cognitoDomainPrefix?: string;
+  /** Stage-wide steady-state request rate (requests per second). */
+  apiRateLimit: number;
+  /** Stage-wide burst (requests). */
+  apiBurstLimit: number;
+  /** WAF rate-based rule: requests per client IP per 5 minutes before WAF answers 429. */
+  wafRateLimitPer5Min: number;
+  /** SUPPORTED_CURRENCIES for the functions that read it. */
+  supportedCurrencies: string;
+  /** PAYMENT_PROVIDER for the functions that read it. */
+  paymentProvider: string;
+  /** POWERTOOLS_LOG_LEVEL of every function. */
+  logLevel: string;
+  /**
+   * Create the Region-wide API Gateway account setting (the CloudWatch role
+   * that access and execution logging need). Turn off when the account
+   * already manages it elsewhere: there is one per account and Region.
+   */
+  apiGatewayCloudWatchRole: boolean;
+}
+
+const number = (node: Node, key: string, fallback: number): number => {
+  const raw = node.tryGetContext(key);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`Context ${key} must be a positive integer, got ${raw}`);
+  return value;
+};
+
+const bool = (node: Node, key: string, fallback: boolean): boolean => {
+  const raw = node.tryGetContext(key);
+  if (raw === undefined) return fallback;
+  if (raw === true || raw === "true") return true;
+  if (raw === false || raw === "false") return false;
+  throw new Error(`Context ${key} must be true or false, got ${raw}`);
+};
+
+export function settingsFromContext(node: Node): EscrowSettings {
+  const currencies = String(node.tryGetContext("supportedCurrencies") ?? DEFAULT_CURRENCIES.join(","));
+  if (!/^[A-Z]{3}(,[A-Z]{3})*$/.test(currencies))
+    throw new Error(`Context supportedCurrencies must be comma-separated ISO 4217 codes, got ${currencies}`);
+  const prefix = node.tryGetContext("cognitoDomainPrefix") as string | undefined;
+  if (prefix !== undefined && !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix))
+    throw new Error(
+      `Context cognitoDomainPrefix must be lower-case letters, digits and hyphens, got ${prefix}`,
+    );
+  return {
+    cognitoDomainPrefix: prefix,
+    apiRateLimit: number(node, "apiRateLimit", 1000),
+    apiBurstLimit: number(node, "apiBurstLimit", 2000),
+    wafRateLimitPer5Min: number(node, "wafRateLimitPer5Min", 100_000),
+    supportedCurrencies: currencies,
+    paymentProvider: String(node.tryGetContext("paymentProvider") ?? "sandbox"),
+    logLevel: String(node.tryGetContext("logLevel") ?? "INFO"),
+    apiGatewayCloudWatchRole: bool(node, "apiGatewayCloudWatchRole", true),
+  };
+}

@@ -1,0 +1,132 @@
+import { fileURLToPath } from "node:url";
+import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import type { Construct } from "constructs";
+import { ApiFirewall } from "./constructs/api-firewall";
+import { EscrowAlarms } from "./constructs/escrow-alarms";
+import { EscrowApi } from "./constructs/escrow-api";
+import { EscrowTable } from "./constructs/escrow-table";
+import { EscrowWorkflow } from "./constructs/escrow-workflow";
+import { LogsKey } from "./constructs/logs-key";
+import { OUTPUT } from "./constructs/outputs";
+import { SecureTopic } from "./constructs/secure-topic";
+import { ServiceFunction } from "./constructs/service-function";
+import { settingsFromContext } from "./constructs/settings";
+import { type EnvName, FUNCTIONS, type FunctionSpec } from "./functions";
+import { acknowledgeEscrowFindings } from "./nag";
+
+/** The repository root: entries in FUNCTIONS and the ASL path are relative to it. */
+export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+export const DEFINITION_FILE = "statemachines/escrow.asl.json";
+
+/**
+ * The escrow service, one stack per cell (ARCHITECTURE.md, decision 8). It is
+ * environment-agnostic: nothing is looked up at synth time, so it synthesizes
+ * offline and deploys to whichever account and Region the credentials name.
+ */
+export class EscrowStack extends Stack {
+  readonly logsKey: LogsKey;
+  readonly data: EscrowTable;
+  readonly events: SecureTopic;
+  readonly opsAlerts: SecureTopic;
+  readonly functions: ReadonlyArray<{ spec: FunctionSpec; construct: ServiceFunction }>;
+  readonly workflow: EscrowWorkflow;
+  readonly api: EscrowApi;
+  readonly firewall: ApiFirewall;
+  readonly alarms: EscrowAlarms;
+
+  constructor(scope: Construct, id: string, props: StackProps = {}) {
+    super(scope, id, props);
+    const settings = settingsFromContext(this.node);
+
+    this.logsKey = new LogsKey(this, "LogsKey");
+    this.data = new EscrowTable(this, "Data");
+    /**
+     * Escrow events for marketplaces. The workflow sets the message attributes
+     * `type` (e.g. `escrow.released`) and `tenantId` on every publish, so each
+     * subscription carries a filter policy on `tenantId` (and optionally
+     * `type`). The topic holds every tenant's events: subscriptions are made by
+     * the operator with that filter, never by marketplaces themselves.
+     */
+    this.events = new SecureTopic(this, "EscrowEvents", {
+      displayName: "Escrow events",
+      description: "Encrypts the escrow events topic",
+    });
+    this.opsAlerts = new SecureTopic(this, "OpsAlerts", {
+      displayName: "Escrow ops alerts",
+      description: "Encrypts the escrow ops-alerts topic",
+      allowCloudWatchAlarms: true,
+    });
+
+    const workflowName = `${this.stackName}-EscrowLifecycle`;
+    const stateMachineArn = EscrowWorkflow.arnOf(this, workflowName);
+    const environment: Record<EnvName, string> = {
+      TABLE_NAME: this.data.table.tableName,
+      STATE_MACHINE_ARN: stateMachineArn,
+      SUPPORTED_CURRENCIES: settings.supportedCurrencies,
+      PAYMENT_PROVIDER: settings.paymentProvider,
+    };
+    this.functions = FUNCTIONS.map((spec) => ({
+      spec,
+      construct: new ServiceFunction(this, spec.id, {
+        spec,
+        repoRoot: REPO_ROOT,
+        environment,
+        logLevel: settings.logLevel,
+        table: this.data,
+        stateMachineArn,
+        logsKey: this.logsKey.key,
+      }),
+    }));
+
+    const tasks = new Map(
+      this.functions
+        .filter(({ spec }) => spec.substitution)
+        .map(({ spec, construct }) => [spec.substitution as string, construct.fn]),
+    );
+    this.workflow = new EscrowWorkflow(this, "Workflow", {
+      name: workflowName,
+      definitionFile: `${REPO_ROOT}${DEFINITION_FILE}`,
+      tasks,
+      events: this.events,
+      opsAlerts: this.opsAlerts,
+      logsKey: this.logsKey.key,
+    });
+
+    const apiFunctions = this.functions
+      .filter(({ spec }) => spec.role === "api")
+      .map(({ spec, construct }) => ({ spec, fn: construct.fn }));
+    this.api = new EscrowApi(this, "Api", {
+      routes: apiFunctions,
+      cognitoDomainPrefix: settings.cognitoDomainPrefix ?? `${this.stackName.toLowerCase()}-${this.account}`,
+      rateLimit: settings.apiRateLimit,
+      burstLimit: settings.apiBurstLimit,
+      createCloudWatchRole: settings.apiGatewayCloudWatchRole,
+      logsKey: this.logsKey.key,
+    });
+    this.firewall = new ApiFirewall(this, "Firewall", {
+      stageArn: this.api.api.deploymentStage.stageArn,
+      rateLimitPer5Min: settings.wafRateLimitPer5Min,
+      logsKey: this.logsKey.key,
+    });
+
+    this.alarms = new EscrowAlarms(this, "Alarms", {
+      opsAlerts: this.opsAlerts.topic,
+      stateMachine: this.workflow.stateMachine,
+      api: this.api.api,
+      functions: this.functions.map(({ spec, construct }) => ({ spec, fn: construct.fn })),
+      table: this.data.table,
+    });
+
+    const out = (key: string, value: string, description: string) =>
+      new CfnOutput(this, key, { value, description });
+    out(OUTPUT.apiUrl, this.api.api.urlForPath("/v1"), "Base URL of the v1 API");
+    out(OUTPUT.userPoolId, this.api.userPool.userPoolId, "Cognito user pool of the API's clients");
+    out(OUTPUT.tokenEndpoint, this.api.tokenEndpoint, "OAuth 2.0 token endpoint (client credentials)");
+    out(OUTPUT.stateMachineArn, this.workflow.stateMachine.stateMachineArn, "The escrow workflow");
+    out(OUTPUT.eventsTopicArn, this.events.topic.topicArn, "Escrow events (filter on tenantId, type)");
+    out(OUTPUT.opsAlertsTopicArn, this.opsAlerts.topic.topicArn, "Alarms and escalations for ops");
+    out(OUTPUT.tableName, this.data.table.tableName, "The escrow table");
+
+    acknowledgeEscrowFindings(this);
+  }
+}
