@@ -897,6 +897,7 @@ export class LocalStepFunctions {
   }
 
   private startSegment(exec: Live, startAt: string, input: JsonValue, resumed: boolean): void {
+    if (this.closing) return;
     const seg: Segment = { exec, startAt, detached: false, skipFirstEnter: resumed };
     if (resumed && exec.record.wait?.state === startAt) seg.resumeWait = exec.record.wait;
     exec.segment = seg;

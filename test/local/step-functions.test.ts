@@ -705,3 +705,74 @@ describe("the escrow workflow (statemachines/escrow.asl.json)", () => {
     expect(JSON.parse(published[0]?.Message as string)).toEqual(step("funded", 2).event);
   });
 });
+
+describe("timeouts beyond TimeoutSecondsPath", () => {
+  const callback = (extra: Record<string, unknown>, top: Record<string, unknown> = {}) => ({
+    ...top,
+    StartAt: "Await",
+    States: {
+      Await: {
+        Type: "Task",
+        Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        Parameters: { FunctionName: fn("begin-wait"), Payload: { "taskToken.$": "$$.Task.Token" } },
+        ...extra,
+        Catch: [{ ErrorEquals: ["States.Timeout"], Next: "TimedOut", ResultPath: "$.timeout" }],
+        End: true,
+      },
+      TimedOut: { Type: "Pass", End: true },
+    },
+  });
+
+  function service(def: Record<string, unknown>, tokens: string[]) {
+    const s = new LocalStepFunctions({
+      dataDir: dir,
+      definition: def,
+      stateMachineArn: SM_ARN,
+      taskHandlers: {
+        "begin-wait": async (p: { taskToken: string }) => {
+          tokens.push(p.taskToken);
+          return null;
+        },
+      },
+      onError: () => {},
+    });
+    open.push(s);
+    return s;
+  }
+
+  it("keeps a wait alive with heartbeats (HeartbeatSeconds) and times it out when they stop", async () => {
+    const tokens: string[] = [];
+    const s = service(callback({ TimeoutSeconds: 30, HeartbeatSeconds: 1 }), tokens);
+    const { executionArn } = await s.startExecution({ name: "hb" });
+    const token = await waitFor(() => tokens[0]);
+    const startedAt = Date.now();
+    for (let i = 0; i < 4; i++) {
+      await sleep(400);
+      await s.sendTaskHeartbeat(token);
+    }
+    const lastBeat = Date.now();
+    expect((await s.describeExecution(executionArn)).status).toBe("RUNNING");
+    const done = await finished(s, executionArn, 4000);
+    expect(lastBeat - startedAt).toBeGreaterThan(1500); // outlived one heartbeat period thanks to the beats
+    const { events } = await s.getExecutionHistory(executionArn);
+    const timedOut = events.find((e) => e.type === "TaskTimedOut") as HistoryEvent;
+    expect((timedOut.taskTimedOutEventDetails as { error: string }).error).toBe("States.HeartbeatTimeout");
+    const sinceLastBeat = timedOut.timestamp.getTime() - lastBeat;
+    expect(sinceLastBeat).toBeGreaterThanOrEqual(900);
+    expect(sinceLastBeat).toBeLessThan(1700);
+    expect(JSON.parse(done.output as string).timeout.Error).toBe("States.Timeout");
+  });
+
+  it("ends the whole execution as TIMED_OUT after the definition's TimeoutSeconds, and kills its token", async () => {
+    const tokens: string[] = [];
+    const s = service(callback({ TimeoutSeconds: 30 }, { TimeoutSeconds: 1 }), tokens);
+    const { executionArn } = await s.startExecution({ name: "exec-timeout" });
+    const token = await waitFor(() => tokens[0]);
+    const done = await finished(s, executionArn, 4000);
+    expect(done.status).toBe("TIMED_OUT");
+    expect((done.stopDate?.getTime() ?? 0) - done.startDate.getTime()).toBeGreaterThanOrEqual(950);
+    const { events } = await s.getExecutionHistory(executionArn);
+    expect(types(events).at(-1)).toBe("ExecutionTimedOut");
+    await expect(s.sendTaskSuccess(token, "{}")).rejects.toMatchObject({ code: "TaskTimedOut" });
+  });
+});
