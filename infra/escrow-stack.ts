@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { App, type AppProps, CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { ApiFirewall } from "./constructs/api-firewall";
 import { EscrowAlarms } from "./constructs/escrow-alarms";
@@ -12,7 +12,7 @@ import { SecureTopic } from "./constructs/secure-topic";
 import { ServiceFunction } from "./constructs/service-function";
 import { settingsFromContext } from "./constructs/settings";
 import { type EnvName, FUNCTIONS, type FunctionSpec } from "./functions";
-import { acknowledgeEscrowFindings } from "./nag";
+import { acknowledgeEscrowFindings, registerNagPacks } from "./nag";
 
 /** The repository root: entries in FUNCTIONS and the ASL path are relative to it. */
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -129,4 +129,20 @@ export class EscrowStack extends Stack {
 
     acknowledgeEscrowFindings(this);
   }
+}
+
+/**
+ * The app `cdk synth` runs (infra/app.ts) and the tests build: the stack,
+ * named by context `stackName` (default `Escrow`), and the cdk-nag packs.
+ * Context `terminationProtection=false` allows deleting a test deployment.
+ */
+export function createEscrowApp(props: AppProps = {}) {
+  const app = new App(props);
+  const stackName = String(app.node.tryGetContext("stackName") ?? "Escrow");
+  const stack = new EscrowStack(app, stackName, {
+    description: "Serverless escrow (secured transaction) service",
+    terminationProtection: String(app.node.tryGetContext("terminationProtection") ?? "true") !== "false",
+  });
+  const packs = registerNagPacks(app);
+  return { app, stack, packs };
 }

@@ -124,6 +124,8 @@ export class EscrowApi extends Construct {
         throttlingBurstLimit: props.burstLimit,
       },
     });
+    // The stack outputs the /v1 base URL itself (ApiUrl); drop RestApi's own stage-root output.
+    this.api.node.tryRemoveChild("Endpoint");
     addGatewayProblems(this.api);
 
     const authorizer = new CognitoUserPoolsAuthorizer(this, "Authorizer", {
@@ -190,30 +192,32 @@ export class EscrowApi extends Construct {
   }
 }
 
-/** JSON access log: who (client id), what, how it ended, and why when API Gateway refused it. */
+/**
+ * JSON access log: who (client id), what, how it ended, and why when API
+ * Gateway refused it. API Gateway does not escape substituted values, so
+ * fields a caller controls verbatim (user agent) are left out: a caller cannot
+ * break or forge log lines. Error messages are API Gateway's own texts.
+ */
 function accessLogFormat(): AccessLogFormat {
-  return AccessLogFormat.custom(
-    JSON.stringify({
-      requestId: AccessLogField.contextRequestId(),
-      extendedRequestId: AccessLogField.contextExtendedRequestId(),
-      requestTime: AccessLogField.contextRequestTime(),
-      ip: AccessLogField.contextIdentitySourceIp(),
-      userAgent: AccessLogField.contextIdentityUserAgent(),
-      httpMethod: AccessLogField.contextHttpMethod(),
-      resourcePath: AccessLogField.contextResourcePath(),
-      path: AccessLogField.contextPath(),
-      protocol: AccessLogField.contextProtocol(),
-      status: AccessLogField.contextStatus(),
-      responseLength: AccessLogField.contextResponseLength(),
-      responseLatency: AccessLogField.contextResponseLatency(),
-      integrationStatus: AccessLogField.contextIntegrationStatus(),
-      integrationLatency: AccessLogField.contextIntegrationLatency(),
-      clientId: AccessLogField.contextAuthorizerClaims("client_id"),
-      errorType: AccessLogField.contextErrorResponseType(),
-      errorMessage: AccessLogField.contextErrorMessage(),
-      authorizeError: AccessLogField.contextAuthorizeError(),
-      wafResponseCode: AccessLogField.contextWafResponseCode(),
-      xrayTraceId: AccessLogField.contextXrayTraceId(),
-    }),
-  );
+  const fields = {
+    requestId: AccessLogField.contextRequestId(),
+    extendedRequestId: AccessLogField.contextExtendedRequestId(),
+    requestTime: AccessLogField.contextRequestTime(),
+    ip: AccessLogField.contextIdentitySourceIp(),
+    httpMethod: AccessLogField.contextHttpMethod(),
+    resourcePath: AccessLogField.contextResourcePath(),
+    path: AccessLogField.contextPath(),
+    protocol: AccessLogField.contextProtocol(),
+    status: AccessLogField.contextStatus(),
+    responseLength: AccessLogField.contextResponseLength(),
+    responseLatency: AccessLogField.contextResponseLatency(),
+    integrationStatus: AccessLogField.contextIntegrationStatus(),
+    integrationLatency: AccessLogField.contextIntegrationLatency(),
+    clientId: AccessLogField.contextAuthorizerClaims("client_id"),
+    errorType: AccessLogField.contextErrorResponseType(),
+    wafResponseCode: AccessLogField.contextWafResponseCode(),
+    errorMessage: AccessLogField.contextErrorMessage(),
+    xrayTraceId: AccessLogField.contextXrayTraceId(),
+  };
+  return AccessLogFormat.custom(JSON.stringify(fields));
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { ArnFormat, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IKey } from "aws-cdk-lib/aws-kms";
@@ -105,7 +106,9 @@ export class EscrowWorkflow extends Construct {
     this.stateMachine = new StateMachine(this, "StateMachine", {
       stateMachineName: props.name,
       stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromFile(props.definitionFile),
+      // Inline (not an S3 asset as fromFile makes it): the template then carries the exact
+      // definition, for review in diffs and for the local runtime that runs the template.
+      definitionBody: DefinitionBody.fromString(readFileSync(props.definitionFile, "utf8")),
       definitionSubstitutions: substitutions,
       role: this.role.withoutPolicyUpdates(),
       logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
