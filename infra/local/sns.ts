@@ -496,3 +496,34 @@ export function createSnsHttpServer(sns: LocalSns): Server {
     void listener(req, res);
   });
 }
+
+/**
+ * `GET /_local/notifications?escrowId=` (API.md, "Local mode"): the messages
+ * published so far, newest last, as `{ items: [{ messageId, attributes, event }] }`.
+ * Returns false (without answering) for any other request, so it can sit in
+ * front of another handler.
+ */
+export function createNotificationsListener(
+  sns: LocalSns,
+  path = "/_local/notifications",
+): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+  return async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://local");
+    if (url.pathname !== path) return false;
+    if (req.method !== "GET") {
+      res
+        .writeHead(405, { allow: "GET", "content-type": "application/json" })
+        .end('{"message":"Method Not Allowed"}');
+      return true;
+    }
+    const escrowId = url.searchParams.get("escrowId");
+    const body = JSON.stringify(await sns.list(escrowId ? { escrowId } : {}));
+    res.writeHead(200, {
+      "content-type": "application/json",
+      "cache-control": "no-store",
+      "content-length": Buffer.byteLength(body),
+    });
+    res.end(body);
+    return true;
+  };
+}

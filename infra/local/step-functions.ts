@@ -547,6 +547,8 @@ function decodeToken(token: string): { e: string; s: string } | undefined {
 // The service
 
 interface Attempt {
+  /** Real time (Date.now) the engine started this task, and with it its own task timer. */
+  startedAt: number;
   resolve(value: JsonValue): void;
   reject(error: Error): void;
   timers: Array<{ cancel(): void }>;
@@ -867,7 +869,13 @@ export class LocalStepFunctions {
       if (exec.segment) this.detach(exec.segment);
       exec.executionTimer?.cancel();
     }
-    await Promise.all([...this.live.values()].map((exec) => exec.writing?.catch(() => {})));
+    // Writes may start while earlier ones finish: wait until none is in flight, then refuse new ones
+    // (a late write must never land on a file the next service on this dataDir has written).
+    for (;;) {
+      const writing = [...this.live.values()].flatMap((exec) => (exec.writing ? [exec.writing] : []));
+      if (writing.length === 0) break;
+      await Promise.all(writing.map((w) => w.catch(() => {})));
+    }
     this.closed = true;
   }
 
@@ -1084,6 +1092,7 @@ export class LocalStepFunctions {
     });
     const attempt: Attempt & { promise: Promise<JsonValue> } = {
       promise,
+      startedAt: Date.now(),
       timers: [],
       resolve: (v) => {
         settle();
@@ -1337,8 +1346,11 @@ export class LocalStepFunctions {
         ).catch((e) => this.report("could not record a timeout", e));
       }),
     );
-    if (due - this.now() > this.maxSegmentMs) {
-      const handle = setTimeout(() => this.roll(seg), this.maxSegmentMs);
+    // The engine's own task timer (ENGINE_TASK_TIMEOUT_SECONDS) started with this attempt: if the wait
+    // outlasts this run's share, hand it to a fresh run before that timer can fire.
+    const segmentLeft = Math.max(0, this.maxSegmentMs - (Date.now() - attempt.startedAt));
+    if (due - this.now() > segmentLeft) {
+      const handle = setTimeout(() => this.roll(seg), segmentLeft);
       attempt.timers.push({ cancel: () => clearTimeout(handle) });
     }
   }

@@ -3,7 +3,12 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { join } from "node:path";
 import { InvalidParameterException, NotFoundException, PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createSnsHttpServer, LocalSns, type LocalSnsOptions } from "../../infra/local/sns";
+import {
+  createNotificationsListener,
+  createSnsHttpServer,
+  LocalSns,
+  type LocalSnsOptions,
+} from "../../infra/local/sns";
 import { closeServer, fakeCredentials, listen, removeDir, sleep, tempDir, waitFor } from "./helpers";
 
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:escrow-events";
@@ -209,5 +214,39 @@ describe("LocalSns", () => {
     const lines = (await readFile(join(dir, "sns", "messages.ndjson"), "utf8")).trim().split("\n");
     expect(lines).toHaveLength(51);
     await waitFor(async () => (await service.list()).items.length === 51);
+  });
+
+  it("serves GET /_local/notifications?escrowId= and leaves other paths to the next handler", async () => {
+    const service = sns();
+    await service.publish({
+      TopicArn: TOPIC,
+      Message: event("esc_1", "escrow.funded"),
+      MessageAttributes: attrs("escrow.funded"),
+    });
+    await service.publish({ TopicArn: TOPIC, Message: event("esc_2", "escrow.funded") });
+    await service.publish({
+      TopicArn: TOPIC,
+      Message: event("esc_1", "escrow.delivered"),
+      MessageAttributes: attrs("escrow.delivered"),
+    });
+    const listener = createNotificationsListener(service);
+    const server = createServer((req, res) => {
+      void listener(req, res).then((handled) => {
+        if (!handled) res.writeHead(404).end("next");
+      });
+    });
+    servers.push(server);
+    const base = await listen(server);
+    const one = await fetch(`${base}/_local/notifications?escrowId=esc_1`);
+    expect(one.status).toBe(200);
+    const body = (await one.json()) as {
+      items: Array<{ messageId: string; attributes: Record<string, string>; event: { type: string } }>;
+    };
+    expect(body.items.map((i) => i.event.type)).toEqual(["escrow.funded", "escrow.delivered"]);
+    expect(body.items[1]?.attributes).toEqual({ type: "escrow.delivered", tenantId: "demo" });
+    expect(Object.keys(body.items[0] ?? {}).sort()).toEqual(["attributes", "event", "messageId"]);
+    const all = (await (await fetch(`${base}/_local/notifications`)).json()) as { items: unknown[] };
+    expect(all.items).toHaveLength(3);
+    expect((await fetch(`${base}/v1/escrows`)).status).toBe(404);
   });
 });
