@@ -8,12 +8,14 @@ import {
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DynamoTenantDirectory } from "../../functions/adapters/dynamo-tenant-directory";
 import {
   type CfnTableProperties,
   createTableFromTemplate,
   createTableInput,
   javaAvailable,
   type LocalDynamo,
+  seedClientRegistrations,
   startLocalDynamo,
   startTtlSweeper,
 } from "../../infra/local/dynamo";
@@ -166,6 +168,26 @@ describe("dynalite backend", () => {
     await expect(b.client().send(new DescribeTableCommand({ TableName: "escrow" }))).rejects.toMatchObject({
       name: "ResourceNotFoundException",
     });
+  });
+});
+
+describe("seedClientRegistrations", () => {
+  it("registers clients so the API's tenant directory finds their tenant", async () => {
+    const d = await start({});
+    const client = d.client();
+    await createTableFromTemplate(client, tableProperties, { tableName: "escrow" });
+    await seedClientRegistrations(
+      client,
+      "escrow",
+      new Map([
+        ["demo-marketplace", "demo"],
+        ["other-marketplace", "other"],
+      ]),
+    );
+    const directory = new DynamoTenantDirectory(client, "escrow");
+    expect(await directory.tenantOf("demo-marketplace")).toBe("demo");
+    expect(await directory.tenantOf("other-marketplace")).toBe("other");
+    expect(await directory.tenantOf("nobody")).toBeNull();
   });
 });
 
