@@ -52,6 +52,12 @@ export const GATEWAY_PROBLEMS: GatewayProblem[] = [
     detailJson: JSON.stringify("No route matches this method and path."),
   },
   {
+    type: ResponseType.RESOURCE_NOT_FOUND,
+    status: 404,
+    code: "not_found",
+    detailJson: JSON.stringify("No route matches this method and path."),
+  },
+  {
     type: ResponseType.THROTTLED,
     status: 429,
     code: "rate_limited",

@@ -3,6 +3,7 @@ import {
   AccessLogField,
   AccessLogFormat,
   AuthorizationType,
+  type CfnMethod,
   CognitoUserPoolsAuthorizer,
   EndpointType,
   LambdaIntegration,
@@ -132,9 +133,10 @@ export class EscrowApi extends Construct {
       cognitoUserPools: [this.userPool],
       resultsCacheTtl: Duration.minutes(5),
     });
+    // Parameters too (AwsSolutions-APIG2); no method declares required parameters, so only bodies are checked.
     const bodyValidator = new RequestValidator(this, "BodyValidator", {
       restApi: this.api,
-      requestValidatorName: "body",
+      requestValidatorName: "body-and-parameters",
       validateRequestBody: true,
       validateRequestParameters: true,
     });
@@ -153,14 +155,18 @@ export class EscrowApi extends Construct {
           schema: gatewaySchema(body),
         });
       }
-      this.methods.push(
-        resource.addMethod(route.method, new LambdaIntegration(fn, { allowTestInvoke: false }), {
-          authorizer,
-          authorizationType: AuthorizationType.COGNITO,
-          authorizationScopes: route.scopes,
-          ...(model ? { requestValidator: bodyValidator, requestModels: { "application/json": model } } : {}),
-        }),
-      );
+      const method = resource.addMethod(route.method, new LambdaIntegration(fn, { allowTestInvoke: false }), {
+        authorizer,
+        authorizationType: AuthorizationType.COGNITO,
+        authorizationScopes: route.scopes,
+        ...(model ? { requestValidator: bodyValidator, requestModels: { "application/json": model } } : {}),
+      });
+      // For readers of the template (the local runtime): the route and its function, without
+      // rebuilding paths from the resource tree.
+      const cfn = method.node.defaultChild as CfnMethod;
+      cfn.addMetadata("escrow:route", `${route.method} ${route.path}`);
+      cfn.addMetadata("escrow:functionId", spec.id);
+      this.methods.push(method);
     }
 
     // Liveness without a token and without a Lambda: API Gateway answers itself.
@@ -183,6 +189,10 @@ export class EscrowApi extends Construct {
           { statusCode: "200", responseParameters: { "method.response.header.Cache-Control": true } },
         ],
       },
+    );
+    (this.healthMethod.node.defaultChild as CfnMethod).addMetadata(
+      "escrow:route",
+      `${HEALTH_ROUTE.method} ${HEALTH_ROUTE.path}`,
     );
   }
 

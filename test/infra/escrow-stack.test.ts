@@ -85,6 +85,16 @@ describe("REST API", () => {
     },
   );
 
+  it("labels each method with its route (and function) in Metadata", () => {
+    const paths = resourcePaths();
+    for (const [, m] of byType("AWS::ApiGateway::Method")) {
+      const path = paths.get(refTarget(m.Properties.ResourceId) ?? "");
+      expect(m.Metadata["escrow:route"]).toBe(`${m.Properties.HttpMethod} ${path}`);
+      const spec = apiSpecs.find((f) => `${f.route?.method} ${f.route?.path}` === m.Metadata["escrow:route"]);
+      expect(m.Metadata["escrow:functionId"]).toBe(spec?.id);
+    }
+  });
+
   it("validates the body of every POST against a model", () => {
     const validators = resourcesOf(template, "AWS::ApiGateway::RequestValidator");
     for (const [key, method] of methodsByRoute()) {
@@ -161,6 +171,7 @@ describe("REST API", () => {
     ["ACCESS_DENIED", 403, "forbidden"],
     ["WAF_FILTERED", 403, "forbidden"],
     ["MISSING_AUTHENTICATION_TOKEN", 404, "not_found"],
+    ["RESOURCE_NOT_FOUND", 404, "not_found"],
     ["THROTTLED", 429, "rate_limited"],
     ["QUOTA_EXCEEDED", 429, "rate_limited"],
     ["BAD_REQUEST_BODY", 400, "validation_error"],
