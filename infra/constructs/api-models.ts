@@ -1,5 +1,6 @@
 import { type JsonSchema, JsonSchemaVersion } from "aws-cdk-lib/aws-apigateway";
-import { type ZodType, z } from "zod";
+import type { ZodType } from "zod";
+import * as z from "zod";
 import {
   CancellationBody,
   ConfirmationBody,
