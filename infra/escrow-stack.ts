@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { App, type AppProps, CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
@@ -36,7 +37,15 @@ export class EscrowStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
+    // The name prefixes the state machine (80 characters at most) and, by default, the Cognito domain.
+    if (!/^[A-Za-z][A-Za-z0-9-]{0,49}$/.test(this.stackName))
+      throw new Error(`Stack name ${this.stackName}: a letter, then letters, digits or hyphens, 50 at most`);
     const settings = settingsFromContext(this.node);
+    const domainPrefix = settings.cognitoDomainPrefix ?? `${this.stackName.toLowerCase()}-${this.account}`;
+    if (/aws|amazon|cognito/.test(this.stackName.toLowerCase()) && !settings.cognitoDomainPrefix)
+      throw new Error(
+        "Cognito domain prefixes may not contain aws, amazon or cognito: set context cognitoDomainPrefix",
+      );
 
     this.logsKey = new LogsKey(this, "LogsKey");
     this.data = new EscrowTable(this, "Data");
@@ -85,7 +94,7 @@ export class EscrowStack extends Stack {
     );
     this.workflow = new EscrowWorkflow(this, "Workflow", {
       name: workflowName,
-      definitionFile: `${REPO_ROOT}${DEFINITION_FILE}`,
+      definitionFile: join(REPO_ROOT, DEFINITION_FILE),
       tasks,
       events: this.events,
       opsAlerts: this.opsAlerts,
@@ -97,7 +106,7 @@ export class EscrowStack extends Stack {
       .map(({ spec, construct }) => ({ spec, fn: construct.fn }));
     this.api = new EscrowApi(this, "Api", {
       routes: apiFunctions,
-      cognitoDomainPrefix: settings.cognitoDomainPrefix ?? `${this.stackName.toLowerCase()}-${this.account}`,
+      cognitoDomainPrefix: domainPrefix,
       rateLimit: settings.apiRateLimit,
       burstLimit: settings.apiBurstLimit,
       createCloudWatchRole: settings.apiGatewayCloudWatchRole,

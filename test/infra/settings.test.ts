@@ -1,6 +1,7 @@
 import { App } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
 import { settingsFromContext } from "../../infra/constructs/settings";
+import { createEscrowApp } from "../../infra/escrow-stack";
 
 const settings = (context: Record<string, unknown>) => settingsFromContext(new App({ context }).node);
 
@@ -43,5 +44,13 @@ describe("deployment settings from context", () => {
     ["apiGatewayCloudWatchRole", "yes"],
   ])("reject %s=%s", (key, value) => {
     expect(() => settings({ [key]: value })).toThrow(key);
+  });
+
+  it("refuse a stack name that cannot prefix the state machine or the Cognito domain", () => {
+    const app = (context: Record<string, unknown>) =>
+      createEscrowApp({ context: { "aws:cdk:bundling-stacks": [], ...context } });
+    expect(() => app({ stackName: `E${"x".repeat(60)}` })).toThrow("50 at most");
+    expect(() => app({ stackName: "AwsEscrow" })).toThrow("cognitoDomainPrefix");
+    expect(() => app({ stackName: "AwsEscrow", cognitoDomainPrefix: "acme-escrow" })).not.toThrow();
   });
 });
