@@ -1,0 +1,246 @@
+import "./polyfills";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { TABLE } from "../../functions/adapters/table-schema";
+import { createAuthRequestListener, LocalAuth } from "./auth";
+import {
+  type CfnTableProperties,
+  createTableFromTemplate,
+  type DynamoBackend,
+  localDynamoClient,
+  seedClientRegistrations,
+  startLocalDynamo,
+  startTtlSweeper,
+} from "./dynamo";
+import { DynamoMeter } from "./dynamo-meter";
+import { LocalGateway } from "./gateway";
+import { LocalLambdas } from "./lambdas";
+import {
+  createNotificationsListener,
+  createSnsRequestListener,
+  isQueryProtocolRequest,
+  LocalSns,
+} from "./sns";
+import { createSfnRequestListener, isSfnRequest, LocalStepFunctions } from "./step-functions";
+import { LOCAL_REGION, loadTemplate, readModel } from "./template";
+
+/**
+ * `npm start`: the whole escrow service on one machine, built from the
+ * synthesized CDK template — the same routes, functions, environment, table,
+ * topics and workflow definition that `cdk deploy` creates — with dynalite (or
+ * DynamoDB Local), the ASL executed by aws-local-stepfunctions, a local SNS and
+ * a local token issuer. Everything is kept under ESCROW_LOCAL_DATA_DIR, so a
+ * restart carries on where the last run stopped.
+ */
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** A fixed issuer, so tokens stay valid across restarts on other ports. */
+export const LOCAL_ISSUER = "http://127.0.0.1/escrow-local";
+
+export interface LocalServiceOptions {
+  port?: number;
+  dataDir?: string;
+  backend?: DynamoBackend;
+  subscribers?: string[];
+  quiet?: boolean;
+  logLevel?: string;
+}
+
+export async function startLocalService(options: LocalServiceOptions = {}) {
+  const started = performance.now();
+  const dataDir = resolve(options.dataDir ?? ".escrow-local");
+  const log = (line: string) => {
+    if (!options.quiet) console.log(line);
+  };
+
+  const { template, cached } = await loadTemplate(ROOT, dataDir);
+  const model = readModel(template);
+
+  // DynamoDB, behind a meter that counts what the handlers ask for.
+  const backend = options.backend ?? "dynalite";
+  const dynamo = await startLocalDynamo({ backend, dataDir: join(dataDir, backend) });
+  const indexKeys = Object.values(TABLE.indexes).map((i) => i.partitionKey);
+  const meter = new DynamoMeter(dynamo.endpoint, indexKeys);
+  await meter.start();
+  const admin = localDynamoClient(dynamo.endpoint);
+  const table = await createTableFromTemplate(admin, model.table.properties as CfnTableProperties, {
+    tableName: model.table.name,
+  });
+  const sweeper = table.ttlAttribute
+    ? startTtlSweeper(admin, {
+        tableName: table.tableName,
+        attribute: table.ttlAttribute,
+        intervalSeconds: 60,
+      })
+    : undefined;
+
+  const auth = await LocalAuth.create({ dataDir: join(dataDir, "auth"), issuer: LOCAL_ISSUER });
+  await seedClientRegistrations(admin, table.tableName, auth.tenantsByClient());
+
+  const sns = new LocalSns({
+    dataDir: join(dataDir, "sns"),
+    topics: model.topics.map((t) => t.arn),
+    subscribers: options.subscribers ?? [],
+  });
+
+  // One HTTP server: the API, the token endpoint, the Step Functions and SNS endpoints, local extras.
+  const server = createServer();
+  await new Promise<void>((ready) => server.listen(options.port ?? 3000, "127.0.0.1", ready));
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+
+  // The functions' environment: their own variables from the template plus the local endpoints.
+  const environment: Record<string, string> = {};
+  for (const fn of model.functions)
+    for (const [name, value] of Object.entries(fn.environment)) {
+      if (name in environment && environment[name] !== value)
+        throw new Error(`functions disagree on ${name}: the local runtime runs them in one process`);
+      environment[name] = value;
+    }
+  Object.assign(process.env, environment, {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+    AWS_ENDPOINT_URL_DYNAMODB: meter.endpoint,
+    AWS_ENDPOINT_URL_SFN: url,
+    AWS_ENDPOINT_URL_SNS: url,
+    POWERTOOLS_LOG_LEVEL: options.logLevel ?? "WARN",
+    POWERTOOLS_DEV: "true",
+  });
+
+  const lambdas = new LocalLambdas(ROOT, model.functions);
+  const taskHandlers = Object.fromEntries(
+    model.functions.map((fn) => [fn.arn, (payload: unknown) => lambdas.invoke(fn, payload)]),
+  );
+  const sfn = new LocalStepFunctions({
+    dataDir: join(dataDir, "executions"),
+    definition: model.stateMachine.definition,
+    stateMachineArn: model.stateMachine.arn,
+    taskHandlers,
+    snsPublish: (params) => sns.publish(params),
+    defaultTaskTimeoutSeconds: Math.max(...model.functions.map((f) => f.timeoutSeconds)),
+    onError: (message, error) => console.error(`[local] ${message}`, error),
+  });
+  const gateway = new LocalGateway(model.routes, model.gatewayResponses, auth, lambdas, model.stageName);
+
+  const authListener = createAuthRequestListener(auth);
+  const notifications = createNotificationsListener(sns);
+  const sfnListener = createSfnRequestListener(sfn);
+  const snsListener = createSnsRequestListener(sns);
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      try {
+        if (isSfnRequest(req)) return await sfnListener(req, res);
+        if (await authListener(req, res)) return;
+        // SDK clients post SNS Query-protocol calls to the endpoint's root path.
+        if ((req.url ?? "/").split("?")[0] === "/" && isQueryProtocolRequest(req))
+          return await snsListener(req, res);
+        if (await notifications(req, res)) return;
+        if (await localMetrics(req, res)) return;
+        await gateway.handle(req, res);
+      } catch (error) {
+        console.error("[local] request failed", error);
+        if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
+        res.end('{"message":"Internal server error"}');
+      }
+    })();
+  });
+
+  /** Local only: what the benchmark measures (function durations, DynamoDB units). */
+  async function localMetrics(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const path = (req.url ?? "").split("?")[0];
+    if (path !== "/_local/metrics") return false;
+    if (req.method === "DELETE") {
+      meter.reset();
+      lambdas.resetStats();
+      res.writeHead(204).end();
+      return true;
+    }
+    const functions = Object.fromEntries(
+      [...lambdas.stats].map(([id, s]) => [
+        id,
+        {
+          invocations: s.invocations,
+          errors: s.errors,
+          totalMs: s.totalMs,
+          initMs: s.initMs,
+          durationsMs: s.durationsMs,
+        },
+      ]),
+    );
+    const memory = Object.fromEntries(model.functions.map((f) => [f.id, f.memoryMb]));
+    const body = JSON.stringify({ dynamodb: meter.read(), functions, memoryMb: memory });
+    res.writeHead(200, { "Content-Type": "application/json" }).end(body);
+    return true;
+  }
+
+  await lambdas.warm();
+  const resumed = await sfn.resume();
+  const ms = Math.round(performance.now() - started);
+
+  log(
+    `Escrow local service listening on ${url}  (started in ${ms} ms; template ${cached ? "cached" : "synthesized"}; ${backend}; data in ${dataDir}; ${resumed.length} execution(s) resumed)`,
+  );
+  if (options.quiet) console.log(`listening on ${url}`);
+  else printWelcome(url, auth);
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      server.close();
+      server.closeAllConnections();
+      await sfn.close();
+      await sns.close();
+      sweeper?.stop();
+      await meter.close();
+      await dynamo.close();
+    })());
+  return { url, port, close, sfn, sns, meter, lambdas, startupMs: ms };
+}
+
+function printWelcome(url: string, auth: LocalAuth) {
+  const clients = auth.clients
+    .map(
+      (c) =>
+        `  ${c.clientId.padEnd(20)} ${c.clientSecret.padEnd(26)} tenant ${c.tenantId.padEnd(8)} ${c.scopes.join(" ")}`,
+    )
+    .join("\n");
+  console.log(`
+listening on ${url}
+
+OAuth clients (client id, secret, tenant, scopes):
+${clients}
+
+Try it:
+  TOKEN=$(curl -s -u demo-marketplace:demo-marketplace-secret -d grant_type=client_credentials ${url}/oauth2/token | jq -r .access_token)
+  ESCROW=$(curl -s ${url}/v1/escrows -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+    -H "Idempotency-Key: $(date +%s%N)" \\
+    -d '{"buyerId":"u-1001","sellerId":"u-2002","amount":12999,"currency":"CNY","fee":390,"paymentMethod":"pm_sandbox_ok"}' | jq -r .id)
+  curl -s ${url}/v1/escrows/$ESCROW/delivery -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"actorId":"u-2002","carrier":"SF","trackingNumber":"SF123"}'
+  curl -s ${url}/v1/escrows/$ESCROW/confirmation -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"actorId":"u-1001"}'
+  curl -s ${url}/v1/escrows/$ESCROW -H "Authorization: Bearer $TOKEN"
+  curl -s "${url}/_local/notifications?escrowId=$ESCROW"
+`);
+}
+
+const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const env = process.env;
+  const service = await startLocalService({
+    port: env.PORT === undefined ? 3000 : Number(env.PORT),
+    dataDir: env.ESCROW_LOCAL_DATA_DIR,
+    backend: (env.ESCROW_LOCAL_DYNAMODB as DynamoBackend | undefined) ?? "dynalite",
+    subscribers: env.ESCROW_LOCAL_SUBSCRIBERS?.split(",").filter(Boolean),
+    quiet: env.ESCROW_LOCAL_QUIET === "1",
+    logLevel: env.ESCROW_LOCAL_LOG_LEVEL,
+  });
+  const stop = (signal: string) => {
+    if (!env.ESCROW_LOCAL_QUIET)
+      console.log(`\n${signal}: stopping (waits and timers resume on the next start)`);
+    void service.close().then(() => process.exit(0));
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}

@@ -1,0 +1,295 @@
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+
+/**
+ * The local runtime's view of the synthesized CloudFormation template: the
+ * table, the functions (with their environment and source entry), the state
+ * machine, the topics and the REST API's routes and gateway responses. Nothing
+ * here is listed twice: it is all read from the template that `cdk deploy`
+ * would deploy, so local and deployed cannot drift.
+ */
+
+export const LOCAL_REGION = "us-east-1";
+export const LOCAL_ACCOUNT = "000000000000";
+
+type Cfn = Record<string, any>;
+export interface Template {
+  Resources: Record<string, { Type: string; Properties?: Cfn; Metadata?: Cfn }>;
+}
+
+export interface LocalFunction {
+  logicalId: string;
+  id: string;
+  entry: string;
+  arn: string;
+  environment: Record<string, string>;
+  timeoutSeconds: number;
+  memoryMb: number;
+}
+
+export interface LocalRoute {
+  method: string;
+  /** Resource path with `{param}` segments, e.g. `/v1/escrows/{id}`. */
+  resourcePath: string;
+  authorization: "NONE" | "COGNITO_USER_POOLS";
+  scopes: string[];
+  integration:
+    | { type: "AWS_PROXY"; functionLogicalId: string }
+    | { type: "MOCK"; statusCode: number; body: string; headers: Record<string, string> };
+}
+
+export interface GatewayResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  template: string;
+}
+
+export interface LocalModel {
+  table: { logicalId: string; name: string; properties: Cfn };
+  functions: LocalFunction[];
+  stateMachine: { arn: string; name: string; definition: Record<string, unknown> };
+  topics: { logicalId: string; arn: string }[];
+  routes: LocalRoute[];
+  gatewayResponses: Record<string, GatewayResponse>;
+  stageName: string;
+}
+
+const functionArn = (logicalId: string) =>
+  `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+const topicArn = (logicalId: string) => `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${logicalId}`;
+
+/** Resolves the intrinsic functions the stack uses to local names and ARNs; anything else is an error. */
+export function makeResolver(template: Template, tableName: string) {
+  const resolve = (value: unknown, where: string): unknown => {
+    if (Array.isArray(value)) return value.map((v) => resolve(v, where));
+    if (value === null || typeof value !== "object") return value;
+    const obj = value as Cfn;
+    const keys = Object.keys(obj);
+    if (keys.length === 1 && keys[0] === "Ref") return ref(String(obj.Ref), where);
+    if (keys.length === 1 && keys[0] === "Fn::GetAtt") {
+      const [id, attr] = obj["Fn::GetAtt"] as [string, string];
+      const type = template.Resources[id]?.Type;
+      if (type === "AWS::Lambda::Function" && attr === "Arn") return functionArn(id);
+      if (type === "AWS::SNS::Topic" && attr === "TopicArn") return topicArn(id);
+      if (type === "AWS::DynamoDB::Table" && attr === "Arn")
+        return `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${tableName}`;
+      throw new Error(`${where}: cannot resolve Fn::GetAtt ${id}.${attr} locally`);
+    }
+    if (keys.length === 1 && keys[0] === "Fn::Join") {
+      const [sep, parts] = obj["Fn::Join"] as [string, unknown[]];
+      return parts.map((p) => String(resolve(p, where))).join(sep);
+    }
+    if (keys.length === 1 && keys[0] === "Fn::Sub" && typeof obj["Fn::Sub"] === "string")
+      return (obj["Fn::Sub"] as string).replace(/\$\{([^}]+)\}/g, (_, name: string) =>
+        String(ref(name, where)),
+      );
+    if (keys.some((k) => k.startsWith("Fn::")))
+      throw new Error(`${where}: cannot resolve ${keys[0]} locally`);
+    return Object.fromEntries(keys.map((k) => [k, resolve(obj[k], `${where}.${k}`)]));
+  };
+  const ref = (name: string, where: string): string => {
+    switch (name) {
+      case "AWS::Region":
+        return LOCAL_REGION;
+      case "AWS::AccountId":
+        return LOCAL_ACCOUNT;
+      case "AWS::Partition":
+        return "aws";
+      case "AWS::URLSuffix":
+        return "amazonaws.com";
+    }
+    const type = template.Resources[name]?.Type;
+    if (type === "AWS::DynamoDB::Table") return tableName;
+    if (type === "AWS::SNS::Topic") return topicArn(name);
+    if (type === "AWS::Lambda::Function") return name;
+    throw new Error(`${where}: cannot resolve Ref ${name} (${type ?? "unknown"}) locally`);
+  };
+  return resolve;
+}
+
+const ofType = (template: Template, type: string) =>
+  Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+
+export function readModel(template: Template, tableName = "escrow-local"): LocalModel {
+  const resolve = makeResolver(template, tableName);
+  const tables = ofType(template, "AWS::DynamoDB::Table");
+  if (tables.length !== 1)
+    throw new Error(`expected one DynamoDB table in the template, found ${tables.length}`);
+  const [tableId, tableRes] = tables[0] as [string, { Properties: Cfn }];
+
+  const functions: LocalFunction[] = ofType(template, "AWS::Lambda::Function")
+    .filter(([, r]) => r.Metadata?.["escrow:entry"])
+    .map(([logicalId, r]) => ({
+      logicalId,
+      id: String(r.Metadata?.["escrow:functionId"]),
+      entry: String(r.Metadata?.["escrow:entry"]),
+      arn: functionArn(logicalId),
+      environment: resolve(r.Properties?.Environment?.Variables ?? {}, `${logicalId}.Environment`) as Record<
+        string,
+        string
+      >,
+      timeoutSeconds: Number(r.Properties?.Timeout ?? 3),
+      memoryMb: Number(r.Properties?.MemorySize ?? 128),
+    }));
+
+  const machines = ofType(template, "AWS::StepFunctions::StateMachine");
+  if (machines.length !== 1) throw new Error(`expected one state machine, found ${machines.length}`);
+  const [, sm] = machines[0] as [string, { Properties: Cfn }];
+  const substitutions = resolve(
+    sm.Properties.DefinitionSubstitutions ?? {},
+    "DefinitionSubstitutions",
+  ) as Record<string, string>;
+  const rawDefinition = String(resolve(sm.Properties.DefinitionString, "DefinitionString"));
+  const definitionText = rawDefinition.replace(
+    /\$\{([A-Za-z0-9_]+)\}/g,
+    (whole, name: string) => substitutions[name] ?? whole,
+  );
+  const name = String(sm.Properties.StateMachineName ?? "EscrowLifecycle");
+
+  const topics = ofType(template, "AWS::SNS::Topic").map(([logicalId]) => ({
+    logicalId,
+    arn: topicArn(logicalId),
+  }));
+
+  // API Gateway: rebuild each method's full path from the resource tree.
+  const resources = new Map(
+    ofType(template, "AWS::ApiGateway::Resource").map(([id, r]) => [id, r.Properties as Cfn]),
+  );
+  const pathOf = (resourceRef: Cfn): string => {
+    if (resourceRef.Ref === undefined) return ""; // the API's root resource (Fn::GetAtt RootResourceId)
+    const r = resources.get(String(resourceRef.Ref));
+    if (!r) throw new Error(`unknown API resource ${JSON.stringify(resourceRef)}`);
+    return `${pathOf(r.ParentId as Cfn)}/${r.PathPart}`;
+  };
+  const routes: LocalRoute[] = ofType(template, "AWS::ApiGateway::Method")
+    .map(([id, r]) => {
+      const p = r.Properties as Cfn;
+      const integration = p.Integration as Cfn;
+      const resourcePath = pathOf(p.ResourceId as Cfn) || "/";
+      if (integration.Type === "MOCK") {
+        const response = (integration.IntegrationResponses as Cfn[])[0] as Cfn;
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries((response.ResponseParameters ?? {}) as Record<string, string>))
+          headers[k.replace("method.response.header.", "")] = v.replace(/^'|'$/g, "");
+        return {
+          method: String(p.HttpMethod),
+          resourcePath,
+          authorization: p.AuthorizationType,
+          scopes: p.AuthorizationScopes ?? [],
+          integration: {
+            type: "MOCK" as const,
+            statusCode: Number(response.StatusCode ?? 200),
+            body: String(Object.values(response.ResponseTemplates ?? { "": "" })[0]),
+            headers: { "Content-Type": "application/json", ...headers },
+          },
+        };
+      }
+      const uri = String(resolve(integration.Uri, `${id}.Integration.Uri`));
+      const fn = uri.match(/function:([^/]+)\/invocations$/)?.[1];
+      if (integration.Type !== "AWS_PROXY" || !fn)
+        throw new Error(`${id}: unsupported integration ${integration.Type}`);
+      return {
+        method: String(p.HttpMethod),
+        resourcePath,
+        authorization: p.AuthorizationType,
+        scopes: p.AuthorizationScopes ?? [],
+        integration: { type: "AWS_PROXY" as const, functionLogicalId: fn },
+      };
+    })
+    .filter((r) => r.method !== "OPTIONS");
+
+  const gatewayResponses: Record<string, GatewayResponse> = {};
+  for (const [, r] of ofType(template, "AWS::ApiGateway::GatewayResponse")) {
+    const p = r.Properties as Cfn;
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries((p.ResponseParameters ?? {}) as Record<string, string>))
+      headers[k.replace("gatewayresponse.header.", "")] = v.replace(/^'|'$/g, "");
+    const templates = (p.ResponseTemplates ?? {}) as Record<string, string>;
+    gatewayResponses[String(p.ResponseType)] = {
+      statusCode: Number(p.StatusCode ?? 500),
+      headers,
+      template: templates["application/json"] ?? Object.values(templates)[0] ?? "",
+    };
+  }
+  const stage = ofType(template, "AWS::ApiGateway::Stage")[0]?.[1].Properties?.StageName ?? "prod";
+
+  return {
+    table: { logicalId: tableId, name: tableName, properties: resolve(tableRes.Properties, tableId) as Cfn },
+    functions,
+    stateMachine: {
+      arn: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`,
+      name,
+      definition: JSON.parse(definitionText),
+    },
+    topics,
+    routes,
+    gatewayResponses,
+    stageName: String(stage),
+  };
+}
+
+// ---------------------------------------------------------------- synthesis (cached)
+
+/** What the template depends on: a change to any of these synthesizes again. */
+const SOURCES = [
+  "infra",
+  "statemachines",
+  "functions/domain/schemas.ts",
+  "functions/adapters/table-schema.ts",
+  "cdk.json",
+  "package-lock.json",
+];
+
+function fingerprint(root: string): string {
+  const hash = createHash("sha256");
+  const walk = (path: string) => {
+    if (!existsSync(path)) return;
+    const stat = statSync(path);
+    if (stat.isDirectory()) {
+      if (path.endsWith(`${"infra"}/local`)) return; // the local runtime does not shape the template
+      for (const name of readdirSync(path).sort()) walk(join(path, name));
+    } else {
+      hash.update(relative(root, path));
+      hash.update(readFileSync(path));
+    }
+  };
+  for (const s of SOURCES) walk(join(root, s));
+  return hash.digest("hex").slice(0, 16);
+}
+
+/**
+ * Synthesizes the CDK app in process, without bundling the functions (the
+ * local runtime runs their sources), and keeps the template under the data
+ * folder keyed by a fingerprint of its sources so a restart is quick.
+ */
+export async function loadTemplate(
+  root: string,
+  dataDir: string,
+): Promise<{ template: Template; cached: boolean }> {
+  const cacheDir = join(dataDir, "template");
+  const file = join(cacheDir, `${fingerprint(root)}.json`);
+  if (existsSync(file)) return { template: JSON.parse(readFileSync(file, "utf8")), cached: true };
+  const { createEscrowApp } = await import("../escrow-stack");
+  const outdir = mkdtempSync(join(tmpdir(), "escrow-local-synth-"));
+  try {
+    const { app, stack } = createEscrowApp({ outdir, context: { "aws:cdk:bundling-stacks": [] } });
+    const template = app.synth().getStackByName(stack.stackName).template as Template;
+    mkdirSync(cacheDir, { recursive: true });
+    for (const old of readdirSync(cacheDir)) rmSync(join(cacheDir, old), { force: true });
+    writeFileSync(file, JSON.stringify(template));
+    return { template, cached: false };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
