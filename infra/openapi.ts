@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
-import { z } from "zod";
+import * as z from "zod";
 import { EVENT_TYPES } from "../functions/domain/events";
 import type * as Schemas from "../functions/domain/schemas";
 import { FUNCTIONS, HEALTH_ROUTE } from "./functions";

@@ -5,9 +5,11 @@ import { clientKey } from "./table-schema";
 const CACHE_MS = 5 * 60 * 1000;
 
 /**
- * Which marketplace (tenant) an OAuth client belongs to. Cognito access tokens
- * of the client-credentials grant carry `client_id` but no custom claims, so
- * the mapping is one item per app client, read once per container and cached.
+ * Which marketplace (tenant) an OAuth client belongs to: one item per app
+ * client, read once per container and cached. (A custom tenant claim in
+ * client-credentials tokens would need a pre-token-generation trigger and
+ * Cognito's M2M pricing on every token; an item read per cold start is cheaper,
+ * and re-assigning a client needs no token rotation.)
  */
 export class DynamoTenantDirectory {
   private readonly cache = new Map<string, { tenantId: string; until: number }>();

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { DEFAULT_CURRENCIES } from "./money";
 import { KINDS, STATUSES } from "./types";
 import { MAX_EXTENSION_SECONDS, MAX_WINDOW_SECONDS, MIN_WINDOW_SECONDS } from "./windows";

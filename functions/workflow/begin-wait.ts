@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { beginWait } from "../app/workflow-tasks";
 import { noPayments, now, store } from "../shared/store";
 import { workflowEngine } from "../shared/workflow";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { recordPaymentFailure } from "../app/workflow-tasks";
 import { noPayments, noWorkflow, now, store } from "../shared/store";
 import { EscrowRefInput, taskHandler } from "./task";

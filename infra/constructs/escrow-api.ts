@@ -46,11 +46,17 @@ export interface EscrowApiProps {
 /** The resource server's identifier: scopes are `escrow/marketplace` and `escrow/ops`. */
 export const RESOURCE_SERVER = "escrow";
 export const STAGE_NAME = "prod";
+/** Every scope of the resource server: what the gateway requires of any token. */
+export const SERVICE_SCOPES = [`${RESOURCE_SERVER}/marketplace`, `${RESOURCE_SERVER}/ops`] as const;
 
 /**
  * The public REST API: Cognito (client-credentials only) issues the tokens,
- * a Cognito authorizer checks them and the route's scopes on every method but
- * health, POST bodies are validated against models generated from the zod
+ * a Cognito authorizer checks them on every method but health — it admits an
+ * access token carrying any of the service's scopes (never an ID token), and the
+ * function then checks the route's own scope. API Gateway answers a valid token
+ * that lacks a method scope with 401, while API.md promises 403 for "wrong
+ * scope" (e.g. a marketplace token on an ops route); checking the route scope in
+ * the function gives that 403 in AWS and locally alike, POST bodies are validated against models generated from the zod
  * schemas, and API Gateway's own errors are problem documents.
  */
 export class EscrowApi extends Construct {
@@ -158,7 +164,8 @@ export class EscrowApi extends Construct {
       const method = resource.addMethod(route.method, new LambdaIntegration(fn, { allowTestInvoke: false }), {
         authorizer,
         authorizationType: AuthorizationType.COGNITO,
-        authorizationScopes: route.scopes,
+        // Any service scope passes the gateway; the route's scope is enforced by the function (403).
+        authorizationScopes: [...SERVICE_SCOPES],
         ...(model ? { requestValidator: bodyValidator, requestModels: { "application/json": model } } : {}),
       });
       // For readers of the template (the local runtime): the route and its function, without

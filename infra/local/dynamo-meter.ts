@@ -76,15 +76,16 @@ export class DynamoMeter {
 
   private count(op: string, body: Buffer, answer: Buffer) {
     this.reading.requests[op] = (this.reading.requests[op] ?? 0) + 1;
-    let input: Record<string, any>;
-    let output: Record<string, any>;
+    let input: { Item?: Record<string, unknown>; ConditionExpression?: string; UpdateExpression?: unknown };
+    let output: { ConsumedCapacity?: unknown };
     try {
       input = JSON.parse(body.toString("utf8") || "{}");
       output = JSON.parse(answer.toString("utf8") || "{}");
     } catch {
       return;
     }
-    const consumed = ([] as any[]).concat(output.ConsumedCapacity ?? []);
+    type Consumed = { CapacityUnits?: number; Table?: { CapacityUnits?: number } };
+    const consumed = ([] as Consumed[]).concat((output.ConsumedCapacity ?? []) as Consumed | Consumed[]);
     const units = consumed.reduce(
       (sum, c) => sum + Number(c?.CapacityUnits ?? c?.Table?.CapacityUnits ?? 0),
       0,
@@ -94,12 +95,12 @@ export class DynamoMeter {
     else this.reading.readUnits += units;
     if (op === "PutItem" && input.Item && !input.ConditionExpression?.includes("OR")) {
       // A conditional create (attribute_not_exists) adds one entry to each index whose key it carries.
-      this.reading.indexWriteUnits += this.indexKeyAttributes.filter((a) => a in input.Item).length;
+      const item = input.Item;
+      this.reading.indexWriteUnits += this.indexKeyAttributes.filter((a) => a in item).length;
     }
-    if (op === "UpdateItem" && typeof input.UpdateExpression === "string") {
-      const touched = this.indexKeyAttributes.filter((a) =>
-        new RegExp(`\\b${a}\\b`).test(input.UpdateExpression),
-      );
+    const expression = input.UpdateExpression;
+    if (op === "UpdateItem" && typeof expression === "string") {
+      const touched = this.indexKeyAttributes.filter((a) => new RegExp(`\\b${a}\\b`).test(expression));
       this.reading.indexWriteUnits += touched.length;
     }
   }

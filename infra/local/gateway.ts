@@ -54,7 +54,7 @@ export class LocalGateway {
   private readonly compiled: { route: LocalRoute; regex: RegExp; names: string[] }[];
 
   constructor(
-    private readonly routes: LocalRoute[],
+    routes: LocalRoute[],
     private readonly gatewayResponses: Record<string, GatewayResponse>,
     private readonly auth: LocalAuth,
     private readonly lambdas: LocalLambdas,
@@ -190,13 +190,13 @@ function proxyEvent(
     const name = req.rawHeaders[i] as string;
     const value = req.rawHeaders[i + 1] as string;
     headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
   }
   const query: Record<string, string> = {};
   const multiQuery: Record<string, string[]> = {};
   for (const [k, v] of url.searchParams) {
     query[k] = v;
-    (multiQuery[k] ??= []).push(v);
+    multiQuery[k] = [...(multiQuery[k] ?? []), v];
   }
   const hasQuery = Object.keys(query).length > 0;
   const now = new Date();

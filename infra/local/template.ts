@@ -23,6 +23,7 @@ import { join, relative } from "node:path";
 export const LOCAL_REGION = "us-east-1";
 export const LOCAL_ACCOUNT = "000000000000";
 
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON is untyped; readModel checks what it uses
 type Cfn = Record<string, any>;
 export interface Template {
   Resources: Record<string, { Type: string; Properties?: Cfn; Metadata?: Cfn }>;

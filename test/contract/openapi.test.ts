@@ -100,10 +100,12 @@ describe("the contract", () => {
     expect(answers).toHaveLength(14);
     for (const { key, status } of answers) {
       const [method, path] = key.split(" ") as [string, string];
-      const op = (((doc.paths ?? {})[path] as Record<
-        string,
-        { responses: Record<string, { content?: Record<string, unknown> }> }
-      >) ?? {})[method];
+      const op = (
+        doc.paths?.[path] as Record<
+          string,
+          { responses: Record<string, { content?: Record<string, unknown> }> }
+        >
+      )?.[method];
       expect(Object.keys(op?.responses ?? {}), key).toContain(status);
       for (const [code, response] of Object.entries(op?.responses ?? {}))
         if (Number(code) >= 400)

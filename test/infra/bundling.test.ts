@@ -81,8 +81,8 @@ describe("Lambda bundles", () => {
     expect(code).not.toMatch(/^import\s/m);
     const kb = statSync(join(dir, "index.js")).size / 1024;
     console.info(`${id} bundle: ${kb.toFixed(0)} KB`);
-    // Hard ceiling; the target is 400 KB (see the report on zod's import style in functions/).
-    expect(kb).toBeLessThan(1024);
+    // The benchmark's target: every bundle at most 400 KB.
+    expect(kb).toBeLessThanOrEqual(400);
   });
 
   describe("running the bundles", () => {
