@@ -159,7 +159,7 @@ describe("validation", () => {
     ["missing amount", { amount: undefined }],
     ["missing currency", { currency: undefined }],
     ["missing payment method", { paymentMethod: undefined }],
-    ["same buyer and seller", { sellerId: BUYER }],
+    ["same buyer and seller", { buyerId: "u-same", sellerId: "u-same" }],
     ["empty buyer", { buyerId: "" }],
     ["129-character seller", { sellerId: "s".repeat(129) }],
     ["fee above amount", { fee: 13000 }],
@@ -273,7 +273,7 @@ describe("idempotency", () => {
   it("answers 422 for the same key with a different body, and changes nothing", async () => {
     const key = `reuse-${crypto.randomUUID()}`;
     const first = await api.create(order(), key);
-    const reused = await api.create(order({ amount: 1 }), key);
+    const reused = await api.create(order({ amount: 5000 }), key);
     expectProblem(reused, 422, "idempotency_key_reused");
     expect((await api.get(first.body.id)).body.amount).toBe(12999);
   });
@@ -334,9 +334,10 @@ describe("races", () => {
       const statuses = results.map((r) => r.status);
       expect(statuses.filter((s) => s === 202).length, statuses.join()).toBeGreaterThanOrEqual(1);
       for (const r of results) if (r.status !== 202) expectProblem(r, 409, "invalid_transition");
-      const history = (await api.call("GET", `/v1/escrows/${escrow.id}/events`)).body.items.map(
-        (e: { type: string }) => e.type,
-      );
+      // the workflow may already have appended the settlement: count only what the actions wrote
+      const history = (await api.call("GET", `/v1/escrows/${escrow.id}/events`)).body.items
+        .map((e: { type: string }) => e.type)
+        .filter((t: string) => !["released", "refunded", "settled"].includes(t));
       // every 202 is one entry after delivery; the winners form a valid sequence (e.g. refund request, then dispute)
       expect(history.length - 3).toBe(statuses.filter((s) => s === 202).length);
       const winner = history[3];
