@@ -184,7 +184,19 @@ export function escalateToOps(
     // A settled escrow has nothing left for ops to repair; the execution fails and the alarm says so.
     if (isTerminal(state.status))
       throw new Error(`escrow ${state.id} is already ${state.status}: ${ref.error}`);
-    const reason = `${ref.error}: ${ref.cause}`.slice(0, 1000);
+    const reason = describeFailure(ref.error, ref.cause);
     return escalate(state, `after step ${ref.afterStep}`, reason);
   });
+}
+
+/** A readable reason from a Catch's {Error, Cause}: a Lambda error's Cause is JSON with its message and stack. */
+export function describeFailure(error: string, cause: string): string {
+  let message = cause;
+  try {
+    const parsed = JSON.parse(cause) as { errorType?: string; errorMessage?: string };
+    if (typeof parsed?.errorMessage === "string") message = parsed.errorMessage;
+  } catch {
+    // not JSON: the cause is already a message
+  }
+  return (message ? `${error}: ${message}` : error).slice(0, 1000);
 }

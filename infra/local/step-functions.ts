@@ -418,6 +418,7 @@ function prepareTask(name: string, state: Record<string, unknown>, nested: boole
     resource: resourceName,
     wrappedInput: false,
   };
+  if (kind === "sns") bypassJsonToString(state);
   const hidden: Record<string, string> = {};
   if (typeof state.TimeoutSeconds === "number") spec.timeoutSeconds = state.TimeoutSeconds;
   if (typeof state.TimeoutSecondsPath === "string") {
@@ -444,6 +445,24 @@ function prepareTask(name: string, state: Record<string, unknown>, nested: boole
     }
   }
   return spec;
+}
+
+/**
+ * aws-local-stepfunctions 3.0.0 strips every backslash from an intrinsic
+ * function's string result, so `States.JsonToString` corrupts any JSON whose
+ * strings contain a quote or a backslash (an escrow description with a `"`).
+ * For an SNS publish the `Message` is only ever a string, so
+ * `"Message.$": "States.JsonToString(<path>)"` is given to the engine as
+ * `"Message.$": "<path>"`, and `invoke` stringifies it exactly (JSON.stringify):
+ * the same bytes AWS publishes.
+ */
+function bypassJsonToString(state: Record<string, unknown>): void {
+  const params = state.Parameters;
+  if (!isObject(params)) return;
+  const m =
+    typeof params["Message.$"] === "string" &&
+    /^States\.JsonToString\((\$[^,()]*)\)$/.exec(params["Message.$"]);
+  if (m) params["Message.$"] = m[1] as string;
 }
 
 /**

@@ -98,6 +98,14 @@ describe.concurrent("lifecycles", () => {
       expect(Object.keys(e)).toEqual(expect.arrayContaining(["at", "type", "actor", "data"]));
   });
 
+  it("publishes events intact whatever the text holds (quotes, backslashes, CJK)", async () => {
+    const description = 'Bike "Pro" \\ 二手自行车 {"not": json}';
+    const escrow = await funded({ description, metadata: { note: 'say "hi"' } });
+    const [funded1] = await api.waitForEvents(escrow.id, ["escrow.funded"]);
+    expect(funded1.event.escrow.description).toBe(description);
+    expect(funded1.event.escrow.metadata).toEqual({ note: 'say "hi"' });
+  });
+
   it("cancellation before delivery refunds everything", async () => {
     const escrow = await funded();
     const res = await api.act(escrow.id, "cancellation", { actorId: SELLER, reason: "sold elsewhere" });
