@@ -36,6 +36,9 @@ import { LOCAL_REGION, loadTemplate, readModel } from "./template";
  */
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+// Local mode runs on the developer's Node (20 is supported here); Lambda runs nodejs24.x. The SDK's notice
+// about its own future Node 22 requirement is noise on every start.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 /** A fixed issuer, so tokens stay valid across restarts on other ports. */
 export const LOCAL_ISSUER = "http://127.0.0.1/escrow-local";
 
@@ -183,7 +186,7 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
   log(
     `Escrow local service listening on ${url}  (started in ${ms} ms; template ${cached ? "cached" : "synthesized"}; ${backend}; data in ${dataDir}; ${resumed.length} execution(s) resumed)`,
   );
-  if (options.quiet) console.log(`listening on ${url}`);
+  if (options.quiet) console.log(`listening on ${url} (${backend})`);
   else printWelcome(url, auth);
 
   let closing: Promise<void> | undefined;

@@ -17,6 +17,9 @@ export interface LocalServer {
  * Starts the real local service (`npm start`'s entry point) in a child process
  * on a free port, with its own data folder, and waits until it answers.
  */
+/** The DynamoDB engine the suite runs against: dynalite, or AWS's DynamoDB Local (`ESCROW_LOCAL_DYNAMODB=dynamodb-local`). */
+export const BACKEND = process.env.ESCROW_LOCAL_DYNAMODB ?? "dynalite";
+
 export async function startServer(
   options: { dataDir?: string; env?: Record<string, string> } = {},
 ): Promise<LocalServer> {
@@ -42,8 +45,10 @@ export async function startServer(
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`local service did not start in 90 s:\n${log}`)), 90_000);
     const onData = () => {
-      const m = log.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const m = log.match(/listening on (http:\/\/127\.0\.0\.1:\d+) \(([\w-]+)\)/);
       if (m) {
+        if (m[2] !== BACKEND)
+          reject(new Error(`the service runs on ${m[2]}, the suite asked for ${BACKEND}`));
         clearTimeout(timer);
         resolve(m[1] as string);
       }
