@@ -49,6 +49,8 @@ export interface LocalServiceOptions {
   subscribers?: string[];
   quiet?: boolean;
   logLevel?: string;
+  /** Where synthesized templates are kept (default: under the data folder); tests share one. */
+  templateCacheDir?: string;
 }
 
 export async function startLocalService(options: LocalServiceOptions = {}) {
@@ -58,7 +60,7 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
     if (!options.quiet) console.log(line);
   };
 
-  const { template, cached } = await loadTemplate(ROOT, dataDir);
+  const { template, cached } = await loadTemplate(ROOT, dataDir, options.templateCacheDir);
   const model = readModel(template);
 
   // DynamoDB, behind a meter that counts what the handlers ask for.
@@ -174,7 +176,14 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
       ]),
     );
     const memory = Object.fromEntries(model.functions.map((f) => [f.id, f.memoryMb]));
-    const body = JSON.stringify({ dynamodb: meter.read(), functions, memoryMb: memory });
+    const body = JSON.stringify({
+      dynamodb: meter.read(),
+      functions,
+      memoryMb: memory,
+      stateMachineArn: model.stateMachine.arn,
+      // The store itself, without the meter in between (the benchmark's raw put ceiling).
+      dynamodbEndpoint: dynamo.endpoint,
+    });
     res.writeHead(200, { "Content-Type": "application/json" }).end(body);
     return true;
   }
@@ -238,6 +247,7 @@ if (isMain) {
     subscribers: env.ESCROW_LOCAL_SUBSCRIBERS?.split(",").filter(Boolean),
     quiet: env.ESCROW_LOCAL_QUIET === "1",
     logLevel: env.ESCROW_LOCAL_LOG_LEVEL,
+    templateCacheDir: env.ESCROW_LOCAL_TEMPLATE_CACHE,
   });
   const stop = (signal: string) => {
     if (!env.ESCROW_LOCAL_QUIET)

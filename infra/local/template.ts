@@ -287,8 +287,12 @@ export async function loadTemplate(
     const { app, stack } = createEscrowApp({ outdir, context: { "aws:cdk:bundling-stacks": [] } });
     const template = app.synth().getStackByName(stack.stackName).template as Template;
     mkdirSync(cacheDir, { recursive: true });
-    for (const old of readdirSync(cacheDir)) rmSync(join(cacheDir, old), { force: true });
-    writeFileSync(file, JSON.stringify(template));
+    for (const old of readdirSync(cacheDir))
+      if (old.endsWith(".json")) rmSync(join(cacheDir, old), { force: true });
+    // Written then renamed, so a concurrent start never reads half a file.
+    const partial = `${file}.${process.pid}.tmp`;
+    writeFileSync(partial, JSON.stringify(template));
+    renameSync(partial, file);
     return { template, cached: false };
   } finally {
     rmSync(outdir, { recursive: true, force: true });

@@ -22,7 +22,7 @@ async function start(dataDir?: string) {
 }
 
 describe.each(["SIGKILL", "SIGTERM"] as const)("after %s and a new start", (signal) => {
-  it("waits, timers, disputes and idempotency keys carry on", async () => {
+  it("waits, timers, disputes and idempotency keys carry on", { timeout: 120_000 }, async () => {
     const first = await start();
     const a = (await first.api.create(order())).body;
     const b = (await first.api.create(order({ windows: { confirmationSeconds: 6 } }))).body;
