@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -277,8 +278,8 @@ function fingerprint(root: string): string {
 export async function loadTemplate(
   root: string,
   dataDir: string,
+  cacheDir = join(dataDir, "template"),
 ): Promise<{ template: Template; cached: boolean }> {
-  const cacheDir = join(dataDir, "template");
   const file = join(cacheDir, `${fingerprint(root)}.json`);
   if (existsSync(file)) return { template: JSON.parse(readFileSync(file, "utf8")), cached: true };
   const { createEscrowApp } = await import("../escrow-stack");
