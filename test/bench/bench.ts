@@ -28,6 +28,8 @@ const OUT = join(ROOT, ".bench");
 const LOAD_SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const INIT_RUNS = Number(process.env.BENCH_INIT_RUNS ?? 9);
+/** BENCH_LOAD_ONLY=1 runs only the load phase against BENCH_URL (for profiling a running service). */
+const LOAD_ONLY = process.env.BENCH_LOAD_ONLY === "1";
 
 const TARGETS = {
   happyTransitions: 9,
@@ -398,6 +400,11 @@ async function putCeiling(endpoint: string, seconds: number, clients: number): P
 // ---------------------------------------------------------------- main
 
 async function main() {
+  if (LOAD_ONLY) {
+    const api = new Api(process.env.BENCH_URL ?? "http://127.0.0.1:3000");
+    console.log(JSON.stringify(await load(api, LOAD_SECONDS, CLIENTS), null, 1));
+    return;
+  }
   const t0 = Date.now();
   mkdirSync(OUT, { recursive: true });
   log("starting the local service…");
