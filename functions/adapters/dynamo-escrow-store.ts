@@ -11,7 +11,7 @@ import {
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { ConcurrentUpdateError, ValidationError } from "../domain/errors";
 import { type Entry, fold } from "../domain/escrow";
-import type { EscrowState } from "../domain/types";
+import type { EscrowState, EscrowTerms } from "../domain/types";
 import type {
   EscrowRecord,
   EscrowStore,
@@ -29,7 +29,6 @@ const opts = { removeUndefinedValues: true, convertTopLevelContainer: false } as
 const MAX_INDEX_PAGES = 10;
 
 const inOpsQueue = (s: EscrowState) => s.status === "DISPUTED" || s.attention !== null;
-const queueSince = (s: EscrowState) => `${s.attention?.at ?? s.dispute?.openedAt ?? s.updatedAt}#${s.id}`;
 
 /**
  * The escrow store on one DynamoDB table. Every transition is a single
@@ -50,7 +49,7 @@ export class DynamoEscrowStore implements EscrowStore {
         TableName: this.tableName,
         Key: marshall(escrowKey(tenantId, escrowId)),
         ConsistentRead: true,
-        ProjectionExpression: "terms, history",
+        ProjectionExpression: "PK, terms, history",
         ReturnConsumedCapacity: "TOTAL",
       }),
     );
@@ -59,18 +58,15 @@ export class DynamoEscrowStore implements EscrowStore {
 
   async create(record: EscrowRecord, state: EscrowState): Promise<boolean> {
     const { tenantId, id, buyerId, sellerId, createdAt } = record.terms;
-    const sort = `${createdAt}#${id}`;
     const item = {
       ...escrowKey(tenantId, id),
-      terms: record.terms,
+      terms: storedTerms(record.terms),
       history: record.history,
       ...materialized(state),
       [byBuyer.partitionKey]: `T#${tenantId}#B#${buyerId}`,
-      [byBuyer.sortKey]: sort,
       [bySeller.partitionKey]: `T#${tenantId}#S#${sellerId}`,
-      [bySeller.sortKey]: sort,
       [byTenant.partitionKey]: `T#${tenantId}`,
-      [byTenant.sortKey]: sort,
+      [byTenant.sortKey]: createdAt,
     };
     try {
       await this.client.send(
@@ -95,35 +91,22 @@ export class DynamoEscrowStore implements EscrowStore {
     const names: Record<string, string> = {
       "#status": "status",
       "#version": "version",
-      "#deadline": "deadline",
-      "#pending": "pendingAction",
-      "#updatedAt": "updatedAt",
       "#history": "history",
     };
     const values: Record<string, unknown> = {
       ":status": m.status,
       ":version": m.version,
-      ":deadline": m.deadline,
-      ":pending": m.pendingAction,
-      ":updatedAt": m.updatedAt,
       ":entry": [entry],
       ":expected": previous,
     };
-    const set = [
-      "#status = :status",
-      "#version = :version",
-      "#deadline = :deadline",
-      "#pending = :pending",
-      "#updatedAt = :updatedAt",
-      "#history = list_append(#history, :entry)",
-    ];
+    const set = ["#status = :status", "#version = :version", "#history = list_append(#history, :entry)"];
     const remove: string[] = [];
     // The ops queue index is written only when membership changes (index writes are billed).
     const before = inOpsQueue(fold(record.terms, record.history));
     if (inOpsQueue(next) && !before) {
       set.push(`${opsQueue.partitionKey} = :q`, `${opsQueue.sortKey} = :qs`);
       values[":q"] = `T#${tenantId}#Q`;
-      values[":qs"] = queueSince(next);
+      values[":qs"] = next.attention?.at ?? next.dispute?.openedAt ?? next.updatedAt;
     } else if (!inOpsQueue(next) && before) {
       remove.push(opsQueue.partitionKey, opsQueue.sortKey);
     }
@@ -261,19 +244,58 @@ export class DynamoEscrowStore implements EscrowStore {
   }
 }
 
+/**
+ * Besides the terms and history, the item keeps only what a condition or a
+ * reader of the table needs: the version every write is conditioned on, and
+ * the status for people browsing the table. Everything else is the history's fold.
+ */
 function materialized(s: EscrowState) {
+  return { status: s.status, version: s.version };
+}
+
+/**
+ * The terms as stored: the tenant and the id are already in the key, the
+ * windows are kept as [delivery, confirmation, seller response, dispute]
+ * seconds, and empty optional fields are left out — every byte of the item is
+ * paid for again on each of its ~6 writes.
+ */
+type StoredTerms = Omit<
+  EscrowTerms,
+  "tenantId" | "id" | "windows" | "description" | "listingRef" | "metadata"
+> & {
+  windows: [number, number, number, number];
+  description?: string;
+  listingRef?: string;
+  metadata?: Record<string, string>;
+};
+
+export function storedTerms(terms: EscrowTerms): StoredTerms {
+  const { tenantId: _tenant, id: _id, windows: w, description, listingRef, metadata, ...rest } = terms;
   return {
-    status: s.status,
-    version: s.version,
-    deadline: s.deadline,
-    pendingAction: s.pending?.action ?? null,
-    updatedAt: s.updatedAt,
+    ...rest,
+    windows: [w.deliverySeconds, w.confirmationSeconds, w.sellerResponseSeconds, w.disputeSeconds],
+    ...(description !== null ? { description } : {}),
+    ...(listingRef !== null ? { listingRef } : {}),
+    ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
   };
 }
 
 function toRecord(item: Record<string, AttributeValue>): EscrowRecord {
-  const { terms, history } = unmarshall(item);
-  return { terms, history };
+  const { PK, terms, history } = unmarshall(item) as { PK: string; terms: StoredTerms; history: Entry[] };
+  const cut = PK.lastIndexOf("#E#"); // T#<tenant>#E#<id>
+  const [deliverySeconds, confirmationSeconds, sellerResponseSeconds, disputeSeconds] = terms.windows;
+  return {
+    terms: {
+      ...terms,
+      tenantId: PK.slice(2, cut),
+      id: PK.slice(cut + 3),
+      windows: { deliverySeconds, confirmationSeconds, sellerResponseSeconds, disputeSeconds },
+      description: terms.description ?? null,
+      listingRef: terms.listingRef ?? null,
+      metadata: terms.metadata ?? {},
+    },
+    history,
+  };
 }
 
 function chooseIndex(tenantId: string, f: ListFilter): [IndexSpec, string] {

@@ -9,14 +9,18 @@ export const TABLE = {
   sortKey: "SK",
   ttlAttribute: "expiresAt",
   indexes: {
-    /** A buyer's escrows, newest first: T#<tenant>#B#<buyerId> / <createdAt>#<id>. */
-    byBuyer: { name: "ByBuyer", partitionKey: "GSI1PK", sortKey: "GSI1SK" },
-    /** A seller's escrows. */
-    bySeller: { name: "BySeller", partitionKey: "GSI2PK", sortKey: "GSI2SK" },
-    /** All of a tenant's escrows. */
-    byTenant: { name: "ByTenant", partitionKey: "GSI3PK", sortKey: "GSI3SK" },
-    /** Sparse: only escrows that wait for ops (DISPUTED, or escalated). */
-    opsQueue: { name: "OpsQueue", partitionKey: "GSI4PK", sortKey: "GSI4SK" },
+    /**
+     * A buyer's escrows, newest first: T#<tenant>#B#<buyerId> / createdAt. The three list
+     * indexes share one sort-key attribute (`listSK`, the creation time), so an escrow item
+     * carries it once: every byte of the item is paid for on every write.
+     */
+    byBuyer: { name: "ByBuyer", partitionKey: "GSI1PK", sortKey: "listSK" },
+    /** A seller's escrows: T#<tenant>#S#<sellerId> / createdAt. */
+    bySeller: { name: "BySeller", partitionKey: "GSI2PK", sortKey: "listSK" },
+    /** All of a tenant's escrows: T#<tenant> / createdAt. */
+    byTenant: { name: "ByTenant", partitionKey: "GSI3PK", sortKey: "listSK" },
+    /** Sparse: only escrows that wait for ops (DISPUTED, or escalated): T#<tenant>#Q / since. */
+    opsQueue: { name: "OpsQueue", partitionKey: "GSI4PK", sortKey: "opsSince" },
   },
 } as const;
 

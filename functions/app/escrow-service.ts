@@ -5,8 +5,18 @@ import {
   NotFoundError,
   ValidationError,
 } from "../domain/errors";
-import { type ActionCommand, apply, decideAction, type Entry, fold, toView } from "../domain/escrow";
-import { escrowIdFor, idemTag, keyHash } from "../domain/ids";
+import {
+  type ActionCommand,
+  apply,
+  decideAction,
+  describeEntry,
+  type Entry,
+  evolve,
+  fold,
+  initialState,
+  toView,
+} from "../domain/escrow";
+import { escrowIdFor, IDEM_TAG_DIGITS, idemTag, keyHash } from "../domain/ids";
 import type { CreateEscrowInput } from "../domain/schemas";
 import type { EscrowTerms, EscrowView } from "../domain/types";
 import { withDefaults } from "../domain/windows";
@@ -64,15 +74,13 @@ export async function listEscrows(
 export async function listHistory(deps: ServiceDeps, tenantId: string, escrowId: string) {
   const record = await deps.store.get(tenantId, escrowId);
   if (!record) throw new NotFoundError();
-  return {
-    items: record.history.map((e) => ({
-      at: e.at,
-      type: e.type,
-      actor: e.actor,
-      data: e.data as Record<string, unknown>,
-      version: e.v,
-    })),
-  };
+  let state = initialState(record.terms);
+  const items = record.history.map((e) => {
+    const before = state;
+    state = evolve(state, e);
+    return { at: e.at, type: e.type, actor: e.actor, data: describeEntry(before, state, e), version: e.v };
+  });
+  return { items };
 }
 
 // ---------------------------------------------------------------- creation
@@ -116,7 +124,7 @@ export async function createEscrow(
   const created: Entry = {
     type: "created",
     actor: "marketplace",
-    data: { amount: terms.amount, currency: terms.currency },
+    data: {},
     v: 1,
     at: terms.createdAt,
     idem: idemTag(kHash, idem.requestHash),
@@ -152,7 +160,7 @@ export async function performAction(
     const record = await deps.store.get(tenantId, escrowId);
     if (!record) throw new NotFoundError();
     if (idem && kHash) {
-      const earlier = record.history.find((e) => e.idem?.startsWith(`${kHash.slice(0, 16)}.`));
+      const earlier = record.history.find((e) => e.idem?.startsWith(`${kHash.slice(0, IDEM_TAG_DIGITS)}.`));
       if (earlier) return finishAbandoned(deps, record, earlier, kHash, idem, 202);
     }
     const state = snapshot(record);

@@ -9,6 +9,7 @@ import {
   fold,
   fund,
   settleEscrow,
+  settlementFor,
 } from "../domain/escrow";
 import { ledgerViolations } from "../domain/ledger";
 import { type EscrowState, isTerminal } from "../domain/types";
@@ -84,7 +85,7 @@ export function holdFunds(deps: ServiceDeps, ref: EscrowRef): Promise<WorkflowSt
       amount: state.amount,
       currency: state.currency,
     });
-    return fund(state, reference, deps.now());
+    return fund(state, reference);
   });
 }
 
@@ -154,9 +155,10 @@ export function settle(deps: ServiceDeps, ref: EscrowRef): Promise<WorkflowStep>
       const done = lastOf(record, ["released", "refunded", "settled", "cancelled", "payment_failed"]);
       if (done) return stepAt(record.terms, record.history, done.v, deps.now());
     }
-    const draft = settleEscrow(state, deps.now());
-    if (draft.type === "released" || draft.type === "refunded" || draft.type === "settled") {
-      const { settlement } = draft.data;
+    const draft = settleEscrow(state);
+    const settlement = settlementFor(state, deps.now().toISOString());
+    if (draft.type !== "cancelled" && settlement) {
+      // The provider moves the money first (idempotent per escrow); the record follows.
       await deps.payments.settle({
         tenantId: state.tenantId,
         escrowId: state.id,

@@ -21,35 +21,34 @@ import { addSeconds, MAX_EXTENSIONS, MAX_TOTAL_EXTENSION_SECONDS } from "./windo
  * produce one history entry; `evolve` applies an entry. The stored record is
  * the immutable terms plus the history, so the escrow as it was at any version
  * (for an idempotent replay or an event) is `fold` of a prefix of the history.
+ *
+ * An entry records only facts (who did what, with which values); everything
+ * that follows from them — deadlines, the pending outcome, the settlement and
+ * the ledger postings — is derived in `evolve`, so the record cannot disagree
+ * with itself and each write stays small (DynamoDB bills writes per KB).
  */
 
 type EntryOf<T extends string, D> = { type: T; actor: ActorRole; data: D };
 
 export type EntryDraft =
-  | EntryOf<"created", { amount: number; currency: string }>
-  | EntryOf<"funded", { deadline: string; paymentRef: string; postings: Posting[] }>
+  | EntryOf<"created", Record<string, never>>
+  | EntryOf<"funded", { paymentRef: string }>
   | EntryOf<"payment_failed", { failureReason: string }>
   | EntryOf<
       "delivered",
-      {
-        actorId: string;
-        carrier: string | null;
-        trackingNumber: string | null;
-        note: string | null;
-        deadline: string;
-      }
+      { actorId: string; carrier: string | null; trackingNumber: string | null; note: string | null }
     >
-  | EntryOf<"extended", { actorId: string; seconds: number; deadline: string }>
-  | EntryOf<"refund_requested", { actorId: string; amount: number; reason: string; deadline: string }>
-  | EntryOf<"refund_accepted", { actorId: string; note: string | null; pending: Pending }>
-  | EntryOf<"refund_rejected", { actorId: string; note: string | null; deadline: string }>
-  | EntryOf<"disputed", { actorId: string; reason: string; deadline: string }>
-  | EntryOf<"confirmed", { actorId: string; pending: Pending }>
-  | EntryOf<"cancellation_requested", { actorId: string; reason: string | null; pending: Pending }>
-  | EntryOf<"resolution_accepted", { note: string; pending: Pending }>
-  | EntryOf<"window_elapsed", { window: WindowName; pending: Pending }>
+  | EntryOf<"extended", { actorId: string; seconds: number }>
+  | EntryOf<"refund_requested", { actorId: string; amount: number; reason: string }>
+  | EntryOf<"refund_accepted", { actorId: string; note: string | null }>
+  | EntryOf<"refund_rejected", { actorId: string; note: string | null }>
+  | EntryOf<"disputed", { actorId: string; reason: string }>
+  | EntryOf<"confirmed", { actorId: string }>
+  | EntryOf<"cancellation_requested", { actorId: string; reason: string | null }>
+  | EntryOf<"resolution_accepted", { note: string; outcome: SettlementOutcome; refundAmount?: number }>
+  | EntryOf<"window_elapsed", { window: WindowName }>
   | EntryOf<"escalated", { state: string; reason: string }>
-  | EntryOf<"released" | "refunded" | "settled", { settlement: Settlement; postings: Posting[] }>
+  | EntryOf<"released" | "refunded" | "settled", Record<string, never>>
   | EntryOf<"cancelled", { failureReason: string }>;
 
 export type EntryType = EntryDraft["type"];
@@ -83,6 +82,9 @@ export function initialState(terms: EscrowTerms): EscrowState {
 
 export function evolve(state: EscrowState, entry: Entry): EscrowState {
   const s: EscrowState = { ...state, version: entry.v, updatedAt: entry.at };
+  // Any later entry supersedes an escalation: the workflow moved on, or ops resolved it.
+  if (entry.type !== "escalated") s.attention = null;
+  const w = s.windows;
   switch (entry.type) {
     case "created":
       return s;
@@ -90,9 +92,9 @@ export function evolve(state: EscrowState, entry: Entry): EscrowState {
       return {
         ...s,
         status: "FUNDED",
-        deadline: entry.data.deadline,
+        deadline: addSeconds(entry.at, w.deliverySeconds),
         paymentRef: entry.data.paymentRef,
-        ledger: [...s.ledger, ...entry.data.postings],
+        ledger: [...s.ledger, ...holdPostings(s.amount)],
       };
     case "payment_failed":
     case "cancelled":
@@ -101,14 +103,13 @@ export function evolve(state: EscrowState, entry: Entry): EscrowState {
         status: "CANCELLED",
         deadline: null,
         pending: null,
-        attention: null,
         failureReason: entry.data.failureReason,
       };
     case "delivered":
       return {
         ...s,
         status: "DELIVERED",
-        deadline: entry.data.deadline,
+        deadline: addSeconds(entry.at, w.confirmationSeconds),
         delivery: {
           carrier: entry.data.carrier,
           trackingNumber: entry.data.trackingNumber,
@@ -119,7 +120,7 @@ export function evolve(state: EscrowState, entry: Entry): EscrowState {
     case "extended":
       return {
         ...s,
-        deadline: entry.data.deadline,
+        deadline: addSeconds(s.deadline ?? entry.at, entry.data.seconds),
         extensions: {
           count: s.extensions.count + 1,
           totalSeconds: s.extensions.totalSeconds + entry.data.seconds,
@@ -129,14 +130,14 @@ export function evolve(state: EscrowState, entry: Entry): EscrowState {
       return {
         ...s,
         status: "REFUND_REQUESTED",
-        deadline: entry.data.deadline,
+        deadline: addSeconds(entry.at, w.sellerResponseSeconds),
         refundRequest: { amount: entry.data.amount, reason: entry.data.reason, requestedAt: entry.at },
       };
     case "refund_rejected":
       return {
         ...s,
         status: "DISPUTED",
-        deadline: entry.data.deadline,
+        deadline: addSeconds(entry.at, w.disputeSeconds),
         dispute: {
           openedBy: "seller",
           reason: entry.data.note ?? "The seller rejected the refund request.",
@@ -147,30 +148,40 @@ export function evolve(state: EscrowState, entry: Entry): EscrowState {
       return {
         ...s,
         status: "DISPUTED",
-        deadline: entry.data.deadline,
+        deadline: addSeconds(entry.at, w.disputeSeconds),
         dispute: { openedBy: entry.actor, reason: entry.data.reason, openedAt: entry.at },
       };
     case "confirmed":
+      return { ...s, deadline: null, pending: pending("confirmation", "release", 0) };
     case "cancellation_requested":
+      return { ...s, deadline: null, pending: pending("cancellation", "refund", s.amount) };
     case "refund_accepted":
-    case "window_elapsed":
-      return { ...s, deadline: null, pending: entry.data.pending };
+      return { ...s, deadline: null, pending: acceptedRefund(s, "refund-response") };
     case "resolution_accepted":
-      return { ...s, deadline: null, pending: entry.data.pending, attention: null };
+      return {
+        ...s,
+        deadline: null,
+        pending: resolutionPending(s, entry.data.outcome, entry.data.refundAmount),
+      };
+    case "window_elapsed":
+      return { ...s, deadline: null, pending: automaticOutcome(s, entry.data.window) };
     case "escalated":
       return { ...s, attention: { reason: entry.data.reason, state: entry.data.state, at: entry.at } };
     case "released":
     case "refunded":
-    case "settled":
+    case "settled": {
+      const p = s.pending;
+      if (!p) throw new Error(`${entry.type} at version ${entry.v} without a pending outcome`);
+      const settlement = settle(s.amount, s.fee, p.outcome, p.refundAmount, entry.at);
       return {
         ...s,
         status: STATUS_AFTER_SETTLEMENT[entry.type],
         deadline: null,
         pending: null,
-        attention: null,
-        settlement: entry.data.settlement,
-        ledger: [...s.ledger, ...entry.data.postings],
+        settlement,
+        ledger: [...s.ledger, ...settlementPostings(settlement)],
       };
+    }
   }
 }
 
@@ -298,8 +309,6 @@ const pending = (
 export function decideAction(state: EscrowState, command: ActionCommand, now: Date): EntryDraft {
   const actor = roleOf(state, command);
   guardStatus(state, command.action, now);
-  const at = now.toISOString();
-  const w = state.windows;
   switch (command.action) {
     case "delivery":
       return {
@@ -310,15 +319,10 @@ export function decideAction(state: EscrowState, command: ActionCommand, now: Da
           carrier: command.carrier ?? null,
           trackingNumber: command.trackingNumber ?? null,
           note: command.note ?? null,
-          deadline: addSeconds(at, w.confirmationSeconds),
         },
       };
     case "confirmation":
-      return {
-        type: "confirmed",
-        actor,
-        data: { actorId: command.actorId, pending: pending("confirmation", "release", 0) },
-      };
+      return { type: "confirmed", actor, data: { actorId: command.actorId } };
     case "extension": {
       if (state.extensions.count >= MAX_EXTENSIONS)
         throw new InvalidTransitionError(
@@ -328,15 +332,7 @@ export function decideAction(state: EscrowState, command: ActionCommand, now: Da
         throw new InvalidTransitionError(
           `Extensions may add at most ${MAX_TOTAL_EXTENSION_SECONDS} seconds in all; ${state.extensions.totalSeconds} are already used.`,
         );
-      return {
-        type: "extended",
-        actor,
-        data: {
-          actorId: command.actorId,
-          seconds: command.seconds,
-          deadline: addSeconds(state.deadline ?? at, command.seconds),
-        },
-      };
+      return { type: "extended", actor, data: { actorId: command.actorId, seconds: command.seconds } };
     }
     case "refund-request": {
       const amount = command.amount ?? state.amount;
@@ -347,57 +343,36 @@ export function decideAction(state: EscrowState, command: ActionCommand, now: Da
       return {
         type: "refund_requested",
         actor,
-        data: {
-          actorId: command.actorId,
-          amount,
-          reason: command.reason,
-          deadline: addSeconds(at, w.sellerResponseSeconds),
-        },
+        data: { actorId: command.actorId, amount, reason: command.reason },
       };
     }
-    case "refund-response": {
-      const note = command.note ?? null;
-      if (!command.accept)
-        return {
-          type: "refund_rejected",
-          actor,
-          data: { actorId: command.actorId, note, deadline: addSeconds(at, w.disputeSeconds) },
-        };
+    case "refund-response":
       return {
-        type: "refund_accepted",
+        type: command.accept ? "refund_accepted" : "refund_rejected",
         actor,
-        data: { actorId: command.actorId, note, pending: acceptedRefund(state, "refund-response") },
+        data: { actorId: command.actorId, note: command.note ?? null },
       };
-    }
     case "dispute":
-      return {
-        type: "disputed",
-        actor,
-        data: {
-          actorId: command.actorId,
-          reason: command.reason,
-          deadline: addSeconds(at, w.disputeSeconds),
-        },
-      };
+      return { type: "disputed", actor, data: { actorId: command.actorId, reason: command.reason } };
     case "cancellation":
       return {
         type: "cancellation_requested",
         actor,
-        data: {
-          actorId: command.actorId,
-          reason: command.reason ?? null,
-          pending: pending("cancellation", "refund", state.amount),
-        },
+        data: { actorId: command.actorId, reason: command.reason ?? null },
       };
-    case "resolution":
+    case "resolution": {
+      // Checked here (a 400 before anything is written); evolve derives the same pending outcome.
+      const p = resolutionPending(state, command.outcome, command.refundAmount);
       return {
         type: "resolution_accepted",
         actor,
         data: {
           note: command.note,
-          pending: resolutionPending(state, command.outcome, command.refundAmount),
+          outcome: command.outcome,
+          ...(p.outcome === "split" ? { refundAmount: p.refundAmount } : {}),
         },
       };
+    }
   }
 }
 
@@ -436,19 +411,10 @@ function resolutionPending(
 
 // ---------------------------------------------------------------- workflow commands
 
-export function fund(state: EscrowState, paymentRef: string, now: Date): EntryDraft {
+export function fund(state: EscrowState, paymentRef: string): EntryDraft {
   if (state.status !== "PENDING_FUNDS")
     throw new InvalidTransitionError(`Cannot fund an escrow in ${state.status}.`);
-  const at = now.toISOString();
-  return {
-    type: "funded",
-    actor: "system",
-    data: {
-      deadline: addSeconds(at, state.windows.deliverySeconds),
-      paymentRef,
-      postings: holdPostings(state.amount),
-    },
-  };
+  return { type: "funded", actor: "system", data: { paymentRef } };
 }
 
 export function failPayment(state: EscrowState, failureReason: string): EntryDraft {
@@ -472,27 +438,43 @@ export function expire(state: EscrowState): EntryDraft {
   const window = WINDOW_OF[state.status];
   if (!window || state.pending || isTerminal(state.status))
     throw new InvalidTransitionError(`No window is running on an escrow in ${state.status}.`);
-  const p: Record<WindowName, () => Pending> = {
-    delivery: () => pending("auto-refund", "refund", state.amount),
-    confirmation: () => pending("auto-release", "release", 0),
-    seller_response: () => acceptedRefund(state, "auto-refund-acceptance"),
-    dispute: () => pending("auto-refund", "refund", state.amount, true),
-  };
-  return { type: "window_elapsed", actor: "system", data: { window, pending: p[window]() } };
+  return { type: "window_elapsed", actor: "system", data: { window } };
 }
 
-/** Moves the money the pending action decided. */
-export function settleEscrow(state: EscrowState, now: Date): EntryDraft {
+/** What happens when a window elapses with nothing accepted. */
+function automaticOutcome(state: EscrowState, window: WindowName): Pending {
+  switch (window) {
+    case "delivery":
+      return pending("auto-refund", "refund", state.amount);
+    case "confirmation":
+      return pending("auto-release", "release", 0);
+    case "seller_response":
+      return acceptedRefund(state, "auto-refund-acceptance");
+    case "dispute":
+      return pending("auto-refund", "refund", state.amount, true);
+  }
+}
+
+/** Moves the money the pending action decided (evolve derives the settlement and its postings). */
+export function settleEscrow(state: EscrowState): EntryDraft {
   if (!state.pending) throw new InvalidTransitionError(`Nothing to settle on an escrow in ${state.status}.`);
-  const { outcome, refundAmount } = state.pending;
   if (state.status === "PENDING_FUNDS") {
     // Escalated before the hold was recorded: nothing was held, so nothing is paid out.
     return { type: "cancelled", actor: "system", data: { failureReason: "cancelled_by_ops" } };
   }
-  const settlement = settle(state.amount, state.fee, outcome, refundAmount, now.toISOString());
-  const type = outcome === "release" ? "released" : outcome === "refund" ? "refunded" : "settled";
-  return { type, actor: "system", data: { settlement, postings: settlementPostings(settlement) } };
+  const { outcome } = state.pending;
+  return {
+    type: outcome === "release" ? "released" : outcome === "refund" ? "refunded" : "settled",
+    actor: "system",
+    data: {},
+  };
 }
+
+/** The settlement a settling entry will record, before it is written (the payment provider is told first). */
+export const settlementFor = (state: EscrowState, at: string) =>
+  state.pending
+    ? settle(state.amount, state.fee, state.pending.outcome, state.pending.refundAmount, at)
+    : null;
 
 export function escalate(state: EscrowState, failedState: string, reason: string): EntryDraft {
   if (isTerminal(state.status)) throw new InvalidTransitionError(`The escrow is already ${state.status}.`);
@@ -508,4 +490,29 @@ export function apply(
 ): { entry: Entry; state: EscrowState } {
   const entry = { ...draft, v: state.version + 1, at: now.toISOString(), ...(idem ? { idem } : {}) } as Entry;
   return { entry, state: evolve(state, entry) };
+}
+
+/**
+ * An entry as the history route shows it: the facts it recorded plus what
+ * followed from them (the deadline it set, the outcome it made pending, the
+ * settlement and the ledger postings), read off the escrow before and after it.
+ */
+export function describeEntry(
+  before: EscrowState,
+  after: EscrowState,
+  entry: Entry,
+): Record<string, unknown> {
+  const data: Record<string, unknown> = { ...entry.data };
+  if (entry.type === "created")
+    Object.assign(data, { amount: after.amount, currency: after.currency, fee: after.fee });
+  if (after.deadline !== before.deadline && after.deadline !== null) data.deadline = after.deadline;
+  if (after.pending && after.pending !== before.pending)
+    Object.assign(data, {
+      outcome: after.pending.outcome,
+      ...(after.pending.outcome === "split" ? { refundAmount: after.pending.refundAmount } : {}),
+    });
+  if (after.settlement && !before.settlement) data.settlement = after.settlement;
+  const postings = after.ledger.slice(before.ledger.length);
+  if (postings.length > 0) data.postings = postings;
+  return data;
 }

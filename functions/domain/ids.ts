@@ -47,6 +47,11 @@ export const requestHash = (method: string, path: string, body: unknown): string
     .toString("hex")
     .slice(0, 32);
 
-/** What a history entry keeps of the request that made it: 16 hex digits of each hash. */
+/**
+ * What a history entry keeps of the request that made it: 12 hex digits (48
+ * bits) of the key's hash and of the request's — compared only among one
+ * escrow's few entries, where a collision is out of reach.
+ */
+export const IDEM_TAG_DIGITS = 12;
 export const idemTag = (key: string, request: string): string =>
-  `${key.slice(0, 16)}.${request.slice(0, 16)}`;
+  `${key.slice(0, IDEM_TAG_DIGITS)}.${request.slice(0, IDEM_TAG_DIGITS)}`;

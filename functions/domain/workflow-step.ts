@@ -1,6 +1,6 @@
 import { type Entry, fold } from "./escrow";
 import { type EscrowEvent, eventFor } from "./events";
-import type { EscrowTerms } from "./types";
+import type { EscrowState, EscrowTerms } from "./types";
 import { DAY, secondsUntil } from "./windows";
 
 /**
@@ -50,7 +50,7 @@ export interface OpsAlert {
 /** How long ops have to repair an escrow whose workflow failed before the execution gives up. */
 export const REPAIR_WINDOW_SECONDS = 30 * DAY;
 
-function outcomeOf(entry: Entry): StepOutcome {
+function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
   switch (entry.type) {
     case "funded":
       return "funded";
@@ -69,7 +69,8 @@ function outcomeOf(entry: Entry): StepOutcome {
     case "refund_accepted":
     case "resolution_accepted":
     case "window_elapsed":
-      return entry.data.pending.alertOps ? "refund_unresolved" : entry.data.pending.outcome;
+      if (!state.pending) throw new Error(`${entry.type} at version ${entry.v} left nothing pending`);
+      return state.pending.alertOps ? "refund_unresolved" : state.pending.outcome;
     case "released":
     case "refunded":
     case "settled":
@@ -96,7 +97,7 @@ export function stepAt(
       : state.deadline !== null
         ? secondsUntil(state.deadline, now)
         : 1;
-  const outcome = outcomeOf(entry);
+  const outcome = outcomeOf(entry, state);
   const alert: OpsAlert | null =
     entry.type === "escalated"
       ? alertOf("escrow.needs_ops", entry.data.reason)

@@ -11,6 +11,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { storedTerms } from "../../functions/adapters/dynamo-escrow-store";
 import { Harness } from "../support/escrows";
 
 /**
@@ -203,7 +204,10 @@ describe("POST /v1/escrows/{id}/confirmation", () => {
   h.act({ action: "delivery", actorId: "u-seller" }, new Date(h.state.createdAt));
   const id = h.t.id;
   const escrowItem = () => ({
-    Item: marshall({ terms: h.t, history: h.history }, { removeUndefinedValues: true }),
+    Item: marshall(
+      { PK: `T#demo#E#${id}`, terms: storedTerms(h.t), history: h.history },
+      { removeUndefinedValues: true },
+    ),
   });
   const confirmEvent = (actorId = "u-buyer") =>
     event({
@@ -257,7 +261,10 @@ describe("POST /v1/escrows/{id}/confirmation", () => {
       .on(GetItemCommand, { Key: { PK: { S: `T#demo#E#${id}` }, SK: { S: "ESCROW" } } })
       .resolvesOnce(escrowItem())
       .resolves({
-        Item: marshall({ terms: moved.t, history: moved.history }, { removeUndefinedValues: true }),
+        Item: marshall(
+          { PK: `T#demo#E#${id}`, terms: storedTerms(moved.t), history: moved.history },
+          { removeUndefinedValues: true },
+        ),
       });
     ddb
       .on(UpdateItemCommand)

@@ -42,7 +42,7 @@ export class Harness {
       {
         type: "created",
         actor: "marketplace",
-        data: { amount: t.amount, currency: t.currency },
+        data: {},
         v: 1,
         at: t.createdAt,
       },
@@ -60,9 +60,9 @@ export class Harness {
     return this.push(decideAction(this.state, command, now), now);
   }
   fund(now = at(1)): EscrowState {
-    return this.push(fund(this.state, "auth_1", now), now);
+    return this.push(fund(this.state, "auth_1"), now);
   }
   settle(now: Date): EscrowState {
-    return this.push(settleEscrow(this.state, now), now);
+    return this.push(settleEscrow(this.state), now);
   }
 }
