@@ -10,8 +10,6 @@ import {
   isTerminal,
   type Pending,
   type PendingAction,
-  type Posting,
-  type Settlement,
   type SettlementOutcome,
 } from "./types";
 import { addSeconds, MAX_EXTENSIONS, MAX_TOTAL_EXTENSION_SECONDS } from "./windows";

@@ -288,9 +288,24 @@ export class LocalAuth {
     if (!authorization) throw new UnauthorizedError("missing Authorization header");
     const m = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)\s*$/.exec(authorization);
     if (!m) throw new UnauthorizedError("Authorization is not a Bearer JWT");
+    const token = m[1] as string;
+    // A token whose signature was checked once is not checked again until it expires (API Gateway
+    // caches authorizer results too); the expiry is still enforced on every request.
+    let payload = this.verified.get(token);
+    if (payload && Number(payload.exp) * 1000 <= this.now()) {
+      this.verified.delete(token);
+      payload = undefined;
+    }
+    if (!payload) payload = await this.verifySignature(token);
+    return this.authorize(payload, options);
+  }
+
+  private readonly verified = new Map<string, Record<string, unknown>>();
+
+  private async verifySignature(token: string): Promise<Record<string, unknown>> {
     let payload: Record<string, unknown>;
     try {
-      const result = await jwtVerify(m[1] as string, this.publicKey, {
+      const result = await jwtVerify(token, this.publicKey, {
         algorithms: ["RS256"],
         issuer: this.issuer,
         currentDate: new Date(this.now()),
@@ -301,6 +316,15 @@ export class LocalAuth {
     } catch (error) {
       throw new UnauthorizedError(`invalid token: ${(error as Error).message}`);
     }
+    if (this.verified.size >= 10_000) this.verified.clear();
+    this.verified.set(token, payload);
+    return payload;
+  }
+
+  private authorize(
+    payload: Record<string, unknown>,
+    options: { scopes?: readonly string[] },
+  ): Record<string, string> {
     if (payload.token_use !== "access") throw new UnauthorizedError("not an access token");
     const granted = String(payload.scope ?? "")
       .split(" ")

@@ -38,6 +38,12 @@ export class DynamoMeter {
   async start(): Promise<string> {
     const target = new URL(this.target);
     this.server = createServer((req, res) => {
+      if (req.url?.startsWith("/__meter")) {
+        if (req.method === "DELETE") this.reset();
+        const body = JSON.stringify(this.read());
+        res.writeHead(200, { "content-type": "application/json" }).end(body);
+        return;
+      }
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {

@@ -1,4 +1,5 @@
 import "./polyfills";
+import { spawn } from "node:child_process";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
@@ -11,10 +12,8 @@ import {
   type DynamoBackend,
   localDynamoClient,
   seedClientRegistrations,
-  startLocalDynamo,
   startTtlSweeper,
 } from "./dynamo";
-import { DynamoMeter } from "./dynamo-meter";
 import { LocalGateway } from "./gateway";
 import { LocalLambdas } from "./lambdas";
 import {
@@ -63,13 +62,11 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
   const { template, cached } = await loadTemplate(ROOT, dataDir, options.templateCacheDir);
   const model = readModel(template);
 
-  // DynamoDB, behind a meter that counts what the handlers ask for.
+  // DynamoDB and the meter that counts what the handlers ask of it, in a process of their own.
   const backend = options.backend ?? "dynalite";
-  const dynamo = await startLocalDynamo({ backend, dataDir: join(dataDir, backend) });
   const indexKeys = Object.values(TABLE.indexes).map((i) => i.partitionKey);
-  const meter = new DynamoMeter(dynamo.endpoint, indexKeys);
-  await meter.start();
-  const admin = localDynamoClient(dynamo.endpoint);
+  const store = await startStoreProcess({ backend, dataDir: join(dataDir, backend), indexKeys });
+  const admin = localDynamoClient(store.endpoint);
   const table = await createTableFromTemplate(admin, model.table.properties as CfnTableProperties, {
     tableName: model.table.name,
   });
@@ -108,7 +105,7 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: "local",
     AWS_SECRET_ACCESS_KEY: "local",
-    AWS_ENDPOINT_URL_DYNAMODB: meter.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: store.meterEndpoint,
     AWS_ENDPOINT_URL_SFN: url,
     AWS_ENDPOINT_URL_SNS: url,
     POWERTOOLS_LOG_LEVEL: options.logLevel ?? "WARN",
@@ -158,7 +155,7 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
     const path = (req.url ?? "").split("?")[0];
     if (path !== "/_local/metrics") return false;
     if (req.method === "DELETE") {
-      meter.reset();
+      await fetch(`${store.meterEndpoint}/__meter`, { method: "DELETE" });
       lambdas.resetStats();
       res.writeHead(204).end();
       return true;
@@ -177,12 +174,12 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
     );
     const memory = Object.fromEntries(model.functions.map((f) => [f.id, f.memoryMb]));
     const body = JSON.stringify({
-      dynamodb: meter.read(),
+      dynamodb: await (await fetch(`${store.meterEndpoint}/__meter`)).json(),
       functions,
       memoryMb: memory,
       stateMachineArn: model.stateMachine.arn,
       // The store itself, without the meter in between (the benchmark's raw put ceiling).
-      dynamodbEndpoint: dynamo.endpoint,
+      dynamodbEndpoint: store.endpoint,
     });
     res.writeHead(200, { "Content-Type": "application/json" }).end(body);
     return true;
@@ -206,10 +203,47 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
       await sfn.close();
       await sns.close();
       sweeper?.stop();
-      await meter.close();
-      await dynamo.close();
+      await store.close();
     })());
-  return { url, port, close, sfn, sns, meter, lambdas, startupMs: ms };
+  return { url, port, close, sfn, sns, lambdas, startupMs: ms };
+}
+
+/** Starts infra/local/dynamo-process.ts and waits for its endpoints. */
+async function startStoreProcess(options: { backend: DynamoBackend; dataDir: string; indexKeys: string[] }) {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(ROOT, "infra/local/dynamo-process.ts"), JSON.stringify(options)],
+    {
+      cwd: ROOT,
+      env: process.env,
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
+  const ready = await new Promise<{ endpoint: string; meterEndpoint: string }>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d;
+      const line = out.split("\n")[0];
+      if (out.includes("\n") && line) {
+        try {
+          resolve(JSON.parse(line));
+        } catch (error) {
+          reject(error);
+        }
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`the local DynamoDB process exited with ${code}`)));
+  });
+  let closed: Promise<void> | undefined;
+  return {
+    ...ready,
+    close: () =>
+      (closed ??= new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.stdin?.end(); // the child stops when its stdin closes
+      })),
+  };
 }
 
 function printWelcome(url: string, auth: LocalAuth) {

@@ -84,7 +84,7 @@ async function event(api: Api, id: string, type: string, timeoutMs = 20_000) {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if ((await api.notifications(id)).some((n) => n.event.type === type)) return;
-    await sleep(25);
+    await sleep(50);
   }
   throw new Error(`no ${type} for ${id}`);
 }
@@ -304,6 +304,12 @@ interface LoadFigures {
   latencyMs: Record<string, { p50: number; p95: number; p99: number; count: number }>;
 }
 
+/**
+ * 16 clients, each running lifecycles back to back the way an event-driven
+ * integrator does: create, wait for escrow.funded, deliver, confirm, wait for
+ * escrow.released, read the escrow. Events are read from the local SNS log
+ * (the stand-in for a marketplace's webhook), so no polling GETs load the API.
+ */
 async function load(api: Api, seconds: number, clients: number): Promise<LoadFigures> {
   const samples: Record<string, number[]> = { create: [], delivery: [], confirmation: [], get: [] };
   const timed = async <T>(route: string, call: () => Promise<T>) => {
@@ -315,26 +321,19 @@ async function load(api: Api, seconds: number, clients: number): Promise<LoadFig
   const until = Date.now() + seconds * 1000;
   let completed = 0;
   let failed = 0;
-  const poll = async (id: string, status: string) => {
-    for (;;) {
-      const r = await timed("get", () => api.get(id));
-      if (r.body?.status === status && r.body?.pendingAction === null) return;
-      if (Date.now() > until + 20_000) throw new Error(`${id} stuck before ${status}`);
-      await sleep(100);
-    }
-  };
   const worker = async (n: number) => {
     await api.token();
     while (Date.now() < until) {
       try {
-        const created = await timed("create", () =>
-          api.create(order({ buyerId: `u-load-${n}`, sellerId: SELLER })),
-        );
+        const buyer = `u-load-${n}`;
+        const created = await timed("create", () => api.create(order({ buyerId: buyer, sellerId: SELLER })));
         const id = created.body.id as string;
-        await poll(id, "FUNDED");
+        await event(api, id, "escrow.funded", 60_000);
         await timed("delivery", () => api.act(id, "delivery", { actorId: SELLER }));
-        await timed("confirmation", () => api.act(id, "confirmation", { actorId: `u-load-${n}` }));
-        await poll(id, "RELEASED");
+        await timed("confirmation", () => api.act(id, "confirmation", { actorId: buyer }));
+        await event(api, id, "escrow.released", 60_000);
+        const final = await timed("get", () => api.get(id));
+        if (final.body?.status !== "RELEASED") throw new Error(`${id} ended ${final.body?.status}`);
         if (Date.now() <= until) completed++;
       } catch (error) {
         failed++;
