@@ -1,13 +1,16 @@
 import { writeFileSync } from "node:fs";
-import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
-import * as z from "zod";
-import { EVENT_TYPES } from "../functions/domain/events";
-import type * as Schemas from "../functions/domain/schemas";
+import * as z from "zod/mini";
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from "zod-openapi";
+import * as Schemas from "../functions/domain/schemas";
 import { FUNCTIONS, HEALTH_ROUTE } from "./functions";
-
-// zod-to-openapi needs zod extended before the schemas are built (zod 4 gives each schema its methods when it
-// is created), so the schemas are imported after this line, in buildOpenApi. Infra-only, never bundled.
-extendZodWithOpenApi(z);
+import {
+  EscrowEventSchema,
+  EscrowEventsSchema,
+  EscrowListSchema,
+  EscrowSchema,
+  HealthSchema,
+  ProblemSchema,
+} from "./openapi-schemas";
 
 /**
  * The OpenAPI 3.1 document of the public API, generated from the zod schemas
@@ -22,15 +25,15 @@ type S = typeof Schemas;
 interface RouteDoc {
   summary: string;
   description: string;
-  body?: z.ZodType;
-  query?: z.ZodObject;
-  ok: { status: 200 | 201 | 202; schema: z.ZodType; description: string };
+  body?: z.ZodMiniType;
+  query?: z.ZodMiniObject;
+  ok: { status: 200 | 201 | 202; schema: z.ZodMiniType; description: string };
   errors: number[];
 }
 
 const ACTION_ERRORS = [400, 401, 403, 404, 409, 422, 429, 500];
 const READ_ERRORS = [401, 403, 404, 429, 500];
-const acceptedOf = (EscrowSchema: z.ZodType) => ({
+const acceptedOf = (EscrowSchema: z.ZodMiniType) => ({
   status: 202 as const,
   schema: EscrowSchema,
   description:
@@ -41,7 +44,6 @@ const ACTION_NOTES =
   "Answers 403 `forbidden` when `actorId` is not the party allowed to act (checked before the status), 409 `invalid_transition` when the action is not allowed in the current status, while an accepted action is pending, or once the current window's deadline has passed (the automatic outcome then applies). Of several actions racing from one status exactly one is applied. An `Idempotency-Key` is optional; with one, a retry replays the first answer (with the header `Idempotent-Replayed: true`).";
 
 function routeDocs(s: S): Record<string, RouteDoc> {
-  const { EscrowSchema, EscrowListSchema, EscrowEventsSchema } = s;
   const accepted = acceptedOf(EscrowSchema);
   return {
     CreateEscrow: {
@@ -155,43 +157,28 @@ const ERROR_TEXT: Record<number, string> = {
 export async function buildOpenApi(
   tokenUrl = "https://<your-cognito-domain>.auth.<region>.amazoncognito.com/oauth2/token",
 ) {
-  const s = await import("../functions/domain/schemas");
-  const { EscrowSchema, ProblemSchema } = s;
-  const DOCS = routeDocs(s);
-  const registry = new OpenAPIRegistry();
-  const auth = registry.registerComponent("securitySchemes", "oauth2", {
-    type: "oauth2",
-    description:
-      "OAuth 2.0 client credentials (Cognito in AWS; `POST /oauth2/token` of the local server in local mode). The tenant is the marketplace the client belongs to.",
-    flows: {
-      clientCredentials: {
-        tokenUrl,
-        scopes: {
-          "escrow/marketplace": "The marketplace's backend acting for its buyers and sellers.",
-          "escrow/ops": "The marketplace's operations staff.",
-        },
-      },
-    },
-  });
+  const DOCS = routeDocs(Schemas);
   const problem = { "application/problem+json": { schema: ProblemSchema } };
   const escrowId = z.object({
-    id: z.string().meta({ description: "Escrow id (`esc_…`).", example: "esc_01JD6Z2Q8M3V4N5P6R7S8T9V0W" }),
+    id: Schemas.doc(z.string(), {
+      description: "Escrow id (`esc_…`).",
+      example: "esc_01JD6Z2Q8M3V4N5P6R7S8T9V0W",
+    }),
   });
-
-  registry.registerPath({
-    method: "get",
-    path: HEALTH_ROUTE.path,
-    summary: "Health",
-    description: "No token needed.",
-    responses: {
-      200: {
-        description: "The service answers.",
-        content: {
-          "application/json": { schema: z.object({ status: z.literal("ok") }).meta({ id: "Health" }) },
+  const paths: ZodOpenApiPathsObject = {
+    [HEALTH_ROUTE.path]: {
+      get: {
+        summary: "Health",
+        description: "No token needed.",
+        responses: {
+          200: {
+            description: "The service answers.",
+            content: { "application/json": { schema: HealthSchema } },
+          },
         },
       },
     },
-  });
+  };
 
   for (const spec of FUNCTIONS) {
     if (!spec.route) continue;
@@ -199,29 +186,25 @@ export async function buildOpenApi(
     if (!doc) throw new Error(`no OpenAPI documentation for route function ${spec.id}`);
     const { method, path, scopes } = spec.route;
     const isPost = method === "POST";
-    const headers = isPost
-      ? z.object({
-          "Idempotency-Key": (spec.id === "CreateEscrow" ? z.string() : z.string().optional()).meta({
-            description:
-              "1-255 printable ASCII characters, scoped to the tenant. The same key with the same request within 24 hours replays the first successful answer; with another request it is 422; while the first is running it is 409 `idempotency_in_progress`. Failed requests are not stored.",
-          }),
-        })
-      : undefined;
-    registry.registerPath({
-      method: method.toLowerCase() as "get" | "post",
-      path,
+    const key = Schemas.doc(z.string(), {
+      description:
+        "1-255 printable ASCII characters, scoped to the tenant. The same key with the same request within 24 hours replays the first successful answer; with another request it is 422; while the first is running it is 409 `idempotency_in_progress`. Failed requests are not stored.",
+    });
+    const operation: ZodOpenApiOperationObject = {
       operationId: spec.id.charAt(0).toLowerCase() + spec.id.slice(1),
       summary: doc.summary,
       description: doc.description,
-      security: [{ [auth.name]: scopes }],
-      request: {
-        ...(path.includes("{id}") ? { params: escrowId } : {}),
+      security: [{ oauth2: scopes }],
+      requestParams: {
+        ...(path.includes("{id}") ? { path: escrowId } : {}),
         ...(doc.query ? { query: doc.query } : {}),
-        ...(headers ? { headers } : {}),
-        ...(doc.body
-          ? { body: { required: true, content: { "application/json": { schema: doc.body } } } }
+        ...(isPost
+          ? { header: z.object({ "Idempotency-Key": spec.id === "CreateEscrow" ? key : z.optional(key) }) }
           : {}),
       },
+      ...(doc.body
+        ? { requestBody: { required: true, content: { "application/json": { schema: doc.body } } } }
+        : {}),
       responses: {
         [doc.ok.status]: {
           description: doc.ok.description,
@@ -244,24 +227,11 @@ export async function buildOpenApi(
           doc.errors.map((status) => [status, { description: ERROR_TEXT[status] ?? "", content: problem }]),
         ),
       },
-    });
+    };
+    paths[path] = { ...paths[path], [method.toLowerCase()]: operation };
   }
 
-  const EventSchema = z
-    .object({
-      id: z
-        .string()
-        .meta({ description: "Stable per escrow and version: a repeated delivery carries the same id." }),
-      type: z.enum(EVENT_TYPES),
-      occurredAt: z.string(),
-      tenantId: z.string(),
-      escrowId: z.string(),
-      escrow: EscrowSchema,
-    })
-    .meta({ id: "EscrowEvent" });
-  registry.register("EscrowEvent", EventSchema);
-
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+  return createDocument({
     openapi: "3.1.0",
     info: {
       title: "Escrow API",
@@ -270,6 +240,26 @@ export async function buildOpenApi(
         "Secured transactions for marketplaces: the buyer's money is held, the seller delivers, the buyer confirms and the money is released — or refunded, or split by ops. Money is integer minor units with an ISO 4217 currency. Errors are RFC 9457 problem documents. Escrow events are published to an SNS topic (schema `EscrowEvent`, message attributes `type` and `tenantId` for filter policies); there is no event for creation.",
     },
     servers: [{ url: "http://127.0.0.1:3000", description: "Local mode (npm start)" }],
+    paths,
+    components: {
+      schemas: { EscrowEvent: EscrowEventSchema },
+      securitySchemes: {
+        oauth2: {
+          type: "oauth2",
+          description:
+            "OAuth 2.0 client credentials (Cognito in AWS; `POST /oauth2/token` of the local server in local mode). The tenant is the marketplace the client belongs to.",
+          flows: {
+            clientCredentials: {
+              tokenUrl,
+              scopes: {
+                "escrow/marketplace": "The marketplace's backend acting for its buyers and sellers.",
+                "escrow/ops": "The marketplace's operations staff.",
+              },
+            },
+          },
+        },
+      },
+    },
   });
 }
 

@@ -1,4 +1,4 @@
-import type { ZodType } from "zod";
+import type { ZodMiniType as ZodType } from "zod/mini";
 import { performAction } from "../app/escrow-service";
 import type { ActionCommand, ActionName } from "../domain/escrow";
 import { noPayments, now, store, tenants } from "../shared/store";

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import type { ZodType } from "zod";
+import type { ZodMiniType as ZodType } from "zod/mini";
 import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../domain/errors";
 import { requestHash } from "../domain/ids";
 import { logger } from "../shared/logger";

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResult } from "aws-lambda";
-import type { ZodError } from "zod";
+import type { $ZodError as ZodError } from "zod/v4/core";
 import { DomainError, type FieldError, type ProblemCode, ValidationError } from "../domain/errors";
 
 /** The one place where errors become HTTP answers (RFC 9457 problem documents). */

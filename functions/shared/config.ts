@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { DEFAULT_CURRENCIES } from "../domain/money";
 
 /**
@@ -7,13 +7,13 @@ import { DEFAULT_CURRENCIES } from "../domain/money";
  * each variable together with the IAM grant it implies.
  */
 const EnvSchema = z.object({
-  TABLE_NAME: z.string().min(1),
-  STATE_MACHINE_ARN: z.string().startsWith("arn:"),
-  SUPPORTED_CURRENCIES: z
-    .string()
-    .regex(/^[A-Z]{3}(,[A-Z]{3})*$/, "a comma-separated list of ISO 4217 codes")
-    .default(DEFAULT_CURRENCIES.join(",")),
-  PAYMENT_PROVIDER: z.enum(["sandbox"]).default("sandbox"),
+  TABLE_NAME: z.string().check(z.minLength(1)),
+  STATE_MACHINE_ARN: z.string().check(z.startsWith("arn:")),
+  SUPPORTED_CURRENCIES: z._default(
+    z.string().check(z.regex(/^[A-Z]{3}(,[A-Z]{3})*$/, "a comma-separated list of ISO 4217 codes")),
+    DEFAULT_CURRENCIES.join(","),
+  ),
+  PAYMENT_PROVIDER: z._default(z.enum(["sandbox"]), "sandbox"),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -21,8 +21,8 @@ export function loadEnv<K extends keyof Env>(
   names: readonly K[],
   env: NodeJS.ProcessEnv = process.env,
 ): Pick<Env, K> {
-  const picked = Object.fromEntries(names.map((n) => [n, true]));
-  const result = (EnvSchema.pick(picked as never) as z.ZodType<unknown>).safeParse(env);
+  const picked = Object.fromEntries(names.map((n) => [n, true])) as Record<K, true>;
+  const result = z.pick(EnvSchema, picked as never).safeParse(env);
   if (!result.success) {
     const detail = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`Invalid function configuration: ${detail}`);

@@ -1,12 +1,12 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { escalateToOps } from "../app/workflow-tasks";
 import { noPayments, noWorkflow, now, store } from "../shared/store";
-import { EscrowRefInput, taskHandler } from "./task";
+import { escrowRef, taskHandler } from "./task";
 
 const deps = { store, workflow: noWorkflow, payments: noPayments, now };
 
 /** EscalateToOps: mark the escrow; the workflow then alerts ops and waits for their resolution. */
 export const handler = taskHandler(
-  EscrowRefInput.extend({ afterStep: z.string(), error: z.string(), cause: z.string().default("") }),
+  z.object({ ...escrowRef, afterStep: z.string(), error: z.string(), cause: z._default(z.string(), "") }),
   (input) => escalateToOps(deps, input),
 );

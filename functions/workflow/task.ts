@@ -1,21 +1,22 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { logger } from "../shared/logger";
 
 /** What every task receives from the workflow: which escrow. */
-export const EscrowRefInput = z.object({
-  tenantId: z.string().min(1),
-  escrowId: z.string().regex(/^esc_[0-9A-Z]{26}$/),
-});
+export const escrowRef = {
+  tenantId: z.string().check(z.minLength(1)),
+  escrowId: z.string().check(z.regex(/^esc_[0-9A-Z]{26}$/)),
+};
+export const EscrowRefInput = z.object(escrowRef);
 
 /**
  * A thin task handler: the payload is checked against the task's schema (a
  * malformed payload is a bug in the definition, so it fails loudly and the
  * workflow escalates), then one call into the workflow tasks.
  */
-export function taskHandler<I, O>(schema: z.ZodType<I>, fn: (input: I) => Promise<O>) {
+export function taskHandler<I, O>(schema: z.ZodMiniType<I>, fn: (input: I) => Promise<O>) {
   return middy<unknown, O, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event) => {

@@ -1,6 +1,6 @@
 import { type JsonSchema, JsonSchemaVersion } from "aws-cdk-lib/aws-apigateway";
-import type { ZodType } from "zod";
-import * as z from "zod";
+import type { ZodMiniType as ZodType } from "zod/mini";
+import * as z from "zod/mini";
 import {
   CancellationBody,
   ConfirmationBody,

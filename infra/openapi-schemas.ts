@@ -1,0 +1,159 @@
+import * as z from "zod/mini";
+import { EVENT_TYPES } from "../functions/domain/events";
+import { KINDS, STATUSES } from "../functions/domain/types";
+
+/**
+ * Response shapes, for the OpenAPI document only (the handlers build responses
+ * from the domain's EscrowView type; test/contract checks the two agree).
+ */
+const doc = <S extends z.ZodMiniType>(
+  schema: S,
+  meta: { id?: string; description?: string; example?: unknown },
+): S => {
+  z.globalRegistry.add(schema, meta);
+  return schema;
+};
+
+const iso = () =>
+  doc(z.string(), { description: "ISO 8601 UTC timestamp.", example: "2026-12-05T10:00:00.000Z" });
+const int = () => z.int();
+
+export const WindowsSchema = doc(
+  z.object({
+    deliverySeconds: int(),
+    confirmationSeconds: int(),
+    sellerResponseSeconds: int(),
+    disputeSeconds: int(),
+  }),
+  { id: "Windows" },
+);
+
+export const EscrowSchema = doc(
+  z.object({
+    id: doc(z.string(), { example: "esc_01JD6Z2Q8M3V4N5P6R7S8T9V0W" }),
+    kind: z.enum(KINDS),
+    status: z.enum(STATUSES),
+    buyerId: z.string(),
+    sellerId: z.string(),
+    amount: int(),
+    currency: z.string(),
+    fee: int(),
+    description: z.nullable(z.string()),
+    listingRef: z.nullable(z.string()),
+    metadata: z.record(z.string(), z.string()),
+    windows: WindowsSchema,
+    deadline: doc(z.nullable(iso()), {
+      description:
+        "When the current wait ends by itself; null in terminal statuses and while an accepted action is pending.",
+    }),
+    pendingAction: doc(
+      z.nullable(
+        z.enum([
+          "confirmation",
+          "cancellation",
+          "refund-response",
+          "resolution",
+          "auto-release",
+          "auto-refund",
+          "auto-refund-acceptance",
+        ]),
+      ),
+      {
+        description:
+          "The accepted (202) action the workflow has not applied yet; `auto-…` when a window elapsed.",
+      },
+    ),
+    delivery: z.nullable(
+      z.object({
+        carrier: z.nullable(z.string()),
+        trackingNumber: z.nullable(z.string()),
+        note: z.nullable(z.string()),
+        deliveredAt: iso(),
+      }),
+    ),
+    refundRequest: z.nullable(z.object({ amount: int(), reason: z.string(), requestedAt: iso() })),
+    dispute: z.nullable(
+      z.object({ openedBy: z.enum(["buyer", "seller"]), reason: z.string(), openedAt: iso() }),
+    ),
+    settlement: doc(
+      z.nullable(
+        z.object({ paidToSeller: int(), refundedToBuyer: int(), platformFee: int(), settledAt: iso() }),
+      ),
+      {
+        description:
+          "Set in RELEASED, REFUNDED and SETTLED; paidToSeller + refundedToBuyer + platformFee == amount.",
+      },
+    ),
+    failureReason: doc(z.nullable(z.string()), {
+      description:
+        "Why a CANCELLED escrow never held money: `payment_declined`, `payment_unavailable`, `cancelled_by_ops`.",
+    }),
+    needsOpsAttention: doc(z.boolean(), {
+      description: "A workflow step failed for good; ops were alerted and may settle it with a resolution.",
+    }),
+    createdAt: iso(),
+    updatedAt: iso(),
+    version: doc(int(), { description: "Grows by one with every write to the escrow." }),
+  }),
+  { id: "Escrow" },
+);
+
+export const EscrowListSchema = doc(
+  z.object({ items: z.array(EscrowSchema), nextCursor: z.nullable(z.string()) }),
+  {
+    id: "EscrowList",
+  },
+);
+
+export const EscrowEventsSchema = doc(
+  z.object({
+    items: z.array(
+      z.object({
+        at: iso(),
+        type: doc(z.string(), { example: "delivered" }),
+        actor: z.enum(["buyer", "seller", "marketplace", "ops", "system"]),
+        data: z.record(z.string(), z.unknown()),
+        version: int(),
+      }),
+    ),
+  }),
+  { id: "EscrowEventList" },
+);
+
+export const ProblemSchema = doc(
+  z.object({
+    type: doc(z.string(), { example: "urn:escrow:problem:validation_error" }),
+    title: z.string(),
+    status: int(),
+    detail: z.string(),
+    code: z.enum([
+      "validation_error",
+      "unauthorized",
+      "forbidden",
+      "not_found",
+      "invalid_transition",
+      "idempotency_in_progress",
+      "idempotency_key_reused",
+      "rate_limited",
+      "internal_error",
+    ]),
+    errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+  }),
+  { id: "Problem" },
+);
+
+export const EscrowEventSchema = doc(
+  z.object({
+    id: doc(z.string(), {
+      description: "Stable per escrow and version: a repeated delivery carries the same id.",
+    }),
+    type: z.enum(EVENT_TYPES),
+    occurredAt: iso(),
+    tenantId: z.string(),
+    escrowId: z.string(),
+    escrow: EscrowSchema,
+  }),
+  { id: "EscrowEvent" },
+);
+
+export const HealthSchema = doc(z.object({ status: z.literal("ok") }), { id: "Health" });
