@@ -225,6 +225,9 @@ function synthBundles(): { id: string; file: string }[] {
       stdio: ["ignore", "ignore", "inherit"],
     });
   }
+  // Lambda loads index.js as CommonJS; without this, Node would look up the repository's
+  // package.json ("type": "module") and try the bundles as ES modules first.
+  writeFileSync(join(outdir, "package.json"), '{"type":"commonjs"}\n');
   const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
   const stackArtifact = Object.values<any>(manifest.artifacts).find(
     (a) => a.type === "aws:cloudformation:stack",
@@ -255,6 +258,7 @@ async function baselineBundle(): Promise<string> {
     ].join("\n"),
   );
   const outfile = join(dir, "index.js");
+  writeFileSync(join(dir, "package.json"), '{"type":"commonjs"}\n');
   // The same esbuild settings as the functions (infra/constructs/service-function.ts).
   await build({
     entryPoints: [entry],
