@@ -158,6 +158,7 @@ interface PathFigures {
   dynamoIndexWriteUnits: number;
   dynamoReadUnits: number;
   snsPublishes: number;
+  dynamoRequests: Record<string, number>;
   costUSD: number;
   costBreakdownUSD: Record<string, number>;
 }
@@ -208,6 +209,7 @@ async function measurePath(
     dynamoIndexWriteUnits: d.indexWriteUnits,
     dynamoReadUnits: d.readUnits,
     snsPublishes,
+    dynamoRequests: d.requests,
     costUSD: Object.values(breakdown).reduce((a, b) => a + b, 0),
     costBreakdownUSD: breakdown,
   };
