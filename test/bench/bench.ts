@@ -430,6 +430,8 @@ async function main() {
     for (const name of Object.keys(PATHS) as PathName[])
       paths[name] = await measurePath(server, api, sfn, name);
 
+    log("latency of one client alone, 8 s…");
+    const single = await load(api, 8, 1);
     log(`load: ${CLIENTS} clients for ${LOAD_SECONDS} s…`);
     const loadFigures = await load(api, LOAD_SECONDS, CLIENTS);
     const m = await metrics(server.url);
@@ -498,6 +500,7 @@ async function main() {
         completed: loadFigures.completed,
         failed: loadFigures.failed,
         latencyMs: loadFigures.latencyMs,
+        latencyMsOneClient: single.latencyMs,
         putCeilingPerSecond: ceiling,
         ceilingRatio: round((loadFigures.lifecyclesPerSecond * writes) / ceiling),
       },
@@ -592,6 +595,11 @@ cold init: largest bundle ${results.initHeaviest} ${results.initHeaviestMs} ms v
 
 local, ${results.local.clients} clients × ${results.local.seconds} s: ${results.local.lifecyclesPerSecond} lifecycles/s (${results.local.completed} done, ${results.local.failed} failed)
 ${lat}
+one client alone:   ${Object.entries(
+    results.local.latencyMsOneClient as Record<string, { p50: number; p99: number }>,
+  )
+    .map(([k, v]) => `${k} p50 ${v.p50} p99 ${v.p99}`)
+    .join(" · ")}
 raw conditional puts: ${results.local.putCeilingPerSecond}/s → ceilingRatio ${results.local.ceilingRatio}
 
 1M escrows/day, all happy: ~$${results.scale.monthlyCostUSDAllHappy}/month; ${results.scale.transitionsPerSecondAvg} transitions/s, ${results.scale.startExecutionPerSecondAvg} StartExecution/s, ${results.scale.sendTaskSuccessPerSecondAvg} SendTaskSuccess/s on average; ~${(results.scale.openExecutionsAtDefaultWindows / 1e6).toFixed(0)}M open executions at default windows → ${results.scale.cellsForOpenExecutions} cells
