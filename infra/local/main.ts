@@ -88,7 +88,13 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
   });
 
   // One HTTP server: the API, the token endpoint, the Step Functions and SNS endpoints, local extras.
-  const server = createServer();
+  // Requests that arrive before the routes are wired wait for them; the API itself waits until
+  // the functions are loaded and interrupted executions have resumed.
+  let dispatch: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const early: [IncomingMessage, ServerResponse][] = [];
+  const server = createServer((req, res) => (dispatch ? dispatch(req, res) : early.push([req, res])));
+  let markReady = () => {};
+  const ready = { promise: new Promise<void>((resolve) => (markReady = resolve)) };
   await new Promise<void>((ready) => server.listen(options.port ?? 3000, "127.0.0.1", ready));
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
@@ -131,14 +137,16 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
   const notifications = createNotificationsListener(sns);
   const sfnListener = createSfnRequestListener(sfn);
   const snsListener = createSnsRequestListener(sns);
-  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+  dispatch = (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       try {
+        // The engine's own endpoints serve at once (resumed executions use them while starting).
         if (isSfnRequest(req)) return await sfnListener(req, res);
-        if (await authListener(req, res)) return;
         // SDK clients post SNS Query-protocol calls to the endpoint's root path.
         if ((req.url ?? "/").split("?")[0] === "/" && isQueryProtocolRequest(req))
           return await snsListener(req, res);
+        await ready.promise;
+        if (await authListener(req, res)) return;
         if (await notifications(req, res)) return;
         if (await localMetrics(req, res)) return;
         await gateway.handle(req, res);
@@ -148,7 +156,8 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
         res.end('{"message":"Internal server error"}');
       }
     })();
-  });
+  };
+  for (const [req, res] of early.splice(0)) dispatch(req, res);
 
   /** Local only: what the benchmark measures (function durations, DynamoDB units). */
   async function localMetrics(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
@@ -187,6 +196,7 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
 
   await lambdas.warm();
   const resumed = await sfn.resume();
+  markReady();
   const ms = Math.round(performance.now() - started);
 
   log(
