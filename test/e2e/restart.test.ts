@@ -33,7 +33,7 @@ describe.each(["SIGKILL", "SIGTERM"] as const)("after %s and a new start", (sign
     for (const e of [a, b, c, d]) await first.api.waitFor(e.id, "FUNDED");
     await first.api.act(b.id, "delivery", { actorId: SELLER });
     await first.api.act(c.id, "dispute", { actorId: BUYER, reason: "never arrived" });
-    const notesBefore = await first.api.notifications(a.id);
+    const notesBefore = await first.api.waitForEvents(a.id, [""]);
     expect(notesBefore.map((n) => n.event.type)).toEqual(["escrow.funded"]);
 
     await first.server.stop(signal);
@@ -47,7 +47,8 @@ describe.each(["SIGKILL", "SIGTERM"] as const)("after %s and a new start", (sign
     expect((await api.act(a.id, "delivery", { actorId: SELLER })).status).toBe(202);
     expect((await api.act(a.id, "confirmation", { actorId: BUYER })).status).toBe(202);
     await api.waitFor(a.id, "RELEASED");
-    expect((await api.notifications(a.id)).map((n) => n.event.type)).toEqual([
+    // the status is written before the notification is published: wait for the events themselves
+    expect((await api.waitForEvents(a.id, ["", "", ""])).map((n) => n.event.type)).toEqual([
       "escrow.funded",
       "escrow.delivered",
       "escrow.released",
