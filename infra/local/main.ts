@@ -81,10 +81,13 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
   const auth = await LocalAuth.create({ dataDir: join(dataDir, "auth"), issuer: LOCAL_ISSUER });
   await seedClientRegistrations(admin, table.tableName, auth.tenantsByClient());
 
+  // The marketplace-facing topic is the one whose messages the workflow's Notify states publish.
+  const eventsTopic = eventsTopicOf(model);
   const sns = new LocalSns({
     dataDir: join(dataDir, "sns"),
     topics: model.topics.map((t) => t.arn),
-    subscribers: options.subscribers ?? [],
+    // Local webhooks get the escrow events, as a marketplace's subscription would.
+    subscribers: (options.subscribers ?? []).map((url) => ({ url, topicArn: eventsTopic })),
   });
 
   // One HTTP server: the API, the token endpoint, the Step Functions and SNS endpoints, local extras.
@@ -134,7 +137,12 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
   const gateway = new LocalGateway(model.routes, model.gatewayResponses, auth, lambdas, model.stageName);
 
   const authListener = createAuthRequestListener(auth);
-  const notifications = createNotificationsListener(sns);
+  // `/_local/notifications` lists the escrow events (API.md); `?topic=ops` the ops alerts, `?topic=all` both.
+  const opsTopic = model.topics.find((t) => t.arn !== eventsTopic)?.arn;
+  const notifications = createNotificationsListener(sns, "/_local/notifications", {
+    events: eventsTopic,
+    ...(opsTopic ? { ops: opsTopic } : {}),
+  });
   const sfnListener = createSfnRequestListener(sfn);
   const snsListener = createSnsRequestListener(sns);
   dispatch = (req: IncomingMessage, res: ServerResponse) => {
@@ -216,6 +224,17 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
       await store.close();
     })());
   return { url, port, close, sfn, sns, lambdas, startupMs: ms };
+}
+
+/** The topic the workflow publishes escrow events to: the TopicArn of its NotifyFunded state. */
+function eventsTopicOf(model: ReturnType<typeof readModel>): string {
+  const states = (
+    model.stateMachine.definition as { States: Record<string, { Parameters?: { TopicArn?: string } }> }
+  ).States;
+  const arn = states.NotifyFunded?.Parameters?.TopicArn;
+  if (!arn || !model.topics.some((t) => t.arn === arn))
+    throw new Error("cannot tell the escrow events topic");
+  return arn;
 }
 
 /** Starts infra/local/dynamo-process.ts and waits for its endpoints. */

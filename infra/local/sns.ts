@@ -506,6 +506,8 @@ export function createSnsHttpServer(sns: LocalSns): Server {
 export function createNotificationsListener(
   sns: LocalSns,
   path = "/_local/notifications",
+  /** Named topics: `?topic=<name>` picks one, `?topic=all` every topic; the first is the default. */
+  topics: Record<string, string> = {},
 ): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://local");
@@ -517,7 +519,18 @@ export function createNotificationsListener(
       return true;
     }
     const escrowId = url.searchParams.get("escrowId");
-    const body = JSON.stringify(await sns.list(escrowId ? { escrowId } : {}));
+    const names = Object.keys(topics);
+    const topic = url.searchParams.get("topic") ?? names[0] ?? "all";
+    if (topic !== "all" && !(topic in topics)) {
+      res
+        .writeHead(400, { "content-type": "application/json" })
+        .end(JSON.stringify({ message: `topic must be one of ${[...names, "all"].join(", ")}` }));
+      return true;
+    }
+    const topicArn = topic === "all" ? undefined : topics[topic];
+    const body = JSON.stringify(
+      await sns.list({ ...(escrowId ? { escrowId } : {}), ...(topicArn ? { topicArn } : {}) }),
+    );
     res.writeHead(200, {
       "content-type": "application/json",
       "cache-control": "no-store",

@@ -235,6 +235,19 @@ describe.concurrent("lifecycles", () => {
     expect(refunded.settlement.refundedToBuyer).toBe(12999);
     const history = await api.call("GET", `/v1/escrows/${escrow.id}/events`);
     expect(history.body.items.map((e: { type: string }) => e.type)).toContain("window_elapsed");
+    // marketplaces see escrow events only; the alert went to the ops topic
+    expect(await eventTypes(escrow.id, ["", "", ""])).toEqual([
+      "escrow.funded",
+      "escrow.disputed",
+      "escrow.refunded",
+    ]);
+    const ops = (await (
+      await fetch(`${server.url}/_local/notifications?escrowId=${escrow.id}&topic=ops`)
+    ).json()) as {
+      items: { attributes: Record<string, string>; event: { type: string; escrowId: string } }[];
+    };
+    expect(ops.items.map((n) => n.event.type)).toEqual(["escrow.dispute_unresolved"]);
+    expect(ops.items[0]?.attributes).toEqual({ type: "escrow.dispute_unresolved", tenantId: "demo" });
   });
 
   it("an extension moves the inspection deadline and the release waits for it", async () => {
