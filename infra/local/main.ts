@@ -293,6 +293,7 @@ Try it:
   ESCROW=$(curl -s ${url}/v1/escrows -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
     -H "Idempotency-Key: $(date +%s%N)" \\
     -d '{"buyerId":"u-1001","sellerId":"u-2002","amount":12999,"currency":"CNY","fee":390,"paymentMethod":"pm_sandbox_ok"}' | jq -r .id)
+  sleep 1   # the workflow takes the hold: PENDING_FUNDS → FUNDED
   curl -s ${url}/v1/escrows/$ESCROW/delivery -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"actorId":"u-2002","carrier":"SF","trackingNumber":"SF123"}'
   curl -s ${url}/v1/escrows/$ESCROW/confirmation -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"actorId":"u-1001"}'
   curl -s ${url}/v1/escrows/$ESCROW -H "Authorization: Bearer $TOKEN"
