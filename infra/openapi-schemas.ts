@@ -1,18 +1,12 @@
 import * as z from "zod/mini";
 import { EVENT_TYPES } from "../functions/domain/events";
+import { doc } from "../functions/domain/schemas";
 import { KINDS, STATUSES } from "../functions/domain/types";
 
 /**
  * Response shapes, for the OpenAPI document only (the handlers build responses
  * from the domain's EscrowView type; test/contract checks the two agree).
  */
-const doc = <S extends z.ZodMiniType>(
-  schema: S,
-  meta: { id?: string; description?: string; example?: unknown },
-): S => {
-  z.globalRegistry.add(schema, meta);
-  return schema;
-};
 
 const iso = () =>
   doc(z.string(), { description: "ISO 8601 UTC timestamp.", example: "2026-12-05T10:00:00.000Z" });

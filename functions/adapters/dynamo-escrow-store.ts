@@ -84,9 +84,8 @@ export class DynamoEscrowStore implements EscrowStore {
     }
   }
 
-  async append(record: EscrowRecord, entry: Entry, next: EscrowState): Promise<void> {
+  async append(record: EscrowRecord, entry: Entry, previous: EscrowState, next: EscrowState): Promise<void> {
     const { tenantId, id } = record.terms;
-    const previous = record.history[record.history.length - 1]?.v ?? 0;
     const m = materialized(next);
     const names: Record<string, string> = {
       "#status": "status",
@@ -97,12 +96,12 @@ export class DynamoEscrowStore implements EscrowStore {
       ":status": m.status,
       ":version": m.version,
       ":entry": [entry],
-      ":expected": previous,
+      ":expected": previous.version,
     };
     const set = ["#status = :status", "#version = :version", "#history = list_append(#history, :entry)"];
     const remove: string[] = [];
     // The ops queue index is written only when membership changes (index writes are billed).
-    const before = inOpsQueue(fold(record.terms, record.history));
+    const before = inOpsQueue(previous);
     if (inOpsQueue(next) && !before) {
       set.push(`${opsQueue.partitionKey} = :q`, `${opsQueue.sortKey} = :qs`);
       values[":q"] = `T#${tenantId}#Q`;

@@ -1,10 +1,9 @@
 import { listEscrows } from "../app/escrow-service";
-import { ListQuery } from "../domain/schemas";
+import { DEFAULT_PAGE_SIZE, ListQuery } from "../domain/schemas";
 import { noPayments, noWorkflow, now, store, tenants } from "../shared/store";
 import { apiHandler, json } from "./http";
 
 const deps = { store, workflow: noWorkflow, payments: noPayments, now };
-export const DEFAULT_PAGE_SIZE = 20;
 
 /** GET /v1/escrows?buyerId=&sellerId=&status=&limit=&cursor= — newest first. */
 export const handler = apiHandler(

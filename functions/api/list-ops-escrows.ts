@@ -1,8 +1,7 @@
 import { listEscrows } from "../app/escrow-service";
-import { OpsListQuery } from "../domain/schemas";
+import { DEFAULT_PAGE_SIZE, OpsListQuery } from "../domain/schemas";
 import { noPayments, noWorkflow, now, store, tenants } from "../shared/store";
 import { apiHandler, json } from "./http";
-import { DEFAULT_PAGE_SIZE } from "./list-escrows";
 
 const deps = { store, workflow: noWorkflow, payments: noPayments, now };
 

@@ -172,7 +172,7 @@ export async function performAction(
       idem && kHash ? idemTag(kHash, idem.requestHash) : undefined,
     );
     try {
-      await deps.store.append(record, entry, next);
+      await deps.store.append(record, entry, state, next);
     } catch (error) {
       if (error instanceof ConcurrentUpdateError && attempt < MAX_ATTEMPTS) continue;
       throw error;

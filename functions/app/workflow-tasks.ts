@@ -58,7 +58,7 @@ async function transact(
     const broken = ledgerViolations(next);
     if (broken.length > 0) throw new Error(`refusing to write a broken ledger: ${broken.join("; ")}`);
     try {
-      await deps.store.append(record, entry, next);
+      await deps.store.append(record, entry, state, next);
     } catch (error) {
       if (error instanceof ConcurrentUpdateError && attempt < MAX_ATTEMPTS) continue;
       throw error;

@@ -182,6 +182,9 @@ export const ResolutionBody = /* @__PURE__ */ doc(
   { id: "ResolutionRequest" },
 );
 
+/** Page size when `limit` is not given. */
+export const DEFAULT_PAGE_SIZE = 20;
+
 const listShape = () => ({
   status: z.optional(z.enum(STATUSES)),
   limit: z.optional(

@@ -37,9 +37,10 @@ export interface EscrowStore {
   create(record: EscrowRecord, state: EscrowState): Promise<boolean>;
   /**
    * Appends one entry with a single conditional write on the version the
-   * caller read; throws ConcurrentUpdateError when the escrow moved on.
+   * caller read (`previous` is the escrow as read, `next` after the entry);
+   * throws ConcurrentUpdateError when the escrow moved on.
    */
-  append(record: EscrowRecord, entry: Entry, next: EscrowState): Promise<void>;
+  append(record: EscrowRecord, entry: Entry, previous: EscrowState, next: EscrowState): Promise<void>;
   list(tenantId: string, filter: ListFilter): Promise<{ items: EscrowRecord[]; nextCursor: string | null }>;
   putWait(tenantId: string, escrowId: string, wait: WaitRecord, expiresAt: number): Promise<void>;
   getWait(tenantId: string, escrowId: string): Promise<WaitRecord | null>;

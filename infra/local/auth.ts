@@ -37,6 +37,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from "jose";
+import { readBody } from "./http-body";
 
 export interface LocalClient {
   clientId: string;
@@ -382,21 +383,6 @@ function safeDecode(s: string): string {
   }
 }
 
-const readBody = (req: IncomingMessage, limit = 64 * 1024) =>
-  new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        reject(new OAuthError("invalid_request", 400, "body too large"));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-
 /**
  * A request listener for `POST /oauth2/token` and `GET /.well-known/jwks.json`.
  * Returns false (without answering) for any other path, so it can sit in
@@ -416,7 +402,13 @@ export function createAuthRequestListener(
     if (path !== "/oauth2/token") return false;
     let answer: { statusCode: number; headers: Record<string, string>; body: string };
     try {
-      answer = await auth.handleTokenRequest(req.method, req.headers, await readBody(req));
+      answer = await auth.handleTokenRequest(
+        req.method,
+        req.headers,
+        (
+          await readBody(req, 64 * 1024, () => new OAuthError("invalid_request", 400, "body too large"))
+        ).toString("utf8"),
+      );
     } catch {
       answer = {
         statusCode: 400,

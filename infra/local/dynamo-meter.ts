@@ -82,7 +82,7 @@ export class DynamoMeter {
 
   private count(op: string, body: Buffer, answer: Buffer) {
     this.reading.requests[op] = (this.reading.requests[op] ?? 0) + 1;
-    let input: { Item?: Record<string, unknown>; ConditionExpression?: string; UpdateExpression?: unknown };
+    let input: { Item?: Record<string, unknown>; UpdateExpression?: unknown };
     let output: { ConsumedCapacity?: unknown };
     try {
       input = JSON.parse(body.toString("utf8") || "{}");
@@ -99,8 +99,8 @@ export class DynamoMeter {
     const isWrite = op === "PutItem" || op === "UpdateItem" || op === "DeleteItem" || op === "BatchWriteItem";
     if (isWrite) this.reading.writeUnits += units;
     else this.reading.readUnits += units;
-    if (op === "PutItem" && input.Item && !input.ConditionExpression?.includes("OR")) {
-      // A conditional create (attribute_not_exists) adds one entry to each index whose key it carries.
+    if (op === "PutItem" && input.Item) {
+      // A new item adds one entry to each index whose key it carries.
       const item = input.Item;
       this.reading.indexWriteUnits += this.indexKeyAttributes.filter((a) => a in item).length;
     }

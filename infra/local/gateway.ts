@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { LocalAuth } from "./auth";
+import { readBody } from "./http-body";
 import type { LocalLambdas } from "./lambdas";
 import type { GatewayResponse, LocalRoute } from "./template";
 
@@ -121,7 +122,7 @@ export class LocalGateway {
 
     let body: Buffer;
     try {
-      body = await readBody(req);
+      body = await readBody(req, MAX_BODY_BYTES, () => new Error("too large"));
     } catch {
       return this.gatewayAnswer(res, "REQUEST_TOO_LARGE", "Request Too Long");
     }
@@ -153,24 +154,6 @@ export class LocalGateway {
     res.writeHead(result.statusCode, headers);
     res.end(payload);
   }
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error("too large"));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
 }
 
 /** The Lambda proxy integration event of a REST API (payload format 1.0). */

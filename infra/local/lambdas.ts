@@ -22,7 +22,6 @@ export interface InvocationStats {
 export class LocalLambdas {
   private readonly modules = new Map<string, Promise<Handler>>();
   readonly stats = new Map<string, InvocationStats>();
-  private readonly byArn = new Map<string, LocalFunction>();
   private readonly byLogicalId = new Map<string, LocalFunction>();
 
   constructor(
@@ -30,14 +29,9 @@ export class LocalLambdas {
     functions: LocalFunction[],
   ) {
     for (const f of functions) {
-      this.byArn.set(f.arn, f);
       this.byLogicalId.set(f.logicalId, f);
       this.stats.set(f.id, { invocations: 0, errors: 0, totalMs: 0, durationsMs: [], initMs: null });
     }
-  }
-
-  functionByArn(arn: string): LocalFunction | undefined {
-    return this.byArn.get(arn);
   }
 
   functionByLogicalId(id: string): LocalFunction | undefined {

@@ -16,6 +16,7 @@ import { randomUUID } from "node:crypto";
 import { type FileHandle, mkdir, open, readFile, truncate } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
+import { readBody } from "./http-body";
 
 export interface MessageAttributeValue {
   DataType: string;
@@ -454,24 +455,6 @@ export const isQueryProtocolRequest = (req: IncomingMessage): boolean =>
   String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded") &&
   req.headers["x-amz-target"] === undefined;
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(invalid("request too large"));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
 /** A Node request listener serving the SNS Query API. */
 export function createSnsRequestListener(
   sns: LocalSns,
@@ -479,7 +462,9 @@ export function createSnsRequestListener(
   return async (req, res) => {
     let answer: { statusCode: number; headers: Record<string, string>; body: string };
     try {
-      const body = await readBody(req, 4 * MAX_MESSAGE_BYTES);
+      const body = (await readBody(req, 4 * MAX_MESSAGE_BYTES, () => invalid("request too large"))).toString(
+        "utf8",
+      );
       answer = await handleSnsQueryRequest(sns, body);
     } catch (error) {
       answer = errorAnswer(error);

@@ -48,6 +48,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { StateMachine } from "aws-local-stepfunctions";
+import { readBody } from "./http-body";
 
 // ---------------------------------------------------------------------------
 // Types
@@ -1784,24 +1785,6 @@ export async function handleSfnJsonRequest(
 
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) {
-        reject(new SfnServiceError("ValidationException", "request too large", 413));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
 /** Whether a request is a Step Functions API call (to share one HTTP server with other endpoints). */
 export const isSfnRequest = (req: IncomingMessage): boolean =>
   req.method === "POST" && String(req.headers["x-amz-target"] ?? "").startsWith(TARGET_PREFIX);
@@ -1814,7 +1797,13 @@ export function createSfnRequestListener(
     let answer: { statusCode: number; headers: Record<string, string>; body: string };
     try {
       if (req.method !== "POST") throw new SfnServiceError("UnknownOperationException", "POST only", 405);
-      const body = await readBody(req);
+      const body = (
+        await readBody(
+          req,
+          MAX_REQUEST_BYTES,
+          () => new SfnServiceError("ValidationException", "request too large", 413),
+        )
+      ).toString("utf8");
       const target = req.headers["x-amz-target"];
       answer = await handleSfnJsonRequest(service, Array.isArray(target) ? target[0] : target, body);
     } catch (error) {

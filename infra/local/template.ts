@@ -259,7 +259,7 @@ function fingerprint(root: string): string {
     if (!existsSync(path)) return;
     const stat = statSync(path);
     if (stat.isDirectory()) {
-      if (path.endsWith(`${"infra"}/local`)) return; // the local runtime does not shape the template
+      if (path.endsWith("infra/local")) return; // the local runtime does not shape the template
       for (const name of readdirSync(path).sort()) walk(join(path, name));
     } else {
       hash.update(relative(root, path));
