@@ -1,0 +1,45 @@
+/**
+ * What the local runtime (infra/local) lends the functions running in its
+ * process: the fault injector of `/_local/faults` and the sandbox payment
+ * provider's own ledger of `/_local/payments`. In AWS nothing is installed and
+ * every hook is absent. The local runtime installs them on `globalThis` under
+ * LOCAL_HOOKS before it loads any handler.
+ */
+export const LOCAL_HOOKS = Symbol.for("escrow.local.hooks");
+
+export type FaultTarget = "stepfunctions" | "sns" | "lambda" | "dynamodb" | "payments";
+export type FaultMode = "error" | "ambiguous";
+
+export interface FaultPoint {
+  /**
+   * Whether this call fails now, and how: `error` (fails, no effect) or
+   * `ambiguous` (takes effect, the caller sees a timeout). Applies the rule's
+   * probability; null when the call goes through.
+   */
+  check(target: FaultTarget, operation: string): FaultMode | null;
+}
+
+export type MovementType = "hold" | "void" | "payout" | "fee" | "refund";
+
+export interface Movement {
+  tenantId: string;
+  escrowId: string;
+  type: MovementType;
+  amount: number;
+  currency: string;
+  /** Unique per movement; a repeat with the same key is recorded once. */
+  key: string;
+}
+
+export interface SandboxLedger {
+  /** Records the movement unless its key was recorded before; returns the movement as recorded. */
+  record(movement: Movement): Promise<{ id: string; at: string; recorded: boolean }>;
+}
+
+export interface LocalHooks {
+  faults?: FaultPoint;
+  sandboxLedger?: SandboxLedger;
+}
+
+export const localHooks = (): LocalHooks =>
+  ((globalThis as Record<symbol, unknown>)[LOCAL_HOOKS] as LocalHooks | undefined) ?? {};
