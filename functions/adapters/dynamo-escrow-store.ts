@@ -13,15 +13,26 @@ import { ConcurrentUpdateError, ValidationError } from "../domain/errors";
 import { type Entry, fold } from "../domain/escrow";
 import type { EscrowState, EscrowTerms } from "../domain/types";
 import type {
+  DueEscrow,
   EscrowRecord,
   EscrowStore,
   IdempotencyRecord,
   ListFilter,
   WaitRecord,
 } from "../ports/escrow-store";
-import { escrowKey, idempotencyKey, TABLE, waitKey } from "./table-schema";
+import { dueOf } from "../domain/reconciliation";
+import {
+  checkpointKey,
+  DUE_SHARDS,
+  dueShardOf,
+  escrowKey,
+  escrowRefOfKey,
+  idempotencyKey,
+  TABLE,
+  waitKey,
+} from "./table-schema";
 
-const { byBuyer, bySeller, byTenant, opsQueue } = TABLE.indexes;
+const { byBuyer, bySeller, byTenant, opsQueue, byDue } = TABLE.indexes;
 type IndexSpec = (typeof TABLE.indexes)[keyof typeof TABLE.indexes];
 
 const opts = { removeUndefinedValues: true, convertTopLevelContainer: false } as const;
@@ -29,6 +40,8 @@ const opts = { removeUndefinedValues: true, convertTopLevelContainer: false } as
 const MAX_INDEX_PAGES = 10;
 
 const inOpsQueue = (s: EscrowState) => s.status === "DISPUTED" || s.attention !== null;
+/** The ops queue's order: soonest deadline first, none last. */
+const opsOrder = (s: EscrowState) => s.deadline ?? "~";
 
 /**
  * The escrow store on one DynamoDB table. Every transition is a single
@@ -67,6 +80,7 @@ export class DynamoEscrowStore implements EscrowStore {
       [bySeller.partitionKey]: `T#${tenantId}#S#${sellerId}`,
       [byTenant.partitionKey]: `T#${tenantId}`,
       [byTenant.sortKey]: createdAt,
+      ...dueAttributes(state),
     };
     try {
       await this.client.send(
@@ -100,14 +114,23 @@ export class DynamoEscrowStore implements EscrowStore {
     };
     const set = ["#status = :status", "#version = :version", "#history = list_append(#history, :entry)"];
     const remove: string[] = [];
-    // The ops queue index is written only when membership changes (index writes are billed).
+    // Index attributes are written only when they change (index writes are billed).
     const before = inOpsQueue(previous);
-    if (inOpsQueue(next) && !before) {
+    if (inOpsQueue(next) && (!before || opsOrder(next) !== opsOrder(previous))) {
       set.push(`${opsQueue.partitionKey} = :q`, `${opsQueue.sortKey} = :qs`);
       values[":q"] = `T#${tenantId}#Q`;
-      values[":qs"] = next.attention?.at ?? next.dispute?.openedAt ?? next.updatedAt;
+      values[":qs"] = opsOrder(next);
     } else if (!inOpsQueue(next) && before) {
       remove.push(opsQueue.partitionKey, opsQueue.sortKey);
+    }
+    // The reconciler's mark: set while the record expects the workflow to act soon (see dueOf).
+    const due = dueOf(next);
+    if (due !== null && due !== dueOf(previous)) {
+      set.push(`${byDue.partitionKey} = :dueShard`, `${byDue.sortKey} = :due`);
+      values[":dueShard"] = dueShardOf(id);
+      values[":due"] = due;
+    } else if (due === null && dueOf(previous) !== null) {
+      remove.push(byDue.partitionKey, byDue.sortKey);
     }
     try {
       await this.client.send(
@@ -142,7 +165,8 @@ export class DynamoEscrowStore implements EscrowStore {
           KeyConditionExpression: "#pk = :pk",
           ExpressionAttributeNames: { "#pk": index.partitionKey },
           ExpressionAttributeValues: { ":pk": { S: partition } },
-          ScanIndexForward: false,
+          // Lists are newest first; the ops queue soonest deadline first.
+          ScanIndexForward: index === opsQueue,
           Limit: filter.limit,
           ExclusiveStartKey: start,
           ReturnConsumedCapacity: "TOTAL",
@@ -187,12 +211,20 @@ export class DynamoEscrowStore implements EscrowStore {
     return found;
   }
 
-  async putWait(tenantId: string, escrowId: string, wait: WaitRecord, expiresAt: number): Promise<void> {
+  async putWait(tenantId: string, escrowId: string, wait: WaitRecord): Promise<void> {
+    const { due, owedFrom, token, ...rest } = wait;
+    const item = {
+      ...waitKey(tenantId, escrowId),
+      ...rest,
+      ...(token !== null ? { token } : {}),
+      ...(owedFrom !== null ? { owedFrom } : {}),
+      ...(due !== null ? { [byDue.partitionKey]: dueShardOf(escrowId), [byDue.sortKey]: due } : {}),
+    };
     try {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: marshall({ ...waitKey(tenantId, escrowId), ...wait, expiresAt }),
+          Item: marshall(item),
           // A slow, superseded attempt must not overwrite the token of a later wait.
           ConditionExpression: "attribute_not_exists(PK) OR seenVersion <= :seen",
           ExpressionAttributeValues: { ":seen": { N: String(wait.seenVersion) } },
@@ -214,8 +246,95 @@ export class DynamoEscrowStore implements EscrowStore {
       }),
     );
     if (!out.Item) return null;
-    const { token, seenVersion, since } = unmarshall(out.Item);
-    return { token, seenVersion, since };
+    const w = unmarshall(out.Item);
+    return {
+      token: w.token ?? null,
+      seenVersion: w.seenVersion,
+      since: w.since,
+      execution: w.execution ?? escrowId,
+      parked: w.parked === true,
+      published: w.published ?? 0,
+      owedFrom: w.owedFrom ?? null,
+      due: w[byDue.sortKey] ?? null,
+    };
+  }
+
+  async markDue(tenantId: string, escrowId: string, due: string): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(escrowKey(tenantId, escrowId)),
+        UpdateExpression: "SET #shard = :shard, #due = :due",
+        // An earlier mark stands (the reconciler looks at the soonest).
+        ConditionExpression: "attribute_exists(PK) AND (attribute_not_exists(#due) OR #due > :due)",
+        ExpressionAttributeNames: { "#shard": byDue.partitionKey, "#due": byDue.sortKey },
+        ExpressionAttributeValues: marshall({ ":shard": dueShardOf(escrowId), ":due": due }),
+        ReturnConsumedCapacity: "INDEXES",
+      }),
+    ).catch((error) => {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    });
+  }
+
+  async clearDue(tenantId: string, escrowId: string, upTo: string): Promise<void> {
+    for (const key of [escrowKey(tenantId, escrowId), waitKey(tenantId, escrowId)])
+      await this.client
+        .send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: marshall(key),
+            UpdateExpression: key.SK === "WAIT" ? "REMOVE #shard, #due, owedFrom" : "REMOVE #shard, #due",
+            // A mark made after the reconciler read the escrow stays.
+            ConditionExpression: "#due <= :upTo",
+            ExpressionAttributeNames: { "#shard": byDue.partitionKey, "#due": byDue.sortKey },
+            ExpressionAttributeValues: marshall({ ":upTo": upTo }),
+            ReturnConsumedCapacity: "INDEXES",
+          }),
+        )
+        .catch((error) => {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        });
+  }
+
+  async listDue(now: string, limit: number): Promise<DueEscrow[]> {
+    const found = new Map<string, { ref: DueEscrow; due: string }>();
+    for (let shard = 0; shard < DUE_SHARDS; shard++) {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: byDue.name,
+          KeyConditionExpression: "#pk = :pk AND #due <= :now",
+          ExpressionAttributeNames: { "#pk": byDue.partitionKey, "#due": byDue.sortKey },
+          ExpressionAttributeValues: marshall({ ":pk": `DUE#${shard}`, ":now": now }),
+          Limit: limit,
+          ReturnConsumedCapacity: "TOTAL",
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const { PK, due } = unmarshall(item) as { PK: string; due: string };
+        const ref = escrowRefOfKey(PK);
+        const key = `${ref.tenantId}|${ref.escrowId}`;
+        const seen = found.get(key);
+        if (!seen || seen.due > due) found.set(key, { ref, due });
+      }
+    }
+    return [...found.values()]
+      .sort((a, b) => a.due.localeCompare(b.due))
+      .slice(0, limit)
+      .map((f) => f.ref);
+  }
+
+  async getCheckpoint(): Promise<string | null> {
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall(checkpointKey()), ConsistentRead: true }),
+    );
+    return out.Item ? (unmarshall(out.Item).at as string) : null;
+  }
+
+  async putCheckpoint(at: string): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({ TableName: this.tableName, Item: marshall({ ...checkpointKey(), at }) }),
+    );
   }
 
   async getIdempotency(tenantId: string, keyHash: string): Promise<IdempotencyRecord | null> {
@@ -297,17 +416,27 @@ function toRecord(item: Record<string, AttributeValue>): EscrowRecord {
   };
 }
 
+/** The reconciler's mark on a new escrow item. */
+function dueAttributes(state: EscrowState) {
+  const due = dueOf(state);
+  return due === null ? {} : { [byDue.partitionKey]: dueShardOf(state.id), [byDue.sortKey]: due };
+}
+
 function chooseIndex(tenantId: string, f: ListFilter): [IndexSpec, string] {
   if (f.buyerId) return [byBuyer, `T#${tenantId}#B#${f.buyerId}`];
   if (f.sellerId) return [bySeller, `T#${tenantId}#S#${f.sellerId}`];
-  if (f.status === "DISPUTED") return [opsQueue, `T#${tenantId}#Q`];
+  if (f.opsQueue) return [opsQueue, `T#${tenantId}#Q`];
   return [byTenant, `T#${tenantId}`];
 }
 
 function matches(record: EscrowRecord, f: ListFilter): boolean {
   if (f.buyerId && record.terms.buyerId !== f.buyerId) return false;
   if (f.sellerId && record.terms.sellerId !== f.sellerId) return false;
-  if (f.status && fold(record.terms, record.history).status !== f.status) return false;
+  if (f.status || f.needsOpsAttention !== undefined) {
+    const s = fold(record.terms, record.history);
+    if (f.status && s.status !== f.status) return false;
+    if (f.needsOpsAttention !== undefined && (s.attention !== null) !== f.needsOpsAttention) return false;
+  }
   return true;
 }
 
@@ -321,20 +450,24 @@ function decodeCursor(cursor: string, index: IndexSpec, partition: string): Reco
     new ValidationError("The cursor is not valid for this list.", [
       { path: "cursor", message: "must be the nextCursor of a previous page of the same list" },
     ]);
-  let parsed: { i?: unknown; k?: Record<string, unknown> };
+  let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
     throw invalid();
   }
-  const k = parsed.k;
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid();
+  const { i, k } = parsed as { i?: unknown; k?: unknown };
+  if (typeof k !== "object" || k === null || Array.isArray(k)) throw invalid();
+  const key = k as Record<string, unknown>;
   // The cursor must belong to this tenant's partition of this index: it cannot be used to read elsewhere.
-  if (parsed.i !== index.name || !k || k[index.partitionKey] !== partition) throw invalid();
-  const allowed = ["PK", "SK", index.partitionKey, index.sortKey];
+  if (i !== index.name || key[index.partitionKey] !== partition) throw invalid();
+  // Exactly the table's and the index's keys, all strings (DynamoDB rejects a partial start key).
+  const required = [...new Set(["PK", "SK", index.partitionKey, index.sortKey])];
   if (
-    Object.keys(k).some((name) => !allowed.includes(name)) ||
-    Object.values(k).some((v) => typeof v !== "string")
+    Object.keys(key).length !== required.length ||
+    required.some((name) => typeof key[name] !== "string" || (key[name] as string).length === 0)
   )
     throw invalid();
-  return marshall(k);
+  return marshall(key);
 }

@@ -34,6 +34,8 @@ export interface Movement {
 export interface SandboxLedger {
   /** Records the movement unless its key was recorded before; returns the movement as recorded. */
   record(movement: Movement): Promise<{ id: string; at: string; recorded: boolean }>;
+  /** The amount of the hold recorded with this key and not yet voided, if any. */
+  heldAmount?(holdKey: string): Promise<number | undefined>;
 }
 
 export interface LocalHooks {

@@ -1,55 +1,103 @@
 import {
+  DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
   InvalidToken,
+  ListExecutionsCommand,
   SendTaskSuccessCommand,
   type SFNClient,
   StartExecutionCommand,
   TaskDoesNotExist,
   TaskTimedOut,
 } from "@aws-sdk/client-sfn";
-import type { WorkflowStep } from "../domain/workflow-step";
-import type { WorkflowEngine, WorkflowInput } from "../ports/workflow";
+import { routeOf, type WorkflowStep } from "../domain/workflow-step";
 
-/** The step an execution starts from: nothing seen but the creation (version 1). */
-export const INITIAL_STEP: WorkflowStep = {
-  outcome: "created",
-  version: 1,
-  event: null,
-  timeoutSeconds: 1,
-  alert: null,
-};
+export { INITIAL_STEP } from "../domain/workflow-step";
+import type {
+  ExecutionStatus,
+  StoppedExecution,
+  WorkflowEngine,
+  WorkflowStart,
+} from "../ports/workflow";
+
+
+/** How many pages of stopped executions one reconciliation reads at most. */
+const MAX_PAGES = 20;
 
 export class SfnWorkflow implements WorkflowEngine {
   constructor(
     private readonly client: SFNClient,
-    private readonly stateMachineArn: string | undefined,
-  ) {}
+    private readonly stateMachineArn: string,
+  ) {
+    if (!stateMachineArn.startsWith("arn:")) throw new Error("STATE_MACHINE_ARN is not configured");
+  }
 
-  async start(input: WorkflowInput): Promise<void> {
-    if (!this.stateMachineArn) throw new Error("STATE_MACHINE_ARN is not configured for this function");
+  async start(input: WorkflowStart): Promise<boolean> {
     try {
       await this.client.send(
         new StartExecutionCommand({
           stateMachineArn: this.stateMachineArn,
-          // Execution name = escrow id: ops find the escrow in the console by its id, and a second start is refused.
-          name: input.escrowId,
-          input: JSON.stringify({ tenantId: input.tenantId, escrowId: input.escrowId, step: INITIAL_STEP }),
+          name: input.name,
+          input: JSON.stringify({ tenantId: input.tenantId, escrowId: input.escrowId, step: routeOf(input.step) }),
         }),
       );
+      return true;
     } catch (error) {
-      // Same name: this escrow's execution already exists (running or finished). Nothing to do.
-      if (!(error instanceof ExecutionAlreadyExists)) throw error;
+      // Same name: that execution already exists (running or finished). Nothing to do.
+      if (error instanceof ExecutionAlreadyExists) return false;
+      throw error;
     }
   }
 
   async signal(token: string, step: WorkflowStep): Promise<boolean> {
     try {
-      await this.client.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(step) }));
+      await this.client.send(
+        new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(routeOf(step)) }),
+      );
       return true;
     } catch (error) {
       if (error instanceof TaskTimedOut || error instanceof InvalidToken || error instanceof TaskDoesNotExist)
         return false;
       throw error;
     }
+  }
+
+  async status(name: string): Promise<ExecutionStatus | null> {
+    try {
+      const out = await this.client.send(new DescribeExecutionCommand({ executionArn: this.executionArn(name) }));
+      return (out.status as ExecutionStatus | undefined) ?? null;
+    } catch (error) {
+      if (error instanceof ExecutionDoesNotExist) return null;
+      throw error;
+    }
+  }
+
+  async stoppedSince(since: Date): Promise<StoppedExecution[]> {
+    const found: StoppedExecution[] = [];
+    for (const statusFilter of ["FAILED", "TIMED_OUT", "ABORTED"] as const) {
+      let nextToken: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const out = await this.client.send(
+          new ListExecutionsCommand({ stateMachineArn: this.stateMachineArn, statusFilter, nextToken }),
+        );
+        for (const e of out.executions ?? []) {
+          if (!e.name || !e.stopDate || e.stopDate < since) continue;
+          const escrowId = e.name.split("-")[0] as string;
+          found.push({ name: e.name, escrowId, tenantId: "", status: statusFilter, stoppedAt: e.stopDate });
+        }
+        nextToken = out.nextToken;
+        if (!nextToken) break;
+      }
+    }
+    // The tenant is in the execution's input.
+    for (const e of found) {
+      const out = await this.client.send(new DescribeExecutionCommand({ executionArn: this.executionArn(e.name) }));
+      e.tenantId = (JSON.parse(out.input ?? "{}") as { tenantId?: string }).tenantId ?? "";
+    }
+    return found.filter((e) => e.tenantId).sort((a, b) => b.stoppedAt.getTime() - a.stoppedAt.getTime());
+  }
+
+  executionArn(name: string): string {
+    return `${this.stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
   }
 }

@@ -19,8 +19,17 @@ export const TABLE = {
     bySeller: { name: "BySeller", partitionKey: "GSI2PK", sortKey: "listSK" },
     /** All of a tenant's escrows: T#<tenant> / createdAt. */
     byTenant: { name: "ByTenant", partitionKey: "GSI3PK", sortKey: "listSK" },
-    /** Sparse: only escrows that wait for ops (DISPUTED, or escalated): T#<tenant>#Q / since. */
-    opsQueue: { name: "OpsQueue", partitionKey: "GSI4PK", sortKey: "opsSince" },
+    /**
+     * Sparse: only escrows that wait for ops (DISPUTED, or needsOpsAttention), soonest
+     * deadline first: T#<tenant>#Q / deadline (`~` when there is none: it sorts last).
+     */
+    opsQueue: { name: "OpsQueue", partitionKey: "GSI4PK", sortKey: "opsDeadline" },
+    /**
+     * Sparse, across tenants: the escrow and wait items the reconciler must look at by a time
+     * (an escrow taking its hold or settling, a parked wait's deadline, an event owed):
+     * DUE#<shard> / ISO time. The service's own index, so its key is not the tenant's.
+     */
+    byDue: { name: "ByDue", partitionKey: "dueShard", sortKey: "due" },
   },
 } as const;
 
@@ -36,4 +45,18 @@ export const idempotencyKey = (tenantId: string, keyHash: string) => ({
   PK: `T#${tenantId}#K#${keyHash}`,
   SK: "IDEM",
 });
+/** The reconciler's bookmark. */
+export const checkpointKey = () => ({ PK: "SYSTEM#RECONCILER", SK: "CHECKPOINT" });
+/** Due items are spread over a few partitions so no single one runs hot; the reconciler reads them all. */
+export const DUE_SHARDS = 4;
+export const dueShardOf = (escrowId: string): string => {
+  let h = 0;
+  for (const c of escrowId) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return `DUE#${h % DUE_SHARDS}`;
+};
+export const escrowRefOfKey = (pk: string): { tenantId: string; escrowId: string } => {
+  const cut = pk.lastIndexOf("#E#"); // T#<tenant>#E#<id>
+  return { tenantId: pk.slice(2, cut), escrowId: pk.slice(cut + 3) };
+};
+
 export const clientKey = (clientId: string) => ({ PK: `CLIENT#${clientId}`, SK: "CLIENT" });

@@ -1,5 +1,4 @@
 import {
-  ConcurrentUpdateError,
   IdempotencyInProgressError,
   IdempotencyKeyReusedError,
   NotFoundError,
@@ -20,17 +19,23 @@ import { escrowIdFor, IDEM_TAG_DIGITS, idemTag, keyHash } from "../domain/ids";
 import type { CreateEscrowInput } from "../domain/schemas";
 import type { EscrowTerms, EscrowView } from "../domain/types";
 import { withDefaults } from "../domain/windows";
-import { nextStep } from "../domain/workflow-step";
+import { executionNames, INITIAL_STEP } from "../domain/workflow-step";
+import { logger } from "../shared/logger";
+import { continueWorkflow } from "./reconcile";
+import { transact } from "./transact";
 import type { EscrowRecord, EscrowStore, ListFilter } from "../ports/escrow-store";
 import type { PaymentProvider } from "../ports/payment-provider";
 import type { WorkflowEngine } from "../ports/workflow";
 
+/** What a use case may need; each takes only the ports it uses. */
 export interface ServiceDeps {
   store: EscrowStore;
   workflow: WorkflowEngine;
   payments: PaymentProvider;
   now: () => Date;
 }
+type ReadDeps = Pick<ServiceDeps, "store" | "now">;
+type WriteDeps = Pick<ServiceDeps, "store" | "workflow" | "now">;
 
 export interface IdempotentRequest {
   key: string;
@@ -51,19 +56,17 @@ export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
  * the same key finishes it instead of waiting for it.
  */
 export const TAKEOVER_AFTER_MS = 15_000;
-/** Conditional-write retries before giving up on a hot escrow. */
-const MAX_ATTEMPTS = 8;
 
 const snapshot = (record: EscrowRecord, version?: number) => fold(record.terms, record.history, version);
 
-export async function getEscrow(deps: ServiceDeps, tenantId: string, escrowId: string): Promise<EscrowView> {
+export async function getEscrow(deps: ReadDeps, tenantId: string, escrowId: string): Promise<EscrowView> {
   const record = await deps.store.get(tenantId, escrowId);
   if (!record) throw new NotFoundError();
   return toView(snapshot(record));
 }
 
 export async function listEscrows(
-  deps: ServiceDeps,
+  deps: ReadDeps,
   tenantId: string,
   filter: ListFilter,
 ): Promise<{ items: EscrowView[]; nextCursor: string | null }> {
@@ -71,7 +74,7 @@ export async function listEscrows(
   return { items: page.items.map((r) => toView(snapshot(r))), nextCursor: page.nextCursor };
 }
 
-export async function listHistory(deps: ServiceDeps, tenantId: string, escrowId: string) {
+export async function listHistory(deps: ReadDeps, tenantId: string, escrowId: string) {
   const record = await deps.store.get(tenantId, escrowId);
   if (!record) throw new NotFoundError();
   let state = initialState(record.terms);
@@ -86,7 +89,7 @@ export async function listHistory(deps: ServiceDeps, tenantId: string, escrowId:
 // ---------------------------------------------------------------- creation
 
 export async function createEscrow(
-  deps: ServiceDeps,
+  deps: WriteDeps & Pick<ServiceDeps, "payments">,
   tenantId: string,
   input: CreateEscrowInput,
   idem: IdempotentRequest,
@@ -136,7 +139,9 @@ export async function createEscrow(
     if (!existing) throw new IdempotencyInProgressError();
     return finishAbandoned(deps, existing, existing.history[0], kHash, idem, 201);
   }
-  await deps.workflow.start({ tenantId, escrowId: terms.id });
+  // The escrow is recorded (and marked for the reconciler until its hold is taken): if Step Functions
+  // refuses the start now, the reconciler starts it, so the answer is 201 all the same.
+  await startFirst(deps, tenantId, terms.id);
   await remember(deps, tenantId, kHash, idem, terms.id, 1, 201);
   return { statusCode: 201, escrow: toView(snapshot(record)), replayed: false };
 }
@@ -144,7 +149,7 @@ export async function createEscrow(
 // ---------------------------------------------------------------- actions
 
 export async function performAction(
-  deps: ServiceDeps,
+  deps: WriteDeps,
   tenantId: string,
   escrowId: string,
   command: ActionCommand,
@@ -155,51 +160,54 @@ export async function performAction(
     const replay = await replayIfCompleted(deps, tenantId, kHash, idem);
     if (replay) return replay;
   }
-  for (let attempt = 1; ; attempt++) {
-    const now = deps.now();
-    const record = await deps.store.get(tenantId, escrowId);
-    if (!record) throw new NotFoundError();
+  const tag = idem && kHash ? idemTag(kHash, idem.requestHash) : undefined;
+  const result = await transact<Answer>(deps, { tenantId, escrowId }, async (state, record, now) => {
     if (idem && kHash) {
       const earlier = record.history.find((e) => e.idem?.startsWith(`${kHash.slice(0, IDEM_TAG_DIGITS)}.`));
-      if (earlier) return finishAbandoned(deps, record, earlier, kHash, idem, 202);
+      if (earlier) return { done: await finishAbandoned(deps, record, earlier, kHash, idem, 202) };
     }
-    const state = snapshot(record);
-    const draft = decideAction(state, command, now);
-    const { entry, state: next } = apply(
-      state,
-      draft,
-      now,
-      idem && kHash ? idemTag(kHash, idem.requestHash) : undefined,
-    );
-    try {
-      await deps.store.append(record, entry, state, next);
-    } catch (error) {
-      if (error instanceof ConcurrentUpdateError && attempt < MAX_ATTEMPTS) continue;
-      throw error;
-    }
-    const updated: EscrowRecord = { terms: record.terms, history: [...record.history, entry] };
-    await signalWorkflow(deps, updated);
-    if (idem && kHash) await remember(deps, tenantId, kHash, idem, escrowId, entry.v, 202);
-    return { statusCode: 202, escrow: toView(next), replayed: false };
+    return { append: decideAction(state, command, now), ...(tag ? { idem: tag } : {}) };
+  });
+  if ("done" in result) return result.done;
+  await handOff(deps, result.record);
+  if (idem && kHash) await remember(deps, tenantId, kHash, idem, escrowId, result.entry.v, 202);
+  return { statusCode: 202, escrow: toView(result.state), replayed: false };
+}
+
+/** Starts a new escrow's first execution; a refusal is left to the reconciler (the escrow is marked due). */
+async function startFirst(deps: WriteDeps, tenantId: string, escrowId: string): Promise<void> {
+  try {
+    await deps.workflow.start({
+      tenantId,
+      escrowId,
+      name: executionNames.first(escrowId),
+      step: INITIAL_STEP,
+    });
+  } catch (error) {
+    logFailure("StartExecution", escrowId, error);
   }
 }
 
 /**
- * Claim, then signal: the claim is already recorded; this hands the waiting
- * workflow the next step the record dictates. A wait that has not stored its
- * token yet, or whose token has expired, catches up from the record by itself.
+ * Claim, then signal: the claim is recorded; this hands the workflow the next
+ * step the record dictates. The API never waits on the workflow's health: if
+ * Step Functions refuses, the escrow is marked for the reconciler (within one
+ * reconciliation period) and the action stands.
  */
-export async function signalWorkflow(deps: ServiceDeps, record: EscrowRecord): Promise<void> {
-  const wait = await deps.store.getWait(record.terms.tenantId, record.terms.id);
-  if (!wait) return;
-  const step = nextStep(record.terms, record.history, wait.seenVersion, deps.now());
-  if (step) await deps.workflow.signal(wait.token, step);
+export async function handOff(deps: WriteDeps, record: EscrowRecord): Promise<void> {
+  const { tenantId, id } = record.terms;
+  try {
+    if (!(await continueWorkflow(deps, record))) await deps.store.markDue(tenantId, id, deps.now().toISOString());
+  } catch (error) {
+    logFailure("hand-off", id, error);
+    await deps.store.markDue(tenantId, id, deps.now().toISOString());
+  }
 }
 
 // ---------------------------------------------------------------- idempotency
 
 async function replayIfCompleted(
-  deps: ServiceDeps,
+  deps: WriteDeps,
   tenantId: string,
   kHash: string,
   idem: IdempotentRequest,
@@ -209,7 +217,7 @@ async function replayIfCompleted(
   if (done.requestHash !== idem.requestHash) throw new IdempotencyKeyReusedError();
   const record = await deps.store.get(tenantId, done.escrowId);
   if (!record) throw new NotFoundError();
-  await signalWorkflow(deps, record);
+  await handOff(deps, record);
   return { statusCode: done.statusCode, escrow: toView(snapshot(record, done.version)), replayed: true };
 }
 
@@ -219,7 +227,7 @@ async function replayIfCompleted(
  * retry completes it and answers as it would have.
  */
 async function finishAbandoned(
-  deps: ServiceDeps,
+  deps: WriteDeps,
   record: EscrowRecord,
   entry: Entry | undefined,
   kHash: string,
@@ -229,14 +237,14 @@ async function finishAbandoned(
   if (!entry || entry.idem !== idemTag(kHash, idem.requestHash)) throw new IdempotencyKeyReusedError();
   if (deps.now().getTime() - Date.parse(entry.at) < TAKEOVER_AFTER_MS) throw new IdempotencyInProgressError();
   const { tenantId, id } = record.terms;
-  if (entry.type === "created") await deps.workflow.start({ tenantId, escrowId: id });
-  else await signalWorkflow(deps, record);
+  if (entry.type === "created") await startFirst(deps, tenantId, id);
+  else await handOff(deps, record);
   await remember(deps, tenantId, kHash, idem, id, entry.v, statusCode);
   return { statusCode, escrow: toView(snapshot(record, entry.v)), replayed: true };
 }
 
 async function remember(
-  deps: ServiceDeps,
+  deps: WriteDeps,
   tenantId: string,
   kHash: string,
   idem: IdempotentRequest,
@@ -252,4 +260,8 @@ async function remember(
     statusCode,
     expiresAt,
   });
+}
+
+function logFailure(what: string, escrowId: string, error: unknown): void {
+  logger.warn(`${what} failed; the reconciler will carry the escrow on`, { escrowId, error: String(error) });
 }

@@ -1,92 +1,94 @@
-import { ConcurrentUpdateError } from "../domain/errors";
-import {
-  apply,
-  type Entry,
-  type EntryDraft,
-  escalate,
-  expire,
-  failPayment,
-  fold,
-  fund,
-  settleEscrow,
-  settlementFor,
-} from "../domain/escrow";
-import { ledgerViolations } from "../domain/ledger";
+import { type Entry, expire, failPayment, fold, fund, beginSettling, escalate, settleEscrow, settlementFor } from "../domain/escrow";
 import { type EscrowState, isTerminal } from "../domain/types";
-import { nextStep, REPAIR_WINDOW_SECONDS, stepAt, type WorkflowStep } from "../domain/workflow-step";
+import { addSeconds } from "../domain/windows";
+import { RECONCILE_GRACE_SECONDS } from "../domain/reconciliation";
+import {
+  nextStep,
+  PARK_AFTER_SECONDS,
+  parkedStep,
+  routeOf,
+  type StepNotices,
+  stepAt,
+  type WorkflowStep,
+} from "../domain/workflow-step";
 import type { EscrowRecord } from "../ports/escrow-store";
-import type { ServiceDeps } from "./escrow-service";
+import type { EventPublisher } from "../ports/events";
+import type { PaymentProvider } from "../ports/payment-provider";
+import type { WorkflowEngine } from "../ports/workflow";
+import { type EscrowRef, load, type StoreDeps, transact } from "./transact";
 
 /**
  * The work behind each Task state. Every task reads the record, decides with
  * the domain and writes one conditional entry; run twice (a Step Functions
- * retry), it finds its entry already written and returns the same step.
+ * retry, or a continuation), it finds its entry already written and returns
+ * the same step. Tasks publish what their step announces after the write;
+ * a publish that fails never undoes it: the event is owed and the reconciler
+ * publishes it.
  */
 
-export interface EscrowRef {
-  tenantId: string;
-  escrowId: string;
-}
+export type { EscrowRef } from "./transact";
 
-const MAX_ATTEMPTS = 8;
-
-async function load(deps: ServiceDeps, ref: EscrowRef): Promise<EscrowRecord> {
-  const record = await deps.store.get(ref.tenantId, ref.escrowId);
-  if (!record) throw new Error(`escrow ${ref.escrowId} of tenant ${ref.tenantId} does not exist`);
-  return record;
-}
-
-/**
- * Reads, decides and appends until the write wins. `decide` returns either a
- * draft to append or a step that is already the answer (the work was done).
- */
-async function transact(
-  deps: ServiceDeps,
-  ref: EscrowRef,
-  decide: (
-    state: EscrowState,
-    record: EscrowRecord,
-  ) => Promise<EntryDraft | WorkflowStep> | EntryDraft | WorkflowStep,
-): Promise<WorkflowStep> {
-  for (let attempt = 1; ; attempt++) {
-    const record = await load(deps, ref);
-    const state = fold(record.terms, record.history);
-    const decided = await decide(state, record);
-    if ("outcome" in decided) return decided;
-    const now = deps.now();
-    const { entry, state: next } = apply(state, decided, now);
-    const broken = ledgerViolations(next);
-    if (broken.length > 0) throw new Error(`refusing to write a broken ledger: ${broken.join("; ")}`);
-    try {
-      await deps.store.append(record, entry, state, next);
-    } catch (error) {
-      if (error instanceof ConcurrentUpdateError && attempt < MAX_ATTEMPTS) continue;
-      throw error;
-    }
-    return stepAt(record.terms, [...record.history, entry], entry.v, now);
+/** The workflow passes this through HoldFunds when an execution continues an escrow from its record. */
+export class ResumeFromRecord extends Error {
+  constructor(outcome: string) {
+    super(`continuing from the record at '${outcome}'`);
+    this.name = "ResumeFromRecord";
   }
 }
+
+/** Movement keys: one per movement of an escrow, so a repeat is a no-op at the provider. */
+export const movementKeys = {
+  hold: (escrowId: string) => `${escrowId}:hold`,
+  void: (escrowId: string) => `${escrowId}:void`,
+  transfer: (escrowId: string, type: "payout" | "fee" | "refund", attempt: number) =>
+    `${escrowId}:${type}:${attempt}`,
+};
 
 const lastOf = (record: EscrowRecord, types: readonly Entry["type"][]): Entry | undefined =>
   [...record.history].reverse().find((e) => types.includes(e.type));
 
-/** HoldFunds: takes the hold at the payment provider and records FUNDED. */
-export function holdFunds(deps: ServiceDeps, ref: EscrowRef): Promise<WorkflowStep> {
-  return transact(deps, ref, async (state, record) => {
+const stepOf = (record: EscrowRecord, version: number, now: Date) =>
+  stepAt(record.terms, record.history, version, now);
+
+/** Publishes what a step announces; on failure the escrow is marked for the reconciler, which publishes it. */
+export async function announce(
+  deps: StoreDeps & { events: EventPublisher },
+  ref: EscrowRef,
+  notices: StepNotices,
+): Promise<boolean> {
+  try {
+    if (notices.alert) await deps.events.alert(notices.alert);
+    if (notices.event) await deps.events.publish(notices.event);
+    return true;
+  } catch {
+    await deps.store.markDue(ref.tenantId, ref.escrowId, deps.now().toISOString());
+    return false;
+  }
+}
+
+/** HoldFunds: takes the hold (keyed: a repeat is a no-op) and records FUNDED. */
+export async function holdFunds(
+  deps: StoreDeps & { payments: PaymentProvider },
+  ref: EscrowRef & { resumeFrom?: string },
+): Promise<WorkflowStep> {
+  if (ref.resumeFrom && ref.resumeFrom !== "created") throw new ResumeFromRecord(ref.resumeFrom);
+  const result = await transact<WorkflowStep>(deps, ref, async (state, record, now) => {
     if (state.status !== "PENDING_FUNDS") {
       const done = lastOf(record, ["funded", "payment_failed", "cancelled"]);
-      if (done) return stepAt(record.terms, record.history, done.v, deps.now());
+      if (done) return { done: stepOf(record, done.v, now) };
       throw new Error(`escrow ${state.id} is ${state.status} but was never funded`);
     }
     const { reference } = await deps.payments.hold({
       tenantId: state.tenantId,
       escrowId: state.id,
+      key: movementKeys.hold(state.id),
       paymentMethod: state.paymentMethod,
       amount: state.amount,
       currency: state.currency,
     });
-    return fund(state, reference);
+    return { append: fund(state, reference) };
   });
+  return "done" in result ? routeOf(result.done) : routeOf(stepOf(result.record, result.entry.v, deps.now()));
 }
 
 export const FAILURE_REASONS: Record<string, string> = {
@@ -94,41 +96,97 @@ export const FAILURE_REASONS: Record<string, string> = {
   PaymentUnavailable: "payment_unavailable",
 };
 
-/** RecordPaymentFailure: the hold was declined, or the provider stayed unavailable: CANCELLED. */
-export function recordPaymentFailure(
-  deps: ServiceDeps,
-  ref: EscrowRef,
-  errorName: string,
+/**
+ * RecordPaymentFailure: the hold was declined, or the provider stayed
+ * unavailable. A hold that may have gone through unseen is let go first, then
+ * CANCELLED is recorded and announced.
+ */
+export async function recordPaymentFailure(
+  deps: StoreDeps & { payments: PaymentProvider; events: EventPublisher },
+  ref: EscrowRef & { error: string },
 ): Promise<WorkflowStep> {
-  return transact(deps, ref, (state, record) => {
+  const result = await transact<Entry>(deps, ref, async (state, record) => {
     if (state.status !== "PENDING_FUNDS") {
-      const done = lastOf(record, ["payment_failed", "funded", "cancelled"]);
-      if (done) return stepAt(record.terms, record.history, done.v, deps.now());
+      const done = lastOf(record, ["payment_failed", "cancelled", "funded"]);
+      if (done) return { done };
     }
-    return failPayment(state, FAILURE_REASONS[errorName] ?? "payment_unavailable");
+    await voidHold(deps, state);
+    return { append: failPayment(state, FAILURE_REASONS[ref.error] ?? "payment_unavailable") };
   });
+  const [record, version] = "done" in result ? [await load(deps, ref), result.done.v] : [result.record, result.entry.v];
+  const step = stepOf(record, version, deps.now());
+  await announce(deps, ref, step);
+  return routeOf(step);
 }
 
+const voidHold = (deps: { payments: PaymentProvider }, state: EscrowState) =>
+  deps.payments.void({
+    tenantId: state.tenantId,
+    escrowId: state.id,
+    key: movementKeys.void(state.id),
+    holdKey: movementKeys.hold(state.id),
+    currency: state.currency,
+  });
+
 /**
- * The Lambda of every `waitForTaskToken` state: stores the token, then looks
- * at the record. If an action was recorded after the version the workflow has
- * seen (it raced ahead of this wait), the wait ends at once with that step.
+ * The Lambda of every `waitForTaskToken` state. Publishes the event of the
+ * step the workflow brings (unless it was published already), stores the
+ * token, then looks at the record: an action recorded after the version the
+ * workflow has seen (it raced ahead of this wait) ends the wait at once; a
+ * wait longer than PARK_AFTER_SECONDS parks in the record and the execution
+ * ends.
  */
 export async function beginWait(
-  deps: ServiceDeps,
-  ref: EscrowRef & { seenVersion: number; taskToken: string },
+  deps: StoreDeps & { workflow: WorkflowEngine; events: EventPublisher; parkAfterSeconds?: number },
+  ref: EscrowRef & { seenVersion: number; taskToken: string; execution: string },
 ): Promise<void> {
   const now = deps.now();
-  const expiresAt = Math.floor(now.getTime() / 1000) + 2 * REPAIR_WINDOW_SECONDS + 120 * 86_400;
-  await deps.store.putWait(
-    ref.tenantId,
-    ref.escrowId,
-    { token: ref.taskToken, seenVersion: ref.seenVersion, since: now.toISOString() },
-    expiresAt,
-  );
-  const record = await load(deps, ref);
-  const step = nextStep(record.terms, record.history, ref.seenVersion, deps.now());
-  if (step) await deps.workflow.signal(ref.taskToken, step);
+  const before = await deps.store.getWait(ref.tenantId, ref.escrowId);
+  let record = await load(deps, ref);
+  let published = before?.published ?? 0;
+  let owedFrom = before?.owedFrom ?? null;
+  if (published < ref.seenVersion) {
+    const step = stepOf(record, ref.seenVersion, now);
+    try {
+      if (step.alert) await deps.events.alert(step.alert);
+      if (step.event) await deps.events.publish(step.event);
+      published = ref.seenVersion;
+    } catch {
+      owedFrom = Math.min(owedFrom ?? ref.seenVersion, ref.seenVersion);
+    }
+  }
+  const wait = {
+    token: ref.taskToken,
+    seenVersion: ref.seenVersion,
+    since: now.toISOString(),
+    execution: ref.execution,
+    parked: false,
+    published,
+    owedFrom,
+    due: owedFrom !== null ? addSeconds(now.toISOString(), RECONCILE_GRACE_SECONDS) : null,
+  };
+  await deps.store.putWait(ref.tenantId, ref.escrowId, wait);
+  record = await load(deps, ref);
+  const next = nextStep(record.terms, record.history, ref.seenVersion, deps.now());
+  if (next) {
+    await deps.workflow.signal(ref.taskToken, next);
+    return;
+  }
+  const state = fold(record.terms, record.history);
+  const waitSeconds = state.deadline ? (Date.parse(state.deadline) - now.getTime()) / 1000 : 0;
+  if (waitSeconds > (deps.parkAfterSeconds ?? PARK_AFTER_SECONDS)) {
+    // Park: the record keeps the wait; the execution ends. The action that ends the wait (or the
+    // reconciler at the deadline) starts the continuation.
+    if (await deps.workflow.signal(ref.taskToken, parkedStep(ref.seenVersion))) {
+      const due = state.deadline as string;
+      await deps.store.putWait(ref.tenantId, ref.escrowId, {
+        ...wait,
+        token: null,
+        parked: true,
+        due: wait.due && wait.due < due ? wait.due : due,
+      });
+    }
+  }
 }
 
 /**
@@ -137,58 +195,102 @@ export async function beginWait(
  * the automatic outcome is claimed with the same kind of conditional write, so
  * a late action loses with 409.
  */
-export function applyDeadline(
-  deps: ServiceDeps,
-  ref: EscrowRef & { seenVersion: number },
-): Promise<WorkflowStep> {
-  return transact(deps, ref, (state, record) => {
-    const step = nextStep(record.terms, record.history, ref.seenVersion, deps.now());
-    if (step) return step;
-    return expire(state);
+export async function applyDeadline(deps: StoreDeps, ref: EscrowRef & { seenVersion: number }): Promise<WorkflowStep> {
+  const result = await transact<WorkflowStep>(deps, ref, (state, record, now) => {
+    const step = nextStep(record.terms, record.history, ref.seenVersion, now);
+    if (step) return { done: step };
+    return { append: expire(state) };
   });
+  return routeOf("done" in result ? result.done : stepOf(result.record, result.entry.v, deps.now()));
 }
 
-/** ReleaseToSeller / RefundBuyer / SplitSettlement: moves the money the record's pending action decided, once. */
-export function settle(deps: ServiceDeps, ref: EscrowRef): Promise<WorkflowStep> {
-  return transact(deps, ref, async (state, record) => {
+/**
+ * ReleaseToSeller / RefundBuyer / SplitSettlement: moves the money the
+ * record's pending outcome decided, exactly once. The `settling` entry is
+ * written before the provider is called (from then on the outcome can only be
+ * repeated); every movement carries its key; then the outcome is recorded and
+ * announced.
+ */
+export async function settle(
+  deps: StoreDeps & { payments: PaymentProvider; events: EventPublisher },
+  ref: EscrowRef,
+): Promise<WorkflowStep> {
+  const intent = await transact<EscrowState>(deps, ref, (state) => {
+    if (isTerminal(state.status) || state.settling || state.status === "PENDING_FUNDS") return { done: state };
+    return { append: beginSettling(state) };
+  });
+  const result = await transact<Entry>(deps, ref, async (state, record, now) => {
     if (isTerminal(state.status)) {
       const done = lastOf(record, ["released", "refunded", "settled", "cancelled", "payment_failed"]);
-      if (done) return stepAt(record.terms, record.history, done.v, deps.now());
+      if (done) return { done };
     }
     const draft = settleEscrow(state);
-    const settlement = settlementFor(state, deps.now().toISOString());
-    if (draft.type !== "cancelled" && settlement) {
-      // The provider moves the money first (idempotent per escrow); the record follows.
-      await deps.payments.settle({
-        tenantId: state.tenantId,
-        escrowId: state.id,
-        holdReference: state.paymentRef,
-        currency: state.currency,
-        paidToSeller: settlement.paidToSeller,
-        platformFee: settlement.platformFee,
-        refundedToBuyer: settlement.refundedToBuyer,
-      });
-    }
-    return draft;
+    if (draft.type === "cancelled") await voidHold(deps, state);
+    else await moveMoney(deps, state, now);
+    return { append: draft };
   });
+  void intent;
+  const [record, version] = "done" in result ? [await load(deps, ref), result.done.v] : [result.record, result.entry.v];
+  const step = stepOf(record, version, deps.now());
+  // The alert of an unresolved dispute is announced with the refund that follows it.
+  const pending = fold(record.terms, record.history, version - 1).pending;
+  const alert = pending?.alertOps ? stepOf(record, lastPendingVersion(record, version), deps.now()).alert : null;
+  await announce(deps, ref, { event: step.event, alert });
+  return routeOf(step);
 }
 
-/** EscalateToOps: a task failed for good; mark the escrow so ops see it and can settle it with a resolution. */
-export function escalateToOps(
-  deps: ServiceDeps,
-  ref: EscrowRef & { afterStep: string; error: string; cause: string },
+function lastPendingVersion(record: EscrowRecord, before: number): number {
+  const e = [...record.history].reverse().find((x) => x.v < before && x.type === "window_elapsed");
+  return e?.v ?? before;
+}
+
+async function moveMoney(deps: { payments: PaymentProvider }, state: EscrowState, now: Date): Promise<void> {
+  const s = settlementFor(state, now.toISOString());
+  const attempt = state.settling?.attempt ?? state.settleAttempts;
+  if (!s) return;
+  const base = { tenantId: state.tenantId, escrowId: state.id, currency: state.currency, holdReference: state.paymentRef };
+  const moves = [
+    ["refund", s.refundedToBuyer],
+    ["payout", s.paidToSeller],
+    ["fee", s.platformFee],
+  ] as const;
+  for (const [type, amount] of moves)
+    if (amount > 0) await deps.payments.transfer({ ...base, type, amount, key: movementKeys.transfer(state.id, type, attempt) });
+}
+
+/**
+ * EscalateToOps: what no retry can decide (the provider refused a payout for
+ * good, or the record sent an outcome the workflow has no route for): mark
+ * the escrow with the reason, alert ops, and park it until their resolution.
+ */
+export async function escalateToOps(
+  deps: StoreDeps & { events: EventPublisher },
+  ref: EscrowRef & { error: string; cause: string; execution?: string },
 ): Promise<WorkflowStep> {
-  return transact(deps, ref, (state, record) => {
-    if (state.attention) {
-      const marked = lastOf(record, ["escalated"]) as Entry;
-      return stepAt(record.terms, record.history, marked.v, deps.now());
-    }
-    // A settled escrow has nothing left for ops to repair; the execution fails and the alarm says so.
-    if (isTerminal(state.status))
-      throw new Error(`escrow ${state.id} is already ${state.status}: ${ref.error}`);
-    const reason = describeFailure(ref.error, ref.cause);
-    return escalate(state, `after step ${ref.afterStep}`, reason);
+  const reason = ref.error === "PayoutRejected" ? "payout_rejected" : ref.error === "UnexpectedStep" ? "unexpected_step" : "workflow_failing";
+  const result = await transact<Entry | null>(deps, ref, (state, record) => {
+    if (state.attention) return { done: lastOf(record, ["escalated"]) ?? null };
+    if (isTerminal(state.status)) return { done: null };
+    return { append: escalate(state, reason, describeFailure(ref.error, ref.cause)) };
   });
+  const [record, version] =
+    "done" in result ? [await load(deps, ref), result.done?.v ?? null] : [result.record, result.entry.v];
+  if (version === null) return routeOf(stepOf(record, record.history.length, deps.now()));
+  const step = stepOf(record, version, deps.now());
+  await announce(deps, ref, step);
+  // Parked for ops: no token, no deadline; their resolution starts the continuation.
+  const wait = await deps.store.getWait(ref.tenantId, ref.escrowId);
+  await deps.store.putWait(ref.tenantId, ref.escrowId, {
+    token: null,
+    seenVersion: version,
+    since: deps.now().toISOString(),
+    execution: ref.execution ?? wait?.execution ?? ref.escrowId,
+    parked: true,
+    published: version,
+    owedFrom: wait?.owedFrom ?? null,
+    due: wait?.due ?? null,
+  });
+  return routeOf(step);
 }
 
 /** A readable reason from a Catch's {Error, Cause}: a Lambda error's Cause is JSON with its message and stack. */
@@ -200,5 +302,5 @@ export function describeFailure(error: string, cause: string): string {
   } catch {
     // not JSON: the cause is already a message
   }
-  return (message ? `${error}: ${message}` : error).slice(0, 1000);
+  return (message ? `${error}: ${message}` : error).slice(0, 500);
 }

@@ -57,9 +57,12 @@ export type PendingAction =
   | "auto-refund"
   | "auto-refund-acceptance";
 
+/** Why an escrow needs ops: what no retry can decide. */
+export type AttentionReason = "payout_rejected" | "unexpected_step" | "workflow_failing";
+
 export interface Attention {
-  reason: string;
-  state: string;
+  reason: AttentionReason;
+  detail: string;
   at: string;
 }
 
@@ -105,6 +108,14 @@ export interface EscrowState extends EscrowTerms {
   failureReason: string | null;
   pending: Pending | null;
   attention: Attention | null;
+  /**
+   * Set from the moment the provider may have been told to move the pending
+   * outcome's money (the `settling` entry) until the outcome is recorded: that
+   * outcome can then only be repeated, never replaced.
+   */
+  settling: { attempt: number } | null;
+  /** How many settlement attempts were made (each has its own movement keys). */
+  settleAttempts: number;
   paymentRef: string | null;
   extensions: { count: number; totalSeconds: number };
   ledger: Posting[];
@@ -134,6 +145,7 @@ export interface EscrowView {
   settlement: Settlement | null;
   failureReason: string | null;
   needsOpsAttention: boolean;
+  attentionReason: AttentionReason | null;
   createdAt: string;
   updatedAt: string;
   version: number;

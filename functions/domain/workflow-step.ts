@@ -6,11 +6,11 @@ import { DAY, secondsUntil } from "./windows";
 /**
  * What the workflow does next, as decided by the escrow record. Every task
  * and every signal hands the workflow one step: the route to take
- * (`outcome`), the version of the record it accounts for, the event to
- * publish and the timeout of the wait that may follow. Because a step is a
- * pure function of the record and the last version the workflow has seen, the
- * API, the wait task catching up and the timeout branch all compute the same
- * step, and whichever signal arrives first, the workflow goes the same way.
+ * (`outcome`), the version of the record it accounts for and the timeout of
+ * the wait that may follow. Because a step is a pure function of the record
+ * and the last version the workflow has seen, the API, the wait task catching
+ * up, the timeout branch and the reconciler all compute the same step, and
+ * whichever signal arrives first, the workflow goes the same way.
  */
 export type StepOutcome =
   | "created"
@@ -27,15 +27,15 @@ export type StepOutcome =
   | "released"
   | "refunded"
   | "settled"
-  | "escalated";
+  | "escalated"
+  /** The wait is longer than the workflow keeps an execution for: the record holds it instead. */
+  | "parked";
 
+/** What the workflow routes on (the state data and the signal output). */
 export interface WorkflowStep {
   outcome: StepOutcome;
   version: number;
-  event: EscrowEvent | null;
   timeoutSeconds: number;
-  /** A message for the ops alert topic, when ops must act or be told. */
-  alert: OpsAlert | null;
 }
 
 export interface OpsAlert {
@@ -47,8 +47,19 @@ export interface OpsAlert {
   at: string;
 }
 
-/** How long ops have to repair an escrow whose workflow failed before the execution gives up. */
-export const REPAIR_WINDOW_SECONDS = 30 * DAY;
+/** What a step announces: the marketplace's event and the ops alert, published by the task that takes the step. */
+export interface StepNotices {
+  event: EscrowEvent | null;
+  alert: OpsAlert | null;
+}
+
+/**
+ * A wait longer than this is not held by an execution (Standard executions end
+ * at one year, and open executions are the quota that binds first): the
+ * escrow parks in its record until the action that ends the wait, or the
+ * reconciler at its deadline, starts the continuation.
+ */
+export const PARK_AFTER_SECONDS = 30 * DAY;
 
 function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
   switch (entry.type) {
@@ -69,6 +80,7 @@ function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
     case "refund_accepted":
     case "resolution_accepted":
     case "window_elapsed":
+    case "settling":
       if (!state.pending) throw new Error(`${entry.type} at version ${entry.v} left nothing pending`);
       return state.pending.alertOps ? "refund_unresolved" : state.pending.outcome;
     case "released":
@@ -77,47 +89,34 @@ function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
     case "escalated":
       return entry.type;
     case "created":
-      throw new Error("The creation of an escrow is not a workflow step.");
+      return "created";
   }
 }
 
-/** The step for the entry at `version`. */
+const DISPUTE_UNRESOLVED = "The dispute window elapsed without a resolution; the buyer is refunded.";
+
+/** The step for the entry at `version`, and what it announces. */
 export function stepAt(
   terms: EscrowTerms,
   history: readonly Entry[],
   version: number,
   now: Date,
-): WorkflowStep {
+): WorkflowStep & StepNotices {
   const entry = history.find((e) => e.v === version);
   if (!entry) throw new Error(`escrow ${terms.id} has no version ${version}`);
   const state = fold(terms, history, version);
-  const timeoutSeconds =
-    entry.type === "escalated"
-      ? REPAIR_WINDOW_SECONDS
-      : state.deadline !== null
-        ? secondsUntil(state.deadline, now)
-        : 1;
+  const timeoutSeconds = state.deadline !== null ? secondsUntil(state.deadline, now) : 1;
   const outcome = outcomeOf(entry, state);
   const alert: OpsAlert | null =
     entry.type === "escalated"
-      ? alertOf("escrow.needs_ops", entry.data.reason)
+      ? alertOf("escrow.needs_ops", `${entry.data.reason}: ${entry.data.detail}`)
       : outcome === "refund_unresolved"
-        ? alertOf(
-            "escrow.dispute_unresolved",
-            "The dispute window elapsed without a resolution; the buyer is refunded.",
-          )
+        ? alertOf("escrow.dispute_unresolved", DISPUTE_UNRESOLVED)
         : null;
-  return { outcome, version, event: eventFor(entry, state), timeoutSeconds, alert };
+  return { outcome, version, timeoutSeconds, event: eventFor(entry, state), alert };
 
   function alertOf(type: OpsAlert["type"], reason: string): OpsAlert {
-    return {
-      type,
-      tenantId: terms.tenantId,
-      escrowId: terms.id,
-      status: state.status,
-      reason,
-      at: entry?.at ?? "",
-    };
+    return { type, tenantId: terms.tenantId, escrowId: terms.id, status: state.status, reason, at: entry?.at ?? "" };
   }
 }
 
@@ -127,7 +126,37 @@ export function nextStep(
   history: readonly Entry[],
   seenVersion: number,
   now: Date,
-): WorkflowStep | null {
+): (WorkflowStep & StepNotices) | null {
   const latest = history[history.length - 1]?.v ?? 0;
   return latest > seenVersion ? stepAt(terms, history, seenVersion + 1, now) : null;
 }
+
+/** Only what the workflow routes on: its state data and signals stay small. */
+export const routeOf = (step: WorkflowStep): WorkflowStep => ({
+  outcome: step.outcome,
+  version: step.version,
+  timeoutSeconds: step.timeoutSeconds,
+});
+
+/** The step a new escrow's first execution starts from: nothing seen but the creation (version 1). */
+export const INITIAL_STEP: WorkflowStep = { outcome: "created", version: 1, timeoutSeconds: 1 };
+
+/** The step that parks a wait: the workflow ends; the record keeps the wait. */
+export const parkedStep = (version: number): WorkflowStep => ({ outcome: "parked", version, timeoutSeconds: 1 });
+
+/**
+ * Execution names: the first execution is named after the escrow (ops find it
+ * by its id); a continuation after a parked wait `<id>-p<version>` (so the
+ * action and the reconciler racing to start it start one); a restart after a
+ * failed execution `<id>-r<n>`.
+ */
+export const executionNames = {
+  first: (escrowId: string) => escrowId,
+  afterPark: (escrowId: string, seenVersion: number) => `${escrowId}-p${seenVersion}`,
+  /** One name per failed execution, so restarting it twice starts one. */
+  restart: (escrowId: string, failedName: string, version: number) =>
+    `${escrowId}-r${version}x${restartCount(failedName) + 1}`,
+};
+
+/** How many times in a row the escrow's workflow was restarted before the execution called `name`. */
+export const restartCount = (name: string): number => Number(/-r\d+x(\d+)$/.exec(name)?.[1] ?? 0);

@@ -7,11 +7,32 @@ export interface EscrowRecord {
   history: Entry[];
 }
 
-/** The task token of the workflow's current wait, and the last version the workflow had seen when it began. */
+/**
+ * Where the escrow's workflow is: the task token of its current wait and the
+ * last version it had seen when the wait began, or the wait parked in the
+ * record (no execution); which events it has published, and from which
+ * version on they are owed.
+ */
 export interface WaitRecord {
-  token: string;
+  /** null once the wait is parked. */
+  token: string | null;
   seenVersion: number;
   since: string;
+  /** The execution the escrow's workflow runs in (or last ran in). */
+  execution: string;
+  parked: boolean;
+  /** The highest version whose event has been published. */
+  published: number;
+  /** The lowest version whose event may not have been published, else null. */
+  owedFrom: number | null;
+  /** When the reconciler should look: a parked wait's deadline, or soon when an event is owed. */
+  due: string | null;
+}
+
+/** An escrow the reconciler should look at now. */
+export interface DueEscrow {
+  tenantId: string;
+  escrowId: string;
 }
 
 /** A completed idempotent request: enough to answer it again. */
@@ -27,6 +48,9 @@ export interface ListFilter {
   buyerId?: string;
   sellerId?: string;
   status?: EscrowStatus;
+  needsOpsAttention?: boolean;
+  /** Read the ops queue (DISPUTED or needsOpsAttention, soonest deadline first) instead of all escrows. */
+  opsQueue?: boolean;
   limit: number;
   cursor?: string;
 }
@@ -42,8 +66,20 @@ export interface EscrowStore {
    */
   append(record: EscrowRecord, entry: Entry, previous: EscrowState, next: EscrowState): Promise<void>;
   list(tenantId: string, filter: ListFilter): Promise<{ items: EscrowRecord[]; nextCursor: string | null }>;
-  putWait(tenantId: string, escrowId: string, wait: WaitRecord, expiresAt: number): Promise<void>;
+  putWait(tenantId: string, escrowId: string, wait: WaitRecord): Promise<void>;
   getWait(tenantId: string, escrowId: string): Promise<WaitRecord | null>;
+  /**
+   * Asks the reconciler to look at the escrow by `due` (an index attribute of
+   * the escrow item; not a transition, so the version does not change).
+   */
+  markDue(tenantId: string, escrowId: string, due: string): Promise<void>;
+  /** Removes the reconciler's marks (escrow and wait) that are not later than `upTo`. */
+  clearDue(tenantId: string, escrowId: string, upTo: string): Promise<void>;
+  /** Escrows whose escrow or wait item is due by `now`, soonest first (through the due index, never a scan). */
+  listDue(now: string, limit: number): Promise<DueEscrow[]>;
+  /** The reconciler's own bookmark (when it last looked at failed executions). */
+  getCheckpoint(): Promise<string | null>;
+  putCheckpoint(at: string): Promise<void>;
   getIdempotency(tenantId: string, keyHash: string): Promise<IdempotencyRecord | null>;
   putIdempotency(tenantId: string, keyHash: string, record: IdempotencyRecord): Promise<void>;
 }

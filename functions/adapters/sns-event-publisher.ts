@@ -1,0 +1,38 @@
+import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
+import type { EscrowEvent } from "../domain/events";
+import type { OpsAlert } from "../domain/workflow-step";
+import type { EventPublisher } from "../ports/events";
+
+/**
+ * Escrow events and ops alerts on their SNS topics, with the `type` and
+ * `tenantId` message attributes marketplaces filter on. The event id is
+ * stable per escrow and version, so a repeated publish is the same event.
+ */
+export class SnsEventPublisher implements EventPublisher {
+  constructor(
+    private readonly client: SNSClient,
+    private readonly eventsTopicArn: string,
+    private readonly opsAlertsTopicArn: string,
+  ) {}
+
+  publish(event: EscrowEvent): Promise<void> {
+    return this.send(this.eventsTopicArn, event);
+  }
+
+  alert(alert: OpsAlert): Promise<void> {
+    return this.send(this.opsAlertsTopicArn, alert);
+  }
+
+  private async send(topicArn: string, body: { type: string; tenantId: string }): Promise<void> {
+    await this.client.send(
+      new PublishCommand({
+        TopicArn: topicArn,
+        Message: JSON.stringify(body),
+        MessageAttributes: {
+          type: { DataType: "String", StringValue: body.type },
+          tenantId: { DataType: "String", StringValue: body.tenantId },
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,156 @@
+import { fold } from "../domain/escrow";
+import { isTerminal } from "../domain/types";
+import { executionNames, INITIAL_STEP, nextStep, stepAt } from "../domain/workflow-step";
+import type { EscrowRecord, EscrowStore, WaitRecord } from "../ports/escrow-store";
+import type { EventPublisher } from "../ports/events";
+import type { WorkflowEngine } from "../ports/workflow";
+import { type EscrowRef, load } from "./transact";
+import { applyDeadline } from "./workflow-tasks";
+
+/**
+ * The reconciler: every escrow whose status is not terminal has a live wait
+ * or a running task behind it, or is parked in its record with its
+ * continuation due. This finds, through the due index and the list of failed
+ * executions (never a scan), the escrows where that is not so, and brings
+ * each back to where its record says it is: it starts, signals or continues
+ * the workflow from the record and publishes owed events. It never decides an
+ * outcome itself (a parked wait's deadline is applied by the same use case as
+ * a timed-out wait's).
+ */
+
+export interface ReconcileDeps {
+  store: EscrowStore;
+  workflow: WorkflowEngine;
+  events: EventPublisher;
+  now: () => Date;
+}
+
+export interface ReconcileReport {
+  looked: number;
+  started: number;
+  signalled: number;
+  continued: number;
+  restarted: number;
+  published: number;
+  failed: number;
+}
+
+/** Escrows one run looks at, at most (the next run takes the rest). */
+const BATCH = 200;
+/** Failed executions are looked for since the last run, less this overlap. */
+const OVERLAP_MS = 10 * 60_000;
+
+/**
+ * Hands the workflow the step the record dictates, where it can without the
+ * reconciler: signal a live wait, or start the continuation of a parked one.
+ * True when the workflow has it (or needs nothing); false when only the
+ * reconciler can tell (the wait's token is gone).
+ */
+export async function continueWorkflow(
+  deps: Pick<ReconcileDeps, "store" | "workflow" | "now">,
+  record: EscrowRecord,
+  wait?: WaitRecord | null,
+): Promise<boolean> {
+  const { tenantId, id } = record.terms;
+  const w = wait === undefined ? await deps.store.getWait(tenantId, id) : wait;
+  if (!w) return true; // no wait has begun: the first wait catches up from the record
+  const step = nextStep(record.terms, record.history, w.seenVersion, deps.now());
+  if (!step) return true;
+  if (w.parked) {
+    await deps.workflow.start({ tenantId, escrowId: id, name: executionNames.afterPark(id, w.seenVersion), step });
+    return true;
+  }
+  if (w.token && (await deps.workflow.signal(w.token, step))) return true;
+  return false;
+}
+
+export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
+  const report: ReconcileReport = { looked: 0, started: 0, signalled: 0, continued: 0, restarted: 0, published: 0, failed: 0 };
+  const startedAt = deps.now();
+  const checkpoint = await deps.store.getCheckpoint();
+
+  // 1. Executions that failed (a step still failed after its retries) since the last run.
+  const since = new Date((checkpoint ? Date.parse(checkpoint) : startedAt.getTime() - 86_400_000) - OVERLAP_MS);
+  for (const failed of await deps.workflow.stoppedSince(since)) {
+    report.looked++;
+    try {
+      await restart(deps, { tenantId: failed.tenantId, escrowId: failed.escrowId }, failed.name, report);
+    } catch (error) {
+      report.failed++;
+      console.warn(`reconcile: restarting ${failed.name} failed`, error);
+    }
+  }
+
+  // 2. Escrows the record says should have moved on by now.
+  for (const ref of await deps.store.listDue(startedAt.toISOString(), BATCH)) {
+    report.looked++;
+    try {
+      await reconcileDue(deps, ref, startedAt, report);
+    } catch (error) {
+      report.failed++;
+      console.warn(`reconcile: ${ref.escrowId} failed`, error);
+    }
+  }
+  await deps.store.putCheckpoint(startedAt.toISOString());
+  return report;
+}
+
+async function reconcileDue(deps: ReconcileDeps, ref: EscrowRef, readAt: Date, report: ReconcileReport) {
+  const record = await load(deps, ref);
+  const wait = await deps.store.getWait(ref.tenantId, ref.escrowId);
+  const state = fold(record.terms, record.history);
+  const now = deps.now();
+  const latest = record.history[record.history.length - 1]?.v ?? 1;
+
+  // Owed events: from the first a wait could not publish, and the terminal one.
+  const owed = new Set<number>();
+  if (wait?.owedFrom) for (let v = wait.owedFrom; v <= wait.seenVersion; v++) owed.add(v);
+  if (isTerminal(state.status)) owed.add(latest);
+  for (const v of owed) {
+    const step = stepAt(record.terms, record.history, v, now);
+    if (step.alert) await deps.events.alert(step.alert);
+    if (step.event) {
+      await deps.events.publish(step.event);
+      report.published++;
+    }
+  }
+
+  if (!isTerminal(state.status)) {
+    if (!wait) {
+      // Taking the hold: the first execution must exist (its start may have been refused).
+      const status = await deps.workflow.status(executionNames.first(ref.escrowId));
+      if (status === null) {
+        await deps.workflow.start({ ...ref, name: executionNames.first(ref.escrowId), step: INITIAL_STEP });
+        report.started++;
+      }
+    } else if (wait.parked && !nextStep(record.terms, record.history, wait.seenVersion, now)) {
+      // A parked wait whose deadline has come: apply it as a timed-out wait would, then continue.
+      if (state.deadline && Date.parse(state.deadline) <= now.getTime()) {
+        await applyDeadline(deps, { ...ref, seenVersion: wait.seenVersion });
+        await continueWorkflow(deps, await load(deps, ref), wait);
+        report.continued++;
+      }
+    } else if (await continueWorkflow(deps, record, wait)) {
+      report.signalled++;
+    } else if ((await deps.workflow.status(wait.execution)) !== "RUNNING") {
+      await restart(deps, ref, wait.execution, report);
+    }
+  }
+  await deps.store.clearDue(ref.tenantId, ref.escrowId, readAt.toISOString());
+}
+
+/** A new execution continuing the escrow from its record after `failedName` stopped. */
+async function restart(deps: ReconcileDeps, ref: EscrowRef, failedName: string, report: ReconcileReport) {
+  const record = await load(deps, ref);
+  const wait = await deps.store.getWait(ref.tenantId, ref.escrowId);
+  // Only the escrow's current execution is restarted (an older one may have failed after it moved on).
+  const current = wait ? (wait.parked ? null : wait.execution) : executionNames.first(ref.escrowId);
+  if (current !== null && current !== failedName && !failedName.startsWith(`${ref.escrowId}-r`)) return;
+  const now = deps.now();
+  const latest = record.history[record.history.length - 1]?.v ?? 1;
+  // From the last step the workflow saw: its wait republishes that step's event and catches up.
+  const from = wait && !wait.parked ? wait.seenVersion : latest;
+  const step = from === 1 ? INITIAL_STEP : stepAt(record.terms, record.history, from, now);
+  if (await deps.workflow.start({ ...ref, name: executionNames.restart(ref.escrowId, failedName, latest), step }))
+    report.restarted++;
+}

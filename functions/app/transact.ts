@@ -1,0 +1,80 @@
+import { ConcurrentUpdateError, NotFoundError } from "../domain/errors";
+import { apply, type Entry, type EntryDraft, fold } from "../domain/escrow";
+import { ledgerViolations } from "../domain/ledger";
+import type { EscrowState } from "../domain/types";
+import type { EscrowRecord, EscrowStore } from "../ports/escrow-store";
+
+export interface EscrowRef {
+  tenantId: string;
+  escrowId: string;
+}
+
+export interface StoreDeps {
+  store: EscrowStore;
+  now: () => Date;
+}
+
+/** Conditional-write attempts before giving up on a hot escrow. */
+const MAX_ATTEMPTS = 8;
+
+/** What `decide` answers: an entry to append, or that there is nothing to write (with the answer). */
+export type Decision<T> = { append: EntryDraft; idem?: string } | { done: T };
+
+export interface Appended {
+  record: EscrowRecord;
+  entry: Entry;
+  state: EscrowState;
+}
+
+export async function load(deps: StoreDeps, ref: EscrowRef): Promise<EscrowRecord> {
+  const record = await deps.store.get(ref.tenantId, ref.escrowId);
+  if (!record) throw new NotFoundError();
+  return record;
+}
+
+/**
+ * The one read–decide–append loop: reads the record, decides against its
+ * fold, checks the ledger of the result and appends one entry conditioned on
+ * the version read; when another write won, reads and decides again.
+ */
+export async function transact<T>(
+  deps: StoreDeps,
+  ref: EscrowRef,
+  decide: (state: EscrowState, record: EscrowRecord, now: Date) => Promise<Decision<T>> | Decision<T>,
+): Promise<{ done: T } | Appended> {
+  let tried: Entry | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const record = await load(deps, ref);
+    // A write whose answer was lost (a timeout, then a retry refused) may have landed: it is ours.
+    const landed = tried && record.history.find((e) => e.v === tried?.v);
+    if (landed && tried && JSON.stringify(landed) === JSON.stringify(tried))
+      return { record, entry: landed, state: fold(record.terms, record.history, landed.v) };
+    const state = fold(record.terms, record.history);
+    const now = deps.now();
+    const decided = await decide(state, record, now);
+    if ("done" in decided) return decided;
+    const { entry, state: next } = apply(state, decided.append, now, decided.idem);
+    tried = entry;
+    const broken = ledgerViolations(next);
+    if (broken.length > 0) throw new Error(`refusing to write a broken ledger: ${broken.join("; ")}`);
+    try {
+      await deps.store.append(record, entry, state, next);
+    } catch (error) {
+      if (error instanceof ConcurrentUpdateError && attempt < MAX_ATTEMPTS) continue;
+      if (isAmbiguous(error) && attempt < MAX_ATTEMPTS) continue;
+      throw error;
+    }
+    return { record: { terms: record.terms, history: [...record.history, entry] }, entry, state: next };
+  }
+}
+
+/** A write failure that may have taken effect (timed out, connection lost): read back and see. */
+function isAmbiguous(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    e?.name === "TimeoutError" ||
+    e?.code === "ECONNRESET" ||
+    e?.code === "EPIPE" ||
+    /socket hang up|ECONNRESET/.test(String((error as Error)?.message ?? ""))
+  );
+}

@@ -1,0 +1,46 @@
+import type { WindowName } from "./outcomes";
+import type { ActorRole, AttentionReason, SettlementOutcome } from "./types";
+
+/**
+ * The escrow as a decider: commands are checked against the current state and
+ * produce one history entry; `evolve` applies an entry. The stored record is
+ * the immutable terms plus the history, so the escrow as it was at any version
+ * (for an idempotent replay or an event) is `fold` of a prefix of the history.
+ *
+ * An entry records only facts (who did what, with which values); everything
+ * that follows from them — deadlines, the pending outcome, the settlement and
+ * the ledger postings — is derived in `evolve`, so the record cannot disagree
+ * with itself and each write stays small (DynamoDB bills writes per KB).
+ */
+
+type EntryOf<T extends string, D> = { type: T; actor: ActorRole; data: D };
+
+export type EntryDraft =
+  | EntryOf<"created", Record<string, never>>
+  | EntryOf<"funded", { paymentRef: string }>
+  | EntryOf<"payment_failed", { failureReason: string }>
+  | EntryOf<
+      "delivered",
+      { actorId: string; carrier: string | null; trackingNumber: string | null; note: string | null }
+    >
+  | EntryOf<"extended", { actorId: string; seconds: number }>
+  | EntryOf<"refund_requested", { actorId: string; amount: number; reason: string }>
+  | EntryOf<"refund_accepted", { actorId: string; note: string | null }>
+  | EntryOf<"refund_rejected", { actorId: string; note: string | null }>
+  | EntryOf<"disputed", { actorId: string; reason: string }>
+  | EntryOf<"confirmed", { actorId: string }>
+  | EntryOf<"cancellation_requested", { actorId: string; reason: string | null }>
+  | EntryOf<"resolution_accepted", { note: string; outcome: SettlementOutcome; refundAmount?: number }>
+  | EntryOf<"window_elapsed", { window: WindowName }>
+  | EntryOf<"escalated", { reason: AttentionReason; detail: string }>
+  /** The money the pending outcome decided is about to move: recorded before the provider is called. */
+  | EntryOf<"settling", Record<string, never>>
+  | EntryOf<"released" | "refunded" | "settled", Record<string, never>>
+  | EntryOf<"cancelled", { failureReason: string }>;
+
+export type EntryType = EntryDraft["type"];
+
+/** One line of an escrow's history; `idem` ties it to the request that caused it. */
+export type Entry = EntryDraft & { v: number; at: string; idem?: string };
+
+
