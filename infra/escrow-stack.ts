@@ -1,6 +1,9 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { App, type AppProps, CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { App, type AppProps, CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { Rule, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { Construct } from "constructs";
 import { ApiFirewall } from "./constructs/api-firewall";
 import { EscrowAlarms } from "./constructs/escrow-alarms";
@@ -12,8 +15,9 @@ import { OUTPUT } from "./constructs/outputs";
 import { SecureTopic } from "./constructs/secure-topic";
 import { ServiceFunction } from "./constructs/service-function";
 import { settingsFromContext } from "./constructs/settings";
-import { type EnvName, FUNCTIONS, type FunctionSpec } from "./functions";
+import { type EnvName, FUNCTIONS, type FunctionSpec } from "./service-functions";
 import { acknowledgeEscrowFindings, registerNagPacks } from "./nag";
+import { PARK_AFTER_SECONDS } from "../functions/domain/workflow-step";
 
 /** The repository root: entries in FUNCTIONS and the ASL path are relative to it. */
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -73,6 +77,9 @@ export class EscrowStack extends Stack {
       STATE_MACHINE_ARN: stateMachineArn,
       SUPPORTED_CURRENCIES: settings.supportedCurrencies,
       PAYMENT_PROVIDER: settings.paymentProvider,
+      EVENTS_TOPIC_ARN: this.events.topic.topicArn,
+      OPS_ALERTS_TOPIC_ARN: this.opsAlerts.topic.topicArn,
+      PARK_AFTER_SECONDS: String(PARK_AFTER_SECONDS),
     };
     this.functions = FUNCTIONS.map((spec) => ({
       spec,
@@ -86,6 +93,32 @@ export class EscrowStack extends Stack {
         logsKey: this.logsKey.key,
       }),
     }));
+
+    // Tasks that announce what they did publish to both topics; the reconciler also reads executions.
+    for (const { spec, construct } of this.functions) {
+      if (spec.publishes)
+        for (const statement of [...this.events.publishStatements(), ...this.opsAlerts.publishStatements()])
+          construct.fn.addToRolePolicy(statement);
+      if (spec.reconciles) {
+        construct.fn.addToRolePolicy(
+          new PolicyStatement({ actions: ["states:ListExecutions"], resources: [stateMachineArn] }),
+        );
+        construct.fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ["states:DescribeExecution"],
+            resources: [`${stateMachineArn.replace(":stateMachine:", ":execution:")}:*`],
+          }),
+        );
+      }
+    }
+    // The reconciler runs on a schedule, one run at a time (its failures raise the Lambda errors alarm).
+    const reconciler = this.functions.find(({ spec }) => spec.reconciles)?.construct.fn;
+    if (reconciler)
+      new Rule(this, "ReconcileSchedule", {
+        description: "Brings stranded escrows back to where their records say they are",
+        schedule: Schedule.rate(Duration.seconds(settings.reconcileSeconds)),
+        targets: [new LambdaFunction(reconciler, { retryAttempts: 0 })],
+      });
 
     const tasks = new Map(
       this.functions

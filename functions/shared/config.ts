@@ -14,8 +14,14 @@ const EnvSchema = z.object({
     DEFAULT_CURRENCIES.join(","),
   ),
   PAYMENT_PROVIDER: z._default(z.enum(["sandbox"]), "sandbox"),
+  EVENTS_TOPIC_ARN: z.string().check(z.startsWith("arn:")),
+  OPS_ALERTS_TOPIC_ARN: z.string().check(z.startsWith("arn:")),
+  /** Waits longer than this park in the record (ARCHITECTURE v1.1 decision 3); lowered only in tests. */
+  PARK_AFTER_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 30 * 86_400),
 });
 export type Env = z.infer<typeof EnvSchema>;
+/** The names of the environment variables functions read (the stack sets each with its grant). */
+export type EnvName = keyof Env;
 
 export function loadEnv<K extends keyof Env>(
   names: readonly K[],

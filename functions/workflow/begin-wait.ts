@@ -1,16 +1,19 @@
 import * as z from "zod/mini";
 import { beginWait } from "../app/workflow-tasks";
-import { noPayments, now, store } from "../shared/store";
-import { workflowEngine } from "../shared/workflow";
+import { loadEnv } from "../shared/config";
+import { events } from "../shared/events";
+import { now, store } from "../shared/store";
+import { workflow } from "../shared/workflow";
 import { escrowRef, taskHandler } from "./task";
 
-const deps = { store, workflow: workflowEngine(), payments: noPayments, now };
+const deps = { store, workflow, events, now, parkAfterSeconds: loadEnv(["PARK_AFTER_SECONDS"]).PARK_AFTER_SECONDS };
 
-/** Every waitForTaskToken state: store the token, then end the wait at once if the record already moved on. */
+/** Every waitForTaskToken state: announce the step, store the token, catch up or park from the record. */
 export const handler = taskHandler(
   z.object({
     ...escrowRef,
     seenVersion: z.int().check(z.minimum(1)),
+    execution: z.string().check(z.minLength(1)),
     taskToken: z.string().check(z.minLength(1)),
   }),
   (input) => beginWait(deps, input),

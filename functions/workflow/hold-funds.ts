@@ -1,9 +1,10 @@
+import * as z from "zod/mini";
 import { holdFunds } from "../app/workflow-tasks";
 import { payments } from "../shared/payments";
-import { noWorkflow, now, store } from "../shared/store";
-import { EscrowRefInput, taskHandler } from "./task";
+import { now, store } from "../shared/store";
+import { escrowRef, taskHandler } from "./task";
 
-const deps = { store, workflow: noWorkflow, payments, now };
-
-/** HoldFunds: PaymentDeclined / PaymentUnavailable propagate by name to the state's Retry and Catch. */
-export const handler = taskHandler(EscrowRefInput, (ref) => holdFunds(deps, ref));
+/** HoldFunds: PaymentDeclined / PaymentUnavailable / ResumeFromRecord propagate by name to the state's Retry and Catch. */
+export const handler = taskHandler(z.object({ ...escrowRef, resumeFrom: z.optional(z.string()) }), (input) =>
+  holdFunds({ store, payments, now }, input),
+);

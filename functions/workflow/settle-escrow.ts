@@ -1,9 +1,8 @@
 import { settle } from "../app/workflow-tasks";
+import { events } from "../shared/events";
 import { payments } from "../shared/payments";
-import { noWorkflow, now, store } from "../shared/store";
+import { now, store } from "../shared/store";
 import { EscrowRefInput, taskHandler } from "./task";
 
-const deps = { store, workflow: noWorkflow, payments, now };
-
 /** ReleaseToSeller, RefundBuyer and SplitSettlement: move the money the record decided, exactly once. */
-export const handler = taskHandler(EscrowRefInput, (ref) => settle(deps, ref));
+export const handler = taskHandler(EscrowRefInput, (ref) => settle({ store, payments, events, now }, ref));

@@ -27,6 +27,8 @@ export interface EscrowSettings {
    * already manages it elsewhere: there is one per account and Region.
    */
   apiGatewayCloudWatchRole: boolean;
+  /** How often the reconciler runs (ESCROW_RECONCILE_SECONDS in AWS): whole minutes, default 300. */
+  reconcileSeconds: number;
 }
 
 const number = (node: Node, key: string, fallback: number): number => {
@@ -64,5 +66,13 @@ export function settingsFromContext(node: Node): EscrowSettings {
     paymentProvider: String(node.tryGetContext("paymentProvider") ?? "sandbox"),
     logLevel: String(node.tryGetContext("logLevel") ?? "INFO"),
     apiGatewayCloudWatchRole: bool(node, "apiGatewayCloudWatchRole", true),
+    reconcileSeconds: reconcileSeconds(node),
   };
+}
+
+/** EventBridge schedules run in whole minutes. */
+function reconcileSeconds(node: Node): number {
+  const seconds = number(node, "reconcileSeconds", 300);
+  if (seconds % 60 !== 0) throw new Error(`Context reconcileSeconds must be whole minutes, got ${seconds}`);
+  return seconds;
 }
