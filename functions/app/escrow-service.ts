@@ -16,7 +16,7 @@ import {
   toView,
 } from "../domain/escrow";
 import { escrowIdFor, IDEM_TAG_DIGITS, idemTag, keyHash } from "../domain/ids";
-import type { CreateEscrowInput } from "../domain/schemas";
+import type { CreateEscrowInput } from "../domain/create-input";
 import type { EscrowTerms, EscrowView } from "../domain/types";
 import { withDefaults } from "../domain/windows";
 import { executionNames, INITIAL_STEP } from "../domain/workflow-step";
@@ -264,4 +264,53 @@ async function remember(
 
 function logFailure(what: string, escrowId: string, error: unknown): void {
   logger.warn(`${what} failed; the reconciler will carry the escrow on`, { escrowId, error: String(error) });
+}
+
+// ---------------------------------------------------------------- ops
+
+export interface OpsView extends EscrowView {
+  ops: {
+    needsOpsAttention: boolean;
+    attentionReason: EscrowView["attentionReason"];
+    executionArn: string;
+    consoleUrl: string;
+  };
+}
+
+/**
+ * The ops queue: without a status, every DISPUTED escrow and every escrow that
+ * needs ops, soonest deadline first (none last); `status` lists every escrow
+ * in that status instead, in the same order; `needsOpsAttention` narrows to those.
+ */
+export async function listOpsEscrows(
+  deps: ReadDeps,
+  tenantId: string,
+  filter: Omit<ListFilter, "buyerId" | "sellerId" | "opsQueue">,
+): Promise<{ items: EscrowView[]; nextCursor: string | null }> {
+  // The queue index holds DISPUTED and needsOpsAttention escrows in deadline order; another status
+  // is read from the tenant's list and ordered the same way within the page.
+  const queue = filter.status === undefined || filter.status === "DISPUTED" || filter.needsOpsAttention === true;
+  const page = await deps.store.list(tenantId, { ...filter, opsQueue: queue });
+  const items = page.items.map((r) => toView(snapshot(r)));
+  if (!queue) items.sort((a, b) => (a.deadline ?? "~").localeCompare(b.deadline ?? "~"));
+  return { items, nextCursor: page.nextCursor };
+}
+
+/** The escrow as ops see it: with the execution its workflow runs in (or last ran in) and its console link. */
+export async function getOpsEscrow(
+  deps: ReadDeps & { workflow: Pick<WorkflowEngine, "executionArn">; region: string },
+  tenantId: string,
+  escrowId: string,
+): Promise<OpsView> {
+  const record = await deps.store.get(tenantId, escrowId);
+  if (!record) throw new NotFoundError();
+  const wait = await deps.store.getWait(tenantId, escrowId);
+  const view = toView(snapshot(record));
+  const execution = wait ? (wait.parked ? wait.execution : wait.execution) : executionNames.first(escrowId);
+  const executionArn = deps.workflow.executionArn(execution);
+  const consoleUrl = `https://${deps.region}.console.aws.amazon.com/states/home?region=${deps.region}#/v2/executions/details/${executionArn}`;
+  return {
+    ...view,
+    ops: { needsOpsAttention: view.needsOpsAttention, attentionReason: view.attentionReason, executionArn, consoleUrl },
+  };
 }
