@@ -311,11 +311,15 @@ export class DynamoEscrowStore implements EscrowStore {
         }),
       );
       for (const item of out.Items ?? []) {
-        const { PK, due } = unmarshall(item) as { PK: string; due: string };
+        const { PK, SK, due } = unmarshall(item) as { PK: string; SK: string; due: string };
         const ref = escrowRefOfKey(PK);
         const key = `${ref.tenantId}|${ref.escrowId}`;
+        const which = SK === "WAIT" ? "wait" : "escrow";
         const seen = found.get(key);
-        if (!seen || seen.due > due) found.set(key, { ref, due });
+        if (seen) {
+          seen.ref.items.push(which);
+          if (seen.due > due) seen.due = due;
+        } else found.set(key, { ref: { ...ref, items: [which] }, due });
       }
     }
     return [...found.values()]

@@ -1,7 +1,7 @@
 import { fold } from "../domain/escrow";
 import { isTerminal } from "../domain/types";
 import { executionNames, INITIAL_STEP, nextStep, stepAt } from "../domain/workflow-step";
-import type { EscrowRecord, EscrowStore, WaitRecord } from "../ports/escrow-store";
+import type { DueEscrow, EscrowRecord, EscrowStore, WaitRecord } from "../ports/escrow-store";
 import type { EventPublisher } from "../ports/events";
 import type { WorkflowEngine } from "../ports/workflow";
 import { type EscrowRef, load } from "./transact";
@@ -57,7 +57,10 @@ export async function continueWorkflow(
   const step = nextStep(record.terms, record.history, w.seenVersion, deps.now());
   if (!step) return true;
   if (w.parked) {
-    await deps.workflow.start({ tenantId, escrowId: id, name: executionNames.afterPark(id, w.seenVersion), step });
+    const name = executionNames.afterPark(id, w.seenVersion);
+    await deps.workflow.start({ tenantId, escrowId: id, name, step });
+    // The wait is no longer parked: the continuation runs it (a later wait of its own replaces this).
+    await deps.store.putWait(tenantId, id, { ...w, token: null, parked: false, execution: name, due: null });
     return true;
   }
   if (w.token && (await deps.workflow.signal(w.token, step))) return true;
@@ -95,7 +98,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   return report;
 }
 
-async function reconcileDue(deps: ReconcileDeps, ref: EscrowRef, readAt: Date, report: ReconcileReport) {
+async function reconcileDue(deps: ReconcileDeps, ref: DueEscrow, readAt: Date, report: ReconcileReport) {
   const record = await load(deps, ref);
   const wait = await deps.store.getWait(ref.tenantId, ref.escrowId);
   const state = fold(record.terms, record.history);
@@ -105,7 +108,8 @@ async function reconcileDue(deps: ReconcileDeps, ref: EscrowRef, readAt: Date, r
   // Owed events: from the first a wait could not publish, and the terminal one.
   const owed = new Set<number>();
   if (wait?.owedFrom) for (let v = wait.owedFrom; v <= wait.seenVersion; v++) owed.add(v);
-  if (isTerminal(state.status)) owed.add(latest);
+  // A terminal escrow is marked due only when announcing its outcome failed.
+  if (isTerminal(state.status) && ref.items.includes("escrow")) owed.add(latest);
   for (const v of owed) {
     const step = stepAt(record.terms, record.history, v, now);
     if (step.alert) await deps.events.alert(step.alert);

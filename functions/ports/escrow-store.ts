@@ -33,6 +33,8 @@ export interface WaitRecord {
 export interface DueEscrow {
   tenantId: string;
   escrowId: string;
+  /** Which of its items are due: the escrow item (taking the hold, settling, an owed outcome) or its wait. */
+  items: ("escrow" | "wait")[];
 }
 
 /** A completed idempotent request: enough to answer it again. */
