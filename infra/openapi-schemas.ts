@@ -1,11 +1,14 @@
 import * as z from "zod/mini";
+import { PROBLEM_CODES } from "../functions/api/problem";
+import { doc } from "../functions/api/schemas";
 import { EVENT_TYPES } from "../functions/domain/events";
-import { doc } from "../functions/domain/schemas";
 import { KINDS, STATUSES } from "../functions/domain/types";
 
 /**
  * Response shapes, for the OpenAPI document only (the handlers build responses
- * from the domain's EscrowView type; test/contract checks the two agree).
+ * from the domain's EscrowView type). Objects are open (`additionalProperties`
+ * allowed): API.md's later versions add fields, and a client must ignore what
+ * it does not know.
  */
 
 const iso = () =>
@@ -13,7 +16,7 @@ const iso = () =>
 const int = () => z.int();
 
 export const WindowsSchema = doc(
-  z.object({
+  z.looseObject({
     deliverySeconds: int(),
     confirmationSeconds: int(),
     sellerResponseSeconds: int(),
@@ -23,7 +26,7 @@ export const WindowsSchema = doc(
 );
 
 export const EscrowSchema = doc(
-  z.object({
+  z.looseObject({
     id: doc(z.string(), { example: "esc_01JD6Z2Q8M3V4N5P6R7S8T9V0W" }),
     kind: z.enum(KINDS),
     status: z.enum(STATUSES),
@@ -58,20 +61,20 @@ export const EscrowSchema = doc(
       },
     ),
     delivery: z.nullable(
-      z.object({
+      z.looseObject({
         carrier: z.nullable(z.string()),
         trackingNumber: z.nullable(z.string()),
         note: z.nullable(z.string()),
         deliveredAt: iso(),
       }),
     ),
-    refundRequest: z.nullable(z.object({ amount: int(), reason: z.string(), requestedAt: iso() })),
+    refundRequest: z.nullable(z.looseObject({ amount: int(), reason: z.string(), requestedAt: iso() })),
     dispute: z.nullable(
-      z.object({ openedBy: z.enum(["buyer", "seller"]), reason: z.string(), openedAt: iso() }),
+      z.looseObject({ openedBy: z.enum(["buyer", "seller"]), reason: z.string(), openedAt: iso() }),
     ),
     settlement: doc(
       z.nullable(
-        z.object({ paidToSeller: int(), refundedToBuyer: int(), platformFee: int(), settledAt: iso() }),
+        z.looseObject({ paidToSeller: int(), refundedToBuyer: int(), platformFee: int(), settledAt: iso() }),
       ),
       {
         description:
@@ -93,16 +96,16 @@ export const EscrowSchema = doc(
 );
 
 export const EscrowListSchema = doc(
-  z.object({ items: z.array(EscrowSchema), nextCursor: z.nullable(z.string()) }),
+  z.looseObject({ items: z.array(EscrowSchema), nextCursor: z.nullable(z.string()) }),
   {
     id: "EscrowList",
   },
 );
 
 export const EscrowEventsSchema = doc(
-  z.object({
+  z.looseObject({
     items: z.array(
-      z.object({
+      z.looseObject({
         at: iso(),
         type: doc(z.string(), { example: "delivered" }),
         actor: z.enum(["buyer", "seller", "marketplace", "ops", "system"]),
@@ -115,29 +118,19 @@ export const EscrowEventsSchema = doc(
 );
 
 export const ProblemSchema = doc(
-  z.object({
+  z.looseObject({
     type: doc(z.string(), { example: "urn:escrow:problem:validation_error" }),
     title: z.string(),
     status: int(),
     detail: z.string(),
-    code: z.enum([
-      "validation_error",
-      "unauthorized",
-      "forbidden",
-      "not_found",
-      "invalid_transition",
-      "idempotency_in_progress",
-      "idempotency_key_reused",
-      "rate_limited",
-      "internal_error",
-    ]),
-    errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+    code: z.enum(PROBLEM_CODES),
+    errors: z.optional(z.array(z.looseObject({ path: z.string(), message: z.string() }))),
   }),
   { id: "Problem" },
 );
 
 export const EscrowEventSchema = doc(
-  z.object({
+  z.looseObject({
     id: doc(z.string(), {
       description: "Stable per escrow and version: a repeated delivery carries the same id.",
     }),
@@ -150,4 +143,4 @@ export const EscrowEventSchema = doc(
   { id: "EscrowEvent" },
 );
 
-export const HealthSchema = doc(z.object({ status: z.literal("ok") }), { id: "Health" });
+export const HealthSchema = doc(z.looseObject({ status: z.literal("ok") }), { id: "Health" });

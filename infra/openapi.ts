@@ -1,8 +1,16 @@
 import { writeFileSync } from "node:fs";
 import * as z from "zod/mini";
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from "zod-openapi";
-import * as Schemas from "../functions/domain/schemas";
-import { FUNCTIONS, HEALTH_ROUTE } from "./functions";
+import { PROBLEMS } from "../functions/api/problem";
+import {
+  DEFAULT_BODY_SETTINGS,
+  type FunctionRoute,
+  ROUTES,
+  type Route,
+  SCOPE_DESCRIPTIONS,
+  SCOPES,
+} from "../functions/api/routes";
+import { doc } from "../functions/api/schemas";
 import {
   EscrowEventSchema,
   EscrowEventsSchema,
@@ -13,135 +21,125 @@ import {
 } from "./openapi-schemas";
 
 /**
- * The OpenAPI 3.1 document of the public API, generated from the zod schemas
- * the handlers validate with and from the route list the stack deploys. Where
- * API.md is silent, the choice made is written into the descriptions here.
+ * The OpenAPI 3.1 document of the public API, generated from the route table
+ * the handlers enforce and the stack deploys (functions/api/routes.ts): paths,
+ * methods, scopes, request bodies and queries, success statuses. This file
+ * adds only prose. Where API.md is silent, the choice made is written into the
+ * descriptions here.
  *
  * `npx tsx infra/openapi.ts [file]` writes it (default: stdout).
  */
 
-type S = typeof Schemas;
-
+/** What the route table does not say: prose, the success answer's shape, the error statuses. */
 interface RouteDoc {
   summary: string;
   description: string;
-  body?: z.ZodMiniType;
-  query?: z.ZodMiniObject;
-  ok: { status: 200 | 201 | 202; schema: z.ZodMiniType; description: string };
+  ok: { schema: z.ZodMiniType; description: string };
   errors: number[];
 }
 
-const ACTION_ERRORS = [400, 401, 403, 404, 409, 422, 429, 500];
-const READ_ERRORS = [401, 403, 404, 429, 500];
-const acceptedOf = (EscrowSchema: z.ZodMiniType) => ({
-  status: 202 as const,
+const ACTION_ERRORS = [400, 401, 403, 404, 409, 422, 429, 500, 503];
+const READ_ERRORS = [401, 403, 404, 429, 500, 503];
+const accepted = {
   schema: EscrowSchema,
   description:
     "Accepted: the escrow as recorded once the action was accepted. The money moves in the workflow; the terminal status follows within seconds (poll GET or listen for the event).",
-});
+};
 
 const ACTION_NOTES =
   "Answers 403 `forbidden` when `actorId` is not the party allowed to act (checked before the status), 409 `invalid_transition` when the action is not allowed in the current status, while an accepted action is pending, or once the current window's deadline has passed (the automatic outcome then applies). Of several actions racing from one status exactly one is applied. An `Idempotency-Key` is optional; with one, a retry replays the first answer (with the header `Idempotent-Replayed: true`).";
 
-function routeDocs(s: S): Record<string, RouteDoc> {
-  const accepted = acceptedOf(EscrowSchema);
-  return {
-    CreateEscrow: {
-      summary: "Create an escrow",
-      description:
-        "Creates the escrow in `PENDING_FUNDS` and starts its workflow, which takes the hold on `paymentMethod` (then `FUNDED`, or `CANCELLED` with `failureReason`). `Idempotency-Key` is required; the key determines the escrow id, so a key stays bound to its escrow (the same key and body replay the 201, another body is 422). Unknown fields are rejected. Optional text fields may be null.",
-      body: s.CreateEscrowBody,
-      ok: { status: 201, schema: EscrowSchema, description: "Created. `Location` names the new escrow." },
-      errors: [400, 401, 403, 409, 422, 429, 500],
-    },
-    ListEscrows: {
-      summary: "List escrows",
-      description:
-        "The tenant's escrows, newest first, filtered by `buyerId`, `sellerId` and `status`. Lists are eventually consistent (a GET of one escrow is strongly consistent). With a `status` filter a page may hold fewer than `limit` items while `nextCursor` is still set; follow it until it is null.",
-      query: s.ListQuery,
-      ok: { status: 200, schema: EscrowListSchema, description: "A page of escrows." },
-      errors: [400, 401, 403, 429, 500],
-    },
-    GetEscrow: {
-      summary: "Get an escrow",
-      description: "Strongly consistent. Another tenant's escrow does not exist for the caller (404).",
-      ok: { status: 200, schema: EscrowSchema, description: "The escrow." },
-      errors: READ_ERRORS,
-    },
-    ListEscrowEvents: {
-      summary: "An escrow's history",
-      description:
-        "One entry per transition and accepted action, oldest first. `type` is one of created, funded, payment_failed, delivered, extended, refund_requested, refund_accepted, refund_rejected, disputed, confirmed, cancellation_requested, resolution_accepted, window_elapsed, escalated, released, refunded, settled, cancelled; `actor` is the role that acted; `data` holds what the entry recorded (actorId, deadlines, amounts, ledger postings of the escrow's double-entry ledger); `version` is the escrow's version after the entry.",
-      ok: { status: 200, schema: EscrowEventsSchema, description: "The history." },
-      errors: READ_ERRORS,
-    },
-    RecordDelivery: {
-      summary: "The seller delivered",
-      description: `FUNDED → DELIVERED; the confirmation window starts. ${ACTION_NOTES}`,
-      body: s.DeliveryBody,
-      ok: accepted,
-      errors: ACTION_ERRORS,
-    },
-    ConfirmReceipt: {
-      summary: "The buyer confirms receipt",
-      description: `DELIVERED, then RELEASED: the seller is paid the amount less the fee. The 202 shows \`pendingAction: "confirmation"\`. ${ACTION_NOTES}`,
-      body: s.ConfirmationBody,
-      ok: accepted,
-      errors: ACTION_ERRORS,
-    },
-    ExtendConfirmation: {
-      summary: "The buyer extends the inspection",
-      description: `Adds \`seconds\` to the current deadline. All extensions of an escrow together may add at most 30 days, and an escrow may be extended at most 20 times; beyond either it is 409. ${ACTION_NOTES}`,
-      body: s.ExtensionBody,
-      ok: accepted,
-      errors: ACTION_ERRORS,
-    },
-    RequestRefund: {
-      summary: "The buyer asks for a refund",
-      description: `DELIVERED → REFUND_REQUESTED; the seller response window starts. \`amount\` above the escrow's amount is 400. ${ACTION_NOTES}`,
-      body: s.RefundRequestBody,
-      ok: accepted,
-      errors: ACTION_ERRORS,
-    },
-    RespondToRefund: {
-      summary: "The seller answers the refund request",
-      description: `Accept: REFUNDED (full) or SETTLED (partial, fee pro rata on the seller's share, rounded down). Reject: DISPUTED (opened by the seller, \`note\` as the reason). ${ACTION_NOTES}`,
-      body: s.RefundResponseBody,
-      ok: accepted,
-      errors: ACTION_ERRORS,
-    },
-    OpenDispute: {
-      summary: "Buyer or seller opens a dispute",
-      description: `FUNDED, DELIVERED or REFUND_REQUESTED → DISPUTED; ops decide; the dispute window starts. When it passes unresolved the buyer is refunded and ops are alerted. ${ACTION_NOTES}`,
-      body: s.DisputeBody,
-      ok: accepted,
-      errors: ACTION_ERRORS,
-    },
-    CancelEscrow: {
-      summary: "Buyer or seller cancels before delivery",
-      description: `FUNDED, then REFUNDED: everything goes back to the buyer, no fee. ${ACTION_NOTES}`,
-      body: s.CancellationBody,
-      ok: accepted,
-      errors: ACTION_ERRORS,
-    },
-    ListOpsEscrows: {
-      summary: "Ops: escrows by status",
-      description:
-        "For ops staff (`escrow/ops`). Without `status` it lists DISPUTED escrows (the rights-protection queue), newest first.",
-      query: s.OpsListQuery,
-      ok: { status: 200, schema: EscrowListSchema, description: "A page of escrows." },
-      errors: [400, 401, 403, 429, 500],
-    },
-    ResolveEscrow: {
-      summary: "Ops resolve a dispute",
-      description:
-        "DISPUTED → RELEASED (`release`), REFUNDED (`refund`) or SETTLED (`split`, `refundAmount` to the buyer, the rest to the seller less the pro-rata fee). Also settles an escrow whose workflow failed and was escalated to ops (`needsOpsAttention: true`) in any non-terminal status; an escalated escrow that never held money can only be `refund` (it ends CANCELLED). Other statuses are 409. Same idempotency rules as the other actions.",
-      body: s.ResolutionBody,
-      ok: accepted,
-      errors: ACTION_ERRORS,
-    },
-  };
-}
+const DOCS: Record<Route["id"], RouteDoc> = {
+  Health: {
+    summary: "Health",
+    description: "No token needed. Answered by API Gateway itself.",
+    ok: { schema: HealthSchema, description: "The service answers." },
+    errors: [429],
+  },
+  CreateEscrow: {
+    summary: "Create an escrow",
+    description:
+      "Creates the escrow in `PENDING_FUNDS` and starts its workflow, which takes the hold on `paymentMethod` (then `FUNDED`, or `CANCELLED` with `failureReason`). `Idempotency-Key` is required; the key determines the escrow id, so a key stays bound to its escrow (the same key and body replay the 201, another body is 422). Unknown fields are rejected. Optional text fields may be null.",
+    ok: { schema: EscrowSchema, description: "Created. `Location` names the new escrow." },
+    errors: [400, 401, 403, 409, 422, 429, 500, 503],
+  },
+  ListEscrows: {
+    summary: "List escrows",
+    description:
+      "The tenant's escrows, newest first, filtered by `buyerId`, `sellerId` and `status`. Lists are eventually consistent (a GET of one escrow is strongly consistent). With a `status` filter a page may hold fewer than `limit` items while `nextCursor` is still set; follow it until it is null.",
+    ok: { schema: EscrowListSchema, description: "A page of escrows." },
+    errors: [400, 401, 403, 429, 500, 503],
+  },
+  GetEscrow: {
+    summary: "Get an escrow",
+    description: "Strongly consistent. Another tenant's escrow does not exist for the caller (404).",
+    ok: { schema: EscrowSchema, description: "The escrow." },
+    errors: READ_ERRORS,
+  },
+  ListEscrowEvents: {
+    summary: "An escrow's history",
+    description:
+      "One entry per transition and accepted action, oldest first. `type` is one of created, funded, payment_failed, delivered, extended, refund_requested, refund_accepted, refund_rejected, disputed, confirmed, cancellation_requested, resolution_accepted, window_elapsed, escalated, released, refunded, settled, cancelled; `actor` is the role that acted; `data` holds what the entry recorded (actorId, deadlines, amounts, ledger postings of the escrow's double-entry ledger); `version` is the escrow's version after the entry.",
+    ok: { schema: EscrowEventsSchema, description: "The history." },
+    errors: READ_ERRORS,
+  },
+  RecordDelivery: {
+    summary: "The seller delivered",
+    description: `FUNDED → DELIVERED; the confirmation window starts. ${ACTION_NOTES}`,
+    ok: accepted,
+    errors: ACTION_ERRORS,
+  },
+  ConfirmReceipt: {
+    summary: "The buyer confirms receipt",
+    description: `DELIVERED, then RELEASED: the seller is paid the amount less the fee. The 202 shows \`pendingAction: "confirmation"\`. ${ACTION_NOTES}`,
+    ok: accepted,
+    errors: ACTION_ERRORS,
+  },
+  ExtendConfirmation: {
+    summary: "The buyer extends the inspection",
+    description: `Adds \`seconds\` to the current deadline. All extensions of an escrow together may add at most 30 days, and an escrow may be extended at most 20 times; beyond either it is 409. ${ACTION_NOTES}`,
+    ok: accepted,
+    errors: ACTION_ERRORS,
+  },
+  RequestRefund: {
+    summary: "The buyer asks for a refund",
+    description: `DELIVERED → REFUND_REQUESTED; the seller response window starts. \`amount\` above the escrow's amount is 400. ${ACTION_NOTES}`,
+    ok: accepted,
+    errors: ACTION_ERRORS,
+  },
+  RespondToRefund: {
+    summary: "The seller answers the refund request",
+    description: `Accept: REFUNDED (full) or SETTLED (partial, fee pro rata on the seller's share, rounded down). Reject: DISPUTED (opened by the seller, \`note\` as the reason). ${ACTION_NOTES}`,
+    ok: accepted,
+    errors: ACTION_ERRORS,
+  },
+  OpenDispute: {
+    summary: "Buyer or seller opens a dispute",
+    description: `FUNDED, DELIVERED or REFUND_REQUESTED → DISPUTED; ops decide; the dispute window starts. When it passes unresolved the buyer is refunded and ops are alerted. ${ACTION_NOTES}`,
+    ok: accepted,
+    errors: ACTION_ERRORS,
+  },
+  CancelEscrow: {
+    summary: "Buyer or seller cancels before delivery",
+    description: `FUNDED, then REFUNDED: everything goes back to the buyer, no fee. ${ACTION_NOTES}`,
+    ok: accepted,
+    errors: ACTION_ERRORS,
+  },
+  ListOpsEscrows: {
+    summary: "Ops: escrows by status",
+    description:
+      "For ops staff (`escrow/ops`). Without `status` it lists DISPUTED escrows (the rights-protection queue), newest first.",
+    ok: { schema: EscrowListSchema, description: "A page of escrows." },
+    errors: [400, 401, 403, 429, 500, 503],
+  },
+  ResolveEscrow: {
+    summary: "Ops resolve a dispute",
+    description:
+      "DISPUTED → RELEASED (`release`), REFUNDED (`refund`) or SETTLED (`split`, `refundAmount` to the buyer, the rest to the seller less the pro-rata fee). Also settles an escrow whose workflow failed and was escalated to ops (`needsOpsAttention: true`) in any non-terminal status; an escalated escrow that never held money can only be `refund` (it ends CANCELLED). Other statuses are 409. Same idempotency rules as the other actions.",
+    ok: accepted,
+    errors: ACTION_ERRORS,
+  },
+};
 
 const ERROR_TEXT: Record<number, string> = {
   400: "`validation_error`: the request is invalid (body, query, path or headers; a body over 16 KiB). Nothing was changed.",
@@ -152,79 +150,105 @@ const ERROR_TEXT: Record<number, string> = {
   422: "`idempotency_key_reused`: the key was used with a different request.",
   429: "`rate_limited`: throttled; retry with backoff.",
   500: "`internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key.",
+  503: "`unavailable`: a service the request depends on failed briefly and nothing was changed; retry after `Retry-After` seconds with the same Idempotency-Key.",
 };
+
+/** The component name of a route's request body: `CreateEscrowRequest`, `DeliveryRequest`, … */
+const requestName = (route: FunctionRoute) =>
+  `${("action" in route ? String(route.action) : route.id).replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}Request`;
+
+/**
+ * Each route's documented request body (default settings), named as a
+ * component in zod's registry once per process: the registry refuses a second
+ * schema under a name, and the create body is built afresh per call.
+ */
+const documentedBodies = new Map<string, z.ZodMiniType>();
+function documentedBody(route: FunctionRoute): z.ZodMiniType | undefined {
+  if (!route.body) return undefined;
+  const name = requestName(route);
+  const known = documentedBodies.get(name);
+  if (known) return known;
+  const body = route.body(DEFAULT_BODY_SETTINGS);
+  if (!z.globalRegistry.has(body)) z.globalRegistry.add(body, { id: name });
+  documentedBodies.set(name, body);
+  return body;
+}
+
+const IDEMPOTENCY_KEY_TEXT =
+  "1-255 printable ASCII characters, scoped to the tenant. The same key with the same request within 24 hours replays the first successful answer; with another request it is 422; while the first is running it is 409 `idempotency_in_progress`. Failed requests are not stored.";
 
 export async function buildOpenApi(
   tokenUrl = "https://<your-cognito-domain>.auth.<region>.amazoncognito.com/oauth2/token",
 ) {
-  const DOCS = routeDocs(Schemas);
   const problem = { "application/problem+json": { schema: ProblemSchema } };
   const escrowId = z.object({
-    id: Schemas.doc(z.string(), {
+    id: doc(z.string(), {
       description: "Escrow id (`esc_…`).",
       example: "esc_01JD6Z2Q8M3V4N5P6R7S8T9V0W",
     }),
   });
-  const paths: ZodOpenApiPathsObject = {
-    [HEALTH_ROUTE.path]: {
-      get: {
-        summary: "Health",
-        description: "No token needed.",
-        responses: {
-          200: {
-            description: "The service answers.",
-            content: { "application/json": { schema: HealthSchema } },
-          },
-        },
-      },
-    },
-  };
+  const paths: ZodOpenApiPathsObject = {};
 
-  for (const spec of FUNCTIONS) {
-    if (!spec.route) continue;
-    const doc = DOCS[spec.id];
-    if (!doc) throw new Error(`no OpenAPI documentation for route function ${spec.id}`);
-    const { method, path, scopes } = spec.route;
-    const isPost = method === "POST";
-    const key = Schemas.doc(z.string(), {
-      description:
-        "1-255 printable ASCII characters, scoped to the tenant. The same key with the same request within 24 hours replays the first successful answer; with another request it is 422; while the first is running it is 409 `idempotency_in_progress`. Failed requests are not stored.",
-    });
+  for (const route of ROUTES as readonly Route[]) {
+    const { id, method, path, scopes, status } = route;
+    const text = DOCS[id];
+    if (!text) throw new Error(`no OpenAPI documentation for route ${id}`);
+    const fn = route.kind === "gateway" ? undefined : route;
+    const body = fn && documentedBody(fn);
+    const key = doc(z.string(), { description: IDEMPOTENCY_KEY_TEXT });
     const operation: ZodOpenApiOperationObject = {
-      operationId: spec.id.charAt(0).toLowerCase() + spec.id.slice(1),
-      summary: doc.summary,
-      description: doc.description,
-      security: [{ oauth2: scopes }],
+      operationId: id.charAt(0).toLowerCase() + id.slice(1),
+      summary: text.summary,
+      description: text.description,
+      security: scopes.length ? [{ oauth2: [...scopes] }] : [],
       requestParams: {
         ...(path.includes("{id}") ? { path: escrowId } : {}),
-        ...(doc.query ? { query: doc.query } : {}),
-        ...(isPost
-          ? { header: z.object({ "Idempotency-Key": spec.id === "CreateEscrow" ? key : z.optional(key) }) }
+        ...(fn?.query ? { query: fn.query as z.ZodMiniObject } : {}),
+        ...(fn?.idempotencyKey
+          ? {
+              header: z.object({
+                "Idempotency-Key": fn.idempotencyKey === "required" ? key : z.optional(key),
+              }),
+            }
           : {}),
       },
-      ...(doc.body
-        ? { requestBody: { required: true, content: { "application/json": { schema: doc.body } } } }
-        : {}),
+      ...(body ? { requestBody: { required: true, content: { "application/json": { schema: body } } } } : {}),
       responses: {
-        [doc.ok.status]: {
-          description: doc.ok.description,
-          ...(isPost
+        [status]: {
+          description: text.ok.description,
+          ...(fn?.idempotencyKey
             ? {
                 headers: {
                   "Idempotent-Replayed": {
                     description: "`true` when this answer replays an earlier request's.",
                     schema: { type: "string" },
                   },
-                  ...(doc.ok.status === 201
+                  ...(status === 201
                     ? { Location: { description: "The new escrow's path.", schema: { type: "string" } } }
                     : {}),
                 },
               }
             : {}),
-          content: { "application/json": { schema: doc.ok.schema } },
+          content: { "application/json": { schema: text.ok.schema } },
         },
         ...Object.fromEntries(
-          doc.errors.map((status) => [status, { description: ERROR_TEXT[status] ?? "", content: problem }]),
+          text.errors.map((code) => [
+            code,
+            {
+              description: ERROR_TEXT[code] ?? "",
+              ...(code === PROBLEMS.unavailable.status
+                ? {
+                    headers: {
+                      "Retry-After": {
+                        description: "Seconds to wait before retrying (1-5).",
+                        schema: { type: "integer" },
+                      },
+                    },
+                  }
+                : {}),
+              content: problem,
+            },
+          ]),
         ),
       },
     };
@@ -237,10 +261,29 @@ export async function buildOpenApi(
       title: "Escrow API",
       version: "1.0.0",
       description:
-        "Secured transactions for marketplaces: the buyer's money is held, the seller delivers, the buyer confirms and the money is released — or refunded, or split by ops. Money is integer minor units with an ISO 4217 currency. Errors are RFC 9457 problem documents. Escrow events are published to an SNS topic (schema `EscrowEvent`, message attributes `type` and `tenantId` for filter policies); there is no event for creation.",
+        "Secured transactions for marketplaces: the buyer's money is held, the seller delivers, the buyer confirms and the money is released — or refunded, or split by ops. Money is integer minor units with an ISO 4217 currency. Errors are RFC 9457 problem documents. Escrow events are published to an SNS topic (the `escrowEvent` webhook documents the message body; message attributes `type` and `tenantId` for filter policies); there is no event for creation.",
+      license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
     },
     servers: [{ url: "http://127.0.0.1:3000", description: "Local mode (npm start)" }],
     paths,
+    webhooks: {
+      escrowEvent: {
+        post: {
+          operationId: "escrowEvent",
+          summary: "An escrow event (SNS message body)",
+          description:
+            "Published to the escrow events topic after a transition is recorded; a subscriber receives the body below (for an HTTP/S subscription, inside SNS's notification envelope as `Message`). Message attributes `type` and `tenantId` carry the event type and the tenant, for filter policies. A repeated delivery of one event carries the same `id`. Subscriptions are made by the operator.",
+          security: [],
+          requestBody: { required: true, content: { "application/json": { schema: EscrowEventSchema } } },
+          responses: {
+            200: { description: "Received. SNS counts any 2xx as delivered." },
+            400: {
+              description: "Any other answer: SNS retries according to the subscription's delivery policy.",
+            },
+          },
+        },
+      },
+    },
     components: {
       schemas: { EscrowEvent: EscrowEventSchema },
       securitySchemes: {
@@ -251,10 +294,12 @@ export async function buildOpenApi(
           flows: {
             clientCredentials: {
               tokenUrl,
-              scopes: {
-                "escrow/marketplace": "The marketplace's backend acting for its buyers and sellers.",
-                "escrow/ops": "The marketplace's operations staff.",
-              },
+              scopes: Object.fromEntries(
+                Object.entries(SCOPES).map(([name, scope]) => [
+                  scope,
+                  SCOPE_DESCRIPTIONS[name as keyof typeof SCOPES],
+                ]),
+              ),
             },
           },
         },

@@ -19,10 +19,8 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { clientKey } from "../functions/adapters/table-schema";
+import { SCOPES, type ScopeName } from "../functions/api/routes";
 import { OUTPUT } from "./constructs/outputs";
-
-const SCOPES = { marketplace: "escrow/marketplace", ops: "escrow/ops" } as const;
-type ScopeName = keyof typeof SCOPES;
 
 /** Tenant ids become part of every key (`T#<tenant>#…`): no `#`, nothing a key parser could trip on. */
 const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -56,7 +54,8 @@ export function parseRegistration(argv: string[]): Registration {
   if (!TENANT_ID.test(tenantId))
     throw new Error("--tenant is required: lower-case letters, digits and hyphens, at most 63 characters");
   const scope = values.scope as ScopeName;
-  if (!(scope in SCOPES)) throw new Error("--scope must be marketplace or ops");
+  if (!Object.hasOwn(SCOPES, scope))
+    throw new Error(`--scope must be one of ${Object.keys(SCOPES).join(", ")}`);
   if (Boolean(values["user-pool-id"]) !== Boolean(values["table-name"]))
     throw new Error(
       "give both --user-pool-id and --table-name, or neither (then the stack outputs are read)",

@@ -1,5 +1,5 @@
-import { CancellationBody } from "../domain/schemas";
 import { actionHandler } from "./action";
+import { CancelEscrow } from "./routes";
 
 /** POST /v1/escrows/{id}/cancellation */
-export const handler = actionHandler("cancellation", CancellationBody);
+export const handler = actionHandler(CancelEscrow);

@@ -1,5 +1,5 @@
-import { ConfirmationBody } from "../domain/schemas";
 import { actionHandler } from "./action";
+import { ConfirmReceipt } from "./routes";
 
 /** POST /v1/escrows/{id}/confirmation */
-export const handler = actionHandler("confirmation", ConfirmationBody);
+export const handler = actionHandler(ConfirmReceipt);

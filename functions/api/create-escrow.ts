@@ -1,18 +1,19 @@
 import { createEscrow } from "../app/escrow-service";
-import { createEscrowBody } from "../domain/schemas";
 import { loadEnv } from "../shared/config";
 import { payments } from "../shared/payments";
 import { now, store, tenants } from "../shared/store";
-import { workflowEngine } from "../shared/workflow";
+import { workflow } from "../shared/workflow";
 import { apiHandler, json } from "./http";
+import { CreateEscrow } from "./routes";
 
 const env = loadEnv(["STATE_MACHINE_ARN", "SUPPORTED_CURRENCIES"]);
-const deps = { store, workflow: workflowEngine(env.STATE_MACHINE_ARN), payments, now };
-const body = createEscrowBody(env.SUPPORTED_CURRENCIES.split(","));
+const deps = { store, workflow, payments, now };
+const settings = { currencies: env.SUPPORTED_CURRENCIES.split(",") };
 
 /** POST /v1/escrows — 201 with the new escrow (PENDING_FUNDS); the workflow takes the hold. */
 export const handler = apiHandler(
-  { scopes: ["escrow/marketplace"], tenants, body, idempotency: "required" },
+  CreateEscrow,
+  { tenants, settings },
   async ({ caller, body, idempotency }) => {
     const answer = await createEscrow(
       deps,

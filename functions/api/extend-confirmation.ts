@@ -1,5 +1,5 @@
-import { ExtensionBody } from "../domain/schemas";
 import { actionHandler } from "./action";
+import { ExtendConfirmation } from "./routes";
 
 /** POST /v1/escrows/{id}/extension */
-export const handler = actionHandler("extension", ExtensionBody);
+export const handler = actionHandler(ExtendConfirmation);

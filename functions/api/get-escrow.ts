@@ -1,11 +1,11 @@
 import { getEscrow } from "../app/escrow-service";
-import { noPayments, noWorkflow, now, store, tenants } from "../shared/store";
+import { now, store, tenants } from "../shared/store";
 import { apiHandler, json } from "./http";
+import { GetEscrow } from "./routes";
 
-const deps = { store, workflow: noWorkflow, payments: noPayments, now };
+const deps = { store, now };
 
 /** GET /v1/escrows/{id} */
-export const handler = apiHandler(
-  { scopes: ["escrow/marketplace", "escrow/ops"], tenants, escrowPath: true },
-  async ({ caller, escrowId }) => json(200, await getEscrow(deps, caller.tenantId, escrowId)),
+export const handler = apiHandler(GetEscrow, { tenants }, async ({ caller, escrowId }) =>
+  json(200, await getEscrow(deps, caller.tenantId, escrowId)),
 );

@@ -2,12 +2,13 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { ZodMiniType as ZodType } from "zod/mini";
-import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../domain/errors";
-import { requestHash } from "../domain/ids";
+import { ForbiddenError, NotFoundError, ValidationError } from "../domain/errors";
 import { logger } from "../shared/logger";
+import { nonIntegerNumbers } from "./json-numbers";
 import { fromZod, toProblem } from "./problem";
-
-export type Scope = "escrow/marketplace" | "escrow/ops";
+import { requestHash } from "./request-hash";
+import { type BodySettings, DEFAULT_BODY_SETTINGS, type FunctionRoute, type Scope } from "./routes";
+import { UnauthorizedError } from "./unauthorized-error";
 
 /** API.md: a body over 16 KiB is 400 validation_error. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -33,15 +34,10 @@ export interface TenantResolver {
   tenantOf(clientId: string): Promise<string | null>;
 }
 
-export interface RouteOptions<B, Q> {
-  /** Any one of these scopes admits the caller (API Gateway checks the same list). */
-  scopes: Scope[];
+export interface HandlerOptions {
   tenants: TenantResolver;
-  body?: ZodType<B>;
-  query?: ZodType<Q>;
-  /** The route has an {id} path parameter naming an escrow. */
-  escrowPath?: boolean;
-  idempotency?: "required" | "optional";
+  /** What the route's body schema depends on (the configured currencies); defaults otherwise. */
+  settings?: BodySettings;
 }
 
 export const json = (
@@ -62,13 +58,13 @@ const header = (event: APIGatewayProxyEvent, name: string): string | undefined =
 };
 
 /**
- * The claims the REST API's Cognito authorizer passes on. The gateway has
- * already checked the token and the method's scopes; the check is repeated
- * here so a handler is never reachable with the wrong scope.
+ * The claims the REST API's Cognito authorizer passes on. The gateway admits
+ * any token of the service (it would answer a missing method scope with 401);
+ * the route's own scopes are enforced here, from the route table, with 403.
  */
 async function authenticate(
   event: APIGatewayProxyEvent,
-  scopes: Scope[],
+  scopes: readonly Scope[],
   tenants: TenantResolver,
 ): Promise<Caller> {
   const claims = (event.requestContext?.authorizer?.claims ?? {}) as Record<string, unknown>;
@@ -112,6 +108,13 @@ function parseBody<B>(event: APIGatewayProxyEvent, schema: ZodType<B>): { parsed
   }
   const result = schema.safeParse(raw);
   if (!result.success) throw fromZod(result.error);
+  // JSON.parse turns 12999.0000000000001 and 1.2999e4 into integers; API.md rejects floats as written.
+  const floats = nonIntegerNumbers(text);
+  if (floats.length > 0)
+    throw new ValidationError(
+      `The request is invalid: ${floats.map((path) => `${path} must be an integer without a fraction or exponent`).join("; ")}`,
+      floats.map((path) => ({ path, message: "must be an integer without a fraction or exponent" })),
+    );
   return { parsed: result.data, raw };
 }
 
@@ -127,7 +130,7 @@ function parseQuery<Q>(event: APIGatewayProxyEvent, schema: ZodType<Q>): Q {
   return result.data;
 }
 
-function idempotencyKey(event: APIGatewayProxyEvent, mode: RouteOptions<unknown, unknown>["idempotency"]) {
+function idempotencyKey(event: APIGatewayProxyEvent, mode: "required" | "optional") {
   const key = header(event, "idempotency-key");
   if (key === undefined) {
     if (mode === "required")
@@ -144,34 +147,41 @@ function idempotencyKey(event: APIGatewayProxyEvent, mode: RouteOptions<unknown,
 }
 
 /**
- * A thin API handler: middy, logging with the Lambda context, authentication,
- * validation of path, query and body, one call into the service, and every
- * error mapped once to a problem document.
+ * A thin API handler for one route of the route table: middy, logging with
+ * the Lambda context, the route's scopes, validation of path, query and body
+ * against the route's schemas, one call into the service, and every error
+ * mapped once to a problem document.
  */
 export function apiHandler<B = undefined, Q = undefined>(
-  options: RouteOptions<B, Q>,
+  route: FunctionRoute<B, Q>,
+  options: HandlerOptions,
   fn: (request: ApiRequest<B, Q>) => Promise<APIGatewayProxyResult>,
 ) {
+  const escrowPath = route.path.includes("{id}");
+  const bodySchema = route.body?.(options.settings ?? DEFAULT_BODY_SETTINGS);
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use({
       onError: async (request) => {
         const answer = toProblem(request.error);
-        if (answer.statusCode >= 500) logger.error("request failed", { error: request.error as Error });
+        if (answer.statusCode >= 500)
+          logger.error(answer.statusCode === 503 ? "a dependency is unavailable" : "request failed", {
+            error: request.error as Error,
+          });
         request.response = answer;
       },
     })
     .handler(async (event) => {
-      const caller = await authenticate(event, options.scopes, options.tenants);
+      const caller = await authenticate(event, route.scopes, options.tenants);
       logger.appendKeys({ tenantId: caller.tenantId, clientId: caller.clientId });
-      const escrowId = options.escrowPath ? (event.pathParameters?.id ?? "") : "";
-      if (options.escrowPath && !ESCROW_ID.test(escrowId)) throw new NotFoundError();
+      const escrowId = escrowPath ? (event.pathParameters?.id ?? "") : "";
+      if (escrowPath && !ESCROW_ID.test(escrowId)) throw new NotFoundError();
       if (escrowId) logger.appendKeys({ escrowId });
-      const query = options.query ? parseQuery(event, options.query) : (undefined as Q);
-      const key = options.idempotency ? idempotencyKey(event, options.idempotency) : undefined;
+      const query = route.query ? parseQuery(event, route.query) : (undefined as Q);
+      const key = route.idempotencyKey ? idempotencyKey(event, route.idempotencyKey) : undefined;
       let body = undefined as B;
       let raw: unknown = null;
-      if (options.body) ({ parsed: body, raw } = parseBody(event, options.body));
+      if (bodySchema) ({ parsed: body, raw } = parseBody(event, bodySchema));
       const idempotency = key
         ? { key, requestHash: requestHash(event.httpMethod, event.path ?? event.resource, raw) }
         : undefined;

@@ -1,11 +1,11 @@
 import { listHistory } from "../app/escrow-service";
-import { noPayments, noWorkflow, now, store, tenants } from "../shared/store";
+import { now, store, tenants } from "../shared/store";
 import { apiHandler, json } from "./http";
+import { ListEscrowEvents } from "./routes";
 
-const deps = { store, workflow: noWorkflow, payments: noPayments, now };
+const deps = { store, now };
 
 /** GET /v1/escrows/{id}/events — one entry per transition and accepted action, oldest first. */
-export const handler = apiHandler(
-  { scopes: ["escrow/marketplace", "escrow/ops"], tenants, escrowPath: true },
-  async ({ caller, escrowId }) => json(200, await listHistory(deps, caller.tenantId, escrowId)),
+export const handler = apiHandler(ListEscrowEvents, { tenants }, async ({ caller, escrowId }) =>
+  json(200, await listHistory(deps, caller.tenantId, escrowId)),
 );

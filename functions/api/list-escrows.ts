@@ -1,16 +1,12 @@
 import { listEscrows } from "../app/escrow-service";
-import { DEFAULT_PAGE_SIZE, ListQuery } from "../domain/schemas";
-import { noPayments, noWorkflow, now, store, tenants } from "../shared/store";
+import { now, store, tenants } from "../shared/store";
 import { apiHandler, json } from "./http";
+import { ListEscrows } from "./routes";
+import { DEFAULT_PAGE_SIZE } from "./schemas";
 
-const deps = { store, workflow: noWorkflow, payments: noPayments, now };
+const deps = { store, now };
 
 /** GET /v1/escrows?buyerId=&sellerId=&status=&limit=&cursor= — newest first. */
-export const handler = apiHandler(
-  { scopes: ["escrow/marketplace", "escrow/ops"], tenants, query: ListQuery },
-  async ({ caller, query }) =>
-    json(
-      200,
-      await listEscrows(deps, caller.tenantId, { ...query, limit: query.limit ?? DEFAULT_PAGE_SIZE }),
-    ),
+export const handler = apiHandler(ListEscrows, { tenants }, async ({ caller, query }) =>
+  json(200, await listEscrows(deps, caller.tenantId, { ...query, limit: query.limit ?? DEFAULT_PAGE_SIZE })),
 );

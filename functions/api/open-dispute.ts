@@ -1,5 +1,5 @@
-import { DisputeBody } from "../domain/schemas";
 import { actionHandler } from "./action";
+import { OpenDispute } from "./routes";
 
 /** POST /v1/escrows/{id}/dispute */
-export const handler = actionHandler("dispute", DisputeBody);
+export const handler = actionHandler(OpenDispute);

@@ -1,5 +1,5 @@
-import { DeliveryBody } from "../domain/schemas";
 import { actionHandler } from "./action";
+import { RecordDelivery } from "./routes";
 
 /** POST /v1/escrows/{id}/delivery */
-export const handler = actionHandler("delivery", DeliveryBody);
+export const handler = actionHandler(RecordDelivery);

@@ -1,5 +1,5 @@
-import { RefundRequestBody } from "../domain/schemas";
 import { actionHandler } from "./action";
+import { RequestRefund } from "./routes";
 
 /** POST /v1/escrows/{id}/refund-request */
-export const handler = actionHandler("refund-request", RefundRequestBody);
+export const handler = actionHandler(RequestRefund);

@@ -1,5 +1,5 @@
-import { ResolutionBody } from "../domain/schemas";
 import { actionHandler } from "./action";
+import { ResolveEscrow } from "./routes";
 
 /** POST /v1/ops/escrows/{id}/resolution — ops decide a dispute (or settle an escalated escrow). */
-export const handler = actionHandler("resolution", ResolutionBody, ["escrow/ops"]);
+export const handler = actionHandler(ResolveEscrow);

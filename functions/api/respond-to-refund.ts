@@ -1,5 +1,5 @@
-import { RefundResponseBody } from "../domain/schemas";
 import { actionHandler } from "./action";
+import { RespondToRefund } from "./routes";
 
 /** POST /v1/escrows/{id}/refund-response */
-export const handler = actionHandler("refund-response", RefundResponseBody);
+export const handler = actionHandler(RespondToRefund);

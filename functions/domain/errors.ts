@@ -1,17 +1,17 @@
 /**
- * Named domain errors. Each maps to one problem `code` of the public contract
- * (see functions/api/problem.ts, the only place that turns them into HTTP).
+ * Named domain errors. Each carries a `kind` — what went wrong, in the
+ * domain's words; functions/api/problem.ts is the one place that turns a kind
+ * into an HTTP status and a problem document.
  */
-export type ProblemCode =
-  | "validation_error"
-  | "unauthorized"
+export type ErrorKind =
+  | "validation"
   | "forbidden"
   | "not_found"
   | "invalid_transition"
   | "idempotency_in_progress"
   | "idempotency_key_reused"
-  | "rate_limited"
-  | "internal_error";
+  | "handover_code_invalid"
+  | "unavailable";
 
 export interface FieldError {
   path: string;
@@ -19,13 +19,11 @@ export interface FieldError {
 }
 
 export abstract class DomainError extends Error {
-  abstract readonly code: ProblemCode;
-  abstract readonly status: number;
+  abstract readonly kind: ErrorKind;
 }
 
 export class ValidationError extends DomainError {
-  readonly code = "validation_error";
-  readonly status = 400;
+  readonly kind = "validation";
   constructor(
     message: string,
     readonly errors: FieldError[] = [],
@@ -35,18 +33,8 @@ export class ValidationError extends DomainError {
   }
 }
 
-export class UnauthorizedError extends DomainError {
-  readonly code = "unauthorized";
-  readonly status = 401;
-  constructor(message = "A valid bearer token is required.") {
-    super(message);
-    this.name = "UnauthorizedError";
-  }
-}
-
 export class ForbiddenError extends DomainError {
-  readonly code = "forbidden";
-  readonly status = 403;
+  readonly kind = "forbidden";
   constructor(message: string) {
     super(message);
     this.name = "ForbiddenError";
@@ -54,8 +42,7 @@ export class ForbiddenError extends DomainError {
 }
 
 export class NotFoundError extends DomainError {
-  readonly code = "not_found";
-  readonly status = 404;
+  readonly kind = "not_found";
   constructor(message = "No such escrow.") {
     super(message);
     this.name = "NotFoundError";
@@ -63,8 +50,7 @@ export class NotFoundError extends DomainError {
 }
 
 export class InvalidTransitionError extends DomainError {
-  readonly code = "invalid_transition";
-  readonly status = 409;
+  readonly kind = "invalid_transition";
   constructor(message: string) {
     super(message);
     this.name = "InvalidTransitionError";
@@ -72,8 +58,7 @@ export class InvalidTransitionError extends DomainError {
 }
 
 export class IdempotencyInProgressError extends DomainError {
-  readonly code = "idempotency_in_progress";
-  readonly status = 409;
+  readonly kind = "idempotency_in_progress";
   constructor(message = "A request with this Idempotency-Key is still being processed; retry shortly.") {
     super(message);
     this.name = "IdempotencyInProgressError";
@@ -81,11 +66,35 @@ export class IdempotencyInProgressError extends DomainError {
 }
 
 export class IdempotencyKeyReusedError extends DomainError {
-  readonly code = "idempotency_key_reused";
-  readonly status = 422;
+  readonly kind = "idempotency_key_reused";
   constructor(message = "This Idempotency-Key was already used with a different request.") {
     super(message);
     this.name = "IdempotencyKeyReusedError";
+  }
+}
+
+/** A handover code that is wrong, expired, used or voided (API.md v1.1); changes nothing else. */
+export class HandoverCodeInvalidError extends DomainError {
+  readonly kind = "handover_code_invalid";
+  constructor(message = "The handover code is wrong, expired, already used or replaced by a newer one.") {
+    super(message);
+    this.name = "HandoverCodeInvalidError";
+  }
+}
+
+/**
+ * A dependency (the store, the workflow engine, the payment provider) failed
+ * transiently and nothing was changed: the caller may retry. Ports throw it
+ * with the dependency's error as `cause`, which is logged, never shown.
+ */
+export class DependencyUnavailableError extends DomainError {
+  readonly kind = "unavailable";
+  constructor(
+    readonly dependency: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${dependency} is unavailable; nothing was changed.`, options);
+    this.name = "DependencyUnavailableError";
   }
 }
 

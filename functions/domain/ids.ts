@@ -28,29 +28,14 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest();
 export const escrowIdFor = (tenantId: string, idempotencyKey: string): string =>
   `esc_${base32(sha256(`escrow\u0000${tenantId}\u0000${idempotencyKey}`), 26)}`;
 
+/** The tenant-scoped hash of an Idempotency-Key, under which its completion record is kept. */
 export const keyHash = (tenantId: string, idempotencyKey: string): string =>
   sha256(`idem\u0000${tenantId}\u0000${idempotencyKey}`).toString("hex").slice(0, 32);
 
-/** JSON with object keys sorted, so that a replay with reordered keys counts as the same body. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object")
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  return JSON.stringify(value) ?? "null";
-}
-
-export const requestHash = (method: string, path: string, body: unknown): string =>
-  sha256(`${method.toUpperCase()} ${path}\n${canonicalJson(body)}`)
-    .toString("hex")
-    .slice(0, 32);
-
 /**
  * What a history entry keeps of the request that made it: 12 hex digits (48
- * bits) of the key's hash and of the request's — compared only among one
- * escrow's few entries, where a collision is out of reach.
+ * bits) of the key's hash and of the request's hash (functions/api/request-hash.ts)
+ * — compared only among one escrow's few entries, where a collision is out of reach.
  */
 export const IDEM_TAG_DIGITS = 12;
 export const idemTag = (key: string, request: string): string =>

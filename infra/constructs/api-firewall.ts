@@ -56,7 +56,6 @@ export class ApiFirewall extends Construct {
         rateLimited: {
           contentType: "APPLICATION_JSON",
           content: problemTemplate(
-            429,
             "rate_limited",
             JSON.stringify("Too many requests from this address; retry later."),
           ),

@@ -1,35 +1,14 @@
 import { type JsonSchema, JsonSchemaVersion } from "aws-cdk-lib/aws-apigateway";
 import type { ZodMiniType as ZodType } from "zod/mini";
 import * as z from "zod/mini";
-import {
-  CancellationBody,
-  ConfirmationBody,
-  CreateEscrowBody,
-  DeliveryBody,
-  DisputeBody,
-  ExtensionBody,
-  RefundRequestBody,
-  RefundResponseBody,
-  ResolutionBody,
-} from "../../functions/domain/schemas";
 
 /**
- * The body schema of each POST route, by function id. API Gateway rejects a
- * body of the wrong shape before a Lambda runs; the handler still validates
- * everything (refinements such as buyer ≠ seller or the currency list are not
- * expressible here).
+ * API Gateway's request models, generated from the body schema each route of
+ * functions/api/routes.ts names (the construct builds one per POST route).
+ * API Gateway rejects a body of the wrong shape before a Lambda runs; the
+ * handler still validates everything (refinements such as buyer ≠ seller, or
+ * integers written as floats, are not expressible here).
  */
-export const REQUEST_BODIES: Readonly<Record<string, ZodType>> = {
-  CreateEscrow: CreateEscrowBody,
-  RecordDelivery: DeliveryBody,
-  ConfirmReceipt: ConfirmationBody,
-  ExtendConfirmation: ExtensionBody,
-  RequestRefund: RefundRequestBody,
-  RespondToRefund: RefundResponseBody,
-  OpenDispute: DisputeBody,
-  CancelEscrow: CancellationBody,
-  ResolveEscrow: ResolutionBody,
-};
 
 /**
  * A regex API Gateway's draft-4 validator evaluates like zod does: it must
@@ -59,10 +38,15 @@ function prune(node: unknown): unknown {
   return out;
 }
 
-/** JSON Schema draft 4 for an API Gateway model, from a zod schema (no descriptions, no $refs). */
+/**
+ * JSON Schema draft 4 for an API Gateway model, from a zod schema (no
+ * descriptions, no $refs): what the request may look like (zod's input side,
+ * before transforms such as an action body becoming its command).
+ */
 export function gatewaySchema(schema: ZodType): JsonSchema {
   const json = z.toJSONSchema(schema, {
     target: "draft-4",
+    io: "input",
     unrepresentable: "any",
     // An empty registry: no `id`/description metadata, so every schema is inlined (no `definitions`/$ref).
     metadata: z.registry<Record<string, unknown>>(),

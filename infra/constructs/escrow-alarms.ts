@@ -7,7 +7,7 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
-import type { FunctionSpec } from "../functions";
+import type { FunctionSpec } from "../service-functions";
 
 export interface EscrowAlarmsProps {
   opsAlerts: ITopic;

@@ -29,9 +29,18 @@ import type { IKey } from "aws-cdk-lib/aws-kms";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { type FunctionSpec, HEALTH_ROUTE } from "../functions";
-import { gatewaySchema, REQUEST_BODIES } from "./api-models";
+import {
+  type BodySettings,
+  Health,
+  RESOURCE_SERVER,
+  SCOPE_DESCRIPTIONS,
+  SCOPES,
+  type ScopeName,
+} from "../../functions/api/routes";
+import type { FunctionSpec } from "../service-functions";
+import { gatewaySchema } from "./api-models";
 import { addGatewayProblems } from "./api-problems";
+import { settingsFromContext } from "./settings";
 
 export interface EscrowApiProps {
   /** The API functions with their routes. */
@@ -41,23 +50,28 @@ export interface EscrowApiProps {
   burstLimit: number;
   createCloudWatchRole: boolean;
   logsKey: IKey;
+  /**
+   * The currencies the create body's model accepts (the functions' SUPPORTED_CURRENCIES);
+   * by default the stack's setting from context `supportedCurrencies`.
+   */
+  supportedCurrencies?: readonly string[];
 }
 
-/** The resource server's identifier: scopes are `escrow/marketplace` and `escrow/ops`. */
-export const RESOURCE_SERVER = "escrow";
 export const STAGE_NAME = "prod";
 /** Every scope of the resource server: what the gateway requires of any token. */
-export const SERVICE_SCOPES = [`${RESOURCE_SERVER}/marketplace`, `${RESOURCE_SERVER}/ops`] as const;
+export const SERVICE_SCOPES = Object.values(SCOPES);
 
 /**
- * The public REST API: Cognito (client-credentials only) issues the tokens,
- * a Cognito authorizer checks them on every method but health — it admits an
- * access token carrying any of the service's scopes (never an ID token), and the
- * function then checks the route's own scope. API Gateway answers a valid token
- * that lacks a method scope with 401, while API.md promises 403 for "wrong
- * scope" (e.g. a marketplace token on an ops route); checking the route scope in
- * the function gives that 403 in AWS and locally alike, POST bodies are validated against models generated from the zod
- * schemas, and API Gateway's own errors are problem documents.
+ * The public REST API, built from the route table (functions/api/routes.ts):
+ * Cognito (client-credentials only) issues the tokens, and a Cognito
+ * authorizer checks them on every method but health. It admits an access
+ * token carrying any of the service's scopes (never an ID token); the function
+ * then checks the route's own scopes from the same table. API Gateway answers
+ * a valid token that lacks a method scope with 401, while API.md promises 403
+ * for "wrong scope" (e.g. a marketplace token on an ops route); checking in the
+ * function gives that 403 in AWS and locally alike. POST bodies are validated
+ * against models generated from the routes' zod schemas, and API Gateway's own
+ * errors are problem documents.
  */
 export class EscrowApi extends Construct {
   readonly api: RestApi;
@@ -88,19 +102,14 @@ export class EscrowApi extends Construct {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const marketplace = new ResourceServerScope({
-      scopeName: "marketplace",
-      scopeDescription: "A marketplace's backend: create escrows and act for its buyers and sellers",
-    });
-    const ops = new ResourceServerScope({
-      scopeName: "ops",
-      scopeDescription: "A marketplace's operations staff: list disputes and resolve them",
-    });
     new UserPoolResourceServer(this, "ResourceServer", {
       userPool: this.userPool,
       identifier: RESOURCE_SERVER,
       userPoolResourceServerName: "Escrow API",
-      scopes: [marketplace, ops],
+      scopes: (Object.keys(SCOPES) as ScopeName[]).map(
+        (scopeName) =>
+          new ResourceServerScope({ scopeName, scopeDescription: SCOPE_DESCRIPTIONS[scopeName] }),
+      ),
     });
     this.domain = this.userPool.addDomain("Domain", {
       cognitoDomain: { domainPrefix: props.cognitoDomainPrefix },
@@ -147,25 +156,26 @@ export class EscrowApi extends Construct {
       validateRequestParameters: true,
     });
 
+    const bodySettings: BodySettings = {
+      currencies: props.supportedCurrencies ?? settingsFromContext(this.node).supportedCurrencies.split(","),
+    };
     for (const { spec, fn } of props.routes) {
       const route = spec.route;
       if (!route) throw new Error(`${spec.id} is an API function without a route`);
       const resource = this.api.root.resourceForPath(route.path);
       let model: Model | undefined;
-      if (route.method === "POST") {
-        const body = REQUEST_BODIES[spec.id];
-        if (!body) throw new Error(`${spec.id}: no request body schema in infra/constructs/api-models.ts`);
+      if (route.body) {
         model = this.api.addModel(`${spec.id}Request`, {
           modelName: `${spec.id}Request`,
           contentType: "application/json",
-          schema: gatewaySchema(body),
+          schema: gatewaySchema(route.body(bodySettings)),
         });
       }
       const method = resource.addMethod(route.method, new LambdaIntegration(fn, { allowTestInvoke: false }), {
         authorizer,
         authorizationType: AuthorizationType.COGNITO,
         // Any service scope passes the gateway; the route's scope is enforced by the function (403).
-        authorizationScopes: [...SERVICE_SCOPES],
+        authorizationScopes: SERVICE_SCOPES,
         ...(model ? { requestValidator: bodyValidator, requestModels: { "application/json": model } } : {}),
       });
       // For readers of the template (the local runtime): the route and its function, without
@@ -177,8 +187,8 @@ export class EscrowApi extends Construct {
     }
 
     // Liveness without a token and without a Lambda: API Gateway answers itself.
-    this.healthMethod = this.api.root.resourceForPath(HEALTH_ROUTE.path).addMethod(
-      HEALTH_ROUTE.method,
+    this.healthMethod = this.api.root.resourceForPath(Health.path).addMethod(
+      Health.method,
       new MockIntegration({
         passthroughBehavior: PassthroughBehavior.WHEN_NO_MATCH,
         requestTemplates: { "application/json": '{"statusCode": 200}' },
@@ -199,7 +209,7 @@ export class EscrowApi extends Construct {
     );
     (this.healthMethod.node.defaultChild as CfnMethod).addMetadata(
       "escrow:route",
-      `${HEALTH_ROUTE.method} ${HEALTH_ROUTE.path}`,
+      `${Health.method} ${Health.path}`,
     );
   }
 

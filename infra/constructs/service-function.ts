@@ -1,13 +1,13 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { CfnResource, Duration, Lazy, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import { Architecture, type CfnFunction, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import type { EnvName, FunctionSpec } from "../functions";
+import type { EnvName, FunctionSpec } from "../service-functions";
 import type { EscrowTable } from "./escrow-table";
 
 /** Data actions per table grant. No Scan, no DeleteItem, no `dynamodb:*`. */
@@ -25,8 +25,8 @@ export interface ServiceFunctionProps {
   spec: FunctionSpec;
   /** Absolute path of the repository root (holds package-lock.json and the entries). */
   repoRoot: string;
-  /** A value for every environment variable a spec may ask for. */
-  environment: Record<EnvName, string>;
+  /** A value for each environment variable the spec reads (a missing one fails the synthesis). */
+  environment: Partial<Record<EnvName, string>>;
   logLevel: string;
   table: EscrowTable;
   /** Built with formatArn, not from the StateMachine construct: task functions are invoked by it. */
@@ -96,7 +96,11 @@ export class ServiceFunction extends Construct {
       POWERTOOLS_LOG_LEVEL: props.logLevel,
       NODE_OPTIONS: "--enable-source-maps",
     };
-    for (const name of spec.env) environment[name] = props.environment[name];
+    for (const name of spec.env) {
+      const value = props.environment[name];
+      if (value === undefined) throw new Error(`${spec.id} reads ${name}, and the stack gives it no value`);
+      environment[name] = value;
+    }
 
     this.fn = new NodejsFunction(this, "Function", {
       entry: join(props.repoRoot, spec.entry),
@@ -132,8 +136,22 @@ export class ServiceFunction extends Construct {
 
     // The function must not run before its policy is attached.
     this.fn.node.addDependency(this.access);
-
+    // Lambda's construct also makes the function depend on its role, which the Role property's
+    // GetAtt already orders: state every dependency but that one (cfn-lint W3005).
     const cfn = this.fn.node.defaultChild as CfnFunction;
+    const role = this.role.node.defaultChild;
+    cfn.addOverride(
+      "DependsOn",
+      Lazy.list({
+        produce: () =>
+          cfn
+            .obtainDependencies()
+            .filter((d): d is CfnResource => d instanceof CfnResource && d !== role)
+            .map((d) => Stack.of(this).resolve(d.logicalId) as string)
+            .sort(),
+      }),
+    );
+
     cfn.addMetadata("escrow:functionId", spec.id);
     cfn.addMetadata("escrow:entry", spec.entry);
   }

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
 import { SandboxPaymentProvider } from "../../functions/adapters/sandbox-payment-provider";
 import { escrowKey } from "../../functions/adapters/table-schema";
+import { requestHash } from "../../functions/api/request-hash";
 import { createEscrow, performAction, type ServiceDeps } from "../../functions/app/escrow-service";
 import { holdFunds, settle } from "../../functions/app/workflow-tasks";
-import { requestHash } from "../../functions/domain/ids";
 import { startDynalite } from "../support/dynalite";
 import { itemSize } from "../support/item-size";
 

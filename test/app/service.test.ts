@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
 import { SandboxPaymentProvider } from "../../functions/adapters/sandbox-payment-provider";
+import { requestHash } from "../../functions/api/request-hash";
 import {
   createEscrow,
   getEscrow,
@@ -11,6 +12,7 @@ import {
   TAKEOVER_AFTER_MS,
 } from "../../functions/app/escrow-service";
 import { applyDeadline, beginWait, holdFunds, settle } from "../../functions/app/workflow-tasks";
+import type { CreateEscrowInput } from "../../functions/domain/create-input";
 import {
   IdempotencyInProgressError,
   IdempotencyKeyReusedError,
@@ -19,8 +21,6 @@ import {
   ValidationError,
 } from "../../functions/domain/errors";
 import type { ActionCommand } from "../../functions/domain/escrow";
-import { requestHash } from "../../functions/domain/ids";
-import type { CreateEscrowInput } from "../../functions/domain/schemas";
 import type { WorkflowStep } from "../../functions/domain/workflow-step";
 import type { WorkflowEngine, WorkflowInput } from "../../functions/ports/workflow";
 import { startDynalite } from "../support/dynalite";

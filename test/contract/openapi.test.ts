@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FUNCTIONS, HEALTH_ROUTE } from "../../infra/functions";
+import { Health } from "../../functions/api/routes";
 import { buildOpenApi } from "../../infra/openapi";
+import { FUNCTIONS } from "../../infra/service-functions";
 
 /**
  * The contract in three places must agree: API.md's route table (a copy is
@@ -63,7 +64,7 @@ describe("the contract", () => {
 
   it("deploys exactly API.md's routes with API.md's scopes", () => {
     const deployed: TableRoute[] = [
-      { method: HEALTH_ROUTE.method, path: HEALTH_ROUTE.path, scopes: [] },
+      { method: Health.method, path: Health.path, scopes: [] },
       ...FUNCTIONS.flatMap((f) =>
         f.route ? [{ method: f.route.method, path: f.route.path, scopes: [...f.route.scopes] }] : [],
       ),

@@ -12,7 +12,7 @@ import { EscrowTable } from "../../infra/constructs/escrow-table";
 import { LogsKey } from "../../infra/constructs/logs-key";
 import { ServiceFunction } from "../../infra/constructs/service-function";
 import { REPO_ROOT } from "../../infra/escrow-stack";
-import { FUNCTIONS } from "../../infra/functions";
+import { FUNCTIONS } from "../../infra/service-functions";
 
 /**
  * Real esbuild bundling of two functions, exactly as the stack configures it,

@@ -3,11 +3,11 @@ import { join } from "node:path";
 import { Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TABLE } from "../../functions/adapters/table-schema";
-import { PROBLEM_CONTENT_TYPE, problemType, TITLES } from "../../functions/api/problem";
-import type { ProblemCode } from "../../functions/domain/errors";
+import { PROBLEM_CONTENT_TYPE, PROBLEMS, type ProblemCode, problemType } from "../../functions/api/problem";
+import { Health } from "../../functions/api/routes";
 import { OUTPUT } from "../../infra/constructs/outputs";
 import { REPO_ROOT } from "../../infra/escrow-stack";
-import { FUNCTIONS, type FunctionSpec, HEALTH_ROUTE } from "../../infra/functions";
+import { FUNCTIONS, type FunctionSpec } from "../../infra/service-functions";
 import { asArray, type Resources, refTarget, resourcesOf, synthEscrow } from "./synth";
 
 let template: ReturnType<typeof synthEscrow>["template"];
@@ -68,7 +68,7 @@ function methodsByRoute() {
 describe("REST API", () => {
   it("serves exactly the routes of FUNCTIONS plus health", () => {
     const expected = [...apiSpecs.map((f) => `${f.route?.method} ${f.route?.path}`)];
-    expected.push(`${HEALTH_ROUTE.method} ${HEALTH_ROUTE.path}`);
+    expected.push(`${Health.method} ${Health.path}`);
     expect([...methodsByRoute().keys()].sort()).toEqual(expected.sort());
   });
 
@@ -108,7 +108,7 @@ describe("REST API", () => {
   });
 
   it("answers GET /v1/health itself, with no authorizer", () => {
-    const health = methodsByRoute().get(`${HEALTH_ROUTE.method} ${HEALTH_ROUTE.path}`);
+    const health = methodsByRoute().get(`${Health.method} ${Health.path}`);
     expect(health.AuthorizationType).toBe("NONE");
     expect(health.AuthorizerId).toBeUndefined();
     expect(health.AuthorizationScopes).toBeUndefined();
@@ -199,7 +199,7 @@ describe("REST API", () => {
     const body = JSON.parse(rendered);
     expect(body).toEqual({
       type: problemType(code),
-      title: TITLES[code],
+      title: PROBLEMS[code].title,
       status,
       detail: expect.any(String),
       code,
@@ -356,6 +356,19 @@ describe("functions", () => {
       if (spec.env.includes("PAYMENT_PROVIDER")) expect(vars.PAYMENT_PROVIDER).toBe("sandbox");
       if (spec.env.includes("STATE_MACHINE_ARN"))
         expect(JSON.stringify(vars.STATE_MACHINE_ARN)).toContain(`:stateMachine:${stateMachineName()}`);
+    },
+  );
+
+  it.each(FUNCTIONS.map((f) => [f.id] as const))(
+    "%s: created after its access policy, with no DependsOn its Role's GetAtt already implies",
+    (id) => {
+      const fn = json.Resources[fnLogicalId.get(id) ?? ""];
+      const role = refTarget(fn?.Properties.Role);
+      const dependsOn = asArray<string>(fn?.DependsOn);
+      expect(dependsOn).not.toContain(role);
+      const policies = dependsOn.filter((d) => json.Resources[d]?.Type === "AWS::IAM::ManagedPolicy");
+      expect(policies).toHaveLength(1);
+      expect(asArray(json.Resources[policies[0] as string]?.Properties.Roles).map(refTarget)).toEqual([role]);
     },
   );
 

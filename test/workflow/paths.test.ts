@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
 import { SandboxPaymentProvider } from "../../functions/adapters/sandbox-payment-provider";
 import { SfnWorkflow } from "../../functions/adapters/sfn-workflow";
+import { requestHash } from "../../functions/api/request-hash";
 import { createEscrow, getEscrow, performAction, type ServiceDeps } from "../../functions/app/escrow-service";
 import {
   applyDeadline,
@@ -18,9 +19,8 @@ import {
   recordPaymentFailure,
   settle,
 } from "../../functions/app/workflow-tasks";
+import type { CreateEscrowInput } from "../../functions/domain/create-input";
 import type { ActionCommand } from "../../functions/domain/escrow";
-import { requestHash } from "../../functions/domain/ids";
-import type { CreateEscrowInput } from "../../functions/domain/schemas";
 import type { PaymentProvider } from "../../functions/ports/payment-provider";
 import {
   createSfnRequestListener,

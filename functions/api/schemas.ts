@@ -1,12 +1,14 @@
 import * as z from "zod/mini";
-import { DEFAULT_CURRENCIES } from "./money";
-import { KINDS, STATUSES } from "./types";
-import { MAX_EXTENSION_SECONDS, MAX_WINDOW_SECONDS, MIN_WINDOW_SECONDS } from "./windows";
+import type { CreateEscrowInput } from "../domain/create-input";
+import { DEFAULT_CURRENCIES } from "../domain/money";
+import { KINDS, STATUSES } from "../domain/types";
+import { MAX_EXTENSION_SECONDS, MAX_WINDOW_SECONDS, MIN_WINDOW_SECONDS } from "../domain/windows";
 
 /**
- * The request and response shapes of the public API. Handlers validate with
- * these schemas and the OpenAPI document is generated from them
- * (infra/openapi.ts), so the two cannot disagree. They use zod's "mini" build:
+ * The request shapes of the public API. Handlers validate with these schemas
+ * (each route names its own in routes.ts), API Gateway's models and the
+ * OpenAPI document are generated from them (infra/constructs/api-models.ts,
+ * infra/openapi.ts), so none can disagree. They use zod's "mini" build:
  * the same validation, a fraction of the bundle and of the cold start.
  * Documentation (`id`, `description`, `example`) lives in zod's global registry,
  * where the OpenAPI generator reads it. The schemas are marked pure so that a
@@ -21,6 +23,12 @@ export const doc = <S extends z.ZodMiniType>(schema: S, meta: Doc): S => {
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const NO_CONTROL_CHARACTERS = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/;
+/** Half of a surrogate pair without its other half: JSON allows it (`"\ud800"`), UTF-8 cannot encode it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** A check function, not a pattern, so the gateway's models (draft-4 patterns) never see it. */
+const wellFormed = () =>
+  z.refine<string>((s) => !LONE_SURROGATE.test(s), "must not contain lone surrogates (invalid Unicode)");
+
 const text = (max: number) =>
   z
     .string()
@@ -28,7 +36,20 @@ const text = (max: number) =>
       z.minLength(1),
       z.maxLength(max),
       z.regex(NO_CONTROL_CHARACTERS, "must not contain control characters"),
+      wellFormed(),
     );
+
+/**
+ * An optional text field: absent and null both mean "not given" (API.md's
+ * choice: optional text fields may be null), so the parsed body has no nulls —
+ * the same request hashes the same either way, and it fits the domain's
+ * commands.
+ */
+const optionalText = (max: number) =>
+  z.pipe(
+    z.nullish(text(max)),
+    z.transform((value: string | null | undefined) => value ?? undefined),
+  );
 
 const partyId = (description: string) => doc(text(128), { description, example: "u-1001" });
 
@@ -59,11 +80,25 @@ export const WindowsInput = /* @__PURE__ */ doc(
   },
 );
 
+/** A key JavaScript objects cannot hold as data (assigning it sets the prototype): refused, not dropped. */
+const RESERVED_KEY = "__proto__";
+
 const Metadata = /* @__PURE__ */ doc(
   z
-    .record(z.string().check(z.minLength(1), z.maxLength(40)), z.string().check(z.maxLength(500)))
+    .record(
+      z.string().check(
+        z.minLength(1),
+        z.maxLength(40),
+        wellFormed(),
+        z.refine((key) => key !== RESERVED_KEY, `must not be ${RESERVED_KEY}`),
+      ),
+      z.string().check(z.maxLength(500), wellFormed()),
+    )
     .check(z.refine((m) => Object.keys(m).length <= 20, "at most 20 keys")),
-  { description: "Up to 20 string keys (1-40 characters) with string values (up to 500 characters)." },
+  {
+    description:
+      "Up to 20 string keys (1-40 characters) with string values (up to 500 characters). The key `__proto__` is refused (400).",
+  },
 );
 
 const createShape = (currencies: readonly string[]) => ({
@@ -96,13 +131,16 @@ const createShape = (currencies: readonly string[]) => ({
     example: "pm_sandbox_ok",
   }),
   kind: z.optional(doc(z.enum(KINDS), { description: "Default `goods`." })),
-  description: z.nullish(text(1000)),
-  listingRef: z.nullish(text(255)),
+  description: optionalText(1000),
+  listingRef: optionalText(255),
   metadata: z.optional(Metadata),
   windows: z.optional(WindowsInput),
 });
 
-export const createEscrowBody = (currencies: readonly string[] = DEFAULT_CURRENCIES) =>
+/** The create body for the configured currencies (SUPPORTED_CURRENCIES). */
+export const createEscrowBody = (
+  currencies: readonly string[] = DEFAULT_CURRENCIES,
+): z.ZodMiniType<CreateEscrowInput> =>
   z.strictObject(createShape(currencies)).check(
     z.superRefine((body, ctx) => {
       if (body.buyerId === body.sellerId)
@@ -117,70 +155,48 @@ export const createEscrowBody = (currencies: readonly string[] = DEFAULT_CURRENC
     }),
   );
 
-/** The documented create body (default currencies); handlers build theirs from the configured list. */
-export const CreateEscrowBody = /* @__PURE__ */ doc(createEscrowBody(), { id: "CreateEscrowRequest" });
-export type CreateEscrowInput = z.infer<typeof CreateEscrowBody>;
-
 const actorId = () => partyId("The user the marketplace acts for: the buyer or the seller of the escrow.");
-const note = () => z.nullish(text(1000));
+const note = () => optionalText(1000);
 
-export const DeliveryBody = /* @__PURE__ */ doc(
-  z.strictObject({
-    actorId: actorId(),
-    carrier: z.nullish(text(100)),
-    trackingNumber: z.nullish(text(100)),
-    note: note(),
-  }),
-  { id: "DeliveryRequest" },
-);
-export const ConfirmationBody = /* @__PURE__ */ doc(z.strictObject({ actorId: actorId() }), {
-  id: "ConfirmationRequest",
+// The action bodies; routes.ts holds each to its action's command type.
+export const DeliveryBody = /* @__PURE__ */ z.strictObject({
+  actorId: actorId(),
+  carrier: optionalText(100),
+  trackingNumber: optionalText(100),
+  note: note(),
 });
-export const ExtensionBody = /* @__PURE__ */ doc(
-  z.strictObject({
-    actorId: actorId(),
-    seconds: doc(z.int().check(z.minimum(1), z.maximum(MAX_EXTENSION_SECONDS)), {
-      description:
-        "Added to the current deadline: 1 second to 30 days; all extensions together at most 30 days.",
-    }),
+export const ConfirmationBody = /* @__PURE__ */ z.strictObject({ actorId: actorId() });
+export const ExtensionBody = /* @__PURE__ */ z.strictObject({
+  actorId: actorId(),
+  seconds: doc(z.int().check(z.minimum(1), z.maximum(MAX_EXTENSION_SECONDS)), {
+    description:
+      "Added to the current deadline: 1 second to 30 days; all extensions together at most 30 days.",
   }),
-  { id: "ExtensionRequest" },
-);
-export const RefundRequestBody = /* @__PURE__ */ doc(
-  z.strictObject({
-    actorId: actorId(),
-    amount: z.optional(minorUnits("From 1 to the escrow's amount; defaults to all of it.")),
-    reason: text(1000),
-  }),
-  { id: "RefundRequestRequest" },
-);
-export const RefundResponseBody = /* @__PURE__ */ doc(
-  z.strictObject({ actorId: actorId(), accept: z.boolean(), note: note() }),
-  {
-    id: "RefundResponseRequest",
-  },
-);
-export const DisputeBody = /* @__PURE__ */ doc(z.strictObject({ actorId: actorId(), reason: text(1000) }), {
-  id: "DisputeRequest",
 });
-export const CancellationBody = /* @__PURE__ */ doc(
-  z.strictObject({ actorId: actorId(), reason: z.nullish(text(1000)) }),
-  {
-    id: "CancellationRequest",
-  },
-);
-export const ResolutionBody = /* @__PURE__ */ doc(
-  z.strictObject({
-    outcome: z.enum(["release", "refund", "split"]),
-    refundAmount: z.optional(
-      minorUnits(
-        "Required for `split` (1 to amount − 1); for `refund` it may only be the whole amount; not allowed for `release`.",
-      ),
+export const RefundRequestBody = /* @__PURE__ */ z.strictObject({
+  actorId: actorId(),
+  amount: z.optional(minorUnits("From 1 to the escrow's amount; defaults to all of it.")),
+  reason: text(1000),
+});
+export const RefundResponseBody = /* @__PURE__ */ z.strictObject({
+  actorId: actorId(),
+  accept: z.boolean(),
+  note: note(),
+});
+export const DisputeBody = /* @__PURE__ */ z.strictObject({ actorId: actorId(), reason: text(1000) });
+export const CancellationBody = /* @__PURE__ */ z.strictObject({
+  actorId: actorId(),
+  reason: optionalText(1000),
+});
+export const ResolutionBody = /* @__PURE__ */ z.strictObject({
+  outcome: z.enum(["release", "refund", "split"]),
+  refundAmount: z.optional(
+    minorUnits(
+      "Required for `split` (1 to amount − 1); for `refund` it may only be the whole amount; not allowed for `release`.",
     ),
-    note: text(1000),
-  }),
-  { id: "ResolutionRequest" },
-);
+  ),
+  note: text(1000),
+});
 
 /** Page size when `limit` is not given. */
 export const DEFAULT_PAGE_SIZE = 20;

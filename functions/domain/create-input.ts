@@ -1,0 +1,19 @@
+import type { EscrowKind, Windows } from "./types";
+
+/**
+ * What a marketplace gives to create an escrow, once the API has checked it
+ * (functions/api/schemas.ts holds the create body, typed against this).
+ */
+export interface CreateEscrowInput {
+  buyerId: string;
+  sellerId: string;
+  amount: number;
+  currency: string;
+  fee?: number;
+  paymentMethod: string;
+  kind?: EscrowKind;
+  description?: string | null;
+  listingRef?: string | null;
+  metadata?: Record<string, string>;
+  windows?: Partial<Windows>;
+}

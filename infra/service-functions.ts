@@ -1,0 +1,81 @@
+/**
+ * Every Lambda function of the service: its source, the environment it reads
+ * and the access it needs. API functions come from the route table
+ * (functions/api/routes.ts), one per route; the workflow's task functions are
+ * listed here. The stack builds functions, routes and grants from this list;
+ * the local runtime reads them back from the synthesized template.
+ */
+import { FUNCTION_ROUTES, type FunctionRoute } from "../functions/api/routes";
+import type { Env } from "../functions/shared/config";
+
+/** The variables a function may read: the keys of the one environment schema (functions/shared/config.ts). */
+export type EnvName = keyof Env;
+
+export interface FunctionSpec {
+  /** CloudFormation-friendly id, also the local runtime's name for it. */
+  id: string;
+  /** Source file, relative to the repository root; the handler is its `handler` export. */
+  entry: string;
+  role: "api" | "task";
+  env: EnvName[];
+  table: "read" | "write";
+  /** states:StartExecution on the escrow state machine. */
+  startsExecutions?: boolean;
+  /** states:SendTaskSuccess on the escrow state machine (ends waits). */
+  endsWaits?: boolean;
+  /** Publishes escrow events and ops alerts (sns:Publish on both topics). */
+  publishes?: boolean;
+  /** The reconciler: reads executions (Describe, List) besides starting and signalling them. */
+  reconciles?: boolean;
+  /** The API route it serves (API functions only). */
+  route?: FunctionRoute;
+  /** ASL definition substitution that carries this function's ARN. */
+  substitution?: string;
+}
+
+/** `CreateEscrow` → `create-escrow`: the handler file is named for what the route does. */
+const kebab = (id: string) => id.replace(/[A-Z]/g, (c, i: number) => `${i ? "-" : ""}${c.toLowerCase()}`);
+
+/** What each kind of route needs beyond reading the table. */
+const api = (route: FunctionRoute): FunctionSpec => ({
+  id: route.id,
+  entry: `functions/api/${kebab(route.id)}.ts`,
+  role: "api",
+  env: ["TABLE_NAME"],
+  table: route.method === "GET" ? "read" : "write",
+  route,
+  ...(route.kind === "create"
+    ? {
+        env: ["TABLE_NAME", "STATE_MACHINE_ARN", "SUPPORTED_CURRENCIES", "PAYMENT_PROVIDER"],
+        startsExecutions: true,
+      }
+    : {}),
+  // An action ends a live wait, or starts the continuation of a parked one.
+  ...(route.kind === "action"
+    ? { env: ["TABLE_NAME", "STATE_MACHINE_ARN"], endsWaits: true, startsExecutions: true }
+    : {}),
+});
+
+const task = (id: string, extra: Partial<FunctionSpec> = {}): FunctionSpec => ({
+  id,
+  entry: `functions/workflow/${kebab(id)}.ts`,
+  role: "task",
+  env: ["TABLE_NAME"],
+  table: "write",
+  substitution: `${id}FunctionArn`,
+  ...extra,
+});
+
+const PAYS: EnvName[] = ["TABLE_NAME", "PAYMENT_PROVIDER"];
+const ANNOUNCES: EnvName[] = ["EVENTS_TOPIC_ARN", "OPS_ALERTS_TOPIC_ARN"];
+
+export const FUNCTIONS: FunctionSpec[] = [
+  ...FUNCTION_ROUTES.map(api),
+
+  task("HoldFunds", { env: ["TABLE_NAME", "PAYMENT_PROVIDER"] }),
+  task("RecordPaymentFailure"),
+  task("BeginWait", { endsWaits: true }),
+  task("ApplyDeadline"),
+  task("SettleEscrow", { env: ["TABLE_NAME", "PAYMENT_PROVIDER"] }),
+  task("EscalateToOps"),
+];
