@@ -1,5 +1,4 @@
 import "./polyfills";
-import { spawn } from "node:child_process";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
@@ -12,26 +11,35 @@ import {
   type DynamoBackend,
   localDynamoClient,
   seedClientRegistrations,
+  startStoreProcess,
   startTtlSweeper,
-} from "./dynamo";
+} from "./dynamo/index";
+import { createFaultsListener, FaultService, syncDynamoFaults } from "./faults/index";
 import { LocalGateway } from "./gateway";
+import { installLocalHooks } from "./hooks";
 import { LocalLambdas } from "./lambdas";
+import type { LocalListener } from "./local-http";
+import { createMetricsListener } from "./metrics";
+import { createPaymentsListener, LocalPaymentLedger } from "./payments/index";
+import { createReconcileListener, reconcileSeconds, startReconciler } from "./reconciler";
 import {
   createNotificationsListener,
   createSnsRequestListener,
   isQueryProtocolRequest,
   LocalSns,
-} from "./sns";
-import { createSfnRequestListener, isSfnRequest, LocalStepFunctions } from "./step-functions";
-import { LOCAL_REGION, loadTemplate, readModel } from "./template";
+} from "./sns/index";
+import { createSfnRequestListener, isSfnRequest, LocalStepFunctions } from "./step-functions/index";
+import { eventsTopicOf, functionById, LOCAL_REGION, loadTemplate, readModel } from "./template";
+import { printWelcome } from "./welcome";
 
 /**
  * `npm start`: the whole escrow service on one machine, built from the
  * synthesized CDK template — the same routes, functions, environment, table,
  * topics and workflow definition that `cdk deploy` creates — with dynalite (or
  * DynamoDB Local), the ASL executed by aws-local-stepfunctions, a local SNS and
- * a local token issuer. Everything is kept under ESCROW_LOCAL_DATA_DIR, so a
- * restart carries on where the last run stopped.
+ * a local token issuer; plus what only local mode has: fault injection, the
+ * sandbox provider's ledger and the reconciler on a timer. Everything is kept
+ * under ESCROW_LOCAL_DATA_DIR, so a restart carries on where the last run stopped.
  */
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -40,6 +48,8 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 /** A fixed issuer, so tokens stay valid across restarts on other ports. */
 export const LOCAL_ISSUER = "http://127.0.0.1/escrow-local";
+/** The function the reconciler timer runs, once the stack has it. */
+export const RECONCILER_FUNCTION_ID = "Reconciler";
 
 export interface LocalServiceOptions {
   port?: number;
@@ -50,6 +60,8 @@ export interface LocalServiceOptions {
   logLevel?: string;
   /** Where synthesized templates are kept (default: under the data folder); tests share one. */
   templateCacheDir?: string;
+  /** Seconds between reconciler runs (default ESCROW_RECONCILE_SECONDS, else 60). */
+  reconcileSeconds?: number;
 }
 
 export async function startLocalService(options: LocalServiceOptions = {}) {
@@ -58,14 +70,22 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
   const log = (line: string) => {
     if (!options.quiet) console.log(line);
   };
+  const report = (message: string) => (error: unknown) => console.error(`[local] ${message}`, error);
+  const reconcileEvery = options.reconcileSeconds ?? reconcileSeconds(process.env.ESCROW_RECONCILE_SECONDS);
 
   const { template, cached } = await loadTemplate(ROOT, dataDir, options.templateCacheDir);
   const model = readModel(template);
 
-  // DynamoDB and the meter that counts what the handlers ask of it, in a process of their own.
+  // What the local runtime lends the functions, in place before any handler loads.
+  const faults = new FaultService();
+  const ledger = new LocalPaymentLedger({ dataDir, onError: (m, e) => report(m)(e) });
+  installLocalHooks({ faults, sandboxLedger: ledger });
+
+  // DynamoDB and the meter that counts (and fails, on demand) what the handlers ask of it, in a process of their own.
   const backend = options.backend ?? "dynalite";
   const indexKeys = Object.values(TABLE.indexes).map((i) => i.partitionKey);
-  const store = await startStoreProcess({ backend, dataDir: join(dataDir, backend), indexKeys });
+  const store = await startStoreProcess({ backend, dataDir: join(dataDir, backend), indexKeys }, ROOT);
+  const dynamoFaults = syncDynamoFaults(faults, store.setFaults, report("could not pass DynamoDB faults on"));
   const admin = localDynamoClient(store.endpoint);
   const table = await createTableFromTemplate(admin, model.table.properties as CfnTableProperties, {
     tableName: model.table.name,
@@ -81,13 +101,13 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
   const auth = await LocalAuth.create({ dataDir: join(dataDir, "auth"), issuer: LOCAL_ISSUER });
   await seedClientRegistrations(admin, table.tableName, auth.tenantsByClient());
 
-  // The marketplace-facing topic is the one whose messages the workflow's Notify states publish.
   const eventsTopic = eventsTopicOf(model);
   const sns = new LocalSns({
     dataDir: join(dataDir, "sns"),
     topics: model.topics.map((t) => t.arn),
     // Local webhooks get the escrow events, as a marketplace's subscription would.
     subscribers: (options.subscribers ?? []).map((url) => ({ url, topicArn: eventsTopic })),
+    faults,
   });
 
   // One HTTP server: the API, the token endpoint, the Step Functions and SNS endpoints, local extras.
@@ -119,6 +139,8 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
     AWS_ENDPOINT_URL_SNS: url,
     POWERTOOLS_LOG_LEVEL: options.logLevel ?? "WARN",
     POWERTOOLS_DEV: "true",
+    // The local period (API.md: local default 60), whatever the deployed default in the template.
+    ESCROW_RECONCILE_SECONDS: String(reconcileEvery),
   });
 
   const lambdas = new LocalLambdas(ROOT, model.functions);
@@ -131,19 +153,32 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
     stateMachineArn: model.stateMachine.arn,
     taskHandlers,
     snsPublish: (params) => sns.publish(params),
+    faults,
     defaultTaskTimeoutSeconds: Math.max(...model.functions.map((f) => f.timeoutSeconds)),
     onError: (message, error) => console.error(`[local] ${message}`, error),
   });
   const gateway = new LocalGateway(model.routes, model.gatewayResponses, auth, lambdas, model.stageName);
+  const reconcilerFn = functionById(model, RECONCILER_FUNCTION_ID);
+  const reconciler = startReconciler({
+    ...(reconcilerFn ? { invoke: (event) => lambdas.invoke(reconcilerFn, event) } : {}),
+    intervalSeconds: reconcileEvery,
+    onError: report("a reconciler run failed"),
+  });
 
-  const authListener = createAuthRequestListener(auth);
   // `/_local/notifications` lists the escrow events (API.md); `?topic=ops` the ops alerts, `?topic=all` both.
   const opsTopic = model.topics.find((t) => t.arn !== eventsTopic)?.arn;
-  const notifications = createNotificationsListener(sns, "/_local/notifications", {
-    events: eventsTopic,
-    ...(opsTopic ? { ops: opsTopic } : {}),
-  });
-  const sfnListener = createSfnRequestListener(sfn);
+  const localRoutes: LocalListener[] = [
+    createAuthRequestListener(auth),
+    createNotificationsListener(sns, "/_local/notifications", {
+      events: eventsTopic,
+      ...(opsTopic ? { ops: opsTopic } : {}),
+    }),
+    createFaultsListener(faults, { afterChange: dynamoFaults.flush }),
+    createPaymentsListener(ledger),
+    createReconcileListener(reconciler),
+    createMetricsListener(store, lambdas, model),
+  ];
+  const sfnListener = createSfnRequestListener(sfn, { faults });
   const snsListener = createSnsRequestListener(sns);
   dispatch = (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
@@ -154,9 +189,7 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
         if ((req.url ?? "/").split("?")[0] === "/" && isQueryProtocolRequest(req))
           return await snsListener(req, res);
         await ready.promise;
-        if (await authListener(req, res)) return;
-        if (await notifications(req, res)) return;
-        if (await localMetrics(req, res)) return;
+        for (const route of localRoutes) if (await route(req, res)) return;
         await gateway.handle(req, res);
       } catch (error) {
         console.error("[local] request failed", error);
@@ -167,48 +200,13 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
   };
   for (const [req, res] of early.splice(0)) dispatch(req, res);
 
-  /** Local only: what the benchmark measures (function durations, DynamoDB units). */
-  async function localMetrics(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const path = (req.url ?? "").split("?")[0];
-    if (path !== "/_local/metrics") return false;
-    if (req.method === "DELETE") {
-      await fetch(`${store.meterEndpoint}/__meter`, { method: "DELETE" });
-      lambdas.resetStats();
-      res.writeHead(204).end();
-      return true;
-    }
-    const functions = Object.fromEntries(
-      [...lambdas.stats].map(([id, s]) => [
-        id,
-        {
-          invocations: s.invocations,
-          errors: s.errors,
-          totalMs: s.totalMs,
-          initMs: s.initMs,
-          durationsMs: s.durationsMs,
-        },
-      ]),
-    );
-    const memory = Object.fromEntries(model.functions.map((f) => [f.id, f.memoryMb]));
-    const body = JSON.stringify({
-      dynamodb: await (await fetch(`${store.meterEndpoint}/__meter`)).json(),
-      functions,
-      memoryMb: memory,
-      stateMachineArn: model.stateMachine.arn,
-      // The store itself, without the meter in between (the benchmark's raw put ceiling).
-      dynamodbEndpoint: store.endpoint,
-    });
-    res.writeHead(200, { "Content-Type": "application/json" }).end(body);
-    return true;
-  }
-
   await lambdas.warm();
   const resumed = await sfn.resume();
   markReady();
   const ms = Math.round(performance.now() - started);
 
   log(
-    `Escrow local service listening on ${url}  (started in ${ms} ms; template ${cached ? "cached" : "synthesized"}; ${backend}; data in ${dataDir}; ${resumed.length} execution(s) resumed)`,
+    `Escrow local service listening on ${url}  (started in ${ms} ms; template ${cached ? "cached" : "synthesized"}; ${backend}; data in ${dataDir}; ${resumed.length} execution(s) resumed; reconciler ${reconciler.available ? `every ${reconcileEvery} s` : "not in the stack yet"})`,
   );
   if (options.quiet) console.log(`listening on ${url} (${backend})`);
   else printWelcome(url, auth);
@@ -218,87 +216,15 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
     (closing ??= (async () => {
       server.close();
       server.closeAllConnections();
+      await reconciler.stop();
       await sfn.close();
       await sns.close();
-      sweeper?.stop();
+      await sweeper?.stop();
+      dynamoFaults.stop();
+      await ledger.close();
       await store.close();
     })());
-  return { url, port, close, sfn, sns, lambdas, startupMs: ms };
-}
-
-/** The topic the workflow publishes escrow events to: the TopicArn of its NotifyFunded state. */
-function eventsTopicOf(model: ReturnType<typeof readModel>): string {
-  const states = (
-    model.stateMachine.definition as { States: Record<string, { Parameters?: { TopicArn?: string } }> }
-  ).States;
-  const arn = states.NotifyFunded?.Parameters?.TopicArn;
-  if (!arn || !model.topics.some((t) => t.arn === arn))
-    throw new Error("cannot tell the escrow events topic");
-  return arn;
-}
-
-/** Starts infra/local/dynamo-process.ts and waits for its endpoints. */
-async function startStoreProcess(options: { backend: DynamoBackend; dataDir: string; indexKeys: string[] }) {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", join(ROOT, "infra/local/dynamo-process.ts"), JSON.stringify(options)],
-    {
-      cwd: ROOT,
-      env: process.env,
-      stdio: ["pipe", "pipe", "inherit"],
-    },
-  );
-  const ready = await new Promise<{ endpoint: string; meterEndpoint: string }>((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d;
-      const line = out.split("\n")[0];
-      if (out.includes("\n") && line) {
-        try {
-          resolve(JSON.parse(line));
-        } catch (error) {
-          reject(error);
-        }
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`the local DynamoDB process exited with ${code}`)));
-  });
-  let closed: Promise<void> | undefined;
-  return {
-    ...ready,
-    close: () =>
-      (closed ??= new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.stdin?.end(); // the child stops when its stdin closes
-      })),
-  };
-}
-
-function printWelcome(url: string, auth: LocalAuth) {
-  const clients = auth.clients
-    .map(
-      (c) =>
-        `  ${c.clientId.padEnd(20)} ${c.clientSecret.padEnd(26)} tenant ${c.tenantId.padEnd(8)} ${c.scopes.join(" ")}`,
-    )
-    .join("\n");
-  console.log(`
-listening on ${url}
-
-OAuth clients (client id, secret, tenant, scopes):
-${clients}
-
-Try it:
-  TOKEN=$(curl -s -u demo-marketplace:demo-marketplace-secret -d grant_type=client_credentials ${url}/oauth2/token | jq -r .access_token)
-  ESCROW=$(curl -s ${url}/v1/escrows -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
-    -H "Idempotency-Key: $(date +%s%N)" \\
-    -d '{"buyerId":"u-1001","sellerId":"u-2002","amount":12999,"currency":"CNY","fee":390,"paymentMethod":"pm_sandbox_ok"}' | jq -r .id)
-  sleep 1   # the workflow takes the hold: PENDING_FUNDS → FUNDED
-  curl -s ${url}/v1/escrows/$ESCROW/delivery -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"actorId":"u-2002","carrier":"SF","trackingNumber":"SF123"}'
-  curl -s ${url}/v1/escrows/$ESCROW/confirmation -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"actorId":"u-1001"}'
-  curl -s ${url}/v1/escrows/$ESCROW -H "Authorization: Bearer $TOKEN"
-  curl -s "${url}/_local/notifications?escrowId=$ESCROW"
-`);
+  return { url, port, close, sfn, sns, lambdas, faults, ledger, reconciler, startupMs: ms };
 }
 
 const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);

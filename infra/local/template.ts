@@ -28,6 +28,7 @@ export const LOCAL_ACCOUNT = "000000000000";
 type Cfn = Record<string, any>;
 export interface Template {
   Resources: Record<string, { Type: string; Properties?: Cfn; Metadata?: Cfn }>;
+  Outputs?: Record<string, { Value?: unknown }>;
 }
 
 export interface LocalFunction {
@@ -60,8 +61,16 @@ export interface GatewayResponse {
 export interface LocalModel {
   table: { logicalId: string; name: string; properties: Cfn };
   functions: LocalFunction[];
-  stateMachine: { arn: string; name: string; definition: Record<string, unknown> };
+  stateMachine: {
+    arn: string;
+    name: string;
+    definition: Record<string, unknown>;
+    /** The definition substitutions, resolved (`EventsTopicArn`, `HoldFundsFunctionArn`...). */
+    substitutions: Record<string, string>;
+  };
   topics: { logicalId: string; arn: string }[];
+  /** The stack's outputs that resolve locally (`EventsTopicArn`, `StateMachineArn`...). */
+  outputs: Record<string, string>;
   routes: LocalRoute[];
   gatewayResponses: Record<string, GatewayResponse>;
   stageName: string;
@@ -226,6 +235,16 @@ export function readModel(template: Template, tableName = "escrow-local"): Local
   }
   const stage = ofType(template, "AWS::ApiGateway::Stage")[0]?.[1].Properties?.StageName ?? "prod";
 
+  const outputs: Record<string, string> = {};
+  for (const [key, output] of Object.entries(template.Outputs ?? {})) {
+    try {
+      const value = resolve(output.Value, `Outputs.${key}`);
+      if (typeof value === "string") outputs[key] = value;
+    } catch {
+      // an output that only means something in AWS (the API's URL...): not part of the local model
+    }
+  }
+
   return {
     table: { logicalId: tableId, name: tableName, properties: resolve(tableRes.Properties, tableId) as Cfn },
     functions,
@@ -233,12 +252,38 @@ export function readModel(template: Template, tableName = "escrow-local"): Local
       arn: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`,
       name,
       definition: JSON.parse(definitionText),
+      substitutions,
     },
     topics,
+    outputs,
     routes,
     gatewayResponses,
     stageName: String(stage),
   };
+}
+
+/**
+ * The marketplace-facing topic of escrow events: the stack's `EventsTopicArn`
+ * (output or definition substitution), else the topic the workflow's
+ * NotifyFunded state publishes to.
+ */
+export function eventsTopicOf(model: LocalModel): string {
+  const states = (
+    model.stateMachine.definition as { States?: Record<string, { Parameters?: { TopicArn?: unknown } }> }
+  ).States;
+  const candidates = [
+    model.outputs.EventsTopicArn,
+    model.stateMachine.substitutions.EventsTopicArn,
+    states?.NotifyFunded?.Parameters?.TopicArn,
+  ];
+  const arn = candidates.find((c) => typeof c === "string" && model.topics.some((t) => t.arn === c));
+  if (typeof arn !== "string") throw new Error("cannot tell the escrow events topic");
+  return arn;
+}
+
+/** The function with this function id (`escrow:functionId`, else the logical id), when the stack has it. */
+export function functionById(model: LocalModel, id: string): LocalFunction | undefined {
+  return model.functions.find((f) => f.id === id) ?? model.functions.find((f) => f.logicalId === id);
 }
 
 // ---------------------------------------------------------------- synthesis (cached)
@@ -247,7 +292,9 @@ export function readModel(template: Template, tableName = "escrow-local"): Local
 const SOURCES = [
   "infra",
   "statemachines",
-  "functions/domain/schemas.ts",
+  "functions/api/routes.ts",
+  "functions/api/schemas.ts",
+  "functions/api/problem.ts",
   "functions/adapters/table-schema.ts",
   "cdk.json",
   "package-lock.json",

@@ -15,11 +15,12 @@ import {
   createTableInput,
   javaAvailable,
   type LocalDynamo,
+  type Scheduler,
   seedClientRegistrations,
   startLocalDynamo,
   startTtlSweeper,
 } from "../../infra/local/dynamo";
-import { removeDir, sleep, tempDir, waitFor } from "./helpers";
+import { removeDir, tempDir } from "./helpers";
 
 /** Shaped like a synthesized AWS::DynamoDB::Table, with the properties local engines lack. */
 const tableProperties: CfnTableProperties = {
@@ -196,7 +197,8 @@ describe("TTL sweeper", () => {
     const d = await start({});
     const client = d.client();
     await createTableFromTemplate(client, tableProperties, { tableName: "escrow" });
-    const nowSeconds = Math.floor(Date.now() / 1000);
+    const NOW = Date.parse("2026-11-25T10:00:00.000Z");
+    const nowSeconds = Math.floor(NOW / 1000);
     const put = (pk: string, ttl?: { N: string } | { S: string }) =>
       client.send(new PutItemCommand({ TableName: "escrow", Item: item(pk, ttl ? { expiresAt: ttl } : {}) }));
     await put("expired", { N: String(nowSeconds - 10) });
@@ -205,34 +207,43 @@ describe("TTL sweeper", () => {
     await put("string-ttl", { S: "1" });
     for (let i = 0; i < 30; i++) await put(`expired-${i}`, { N: String(nowSeconds - 100 - i) });
 
+    // The interval is driven by hand: one tick is one interval passing.
+    const interval: { ms?: number; tick?: () => void; stopped: boolean } = { stopped: false };
+    const schedule: Scheduler = (tick, ms) => {
+      Object.assign(interval, { tick, ms });
+      return { stop: () => (interval.stopped = true) };
+    };
+    const errors: unknown[] = [];
     const sweeper = startTtlSweeper(client, {
       tableName: "escrow",
       attribute: "expiresAt",
-      intervalSeconds: 0.1,
+      intervalSeconds: 90,
+      now: () => NOW,
+      schedule,
+      onError: (e) => errors.push(e),
     });
+    const exists = async (pk: string) =>
+      (await client.send(new GetItemCommand({ TableName: "escrow", Key: item(pk) }))).Item !== undefined;
     try {
+      expect(interval.ms).toBe(90_000);
       expect(await sweeper.sweepNow()).toBe(31);
       const left = await client.send(new ScanCommand({ TableName: "escrow" }));
       expect(left.Items?.map((i) => i.PK?.S).sort()).toEqual(["future", "no-ttl", "string-ttl"]);
 
       // The interval picks up new expired items by itself.
       await put("later", { N: String(nowSeconds - 1) });
-      await waitFor(
-        async () => {
-          const got = await client.send(new GetItemCommand({ TableName: "escrow", Key: item("later") }));
-          return got.Item === undefined;
-        },
-        3000,
-        "the interval sweep",
-      );
+      interval.tick?.();
+      expect(await sweeper.sweepNow()).toBe(0); // waits for the interval's sweep, which took "later"
+      expect(await exists("later")).toBe(false);
     } finally {
       await sweeper.stop();
     }
-    // Stopped: nothing is swept any more.
+    // Stopped: the interval is gone, and a tick that was already due sweeps nothing.
+    expect(interval.stopped).toBe(true);
     await put("after-stop", { N: String(nowSeconds - 1) });
-    await sleep(300);
-    const still = await client.send(new GetItemCommand({ TableName: "escrow", Key: item("after-stop") }));
-    expect(still.Item).toBeDefined();
+    interval.tick?.();
+    expect(await exists("after-stop")).toBe(true);
+    expect(errors).toEqual([]);
   });
 });
 

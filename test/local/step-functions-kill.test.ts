@@ -23,7 +23,8 @@ function child(dir: string): { proc: ChildProcess; next: (key: string) => Promis
   });
   return {
     proc,
-    next: (key) => waitFor(() => seen.find((o) => key in o)?.[key], 20_000, `child's ${key}`),
+    next: (key) =>
+      waitFor(() => seen.find((o) => key in o)?.[key], { timeoutMs: 20_000, what: `child's ${key}` }),
   };
 }
 

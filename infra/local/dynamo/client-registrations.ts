@@ -1,0 +1,23 @@
+import { type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { clientKey } from "../../../functions/adapters/table-schema";
+
+/**
+ * Registers OAuth clients with their tenants in the table, where the API
+ * handlers' tenant directory looks them up (`clientKey(clientId)` → `tenantId`).
+ * Idempotent: re-seeding overwrites with the same values.
+ */
+export async function seedClientRegistrations(
+  client: DynamoDBClient,
+  tableName: string,
+  tenantsByClient: ReadonlyMap<string, string>,
+): Promise<void> {
+  for (const [clientId, tenantId] of tenantsByClient) {
+    const key = clientKey(clientId);
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: { PK: { S: key.PK }, SK: { S: key.SK }, clientId: { S: clientId }, tenantId: { S: tenantId } },
+      }),
+    );
+  }
+}

@@ -1,0 +1,169 @@
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { readBody } from "../http-body";
+import { type DynamoFaultRule, DynamoFaults } from "./faults";
+
+/**
+ * A pass-through proxy in front of the local DynamoDB, which the functions'
+ * requests go through (`AWS_ENDPOINT_URL_DYNAMODB`). It counts what the
+ * handlers really ask for: requests per operation and the capacity units the
+ * engine reports (ReturnConsumedCapacity, which the store always sets), plus
+ * the global-secondary-index writes a request implies (DynamoDB bills them;
+ * dynalite does not report them): a new item with index keys, or an update
+ * that sets or removes index keys. The benchmark reads these figures.
+ *
+ * It is also where injected DynamoDB faults happen (`/_local/faults`, see
+ * faults.ts): the main process pushes the active rules with `PUT /__faults`.
+ *
+ * Its own routes: `GET /__meter` (the reading), `DELETE /__meter` (reset),
+ * `PUT /__faults` (`{ rules }`), `GET /__faults`.
+ */
+export interface MeterReading {
+  requests: Record<string, number>;
+  readUnits: number;
+  writeUnits: number;
+  indexWriteUnits: number;
+}
+
+const WRITES = new Set(["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"]);
+
+export class DynamoMeter {
+  private reading: MeterReading = { requests: {}, readUnits: 0, writeUnits: 0, indexWriteUnits: 0 };
+  private server?: Server;
+  readonly faults: DynamoFaults;
+  endpoint = "";
+
+  constructor(
+    private readonly target: string,
+    /** The partition-key attribute of each global secondary index. */
+    private readonly indexKeyAttributes: readonly string[],
+    options: { now?: () => number; random?: () => number } = {},
+  ) {
+    this.faults = new DynamoFaults(options);
+  }
+
+  read(): MeterReading {
+    return structuredClone(this.reading);
+  }
+
+  reset(): void {
+    this.reading = { requests: {}, readUnits: 0, writeUnits: 0, indexWriteUnits: 0 };
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      if (req.url?.startsWith("/__meter")) {
+        if (req.method === "DELETE") this.reset();
+        const body = JSON.stringify(this.read());
+        res.writeHead(200, { "content-type": "application/json" }).end(body);
+        return;
+      }
+      if (req.url?.startsWith("/__faults")) {
+        void this.serveFaults(req, res);
+        return;
+      }
+      void this.forward(req, res);
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
+    this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.endpoint;
+  }
+
+  async close(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async serveFaults(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      if (req.method === "PUT") {
+        const body = JSON.parse(
+          (await readBody(req, 1024 * 1024, () => new Error("too large"))).toString("utf8"),
+        ) as { rules?: DynamoFaultRule[] };
+        this.faults.set(body.rules ?? []);
+      }
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ rules: this.faults.list() }));
+    } catch (error) {
+      res
+        .writeHead(400, { "content-type": "application/json" })
+        .end(JSON.stringify({ message: String(error) }));
+    }
+  }
+
+  private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req, 64 * 1024 * 1024, () => new Error("too large")).catch(() => undefined);
+    if (!body) return;
+    const op = String(req.headers["x-amz-target"] ?? "").split(".")[1] ?? "unknown";
+    const fault = this.faults.check(op);
+    if (fault === "error") {
+      // What DynamoDB answers when it fails transiently: the SDK retries it; the store never saw it.
+      const answer = JSON.stringify({
+        __type: "com.amazonaws.dynamodb.v20120810#InternalServerError",
+        message: "Internal server error (injected fault)",
+      });
+      res.writeHead(500, {
+        "content-type": "application/x-amz-json-1.0",
+        "content-length": Buffer.byteLength(answer),
+        "x-amzn-errortype": "InternalServerError",
+      });
+      res.end(answer);
+      return;
+    }
+    const target = new URL(this.target);
+    const upstream = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        const out: Buffer[] = [];
+        up.on("data", (c: Buffer) => out.push(c));
+        up.on("end", () => {
+          const answer = Buffer.concat(out);
+          if ((up.statusCode ?? 500) < 300) this.count(op, body, answer);
+          if (fault === "ambiguous") {
+            // The write took effect; its caller never learns it (the connection drops without an answer).
+            res.socket?.destroy();
+            return;
+          }
+          res.writeHead(up.statusCode ?? 500, up.headers);
+          res.end(answer);
+        });
+      },
+    );
+    upstream.on("error", (e) => {
+      res.writeHead(502);
+      res.end(String(e));
+    });
+    upstream.end(body);
+  }
+
+  private count(op: string, body: Buffer, answer: Buffer) {
+    this.reading.requests[op] = (this.reading.requests[op] ?? 0) + 1;
+    let input: { Item?: Record<string, unknown>; UpdateExpression?: unknown };
+    let output: { ConsumedCapacity?: unknown };
+    try {
+      input = JSON.parse(body.toString("utf8") || "{}");
+      output = JSON.parse(answer.toString("utf8") || "{}");
+    } catch {
+      return;
+    }
+    type Consumed = { CapacityUnits?: number; Table?: { CapacityUnits?: number } };
+    const consumed = ([] as Consumed[]).concat((output.ConsumedCapacity ?? []) as Consumed | Consumed[]);
+    const units = consumed.reduce(
+      (sum, c) => sum + Number(c?.CapacityUnits ?? c?.Table?.CapacityUnits ?? 0),
+      0,
+    );
+    if (WRITES.has(op)) this.reading.writeUnits += units;
+    else this.reading.readUnits += units;
+    if (op === "PutItem" && input.Item) {
+      // A new item adds one entry to each index whose key it carries.
+      const item = input.Item;
+      this.reading.indexWriteUnits += this.indexKeyAttributes.filter((a) => a in item).length;
+    }
+    const expression = input.UpdateExpression;
+    if (op === "UpdateItem" && typeof expression === "string") {
+      const touched = this.indexKeyAttributes.filter((a) => new RegExp(`\\b${a}\\b`).test(expression));
+      this.reading.indexWriteUnits += touched.length;
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import { z } from "zod";
+import type { FieldError } from "../local-http";
+import { AMBIGUOUS_TARGETS, FAULT_MODES, FAULT_TARGETS, type FaultSpec } from "./service";
+
+/** The body of `POST /_local/faults`, checked strictly (an unknown field is an error, as in the API). */
+const faultBody = z
+  .strictObject({
+    target: z.enum(FAULT_TARGETS),
+    operation: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z][A-Za-z0-9_.:-]*$/, "must be an operation name such as UpdateItem or payout")
+      .optional(),
+    mode: z.enum(FAULT_MODES),
+    probability: z.number().min(0).max(1).optional(),
+    seconds: z.number().int().min(1).max(3600),
+  })
+  .superRefine((body, ctx) => {
+    if (body.mode === "ambiguous" && !AMBIGUOUS_TARGETS.includes(body.target))
+      ctx.addIssue({
+        code: "custom",
+        path: ["mode"],
+        message: `ambiguous applies to ${AMBIGUOUS_TARGETS.join(" and ")} only, not to ${body.target}`,
+      });
+  });
+
+export type FaultBodyResult = { ok: true; spec: FaultSpec } | { ok: false; errors: FieldError[] };
+
+export function parseFaultBody(body: unknown): FaultBodyResult {
+  const parsed = faultBody.safeParse(body);
+  if (parsed.success) return { ok: true, spec: parsed.data };
+  return {
+    ok: false,
+    errors: parsed.error.issues.map((issue) => ({
+      path: issue.path.map(String).join(".") || "(body)",
+      message:
+        issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message,
+    })),
+  };
+}

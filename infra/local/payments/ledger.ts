@@ -1,0 +1,146 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import type { Movement, MovementType, SandboxLedger } from "../../../functions/adapters/local-hooks";
+import { JsonLinesLog } from "../json-lines-log";
+
+/**
+ * The sandbox payment provider's own ledger (API.md, "Local mode additions";
+ * ARCHITECTURE.md v1.1 decision 4): every movement the provider made, so
+ * tests can hold the escrow's record to it. Idempotent per key — a movement
+ * repeated with its key is recorded once and the repeat gets the first
+ * record back (`recorded: false`) — and durable: an append-only log under
+ * `dataDir/payments/`, acknowledged once on disk (survives a restart and a
+ * SIGKILL).
+ */
+
+export interface LedgerEntry {
+  id: string;
+  tenantId: string;
+  escrowId: string;
+  type: MovementType;
+  amount: number;
+  currency: string;
+  key: string;
+  /** ISO 8601. */
+  at: string;
+}
+
+/** What `/_local/payments` shows of an entry. */
+export interface LedgerItem {
+  id: string;
+  escrowId: string;
+  type: MovementType;
+  amount: number;
+  key: string;
+  at: string;
+}
+
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/** A ULID: 48 bits of time then 80 random bits, in Crockford base 32 (ids sort by time). */
+export function ulid(now: number): string {
+  let time = "";
+  let t = now;
+  for (let i = 0; i < 10; i++) {
+    time = CROCKFORD[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  const bytes = randomBytes(16);
+  let random = "";
+  for (let i = 0; i < 16; i++) random += CROCKFORD[(bytes[i] as number) % 32];
+  return time + random;
+}
+
+export class LocalPaymentLedger implements SandboxLedger {
+  private readonly now: () => number;
+  private readonly log: JsonLinesLog<LedgerEntry>;
+  private readonly entries: LedgerEntry[] = [];
+  private readonly byKey = new Map<string, LedgerEntry>();
+  private readonly ready: Promise<void>;
+  /** Records are taken one at a time, so two concurrent movements with one key are recorded once. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly options: {
+      dataDir: string;
+      now?: () => number;
+      onError?: (message: string, error: unknown) => void;
+    },
+  ) {
+    this.now = options.now ?? Date.now;
+    this.log = new JsonLinesLog(
+      join(options.dataDir, "payments", "ledger.ndjson"),
+      (m, e) => this.report(m, e),
+      () => new Error("the payment ledger is closed"),
+    );
+    this.ready = this.log.open().then((entries) => {
+      for (const entry of entries) this.remember(entry);
+    });
+    this.ready.catch(() => {});
+  }
+
+  record(movement: Movement): Promise<{ id: string; at: string; recorded: boolean }> {
+    const next = this.queue.then(() => this.recordNow(movement));
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  /** The movements, oldest first; one escrow's when `escrowId` is given. */
+  async list(filter: { escrowId?: string } = {}): Promise<{ items: LedgerItem[] }> {
+    await this.ready;
+    const items = this.entries
+      .filter((e) => filter.escrowId === undefined || e.escrowId === filter.escrowId)
+      .map(({ id, escrowId, type, amount, key, at }) => ({ id, escrowId, type, amount, key, at }));
+    return { items };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.ready.catch(() => {});
+    await this.queue;
+    await this.log.close();
+  }
+
+  private async recordNow(m: Movement): Promise<{ id: string; at: string; recorded: boolean }> {
+    if (this.closed) throw new Error("the payment ledger is closed");
+    await this.ready;
+    const known = this.byKey.get(m.key);
+    if (known) {
+      if (known.escrowId !== m.escrowId || known.type !== m.type || known.amount !== m.amount)
+        this.report(
+          `movement key ${m.key} repeated with other terms (first: ${known.type} ${known.amount} for ${known.escrowId}); the first stands`,
+          new Error("idempotency key reused"),
+        );
+      return { id: known.id, at: known.at, recorded: false };
+    }
+    if (!Number.isSafeInteger(m.amount) || m.amount < 0)
+      throw new Error(`a movement amount is an integer of minor units, got ${m.amount}`);
+    const now = this.now();
+    const entry: LedgerEntry = {
+      id: `pay_${ulid(now)}`,
+      tenantId: m.tenantId,
+      escrowId: m.escrowId,
+      type: m.type,
+      amount: m.amount,
+      currency: m.currency,
+      key: m.key,
+      at: new Date(now).toISOString(),
+    };
+    await this.log.append(entry);
+    this.remember(entry);
+    return { id: entry.id, at: entry.at, recorded: true };
+  }
+
+  private remember(entry: LedgerEntry): void {
+    if (this.byKey.has(entry.key)) return;
+    this.byKey.set(entry.key, entry);
+    this.entries.push(entry);
+  }
+
+  private report(message: string, error: unknown): void {
+    if (this.options.onError) this.options.onError(message, error);
+    else console.error(`[local-payments] ${message}:`, error);
+  }
+}

@@ -1,0 +1,104 @@
+import { type LocalListener, sendJson, sendMethodNotAllowed, sendProblem, urlOf } from "./local-http";
+
+/**
+ * The reconciler locally (ARCHITECTURE.md v1.1 decision 1: "a scheduled
+ * Lambda in AWS, the same code on a timer locally"): runs the stack's
+ * `Reconciler` function with `{}` every `intervalSeconds`, never two runs at
+ * once; a failed run is reported and the timer goes on. When the stack has no
+ * such function, there is nothing to run.
+ */
+export interface LocalReconciler {
+  /** Whether the stack has a reconciler to run. */
+  readonly available: boolean;
+  /** Runs it once now (after the run in progress, if any); resolves with the handler's result. */
+  runNow(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+export function startReconciler(options: {
+  /** Invokes the reconciler function; undefined when the stack has none. */
+  invoke?: (event: Record<string, never>) => Promise<unknown>;
+  intervalSeconds: number;
+  onError: (error: unknown) => void;
+  /** What runs the ticks (default setInterval; tests tick by hand). */
+  schedule?: (tick: () => void, intervalMs: number) => { stop(): void };
+}): LocalReconciler {
+  const invoke = options.invoke;
+  if (!invoke)
+    return {
+      available: false,
+      runNow: () => Promise.reject(new Error("the stack has no Reconciler function")),
+      stop: async () => {},
+    };
+  let running: Promise<unknown> | undefined;
+  let stopped = false;
+  const run = (): Promise<unknown> => {
+    const current = invoke({}).finally(() => {
+      if (running === current) running = undefined;
+    });
+    running = current;
+    return current;
+  };
+  const schedule =
+    options.schedule ??
+    ((tick, ms) => {
+      const timer = setInterval(tick, ms);
+      timer.unref();
+      return { stop: () => clearInterval(timer) };
+    });
+  const timer = schedule(() => {
+    if (running || stopped) return;
+    run().catch(options.onError);
+  }, options.intervalSeconds * 1000);
+  return {
+    available: true,
+    async runNow() {
+      while (running) await running.catch(() => {});
+      return run();
+    },
+    async stop() {
+      stopped = true;
+      timer.stop();
+      await running?.catch(() => {});
+    },
+  };
+}
+
+/**
+ * `POST /_local/reconcile` (no token): runs the reconciler once now and
+ * answers `200` with the handler's result; `404` problem when the stack has
+ * no reconciler, `500` problem when the run fails.
+ */
+export function createReconcileListener(
+  reconciler: LocalReconciler,
+  path = "/_local/reconcile",
+): LocalListener {
+  return async (req, res) => {
+    if (urlOf(req).pathname !== path) return false;
+    if (req.method !== "POST") {
+      sendMethodNotAllowed(res, ["POST"]);
+      return true;
+    }
+    req.resume(); // any body is ignored
+    if (!reconciler.available) {
+      sendProblem(res, 404, "not_found", "The stack has no Reconciler function (yet): nothing to run.");
+      return true;
+    }
+    try {
+      sendJson(res, 200, (await reconciler.runNow()) ?? null);
+    } catch (error) {
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      sendProblem(res, 500, "internal_error", `The reconciler failed: ${message}`);
+    }
+    return true;
+  };
+}
+
+/** `ESCROW_RECONCILE_SECONDS` (API.md): a positive number of seconds, 60 when unset. */
+export function reconcileSeconds(value: string | undefined): number {
+  if (value === undefined || value === "") return 60;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new Error(`ESCROW_RECONCILE_SECONDS must be a positive number of seconds, got ${value}`);
+  return seconds;
+}
