@@ -1,13 +1,13 @@
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
-import { SandboxPaymentProvider } from "../../functions/adapters/sandbox-payment-provider";
 import { escrowKey } from "../../functions/adapters/table-schema";
 import { requestHash } from "../../functions/api/request-hash";
 import { createEscrow, performAction, type ServiceDeps } from "../../functions/app/escrow-service";
 import { holdFunds, settle } from "../../functions/app/workflow-tasks";
 import { startDynalite } from "../support/dynalite";
 import { itemSize } from "../support/item-size";
+import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
 
 /**
  * Every write is billed by the size of the item it leaves (or finds, if larger):
@@ -21,10 +21,12 @@ beforeAll(async () => {
 afterAll(async () => db.close());
 
 it("keeps a typical escrow item under 1 KB from creation to release", async () => {
-  const deps: ServiceDeps = {
+  const payments = new TestPayments();
+  const deps: ServiceDeps & { events: RecordingPublisher } = {
     store: new DynamoEscrowStore(db.client, db.tableName),
-    workflow: { start: async () => {}, signal: async () => true },
-    payments: new SandboxPaymentProvider(),
+    workflow: new RecordingWorkflow(),
+    payments,
+    events: new RecordingPublisher(),
     now: () => new Date(),
   };
   const body = {
@@ -72,8 +74,13 @@ it("keeps a typical escrow item under 1 KB from creation to release", async () =
   const confirmation = { action: "confirmation" as const, actorId: "u-1001" };
   await performAction(deps, "demo", escrow.id, confirmation, idem("c-1", confirmation, "confirmation"));
   await measure("confirmed");
+  // The largest moment: the intent to pay (`settling`) is recorded and the escrow is still due.
+  payments.onCall = async (type) => {
+    if (type === "payout") await measure("settling");
+  };
   await settle(deps, ref);
   await measure("released");
   console.info("escrow item bytes by version:", sizes);
+  expect(Object.keys(sizes)).toEqual(["created", "funded", "delivered", "confirmed", "settling", "released"]);
   for (const [label, bytes] of Object.entries(sizes)) expect(bytes, label).toBeLessThanOrEqual(1024);
 });

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
-import { SandboxPaymentProvider } from "../../functions/adapters/sandbox-payment-provider";
 import { requestHash } from "../../functions/api/request-hash";
 import {
   createEscrow,
@@ -21,28 +20,14 @@ import {
   ValidationError,
 } from "../../functions/domain/errors";
 import type { ActionCommand } from "../../functions/domain/escrow";
-import type { WorkflowStep } from "../../functions/domain/workflow-step";
-import type { WorkflowEngine, WorkflowInput } from "../../functions/ports/workflow";
+import { eventId } from "../../functions/domain/events";
+import { INITIAL_STEP } from "../../functions/domain/workflow-step";
+import type { EscrowStore } from "../../functions/ports/escrow-store";
 import { startDynalite } from "../support/dynalite";
-
-/** A workflow engine that records what the service asks of it; tokens can be marked as used. */
-class RecordingWorkflow implements WorkflowEngine {
-  started: WorkflowInput[] = [];
-  signals: { token: string; step: WorkflowStep }[] = [];
-  used = new Set<string>();
-  async start(input: WorkflowInput) {
-    this.started.push(input);
-  }
-  async signal(token: string, step: WorkflowStep) {
-    if (this.used.has(token)) return false;
-    this.used.add(token);
-    this.signals.push({ token, step });
-    return true;
-  }
-}
+import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
 
 let db: Awaited<ReturnType<typeof startDynalite>>;
-let deps: ServiceDeps & { workflow: RecordingWorkflow };
+let deps: ServiceDeps & { workflow: RecordingWorkflow; events: RecordingPublisher; payments: TestPayments };
 let clock: number;
 
 beforeAll(async () => {
@@ -54,7 +39,8 @@ beforeEach(() => {
   deps = {
     store: new DynamoEscrowStore(db.client, db.tableName),
     workflow: new RecordingWorkflow(),
-    payments: new SandboxPaymentProvider(),
+    events: new RecordingPublisher(),
+    payments: new TestPayments(),
     now: () => new Date(clock),
   };
 });
@@ -113,7 +99,10 @@ describe("creating", () => {
       sellerResponseSeconds: 432000,
       disputeSeconds: 2592000,
     });
-    expect(deps.workflow.started).toEqual([{ tenantId: "demo", escrowId: answer.escrow.id }]);
+    // The first execution is named after the escrow (ops find it by its id) and starts by taking the hold.
+    expect(deps.workflow.started).toEqual([
+      { tenantId: "demo", escrowId: answer.escrow.id, name: answer.escrow.id, step: INITIAL_STEP },
+    ]);
   });
 
   it("replays the first answer for the same key and body, even after the escrow moved on", async () => {
@@ -163,12 +152,15 @@ describe("creating", () => {
   it("finishes a creation whose first request died before answering", async () => {
     const b = body();
     const key = idem("crashed", b);
-    // Simulate a request that wrote the escrow and died before starting the workflow and answering.
-    const failing: ServiceDeps = {
+    // Simulate a request that wrote the escrow, started its workflow and died before answering
+    // (its idempotency record was never written).
+    const dying: ServiceDeps = {
       ...deps,
-      workflow: { ...deps.workflow, start: () => Promise.reject(new Error("crash")) },
+      store: Object.assign(Object.create(deps.store) as EscrowStore, {
+        putIdempotency: () => Promise.reject(new Error("crash")),
+      }),
     };
-    await expect(createEscrow(failing, "demo", b, key)).rejects.toThrow("crash");
+    await expect(createEscrow(dying, "demo", b, key)).rejects.toThrow("crash");
     await expect(createEscrow(deps, "demo", b, key)).rejects.toThrow(IdempotencyInProgressError);
     clock += TAKEOVER_AFTER_MS;
     const answer = await createEscrow(deps, "demo", b, key);
@@ -177,7 +169,25 @@ describe("creating", () => {
       replayed: true,
       escrow: { status: "PENDING_FUNDS", version: 1 },
     });
-    expect(deps.workflow.started).toHaveLength(1);
+    // The takeover starts the first execution again by its name: Step Functions refuses the
+    // repeat, so the escrow has exactly one.
+    expect(deps.workflow.names).toEqual([answer.escrow.id]);
+    expect(deps.workflow.started.map((s) => s.name)).toEqual([answer.escrow.id, answer.escrow.id]);
+    // Answered once for good: the next retry is a plain replay.
+    expect(await createEscrow(deps, "demo", b, key)).toEqual(answer);
+  });
+
+  it("answers 201 when Step Functions refuses the start, and leaves the escrow due for the reconciler", async () => {
+    deps.workflow.refuse.start = true;
+    const answer = await create();
+    expect(answer).toMatchObject({ statusCode: 201, escrow: { status: "PENDING_FUNDS" } });
+    expect(deps.workflow.names).toEqual([]);
+    // Due one grace period after creation (the hold normally completes within seconds).
+    const mine = (due: { escrowId: string }[]) => due.filter((d) => d.escrowId === answer.escrow.id);
+    expect(mine(await deps.store.listDue(new Date(clock + 61_000).toISOString(), 1000))).toEqual([
+      { tenantId: "demo", escrowId: answer.escrow.id, items: ["escrow"] },
+    ]);
+    expect(mine(await deps.store.listDue(new Date(clock + 59_000).toISOString(), 1000))).toEqual([]);
   });
 
   it("rejects a payment method the sandbox does not know", async () => {
@@ -188,7 +198,7 @@ describe("creating", () => {
 describe("acting on an escrow", () => {
   it("claims, then signals the waiting workflow with the step the record dictates", async () => {
     const ref = await funded();
-    await beginWait(deps, { ...ref, seenVersion: 2, taskToken: "t-delivery" });
+    await beginWait(deps, { ...ref, seenVersion: 2, taskToken: "t-delivery", execution: ref.escrowId });
     expect(deps.workflow.signals).toEqual([]);
     const answer = await act(ref, {
       action: "delivery",
@@ -200,13 +210,36 @@ describe("acting on an escrow", () => {
     expect(deps.workflow.signals).toHaveLength(1);
     const [signal] = deps.workflow.signals;
     expect(signal?.token).toBe("t-delivery");
-    expect(signal?.step).toMatchObject({ outcome: "delivered", version: 3, timeoutSeconds: 864000 });
-    expect(signal?.step.event).toMatchObject({
-      id: `evt_${ref.escrowId.slice(4)}_3`,
+    // Only what the workflow routes on: the signal stays small, the event is the next wait's to publish.
+    expect(signal?.step).toEqual({ outcome: "delivered", version: 3, timeoutSeconds: 864000 });
+  });
+
+  it("each wait publishes the event of the step it was entered with, once, with a stable id", async () => {
+    const ref = await funded();
+    await beginWait(deps, { ...ref, seenVersion: 2, taskToken: "t-1", execution: ref.escrowId });
+    await act(ref, { action: "delivery", actorId: "u-2002", carrier: "SF", trackingNumber: "SF1" });
+    await beginWait(deps, { ...ref, seenVersion: 3, taskToken: "t-2", execution: ref.escrowId });
+    // A retried BeginWait (Lambda retry, or a restarted execution) does not publish again.
+    await beginWait(deps, { ...ref, seenVersion: 3, taskToken: "t-3", execution: ref.escrowId });
+    expect(deps.events.of(ref.escrowId)).toEqual([
+      { id: eventId(ref.escrowId, 2), type: "escrow.funded" },
+      { id: eventId(ref.escrowId, 3), type: "escrow.delivered" },
+    ]);
+    expect(eventId(ref.escrowId, 3)).toBe(`evt_${ref.escrowId.slice(4)}_3`);
+    expect(deps.events.events.at(-1)).toMatchObject({
       type: "escrow.delivered",
       tenantId: "demo",
       escrowId: ref.escrowId,
-      escrow: { status: "DELIVERED", version: 3 },
+      occurredAt: new Date(clock).toISOString(),
+      escrow: { status: "DELIVERED", version: 3, delivery: { carrier: "SF", trackingNumber: "SF1" } },
+    });
+    expect(await deps.store.getWait("demo", ref.escrowId)).toMatchObject({
+      token: "t-3",
+      seenVersion: 3,
+      published: 3,
+      owedFrom: null,
+      parked: false,
+      due: null,
     });
   });
 
@@ -214,11 +247,14 @@ describe("acting on an escrow", () => {
     const ref = await funded();
     await act(ref, { action: "delivery", actorId: "u-2002" });
     expect(deps.workflow.signals).toEqual([]);
-    await beginWait(deps, { ...ref, seenVersion: 2, taskToken: "late" });
+    await beginWait(deps, { ...ref, seenVersion: 2, taskToken: "late", execution: ref.escrowId });
     expect(deps.workflow.signals.map((s) => [s.token, s.step.outcome])).toEqual([["late", "delivered"]]);
   });
 
   it("lets exactly one of racing conflicting actions win; the rest get 409", async () => {
+    // Each request reads the clock (to the millisecond) as a real one does: two identical commands
+    // stamped with the same millisecond would be indistinguishable from one's own lost write.
+    deps.now = () => new Date(clock++);
     const ref = await funded();
     await act(ref, { action: "delivery", actorId: "u-2002" });
     const racers: ActionCommand[] = [
@@ -259,6 +295,7 @@ describe("acting on an escrow", () => {
   });
 
   it("answers concurrent duplicates of one keyed action with one 202 and in-progress or replays", async () => {
+    deps.now = () => new Date(clock++);
     const ref = await funded();
     const cmd: ActionCommand = { action: "delivery", actorId: "u-2002" };
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => act(ref, cmd, "dup")));
@@ -284,7 +321,7 @@ describe("timeouts and the record", () => {
   it("a timeout after an accepted action carries the action out (the 202 stands)", async () => {
     const ref = await funded();
     await act(ref, { action: "delivery", actorId: "u-2002" });
-    await beginWait(deps, { ...ref, seenVersion: 3, taskToken: "t-confirm" });
+    await beginWait(deps, { ...ref, seenVersion: 3, taskToken: "t-confirm", execution: ref.escrowId });
     await act(ref, { action: "confirmation", actorId: "u-1001" });
     const step = await applyDeadline(deps, { ...ref, seenVersion: 3 });
     expect(step).toMatchObject({ outcome: "release", version: 4 });
@@ -321,7 +358,19 @@ describe("timeouts and the record", () => {
     const s2 = await settle(deps, ref);
     expect(s2).toEqual(s1);
     const history = (await listHistory(deps, "demo", ref.escrowId)).items.map((e) => e.type);
-    expect(history).toEqual(["created", "funded", "cancellation_requested", "refunded"]);
+    // The intent (settling) is recorded before the provider is called; a retried settle adds nothing.
+    expect(history).toEqual(["created", "funded", "cancellation_requested", "settling", "refunded"]);
+    expect(deps.payments.callsOf(ref.escrowId, "refund")).toHaveLength(1);
+    expect(deps.payments.book.of(ref.escrowId).map((m) => [m.type, m.amount, m.key])).toEqual([
+      ["hold", 12999, `${ref.escrowId}:hold`],
+      ["refund", 12999, `${ref.escrowId}:refund:1`],
+    ]);
+    // A retried settle announces its outcome again (at least once), always as the same event.
+    const published = deps.events.of(ref.escrowId);
+    expect(published.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(published.map((e) => JSON.stringify(e)))).toEqual(
+      new Set([JSON.stringify({ id: eventId(ref.escrowId, 5), type: "escrow.refunded" })]),
+    );
   });
 });
 

@@ -3,11 +3,14 @@ import { ForbiddenError, InvalidTransitionError, ValidationError } from "../../f
 import {
   type ActionCommand,
   type ActionName,
+  beginSettling,
   decideAction,
   escalate,
   expire,
   failPayment,
   fold,
+  settleEscrow,
+  settlementFor,
   toView,
 } from "../../functions/domain/escrow";
 import { ledgerViolations } from "../../functions/domain/ledger";
@@ -326,17 +329,42 @@ describe("escalation", () => {
   it("lets ops resolve an escalated escrow outside a dispute", () => {
     const h = inStatus("DELIVERED");
     h.act(COMMANDS.confirmation, at(10));
-    h.push(escalate(h.state, "ReleaseToSeller", "provider rejected the capture"), at(11));
-    expect(toView(h.state).needsOpsAttention).toBe(true);
+    h.push(escalate(h.state, "payout_rejected", "PayoutRejected: the payee's account is closed"), at(11));
+    expect(h.history.at(-1)?.data).toEqual({
+      reason: "payout_rejected",
+      detail: "PayoutRejected: the payee's account is closed",
+    });
+    expect(toView(h.state)).toMatchObject({ needsOpsAttention: true, attentionReason: "payout_rejected" });
+    expect(h.state.attention).toEqual({
+      reason: "payout_rejected",
+      detail: "PayoutRejected: the payee's account is closed",
+      at: at(11).toISOString(),
+    });
     const resolved = h.act({ action: "resolution", outcome: "refund", note: "refund instead" }, at(12));
     expect(resolved.pending).toMatchObject({ action: "resolution", outcome: "refund" });
     expect(resolved.attention).toBeNull();
+    expect(toView(resolved)).toMatchObject({ needsOpsAttention: false, attentionReason: null });
     expect(h.settle(at(13)).status).toBe("REFUNDED");
+  });
+
+  it("keeps the detail short and refuses to escalate a terminal escrow", () => {
+    const h = inStatus("DELIVERED");
+    h.push(escalate(h.state, "unexpected_step", "x".repeat(2000)), at(11));
+    expect(h.state.attention?.detail).toHaveLength(500);
+    expect(() => escalate(inStatus("RELEASED").state, "workflow_failing", "late")).toThrow(
+      InvalidTransitionError,
+    );
+  });
+
+  it("any later entry clears the attention: the workflow moved on", () => {
+    const h = inStatus("FUNDED");
+    h.push(escalate(h.state, "unexpected_step", "outcome delivered at version 9"), at(11));
+    expect(h.act(COMMANDS.delivery, at(12)).attention).toBeNull();
   });
 
   it("cancels an escrow escalated before any money was held, and only that", () => {
     const h = new Harness();
-    h.push(escalate(h.state, "HoldFunds", "boom"), at(1));
+    h.push(escalate(h.state, "workflow_failing", "boom"), at(1));
     expect(() =>
       decideAction(h.state, { action: "resolution", outcome: "release", note: "n" }, at(2)),
     ).toThrow(InvalidTransitionError);
@@ -363,5 +391,100 @@ describe("history", () => {
 
   it("is independent of the terms' creation time zone quirks", () => {
     expect(fold(terms(), new Harness().history).createdAt).toBe(T0.toISOString());
+  });
+});
+
+describe("money by intent: the settling entry", () => {
+  it("records the intent before the provider is called; the settlement it will record is known", () => {
+    const h = inStatus("DELIVERED");
+    h.act(COMMANDS.confirmation, at(10));
+    expect(h.state.settling).toBeNull();
+    const settling = h.push(beginSettling(h.state), at(11));
+    expect(settling).toMatchObject({
+      status: "DELIVERED",
+      settling: { attempt: 1 },
+      settleAttempts: 1,
+      pending: { outcome: "release" },
+      settlement: null,
+    });
+    expect(h.history.at(-1)).toMatchObject({ type: "settling", actor: "system", data: {} });
+    // What the provider is told to move is what the record will then say was moved.
+    const intended = settlementFor(settling, at(12).toISOString());
+    const released = h.settle(at(12));
+    expect(released.settlement).toEqual(intended);
+    expect(released).toMatchObject({ status: "RELEASED", settling: null, settleAttempts: 1 });
+    expect(ledgerViolations(released)).toEqual([]);
+  });
+
+  it("has nothing to settle without a pending outcome", () => {
+    for (const status of ["FUNDED", "DELIVERED", "DISPUTED", "RELEASED"] as const) {
+      expect(() => beginSettling(inStatus(status).state)).toThrow(InvalidTransitionError);
+      expect(() => settleEscrow(inStatus(status).state)).toThrow(InvalidTransitionError);
+    }
+  });
+
+  it("once a release has been sent to the provider, ops cannot turn it into a refund (409)", () => {
+    const h = inStatus("DISPUTED");
+    h.act({ action: "resolution", outcome: "release", note: "seller shipped" }, at(10));
+    h.push(beginSettling(h.state), at(11));
+    // The provider's answer was lost and the workflow gave up: ops are asked to look.
+    h.push(escalate(h.state, "unexpected_step", "outcome release at version 4"), at(12));
+    for (const other of [
+      { action: "resolution", outcome: "refund", note: "refund instead" },
+      { action: "resolution", outcome: "split", refundAmount: 100, note: "split instead" },
+    ] as const)
+      expect(() => decideAction(h.state, other, at(13))).toThrow(InvalidTransitionError);
+    // Repeating the same outcome is allowed: it carries on with the same movements (same attempt, same keys).
+    const again = h.act({ action: "resolution", outcome: "release", note: "carry on" }, at(13));
+    expect(again).toMatchObject({ pending: { outcome: "release" }, settling: { attempt: 1 } });
+    expect(h.settle(at(14)).status).toBe("RELEASED");
+  });
+
+  it("a split already sent keeps its amount: another refund amount is refused", () => {
+    const h = inStatus("DISPUTED");
+    h.act({ action: "resolution", outcome: "split", refundAmount: 4000, note: "n" }, at(10));
+    h.push(beginSettling(h.state), at(11));
+    h.push(escalate(h.state, "unexpected_step", "x"), at(12));
+    expect(() =>
+      decideAction(
+        h.state,
+        { action: "resolution", outcome: "split", refundAmount: 4001, note: "n" },
+        at(13),
+      ),
+    ).toThrow(InvalidTransitionError);
+    expect(() =>
+      decideAction(
+        h.state,
+        { action: "resolution", outcome: "split", refundAmount: 4000, note: "n" },
+        at(13),
+      ),
+    ).not.toThrow();
+  });
+
+  it("a payout the provider rejected moved nothing: ops may choose another outcome, with new movement keys", () => {
+    const h = inStatus("DELIVERED");
+    h.act(COMMANDS.confirmation, at(10));
+    h.push(beginSettling(h.state), at(11));
+    h.push(escalate(h.state, "payout_rejected", "PayoutRejected: the payee's account is closed"), at(12));
+    expect(h.state).toMatchObject({ settling: null, settleAttempts: 1 });
+    const resolved = h.act({ action: "resolution", outcome: "refund", note: "refund the buyer" }, at(13));
+    expect(resolved.pending).toMatchObject({ action: "resolution", outcome: "refund" });
+    expect(h.push(beginSettling(h.state), at(14)).settling).toEqual({ attempt: 2 });
+    const refunded = h.settle(at(15));
+    expect(refunded.settlement).toMatchObject({ refundedToBuyer: 12999, paidToSeller: 0, platformFee: 0 });
+    expect(ledgerViolations(refunded)).toEqual([]);
+  });
+
+  it("an escrow in the middle of settling answers other actions with 409", () => {
+    const h = inStatus("DELIVERED");
+    h.act(COMMANDS.confirmation, at(10));
+    h.push(beginSettling(h.state), at(11));
+    for (const command of [
+      COMMANDS.dispute,
+      COMMANDS["refund-request"],
+      COMMANDS.confirmation,
+      COMMANDS.resolution,
+    ])
+      expect(() => decideAction(h.state, command, at(12))).toThrow(InvalidTransitionError);
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DomainError } from "../../functions/domain/errors";
 import {
   type ActionCommand,
+  beginSettling,
   decideAction,
   type EntryDraft,
   escalate,
@@ -15,7 +16,7 @@ import {
 } from "../../functions/domain/escrow";
 import { balances, ledgerViolations } from "../../functions/domain/ledger";
 import { settle } from "../../functions/domain/money";
-import { type EscrowState, isTerminal } from "../../functions/domain/types";
+import { type AttentionReason, type EscrowState, isTerminal } from "../../functions/domain/types";
 import { nextStep } from "../../functions/domain/workflow-step";
 import { Harness, T0, terms } from "../support/escrows";
 
@@ -31,8 +32,12 @@ const step = (amount: number) =>
     fc.record({ kind: fc.constant("fund" as const) }),
     fc.record({ kind: fc.constant("decline" as const) }),
     fc.record({ kind: fc.constant("expire" as const) }),
+    { arbitrary: fc.record({ kind: fc.constant("settling" as const) }), weight: 2 },
     { arbitrary: fc.record({ kind: fc.constant("settle" as const) }), weight: 3 },
-    fc.record({ kind: fc.constant("escalate" as const) }),
+    fc.record({
+      kind: fc.constant("escalate" as const),
+      reason: fc.constantFrom<AttentionReason>("payout_rejected", "unexpected_step", "workflow_failing"),
+    }),
     fc.record({ kind: fc.constant("wait" as const), seconds: fc.integer({ min: 1, max: 12 * 86_400 }) }),
     {
       weight: 8,
@@ -89,7 +94,11 @@ const scenario = fc
     }),
   );
 
-function draftFor(state: EscrowState, s: { kind: string; command?: unknown }, now: Date): EntryDraft {
+function draftFor(
+  state: EscrowState,
+  s: { kind: string; command?: unknown; reason?: AttentionReason },
+  now: Date,
+): EntryDraft {
   switch (s.kind) {
     case "fund":
       return fund(state, "auth");
@@ -97,10 +106,12 @@ function draftFor(state: EscrowState, s: { kind: string; command?: unknown }, no
       return failPayment(state, "payment_declined");
     case "expire":
       return expire(state);
+    case "settling":
+      return beginSettling(state);
     case "settle":
       return settleEscrow(state);
     case "escalate":
-      return escalate(state, "SomeState", "boom");
+      return escalate(state, s.reason ?? "workflow_failing", "boom");
     default:
       return decideAction(state, s.command as ActionCommand, now);
   }
@@ -134,6 +145,23 @@ describe("ledger invariants under any sequence of actions", () => {
           expect(after.version).toBe(before.version + 1);
           expect(ledgerViolations(after)).toEqual([]);
           if (isTerminal(before.status)) expect.unreachable(`changed a terminal escrow with ${draft.type}`);
+          // Money by intent: once the provider may have been told to move the pending outcome, that
+          // outcome is only ever carried out (or, after a payout the provider rejected, replaced by ops).
+          if (before.settling && before.pending && draft.type !== "escalated") {
+            if (after.pending)
+              expect({ outcome: after.pending.outcome, refund: after.pending.refundAmount }).toEqual({
+                outcome: before.pending.outcome,
+                refund: before.pending.refundAmount,
+              });
+            else if (after.settlement) {
+              const refunded = before.pending.outcome === "release" ? 0 : before.pending.refundAmount;
+              expect(after.settlement.refundedToBuyer).toBe(refunded);
+            }
+          }
+          if (draft.type === "escalated")
+            expect(after.settling).toEqual(
+              "reason" in s && s.reason === "payout_rejected" ? null : before.settling,
+            );
         }
         const final = h.state;
         reached.set(final.status, (reached.get(final.status) ?? 0) + 1);
