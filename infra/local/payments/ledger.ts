@@ -86,6 +86,22 @@ export class LocalPaymentLedger implements SandboxLedger {
     return next;
   }
 
+  /**
+   * The amount of the hold recorded with this key that no void has let go of
+   * (0 once voided); undefined when no hold has this key. A void names no
+   * hold, so voids are matched to the escrow's holds of the same amount,
+   * oldest first.
+   */
+  async heldAmount(holdKey: string): Promise<number | undefined> {
+    await this.ready;
+    const hold = this.byKey.get(holdKey);
+    if (hold?.type !== "hold") return undefined;
+    const same = (e: LedgerEntry) => e.escrowId === hold.escrowId && e.amount === hold.amount;
+    const holds = this.entries.filter((e) => e.type === "hold" && same(e));
+    const voids = this.entries.filter((e) => e.type === "void" && same(e)).length;
+    return holds.indexOf(hold) < voids ? 0 : hold.amount;
+  }
+
   /** The movements, oldest first; one escrow's when `escrowId` is given. */
   async list(filter: { escrowId?: string } = {}): Promise<{ items: LedgerItem[] }> {
     await this.ready;
