@@ -249,10 +249,12 @@ async function moveMoney(deps: { payments: PaymentProvider }, state: EscrowState
   const attempt = state.settling?.attempt ?? state.settleAttempts;
   if (!s) return;
   const base = { tenantId: state.tenantId, escrowId: state.id, currency: state.currency, holdReference: state.paymentRef };
+  // The payout first: it is the one movement the provider may refuse for good (PayoutRejected), and
+  // a refused payout must have moved nothing, since ops may then choose another outcome.
   const moves = [
-    ["refund", s.refundedToBuyer],
     ["payout", s.paidToSeller],
     ["fee", s.platformFee],
+    ["refund", s.refundedToBuyer],
   ] as const;
   for (const [type, amount] of moves)
     if (amount > 0) await deps.payments.transfer({ ...base, type, amount, key: movementKeys.transfer(state.id, type, attempt) });

@@ -1,0 +1,342 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
+import { requestHash } from "../../functions/api/request-hash";
+import { createEscrow, getEscrow, listHistory, performAction } from "../../functions/app/escrow-service";
+import {
+  escalateToOps,
+  holdFunds,
+  movementKeys,
+  recordPaymentFailure,
+  settle,
+} from "../../functions/app/workflow-tasks";
+import type { CreateEscrowInput } from "../../functions/domain/create-input";
+import { InvalidTransitionError } from "../../functions/domain/errors";
+import type { ActionCommand } from "../../functions/domain/escrow";
+import { eventId } from "../../functions/domain/events";
+import type { EscrowStore } from "../../functions/ports/escrow-store";
+import { PaymentDeclined, PaymentUnavailable, PayoutRejected } from "../../functions/ports/payment-provider";
+import { startDynalite } from "../support/dynalite";
+import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
+
+/**
+ * Money at the provider moves by intent, then by call, with one key
+ * (ARCHITECTURE v1.1 decision 4; API.md "When dependencies fail"): the record
+ * says which movement is owed before the provider is called, a movement that
+ * may have happened is repeated with its key (recorded once by the provider),
+ * never replaced by another outcome, and the provider's own ledger agrees with
+ * the record.
+ */
+let db: Awaited<ReturnType<typeof startDynalite>>;
+let store: DynamoEscrowStore;
+let payments: TestPayments;
+let events: RecordingPublisher;
+let workflow: RecordingWorkflow;
+let clock: number;
+const deps = () => ({ store, payments, events, workflow, now: () => new Date((clock += 1)) });
+
+beforeAll(async () => {
+  db = await startDynalite();
+  store = new DynamoEscrowStore(db.client, db.tableName);
+});
+afterAll(async () => db.close());
+beforeEach(() => {
+  clock = Date.parse("2026-11-25T10:00:00.000Z");
+  payments = new TestPayments();
+  events = new RecordingPublisher();
+  workflow = new RecordingWorkflow();
+});
+
+let n = 0;
+async function create(overrides: Partial<CreateEscrowInput> = {}) {
+  const body: CreateEscrowInput = {
+    buyerId: "u-b",
+    sellerId: "u-s",
+    amount: 10_000,
+    currency: "USD",
+    fee: 300,
+    paymentMethod: "pm_sandbox_ok",
+    ...overrides,
+  };
+  const { escrow } = await createEscrow(deps(), "demo", body, {
+    key: `settle-${++n}`,
+    requestHash: requestHash("POST", "/v1/escrows", body),
+  });
+  return { tenantId: "demo", escrowId: escrow.id };
+}
+const act = (ref: { escrowId: string }, command: ActionCommand) =>
+  performAction(deps(), "demo", ref.escrowId, command);
+const types = async (ref: { escrowId: string }) =>
+  (await listHistory(deps(), "demo", ref.escrowId)).items.map((e) => e.type);
+
+async function confirmed() {
+  const ref = await create();
+  await holdFunds(deps(), ref);
+  await act(ref, { action: "delivery", actorId: "u-s" });
+  await act(ref, { action: "confirmation", actorId: "u-b" });
+  return ref;
+}
+
+/** The provider's ledger agrees with the record: what it paid out is the record's settlement, and nothing is left held. */
+async function expectProviderAgrees(ref: { escrowId: string }) {
+  const escrow = await getEscrow(deps(), "demo", ref.escrowId);
+  const book = payments.book;
+  const keys = book.of(ref.escrowId).map((m) => m.key);
+  expect(new Set(keys).size).toBe(keys.length);
+  expect({
+    payout: book.sum(ref.escrowId, "payout"),
+    fee: book.sum(ref.escrowId, "fee"),
+    refund: book.sum(ref.escrowId, "refund"),
+    held: book.held(ref.escrowId),
+  }).toEqual({
+    payout: escrow.settlement?.paidToSeller ?? 0,
+    fee: escrow.settlement?.platformFee ?? 0,
+    refund: escrow.settlement?.refundedToBuyer ?? 0,
+    held: 0,
+  });
+}
+
+describe("settling", () => {
+  it("records the intent (settling) before the provider is called, then the outcome", async () => {
+    const ref = await confirmed();
+    const seenByProvider: string[] = [];
+    payments.onCall = async () => {
+      const record = await store.get("demo", ref.escrowId);
+      seenByProvider.push(record?.history.at(-1)?.type ?? "none");
+    };
+    const step = await settle(deps(), ref);
+    expect(step).toMatchObject({ outcome: "released", version: 6 });
+    expect(seenByProvider).toEqual(["settling", "settling"]);
+    expect(payments.calls.filter((c) => c.type !== "hold")).toEqual([
+      { type: "payout", key: movementKeys.transfer(ref.escrowId, "payout", 1) },
+      { type: "fee", key: movementKeys.transfer(ref.escrowId, "fee", 1) },
+    ]);
+    expect(await types(ref)).toEqual(["created", "funded", "delivered", "confirmed", "settling", "released"]);
+    expect(events.of(ref.escrowId)).toEqual([{ id: eventId(ref.escrowId, 6), type: "escrow.released" }]);
+    await expectProviderAgrees(ref);
+  });
+
+  it("a movement that may have happened is repeated with its key and recorded once", async () => {
+    const ref = await confirmed();
+    // The payout takes effect at the provider but its answer is lost.
+    payments.faultSwitch.set("payments", "payout", "ambiguous");
+    await expect(settle(deps(), ref)).rejects.toThrow(PaymentUnavailable);
+    expect((await getEscrow(deps(), "demo", ref.escrowId)).status).toBe("DELIVERED");
+    expect(await types(ref)).toEqual(["created", "funded", "delivered", "confirmed", "settling"]);
+    expect(events.of(ref.escrowId)).toEqual([]);
+    // Step Functions retries the task: the same movements, by the same keys.
+    payments.faultSwitch.clear();
+    await settle(deps(), ref);
+    const payoutKey = movementKeys.transfer(ref.escrowId, "payout", 1);
+    expect(payments.callsOf(ref.escrowId, "payout").map((c) => c.key)).toEqual([payoutKey, payoutKey]);
+    expect(payments.book.of(ref.escrowId).filter((m) => m.type === "payout")).toHaveLength(1);
+    expect(await types(ref)).toEqual(["created", "funded", "delivered", "confirmed", "settling", "released"]);
+    expect(await getEscrow(deps(), "demo", ref.escrowId)).toMatchObject({
+      status: "RELEASED",
+      settlement: { paidToSeller: 9700, platformFee: 300, refundedToBuyer: 0 },
+    });
+    await expectProviderAgrees(ref);
+  });
+
+  it("once a release has been tried, ops cannot turn it into a refund (409), only carry it out", async () => {
+    const ref = await create();
+    await holdFunds(deps(), ref);
+    await act(ref, { action: "dispute", actorId: "u-b", reason: "late" });
+    await act(ref, { action: "resolution", outcome: "release", note: "it arrived" });
+    payments.faultSwitch.set("payments", "payout", "ambiguous");
+    await expect(settle(deps(), ref)).rejects.toThrow(PaymentUnavailable);
+    // The workflow gives up on a route it cannot take and asks ops (needsOpsAttention).
+    await escalateToOps(deps(), { ...ref, error: "UnexpectedStep", cause: "outcome release at version 5" });
+    expect(await getEscrow(deps(), "demo", ref.escrowId)).toMatchObject({
+      needsOpsAttention: true,
+      attentionReason: "unexpected_step",
+    });
+    const refund = act(ref, { action: "resolution", outcome: "refund", note: "refund instead" });
+    await expect(refund).rejects.toThrow(InvalidTransitionError);
+    await expect(refund).rejects.toMatchObject({ kind: "invalid_transition" });
+    await expect(
+      act(ref, { action: "resolution", outcome: "split", refundAmount: 1, note: "split instead" }),
+    ).rejects.toThrow(InvalidTransitionError);
+    // The same outcome is accepted and carried out with the same keys: the payout is made once.
+    payments.faultSwitch.clear();
+    expect((await act(ref, { action: "resolution", outcome: "release", note: "carry on" })).statusCode).toBe(202);
+    await settle(deps(), ref);
+    expect((await getEscrow(deps(), "demo", ref.escrowId)).status).toBe("RELEASED");
+    expect(payments.book.of(ref.escrowId).filter((m) => m.type === "payout")).toHaveLength(1);
+    await expectProviderAgrees(ref);
+  });
+
+  it("a payout the provider rejects escalates with payout_rejected, and ops may choose another outcome", async () => {
+    const ref = await confirmed();
+    payments.rejectPayouts = true;
+    const rejected = await settle(deps(), ref).catch((e: unknown) => e);
+    expect(rejected).toBeInstanceOf(PayoutRejected);
+    expect((rejected as Error).name).toBe("PayoutRejected");
+    // The workflow's Catch hands EscalateToOps the Lambda error (its Cause is JSON).
+    const cause = JSON.stringify({ errorType: "PayoutRejected", errorMessage: (rejected as Error).message });
+    const step = await escalateToOps(deps(), { ...ref, error: "PayoutRejected", cause, execution: ref.escrowId });
+    expect(step.outcome).toBe("escalated");
+    expect(await getEscrow(deps(), "demo", ref.escrowId)).toMatchObject({
+      status: "DELIVERED",
+      needsOpsAttention: true,
+      attentionReason: "payout_rejected",
+      pendingAction: "confirmation",
+    });
+    expect(events.alerts).toEqual([
+      expect.objectContaining({
+        type: "escrow.needs_ops",
+        escrowId: ref.escrowId,
+        reason: "payout_rejected: PayoutRejected: the payee's account is closed",
+      }),
+    ]);
+    // Parked for ops: no token, no deadline; their resolution starts the continuation.
+    expect(await store.getWait("demo", ref.escrowId)).toMatchObject({ token: null, parked: true, seenVersion: 6 });
+    // Escalating again (a retried task) changes nothing.
+    await escalateToOps(deps(), { ...ref, error: "PayoutRejected", cause });
+    expect((await types(ref)).filter((t) => t === "escalated")).toHaveLength(1);
+
+    payments.rejectPayouts = false;
+    await act(ref, { action: "resolution", outcome: "refund", note: "seller's account is closed; refund" });
+    expect(workflow.started.map((s) => [s.name, s.step.outcome])).toEqual([
+      [ref.escrowId, "created"],
+      [`${ref.escrowId}-p6`, "refund"],
+    ]);
+    await settle(deps(), ref);
+    expect(await getEscrow(deps(), "demo", ref.escrowId)).toMatchObject({
+      status: "REFUNDED",
+      needsOpsAttention: false,
+      settlement: { refundedToBuyer: 10_000, paidToSeller: 0, platformFee: 0 },
+    });
+    // The second attempt has keys of its own; the rejected payout moved nothing.
+    expect(payments.book.of(ref.escrowId).map((m) => [m.type, m.key])).toEqual([
+      ["hold", movementKeys.hold(ref.escrowId)],
+      ["refund", movementKeys.transfer(ref.escrowId, "refund", 2)],
+    ]);
+    await expectProviderAgrees(ref);
+  });
+
+  it("a split whose payout is rejected has moved nothing either, so another outcome stays exact", async () => {
+    const ref = await create();
+    await holdFunds(deps(), ref);
+    await act(ref, { action: "dispute", actorId: "u-b", reason: "dent" });
+    await act(ref, { action: "resolution", outcome: "split", refundAmount: 2500, note: "share" });
+    payments.rejectPayouts = true;
+    await expect(settle(deps(), ref)).rejects.toThrow(PayoutRejected);
+    await escalateToOps(deps(), { ...ref, error: "PayoutRejected", cause: "account closed" });
+    payments.rejectPayouts = false;
+    await act(ref, { action: "resolution", outcome: "refund", note: "refund all" });
+    await settle(deps(), ref);
+    expect((await getEscrow(deps(), "demo", ref.escrowId)).status).toBe("REFUNDED");
+    await expectProviderAgrees(ref);
+  });
+});
+
+describe("a hold that failed", () => {
+  it("RecordPaymentFailure lets go of a hold that went through unseen (by the hold's key), then cancels", async () => {
+    const ref = await create();
+    // The hold takes effect but its answer is lost, three times (Step Functions' retries), then Catch.
+    payments.faultSwitch.set("payments", "hold", "ambiguous");
+    for (let i = 0; i < 4; i++) await expect(holdFunds(deps(), ref)).rejects.toThrow(PaymentUnavailable);
+    expect(payments.book.of(ref.escrowId).map((m) => m.type)).toEqual(["hold"]);
+    const step = await recordPaymentFailure(deps(), { ...ref, error: "PaymentUnavailable" });
+    expect(step).toMatchObject({ outcome: "cancelled", version: 2 });
+    expect(payments.calls.filter((c) => c.type === "void")).toEqual([
+      { type: "void", key: movementKeys.void(ref.escrowId) },
+    ]);
+    expect(payments.book.of(ref.escrowId).map((m) => [m.type, m.amount, m.key])).toEqual([
+      ["hold", 10_000, movementKeys.hold(ref.escrowId)],
+      ["void", 10_000, movementKeys.void(ref.escrowId)],
+    ]);
+    expect(payments.book.held(ref.escrowId)).toBe(0);
+    expect(await getEscrow(deps(), "demo", ref.escrowId)).toMatchObject({
+      status: "CANCELLED",
+      failureReason: "payment_unavailable",
+      settlement: null,
+    });
+    expect(events.of(ref.escrowId)).toEqual([{ id: eventId(ref.escrowId, 2), type: "escrow.cancelled" }]);
+    // Retried, it finds its work done: the same step, the void recorded once.
+    expect(await recordPaymentFailure(deps(), { ...ref, error: "PaymentUnavailable" })).toEqual(step);
+    expect(payments.book.of(ref.escrowId)).toHaveLength(2);
+  });
+
+  it("a declined hold moved nothing: nothing is voided, the escrow is cancelled as declined", async () => {
+    const ref = await create({ paymentMethod: "pm_sandbox_decline" });
+    await expect(holdFunds(deps(), ref)).rejects.toThrow(PaymentDeclined);
+    await recordPaymentFailure(deps(), { ...ref, error: "PaymentDeclined" });
+    expect(payments.book.of(ref.escrowId)).toEqual([]);
+    expect(await getEscrow(deps(), "demo", ref.escrowId)).toMatchObject({
+      status: "CANCELLED",
+      failureReason: "payment_declined",
+    });
+  });
+
+  it("a hold repeated after a lost answer is taken once, by its key", async () => {
+    const ref = await create();
+    payments.faultSwitch.set("payments", "hold", "ambiguous");
+    await expect(holdFunds(deps(), ref)).rejects.toThrow(PaymentUnavailable);
+    payments.faultSwitch.clear();
+    expect(await holdFunds(deps(), ref)).toMatchObject({ outcome: "funded", version: 2 });
+    expect(payments.callsOf(ref.escrowId, "hold")).toHaveLength(2);
+    expect(payments.book.of(ref.escrowId).map((m) => m.key)).toEqual([movementKeys.hold(ref.escrowId)]);
+  });
+});
+
+describe("the one transact loop", () => {
+  /** A store whose next append writes, then loses its answer (a timeout the SDK could not retry). */
+  function ambiguousStore(mode: "landed" | "lost"): EscrowStore & { failures: number } {
+    const wrapped = Object.create(store) as EscrowStore & { failures: number };
+    wrapped.failures = 0;
+    wrapped.append = async (...args: Parameters<EscrowStore["append"]>) => {
+      if (wrapped.failures++ === 0) {
+        if (mode === "landed") await store.append(...args);
+        throw Object.assign(new Error("Connection timed out after 3000 ms"), { name: "TimeoutError" });
+      }
+      return store.append(...args);
+    };
+    return wrapped;
+  }
+
+  it.each(["landed", "lost"] as const)(
+    "recognises its own entry after an ambiguous write (%s): the action answers 202, once",
+    async (mode) => {
+      const ref = await create();
+      await holdFunds(deps(), ref);
+      const flaky = ambiguousStore(mode);
+      const answer = await performAction({ ...deps(), store: flaky }, "demo", ref.escrowId, {
+        action: "delivery",
+        actorId: "u-s",
+      });
+      expect(flaky.failures).toBeGreaterThanOrEqual(1);
+      expect(answer).toMatchObject({ statusCode: 202, escrow: { status: "DELIVERED", version: 3 } });
+      expect(await types(ref)).toEqual(["created", "funded", "delivered"]);
+    },
+  );
+
+  it("a keyed action whose write landed unseen is answered 202 and remembered for replays", async () => {
+    const ref = await create();
+    await holdFunds(deps(), ref);
+    const command: ActionCommand = { action: "delivery", actorId: "u-s", carrier: "SF" };
+    const idem = {
+      key: "deliver-ambiguous",
+      requestHash: requestHash("POST", `/v1/escrows/${ref.escrowId}/delivery`, command),
+    };
+    const first = await performAction(
+      { ...deps(), store: ambiguousStore("landed") },
+      "demo",
+      ref.escrowId,
+      command,
+      idem,
+    );
+    expect(first).toMatchObject({ statusCode: 202, replayed: false });
+    const again = await performAction(deps(), "demo", ref.escrowId, command, idem);
+    expect(again).toEqual({ ...first, replayed: true });
+    expect(await types(ref)).toEqual(["created", "funded", "delivered"]);
+  });
+
+  it("a workflow task whose write landed unseen returns the same step", async () => {
+    const ref = await confirmed();
+    const step = await settle({ ...deps(), store: ambiguousStore("landed") }, ref);
+    expect(step).toMatchObject({ outcome: "released", version: 6 });
+    expect(await types(ref)).toEqual(["created", "funded", "delivered", "confirmed", "settling", "released"]);
+    await expectProviderAgrees(ref);
+  });
+});
