@@ -4,7 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import type { ZodMiniType as ZodType } from "zod/mini";
 import { ForbiddenError, NotFoundError, ValidationError } from "../domain/errors";
 import { logger } from "../shared/logger";
-import { nonIntegerNumbers } from "./json-numbers";
+import { inspectJsonText, RESERVED_KEY } from "./json-text";
 import { fromZod, toProblem } from "./problem";
 import { requestHash } from "./request-hash";
 import { type BodySettings, DEFAULT_BODY_SETTINGS, type FunctionRoute, type Scope } from "./routes";
@@ -108,12 +108,17 @@ function parseBody<B>(event: APIGatewayProxyEvent, schema: ZodType<B>): { parsed
   }
   const result = schema.safeParse(raw);
   if (!result.success) throw fromZod(result.error);
-  // JSON.parse turns 12999.0000000000001 and 1.2999e4 into integers; API.md rejects floats as written.
-  const floats = nonIntegerNumbers(text);
-  if (floats.length > 0)
+  // What JSON.parse hides: integers written as floats (12999.0000000000001 parses to 12999) and
+  // `__proto__` members (zod skips them, so they would vanish).
+  const { nonIntegers, reservedKeys } = inspectJsonText(text);
+  const errors = [
+    ...nonIntegers.map((path) => ({ path, message: "must be an integer without a fraction or exponent" })),
+    ...reservedKeys.map((path) => ({ path, message: `${RESERVED_KEY} is not allowed as a key` })),
+  ];
+  if (errors.length > 0)
     throw new ValidationError(
-      `The request is invalid: ${floats.map((path) => `${path} must be an integer without a fraction or exponent`).join("; ")}`,
-      floats.map((path) => ({ path, message: "must be an integer without a fraction or exponent" })),
+      `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join("; ")}`,
+      errors,
     );
   return { parsed: result.data, raw };
 }

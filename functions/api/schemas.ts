@@ -80,24 +80,16 @@ export const WindowsInput = /* @__PURE__ */ doc(
   },
 );
 
-/** A key JavaScript objects cannot hold as data (assigning it sets the prototype): refused, not dropped. */
-const RESERVED_KEY = "__proto__";
-
 const Metadata = /* @__PURE__ */ doc(
   z
     .record(
-      z.string().check(
-        z.minLength(1),
-        z.maxLength(40),
-        wellFormed(),
-        z.refine((key) => key !== RESERVED_KEY, `must not be ${RESERVED_KEY}`),
-      ),
+      z.string().check(z.minLength(1), z.maxLength(40), wellFormed()),
       z.string().check(z.maxLength(500), wellFormed()),
     )
     .check(z.refine((m) => Object.keys(m).length <= 20, "at most 20 keys")),
   {
     description:
-      "Up to 20 string keys (1-40 characters) with string values (up to 500 characters). The key `__proto__` is refused (400).",
+      "Up to 20 string keys (1-40 characters) with string values (up to 500 characters). The key `__proto__` is refused (400), here as anywhere in a body.",
   },
 );
 

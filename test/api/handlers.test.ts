@@ -7,12 +7,13 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand, TaskTimedOut } from "@aws-sdk/client-sfn";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { storedTerms } from "../../functions/adapters/dynamo-escrow-store";
 import { Harness } from "../support/escrows";
+import { context, apiEvent as event, type Handler } from "./api-event";
 
 /**
  * Handler tests: the real handlers with their SDK clients mocked, as
@@ -23,7 +24,6 @@ const ddb = mockClient(DynamoDBClient);
 const sfn = mockClient(SFNClient);
 const STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:escrow";
 
-type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 let create: Handler;
 let confirm: Handler;
 let getEscrow: Handler;
@@ -37,42 +37,6 @@ beforeAll(async () => {
   confirm = (await import("../../functions/api/confirm-receipt")).handler as unknown as Handler;
   getEscrow = (await import("../../functions/api/get-escrow")).handler as unknown as Handler;
 });
-
-const context = {
-  functionName: "test",
-  awsRequestId: "req-1",
-  getRemainingTimeInMillis: () => 10_000,
-} as unknown as Context;
-
-function event(
-  overrides: Partial<APIGatewayProxyEvent> & { scope?: string; clientId?: string | null } = {},
-): APIGatewayProxyEvent {
-  const { scope = "escrow/marketplace", clientId = "demo-marketplace", ...rest } = overrides;
-  return {
-    httpMethod: "POST",
-    path: "/v1/escrows",
-    resource: "/v1/escrows",
-    headers: { "Content-Type": "application/json", "Idempotency-Key": "k-1" },
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    isBase64Encoded: false,
-    body: JSON.stringify({
-      buyerId: "u-1",
-      sellerId: "u-2",
-      amount: 12999,
-      currency: "CNY",
-      paymentMethod: "pm_sandbox_ok",
-    }),
-    requestContext: {
-      authorizer:
-        clientId === null ? undefined : { claims: { client_id: clientId, token_use: "access", scope } },
-    } as unknown as APIGatewayProxyEvent["requestContext"],
-    ...rest,
-  };
-}
 
 const parse = (r: APIGatewayProxyResult) => JSON.parse(r.body);
 

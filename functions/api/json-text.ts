@@ -1,13 +1,25 @@
 /**
- * Paths (`amount`, `windows.deliverySeconds`, `items.0.amount`) of the number
- * tokens of a JSON text written with a fraction or an exponent. JSON.parse
- * rounds `12999.0000000000001` to the integer 12999 and reads `1.2999e4` as
- * 12999, so only the text tells such a float from an integer; API.md rejects
- * floats, and every number of the API is an integer. The text must be valid
- * JSON (it is scanned after JSON.parse accepted it).
+ * What only the text of a JSON body shows, once JSON.parse has accepted it:
+ *
+ * - number tokens written with a fraction or an exponent. JSON.parse rounds
+ *   `12999.0000000000001` to the integer 12999 and reads `1.2999e4` as 12999;
+ *   API.md rejects floats, and every number of the API is an integer;
+ * - members named `__proto__`. JSON.parse keeps them, but zod skips them and
+ *   assigning one to an object sets its prototype instead: silently dropped,
+ *   so they are refused instead.
+ *
+ * Both are returned as paths (`amount`, `windows.deliverySeconds`,
+ * `metadata.__proto__`, `items.0.amount`).
  */
-export function nonIntegerNumbers(text: string): string[] {
-  const found: string[] = [];
+export interface JsonTextFindings {
+  nonIntegers: string[];
+  reservedKeys: string[];
+}
+
+export const RESERVED_KEY = "__proto__";
+
+export function inspectJsonText(text: string): JsonTextFindings {
+  const found: JsonTextFindings = { nonIntegers: [], reservedKeys: [] };
   /** Open containers, innermost last: an object's current key or an array's current index. */
   const stack: Array<{ key: string | number }> = [];
   const path = () => stack.map((s) => String(s.key)).join(".") || "(body)";
@@ -27,6 +39,7 @@ export function nonIntegerNumbers(text: string): string[] {
       const top = stack.at(-1);
       if (text[j] === ":" && top) {
         top.key = JSON.parse(m[0]) as string;
+        if (top.key === RESERVED_KEY) found.reservedKeys.push(path());
         i = j + 1;
       }
     } else if (c === "{") {
@@ -46,7 +59,7 @@ export function nonIntegerNumbers(text: string): string[] {
       NUMBER.lastIndex = i;
       const m = NUMBER.exec(text);
       if (!m) break;
-      if (m[1] !== undefined || m[2] !== undefined) found.push(path());
+      if (m[1] !== undefined || m[2] !== undefined) found.nonIntegers.push(path());
       i = NUMBER.lastIndex;
     } else i++;
   }
