@@ -32,7 +32,12 @@ let payments: TestPayments;
 let events: RecordingPublisher;
 let workflow: RecordingWorkflow;
 let clock: number;
-const deps = () => ({ store, payments, events, workflow, now: () => new Date((clock += 1)) });
+/** A clock that ticks a millisecond per reading, as a real one does between requests. */
+const tick = () => {
+  clock += 1;
+  return new Date(clock);
+};
+const deps = () => ({ store, payments, events, workflow, now: tick });
 
 beforeAll(async () => {
   db = await startDynalite();
@@ -158,7 +163,9 @@ describe("settling", () => {
     ).rejects.toThrow(InvalidTransitionError);
     // The same outcome is accepted and carried out with the same keys: the payout is made once.
     payments.faultSwitch.clear();
-    expect((await act(ref, { action: "resolution", outcome: "release", note: "carry on" })).statusCode).toBe(202);
+    expect((await act(ref, { action: "resolution", outcome: "release", note: "carry on" })).statusCode).toBe(
+      202,
+    );
     await settle(deps(), ref);
     expect((await getEscrow(deps(), "demo", ref.escrowId)).status).toBe("RELEASED");
     expect(payments.book.of(ref.escrowId).filter((m) => m.type === "payout")).toHaveLength(1);
@@ -173,7 +180,12 @@ describe("settling", () => {
     expect((rejected as Error).name).toBe("PayoutRejected");
     // The workflow's Catch hands EscalateToOps the Lambda error (its Cause is JSON).
     const cause = JSON.stringify({ errorType: "PayoutRejected", errorMessage: (rejected as Error).message });
-    const step = await escalateToOps(deps(), { ...ref, error: "PayoutRejected", cause, execution: ref.escrowId });
+    const step = await escalateToOps(deps(), {
+      ...ref,
+      error: "PayoutRejected",
+      cause,
+      execution: ref.escrowId,
+    });
     expect(step.outcome).toBe("escalated");
     expect(await getEscrow(deps(), "demo", ref.escrowId)).toMatchObject({
       status: "DELIVERED",
@@ -189,7 +201,11 @@ describe("settling", () => {
       }),
     ]);
     // Parked for ops: no token, no deadline; their resolution starts the continuation.
-    expect(await store.getWait("demo", ref.escrowId)).toMatchObject({ token: null, parked: true, seenVersion: 6 });
+    expect(await store.getWait("demo", ref.escrowId)).toMatchObject({
+      token: null,
+      parked: true,
+      seenVersion: 6,
+    });
     // Escalating again (a retried task) changes nothing.
     await escalateToOps(deps(), { ...ref, error: "PayoutRejected", cause });
     expect((await types(ref)).filter((t) => t === "escalated")).toHaveLength(1);
