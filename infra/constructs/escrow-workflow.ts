@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
-import { ArnFormat, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { ArnFormat, type CfnResource, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { dropReferencedDependency } from "./implied-dependencies";
 import type { SecureTopic } from "./secure-topic";
 
 export interface EscrowWorkflowProps {
@@ -116,5 +117,6 @@ export class EscrowWorkflow extends Construct {
     });
     // Step Functions checks the log delivery permissions when the state machine is created.
     this.stateMachine.node.addDependency(this.access);
+    dropReferencedDependency(this.stateMachine.node.defaultChild as CfnResource, this.role);
   }
 }

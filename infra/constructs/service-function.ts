@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CfnResource, Duration, Lazy, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import { Architecture, type CfnFunction, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
@@ -9,6 +9,7 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import type { EnvName, FunctionSpec } from "../service-functions";
 import type { EscrowTable } from "./escrow-table";
+import { dropReferencedDependency } from "./implied-dependencies";
 
 /** Data actions per table grant. No Scan, no DeleteItem, no `dynamodb:*`. */
 export const TABLE_READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"];
@@ -136,21 +137,8 @@ export class ServiceFunction extends Construct {
 
     // The function must not run before its policy is attached.
     this.fn.node.addDependency(this.access);
-    // Lambda's construct also makes the function depend on its role, which the Role property's
-    // GetAtt already orders: state every dependency but that one (cfn-lint W3005).
     const cfn = this.fn.node.defaultChild as CfnFunction;
-    const role = this.role.node.defaultChild;
-    cfn.addOverride(
-      "DependsOn",
-      Lazy.list({
-        produce: () =>
-          cfn
-            .obtainDependencies()
-            .filter((d): d is CfnResource => d instanceof CfnResource && d !== role)
-            .map((d) => Stack.of(this).resolve(d.logicalId) as string)
-            .sort(),
-      }),
-    );
+    dropReferencedDependency(cfn, this.role);
 
     cfn.addMetadata("escrow:functionId", spec.id);
     cfn.addMetadata("escrow:entry", spec.entry);

@@ -372,6 +372,13 @@ describe("functions", () => {
     },
   );
 
+  it("the state machine is created after its access policy, with no DependsOn on its role", () => {
+    const [, machine] = only("AWS::StepFunctions::StateMachine");
+    const dependsOn = asArray<string>(machine.DependsOn);
+    expect(dependsOn).not.toContain(refTarget(machine.Properties.RoleArn));
+    expect(dependsOn.map((d) => json.Resources[d]?.Type)).toContain("AWS::IAM::ManagedPolicy");
+  });
+
   it.each(FUNCTIONS.map((f) => [f.id, f] as const))(
     "%s: Metadata tells the local runtime its id and an existing entry with a handler",
     (id, spec) => {
