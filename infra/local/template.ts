@@ -11,7 +11,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 
 /**
  * The local runtime's view of the synthesized CloudFormation template: the
@@ -288,32 +288,52 @@ export function functionById(model: LocalModel, id: string): LocalFunction | und
 
 // ---------------------------------------------------------------- synthesis (cached)
 
-/** What the template depends on: a change to any of these synthesizes again. */
-const SOURCES = [
-  "infra",
-  "statemachines",
-  "functions/api/routes.ts",
-  "functions/api/schemas.ts",
-  "functions/api/problem.ts",
-  "functions/adapters/table-schema.ts",
-  "cdk.json",
-  "package-lock.json",
-];
+/**
+ * What the template depends on: a change to any of these synthesizes again.
+ * Besides these, every module of `functions/` that the CDK app imports
+ * (directly or not: the route table, schemas, settings...).
+ */
+const SOURCES = ["infra", "statemachines", "cdk.json", "package-lock.json"];
+
+const RELATIVE_IMPORT = /(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g;
+
+/** The files under `functions/` that the infra code imports, followed through their own imports. */
+function importedFunctionFiles(root: string, infraFiles: string[]): string[] {
+  const seen = new Set<string>();
+  const queue = [...infraFiles];
+  const functionsDir = join(root, "functions");
+  while (queue.length > 0) {
+    const file = queue.pop() as string;
+    if (!/\.[cm]?[jt]s$/.test(file)) continue;
+    for (const m of readFileSync(file, "utf8").matchAll(RELATIVE_IMPORT)) {
+      const base = join(dirname(file), m[1] as string);
+      const target = [base, `${base}.ts`, join(base, "index.ts")].find(
+        (c) => existsSync(c) && statSync(c).isFile(),
+      );
+      if (target === undefined || !target.startsWith(functionsDir) || seen.has(target)) continue;
+      seen.add(target);
+      queue.push(target);
+    }
+  }
+  return [...seen].sort();
+}
 
 function fingerprint(root: string): string {
   const hash = createHash("sha256");
+  const files: string[] = [];
   const walk = (path: string) => {
     if (!existsSync(path)) return;
     const stat = statSync(path);
     if (stat.isDirectory()) {
       if (path.endsWith("infra/local")) return; // the local runtime does not shape the template
       for (const name of readdirSync(path).sort()) walk(join(path, name));
-    } else {
-      hash.update(relative(root, path));
-      hash.update(readFileSync(path));
-    }
+    } else files.push(path);
   };
   for (const s of SOURCES) walk(join(root, s));
+  for (const path of [...files, ...importedFunctionFiles(root, files)]) {
+    hash.update(relative(root, path));
+    hash.update(readFileSync(path));
+  }
   return hash.digest("hex").slice(0, 16);
 }
 
@@ -328,7 +348,11 @@ export async function loadTemplate(
   cacheDir = join(dataDir, "template"),
 ): Promise<{ template: Template; cached: boolean }> {
   const file = join(cacheDir, `${fingerprint(root)}.json`);
-  if (existsSync(file)) return { template: JSON.parse(readFileSync(file, "utf8")), cached: true };
+  try {
+    return { template: JSON.parse(readFileSync(file, "utf8")), cached: true };
+  } catch {
+    // not synthesized yet (or replaced meanwhile by a start from other sources sharing the cache)
+  }
   const { createEscrowApp } = await import("../escrow-stack");
   const outdir = mkdtempSync(join(tmpdir(), "escrow-local-synth-"));
   try {

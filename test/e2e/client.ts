@@ -1,4 +1,6 @@
-/** A small HTTP client for the end-to-end tests: tokens, JSON calls, polling. */
+import { waitFor } from "../support/wait";
+
+/** A small HTTP client for the end-to-end tests: tokens, JSON calls, polling (test/support/wait.ts). */
 export interface Answer<T = any> {
   status: number;
   headers: Headers;
@@ -94,17 +96,20 @@ export class Api {
     return this.call("GET", `/v1/escrows/${id}`, { as });
   }
 
-  /** Polls until the escrow satisfies `done` (by default: reaches `status` with nothing pending). */
+  /** Polls until the escrow reaches `status` with nothing pending; throws with the last state seen otherwise. */
   async waitFor(id: string, status: string, timeoutMs = 30_000): Promise<any> {
-    const until = Date.now() + timeoutMs;
     let last: any;
-    while (Date.now() < until) {
-      last = (await this.get(id)).body;
-      if (last?.status === status && last?.pendingAction === null) return last;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(
-      `escrow ${id} did not reach ${status} in ${timeoutMs} ms; last seen ${JSON.stringify(last)}`,
+    return waitFor(
+      async () => {
+        last = (await this.get(id)).body;
+        return last?.status === status && last?.pendingAction === null && last;
+      },
+      {
+        timeoutMs,
+        intervalMs: 100,
+        what: `escrow ${id} to reach ${status} with nothing pending`,
+        describe: () => JSON.stringify(last),
+      },
     );
   }
 
@@ -112,20 +117,76 @@ export class Api {
     escrowId: string,
   ): Promise<{ messageId: string; attributes: Record<string, string>; event: any }[]> {
     const res = await fetch(`${this.url}/_local/notifications?escrowId=${escrowId}`);
+    if (res.status !== 200)
+      throw new Error(`notifications of ${escrowId}: ${res.status} ${await res.text()}`);
     return ((await res.json()) as { items: any[] }).items;
   }
 
-  /** Polls until the escrow's published event types equal `types` (in order). */
-  async waitForEvents(escrowId: string, types: string[], timeoutMs = 15_000): Promise<any[]> {
-    const until = Date.now() + timeoutMs;
-    let items: any[] = [];
-    while (Date.now() < until) {
-      items = await this.notifications(escrowId);
-      if (items.length >= types.length) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return items;
+  /** `POST /_local/faults` (API.md, local mode): injects a failure; throws unless it is accepted. */
+  async injectFault(spec: {
+    target: "stepfunctions" | "sns" | "lambda" | "dynamodb" | "payments";
+    operation?: string;
+    mode: "error" | "ambiguous";
+    probability?: number;
+    seconds: number;
+  }): Promise<{ id: string; until: string }> {
+    const res = await this.call("POST", "/_local/faults", { body: spec, token: null });
+    if (res.status !== 201)
+      throw new Error(`fault ${JSON.stringify(spec)}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
   }
+
+  /** `DELETE /_local/faults`: ends every injected failure. */
+  async clearFaults(): Promise<void> {
+    const res = await this.call("DELETE", "/_local/faults", { token: null });
+    if (res.status !== 204) throw new Error(`clearing faults: ${res.status}`);
+  }
+
+  /** `GET /_local/payments?escrowId=`: the sandbox provider's ledger, oldest first. */
+  async payments(
+    escrowId?: string,
+  ): Promise<{ id: string; escrowId: string; type: string; amount: number; key: string; at: string }[]> {
+    const query = escrowId ? `?escrowId=${encodeURIComponent(escrowId)}` : "";
+    const res = await this.call("GET", `/_local/payments${query}`, { token: null });
+    if (res.status !== 200) throw new Error(`payments: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.items;
+  }
+
+  /** `POST /_local/reconcile`: runs the reconciler once now; the handler's result. */
+  async reconcile(): Promise<any> {
+    const res = await this.call("POST", "/_local/reconcile", { token: null });
+    if (res.status !== 200) throw new Error(`reconcile: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  /**
+   * Polls until the escrow's published events include `types`, in that order
+   * (other events may come between; `""` stands for any one event), and
+   * returns all of them; throws, naming what arrived, if they do not in time.
+   */
+  async waitForEvents(escrowId: string, types: string[], timeoutMs = 15_000): Promise<any[]> {
+    let seen: string[] = [];
+    return waitFor(
+      async () => {
+        const items = await this.notifications(escrowId);
+        seen = items.map((n) => n.event?.type);
+        return includesInOrder(seen, types) && items;
+      },
+      {
+        timeoutMs,
+        intervalMs: 100,
+        what: `the events [${types.map((t) => t || "(any)").join(", ")}] of escrow ${escrowId}`,
+        describe: () => `[${seen.join(", ")}]`,
+      },
+    );
+  }
+}
+
+/** Whether `expected` occurs in `seen` in order (not necessarily next to each other); "" matches any type. */
+function includesInOrder(seen: string[], expected: string[]): boolean {
+  let i = 0;
+  for (const type of seen) if (i < expected.length && (expected[i] === "" || expected[i] === type)) i++;
+  return i === expected.length;
 }
 
 export const order = (overrides: Record<string, unknown> = {}) => ({

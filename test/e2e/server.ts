@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -13,17 +13,24 @@ export interface LocalServer {
   stop: (signal?: NodeJS.Signals) => Promise<void>;
 }
 
+/** The DynamoDB engine the suite runs against: dynalite, or AWS's DynamoDB Local (`ESCROW_LOCAL_DYNAMODB=dynamodb-local`). */
+export const BACKEND = process.env.ESCROW_LOCAL_DYNAMODB ?? "dynalite";
+
+/**
+ * One synthesized template for every test server (and every run while the
+ * stack's sources are unchanged: the cache is keyed by their fingerprint).
+ */
+const TEMPLATE_CACHE = process.env.ESCROW_LOCAL_TEMPLATE_CACHE ?? join(tmpdir(), "escrow-e2e-template-cache");
+
 /**
  * Starts the real local service (`npm start`'s entry point) in a child process
  * on a free port, with its own data folder, and waits until it answers.
  */
-/** The DynamoDB engine the suite runs against: dynalite, or AWS's DynamoDB Local (`ESCROW_LOCAL_DYNAMODB=dynamodb-local`). */
-export const BACKEND = process.env.ESCROW_LOCAL_DYNAMODB ?? "dynalite";
-
 export async function startServer(
   options: { dataDir?: string; env?: Record<string, string> } = {},
 ): Promise<LocalServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "escrow-e2e-"));
+  mkdirSync(TEMPLATE_CACHE, { recursive: true });
   const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "infra/local/main.ts")], {
     cwd: ROOT,
     env: {
@@ -31,6 +38,7 @@ export async function startServer(
       PORT: "0",
       ESCROW_LOCAL_DATA_DIR: dataDir,
       ESCROW_LOCAL_QUIET: "1",
+      ESCROW_LOCAL_TEMPLATE_CACHE: TEMPLATE_CACHE,
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
