@@ -87,7 +87,12 @@ type SameFields<B, T> = [Exclude<keyof B, keyof T> | Exclude<keyof T, keyof B>] 
   ? unknown
   : { "fields that differ from the action's command": Exclude<keyof B, keyof T> | Exclude<keyof T, keyof B> };
 
-const read = <Q>(id: string, path: RouteBase["path"], scopes: readonly Scope[], query?: ZodMiniType<Q>) =>
+/* @__NO_SIDE_EFFECTS__ */ const read = <Q>(
+  id: string,
+  path: RouteBase["path"],
+  scopes: readonly Scope[],
+  query?: ZodMiniType<Q>,
+) =>
   ({
     kind: "read",
     id,
@@ -106,7 +111,7 @@ const read = <Q>(id: string, path: RouteBase["path"], scopes: readonly Scope[], 
  * name); the route parses it into the command. Who may act is the domain's
  * rule for that action.
  */
-const action = <A extends ActionName, B extends ActionBody<A>>(
+/* @__NO_SIDE_EFFECTS__ */ const action = <A extends ActionName, B extends ActionBody<A>>(
   id: string,
   name: A,
   body: ZodMiniType<B> & SameFields<B, ActionBody<A>>,
@@ -190,6 +195,6 @@ export const ROUTES = [
 ] as const satisfies readonly (GatewayRoute | FunctionRoute | ActionRoute)[];
 
 /** The routes served by a function of their own. */
-export const FUNCTION_ROUTES: readonly FunctionRoute[] = ROUTES.filter(
+export const FUNCTION_ROUTES: readonly FunctionRoute[] = /* @__PURE__ */ ROUTES.filter(
   (r): r is Exclude<(typeof ROUTES)[number], GatewayRoute> => r.kind !== "gateway",
 );

@@ -11,12 +11,20 @@ import { MAX_EXTENSION_SECONDS, MAX_WINDOW_SECONDS, MIN_WINDOW_SECONDS } from ".
  * infra/openapi.ts), so none can disagree. They use zod's "mini" build:
  * the same validation, a fraction of the bundle and of the cold start.
  * Documentation (`id`, `description`, `example`) lives in zod's global registry,
- * where the OpenAPI generator reads it. The schemas are marked pure so that a
- * handler's bundle builds (at cold start) only the schemas it uses.
+ * where the OpenAPI generator reads it. The schemas are marked pure, and the
+ * helpers that build them free of side effects, so that a handler's bundle
+ * builds (at cold start) only the schemas its route uses.
  */
 
 type Doc = { id?: string; description?: string; example?: unknown };
-export const doc = <S extends z.ZodMiniType>(schema: S, meta: Doc): S => {
+/**
+ * Builds a top-level schema. Marked free of side effects (zod's builders are
+ * not known to esbuild as such), so a bundle that does not use a schema does
+ * not build it at cold start, nor carry its code.
+ */
+/* @__NO_SIDE_EFFECTS__ */ const schema = <S>(build: () => S): S => build();
+
+/* @__NO_SIDE_EFFECTS__ */ export const doc = <S extends z.ZodMiniType>(schema: S, meta: Doc): S => {
   z.globalRegistry.add(schema, meta);
   return schema;
 };
@@ -26,10 +34,10 @@ const NO_CONTROL_CHARACTERS = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*
 /** Half of a surrogate pair without its other half: JSON allows it (`"\ud800"`), UTF-8 cannot encode it. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** A check function, not a pattern, so the gateway's models (draft-4 patterns) never see it. */
-const wellFormed = () =>
+/* @__NO_SIDE_EFFECTS__ */ const wellFormed = () =>
   z.refine<string>((s) => !LONE_SURROGATE.test(s), "must not contain lone surrogates (invalid Unicode)");
 
-const text = (max: number) =>
+/* @__NO_SIDE_EFFECTS__ */ const text = (max: number) =>
   z
     .string()
     .check(
@@ -45,15 +53,16 @@ const text = (max: number) =>
  * the same request hashes the same either way, and it fits the domain's
  * commands.
  */
-const optionalText = (max: number) =>
+/* @__NO_SIDE_EFFECTS__ */ const optionalText = (max: number) =>
   z.pipe(
     z.nullish(text(max)),
     z.transform((value: string | null | undefined) => value ?? undefined),
   );
 
-const partyId = (description: string) => doc(text(128), { description, example: "u-1001" });
+/* @__NO_SIDE_EFFECTS__ */ const partyId = (description: string) =>
+  doc(text(128), { description, example: "u-1001" });
 
-const minorUnits = (description: string) =>
+/* @__NO_SIDE_EFFECTS__ */ const minorUnits = (description: string) =>
   doc(
     z
       .int({ error: "must be an integer number of minor units" })
@@ -61,39 +70,42 @@ const minorUnits = (description: string) =>
     { description, example: 12999 },
   );
 
-const windowSeconds = () =>
+/* @__NO_SIDE_EFFECTS__ */ const windowSeconds = () =>
   doc(z.int().check(z.minimum(MIN_WINDOW_SECONDS), z.maximum(MAX_WINDOW_SECONDS)), {
     description: "Seconds, from 1 second to 90 days.",
   });
 
-export const WindowsInput = /* @__PURE__ */ doc(
-  z.strictObject({
-    deliverySeconds: z.optional(windowSeconds()),
-    confirmationSeconds: z.optional(windowSeconds()),
-    sellerResponseSeconds: z.optional(windowSeconds()),
-    disputeSeconds: z.optional(windowSeconds()),
-  }),
-  {
-    id: "WindowsInput",
-    description:
-      "How long each wait lasts. A window left out takes its default per kind — goods: delivery 7 days, confirmation 10 days, seller response 5 days, dispute 30 days; service: delivery 14 days, confirmation 7 days, seller response 5 days, dispute 30 days.",
-  },
+export const WindowsInput = schema(() =>
+  doc(
+    z.strictObject({
+      deliverySeconds: z.optional(windowSeconds()),
+      confirmationSeconds: z.optional(windowSeconds()),
+      sellerResponseSeconds: z.optional(windowSeconds()),
+      disputeSeconds: z.optional(windowSeconds()),
+    }),
+    {
+      id: "WindowsInput",
+      description:
+        "How long each wait lasts. A window left out takes its default per kind — goods: delivery 7 days, confirmation 10 days, seller response 5 days, dispute 30 days; service: delivery 14 days, confirmation 7 days, seller response 5 days, dispute 30 days.",
+    },
+  ),
 );
 
-const Metadata = /* @__PURE__ */ doc(
-  z
-    .record(
-      z.string().check(z.minLength(1), z.maxLength(40), wellFormed()),
-      z.string().check(z.maxLength(500), wellFormed()),
-    )
-    .check(z.refine((m) => Object.keys(m).length <= 20, "at most 20 keys")),
-  {
-    description:
-      "Up to 20 string keys (1-40 characters) with string values (up to 500 characters). The key `__proto__` is refused (400), here as anywhere in a body.",
-  },
-);
+/* @__NO_SIDE_EFFECTS__ */ const metadata = () =>
+  doc(
+    z
+      .record(
+        z.string().check(z.minLength(1), z.maxLength(40), wellFormed()),
+        z.string().check(z.maxLength(500), wellFormed()),
+      )
+      .check(z.refine((m) => Object.keys(m).length <= 20, "at most 20 keys")),
+    {
+      description:
+        "Up to 20 string keys (1-40 characters) with string values (up to 500 characters). The key `__proto__` is refused (400), here as anywhere in a body.",
+    },
+  );
 
-const createShape = (currencies: readonly string[]) => ({
+/* @__NO_SIDE_EFFECTS__ */ const createShape = (currencies: readonly string[]) => ({
   buyerId: partyId("The buyer, a user id of the marketplace (1-128 characters)."),
   sellerId: partyId("The seller, a user id of the marketplace (1-128 characters); not the buyer."),
   amount: minorUnits(
@@ -125,12 +137,12 @@ const createShape = (currencies: readonly string[]) => ({
   kind: z.optional(doc(z.enum(KINDS), { description: "Default `goods`." })),
   description: optionalText(1000),
   listingRef: optionalText(255),
-  metadata: z.optional(Metadata),
+  metadata: z.optional(metadata()),
   windows: z.optional(WindowsInput),
 });
 
 /** The create body for the configured currencies (SUPPORTED_CURRENCIES). */
-export const createEscrowBody = (
+/* @__NO_SIDE_EFFECTS__ */ export const createEscrowBody = (
   currencies: readonly string[] = DEFAULT_CURRENCIES,
 ): z.ZodMiniType<CreateEscrowInput> =>
   z.strictObject(createShape(currencies)).check(
@@ -147,53 +159,66 @@ export const createEscrowBody = (
     }),
   );
 
-const actorId = () => partyId("The user the marketplace acts for: the buyer or the seller of the escrow.");
-const note = () => optionalText(1000);
+/* @__NO_SIDE_EFFECTS__ */ const actorId = () =>
+  partyId("The user the marketplace acts for: the buyer or the seller of the escrow.");
+/* @__NO_SIDE_EFFECTS__ */ const note = () => optionalText(1000);
 
 // The action bodies; routes.ts holds each to its action's command type.
-export const DeliveryBody = /* @__PURE__ */ z.strictObject({
-  actorId: actorId(),
-  carrier: optionalText(100),
-  trackingNumber: optionalText(100),
-  note: note(),
-});
-export const ConfirmationBody = /* @__PURE__ */ z.strictObject({ actorId: actorId() });
-export const ExtensionBody = /* @__PURE__ */ z.strictObject({
-  actorId: actorId(),
-  seconds: doc(z.int().check(z.minimum(1), z.maximum(MAX_EXTENSION_SECONDS)), {
-    description:
-      "Added to the current deadline: 1 second to 30 days; all extensions together at most 30 days.",
+export const DeliveryBody = schema(() =>
+  z.strictObject({
+    actorId: actorId(),
+    carrier: optionalText(100),
+    trackingNumber: optionalText(100),
+    note: note(),
   }),
-});
-export const RefundRequestBody = /* @__PURE__ */ z.strictObject({
-  actorId: actorId(),
-  amount: z.optional(minorUnits("From 1 to the escrow's amount; defaults to all of it.")),
-  reason: text(1000),
-});
-export const RefundResponseBody = /* @__PURE__ */ z.strictObject({
-  actorId: actorId(),
-  accept: z.boolean(),
-  note: note(),
-});
-export const DisputeBody = /* @__PURE__ */ z.strictObject({ actorId: actorId(), reason: text(1000) });
-export const CancellationBody = /* @__PURE__ */ z.strictObject({
-  actorId: actorId(),
-  reason: optionalText(1000),
-});
-export const ResolutionBody = /* @__PURE__ */ z.strictObject({
-  outcome: z.enum(["release", "refund", "split"]),
-  refundAmount: z.optional(
-    minorUnits(
-      "Required for `split` (1 to amount − 1); for `refund` it may only be the whole amount; not allowed for `release`.",
+);
+export const ConfirmationBody = schema(() => z.strictObject({ actorId: actorId() }));
+export const ExtensionBody = schema(() =>
+  z.strictObject({
+    actorId: actorId(),
+    seconds: doc(z.int().check(z.minimum(1), z.maximum(MAX_EXTENSION_SECONDS)), {
+      description:
+        "Added to the current deadline: 1 second to 30 days; all extensions together at most 30 days.",
+    }),
+  }),
+);
+export const RefundRequestBody = schema(() =>
+  z.strictObject({
+    actorId: actorId(),
+    amount: z.optional(minorUnits("From 1 to the escrow's amount; defaults to all of it.")),
+    reason: text(1000),
+  }),
+);
+export const RefundResponseBody = schema(() =>
+  z.strictObject({
+    actorId: actorId(),
+    accept: z.boolean(),
+    note: note(),
+  }),
+);
+export const DisputeBody = schema(() => z.strictObject({ actorId: actorId(), reason: text(1000) }));
+export const CancellationBody = schema(() =>
+  z.strictObject({
+    actorId: actorId(),
+    reason: optionalText(1000),
+  }),
+);
+export const ResolutionBody = schema(() =>
+  z.strictObject({
+    outcome: z.enum(["release", "refund", "split"]),
+    refundAmount: z.optional(
+      minorUnits(
+        "Required for `split` (1 to amount − 1); for `refund` it may only be the whole amount; not allowed for `release`.",
+      ),
     ),
-  ),
-  note: text(1000),
-});
+    note: text(1000),
+  }),
+);
 
 /** Page size when `limit` is not given. */
 export const DEFAULT_PAGE_SIZE = 20;
 
-const listShape = () => ({
+/* @__NO_SIDE_EFFECTS__ */ const listShape = () => ({
   status: z.optional(z.enum(STATUSES)),
   limit: z.optional(
     doc(z.coerce.number().check(z.multipleOf(1, "must be an integer"), z.minimum(1), z.maximum(100)), {
@@ -207,14 +232,16 @@ const listShape = () => ({
   ),
 });
 
-export const ListQuery = /* @__PURE__ */ doc(
-  z.strictObject({
-    buyerId: z.optional(partyId("Only this buyer's escrows.")),
-    sellerId: z.optional(partyId("Only this seller's escrows.")),
-    ...listShape(),
-  }),
-  { id: "ListEscrowsQuery" },
+export const ListQuery = schema(() =>
+  doc(
+    z.strictObject({
+      buyerId: z.optional(partyId("Only this buyer's escrows.")),
+      sellerId: z.optional(partyId("Only this seller's escrows.")),
+      ...listShape(),
+    }),
+    { id: "ListEscrowsQuery" },
+  ),
 );
 export type ListQueryInput = z.infer<typeof ListQuery>;
 
-export const OpsListQuery = /* @__PURE__ */ doc(z.strictObject(listShape()), { id: "OpsListEscrowsQuery" });
+export const OpsListQuery = schema(() => doc(z.strictObject(listShape()), { id: "OpsListEscrowsQuery" }));
