@@ -4,11 +4,13 @@ import type { Server } from "node:http";
 import { join } from "node:path";
 import {
   DescribeExecutionCommand,
+  DescribeStateMachineCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   GetExecutionHistoryCommand,
   InvalidToken,
   ListExecutionsCommand,
+  ListStateMachinesCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   SFNClient,
@@ -626,6 +628,30 @@ describe("LocalStepFunctions", () => {
     );
     expect(h1.events?.[0]?.type).toBe("ExecutionAborted");
     expect(h1.nextToken).toBeTruthy();
+  });
+
+  it("lists and describes its state machine for ops who do not know the ARN, and refuses an unknown status filter", async () => {
+    const h = harness();
+    const sfn = await client(h.service);
+    const { stateMachines, nextToken } = await sfn.send(new ListStateMachinesCommand({}));
+    expect(nextToken).toBeUndefined();
+    expect(stateMachines).toEqual([
+      { stateMachineArn: SM_ARN, name: "Test", type: "STANDARD", creationDate: expect.any(Date) },
+    ]);
+    const described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: SM_ARN }));
+    expect(described).toMatchObject({
+      stateMachineArn: SM_ARN,
+      name: "Test",
+      status: "ACTIVE",
+      type: "STANDARD",
+    });
+    expect(JSON.parse(described.definition as string)).toEqual(definition);
+    await expect(
+      sfn.send(new DescribeStateMachineCommand({ stateMachineArn: `${SM_ARN}-other` })),
+    ).rejects.toMatchObject({ name: "StateMachineDoesNotExist" });
+    await expect(
+      sfn.send(new ListExecutionsCommand({ stateMachineArn: SM_ARN, statusFilter: "DONE" as never })),
+    ).rejects.toMatchObject({ name: "ValidationException" });
   });
 
   it("keeps finished executions on disk as JSON (atomically replaced files, no temp files left)", async () => {

@@ -67,11 +67,14 @@ export class LocalStepFunctions {
   readonly stateMachineName: string;
   private readonly rt: Runtime;
   private readonly ready: Promise<void>;
+  /** Shown as the state machine's creation date: when this service was made. */
+  private readonly createdAt: number;
 
   constructor(private readonly options: LocalStepFunctionsOptions) {
     this.rt = new Runtime(options);
     this.stateMachineArn = this.rt.stateMachineArn;
     this.stateMachineName = this.rt.stateMachineName;
+    this.createdAt = this.rt.now();
     this.ready = this.init();
     // Surface init failures on first use, not as unhandled rejections.
     this.ready.catch(() => {});
@@ -232,7 +235,7 @@ export class LocalStepFunctions {
       definition: JSON.stringify(this.options.definition),
       roleArn: this.rt.roleArn,
       type: "STANDARD",
-      creationDate: new Date(0),
+      creationDate: new Date(this.createdAt),
     };
   }
 
