@@ -47,7 +47,7 @@ export async function transact<T>(
     const record = await load(deps, ref);
     // A write whose answer was lost (a timeout, then a retry refused) may have landed: it is ours.
     const landed = tried && record.history.find((e) => e.v === tried?.v);
-    if (landed && tried && JSON.stringify(landed) === JSON.stringify(tried))
+    if (landed && tried && canonical(landed) === canonical(tried))
       return { record, entry: landed, state: fold(record.terms, record.history, landed.v) };
     const state = fold(record.terms, record.history);
     const now = deps.now();
@@ -67,6 +67,17 @@ export async function transact<T>(
     return { record: { terms: record.terms, history: [...record.history, entry] }, entry, state: next };
   }
 }
+
+/** JSON with object keys sorted: DynamoDB does not keep the order of a map's attributes. */
+const canonical = (value: unknown): string =>
+  value !== null && typeof value === "object" && !Array.isArray(value)
+    ? `{${Object.keys(value)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+        .join(",")}}`
+    : Array.isArray(value)
+      ? `[${value.map(canonical).join(",")}]`
+      : (JSON.stringify(value) ?? "null");
 
 /** A write failure that may have taken effect (timed out, connection lost): read back and see. */
 function isAmbiguous(error: unknown): boolean {

@@ -327,6 +327,31 @@ describe("the one transact loop", () => {
     },
   );
 
+  it("recognises its own entry even when the store returns its attributes in another order", async () => {
+    // DynamoDB does not keep the order of a map's attributes: an entry read back may list them differently.
+    const reordering = ambiguousStore("landed");
+    reordering.get = async (tenantId: string, escrowId: string) => {
+      const record = await store.get(tenantId, escrowId);
+      if (!record) return null;
+      const reversed = <T extends object>(o: T): T =>
+        Object.fromEntries(
+          Object.entries(o)
+            .reverse()
+            .map(([k, v]) => [k, v && typeof v === "object" && !Array.isArray(v) ? reversed(v) : v]),
+        ) as T;
+      return { ...record, history: record.history.map(reversed) };
+    };
+    const ref = await create();
+    await holdFunds(deps(), ref);
+    const answer = await performAction({ ...deps(), store: reordering }, "demo", ref.escrowId, {
+      action: "delivery",
+      actorId: "u-s",
+      carrier: "SF",
+    });
+    expect(answer).toMatchObject({ statusCode: 202, escrow: { status: "DELIVERED", version: 3 } });
+    expect(await types(ref)).toEqual(["created", "funded", "delivered"]);
+  });
+
   it("a keyed action whose write landed unseen is answered 202 and remembered for replays", async () => {
     const ref = await create();
     await holdFunds(deps(), ref);
