@@ -87,8 +87,8 @@ type SameFields<B, T> = [Exclude<keyof B, keyof T> | Exclude<keyof T, keyof B>] 
   ? unknown
   : { "fields that differ from the action's command": Exclude<keyof B, keyof T> | Exclude<keyof T, keyof B> };
 
-/* @__NO_SIDE_EFFECTS__ */ const read = <Q>(
-  id: string,
+/* @__NO_SIDE_EFFECTS__ */ const read = <Id extends string, Q>(
+  id: Id,
   path: RouteBase["path"],
   scopes: readonly Scope[],
   query?: ZodMiniType<Q>,
@@ -111,8 +111,8 @@ type SameFields<B, T> = [Exclude<keyof B, keyof T> | Exclude<keyof T, keyof B>] 
  * name); the route parses it into the command. Who may act is the domain's
  * rule for that action.
  */
-/* @__NO_SIDE_EFFECTS__ */ const action = <A extends ActionName, B extends ActionBody<A>>(
-  id: string,
+/* @__NO_SIDE_EFFECTS__ */ const action = <Id extends string, A extends ActionName, B extends ActionBody<A>>(
+  id: Id,
   name: A,
   body: ZodMiniType<B> & SameFields<B, ActionBody<A>>,
   scopes: readonly Scope[] = MARKETPLACE,
@@ -136,7 +136,7 @@ type SameFields<B, T> = [Exclude<keyof B, keyof T> | Exclude<keyof T, keyof B>] 
   } as const;
 };
 
-export const Health: GatewayRoute = {
+export const Health = {
   kind: "gateway",
   id: "Health",
   method: "GET",
@@ -144,7 +144,7 @@ export const Health: GatewayRoute = {
   scopes: [],
   who: "none",
   status: 200,
-};
+} as const satisfies GatewayRoute;
 
 export const CreateEscrow = /* @__PURE__ */ (() =>
   ({
@@ -157,7 +157,7 @@ export const CreateEscrow = /* @__PURE__ */ (() =>
     status: 201,
     body: ({ currencies }: BodySettings) => S.createEscrowBody(currencies),
     idempotencyKey: "required",
-  }) satisfies FunctionRoute<CreateEscrowInput>)();
+  }) as const satisfies FunctionRoute<CreateEscrowInput>)();
 
 export const ListEscrows = /* @__PURE__ */ read("ListEscrows", "/v1/escrows", EITHER, S.ListQuery);
 export const GetEscrow = /* @__PURE__ */ read("GetEscrow", "/v1/escrows/{id}", EITHER);
@@ -193,6 +193,9 @@ export const ROUTES = [
   ListOpsEscrows,
   ResolveEscrow,
 ] as const satisfies readonly (GatewayRoute | FunctionRoute | ActionRoute)[];
+
+/** The id of every route: its function's id, its operationId. */
+export type RouteId = (typeof ROUTES)[number]["id"];
 
 /** The routes served by a function of their own. */
 export const FUNCTION_ROUTES: readonly FunctionRoute[] = /* @__PURE__ */ ROUTES.filter(
