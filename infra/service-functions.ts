@@ -66,16 +66,22 @@ const task = (id: string, extra: Partial<FunctionSpec> = {}): FunctionSpec => ({
   ...extra,
 });
 
-const PAYS: EnvName[] = ["TABLE_NAME", "PAYMENT_PROVIDER"];
-const ANNOUNCES: EnvName[] = ["EVENTS_TOPIC_ARN", "OPS_ALERTS_TOPIC_ARN"];
+const PAYS: EnvName[] = ["PAYMENT_PROVIDER"];
+/** What a task that announces its step (escrow events, ops alerts) reads; it also gets sns:Publish. */
+const ANNOUNCES = { env: ["EVENTS_TOPIC_ARN", "OPS_ALERTS_TOPIC_ARN"] as EnvName[], publishes: true };
+const env = (...groups: EnvName[][]): EnvName[] => ["TABLE_NAME", ...groups.flat()];
 
 export const FUNCTIONS: FunctionSpec[] = [
   ...FUNCTION_ROUTES.map(api),
 
-  task("HoldFunds", { env: ["TABLE_NAME", "PAYMENT_PROVIDER"] }),
-  task("RecordPaymentFailure"),
-  task("BeginWait", { endsWaits: true }),
+  task("HoldFunds", { env: env(PAYS) }),
+  task("RecordPaymentFailure", { ...ANNOUNCES, env: env(PAYS, ANNOUNCES.env) }),
+  task("BeginWait", {
+    ...ANNOUNCES,
+    env: env(["STATE_MACHINE_ARN", "PARK_AFTER_SECONDS"], ANNOUNCES.env),
+    endsWaits: true,
+  }),
   task("ApplyDeadline"),
-  task("SettleEscrow", { env: ["TABLE_NAME", "PAYMENT_PROVIDER"] }),
-  task("EscalateToOps"),
+  task("SettleEscrow", { ...ANNOUNCES, env: env(PAYS, ANNOUNCES.env) }),
+  task("EscalateToOps", { ...ANNOUNCES, env: env(ANNOUNCES.env) }),
 ];

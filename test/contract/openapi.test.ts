@@ -224,7 +224,8 @@ describe("the contract", () => {
   it("answers every problem code of API.md with API.md's status, and documents them all", () => {
     const codes = [...apiMd.matchAll(/`([a-z_]+)` \((\d{3})/g)].map((m) => [m[1] as string, Number(m[2])]);
     expect(codes.length).toBeGreaterThanOrEqual(11);
-    for (const [code, status] of codes) expect(PROBLEMS[code as ProblemCode]?.status, String(code)).toBe(status);
+    for (const [code, status] of codes)
+      expect(PROBLEMS[code as ProblemCode]?.status, String(code)).toBe(status);
     expect(Object.keys(PROBLEMS).sort()).toEqual([...new Set(codes.map(([c]) => c))].sort());
     const schema = doc.components?.schemas?.Problem as { properties: { code: { enum: string[] } } };
     expect(schema.properties.code.enum.sort()).toEqual(Object.keys(PROBLEMS).sort());
