@@ -34,6 +34,13 @@ const refusing = (call: "start" | "signal"): WorkflowEngine => ({
   },
 });
 
+/** The escrow's wait once it is parked at `version`. */
+const parkedWait = (id: string, version: number) =>
+  h.until(async () => {
+    const wait = await h.store.getWait(h.tenant, id);
+    return wait?.parked && wait.seenVersion === version && wait;
+  }, `${id} parked at version ${version}`);
+
 describe("a long wait parks in the record", () => {
   it("the execution ends Parked; the action starts the continuation and the escrow completes, money moved once", async () => {
     h.settings.parkAfterSeconds = 2;
@@ -43,7 +50,8 @@ describe("a long wait parks in the record", () => {
     expect(await h.statesEntered(id)).toEqual(["HoldFunds", "AwaitDelivery", "RouteAfterDelivery", "Parked"]);
     const funded = await h.escrow(id);
     expect(funded.status).toBe("FUNDED");
-    expect(await h.store.getWait(h.tenant, id)).toMatchObject({
+    // BeginWait records the parked wait right after the execution was told to park.
+    expect(await parkedWait(id, 2)).toMatchObject({
       token: null,
       parked: true,
       seenVersion: 2,
@@ -64,7 +72,7 @@ describe("a long wait parks in the record", () => {
       "RouteAfterConfirmation",
       "Parked",
     ]);
-    expect(await h.store.getWait(h.tenant, id)).toMatchObject({ parked: true, seenVersion: 3 });
+    expect(await parkedWait(id, 3)).toMatchObject({ parked: true, seenVersion: 3, token: null });
 
     await h.act(id, { action: "confirmation", actorId: "u-b" });
     const afterConfirmation = `${id}-p3`;
@@ -104,6 +112,7 @@ describe("a long wait parks in the record", () => {
     const id = await h.create({ windows: { deliverySeconds: 3 } });
     expect((await h.finished(id)).status).toBe("SUCCEEDED");
     expect((await h.statesEntered(id)).at(-1)).toBe("Parked");
+    await parkedWait(id, 2);
     const { deadline } = await h.escrow(id);
     // Before the deadline the reconciler leaves it alone.
     expect((await h.reconcile()).continued).toBe(0);
