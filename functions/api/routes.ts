@@ -1,4 +1,3 @@
-import type { ZodMiniType } from "zod/mini";
 import * as z from "zod/mini";
 import type { CreateEscrowInput } from "../domain/create-input";
 import { ACTORS, type ActionCommand, type ActionName } from "../domain/escrow";
@@ -64,8 +63,8 @@ export interface GatewayRoute extends RouteBase {
 export interface FunctionRoute<B = unknown, Q = unknown> extends RouteBase {
   kind: "read" | "create" | "action";
   /** The request body as the handler parses it, given the deployment's settings. */
-  body?: (settings: BodySettings) => ZodMiniType<B>;
-  query?: ZodMiniType<Q>;
+  body?: (settings: BodySettings) => z.ZodMiniType<B>;
+  query?: z.ZodMiniType<Q>;
   /** Whether an Idempotency-Key is required or optional; absent: not read. */
   idempotencyKey?: "required" | "optional";
 }
@@ -77,7 +76,7 @@ export type ActionBody<A extends ActionName> = Omit<Extract<ActionCommand, { act
 export interface ActionRoute extends FunctionRoute<ActionCommand> {
   kind: "action";
   action: ActionName;
-  body: (settings: BodySettings) => ZodMiniType<ActionCommand>;
+  body: (settings: BodySettings) => z.ZodMiniType<ActionCommand>;
 }
 
 export type Route = GatewayRoute | FunctionRoute;
@@ -91,7 +90,7 @@ type SameFields<B, T> = [Exclude<keyof B, keyof T> | Exclude<keyof T, keyof B>] 
   id: Id,
   path: RouteBase["path"],
   scopes: readonly Scope[],
-  query?: ZodMiniType<Q>,
+  query?: z.ZodMiniType<Q>,
 ) =>
   ({
     kind: "read",
@@ -114,10 +113,10 @@ type SameFields<B, T> = [Exclude<keyof B, keyof T> | Exclude<keyof T, keyof B>] 
 /* @__NO_SIDE_EFFECTS__ */ const action = <Id extends string, A extends ActionName, B extends ActionBody<A>>(
   id: Id,
   name: A,
-  body: ZodMiniType<B> & SameFields<B, ActionBody<A>>,
+  body: z.ZodMiniType<B> & SameFields<B, ActionBody<A>>,
   scopes: readonly Scope[] = MARKETPLACE,
 ) => {
-  const fields: ZodMiniType<B> = body;
+  const fields: z.ZodMiniType<B> = body;
   const command = z.pipe(
     fields,
     z.transform((given: B) => ({ ...given, action: name })),
