@@ -82,5 +82,6 @@ it("keeps a typical escrow item under 1 KB from creation to release", async () =
   await measure("released");
   console.info("escrow item bytes by version:", sizes);
   expect(Object.keys(sizes)).toEqual(["created", "funded", "delivered", "confirmed", "settling", "released"]);
-  for (const [label, bytes] of Object.entries(sizes)) expect(bytes, label).toBeLessThanOrEqual(1024);
+  for (const [label, bytes] of Object.entries(sizes))
+    expect(bytes, `${label} (bytes by step: ${JSON.stringify(sizes)})`).toBeLessThanOrEqual(1024);
 });
