@@ -78,13 +78,19 @@ export async function listHistory(deps: ReadDeps, tenantId: string, escrowId: st
   const record = await deps.store.get(tenantId, escrowId);
   if (!record) throw new NotFoundError();
   let state = initialState(record.terms);
-  const items = record.history.map((e) => {
+  const items = [];
+  for (const e of record.history) {
     const before = state;
     state = evolve(state, e);
-    return { at: e.at, type: e.type, actor: e.actor, data: describeEntry(before, state, e), version: e.v };
-  });
+    // One entry per transition and accepted action (API.md): the intent to settle is the service's
+    // own bookkeeping before it calls the provider, not something that happened to the escrow.
+    if (INTERNAL_ENTRIES.has(e.type)) continue;
+    items.push({ at: e.at, type: e.type, actor: e.actor, data: describeEntry(before, state, e), version: e.v });
+  }
   return { items };
 }
+
+const INTERNAL_ENTRIES: ReadonlySet<string> = new Set(["settling"]);
 
 // ---------------------------------------------------------------- creation
 
