@@ -55,10 +55,8 @@ export class EscrowWorkflow extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    const substitutions: Record<string, string> = {
-      EventsTopicArn: props.events.topic.topicArn,
-      OpsAlertsTopicArn: props.opsAlerts.topic.topicArn,
-    };
+    // The definition names its task functions only (the tasks publish the events themselves).
+    const substitutions: Record<string, string> = {};
     for (const [name, fn] of props.tasks) substitutions[name] = fn.functionArn;
 
     // One customer managed policy holds every grant (CDK's own logging and tracing additions

@@ -16,6 +16,7 @@ describe("deployment settings from context", () => {
       paymentProvider: "sandbox",
       logLevel: "INFO",
       apiGatewayCloudWatchRole: true,
+      reconcileSeconds: 300,
     });
   });
 
@@ -42,6 +43,7 @@ describe("deployment settings from context", () => {
     ["supportedCurrencies", "usd"],
     ["cognitoDomainPrefix", "Has_Upper"],
     ["apiGatewayCloudWatchRole", "yes"],
+    ["reconcileSeconds", "90"],
   ])("reject %s=%s", (key, value) => {
     expect(() => settings({ [key]: value })).toThrow(key);
   });
