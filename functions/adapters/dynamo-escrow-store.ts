@@ -11,6 +11,7 @@ import {
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { ConcurrentUpdateError, ValidationError } from "../domain/errors";
 import { type Entry, fold } from "../domain/escrow";
+import { dueOf } from "../domain/reconciliation";
 import type { EscrowState, EscrowTerms } from "../domain/types";
 import type {
   DueEscrow,
@@ -20,7 +21,6 @@ import type {
   ListFilter,
   WaitRecord,
 } from "../ports/escrow-store";
-import { dueOf } from "../domain/reconciliation";
 import {
   checkpointKey,
   DUE_SHARDS,
@@ -74,7 +74,7 @@ export class DynamoEscrowStore implements EscrowStore {
     const item = {
       ...escrowKey(tenantId, id),
       terms: storedTerms(record.terms),
-      history: record.history,
+      history: record.history.map(storedEntry),
       ...materialized(state),
       [byBuyer.partitionKey]: `T#${tenantId}#B#${buyerId}`,
       [bySeller.partitionKey]: `T#${tenantId}#S#${sellerId}`,
@@ -109,7 +109,7 @@ export class DynamoEscrowStore implements EscrowStore {
     const values: Record<string, unknown> = {
       ":status": m.status,
       ":version": m.version,
-      ":entry": [entry],
+      ":entry": [storedEntry(entry)],
       ":expected": previous.version,
     };
     const set = ["#status = :status", "#version = :version", "#history = list_append(#history, :entry)"];
@@ -260,20 +260,22 @@ export class DynamoEscrowStore implements EscrowStore {
   }
 
   async markDue(tenantId: string, escrowId: string, due: string): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshall(escrowKey(tenantId, escrowId)),
-        UpdateExpression: "SET #shard = :shard, #due = :due",
-        // An earlier mark stands (the reconciler looks at the soonest).
-        ConditionExpression: "attribute_exists(PK) AND (attribute_not_exists(#due) OR #due > :due)",
-        ExpressionAttributeNames: { "#shard": byDue.partitionKey, "#due": byDue.sortKey },
-        ExpressionAttributeValues: marshall({ ":shard": dueShardOf(escrowId), ":due": due }),
-        ReturnConsumedCapacity: "INDEXES",
-      }),
-    ).catch((error) => {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    });
+    await this.client
+      .send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(escrowKey(tenantId, escrowId)),
+          UpdateExpression: "SET #shard = :shard, #due = :due",
+          // An earlier mark stands (the reconciler looks at the soonest).
+          ConditionExpression: "attribute_exists(PK) AND (attribute_not_exists(#due) OR #due > :due)",
+          ExpressionAttributeNames: { "#shard": byDue.partitionKey, "#due": byDue.sortKey },
+          ExpressionAttributeValues: marshall({ ":shard": dueShardOf(escrowId), ":due": due }),
+          ReturnConsumedCapacity: "INDEXES",
+        }),
+      )
+      .catch((error) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
   }
 
   async clearDue(tenantId: string, escrowId: string, upTo: string): Promise<void> {
@@ -402,6 +404,15 @@ export function storedTerms(terms: EscrowTerms): StoredTerms {
   };
 }
 
+/** An entry as stored: an empty `data` is left out (every byte is paid for on each write of the item). */
+const storedEntry = (entry: Entry) => {
+  if (Object.keys(entry.data).length > 0) return entry;
+  const { data: _data, ...rest } = entry;
+  return rest;
+};
+const readEntry = (stored: Entry): Entry =>
+  "data" in stored ? stored : ({ ...(stored as object), data: {} } as Entry);
+
 function toRecord(item: Record<string, AttributeValue>): EscrowRecord {
   const { PK, terms, history } = unmarshall(item) as { PK: string; terms: StoredTerms; history: Entry[] };
   const cut = PK.lastIndexOf("#E#"); // T#<tenant>#E#<id>
@@ -416,7 +427,7 @@ function toRecord(item: Record<string, AttributeValue>): EscrowRecord {
       listingRef: terms.listingRef ?? null,
       metadata: terms.metadata ?? {},
     },
-    history,
+    history: history.map(readEntry),
   };
 }
 

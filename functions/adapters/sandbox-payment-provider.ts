@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
-import { type FaultPoint, type Movement, type SandboxLedger, localHooks } from "./local-hooks";
 import {
-  PaymentDeclined,
   type HoldRequest,
+  PaymentDeclined,
   type PaymentProvider,
   PaymentUnavailable,
   type TransferRequest,
   type VoidRequest,
 } from "../ports/payment-provider";
+import { type FaultPoint, localHooks, type Movement, type SandboxLedger } from "./local-hooks";
 
 /**
  * The built-in sandbox of API.md: `pm_sandbox_decline` is declined,

@@ -13,13 +13,8 @@ import {
 import { routeOf, type WorkflowStep } from "../domain/workflow-step";
 
 export { INITIAL_STEP } from "../domain/workflow-step";
-import type {
-  ExecutionStatus,
-  StoppedExecution,
-  WorkflowEngine,
-  WorkflowStart,
-} from "../ports/workflow";
 
+import type { ExecutionStatus, StoppedExecution, WorkflowEngine, WorkflowStart } from "../ports/workflow";
 
 /** How many pages of stopped executions one reconciliation reads at most. */
 const MAX_PAGES = 20;
@@ -38,7 +33,11 @@ export class SfnWorkflow implements WorkflowEngine {
         new StartExecutionCommand({
           stateMachineArn: this.stateMachineArn,
           name: input.name,
-          input: JSON.stringify({ tenantId: input.tenantId, escrowId: input.escrowId, step: routeOf(input.step) }),
+          input: JSON.stringify({
+            tenantId: input.tenantId,
+            escrowId: input.escrowId,
+            step: routeOf(input.step),
+          }),
         }),
       );
       return true;
@@ -64,7 +63,9 @@ export class SfnWorkflow implements WorkflowEngine {
 
   async status(name: string): Promise<ExecutionStatus | null> {
     try {
-      const out = await this.client.send(new DescribeExecutionCommand({ executionArn: this.executionArn(name) }));
+      const out = await this.client.send(
+        new DescribeExecutionCommand({ executionArn: this.executionArn(name) }),
+      );
       return (out.status as ExecutionStatus | undefined) ?? null;
     } catch (error) {
       if (error instanceof ExecutionDoesNotExist) return null;
@@ -91,7 +92,9 @@ export class SfnWorkflow implements WorkflowEngine {
     }
     // The tenant is in the execution's input.
     for (const e of found) {
-      const out = await this.client.send(new DescribeExecutionCommand({ executionArn: this.executionArn(e.name) }));
+      const out = await this.client.send(
+        new DescribeExecutionCommand({ executionArn: this.executionArn(e.name) }),
+      );
       e.tenantId = (JSON.parse(out.input ?? "{}") as { tenantId?: string }).tenantId ?? "";
     }
     return found.filter((e) => e.tenantId).sort((a, b) => b.stoppedAt.getTime() - a.stoppedAt.getTime());

@@ -1,3 +1,4 @@
+import type { CreateEscrowInput } from "../domain/create-input";
 import {
   IdempotencyInProgressError,
   IdempotencyKeyReusedError,
@@ -16,16 +17,15 @@ import {
   toView,
 } from "../domain/escrow";
 import { escrowIdFor, IDEM_TAG_DIGITS, idemTag, keyHash } from "../domain/ids";
-import type { CreateEscrowInput } from "../domain/create-input";
 import type { EscrowTerms, EscrowView } from "../domain/types";
 import { withDefaults } from "../domain/windows";
 import { executionNames, INITIAL_STEP } from "../domain/workflow-step";
-import { logger } from "../shared/logger";
-import { continueWorkflow } from "./reconcile";
-import { transact } from "./transact";
 import type { EscrowRecord, EscrowStore, ListFilter } from "../ports/escrow-store";
 import type { PaymentProvider } from "../ports/payment-provider";
 import type { WorkflowEngine } from "../ports/workflow";
+import { logger } from "../shared/logger";
+import { continueWorkflow } from "./reconcile";
+import { transact } from "./transact";
 
 /** What a use case may need; each takes only the ports it uses. */
 export interface ServiceDeps {
@@ -85,7 +85,13 @@ export async function listHistory(deps: ReadDeps, tenantId: string, escrowId: st
     // One entry per transition and accepted action (API.md): the intent to settle is the service's
     // own bookkeeping before it calls the provider, not something that happened to the escrow.
     if (INTERNAL_ENTRIES.has(e.type)) continue;
-    items.push({ at: e.at, type: e.type, actor: e.actor, data: describeEntry(before, state, e), version: e.v });
+    items.push({
+      at: e.at,
+      type: e.type,
+      actor: e.actor,
+      data: describeEntry(before, state, e),
+      version: e.v,
+    });
   }
   return { items };
 }
@@ -203,7 +209,8 @@ async function startFirst(deps: WriteDeps, tenantId: string, escrowId: string): 
 export async function handOff(deps: WriteDeps, record: EscrowRecord): Promise<void> {
   const { tenantId, id } = record.terms;
   try {
-    if (!(await continueWorkflow(deps, record))) await deps.store.markDue(tenantId, id, deps.now().toISOString());
+    if (!(await continueWorkflow(deps, record)))
+      await deps.store.markDue(tenantId, id, deps.now().toISOString());
   } catch (error) {
     logFailure("hand-off", id, error);
     await deps.store.markDue(tenantId, id, deps.now().toISOString());
@@ -295,7 +302,8 @@ export async function listOpsEscrows(
 ): Promise<{ items: EscrowView[]; nextCursor: string | null }> {
   // The queue index holds DISPUTED and needsOpsAttention escrows in deadline order; another status
   // is read from the tenant's list and ordered the same way within the page.
-  const queue = filter.status === undefined || filter.status === "DISPUTED" || filter.needsOpsAttention === true;
+  const queue =
+    filter.status === undefined || filter.status === "DISPUTED" || filter.needsOpsAttention === true;
   const page = await deps.store.list(tenantId, { ...filter, opsQueue: queue });
   const items = page.items.map((r) => toView(snapshot(r)));
   if (!queue) items.sort((a, b) => (a.deadline ?? "~").localeCompare(b.deadline ?? "~"));
@@ -317,6 +325,11 @@ export async function getOpsEscrow(
   const consoleUrl = `https://${deps.region}.console.aws.amazon.com/states/home?region=${deps.region}#/v2/executions/details/${executionArn}`;
   return {
     ...view,
-    ops: { needsOpsAttention: view.needsOpsAttention, attentionReason: view.attentionReason, executionArn, consoleUrl },
+    ops: {
+      needsOpsAttention: view.needsOpsAttention,
+      attentionReason: view.attentionReason,
+      executionArn,
+      consoleUrl,
+    },
   };
 }

@@ -1,11 +1,11 @@
 import { fold } from "../domain/escrow";
 import { isTerminal } from "../domain/types";
-import { executionNames, INITIAL_STEP, nextStep, stepAt } from "../domain/workflow-step";
+import { executionNames, INITIAL_STEP, nextStep, restartCount, stepAt } from "../domain/workflow-step";
 import type { DueEscrow, EscrowRecord, EscrowStore, WaitRecord } from "../ports/escrow-store";
 import type { EventPublisher } from "../ports/events";
 import type { WorkflowEngine } from "../ports/workflow";
 import { type EscrowRef, load } from "./transact";
-import { applyDeadline } from "./workflow-tasks";
+import { applyDeadline, escalateToOps } from "./workflow-tasks";
 
 /**
  * The reconciler: every escrow whose status is not terminal has a live wait
@@ -32,9 +32,12 @@ export interface ReconcileReport {
   continued: number;
   restarted: number;
   published: number;
+  escalated: number;
   failed: number;
 }
 
+/** Restarts in a row at one version of the record before the escrow goes to ops. */
+export const MAX_RESTARTS = 3;
 /** Escrows one run looks at, at most (the next run takes the rest). */
 const BATCH = 200;
 /** Failed executions are looked for since the last run, less this overlap. */
@@ -57,6 +60,8 @@ export async function continueWorkflow(
   const step = nextStep(record.terms, record.history, w.seenVersion, deps.now());
   if (!step) return true;
   if (w.parked) {
+    // The execution may not have ended yet: its token still works.
+    if (w.token && (await deps.workflow.signal(w.token, step))) return true;
     const name = executionNames.afterPark(id, w.seenVersion);
     await deps.workflow.start({ tenantId, escrowId: id, name, step });
     // The wait is no longer parked: the continuation runs it (a later wait of its own replaces this).
@@ -68,12 +73,23 @@ export async function continueWorkflow(
 }
 
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
-  const report: ReconcileReport = { looked: 0, started: 0, signalled: 0, continued: 0, restarted: 0, published: 0, failed: 0 };
+  const report: ReconcileReport = {
+    looked: 0,
+    started: 0,
+    signalled: 0,
+    continued: 0,
+    restarted: 0,
+    published: 0,
+    escalated: 0,
+    failed: 0,
+  };
   const startedAt = deps.now();
   const checkpoint = await deps.store.getCheckpoint();
 
   // 1. Executions that failed (a step still failed after its retries) since the last run.
-  const since = new Date((checkpoint ? Date.parse(checkpoint) : startedAt.getTime() - 86_400_000) - OVERLAP_MS);
+  const since = new Date(
+    (checkpoint ? Date.parse(checkpoint) : startedAt.getTime() - 86_400_000) - OVERLAP_MS,
+  );
   for (const failed of await deps.workflow.stoppedSince(since)) {
     report.looked++;
     try {
@@ -105,19 +121,11 @@ async function reconcileDue(deps: ReconcileDeps, ref: DueEscrow, readAt: Date, r
   const now = deps.now();
   const latest = record.history[record.history.length - 1]?.v ?? 1;
 
-  // Owed events: from the first a wait could not publish, and the terminal one.
-  const owed = new Set<number>();
-  if (wait?.owedFrom) for (let v = wait.owedFrom; v <= wait.seenVersion; v++) owed.add(v);
-  // A terminal escrow is marked due only when announcing its outcome failed.
-  if (isTerminal(state.status) && ref.items.includes("escrow")) owed.add(latest);
-  for (const v of owed) {
-    const step = stepAt(record.terms, record.history, v, now);
-    if (step.alert) await deps.events.alert(step.alert);
-    if (step.event) {
-      await deps.events.publish(step.event);
-      report.published++;
-    }
-  }
+  // Owed events: from the first a wait could not publish, and (a terminal escrow is marked due only
+  // when announcing its outcome failed) the terminal one.
+  const owed = owedVersions(wait);
+  if (isTerminal(state.status) && ref.items.includes("escrow")) owed.push(latest);
+  await publishSteps(deps, record, owed, report);
 
   if (!isTerminal(state.status)) {
     if (!wait) {
@@ -152,9 +160,54 @@ async function restart(deps: ReconcileDeps, ref: EscrowRef, failedName: string, 
   if (current !== null && current !== failedName && !failedName.startsWith(`${ref.escrowId}-r`)) return;
   const now = deps.now();
   const latest = record.history[record.history.length - 1]?.v ?? 1;
+  const state = fold(record.terms, record.history);
+  if (isTerminal(state.status)) {
+    // The outcome is recorded; the execution may have failed before announcing it: announce it again.
+    await publishSteps(deps, record, [...owedVersions(wait), latest], report);
+    return;
+  }
+  // The same step keeps failing with no progress: no retry decides this, ops do.
+  if (restartCount(failedName) >= MAX_RESTARTS && failedName.startsWith(`${ref.escrowId}-r${latest}x`)) {
+    await escalateToOps(deps, {
+      ...ref,
+      error: "WorkflowFailing",
+      cause: `${failedName} failed after ${MAX_RESTARTS} restarts at version ${latest}`,
+    });
+    report.escalated++;
+    return;
+  }
   // From the last step the workflow saw: its wait republishes that step's event and catches up.
   const from = wait && !wait.parked ? wait.seenVersion : latest;
   const step = from === 1 ? INITIAL_STEP : stepAt(record.terms, record.history, from, now);
-  if (await deps.workflow.start({ ...ref, name: executionNames.restart(ref.escrowId, failedName, latest), step }))
+  if (
+    await deps.workflow.start({
+      ...ref,
+      name: executionNames.restart(ref.escrowId, failedName, latest),
+      step,
+    })
+  )
     report.restarted++;
+}
+
+const owedVersions = (wait: WaitRecord | null): number[] => {
+  const owed: number[] = [];
+  if (wait?.owedFrom) for (let v = wait.owedFrom; v <= wait.seenVersion; v++) owed.push(v);
+  return owed;
+};
+
+/** Publishes what the steps at these versions announce (the same event ids as the first time). */
+async function publishSteps(
+  deps: ReconcileDeps,
+  record: EscrowRecord,
+  versions: number[],
+  report: ReconcileReport,
+) {
+  for (const v of new Set(versions)) {
+    const step = stepAt(record.terms, record.history, v, deps.now());
+    if (step.alert) await deps.events.alert(step.alert);
+    if (step.event) {
+      await deps.events.publish(step.event);
+      report.published++;
+    }
+  }
 }

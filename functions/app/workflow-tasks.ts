@@ -1,7 +1,17 @@
-import { type Entry, expire, failPayment, fold, fund, beginSettling, escalate, settleEscrow, settlementFor } from "../domain/escrow";
+import {
+  beginSettling,
+  type Entry,
+  escalate,
+  expire,
+  failPayment,
+  fold,
+  fund,
+  settleEscrow,
+  settlementFor,
+} from "../domain/escrow";
+import { RECONCILE_GRACE_SECONDS } from "../domain/reconciliation";
 import { type EscrowState, isTerminal } from "../domain/types";
 import { addSeconds } from "../domain/windows";
-import { RECONCILE_GRACE_SECONDS } from "../domain/reconciliation";
 import {
   nextStep,
   PARK_AFTER_SECONDS,
@@ -113,7 +123,8 @@ export async function recordPaymentFailure(
     await voidHold(deps, state);
     return { append: failPayment(state, FAILURE_REASONS[ref.error] ?? "payment_unavailable") };
   });
-  const [record, version] = "done" in result ? [await load(deps, ref), result.done.v] : [result.record, result.entry.v];
+  const [record, version] =
+    "done" in result ? [await load(deps, ref), result.done.v] : [result.record, result.entry.v];
   const step = stepOf(record, version, deps.now());
   await announce(deps, ref, step);
   return routeOf(step);
@@ -175,17 +186,17 @@ export async function beginWait(
   const state = fold(record.terms, record.history);
   const waitSeconds = state.deadline ? (Date.parse(state.deadline) - now.getTime()) / 1000 : 0;
   if (waitSeconds > (deps.parkAfterSeconds ?? PARK_AFTER_SECONDS)) {
-    // Park: the record keeps the wait; the execution ends. The action that ends the wait (or the
-    // reconciler at the deadline) starts the continuation.
-    if (await deps.workflow.signal(ref.taskToken, parkedStep(ref.seenVersion))) {
-      const due = state.deadline as string;
-      await deps.store.putWait(ref.tenantId, ref.escrowId, {
-        ...wait,
-        token: null,
-        parked: true,
-        due: wait.due && wait.due < due ? wait.due : due,
-      });
-    }
+    // Park: the record keeps the wait (marked due at its deadline) before the execution is told to end,
+    // so a failure in between strands nothing. The token is kept: until the execution has ended, an
+    // action can still signal it; after, the action (or the reconciler at the deadline) starts the
+    // continuation.
+    const due = state.deadline as string;
+    await deps.store.putWait(ref.tenantId, ref.escrowId, {
+      ...wait,
+      parked: true,
+      due: wait.due && wait.due < due ? wait.due : due,
+    });
+    await deps.workflow.signal(ref.taskToken, parkedStep(ref.seenVersion));
   }
 }
 
@@ -195,7 +206,10 @@ export async function beginWait(
  * the automatic outcome is claimed with the same kind of conditional write, so
  * a late action loses with 409.
  */
-export async function applyDeadline(deps: StoreDeps, ref: EscrowRef & { seenVersion: number }): Promise<WorkflowStep> {
+export async function applyDeadline(
+  deps: StoreDeps,
+  ref: EscrowRef & { seenVersion: number },
+): Promise<WorkflowStep> {
   const result = await transact<WorkflowStep>(deps, ref, (state, record, now) => {
     const step = nextStep(record.terms, record.history, ref.seenVersion, now);
     if (step) return { done: step };
@@ -215,8 +229,9 @@ export async function settle(
   deps: StoreDeps & { payments: PaymentProvider; events: EventPublisher },
   ref: EscrowRef,
 ): Promise<WorkflowStep> {
-  const intent = await transact<EscrowState>(deps, ref, (state) => {
-    if (isTerminal(state.status) || state.settling || state.status === "PENDING_FUNDS") return { done: state };
+  await transact<EscrowState>(deps, ref, (state) => {
+    if (isTerminal(state.status) || state.settling || state.status === "PENDING_FUNDS")
+      return { done: state };
     return { append: beginSettling(state) };
   });
   const result = await transact<Entry>(deps, ref, async (state, record, now) => {
@@ -229,26 +244,23 @@ export async function settle(
     else await moveMoney(deps, state, now);
     return { append: draft };
   });
-  void intent;
-  const [record, version] = "done" in result ? [await load(deps, ref), result.done.v] : [result.record, result.entry.v];
+  const [record, version] =
+    "done" in result ? [await load(deps, ref), result.done.v] : [result.record, result.entry.v];
   const step = stepOf(record, version, deps.now());
-  // The alert of an unresolved dispute is announced with the refund that follows it.
-  const pending = fold(record.terms, record.history, version - 1).pending;
-  const alert = pending?.alertOps ? stepOf(record, lastPendingVersion(record, version), deps.now()).alert : null;
-  await announce(deps, ref, { event: step.event, alert });
+  await announce(deps, ref, step);
   return routeOf(step);
-}
-
-function lastPendingVersion(record: EscrowRecord, before: number): number {
-  const e = [...record.history].reverse().find((x) => x.v < before && x.type === "window_elapsed");
-  return e?.v ?? before;
 }
 
 async function moveMoney(deps: { payments: PaymentProvider }, state: EscrowState, now: Date): Promise<void> {
   const s = settlementFor(state, now.toISOString());
   const attempt = state.settling?.attempt ?? state.settleAttempts;
   if (!s) return;
-  const base = { tenantId: state.tenantId, escrowId: state.id, currency: state.currency, holdReference: state.paymentRef };
+  const base = {
+    tenantId: state.tenantId,
+    escrowId: state.id,
+    currency: state.currency,
+    holdReference: state.paymentRef,
+  };
   // The payout first: it is the one movement the provider may refuse for good (PayoutRejected), and
   // a refused payout must have moved nothing, since ops may then choose another outcome.
   const moves = [
@@ -257,7 +269,13 @@ async function moveMoney(deps: { payments: PaymentProvider }, state: EscrowState
     ["refund", s.refundedToBuyer],
   ] as const;
   for (const [type, amount] of moves)
-    if (amount > 0) await deps.payments.transfer({ ...base, type, amount, key: movementKeys.transfer(state.id, type, attempt) });
+    if (amount > 0)
+      await deps.payments.transfer({
+        ...base,
+        type,
+        amount,
+        key: movementKeys.transfer(state.id, type, attempt),
+      });
 }
 
 /**
@@ -269,7 +287,12 @@ export async function escalateToOps(
   deps: StoreDeps & { events: EventPublisher },
   ref: EscrowRef & { error: string; cause: string; execution?: string },
 ): Promise<WorkflowStep> {
-  const reason = ref.error === "PayoutRejected" ? "payout_rejected" : ref.error === "UnexpectedStep" ? "unexpected_step" : "workflow_failing";
+  const reason =
+    ref.error === "PayoutRejected"
+      ? "payout_rejected"
+      : ref.error === "UnexpectedStep"
+        ? "unexpected_step"
+        : "workflow_failing";
   const result = await transact<Entry | null>(deps, ref, (state, record) => {
     if (state.attention) return { done: lastOf(record, ["escalated"]) ?? null };
     if (isTerminal(state.status)) return { done: null };

@@ -1,5 +1,5 @@
-import { ForbiddenError, InvalidTransitionError, ValidationError } from "./errors";
 import type { EntryDraft } from "./entries";
+import { ForbiddenError, InvalidTransitionError, ValidationError } from "./errors";
 import { settle } from "./money";
 import { acceptedRefund, resolutionPending, WINDOW_OF } from "./outcomes";
 import {

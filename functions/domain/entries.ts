@@ -42,5 +42,3 @@ export type EntryType = EntryDraft["type"];
 
 /** One line of an escrow's history; `idem` ties it to the request that caused it. */
 export type Entry = EntryDraft & { v: number; at: string; idem?: string };
-
-

@@ -1,7 +1,7 @@
+import type { Entry, EntryDraft } from "./entries";
 import { holdPostings, settlementPostings } from "./ledger";
 import { settle } from "./money";
 import { acceptedRefund, automaticOutcome, pending, resolutionPending } from "./outcomes";
-import type { Entry, EntryDraft } from "./entries";
 import type { EscrowState, EscrowTerms } from "./types";
 import { addSeconds } from "./windows";
 
@@ -166,4 +166,3 @@ export function apply(
   const entry = { ...draft, v: state.version + 1, at: now.toISOString(), ...(idem ? { idem } : {}) } as Entry;
   return { entry, state: evolve(state, entry) };
 }
-

@@ -69,4 +69,3 @@ export function automaticOutcome(state: EscrowState, window: WindowName): Pendin
       return pending("auto-refund", "refund", state.amount, true);
   }
 }
-

@@ -1,5 +1,5 @@
-import { addSeconds } from "./windows";
 import type { EscrowState } from "./types";
+import { addSeconds } from "./windows";
 
 /**
  * How long the workflow may take to act on its own before the reconciler

@@ -107,16 +107,20 @@ export function stepAt(
   const state = fold(terms, history, version);
   const timeoutSeconds = state.deadline !== null ? secondsUntil(state.deadline, now) : 1;
   const outcome = outcomeOf(entry, state);
+  // An unresolved dispute's alert is announced with the refund that follows it (by the task that settles).
+  const settledUnresolved =
+    (entry.type === "refunded" || entry.type === "settled" || entry.type === "released") &&
+    fold(terms, history, version - 1).pending?.alertOps === true;
   const alert: OpsAlert | null =
     entry.type === "escalated"
       ? alertOf("escrow.needs_ops", `${entry.data.reason}: ${entry.data.detail}`)
-      : outcome === "refund_unresolved"
-        ? alertOf("escrow.dispute_unresolved", DISPUTE_UNRESOLVED)
+      : settledUnresolved
+        ? alertOf("escrow.dispute_unresolved", DISPUTE_UNRESOLVED, "DISPUTED")
         : null;
   return { outcome, version, timeoutSeconds, event: eventFor(entry, state), alert };
 
-  function alertOf(type: OpsAlert["type"], reason: string): OpsAlert {
-    return { type, tenantId: terms.tenantId, escrowId: terms.id, status: state.status, reason, at: entry?.at ?? "" };
+  function alertOf(type: OpsAlert["type"], reason: string, status: string = state.status): OpsAlert {
+    return { type, tenantId: terms.tenantId, escrowId: terms.id, status, reason, at: entry?.at ?? "" };
   }
 }
 
@@ -142,7 +146,11 @@ export const routeOf = (step: WorkflowStep): WorkflowStep => ({
 export const INITIAL_STEP: WorkflowStep = { outcome: "created", version: 1, timeoutSeconds: 1 };
 
 /** The step that parks a wait: the workflow ends; the record keeps the wait. */
-export const parkedStep = (version: number): WorkflowStep => ({ outcome: "parked", version, timeoutSeconds: 1 });
+export const parkedStep = (version: number): WorkflowStep => ({
+  outcome: "parked",
+  version,
+  timeoutSeconds: 1,
+});
 
 /**
  * Execution names: the first execution is named after the escrow (ops find it

@@ -4,4 +4,8 @@ import { loadEnv } from "./config";
 
 /** The escrow events and ops alerts topics, for the tasks that announce what they did. */
 const env = loadEnv(["EVENTS_TOPIC_ARN", "OPS_ALERTS_TOPIC_ARN"]);
-export const events = new SnsEventPublisher(new SNSClient({}), env.EVENTS_TOPIC_ARN, env.OPS_ALERTS_TOPIC_ARN);
+export const events = new SnsEventPublisher(
+  new SNSClient({}),
+  env.EVENTS_TOPIC_ARN,
+  env.OPS_ALERTS_TOPIC_ARN,
+);

@@ -6,7 +6,13 @@ import { now, store } from "../shared/store";
 import { workflow } from "../shared/workflow";
 import { escrowRef, taskHandler } from "./task";
 
-const deps = { store, workflow, events, now, parkAfterSeconds: loadEnv(["PARK_AFTER_SECONDS"]).PARK_AFTER_SECONDS };
+const deps = {
+  store,
+  workflow,
+  events,
+  now,
+  parkAfterSeconds: loadEnv(["PARK_AFTER_SECONDS"]).PARK_AFTER_SECONDS,
+};
 
 /** Every waitForTaskToken state: announce the step, store the token, catch up or park from the record. */
 export const handler = taskHandler(

@@ -6,6 +6,7 @@ import { now, store } from "../shared/store";
 import { escrowRef, taskHandler } from "./task";
 
 /** RecordPaymentFailure: `error` is the name of the error HoldFunds failed with. */
-export const handler = taskHandler(z.object({ ...escrowRef, error: z.string().check(z.minLength(1)) }), (input) =>
-  recordPaymentFailure({ store, payments, events, now }, input),
+export const handler = taskHandler(
+  z.object({ ...escrowRef, error: z.string().check(z.minLength(1)) }),
+  (input) => recordPaymentFailure({ store, payments, events, now }, input),
 );

@@ -172,7 +172,8 @@ describe("a long wait parked in the record", () => {
     ]);
     const deadline = (await getEscrow(deps(), "demo", ref.escrowId)).deadline;
     expect(await store.getWait("demo", ref.escrowId)).toMatchObject({
-      token: null,
+      // The token is kept: until the execution has ended, an action can still signal it.
+      token: "t-park",
       parked: true,
       seenVersion: 2,
       due: deadline,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { beginSettling, escalate, expire } from "../../functions/domain/escrow";
+import { beginSettling, escalate, expire, settleEscrow } from "../../functions/domain/escrow";
 import { eventId } from "../../functions/domain/events";
 import { dueOf, RECONCILE_GRACE_SECONDS } from "../../functions/domain/reconciliation";
 import { addSeconds, DAY } from "../../functions/domain/windows";
@@ -70,7 +70,13 @@ describe("the step the record hands the workflow", () => {
     h.push(expire(h.state), at(31 * DAY));
     const step = stepAt(h.t, h.history, 4, at(31 * DAY));
     expect(step.outcome).toBe("refund_unresolved");
-    expect(step.alert).toMatchObject({
+    // The alert is announced with the refund that follows (by the task that settles), once.
+    expect(step.alert).toBeNull();
+    h.push(beginSettling(h.state), at(31 * DAY));
+    h.push(settleEscrow(h.state), at(31 * DAY));
+    const refunded = stepAt(h.t, h.history, 6, at(31 * DAY));
+    expect(refunded.event?.type).toBe("escrow.refunded");
+    expect(refunded.alert).toMatchObject({
       type: "escrow.dispute_unresolved",
       escrowId: h.t.id,
       tenantId: h.t.tenantId,
