@@ -5,6 +5,7 @@ import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { Construct } from "constructs";
+import { PARK_AFTER_SECONDS } from "../functions/domain/workflow-step";
 import { ApiFirewall } from "./constructs/api-firewall";
 import { EscrowAlarms } from "./constructs/escrow-alarms";
 import { EscrowApi } from "./constructs/escrow-api";
@@ -15,9 +16,8 @@ import { OUTPUT } from "./constructs/outputs";
 import { SecureTopic } from "./constructs/secure-topic";
 import { ServiceFunction } from "./constructs/service-function";
 import { settingsFromContext } from "./constructs/settings";
-import { type EnvName, FUNCTIONS, type FunctionSpec } from "./service-functions";
 import { acknowledgeEscrowFindings, registerNagPacks } from "./nag";
-import { PARK_AFTER_SECONDS } from "../functions/domain/workflow-step";
+import { type EnvName, FUNCTIONS, type FunctionSpec } from "./service-functions";
 
 /** The repository root: entries in FUNCTIONS and the ASL path are relative to it. */
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));

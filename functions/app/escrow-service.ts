@@ -7,7 +7,6 @@ import {
 } from "../domain/errors";
 import {
   type ActionCommand,
-  apply,
   decideAction,
   describeEntry,
   type Entry,

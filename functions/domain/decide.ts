@@ -1,7 +1,7 @@
 import type { EntryDraft } from "./entries";
 import { ForbiddenError, InvalidTransitionError, ValidationError } from "./errors";
 import { settle } from "./money";
-import { acceptedRefund, resolutionPending, WINDOW_OF } from "./outcomes";
+import { resolutionPending, WINDOW_OF } from "./outcomes";
 import {
   type ActorRole,
   type AttentionReason,

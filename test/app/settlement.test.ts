@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
 import { requestHash } from "../../functions/api/request-hash";
-import { createEscrow, getEscrow, listHistory, performAction } from "../../functions/app/escrow-service";
+import { createEscrow, getEscrow, performAction } from "../../functions/app/escrow-service";
 import {
   escalateToOps,
   holdFunds,
