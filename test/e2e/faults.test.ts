@@ -1,0 +1,421 @@
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  SFNClient,
+} from "@aws-sdk/client-sfn";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../support/wait";
+import { checkEvents, checkLedger, type HistoryItem, RecordingApi } from "./campaign";
+import { order } from "./client";
+import { type LocalServer, startServer } from "./server";
+
+/**
+ * API.md "When dependencies fail", end to end on the running local service:
+ * each dependency fails through `/_local/faults` while escrows go through
+ * their lifecycle, and what a marketplace would notice is checked — the
+ * answers (2xx, or 503 that changed nothing; never 500), the outcome the
+ * record dictates once the fault clears (the reconciler runs every 2 s here
+ * and is also run on demand with POST /_local/reconcile), every event
+ * published with one body per id, and the provider's ledger equal to the
+ * settlement.
+ */
+const RECONCILE_SECONDS = 2;
+/**
+ * The reconciler looks at an escrow taking its hold, or with an owed event,
+ * a minute after the workflow should have acted (RECONCILE_GRACE_SECONDS):
+ * recoveries that go through it take up to that plus one period.
+ */
+const RECOVERY_MS = (60 + RECONCILE_SECONDS) * 1000 + 45_000;
+
+let server: LocalServer;
+let api: RecordingApi;
+let sfn: SFNClient;
+let stateMachineArn: string;
+
+beforeAll(async () => {
+  server = await startServer({ env: { ESCROW_RECONCILE_SECONDS: String(RECONCILE_SECONDS) } });
+  api = new RecordingApi(server.url);
+  sfn = new SFNClient({
+    endpoint: server.url,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  const machines = await sfn.send(new ListStateMachinesCommand({}));
+  stateMachineArn = machines.stateMachines?.[0]?.stateMachineArn as string;
+});
+afterAll(async () => {
+  sfn?.destroy();
+  await server?.stop();
+});
+
+const BUYER = "u-1001";
+const SELLER = "u-2002";
+
+const executionArn = (name: string) => `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+
+/** Every execution of one escrow: `<id>`, and its continuations and restarts `<id>-…`. */
+async function executionsOf(id: string): Promise<{ name: string; status: string }[]> {
+  const found: { name: string; status: string }[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, nextToken, maxResults: 1000 }));
+    for (const e of page.executions ?? [])
+      if (e.name === id || e.name?.startsWith(`${id}-`))
+        found.push({ name: e.name as string, status: e.status as string });
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return found;
+}
+
+async function historyOf(name: string): Promise<HistoryEvent[]> {
+  const out = await sfn.send(
+    new GetExecutionHistoryCommand({ executionArn: executionArn(name), maxResults: 1000 }),
+  );
+  return out.events ?? [];
+}
+
+/** The escrow's own history (GET …/events). */
+async function recordOf(id: string): Promise<HistoryItem[]> {
+  const res = await api.call("GET", `/v1/escrows/${id}/events`);
+  expect(res.status).toBe(200);
+  return res.body.items;
+}
+
+async function funded(overrides: Record<string, unknown> = {}) {
+  const created = await api.create(order(overrides));
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return api.waitFor(created.body.id, "FUNDED");
+}
+
+/** A delivered escrow whose confirmation wait has begun (its escrow.delivered event is out). */
+async function delivered() {
+  const escrow = await funded();
+  const res = await api.act(escrow.id, "delivery", { actorId: SELLER, carrier: "SF", trackingNumber: "SF1" });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  await api.waitForEvents(escrow.id, ["escrow.funded", "escrow.delivered"]);
+  return res.body;
+}
+
+/**
+ * What a user notices once it is over: the escrow in `status` with nothing
+ * pending, the provider's ledger equal to its settlement (every key once),
+ * every event its history announces published — one body per event id
+ * (repeated deliveries allowed) and nothing it does not announce.
+ */
+async function settles(id: string, status: string, timeoutMs = RECOVERY_MS) {
+  const escrow = await api.waitFor(id, status, timeoutMs);
+  const ledger = await api.payments(id);
+  expect(checkLedger(escrow, ledger), JSON.stringify(ledger)).toEqual([]);
+  const history = await recordOf(id);
+  let check = checkEvents(id, history, []);
+  const notes = await waitFor(
+    async () => {
+      const items = await api.notifications(id);
+      check = checkEvents(id, history, items);
+      return check.missing.length === 0 && items;
+    },
+    {
+      timeoutMs,
+      intervalMs: 250,
+      what: `every event the history of ${id} announces`,
+      describe: () => `missing ${check.missing.join(", ")}`,
+    },
+  );
+  check = checkEvents(id, history, notes);
+  expect(check.inconsistent, "event ids delivered with different bodies").toEqual([]);
+  expect(check.unexpected, "events the history does not announce").toEqual([]);
+  return { escrow, ledger, history, notes, types: check.expected.map((e) => e.type) };
+}
+
+/** API.md: while a dependency fails, 2xx (carried out) or 503 (changed nothing), never 500. */
+const no500 = () => expect(api.answers500).toEqual([]);
+
+/** Fault phases of the concurrent scenarios run one at a time (each fault is global to the service). */
+let lock: Promise<unknown> = Promise.resolve();
+function exclusive<T>(phase: () => Promise<T>): Promise<T> {
+  const run = lock.then(phase);
+  lock = run.catch(() => {});
+  return run;
+}
+async function endFault(id: string) {
+  const res = await api.call("DELETE", `/_local/faults/${id}`, { token: null });
+  expect(res.status).toBe(204);
+}
+
+describe("/_local/faults over HTTP (API.md, local mode)", () => {
+  afterEach(async () => api.clearFaults());
+
+  it("201 { id, until } for a fault; GET lists those in force; DELETE ends one or all; 400 problems for malformed bodies", async () => {
+    const before = Date.now();
+    const created = await api.call("POST", "/_local/faults", {
+      token: null,
+      body: { target: "payments", operation: "payout", mode: "ambiguous", probability: 0.5, seconds: 120 },
+    });
+    expect(created.status).toBe(201);
+    expect(Object.keys(created.body).sort()).toEqual(["id", "until"]);
+    expect(typeof created.body.id).toBe("string");
+    const until = Date.parse(created.body.until);
+    expect(created.body.until).toBe(new Date(until).toISOString());
+    expect(until).toBeGreaterThanOrEqual(before + 120_000);
+    expect(until).toBeLessThanOrEqual(Date.now() + 120_000);
+
+    const second = await api.injectFault({ target: "sns", mode: "error", seconds: 60 });
+    const listed = await api.call("GET", "/_local/faults", { token: null });
+    expect(listed.status).toBe(200);
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({
+        id: created.body.id,
+        target: "payments",
+        operation: "payout",
+        mode: "ambiguous",
+        probability: 0.5,
+        until: created.body.until,
+      }),
+      // probability defaults to 1
+      expect.objectContaining({ id: second.id, target: "sns", mode: "error", probability: 1 }),
+    ]);
+
+    // DELETE one: it is no longer listed, and deleting it again is a 404 problem
+    expect((await api.call("DELETE", `/_local/faults/${created.body.id}`, { token: null })).status).toBe(204);
+    const after = await api.call("GET", "/_local/faults", { token: null });
+    expect(after.body.items.map((f: { id: string }) => f.id)).toEqual([second.id]);
+    const again = await api.call("DELETE", `/_local/faults/${created.body.id}`, { token: null });
+    expect(again.status).toBe(404);
+    expect(again.contentType).toMatch(/application\/problem\+json/);
+    expect(again.body.code).toBe("not_found");
+
+    // DELETE all
+    await api.injectFault({ target: "dynamodb", operation: "UpdateItem", mode: "error", seconds: 60 });
+    expect((await api.call("DELETE", "/_local/faults", { token: null })).status).toBe(204);
+    expect((await api.call("GET", "/_local/faults", { token: null })).body.items).toEqual([]);
+
+    // a fault ends by itself at `until`
+    const short = await api.injectFault({ target: "lambda", mode: "error", seconds: 1 });
+    await waitFor(
+      async () =>
+        !(await api.call("GET", "/_local/faults", { token: null })).body.items.some(
+          (f: { id: string }) => f.id === short.id,
+        ),
+      { timeoutMs: 10_000, intervalMs: 100, what: "the 1-second fault to expire" },
+    );
+
+    const malformed: [string, string | Record<string, unknown>][] = [
+      ["not JSON", "{target: sns"],
+      ["no mode", { target: "sns", seconds: 5 }],
+      ["no seconds", { target: "sns", mode: "error" }],
+      ["unknown target", { target: "s3", mode: "error", seconds: 5 }],
+      ["unknown mode", { target: "sns", mode: "slow", seconds: 5 }],
+      ["seconds 0", { target: "sns", mode: "error", seconds: 0 }],
+      ["seconds 3601", { target: "sns", mode: "error", seconds: 3601 }],
+      ["fractional seconds", { target: "sns", mode: "error", seconds: 1.5 }],
+      ["probability above 1", { target: "sns", mode: "error", seconds: 5, probability: 1.5 }],
+      ["negative probability", { target: "sns", mode: "error", seconds: 5, probability: -0.1 }],
+      ["ambiguous SNS", { target: "sns", mode: "ambiguous", seconds: 5 }],
+      ["ambiguous Lambda", { target: "lambda", mode: "ambiguous", seconds: 5 }],
+      ["unknown field", { target: "sns", mode: "error", seconds: 5, extra: true }],
+      ["not an object", "[]"],
+    ];
+    for (const [what, body] of malformed) {
+      const res = await api.call("POST", "/_local/faults", {
+        token: null,
+        ...(typeof body === "string"
+          ? { raw: body, headers: { "Content-Type": "application/json" } }
+          : { body }),
+      });
+      expect(res.status, what).toBe(400);
+      expect(res.contentType, what).toMatch(/application\/problem\+json/);
+      expect(res.body, what).toMatchObject({ status: 400, code: "validation_error" });
+    }
+    // none of them was added
+    expect((await api.call("GET", "/_local/faults", { token: null })).body.items).toEqual([]);
+  });
+});
+
+describe("a dependency fails while escrows go through their lifecycle", () => {
+  afterEach(async () => {
+    await api.clearFaults();
+    no500();
+  });
+
+  it("DynamoDB failing: every API call is 503 unavailable with Retry-After and changes nothing; afterwards everything works", async () => {
+    const escrow = await funded();
+    const createKey = `g-create-${crypto.randomUUID()}`;
+    const deliveryKey = `g-delivery-${crypto.randomUUID()}`;
+    await api.injectFault({ target: "dynamodb", mode: "error", seconds: 120 });
+
+    const during = [
+      await api.create(order({ description: "during the outage" }), createKey),
+      await api.get(escrow.id),
+      await api.call("GET", "/v1/escrows?limit=5"),
+      await api.call("GET", `/v1/escrows/${escrow.id}/events`),
+      await api.act(escrow.id, "delivery", { actorId: SELLER }, { key: deliveryKey }),
+      await api.act(escrow.id, "cancellation", { actorId: BUYER }),
+      await api.call("GET", "/v1/ops/escrows", { as: "ops" }),
+    ];
+    for (const res of during) {
+      expect(res.status, JSON.stringify(res.body)).toBe(503);
+      expect(res.contentType).toMatch(/application\/problem\+json/);
+      expect(res.body).toMatchObject({ status: 503, code: "unavailable" });
+      const retryAfter = Number(res.headers.get("retry-after"));
+      expect(Number.isInteger(retryAfter) && retryAfter >= 1, `Retry-After ${retryAfter}`).toBe(true);
+    }
+    await api.clearFaults();
+
+    // nothing changed: the escrow is as it was, the creation and the delivery were never stored
+    const after = await api.get(escrow.id);
+    expect(after.status).toBe(200);
+    expect(after.body).toEqual(escrow);
+    const create = await api.create(order({ description: "during the outage" }), createKey);
+    expect(create.status).toBe(201);
+    expect(create.headers.get("idempotent-replayed")).toBeNull();
+    expect(create.body).toMatchObject({ status: "PENDING_FUNDS", version: 1 });
+    const delivery = await api.act(escrow.id, "delivery", { actorId: SELLER }, { key: deliveryKey });
+    expect(delivery.status).toBe(202);
+    expect(delivery.headers.get("idempotent-replayed")).toBeNull();
+    expect(delivery.body).toMatchObject({ status: "DELIVERED", version: escrow.version + 1 });
+
+    // and everything works
+    expect((await api.act(escrow.id, "confirmation", { actorId: BUYER })).status).toBe(202);
+    const released = await settles(escrow.id, "RELEASED");
+    expect(released.types).toEqual(["escrow.funded", "escrow.delivered", "escrow.released"]);
+    const other = await settles(create.body.id, "FUNDED");
+    expect(other.ledger.map((m) => m.type)).toEqual(["hold"]);
+  });
+
+  it("SendTaskSuccess refused after a confirmation: 202, and the reconciler carries it out once the fault clears", async () => {
+    const escrow = await delivered();
+    await api.injectFault({
+      target: "stepfunctions",
+      operation: "SendTaskSuccess",
+      mode: "error",
+      seconds: 120,
+    });
+    const confirmed = await api.act(escrow.id, "confirmation", { actorId: BUYER });
+    expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(202);
+    expect(confirmed.body).toMatchObject({ status: "DELIVERED", pendingAction: "confirmation" });
+    // while Step Functions refuses, nothing can carry it out (not even the reconciler)
+    await api.reconcile();
+    expect((await api.get(escrow.id)).body).toMatchObject({
+      status: "DELIVERED",
+      pendingAction: "confirmation",
+    });
+    expect(await api.payments(escrow.id)).toHaveLength(1);
+
+    await api.clearFaults();
+    const released = await settles(escrow.id, "RELEASED");
+    expect(released.escrow.settlement).toMatchObject({ paidToSeller: 12609, platformFee: 390 });
+    expect(released.types).toEqual(["escrow.funded", "escrow.delivered", "escrow.released"]);
+  });
+
+  it("a payout that takes effect but times out: RELEASED, one payout in the ledger, amounts equal the settlement", async () => {
+    const escrow = await delivered();
+    await api.injectFault({ target: "payments", operation: "payout", mode: "ambiguous", seconds: 4 });
+    expect((await api.act(escrow.id, "confirmation", { actorId: BUYER })).status).toBe(202);
+    const released = await settles(escrow.id, "RELEASED");
+    expect(released.ledger.map((m) => m.type).sort()).toEqual(["fee", "hold", "payout"]);
+    expect(released.ledger.find((m) => m.type === "payout")?.amount).toBe(12609);
+    expect(released.escrow.settlement).toMatchObject({ paidToSeller: 12609, platformFee: 390 });
+    // the payout did time out (the task failed and was retried with the same key)
+    const failed = (await historyOf(escrow.id)).filter((e) => e.type === "TaskFailed");
+    expect(failed.length).toBeGreaterThan(0);
+  });
+
+  it("a hold that takes effect but times out: FUNDED, one hold", async () => {
+    await api.injectFault({ target: "payments", operation: "hold", mode: "ambiguous", seconds: 3 });
+    const created = await api.create(order());
+    expect(created.status).toBe(201);
+    const done = await settles(created.body.id, "FUNDED");
+    expect(done.ledger.map((m) => [m.type, m.amount])).toEqual([["hold", 12999]]);
+    expect(done.types).toEqual(["escrow.funded"]);
+    const failed = (await historyOf(created.body.id)).filter((e) => e.type === "TaskFailed");
+    expect(failed.length).toBeGreaterThan(0);
+  });
+
+  describe.concurrent("recoveries that wait for the reconciler's grace", () => {
+    it("SNS failing for longer than any retry from hold to release: the money moves anyway, the owed events follow once it clears", {
+      timeout: RECOVERY_MS + 60_000,
+    }, async () => {
+      const id = await exclusive(async () => {
+        const fault = await api.injectFault({ target: "sns", mode: "error", seconds: 300 });
+        const escrow = await funded();
+        expect((await api.act(escrow.id, "delivery", { actorId: SELLER })).status).toBe(202);
+        expect((await api.act(escrow.id, "confirmation", { actorId: BUYER })).status).toBe(202);
+        const released = await api.waitFor(escrow.id, "RELEASED");
+        expect(checkLedger(released, await api.payments(escrow.id))).toEqual([]);
+        // nothing could be announced, and the reconciler cannot publish either while SNS fails
+        await api.reconcile();
+        expect(await api.notifications(escrow.id)).toEqual([]);
+        await endFault(fault.id);
+        return escrow.id as string;
+      });
+      const done = await settles(id, "RELEASED");
+      expect(done.types).toEqual(["escrow.funded", "escrow.delivered", "escrow.released"]);
+      expect(new Set(done.notes.map((n) => n.event.type))).toEqual(
+        new Set(["escrow.funded", "escrow.delivered", "escrow.released"]),
+      );
+    });
+
+    it("StartExecution refused at creation: 201, and the escrow is funded through the reconciler once it clears", {
+      timeout: RECOVERY_MS + 60_000,
+    }, async () => {
+      const id = await exclusive(async () => {
+        const fault = await api.injectFault({
+          target: "stepfunctions",
+          operation: "StartExecution",
+          mode: "error",
+          seconds: 300,
+        });
+        const created = await api.create(order());
+        expect(created.status, JSON.stringify(created.body)).toBe(201);
+        expect(created.body).toMatchObject({ status: "PENDING_FUNDS", version: 1 });
+        await expect(
+          sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(created.body.id) })),
+        ).rejects.toMatchObject({ name: "ExecutionDoesNotExist" });
+        await api.reconcile();
+        expect((await api.get(created.body.id)).body.status).toBe("PENDING_FUNDS");
+        await endFault(fault.id);
+        return created.body.id as string;
+      });
+      const done = await settles(id, "FUNDED");
+      expect(done.ledger.map((m) => m.type)).toEqual(["hold"]);
+      expect(done.types).toEqual(["escrow.funded"]);
+      expect((await executionsOf(id)).map((e) => e.name)).toContain(id);
+    });
+  });
+
+  it("Lambda failing until a task exhausts its retries: the execution is left to the reconciler, which restarts it; the escrow is released, money moved once", {
+    timeout: 240_000,
+  }, async () => {
+    const escrow = await delivered();
+    // ReleaseToSeller retries States.TaskFailed 6 times, 2 s doubling to at most 30 s with full
+    // jitter (≤ 90 s in all): a fault of 200 s outlasts them; it is cleared as soon as they are spent.
+    await api.injectFault({ target: "lambda", mode: "error", seconds: 200 });
+    expect((await api.act(escrow.id, "confirmation", { actorId: BUYER })).status).toBe(202);
+    await waitFor(
+      async () =>
+        (await sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(escrow.id) }))).status ===
+        "FAILED",
+      { timeoutMs: 150_000, intervalMs: 250, what: `execution ${escrow.id} to fail` },
+    );
+    await api.clearFaults();
+    const entered = (await historyOf(escrow.id))
+      .filter((e) => e.type?.endsWith("StateEntered"))
+      .map((e) => e.stateEnteredEventDetails?.name);
+    expect(entered.at(-1)).toBe("LeftToReconciler");
+    expect(entered).toContain("ReleaseToSeller");
+    expect((await api.get(escrow.id)).body).toMatchObject({
+      status: "DELIVERED",
+      pendingAction: "confirmation",
+    });
+
+    const released = await settles(escrow.id, "RELEASED");
+    expect(released.ledger.map((m) => m.type).sort()).toEqual(["fee", "hold", "payout"]);
+    expect(released.types).toEqual(["escrow.funded", "escrow.delivered", "escrow.released"]);
+    const executions = await executionsOf(escrow.id);
+    expect(executions).toContainEqual({ name: escrow.id, status: "FAILED" });
+    expect(executions.filter((e) => /-r\d+x\d+$/.test(e.name)).map((e) => e.status)).toContain("SUCCEEDED");
+  });
+});
