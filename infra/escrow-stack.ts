@@ -3,7 +3,6 @@ import { fileURLToPath } from "node:url";
 import { App, type AppProps, CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { Construct } from "constructs";
 import { PARK_AFTER_SECONDS } from "../functions/domain/workflow-step";
 import { ApiFirewall } from "./constructs/api-firewall";
@@ -38,6 +37,7 @@ export class EscrowStack extends Stack {
   readonly api: EscrowApi;
   readonly firewall: ApiFirewall;
   readonly alarms: EscrowAlarms;
+  readonly reconcileSchedule?: Rule;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
@@ -91,30 +91,14 @@ export class EscrowStack extends Stack {
         table: this.data,
         stateMachineArn,
         logsKey: this.logsKey.key,
+        publishStatements: [...this.events.publishStatements(), ...this.opsAlerts.publishStatements()],
       }),
     }));
 
-    // Tasks that announce what they did publish to both topics; the reconciler also reads executions.
-    for (const { spec, construct } of this.functions) {
-      if (spec.publishes)
-        for (const statement of [...this.events.publishStatements(), ...this.opsAlerts.publishStatements()])
-          construct.fn.addToRolePolicy(statement);
-      if (spec.reconciles) {
-        construct.fn.addToRolePolicy(
-          new PolicyStatement({ actions: ["states:ListExecutions"], resources: [stateMachineArn] }),
-        );
-        construct.fn.addToRolePolicy(
-          new PolicyStatement({
-            actions: ["states:DescribeExecution"],
-            resources: [`${stateMachineArn.replace(":stateMachine:", ":execution:")}:*`],
-          }),
-        );
-      }
-    }
     // The reconciler runs on a schedule, one run at a time (its failures raise the Lambda errors alarm).
     const reconciler = this.functions.find(({ spec }) => spec.reconciles)?.construct.fn;
     if (reconciler)
-      new Rule(this, "ReconcileSchedule", {
+      this.reconcileSchedule = new Rule(this, "ReconcileSchedule", {
         description: "Brings stranded escrows back to where their records say they are",
         schedule: Schedule.rate(Duration.seconds(settings.reconcileSeconds)),
         targets: [new LambdaFunction(reconciler, { retryAttempts: 0 })],
@@ -129,8 +113,6 @@ export class EscrowStack extends Stack {
       name: workflowName,
       definitionFile: join(REPO_ROOT, DEFINITION_FILE),
       tasks,
-      events: this.events,
-      opsAlerts: this.opsAlerts,
       logsKey: this.logsKey.key,
     });
 

@@ -31,6 +31,12 @@ const ack = (construct: IConstruct | undefined, id: string, reason: string) => {
  */
 export function acknowledgeEscrowFindings(stack: EscrowStack): void {
   for (const { spec, construct } of stack.functions) {
+    if (spec.reconciles)
+      ack(
+        construct.access,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stack.stackName}-EscrowLifecycle:*]`,
+        "The reconciler reads executions of this one state machine (DescribeExecution on <state machine>:<name>); execution names are escrow ids known only at run time, so the ARN ends in a wildcard over names, never over state machines or actions.",
+      );
     ack(
       construct.access,
       "AwsSolutions-IAM5[Resource::*]",
@@ -46,14 +52,22 @@ export function acknowledgeEscrowFindings(stack: EscrowStack): void {
       "Serverless-LambdaDLQ",
       spec.role === "api"
         ? `${spec.id} is invoked only synchronously by API Gateway (Lambda proxy); a failure is the caller's 5xx problem answer and the request is retried with its Idempotency-Key. There is no asynchronous event for a DLQ to keep.`
-        : `${spec.id} is invoked only synchronously by Step Functions (lambda:invoke, RequestResponse); failures go to the state's Retry and then Catch (EscalateToOps alerts ops). There is no asynchronous event for a DLQ to keep.`,
+        : spec.reconciles
+          ? `${spec.id} is invoked by its schedule with an empty event: a failed run keeps nothing worth replaying, since the next run looks at the same index and executions again (its failures raise the Lambda errors alarm).`
+          : `${spec.id} is invoked only synchronously by Step Functions (lambda:invoke, RequestResponse); failures go to the state's Retry and then Catch (LeftToReconciler, which the reconciler continues). There is no asynchronous event for a DLQ to keep.`,
     );
   }
 
   ack(
     stack.workflow.access,
     "AwsSolutions-IAM5[Resource::*]",
-    "Resource * only on CloudWatch Logs vended-log delivery (logs:*LogDelivery, resource policies, DescribeLogGroups) and X-Ray trace submission, which have no resource-level permissions. Lambda invokes, SNS publishes and KMS use are scoped to the named functions, topics and keys.",
+    "Resource * only on CloudWatch Logs vended-log delivery (logs:*LogDelivery, resource policies, DescribeLogGroups) and X-Ray trace submission, which have no resource-level permissions. Lambda invokes are scoped to the task functions the definition names.",
+  );
+
+  ack(
+    stack.reconcileSchedule,
+    "Serverless-EventBusDLQ",
+    "The reconciler's schedule delivers an empty event every few minutes: a delivery that fails is superseded by the next one, which looks at the same due index and failed executions. A dead-letter queue would only collect empty events.",
   );
 
   const api = stack.api;

@@ -84,4 +84,13 @@ export const FUNCTIONS: FunctionSpec[] = [
   task("ApplyDeadline"),
   task("SettleEscrow", { ...ANNOUNCES, env: env(PAYS, ANNOUNCES.env) }),
   task("EscalateToOps", { ...ANNOUNCES, env: env(ANNOUNCES.env) }),
+  // On a schedule, not in the definition: brings stranded escrows back to where their records say.
+  {
+    ...task("Reconciler", { entry: "functions/workflow/reconcile.ts", ...ANNOUNCES }),
+    substitution: undefined,
+    env: env(["STATE_MACHINE_ARN"], ANNOUNCES.env),
+    startsExecutions: true,
+    endsWaits: true,
+    reconciles: true,
+  },
 ];

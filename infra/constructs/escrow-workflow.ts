@@ -7,7 +7,6 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { dropReferencedDependency } from "./implied-dependencies";
-import type { SecureTopic } from "./secure-topic";
 
 export interface EscrowWorkflowProps {
   /** Explicit name, so functions can be granted its ARN before it exists (see `arnOf`). */
@@ -15,8 +14,6 @@ export interface EscrowWorkflowProps {
   definitionFile: string;
   /** Definition substitution (`<Id>FunctionArn`) → the task function it names. */
   tasks: ReadonlyMap<string, IFunction>;
-  events: SecureTopic;
-  opsAlerts: SecureTopic;
   logsKey: IKey;
 }
 
@@ -74,8 +71,6 @@ export class EscrowWorkflow extends Construct {
           actions: ["lambda:InvokeFunction"],
           resources: [...props.tasks.values()].map((fn) => fn.functionArn),
         }),
-        ...props.events.publishStatements(),
-        ...props.opsAlerts.publishStatements(),
         // Log delivery and X-Ray have no resource-level permissions.
         new PolicyStatement({
           actions: [

@@ -33,6 +33,8 @@ export interface ServiceFunctionProps {
   /** Built with formatArn, not from the StateMachine construct: task functions are invoked by it. */
   stateMachineArn: string;
   logsKey: IKey;
+  /** sns:Publish (and the topics' KMS use) for a spec that `publishes`. */
+  publishStatements?: PolicyStatement[];
 }
 
 /**
@@ -85,6 +87,19 @@ export class ServiceFunction extends Construct {
     if (spec.endsWaits)
       statements.push(
         new PolicyStatement({ actions: ["states:SendTaskSuccess"], resources: [props.stateMachineArn] }),
+      );
+    if (spec.publishes) {
+      if (!props.publishStatements) throw new Error(`${spec.id} publishes, and the stack gives it no topics`);
+      statements.push(...props.publishStatements);
+    }
+    if (spec.reconciles)
+      statements.push(
+        new PolicyStatement({ actions: ["states:ListExecutions"], resources: [props.stateMachineArn] }),
+        // Its executions: <execution ARN prefix>:<name>, every name being an escrow's.
+        new PolicyStatement({
+          actions: ["states:DescribeExecution"],
+          resources: [`${props.stateMachineArn.replace(":stateMachine:", ":execution:")}:*`],
+        }),
       );
     this.access = new ManagedPolicy(this, "Access", {
       description: `What ${spec.id} may do`,

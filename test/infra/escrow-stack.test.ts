@@ -440,7 +440,9 @@ function expectedActions(spec: FunctionSpec): string[] {
   if (spec.table === "write") actions.push("dynamodb:PutItem", "dynamodb:UpdateItem");
   if (spec.startsExecutions) actions.push("states:StartExecution");
   if (spec.endsWaits) actions.push("states:SendTaskSuccess");
-  return actions.sort();
+  if (spec.publishes) actions.push("sns:Publish", "kms:Decrypt", "kms:GenerateDataKey");
+  if (spec.reconciles) actions.push("states:ListExecutions", "states:DescribeExecution");
+  return [...new Set(actions)].sort();
 }
 
 const tableId = () => byType("AWS::DynamoDB::Table")[0]?.[0];
@@ -461,16 +463,25 @@ describe("IAM", () => {
   });
 
   it.each(FUNCTIONS.map((f) => [f.id, f] as const))(
-    "%s has exactly the data actions its spec implies, on the table, its indexes and the state machine",
+    "%s has exactly the data actions its spec implies, on the table, its indexes, the state machine and the topics",
     (id, spec) => {
       const actions = dataActionsOf(roleOf(id));
       expect([...actions.keys()].sort()).toEqual(expectedActions(spec));
+      const topics = [OUTPUT.eventsTopicArn, OUTPUT.opsAlertsTopicArn].map((o) =>
+        refTarget((json.Outputs[o] as { Value: unknown }).Value),
+      );
       for (const [action, resources] of actions) {
         for (const resource of resources) {
           const text = JSON.stringify(resource);
           if (action.startsWith("dynamodb:")) {
             expect(text).toContain(tableId());
             expect(text).not.toMatch(/index\/\*/);
+          } else if (action === "sns:Publish") {
+            expect(topics).toContain(refTarget(resource));
+          } else if (action.startsWith("kms:")) {
+            expect(json.Resources[refTarget(resource) ?? ""]?.Type).toBe("AWS::KMS::Key");
+          } else if (action === "states:DescribeExecution") {
+            expect(text).toContain(`:execution:${stateMachineName()}:*`);
           } else {
             expect(text).toContain(`:stateMachine:${stateMachineName()}`);
           }
@@ -482,29 +493,49 @@ describe("IAM", () => {
   it("only creation and the actions (continuing a parked wait) start executions; GetEscrow cannot write", () => {
     const starters = FUNCTIONS.filter((f) => dataActionsOf(roleOf(f.id)).has("states:StartExecution"));
     expect(starters.map((f) => f.id).sort()).toEqual(
-      FUNCTION_ROUTES.filter((r) => r.kind === "create" || r.kind === "action")
-        .map((r) => r.id)
-        .sort(),
+      [
+        ...FUNCTION_ROUTES.filter((r) => r.kind === "create" || r.kind === "action").map((r) => r.id),
+        "Reconciler",
+      ].sort(),
     );
     const getEscrow = dataActionsOf(roleOf("GetEscrow"));
     expect(getEscrow.has("dynamodb:PutItem")).toBe(false);
     expect(getEscrow.has("dynamodb:UpdateItem")).toBe(false);
   });
 
-  it("the workflow may invoke the task functions only, and publish to the two topics", () => {
+  it("the workflow may invoke the task functions it names, and nothing else (the tasks publish)", () => {
     const role = refTarget(byType("AWS::StepFunctions::StateMachine")[0]?.[1].Properties.RoleArn) ?? "";
     const actions = dataActionsOf(role);
-    expect([...actions.keys()].sort()).toEqual(
-      ["kms:Decrypt", "kms:GenerateDataKey", "lambda:InvokeFunction", "sns:Publish"].sort(),
-    );
+    expect([...actions.keys()].sort()).toEqual(["lambda:InvokeFunction"]);
     const invoked = (actions.get("lambda:InvokeFunction") ?? []).map(refTarget).sort();
-    expect(invoked).toEqual(taskSpecs.map((t) => fnLogicalId.get(t.id)).sort());
-    const topics = (actions.get("sns:Publish") ?? []).map(refTarget).sort();
-    expect(topics).toEqual(
-      [OUTPUT.eventsTopicArn, OUTPUT.opsAlertsTopicArn]
-        .map((o) => refTarget((json.Outputs[o] as { Value: unknown }).Value))
+    expect(invoked).toEqual(
+      taskSpecs
+        .filter((t) => t.substitution)
+        .map((t) => fnLogicalId.get(t.id))
         .sort(),
     );
+  });
+
+  it("the tasks that announce their steps may publish to the two topics; only the reconciler reads executions", () => {
+    const topics = [OUTPUT.eventsTopicArn, OUTPUT.opsAlertsTopicArn]
+      .map((o) => refTarget((json.Outputs[o] as { Value: unknown }).Value))
+      .sort();
+    for (const spec of taskSpecs) {
+      const actions = dataActionsOf(roleOf(spec.id));
+      const published = (actions.get("sns:Publish") ?? []).map(refTarget).sort();
+      expect(published, spec.id).toEqual(spec.publishes ? topics : []);
+      expect(actions.has("states:ListExecutions"), spec.id).toBe(spec.reconciles === true);
+      expect(actions.has("states:DescribeExecution"), spec.id).toBe(spec.reconciles === true);
+    }
+  });
+
+  it("runs the reconciler on a schedule of ESCROW_RECONCILE_SECONDS (default 5 minutes)", () => {
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(5 minutes)",
+      Targets: Match.arrayWith([
+        Match.objectLike({ Arn: { "Fn::GetAtt": [fnLogicalId.get("Reconciler"), "Arn"] } }),
+      ]),
+    });
   });
 });
 
