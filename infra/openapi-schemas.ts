@@ -86,13 +86,32 @@ export const EscrowSchema = doc(
         "Why a CANCELLED escrow never held money: `payment_declined`, `payment_unavailable`, `cancelled_by_ops`.",
     }),
     needsOpsAttention: doc(z.boolean(), {
-      description: "A workflow step failed for good; ops were alerted and may settle it with a resolution.",
+      description:
+        "Something no retry can decide happened (the provider refused a payout for good, or the workflow kept failing); ops were alerted and settle it with a resolution.",
+    }),
+    attentionReason: doc(z.nullable(z.enum(["payout_rejected", "unexpected_step", "workflow_failing"])), {
+      description: "Why the escrow needs ops, else null.",
     }),
     createdAt: iso(),
     updatedAt: iso(),
     version: doc(int(), { description: "Grows by one with every write to the escrow." }),
   }),
   { id: "Escrow" },
+);
+
+export const OpsEscrowSchema = doc(
+  z.looseObject({
+    ...EscrowSchema.def.shape,
+    ops: z.looseObject({
+      needsOpsAttention: z.boolean(),
+      attentionReason: z.nullable(z.string()),
+      executionArn: doc(z.string(), {
+        example: "arn:aws:states:us-east-1:123456789012:execution:Escrow-EscrowLifecycle:esc_…",
+      }),
+      consoleUrl: doc(z.string(), { description: "The execution in the Step Functions console." }),
+    }),
+  }),
+  { id: "OpsEscrow" },
 );
 
 export const EscrowListSchema = doc(

@@ -17,6 +17,7 @@ import {
   EscrowListSchema,
   EscrowSchema,
   HealthSchema,
+  OpsEscrowSchema,
   ProblemSchema,
 } from "./openapi-schemas";
 
@@ -126,11 +127,18 @@ const DOCS: Record<RouteId, RouteDoc> = {
     errors: ACTION_ERRORS,
   },
   ListOpsEscrows: {
-    summary: "Ops: escrows by status",
+    summary: "Ops: the queue",
     description:
-      "For ops staff (`escrow/ops`). Without `status` it lists DISPUTED escrows (the rights-protection queue), newest first.",
+      "For ops staff (`escrow/ops`). Without `status` it lists what needs ops: every DISPUTED escrow and every escrow with `needsOpsAttention`, soonest deadline first (none last). `?status=X` lists every escrow in status X instead, in the same order (for a status other than DISPUTED the order holds within a page); `?needsOpsAttention=true` only those that need ops. Eventually consistent, like every list.",
     ok: { schema: EscrowListSchema, description: "A page of escrows." },
     errors: [400, 401, 403, 429, 500, 503],
+  },
+  GetOpsEscrow: {
+    summary: "Ops: an escrow and its workflow",
+    description:
+      "For ops staff (`escrow/ops`): the escrow plus `ops: { needsOpsAttention, attentionReason, executionArn, consoleUrl }` — the escrow's current workflow execution (an escrow that outlives one execution continues in another; this names the current one, or the last one while it is parked) and its Step Functions console link.",
+    ok: { schema: OpsEscrowSchema, description: "The escrow, as ops see it." },
+    errors: READ_ERRORS,
   },
   ResolveEscrow: {
     summary: "Ops resolve a dispute",

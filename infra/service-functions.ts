@@ -5,7 +5,7 @@
  * listed here. The stack builds functions, routes and grants from this list;
  * the local runtime reads them back from the synthesized template.
  */
-import { FUNCTION_ROUTES, type FunctionRoute } from "../functions/api/routes";
+import { FUNCTION_ROUTES, type FunctionRoute, GetOpsEscrow } from "../functions/api/routes";
 import type { Env } from "../functions/shared/config";
 
 /** The variables a function may read: the keys of the one environment schema (functions/shared/config.ts). */
@@ -54,6 +54,8 @@ const api = (route: FunctionRoute): FunctionSpec => ({
   ...(route.kind === "action"
     ? { env: ["TABLE_NAME", "STATE_MACHINE_ARN"], endsWaits: true, startsExecutions: true }
     : {}),
+  // The ops view names the escrow's execution (an ARN built from the state machine's; no call, no grant).
+  ...(route.id === GetOpsEscrow.id ? { env: ["TABLE_NAME", "STATE_MACHINE_ARN"] } : {}),
 });
 
 const task = (id: string, extra: Partial<FunctionSpec> = {}): FunctionSpec => ({

@@ -1,4 +1,4 @@
-import { listEscrows } from "../app/escrow-service";
+import { listOpsEscrows } from "../app/escrow-service";
 import { now, store, tenants } from "../shared/store";
 import { apiHandler, json } from "./http";
 import { ListOpsEscrows } from "./routes";
@@ -6,14 +6,13 @@ import { DEFAULT_PAGE_SIZE } from "./schemas";
 
 const deps = { store, now };
 
-/** GET /v1/ops/escrows?status= — the ops view of the tenant's escrows; DISPUTED ones by default. */
+/**
+ * GET /v1/ops/escrows — the ops queue: without `status`, every DISPUTED escrow and every escrow that
+ * needs ops, soonest deadline first; `?status=` every escrow in that status; `?needsOpsAttention=`.
+ */
 export const handler = apiHandler(ListOpsEscrows, { tenants }, async ({ caller, query }) =>
   json(
     200,
-    await listEscrows(deps, caller.tenantId, {
-      ...query,
-      status: query.status ?? "DISPUTED",
-      limit: query.limit ?? DEFAULT_PAGE_SIZE,
-    }),
+    await listOpsEscrows(deps, caller.tenantId, { ...query, limit: query.limit ?? DEFAULT_PAGE_SIZE }),
   ),
 );

@@ -173,6 +173,7 @@ export const RespondToRefund = /* @__PURE__ */ action(
 export const OpenDispute = /* @__PURE__ */ action("OpenDispute", "dispute", S.DisputeBody);
 export const CancelEscrow = /* @__PURE__ */ action("CancelEscrow", "cancellation", S.CancellationBody);
 export const ListOpsEscrows = /* @__PURE__ */ read("ListOpsEscrows", "/v1/ops/escrows", OPS, S.OpsListQuery);
+export const GetOpsEscrow = /* @__PURE__ */ read("GetOpsEscrow", "/v1/ops/escrows/{id}", OPS);
 export const ResolveEscrow = /* @__PURE__ */ action("ResolveEscrow", "resolution", S.ResolutionBody, OPS);
 
 /** Every route of the API, in the order API.md lists them. */
@@ -190,6 +191,7 @@ export const ROUTES = [
   OpenDispute,
   CancelEscrow,
   ListOpsEscrows,
+  GetOpsEscrow,
   ResolveEscrow,
 ] as const satisfies readonly (GatewayRoute | FunctionRoute | ActionRoute)[];
 

@@ -244,4 +244,23 @@ export const ListQuery = schema(() =>
 );
 export type ListQueryInput = z.infer<typeof ListQuery>;
 
-export const OpsListQuery = schema(() => doc(z.strictObject(listShape()), { id: "OpsListEscrowsQuery" }));
+export const OpsListQuery = schema(() =>
+  doc(
+    z.strictObject({
+      ...listShape(),
+      needsOpsAttention: z.optional(
+        doc(
+          z.pipe(
+            z.enum(["true", "false"]),
+            z.transform((v) => v === "true"),
+          ),
+          {
+            description:
+              "`true`: only escrows that need ops (a step no retry can decide); `false`: only those that do not.",
+          },
+        ),
+      ),
+    }),
+    { id: "OpsListEscrowsQuery" },
+  ),
+);

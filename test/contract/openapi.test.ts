@@ -32,7 +32,6 @@ const NOT_YET: Record<string, number> = {
   "POST /v1/escrows/{id}/evidence": 11,
   "GET /v1/escrows/{id}/evidence": 11,
   "POST /v1/ops/escrows/{id}/evidence-request": 11,
-  "GET /v1/ops/escrows/{id}": 7,
 };
 
 /** Event types API.md names that nothing publishes yet, with their issues. */

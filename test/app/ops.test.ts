@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
+import { requestHash } from "../../functions/api/request-hash";
+import {
+  createEscrow,
+  getOpsEscrow,
+  listOpsEscrows,
+  performAction,
+} from "../../functions/app/escrow-service";
+import { escalateToOps, holdFunds, settle } from "../../functions/app/workflow-tasks";
+import type { CreateEscrowInput } from "../../functions/domain/create-input";
+import { DAY } from "../../functions/domain/windows";
+import { startDynalite } from "../support/dynalite";
+import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
+
+/**
+ * The ops queue (API.md, "The ops queue"): DISPUTED escrows and escrows that
+ * need ops, soonest deadline first, each tenant its own; and the ops view.
+ */
+let db: Awaited<ReturnType<typeof startDynalite>>;
+let store: DynamoEscrowStore;
+const payments = new TestPayments();
+const events = new RecordingPublisher();
+const workflow = new RecordingWorkflow();
+let clock = Date.parse("2026-11-25T10:00:00.000Z");
+const deps = () => ({ store, payments, events, workflow, now: () => new Date(clock) });
+
+beforeAll(async () => {
+  db = await startDynalite();
+  store = new DynamoEscrowStore(db.client, db.tableName);
+});
+afterAll(async () => db.close());
+
+let n = 0;
+async function funded(tenantId: string, overrides: Partial<CreateEscrowInput> = {}) {
+  const body: CreateEscrowInput = {
+    buyerId: "u-b",
+    sellerId: "u-s",
+    amount: 10_000,
+    currency: "USD",
+    paymentMethod: "pm_sandbox_ok",
+    ...overrides,
+  };
+  const { escrow } = await createEscrow(deps(), tenantId, body, {
+    key: `ops-${++n}`,
+    requestHash: requestHash("POST", "/v1/escrows", body),
+  });
+  await holdFunds(deps(), { tenantId, escrowId: escrow.id });
+  clock += 1000;
+  return escrow.id;
+}
+const dispute = (tenantId: string, escrowId: string) =>
+  performAction(deps(), tenantId, escrowId, { action: "dispute", actorId: "u-b", reason: "broken" });
+const ids = async (tenantId: string, filter: Parameters<typeof listOpsEscrows>[2] = { limit: 100 }) =>
+  (await listOpsEscrows(deps(), tenantId, filter)).items.map((e) => e.id);
+
+describe("the ops queue", () => {
+  it("holds DISPUTED escrows and escrows that need ops, soonest deadline first, none last", async () => {
+    const t = "queue";
+    const longDispute = await funded(t, { windows: { disputeSeconds: 20 * DAY } });
+    const shortDispute = await funded(t, { windows: { disputeSeconds: 2 * DAY } });
+    const stuckFunded = await funded(t, { windows: { deliverySeconds: 5 * DAY } });
+    const quiet = await funded(t);
+    await dispute(t, longDispute);
+    await dispute(t, shortDispute);
+    // A payout the provider refused for good (no retry decides it): needs ops, keeps its deadline.
+    await escalateToOps(deps(), {
+      tenantId: t,
+      escrowId: stuckFunded,
+      error: "PayoutRejected",
+      cause: "closed",
+    });
+
+    expect(await ids(t)).toEqual([shortDispute, stuckFunded, longDispute]);
+    expect(await ids(t, { limit: 100, needsOpsAttention: true })).toEqual([stuckFunded]);
+    expect(await ids(t, { limit: 100, status: "DISPUTED" })).toEqual([shortDispute, longDispute]);
+    // Every FUNDED escrow, soonest deadline first (the escalated one has its 5-day delivery window).
+    expect(await ids(t, { limit: 100, status: "FUNDED" })).toEqual([stuckFunded, quiet]);
+    // Another tenant sees none of them.
+    expect(await ids("someone-else")).toEqual([]);
+
+    // The ops view says why, and names the execution.
+    const view = await getOpsEscrow({ ...deps(), region: "eu-west-1" }, t, stuckFunded);
+    expect(view.ops).toMatchObject({ needsOpsAttention: true, attentionReason: "payout_rejected" });
+    expect(view.attentionReason).toBe("payout_rejected");
+    expect(view.ops.executionArn).toBe(workflow.executionArn(stuckFunded));
+    expect(view.ops.consoleUrl).toMatch(/^https:\/\/eu-west-1\.console\.aws\.amazon\.com\/states\//);
+
+    // Ops settle it: it leaves the queue, as does a resolved dispute.
+    await performAction(deps(), t, stuckFunded, { action: "resolution", outcome: "refund", note: "refund" });
+    await performAction(deps(), t, shortDispute, { action: "resolution", outcome: "release", note: "ok" });
+    // The accepted resolution is still DISPUTED until the workflow settles it, with no deadline (last).
+    expect(await ids(t)).toEqual([longDispute, shortDispute]);
+    await settle(deps(), { tenantId: t, escrowId: shortDispute });
+    expect(await ids(t)).toEqual([longDispute]);
+  });
+});
