@@ -22,86 +22,75 @@ export abstract class DomainError extends Error {
   abstract readonly kind: ErrorKind;
 }
 
-export class ValidationError extends DomainError {
-  readonly kind = "validation";
+/** What an error of these kinds says when it is thrown without a message. */
+const DEFAULT_MESSAGE: Partial<Record<ErrorKind, string>> = {
+  not_found: "No such escrow.",
+  idempotency_in_progress: "A request with this Idempotency-Key is still being processed; retry shortly.",
+  idempotency_key_reused: "This Idempotency-Key was already used with a different request.",
+  handover_code_invalid: "The handover code is wrong, expired, already used or replaced by a newer one.",
+};
+
+/**
+ * The base class of the errors of one kind. `name` is spelled out rather than
+ * taken from the class: the bundles are minified, and logs must still say
+ * which error it was.
+ */
+function ofKind<K extends ErrorKind>(kind: K, name: string) {
+  return class extends DomainError {
+    readonly kind = kind;
+    override readonly name = name;
+    constructor(message = DEFAULT_MESSAGE[kind] ?? "", options?: ErrorOptions) {
+      super(message, options);
+    }
+  };
+}
+
+export class ValidationError extends ofKind("validation", "ValidationError") {
   constructor(
     message: string,
     readonly errors: FieldError[] = [],
   ) {
     super(message);
-    this.name = "ValidationError";
   }
 }
 
-export class ForbiddenError extends DomainError {
-  readonly kind = "forbidden";
-  constructor(message: string) {
-    super(message);
-    this.name = "ForbiddenError";
-  }
-}
+export class ForbiddenError extends ofKind("forbidden", "ForbiddenError") {}
 
-export class NotFoundError extends DomainError {
-  readonly kind = "not_found";
-  constructor(message = "No such escrow.") {
-    super(message);
-    this.name = "NotFoundError";
-  }
-}
+export class NotFoundError extends ofKind("not_found", "NotFoundError") {}
 
-export class InvalidTransitionError extends DomainError {
-  readonly kind = "invalid_transition";
-  constructor(message: string) {
-    super(message);
-    this.name = "InvalidTransitionError";
-  }
-}
+export class InvalidTransitionError extends ofKind("invalid_transition", "InvalidTransitionError") {}
 
-export class IdempotencyInProgressError extends DomainError {
-  readonly kind = "idempotency_in_progress";
-  constructor(message = "A request with this Idempotency-Key is still being processed; retry shortly.") {
-    super(message);
-    this.name = "IdempotencyInProgressError";
-  }
-}
+export class IdempotencyInProgressError extends ofKind(
+  "idempotency_in_progress",
+  "IdempotencyInProgressError",
+) {}
 
-export class IdempotencyKeyReusedError extends DomainError {
-  readonly kind = "idempotency_key_reused";
-  constructor(message = "This Idempotency-Key was already used with a different request.") {
-    super(message);
-    this.name = "IdempotencyKeyReusedError";
-  }
-}
+export class IdempotencyKeyReusedError extends ofKind(
+  "idempotency_key_reused",
+  "IdempotencyKeyReusedError",
+) {}
 
 /** A handover code that is wrong, expired, used or voided (API.md v1.1); changes nothing else. */
-export class HandoverCodeInvalidError extends DomainError {
-  readonly kind = "handover_code_invalid";
-  constructor(message = "The handover code is wrong, expired, already used or replaced by a newer one.") {
-    super(message);
-    this.name = "HandoverCodeInvalidError";
-  }
-}
+export class HandoverCodeInvalidError extends ofKind("handover_code_invalid", "HandoverCodeInvalidError") {}
 
 /**
  * A dependency (the store, the workflow engine, the payment provider) failed
  * transiently and nothing was changed: the caller may retry. Ports throw it
  * with the dependency's error as `cause`, which is logged, never shown.
  */
-export class DependencyUnavailableError extends DomainError {
-  readonly kind = "unavailable";
+export class DependencyUnavailableError extends ofKind("unavailable", "DependencyUnavailableError") {
   constructor(
     readonly dependency: string,
     options?: { cause?: unknown },
   ) {
     super(`${dependency} is unavailable; nothing was changed.`, options);
-    this.name = "DependencyUnavailableError";
   }
 }
 
 /** The store lost a conditional write: someone else changed the escrow first. */
 export class ConcurrentUpdateError extends Error {
+  override readonly name = "ConcurrentUpdateError";
   constructor(message = "The escrow changed while this action was being applied.") {
     super(message);
-    this.name = "ConcurrentUpdateError";
   }
 }
