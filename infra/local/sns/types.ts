@@ -1,4 +1,5 @@
 import type { FaultPoint } from "../../../functions/adapters/local-hooks";
+import { AwsServiceError } from "../service-error";
 
 /** Shapes of the local SNS: what a publish takes, what the log keeps, who is notified. */
 
@@ -74,14 +75,5 @@ export interface LocalSnsOptions {
   onError?: (message: string, error: unknown) => void;
 }
 
-/** An error of the SNS API; `code` is the Query-protocol error code (e.g. InvalidParameter → InvalidParameterException). */
-export class SnsServiceError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly statusCode = 400,
-  ) {
-    super(message);
-    this.name = code;
-  }
-}
+/** An error of the SNS API; `code` is the Query protocol's (InvalidParameter: the SDK raises InvalidParameterException). */
+export class SnsServiceError extends AwsServiceError {}

@@ -1,17 +1,9 @@
 import "../polyfills";
 import { StateMachine } from "aws-local-stepfunctions";
+import { AwsServiceError } from "../service-error";
 
 /** An error of the Step Functions API; `code` is the exception name the SDK raises. */
-export class SfnServiceError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly statusCode = 400,
-  ) {
-    super(message);
-    this.name = code;
-  }
-}
+export class SfnServiceError extends AwsServiceError {}
 
 export const invalidToken = (m = "Invalid Token") => new SfnServiceError("InvalidToken", m);
 export const taskTimedOut = () =>

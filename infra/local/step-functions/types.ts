@@ -86,15 +86,11 @@ export interface ExecutionDescription {
   redriveStatus: "NOT_REDRIVABLE";
 }
 
-export interface ExecutionListItem {
-  executionArn: string;
-  stateMachineArn: string;
-  name: string;
-  status: ExecutionStatus;
-  startDate: Date;
-  stopDate?: Date;
-  redriveCount: number;
-}
+/** An execution as ListExecutions shows it. */
+export type ExecutionListItem = Pick<
+  ExecutionDescription,
+  "executionArn" | "stateMachineArn" | "name" | "status" | "startDate" | "stopDate" | "redriveCount"
+>;
 
 export interface StateMachineDescription {
   stateMachineArn: string;
