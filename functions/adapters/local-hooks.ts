@@ -31,6 +31,16 @@ export interface Movement {
   key: string;
 }
 
+/** The movement's own fields, without whatever else the request that made it carries. */
+export const movementOf = ({ tenantId, escrowId, type, amount, currency, key }: Movement): Movement => ({
+  tenantId,
+  escrowId,
+  type,
+  amount,
+  currency,
+  key,
+});
+
 export interface SandboxLedger {
   /** Records the movement unless its key was recorded before; returns the movement as recorded. */
   record(movement: Movement): Promise<{ id: string; at: string; recorded: boolean }>;

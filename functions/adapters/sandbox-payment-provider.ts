@@ -7,7 +7,7 @@ import {
   type TransferRequest,
   type VoidRequest,
 } from "../ports/payment-provider";
-import { type FaultPoint, localHooks, type Movement, type SandboxLedger } from "./local-hooks";
+import { type FaultPoint, localHooks, type Movement, movementOf, type SandboxLedger } from "./local-hooks";
 
 /**
  * The built-in sandbox of API.md: `pm_sandbox_decline` is declined,
@@ -59,15 +59,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
   private async move(operation: string, m: Movement): Promise<void> {
     const fault = this.faults?.check("payments", operation) ?? null;
     if (fault === "error") throw new PaymentUnavailable(`injected fault: ${operation} failed`);
-    const movement: Movement = {
-      tenantId: m.tenantId,
-      escrowId: m.escrowId,
-      type: m.type,
-      amount: m.amount,
-      currency: m.currency,
-      key: m.key,
-    };
-    await this.ledger?.record(movement);
+    await this.ledger?.record(movementOf(m));
     if (m.type === "hold") this.held.set(m.key, m.amount);
     if (fault === "ambiguous") throw new PaymentUnavailable(`injected fault: ${operation} timed out`);
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import type { Movement, MovementType, SandboxLedger } from "../../../functions/adapters/local-hooks";
+import { type Movement, movementOf, type SandboxLedger } from "../../../functions/adapters/local-hooks";
 import { JsonLinesLog } from "../json-lines-log";
 
 /**
@@ -13,27 +13,14 @@ import { JsonLinesLog } from "../json-lines-log";
  * SIGKILL).
  */
 
-export interface LedgerEntry {
+export interface LedgerEntry extends Movement {
   id: string;
-  tenantId: string;
-  escrowId: string;
-  type: MovementType;
-  amount: number;
-  currency: string;
-  key: string;
   /** ISO 8601. */
   at: string;
 }
 
 /** What `/_local/payments` shows of an entry. */
-export interface LedgerItem {
-  id: string;
-  escrowId: string;
-  type: MovementType;
-  amount: number;
-  key: string;
-  at: string;
-}
+export type LedgerItem = Pick<LedgerEntry, "id" | "escrowId" | "type" | "amount" | "key" | "at">;
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -134,16 +121,7 @@ export class LocalPaymentLedger implements SandboxLedger {
     if (!Number.isSafeInteger(m.amount) || m.amount < 0)
       throw new Error(`a movement amount is an integer of minor units, got ${m.amount}`);
     const now = this.now();
-    const entry: LedgerEntry = {
-      id: `pay_${ulid(now)}`,
-      tenantId: m.tenantId,
-      escrowId: m.escrowId,
-      type: m.type,
-      amount: m.amount,
-      currency: m.currency,
-      key: m.key,
-      at: new Date(now).toISOString(),
-    };
+    const entry: LedgerEntry = { id: `pay_${ulid(now)}`, ...movementOf(m), at: new Date(now).toISOString() };
     await this.log.append(entry);
     this.remember(entry);
     return { id: entry.id, at: entry.at, recorded: true };
