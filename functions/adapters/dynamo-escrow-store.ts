@@ -13,6 +13,7 @@ import { ConcurrentUpdateError, ValidationError } from "../domain/errors";
 import { type Entry, fold } from "../domain/escrow";
 import { dueOf } from "../domain/reconciliation";
 import type { EscrowState, EscrowTerms } from "../domain/types";
+import { WINDOW_KEYS, windowSeconds } from "../domain/windows";
 import type {
   DueEscrow,
   EscrowRecord,
@@ -385,22 +386,25 @@ function materialized(s: EscrowState) {
  */
 type StoredTerms = Omit<
   EscrowTerms,
-  "tenantId" | "id" | "windows" | "description" | "listingRef" | "metadata"
+  "tenantId" | "id" | "windows" | "description" | "listingRef" | "metadata" | "lease"
 > & {
-  windows: [number, number, number, number];
+  /** In the order of the kind's WINDOW_KEYS. */
+  windows: number[];
   description?: string;
   listingRef?: string;
   metadata?: Record<string, string>;
+  lease?: EscrowTerms["lease"];
 };
 
 export function storedTerms(terms: EscrowTerms): StoredTerms {
-  const { tenantId: _tenant, id: _id, windows: w, description, listingRef, metadata, ...rest } = terms;
+  const { tenantId: _tenant, id: _id, windows: w, description, listingRef, metadata, lease, ...rest } = terms;
   return {
     ...rest,
-    windows: [w.deliverySeconds, w.confirmationSeconds, w.sellerResponseSeconds, w.disputeSeconds],
+    windows: WINDOW_KEYS[terms.kind].map((k) => windowSeconds(terms, k)),
     ...(description !== null ? { description } : {}),
     ...(listingRef !== null ? { listingRef } : {}),
     ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
+    ...(lease ? { lease } : {}),
   };
 }
 
@@ -416,13 +420,13 @@ const readEntry = (stored: Entry): Entry =>
 function toRecord(item: Record<string, AttributeValue>): EscrowRecord {
   const { PK, terms, history } = unmarshall(item) as { PK: string; terms: StoredTerms; history: Entry[] };
   const cut = PK.lastIndexOf("#E#"); // T#<tenant>#E#<id>
-  const [deliverySeconds, confirmationSeconds, sellerResponseSeconds, disputeSeconds] = terms.windows;
   return {
     terms: {
       ...terms,
       tenantId: PK.slice(2, cut),
       id: PK.slice(cut + 3),
-      windows: { deliverySeconds, confirmationSeconds, sellerResponseSeconds, disputeSeconds },
+      windows: Object.fromEntries(WINDOW_KEYS[terms.kind].map((k, i) => [k, terms.windows[i]])),
+      lease: terms.lease ?? null,
       description: terms.description ?? null,
       listingRef: terms.listingRef ?? null,
       metadata: terms.metadata ?? {},

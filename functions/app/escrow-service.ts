@@ -16,8 +16,8 @@ import {
   toView,
 } from "../domain/escrow";
 import { escrowIdFor, IDEM_TAG_DIGITS, idemTag, keyHash } from "../domain/ids";
+import { kindTerms } from "../domain/terms";
 import type { EscrowTerms, EscrowView } from "../domain/types";
-import { withDefaults } from "../domain/windows";
 import { executionNames, INITIAL_STEP } from "../domain/workflow-step";
 import type { EscrowRecord, EscrowStore, ListFilter } from "../ports/escrow-store";
 import type { PaymentProvider } from "../ports/payment-provider";
@@ -118,7 +118,7 @@ export async function createEscrow(
       },
     ]);
 
-  const kind = input.kind ?? "goods";
+  const { kind, windows, lease } = kindTerms(input, now);
   const terms: EscrowTerms = {
     tenantId,
     id: escrowIdFor(tenantId, idem.key),
@@ -132,7 +132,8 @@ export async function createEscrow(
     description: input.description ?? null,
     listingRef: input.listingRef ?? null,
     metadata: input.metadata ?? {},
-    windows: withDefaults(kind, input.windows),
+    windows,
+    lease,
     createdAt: now.toISOString(),
   };
   const created: Entry = {

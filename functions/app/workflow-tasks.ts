@@ -6,8 +6,8 @@ import {
   failPayment,
   fold,
   fund,
+  movementFor,
   settleEscrow,
-  settlementFor,
 } from "../domain/escrow";
 import { RECONCILE_GRACE_SECONDS } from "../domain/reconciliation";
 import { type EscrowState, isTerminal } from "../domain/types";
@@ -155,15 +155,18 @@ export async function beginWait(
   const before = await deps.store.getWait(ref.tenantId, ref.escrowId);
   let record = await load(deps, ref);
   let published = before?.published ?? 0;
-  let owedFrom = before?.owedFrom ?? null;
-  if (published < ref.seenVersion) {
-    const step = stepOf(record, ref.seenVersion, now);
+  // Owed events are all after `published`: this wait publishes them again first.
+  let owedFrom: number | null = null;
+  // The events of every step up to the one this wait was entered with that the workflow has not
+  // announced yet (the tasks before a wait record steps; the wait announces them).
+  for (let v = published + 1; v <= ref.seenVersion; v++) {
+    const { event } = stepOf(record, v, now);
     try {
-      if (step.alert) await deps.events.alert(step.alert);
-      if (step.event) await deps.events.publish(step.event);
-      published = ref.seenVersion;
+      if (event) await deps.events.publish(event);
+      published = v;
     } catch {
-      owedFrom = Math.min(owedFrom ?? ref.seenVersion, ref.seenVersion);
+      owedFrom = Math.min(owedFrom ?? v, v);
+      break;
     }
   }
   const wait = {
@@ -230,14 +233,15 @@ export async function settle(
   ref: EscrowRef,
 ): Promise<WorkflowStep> {
   await transact<EscrowState>(deps, ref, (state) => {
-    if (isTerminal(state.status) || state.settling || state.status === "PENDING_FUNDS")
-      return { done: state };
+    if (!state.pending || state.settling || state.status === "PENDING_FUNDS") return { done: state };
     return { append: beginSettling(state) };
   });
   const result = await transact<Entry>(deps, ref, async (state, record, now) => {
-    if (isTerminal(state.status)) {
-      const done = lastOf(record, ["released", "refunded", "settled", "cancelled", "payment_failed"]);
+    if (!state.pending) {
+      // A retry, or a continuation: the movement was recorded by an earlier run.
+      const done = lastOf(record, [...SETTLED_BY]);
       if (done) return { done };
+      throw new Error(`escrow ${state.id} has nothing pending to settle in ${state.status}`);
     }
     const draft = settleEscrow(state);
     if (draft.type === "cancelled") await voidHold(deps, state);
@@ -247,12 +251,23 @@ export async function settle(
   const [record, version] =
     "done" in result ? [await load(deps, ref), result.done.v] : [result.record, result.entry.v];
   const step = stepOf(record, version, deps.now());
-  await announce(deps, ref, step);
+  // A terminal outcome is announced here; a first step (the undisputed part) by the wait that follows.
+  if (isTerminal(fold(record.terms, record.history, version).status)) await announce(deps, ref, step);
   return routeOf(step);
 }
 
+/** The entries a settlement writes. */
+const SETTLED_BY = [
+  "released",
+  "refunded",
+  "settled",
+  "cancelled",
+  "payment_failed",
+  "partially_settled",
+] as const;
+
 async function moveMoney(deps: { payments: PaymentProvider }, state: EscrowState, now: Date): Promise<void> {
-  const s = settlementFor(state, now.toISOString());
+  const s = movementFor(state, now.toISOString());
   const attempt = state.settling?.attempt ?? state.settleAttempts;
   if (!s) return;
   const base = {

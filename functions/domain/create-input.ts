@@ -1,4 +1,4 @@
-import type { EscrowKind, Windows } from "./types";
+import type { EscrowKind, Lease, Windows } from "./types";
 
 /**
  * What a marketplace gives to create an escrow, once the API has checked it
@@ -15,5 +15,7 @@ export interface CreateEscrowInput {
   description?: string | null;
   listingRef?: string | null;
   metadata?: Record<string, string>;
-  windows?: Partial<Windows>;
+  windows?: Windows;
+  /** rental_deposit only (required there). */
+  lease?: Lease;
 }

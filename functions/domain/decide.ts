@@ -1,10 +1,15 @@
 import type { EntryDraft } from "./entries";
 import { ForbiddenError, InvalidTransitionError, ValidationError } from "./errors";
-import { settle } from "./money";
-import { resolutionPending, WINDOW_OF } from "./outcomes";
+import { finalDisbursement } from "./evolve";
+import { disburse, heldOf, sumOf } from "./money";
+import { resolutionPending, windowOf } from "./outcomes";
+import { leaseEndErrors } from "./terms";
 import {
   type ActorRole,
   type AttentionReason,
+  type ClaimItem,
+  type Disbursement,
+  type EscrowKind,
   type EscrowState,
   type EscrowStatus,
   isTerminal,
@@ -20,11 +25,17 @@ export type ActionCommand =
   | { action: "refund-response"; actorId: string; accept: boolean; note?: string }
   | { action: "dispute"; actorId: string; reason: string }
   | { action: "cancellation"; actorId: string; reason?: string }
-  | { action: "resolution"; outcome: SettlementOutcome; refundAmount?: number; note: string };
+  | { action: "resolution"; outcome: SettlementOutcome; refundAmount?: number; note: string }
+  // rental_deposit
+  | { action: "move-out"; actorId: string; note?: string }
+  | { action: "lease-renewal"; actorId: string; endsAt: string }
+  | { action: "deduction-claim"; actorId: string; items: ClaimItem[] }
+  | { action: "deposit-return"; actorId: string; note?: string }
+  | { action: "claim-response"; actorId: string; accept: boolean; acceptedAmount?: number; note?: string };
 
 export type ActionName = ActionCommand["action"];
 
-/** Which statuses each action may start from (API.md's status table). */
+/** Which statuses each action may start from (API.md's status tables). */
 export const ALLOWED_FROM: Record<ActionName, readonly EscrowStatus[]> = {
   delivery: ["FUNDED"],
   confirmation: ["DELIVERED"],
@@ -34,6 +45,37 @@ export const ALLOWED_FROM: Record<ActionName, readonly EscrowStatus[]> = {
   dispute: ["FUNDED", "DELIVERED", "REFUND_REQUESTED"],
   cancellation: ["FUNDED"],
   resolution: ["DISPUTED"],
+  "move-out": ["FUNDED"],
+  "lease-renewal": ["FUNDED"],
+  "deduction-claim": ["MOVED_OUT"],
+  "deposit-return": ["MOVED_OUT"],
+  "claim-response": ["CLAIMED"],
+};
+
+const GOODS_ACTIONS: readonly ActionName[] = [
+  "delivery",
+  "confirmation",
+  "extension",
+  "refund-request",
+  "refund-response",
+  "dispute",
+  "cancellation",
+  "resolution",
+];
+
+/** The actions each kind has; any other is 409 on an escrow of that kind. */
+export const ACTIONS_OF: Record<EscrowKind, readonly ActionName[]> = {
+  goods: GOODS_ACTIONS,
+  service: GOODS_ACTIONS,
+  rental_deposit: [
+    "move-out",
+    "lease-renewal",
+    "deduction-claim",
+    "deposit-return",
+    "claim-response",
+    "cancellation",
+    "resolution",
+  ],
 };
 
 /** Who may perform each action: the buyer, the seller, either, or ops staff. */
@@ -46,6 +88,11 @@ export const ACTORS: Record<ActionName, "buyer" | "seller" | "party" | "ops"> = 
   dispute: "party",
   cancellation: "party",
   resolution: "ops",
+  "move-out": "party",
+  "lease-renewal": "buyer",
+  "deduction-claim": "seller",
+  "deposit-return": "seller",
+  "claim-response": "buyer",
 };
 
 function roleOf(state: EscrowState, command: ActionCommand): ActorRole {
@@ -61,6 +108,8 @@ function roleOf(state: EscrowState, command: ActionCommand): ActorRole {
 }
 
 function guardStatus(state: EscrowState, action: ActionName, now: Date): void {
+  if (!ACTIONS_OF[state.kind].includes(action))
+    throw new InvalidTransitionError(`'${action}' is not an action of a ${state.kind} escrow.`);
   const repair = action === "resolution" && state.attention !== null && !isTerminal(state.status);
   if (isTerminal(state.status))
     throw new InvalidTransitionError(`The escrow is ${state.status}; '${action}' is no longer possible.`);
@@ -77,10 +126,78 @@ function guardStatus(state: EscrowState, action: ActionName, now: Date): void {
     throw new InvalidTransitionError(
       `The window of the ${state.status} status ended at ${state.deadline}; the automatic outcome applies.`,
     );
+  if (action === "cancellation" && state.lease && now.getTime() >= Date.parse(state.lease.startsAt))
+    throw new InvalidTransitionError(
+      `The lease started at ${state.lease.startsAt}; a deposit can be cancelled only before it starts.`,
+    );
+}
+
+const invalid = (path: string, message: string, detail: string) =>
+  new ValidationError(detail, [{ path, message }]);
+
+/**
+ * Checks of the command's values against the escrow's own (400), made before
+ * who acts (403) and whether the kind and status allow it (409), as API.md's
+ * v1.1 order says.
+ */
+function checkValues(state: EscrowState, command: ActionCommand, now: Date): void {
+  switch (command.action) {
+    case "refund-request":
+      if (command.amount !== undefined && command.amount > heldOf(state) && state.status !== "PENDING_FUNDS")
+        throw invalid(
+          "amount",
+          `must be at most ${heldOf(state)}`,
+          "The refund amount exceeds what is held.",
+        );
+      if (command.amount !== undefined && command.amount > state.amount)
+        throw invalid(
+          "amount",
+          `must be at most ${state.amount}`,
+          "The refund amount exceeds the escrow's amount.",
+        );
+      return;
+    case "deduction-claim": {
+      const total = command.items.reduce((t, i) => t + i.amount, 0);
+      if (total > state.amount)
+        throw invalid(
+          "items",
+          `must total at most the deposit (${state.amount}); they total ${total}`,
+          "The claim exceeds the deposit.",
+        );
+      return;
+    }
+    case "lease-renewal": {
+      if (!state.lease) return; // not a rental: 409 below
+      if (Date.parse(command.endsAt) <= Date.parse(state.lease.endsAt))
+        throw invalid(
+          "endsAt",
+          `must be later than the lease's current end (${state.lease.endsAt})`,
+          "A renewal must extend the lease.",
+        );
+      const late = leaseEndErrors(command.endsAt, now, "endsAt");
+      if (late.length > 0) throw new ValidationError("The renewed lease ends too late.", late);
+      return;
+    }
+    case "claim-response":
+      if (!command.accept && state.claim && (command.acceptedAmount ?? 0) >= state.claim.total)
+        throw invalid(
+          "acceptedAmount",
+          `must be less than the claim's total (${state.claim.total}); to accept it all, answer accept: true`,
+          "The accepted part must be less than the claim.",
+        );
+      return;
+    case "resolution":
+      if (state.status === "DISPUTED" || state.attention)
+        resolutionPending(state, command.outcome, command.refundAmount);
+      return;
+    default:
+      return;
+  }
 }
 
 /** Checks an API action against the escrow and returns the history entry it adds. */
 export function decideAction(state: EscrowState, command: ActionCommand, now: Date): EntryDraft {
+  checkValues(state, command, now);
   const actor = roleOf(state, command);
   guardStatus(state, command.action, now);
   switch (command.action) {
@@ -108,18 +225,12 @@ export function decideAction(state: EscrowState, command: ActionCommand, now: Da
         );
       return { type: "extended", actor, data: { actorId: command.actorId, seconds: command.seconds } };
     }
-    case "refund-request": {
-      const amount = command.amount ?? state.amount;
-      if (amount > state.amount)
-        throw new ValidationError("The refund amount exceeds the escrow's amount.", [
-          { path: "amount", message: `must be at most ${state.amount}` },
-        ]);
+    case "refund-request":
       return {
         type: "refund_requested",
         actor,
-        data: { actorId: command.actorId, amount, reason: command.reason },
+        data: { actorId: command.actorId, amount: command.amount ?? heldOf(state), reason: command.reason },
       };
-    }
     case "refund-response":
       return {
         type: command.accept ? "refund_accepted" : "refund_rejected",
@@ -134,6 +245,30 @@ export function decideAction(state: EscrowState, command: ActionCommand, now: Da
         actor,
         data: { actorId: command.actorId, reason: command.reason ?? null },
       };
+    case "move-out":
+      return { type: "moved_out", actor, data: { actorId: command.actorId, note: command.note ?? null } };
+    case "lease-renewal":
+      return { type: "lease_renewed", actor, data: { actorId: command.actorId, endsAt: command.endsAt } };
+    case "deduction-claim":
+      return { type: "deductions_claimed", actor, data: { actorId: command.actorId, items: command.items } };
+    case "deposit-return":
+      return {
+        type: "deposit_returned",
+        actor,
+        data: { actorId: command.actorId, note: command.note ?? null },
+      };
+    case "claim-response":
+      return command.accept
+        ? { type: "claim_accepted", actor, data: { actorId: command.actorId, note: command.note ?? null } }
+        : {
+            type: "claim_rejected",
+            actor,
+            data: {
+              actorId: command.actorId,
+              acceptedAmount: command.acceptedAmount ?? 0,
+              note: command.note ?? null,
+            },
+          };
     case "resolution": {
       // Checked here (a 400 before anything is written); evolve derives the same pending outcome.
       const p = resolutionPending(state, command.outcome, command.refundAmount);
@@ -174,7 +309,7 @@ export function failPayment(state: EscrowState, failureReason: string): EntryDra
  * a fair marketplace would choose (API.md's "ends by" column).
  */
 export function expire(state: EscrowState): EntryDraft {
-  const window = WINDOW_OF[state.status];
+  const window = windowOf(state);
   if (!window || state.pending || isTerminal(state.status))
     throw new InvalidTransitionError(`No window is running on an escrow in ${state.status}.`);
   return { type: "window_elapsed", actor: "system", data: { window } };
@@ -186,26 +321,41 @@ export function beginSettling(state: EscrowState): EntryDraft {
   return { type: "settling", actor: "system", data: {} };
 }
 
-/** Records the outcome of the money the pending action decided (evolve derives the settlement and its postings). */
+/**
+ * Records the money the pending action decided as moved: one step
+ * (`partially_settled`, the rest stays held) or the last one, whose entry
+ * names the terminal status by the final sums (evolve derives the
+ * disbursement, the settlement and the postings).
+ */
 export function settleEscrow(state: EscrowState): EntryDraft {
-  if (!state.pending) throw new InvalidTransitionError(`Nothing to settle on an escrow in ${state.status}.`);
+  const p = state.pending;
+  if (!p) throw new InvalidTransitionError(`Nothing to settle on an escrow in ${state.status}.`);
   if (state.status === "PENDING_FUNDS") {
     // Resolved by ops before the hold was recorded: any hold is let go, nothing is paid out.
     return { type: "cancelled", actor: "system", data: { failureReason: "cancelled_by_ops" } };
   }
-  const { outcome } = state.pending;
-  return {
-    type: outcome === "release" ? "released" : outcome === "refund" ? "refunded" : "settled",
-    actor: "system",
-    data: {},
-  };
+  if (p.partial) return { type: "partially_settled", actor: "system", data: {} };
+  const total = sumOf(
+    [...state.disbursements, finalDisbursement(state, p, state.updatedAt)],
+    state.updatedAt,
+  );
+  const type =
+    total.refundedToBuyer === 0
+      ? "released"
+      : total.paidToSeller + total.platformFee === 0
+        ? "refunded"
+        : "settled";
+  return { type, actor: "system", data: {} };
 }
 
-/** The settlement the pending outcome decides, before it is recorded (the provider is told first). */
-export const settlementFor = (state: EscrowState, at: string) =>
-  state.pending
-    ? settle(state.amount, state.fee, state.pending.outcome, state.pending.refundAmount, at)
-    : null;
+/** The money the pending action moves now (one step, or all that is held), before it is recorded. */
+export function movementFor(state: EscrowState, at: string): Disbursement | null {
+  const p = state.pending;
+  if (!p || state.status === "PENDING_FUNDS") return null;
+  if (p.partial)
+    return disburse(state, state.disbursements, p.refundAmount, p.partial.release, "undisputed_part", at);
+  return finalDisbursement(state, p, at);
+}
 
 export function escalate(state: EscrowState, reason: AttentionReason, detail: string): EntryDraft {
   if (isTerminal(state.status)) throw new InvalidTransitionError(`The escrow is already ${state.status}.`);

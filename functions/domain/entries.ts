@@ -1,5 +1,5 @@
 import type { WindowName } from "./outcomes";
-import type { ActorRole, AttentionReason, SettlementOutcome } from "./types";
+import type { ActorRole, AttentionReason, ClaimItem, SettlementOutcome } from "./types";
 
 /**
  * The escrow as a decider: commands are checked against the current state and
@@ -35,6 +35,15 @@ export type EntryDraft =
   | EntryOf<"escalated", { reason: AttentionReason; detail: string }>
   /** The money the pending outcome decided is about to move: recorded before the provider is called. */
   | EntryOf<"settling", Record<string, never>>
+  // rental_deposit
+  | EntryOf<"moved_out", { actorId: string; note: string | null }>
+  | EntryOf<"lease_renewed", { actorId: string; endsAt: string }>
+  | EntryOf<"deductions_claimed", { actorId: string; items: ClaimItem[] }>
+  | EntryOf<"deposit_returned", { actorId: string; note: string | null }>
+  | EntryOf<"claim_accepted", { actorId: string; note: string | null }>
+  | EntryOf<"claim_rejected", { actorId: string; acceptedAmount: number; note: string | null }>
+  /** The first step of a pending partial movement left the escrow; the rest stays held. */
+  | EntryOf<"partially_settled", Record<string, never>>
   | EntryOf<"released" | "refunded" | "settled", Record<string, never>>
   | EntryOf<"cancelled", { failureReason: string }>;
 

@@ -12,6 +12,10 @@ export const EVENT_TYPES = [
   "escrow.released",
   "escrow.refunded",
   "escrow.settled",
+  "escrow.moved_out",
+  "escrow.lease_renewed",
+  "escrow.deductions_claimed",
+  "escrow.partially_settled",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -28,6 +32,11 @@ const EVENT_OF: Partial<Record<EntryType, EventType>> = {
   released: "escrow.released",
   refunded: "escrow.refunded",
   settled: "escrow.settled",
+  moved_out: "escrow.moved_out",
+  lease_renewed: "escrow.lease_renewed",
+  deductions_claimed: "escrow.deductions_claimed",
+  claim_rejected: "escrow.disputed",
+  partially_settled: "escrow.partially_settled",
 };
 
 export interface EscrowEvent {
@@ -44,7 +53,11 @@ export const eventId = (escrowId: string, version: number): string => `evt_${esc
 
 /** The event an entry announces, built from the escrow as it was right after it (`state`). */
 export function eventFor(entry: Entry, state: EscrowState): EscrowEvent | null {
-  const type = EVENT_OF[entry.type];
+  // The lease ending by itself moves the escrow to MOVED_OUT, as a move-out does.
+  const type =
+    entry.type === "window_elapsed" && entry.data.window === "lease"
+      ? "escrow.moved_out"
+      : EVENT_OF[entry.type];
   if (!type) return null;
   return {
     id: eventId(state.id, entry.v),

@@ -1,9 +1,16 @@
 import type { Entry, EntryDraft } from "./entries";
 import { holdPostings, settlementPostings } from "./ledger";
-import { settle } from "./money";
-import { acceptedRefund, automaticOutcome, pending, resolutionPending } from "./outcomes";
-import type { EscrowState, EscrowTerms } from "./types";
-import { addSeconds } from "./windows";
+import { disburse, heldOf, sumOf } from "./money";
+import {
+  acceptedClaim,
+  acceptedRefund,
+  automaticOutcome,
+  pending,
+  resolutionPending,
+  undisputedPart,
+} from "./outcomes";
+import type { Disbursement, EscrowState, EscrowTerms, Pending } from "./types";
+import { addSeconds, windowSeconds } from "./windows";
 
 export function initialState(terms: EscrowTerms): EscrowState {
   return {
@@ -13,6 +20,10 @@ export function initialState(terms: EscrowTerms): EscrowState {
     delivery: null,
     refundRequest: null,
     dispute: null,
+    lease: terms.lease ? { ...terms.lease, movedOutAt: null } : null,
+    claim: null,
+    funded: 0,
+    disbursements: [],
     settlement: null,
     failureReason: null,
     pending: null,
@@ -31,7 +42,7 @@ export function evolve(state: EscrowState, entry: Entry): EscrowState {
   const s: EscrowState = { ...state, version: entry.v, updatedAt: entry.at };
   // Any later entry supersedes an escalation: the workflow moved on, or ops resolved it.
   if (entry.type !== "escalated") s.attention = null;
-  const w = s.windows;
+  const sec = (key: Parameters<typeof windowSeconds>[1]) => windowSeconds(s, key);
   switch (entry.type) {
     case "created":
       return s;
@@ -39,8 +50,10 @@ export function evolve(state: EscrowState, entry: Entry): EscrowState {
       return {
         ...s,
         status: "FUNDED",
-        deadline: addSeconds(entry.at, w.deliverySeconds),
+        // A deposit is held through the lease; goods and services wait for delivery.
+        deadline: s.lease ? s.lease.endsAt : addSeconds(entry.at, sec("deliverySeconds")),
         paymentRef: entry.data.paymentRef,
+        funded: s.amount,
         ledger: [...s.ledger, ...holdPostings(s.amount)],
       };
     case "payment_failed":
@@ -56,7 +69,7 @@ export function evolve(state: EscrowState, entry: Entry): EscrowState {
       return {
         ...s,
         status: "DELIVERED",
-        deadline: addSeconds(entry.at, w.confirmationSeconds),
+        deadline: addSeconds(entry.at, sec("confirmationSeconds")),
         delivery: {
           carrier: entry.data.carrier,
           trackingNumber: entry.data.trackingNumber,
@@ -77,14 +90,14 @@ export function evolve(state: EscrowState, entry: Entry): EscrowState {
       return {
         ...s,
         status: "REFUND_REQUESTED",
-        deadline: addSeconds(entry.at, w.sellerResponseSeconds),
+        deadline: addSeconds(entry.at, sec("sellerResponseSeconds")),
         refundRequest: { amount: entry.data.amount, reason: entry.data.reason, requestedAt: entry.at },
       };
     case "refund_rejected":
       return {
         ...s,
         status: "DISPUTED",
-        deadline: addSeconds(entry.at, w.disputeSeconds),
+        deadline: addSeconds(entry.at, sec("disputeSeconds")),
         dispute: {
           openedBy: "seller",
           reason: entry.data.note ?? "The seller rejected the refund request.",
@@ -95,13 +108,13 @@ export function evolve(state: EscrowState, entry: Entry): EscrowState {
       return {
         ...s,
         status: "DISPUTED",
-        deadline: addSeconds(entry.at, w.disputeSeconds),
+        deadline: addSeconds(entry.at, sec("disputeSeconds")),
         dispute: { openedBy: entry.actor, reason: entry.data.reason, openedAt: entry.at },
       };
     case "confirmed":
       return { ...s, deadline: null, pending: pending("confirmation", "release", 0) };
     case "cancellation_requested":
-      return { ...s, deadline: null, pending: pending("cancellation", "refund", s.amount) };
+      return { ...s, deadline: null, pending: pending("cancellation", "refund", heldOf(s)) };
     case "refund_accepted":
       return { ...s, deadline: null, pending: acceptedRefund(s, "refund-response") };
     case "resolution_accepted":
@@ -110,8 +123,63 @@ export function evolve(state: EscrowState, entry: Entry): EscrowState {
         deadline: null,
         pending: resolutionPending(s, entry.data.outcome, entry.data.refundAmount),
       };
-    case "window_elapsed":
+    case "window_elapsed": {
+      if (entry.data.window === "lease") return movedOut(s, entry.at, s.lease?.endsAt ?? entry.at);
       return { ...s, deadline: null, pending: automaticOutcome(s, entry.data.window) };
+    }
+    case "moved_out":
+      return movedOut(s, entry.at, entry.at);
+    case "lease_renewed":
+      return {
+        ...s,
+        deadline: entry.data.endsAt,
+        lease: s.lease ? { ...s.lease, endsAt: entry.data.endsAt } : s.lease,
+      };
+    case "deductions_claimed": {
+      const total = entry.data.items.reduce((t, i) => t + i.amount, 0);
+      return {
+        ...s,
+        status: "CLAIMED",
+        deadline: addSeconds(entry.at, sec("claimResponseSeconds")),
+        claim: { items: entry.data.items, total, claimedAt: entry.at, acceptedAmount: null },
+      };
+    }
+    case "deposit_returned":
+      return { ...s, deadline: null, pending: pending("deposit-return", "refund", heldOf(s)) };
+    case "claim_accepted":
+      return { ...s, deadline: null, pending: acceptedClaim(s, "claim-response") };
+    case "claim_rejected": {
+      const contestedAmount = (s.claim?.total ?? 0) - entry.data.acceptedAmount;
+      const part = undisputedPart(s, entry.data.acceptedAmount);
+      return {
+        ...s,
+        status: "DISPUTED",
+        // The dispute window starts once the undisputed part has moved (at once when there is none).
+        deadline: part ? null : addSeconds(entry.at, sec("disputeSeconds")),
+        pending: part,
+        claim: s.claim ? { ...s.claim, acceptedAmount: entry.data.acceptedAmount } : s.claim,
+        dispute: {
+          openedBy: "buyer",
+          reason: entry.data.note ?? "The renter rejected the landlord's claim.",
+          openedAt: entry.at,
+          contestedAmount,
+        },
+      };
+    }
+    case "partially_settled": {
+      const p = s.pending;
+      if (!p?.partial)
+        throw new Error(`partially_settled at version ${entry.v} without a pending partial movement`);
+      const d = disburse(s, s.disbursements, p.refundAmount, p.partial.release, "undisputed_part", entry.at);
+      return {
+        ...s,
+        deadline: addSeconds(entry.at, sec("disputeSeconds")),
+        pending: null,
+        settling: null,
+        disbursements: [...s.disbursements, d],
+        ledger: [...s.ledger, ...settlementPostings(d)],
+      };
+    }
     case "escalated":
       return {
         ...s,
@@ -126,21 +194,39 @@ export function evolve(state: EscrowState, entry: Entry): EscrowState {
     case "settled": {
       const p = s.pending;
       if (!p) throw new Error(`${entry.type} at version ${entry.v} without a pending outcome`);
-      const settlement = settle(s.amount, s.fee, p.outcome, p.refundAmount, entry.at);
+      const d = finalDisbursement(s, p, entry.at);
+      const disbursements = [...s.disbursements, d];
       return {
         ...s,
         status: STATUS_AFTER_SETTLEMENT[entry.type],
         deadline: null,
         pending: null,
         settling: null,
-        settlement,
-        ledger: [...s.ledger, ...settlementPostings(settlement)],
+        disbursements,
+        settlement: sumOf(disbursements, entry.at),
+        ledger: [...s.ledger, ...settlementPostings(d)],
       };
     }
   }
 }
 
 const STATUS_AFTER_SETTLEMENT = { released: "RELEASED", refunded: "REFUNDED", settled: "SETTLED" } as const;
+
+function movedOut(s: EscrowState, at: string, movedOutAt: string): EscrowState {
+  return {
+    ...s,
+    status: "MOVED_OUT",
+    deadline: addSeconds(at, windowSeconds(s, "claimSeconds")),
+    lease: s.lease ? { ...s.lease, movedOutAt } : s.lease,
+  };
+}
+
+/** The last step: all that is held leaves, `refundAmount` of it to the buyer and the rest to the seller's side. */
+export function finalDisbursement(s: EscrowState, p: Pending, at: string): Disbursement {
+  const held = heldOf(s);
+  const refund = p.outcome === "release" ? 0 : p.outcome === "refund" ? held : p.refundAmount;
+  return disburse(s, s.disbursements, refund, held - refund, "settlement", at);
+}
 
 /** The escrow at `version` (default: the latest). */
 export function fold(

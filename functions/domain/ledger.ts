@@ -1,3 +1,4 @@
+import { heldOf, sumOf } from "./money";
 import type { EscrowState, LedgerAccount, Posting, Settlement } from "./types";
 import { isTerminal } from "./types";
 
@@ -13,7 +14,10 @@ export const holdPostings = (amount: number): Posting[] => [
   { kind: "pending", id: HOLD_ID, debit: "buyer", credit: "escrow", amount },
 ];
 
-export function settlementPostings(settlement: Settlement): Posting[] {
+/** The postings of money leaving the escrow: a whole settlement, or one step of it. */
+export function settlementPostings(
+  settlement: Pick<Settlement, "paidToSeller" | "refundedToBuyer" | "platformFee">,
+): Posting[] {
   const postings: Posting[] = [];
   const posted = settlement.paidToSeller + settlement.platformFee;
   if (posted > 0) postings.push({ kind: "post_pending", id: HOLD_ID, amount: posted });
@@ -128,8 +132,21 @@ export function ledgerViolations(state: EscrowState): string[] {
     }
   } else {
     if (state.settlement !== null) v.push(`settlement set in ${state.status}`);
-    if (b.posted.seller !== 0 || b.posted.platform_fee !== 0 || b.posted.buyer !== 0)
-      v.push(`money posted before settlement in ${state.status}`);
+    // Before the end, only what has already left in steps is posted.
+    const out = sumOf(state.disbursements, state.updatedAt);
+    if (b.posted.seller !== out.paidToSeller || b.posted.platform_fee !== out.platformFee)
+      v.push(`money posted beyond the disbursements in ${state.status}`);
+    if (-b.posted.buyer !== out.paidToSeller + out.platformFee)
+      v.push(`buyer posted ${-b.posted.buyer} beyond the disbursements in ${state.status}`);
+    if (b.pending !== heldOf(state)) v.push(`ledger holds ${b.pending}, the escrow says ${heldOf(state)}`);
   }
+  // The fee, over the whole escrow: floor(fee × seller's gross so far / amount), whatever the steps.
+  const out = sumOf(state.disbursements, state.updatedAt);
+  const gross = out.paidToSeller + out.platformFee;
+  if (
+    state.amount > 0 &&
+    out.platformFee !== Number((BigInt(state.fee) * BigInt(gross)) / BigInt(state.amount))
+  )
+    v.push(`platform fee ${out.platformFee} is not the pro-rata fee of ${gross}`);
   return v;
 }

@@ -1,5 +1,6 @@
 import { InvalidTransitionError, ValidationError } from "./errors";
-import type { EscrowState, EscrowStatus, Pending, PendingAction, SettlementOutcome } from "./types";
+import { heldOf } from "./money";
+import type { EscrowState, Pending, PendingAction, SettlementOutcome } from "./types";
 
 /**
  * The outcomes that follow from accepted actions and elapsed windows: what
@@ -7,7 +8,14 @@ import type { EscrowState, EscrowStatus, Pending, PendingAction, SettlementOutco
  * its entry is folded.
  */
 
-export type WindowName = "delivery" | "confirmation" | "seller_response" | "dispute";
+export type WindowName =
+  | "delivery"
+  | "confirmation"
+  | "seller_response"
+  | "dispute"
+  | "lease"
+  | "claim"
+  | "claim_response";
 
 export const pending = (
   action: PendingAction,
@@ -17,8 +25,9 @@ export const pending = (
 ): Pending => (alertOps ? { action, outcome, refundAmount, alertOps } : { action, outcome, refundAmount });
 
 export function acceptedRefund(state: EscrowState, action: PendingAction): Pending {
-  const amount = state.refundRequest?.amount ?? state.amount;
-  return amount >= state.amount ? pending(action, "refund", state.amount) : pending(action, "split", amount);
+  const held = heldOf(state);
+  const amount = state.refundRequest?.amount ?? held;
+  return amount >= held ? pending(action, "refund", held) : pending(action, "split", amount);
 }
 
 export function resolutionPending(
@@ -31,41 +40,87 @@ export function resolutionPending(
     throw new InvalidTransitionError(
       "No money was held on this escrow; the only resolution is 'refund' (cancel).",
     );
+  // A resolution decides what is still held (for goods the whole amount; after a rejected claim's
+  // undisputed part has moved, the contested part).
+  const held = state.status === "PENDING_FUNDS" ? state.amount : heldOf(state);
   switch (outcome) {
     case "release":
       if (refundAmount !== undefined) throw bad("refundAmount is not allowed with outcome 'release'.");
       return pending("resolution", "release", 0);
     case "refund":
-      if (refundAmount !== undefined && refundAmount !== state.amount)
+      if (refundAmount !== undefined && refundAmount !== held)
         throw bad(
-          `A refund returns the whole amount (${state.amount}); use outcome 'split' for a partial refund.`,
+          `A refund returns the whole amount that is held (${held}); use outcome 'split' for a partial refund.`,
         );
-      return pending("resolution", "refund", state.amount);
+      return pending("resolution", "refund", held);
     case "split":
       if (refundAmount === undefined) throw bad("refundAmount is required with outcome 'split'.");
-      if (refundAmount >= state.amount)
-        throw bad(`A split refunds less than the escrow's amount (${state.amount}); use outcome 'refund'.`);
+      if (refundAmount >= held)
+        throw bad(`A split refunds less than what is held (${held}); use outcome 'refund'.`);
       return pending("resolution", "split", refundAmount);
   }
 }
 
-export const WINDOW_OF: Partial<Record<EscrowStatus, WindowName>> = {
-  FUNDED: "delivery",
-  DELIVERED: "confirmation",
-  REFUND_REQUESTED: "seller_response",
-  DISPUTED: "dispute",
-};
+/** The window that runs in each status (by kind where they differ). */
+export function windowOf(state: Pick<EscrowState, "status" | "kind">): WindowName | undefined {
+  switch (state.status) {
+    case "FUNDED":
+      return state.kind === "rental_deposit" ? "lease" : "delivery";
+    case "DELIVERED":
+      return "confirmation";
+    case "REFUND_REQUESTED":
+      return "seller_response";
+    case "DISPUTED":
+      return "dispute";
+    case "MOVED_OUT":
+      return "claim";
+    case "CLAIMED":
+      return "claim_response";
+    default:
+      return undefined;
+  }
+}
 
 /** What happens when a window elapses with nothing accepted. */
-export function automaticOutcome(state: EscrowState, window: WindowName): Pending {
+export function automaticOutcome(state: EscrowState, window: WindowName): Pending | null {
+  const held = heldOf(state);
   switch (window) {
     case "delivery":
-      return pending("auto-refund", "refund", state.amount);
+    case "claim":
+      return pending("auto-refund", "refund", held);
     case "confirmation":
       return pending("auto-release", "release", 0);
     case "seller_response":
       return acceptedRefund(state, "auto-refund-acceptance");
     case "dispute":
-      return pending("auto-refund", "refund", state.amount, true);
+      return pending("auto-refund", "refund", held, true);
+    case "claim_response":
+      return acceptedClaim(state, "auto-claim-acceptance");
+    case "lease":
+      return null; // the lease ending moves the escrow to MOVED_OUT; nothing moves yet
   }
+}
+
+/** A claim accepted (or left unanswered): the landlord gets the claim, the renter the rest. */
+export function acceptedClaim(state: EscrowState, action: PendingAction): Pending {
+  const total = state.claim?.total ?? 0;
+  const held = heldOf(state);
+  if (total >= held) return pending(action, "release", 0);
+  return pending(action, "split", held - total);
+}
+
+/**
+ * A claim rejected: what is not claimed goes back to the renter and what the
+ * renter accepts goes to the landlord at once; the contested rest stays held.
+ * Null when nothing is undisputed.
+ */
+export function undisputedPart(state: EscrowState, acceptedAmount: number): Pending | null {
+  const refund = heldOf(state) - (state.claim?.total ?? 0);
+  if (refund === 0 && acceptedAmount === 0) return null;
+  return {
+    action: "claim-response",
+    outcome: "split",
+    refundAmount: refund,
+    partial: { release: acceptedAmount },
+  };
 }

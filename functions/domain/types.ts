@@ -5,6 +5,8 @@ export const STATUSES = [
   "DELIVERED",
   "REFUND_REQUESTED",
   "DISPUTED",
+  "MOVED_OUT",
+  "CLAIMED",
   "RELEASED",
   "REFUNDED",
   "SETTLED",
@@ -15,14 +17,52 @@ export type EscrowStatus = (typeof STATUSES)[number];
 export const TERMINAL_STATUSES: readonly EscrowStatus[] = ["RELEASED", "REFUNDED", "SETTLED", "CANCELLED"];
 export const isTerminal = (status: EscrowStatus): boolean => TERMINAL_STATUSES.includes(status);
 
-export const KINDS = ["goods", "service"] as const;
+export const KINDS = ["goods", "service", "rental_deposit"] as const;
 export type EscrowKind = (typeof KINDS)[number];
 
-export interface Windows {
-  deliverySeconds: number;
-  confirmationSeconds: number;
-  sellerResponseSeconds: number;
-  disputeSeconds: number;
+/** Every window any kind has; each kind has its own set (windows.ts, WINDOW_KEYS). */
+export type WindowKey =
+  | "deliverySeconds"
+  | "confirmationSeconds"
+  | "sellerResponseSeconds"
+  | "disputeSeconds"
+  | "claimSeconds"
+  | "claimResponseSeconds";
+export type Windows = Partial<Record<WindowKey, number>>;
+
+/** A rental deposit's lease: the deposit is held until it ends (or the renter moves out). */
+export interface Lease {
+  startsAt: string;
+  endsAt: string;
+}
+
+export const CLAIM_CATEGORIES = ["cleaning", "damage", "unpaid_rent", "utilities", "other"] as const;
+export type ClaimCategory = (typeof CLAIM_CATEGORIES)[number];
+
+export interface Attachment {
+  name: string;
+  contentType: string;
+  sha256: string;
+  uri: string;
+}
+
+export interface ClaimItem {
+  category: ClaimCategory;
+  amount: number;
+  description: string;
+  evidence?: Attachment[];
+}
+
+/** Why money left the escrow. */
+export type DisbursementReason = "settlement" | "undisputed_part" | "deposit_forfeited";
+
+/** Money that left the escrow in one step. */
+export interface Disbursement {
+  at: string;
+  paidToSeller: number;
+  refundedToBuyer: number;
+  platformFee: number;
+  reason: DisbursementReason;
 }
 
 /** How money leaves the escrow once the workflow settles it. */
@@ -38,14 +78,21 @@ export interface Settlement {
 /** Who did something: a party of the escrow, the marketplace's backend, its ops staff or the service itself. */
 export type ActorRole = "buyer" | "seller" | "marketplace" | "ops" | "system";
 
-/** The pending (accepted, not yet applied) money movement. */
+/**
+ * The pending (accepted, not yet applied) money movement: of what is held,
+ * `refundAmount` goes back to the buyer and the rest to the seller's side —
+ * or, for a `partial` movement, only `partial.release` goes to the seller's
+ * side and what is left stays held.
+ */
 export interface Pending {
   action: PendingAction;
   outcome: SettlementOutcome;
-  /** Set for `split` (and `refund`, where it equals the amount). */
+  /** Set for `split` (and `refund`, where it equals what is held). */
   refundAmount: number;
   /** Ops are told when the workflow applies it (dispute window elapsed). */
   alertOps?: boolean;
+  /** A first step only (a rejected claim's undisputed part): this much to the seller's side; the rest stays held. */
+  partial?: { release: number };
 }
 
 export type PendingAction =
@@ -55,7 +102,10 @@ export type PendingAction =
   | "resolution"
   | "auto-release"
   | "auto-refund"
-  | "auto-refund-acceptance";
+  | "auto-refund-acceptance"
+  | "deposit-return"
+  | "claim-response"
+  | "auto-claim-acceptance";
 
 /** Why an escrow needs ops: what no retry can decide. */
 export type AttentionReason = "payout_rejected" | "unexpected_step" | "workflow_failing";
@@ -81,6 +131,8 @@ export interface EscrowTerms {
   listingRef: string | null;
   metadata: Record<string, string>;
   windows: Windows;
+  /** rental_deposit only: the lease as agreed at creation. */
+  lease: Lease | null;
   createdAt: string;
 }
 
@@ -103,7 +155,14 @@ export interface EscrowState extends EscrowTerms {
     deliveredAt: string;
   } | null;
   refundRequest: { amount: number; reason: string; requestedAt: string } | null;
-  dispute: { openedBy: ActorRole; reason: string; openedAt: string } | null;
+  dispute: { openedBy: ActorRole; reason: string; openedAt: string; contestedAmount?: number } | null;
+  /** rental_deposit: the lease as it stands (renewals move its end), and when the renter moved out. */
+  lease: (Lease & { movedOutAt: string | null }) | null;
+  claim: { items: ClaimItem[]; total: number; claimedAt: string; acceptedAmount: number | null } | null;
+  /** The total ever held for the escrow. */
+  funded: number;
+  /** The money that has left the escrow so far, oldest first. */
+  disbursements: Disbursement[];
   settlement: Settlement | null;
   failureReason: string | null;
   pending: Pending | null;
@@ -142,6 +201,11 @@ export interface EscrowView {
   delivery: EscrowState["delivery"];
   refundRequest: EscrowState["refundRequest"];
   dispute: EscrowState["dispute"];
+  lease?: EscrowState["lease"];
+  claim?: EscrowState["claim"];
+  funded: number;
+  held: number;
+  disbursements: Disbursement[];
   settlement: Settlement | null;
   failureReason: string | null;
   needsOpsAttention: boolean;

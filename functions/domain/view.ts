@@ -1,4 +1,5 @@
 import type { Entry } from "./entries";
+import { heldOf } from "./money";
 import type { EscrowState, EscrowView } from "./types";
 
 export function toView(s: EscrowState): EscrowView {
@@ -20,6 +21,10 @@ export function toView(s: EscrowState): EscrowView {
     delivery: s.delivery,
     refundRequest: s.refundRequest,
     dispute: s.dispute,
+    ...(s.kind === "rental_deposit" ? { lease: s.lease, claim: s.claim } : {}),
+    funded: s.funded,
+    held: heldOf(s),
+    disbursements: s.disbursements,
     settlement: s.settlement,
     failureReason: s.failureReason,
     needsOpsAttention: s.attention !== null,

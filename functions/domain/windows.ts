@@ -1,4 +1,4 @@
-import type { EscrowKind, Windows } from "./types";
+import type { EscrowKind, WindowKey, Windows } from "./types";
 
 export const SECOND = 1;
 export const DAY = 86_400;
@@ -16,6 +16,16 @@ export const MAX_TOTAL_EXTENSION_SECONDS = 30 * DAY;
  */
 export const MAX_EXTENSIONS = 20;
 
+/** The windows each kind has, in the order they are stored. */
+export const WINDOW_KEYS: Record<EscrowKind, readonly WindowKey[]> = {
+  goods: ["deliverySeconds", "confirmationSeconds", "sellerResponseSeconds", "disputeSeconds"],
+  service: ["deliverySeconds", "confirmationSeconds", "sellerResponseSeconds", "disputeSeconds"],
+  rental_deposit: ["claimSeconds", "claimResponseSeconds", "disputeSeconds"],
+};
+
+/** A lease ends at most this long after the escrow is created, or after a renewal. */
+export const MAX_LEASE_SECONDS = 5 * 365 * DAY + DAY; // five years, leap days included
+
 export const DEFAULT_WINDOWS: Record<EscrowKind, Windows> = {
   goods: {
     deliverySeconds: 7 * DAY,
@@ -29,7 +39,19 @@ export const DEFAULT_WINDOWS: Record<EscrowKind, Windows> = {
     sellerResponseSeconds: 5 * DAY,
     disputeSeconds: 30 * DAY,
   },
+  rental_deposit: {
+    claimSeconds: 14 * DAY,
+    claimResponseSeconds: 14 * DAY,
+    disputeSeconds: 30 * DAY,
+  },
 };
+
+/** The length of one of the escrow's windows (its kind has it: the create body was checked against the kind). */
+export function windowSeconds(terms: { kind: EscrowKind; windows: Windows }, key: WindowKey): number {
+  const seconds = terms.windows[key];
+  if (seconds === undefined) throw new Error(`a ${terms.kind} escrow has no ${key}`);
+  return seconds;
+}
 
 export const withDefaults = (kind: EscrowKind, given: Partial<Windows> | undefined): Windows => ({
   ...DEFAULT_WINDOWS[kind],

@@ -28,6 +28,14 @@ export type StepOutcome =
   | "refunded"
   | "settled"
   | "escalated"
+  // rental_deposit
+  | "lease_funded"
+  | "moved_out"
+  | "lease_renewed"
+  | "deductions_claimed"
+  /** A rejected claim: its undisputed part moves first. */
+  | "partial"
+  | "partially_settled"
   /** The wait is longer than the workflow keeps an execution for: the record holds it instead. */
   | "parked";
 
@@ -64,7 +72,14 @@ export const PARK_AFTER_SECONDS = 30 * DAY;
 function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
   switch (entry.type) {
     case "funded":
-      return "funded";
+      return state.kind === "rental_deposit" ? "lease_funded" : "funded";
+    case "moved_out":
+    case "lease_renewed":
+    case "deductions_claimed":
+    case "partially_settled":
+      return entry.type;
+    case "claim_rejected":
+      return state.pending ? "partial" : "disputed";
     case "payment_failed":
     case "cancelled":
       return "cancelled";
@@ -75,11 +90,16 @@ function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
     case "disputed":
     case "refund_rejected":
       return "disputed";
+    case "window_elapsed":
+      if (entry.data.window === "lease") return "moved_out";
+      if (!state.pending) throw new Error(`${entry.type} at version ${entry.v} left nothing pending`);
+      return state.pending.alertOps ? "refund_unresolved" : state.pending.outcome;
     case "confirmed":
     case "cancellation_requested":
     case "refund_accepted":
     case "resolution_accepted":
-    case "window_elapsed":
+    case "deposit_returned":
+    case "claim_accepted":
     case "settling":
       if (!state.pending) throw new Error(`${entry.type} at version ${entry.v} left nothing pending`);
       return state.pending.alertOps ? "refund_unresolved" : state.pending.outcome;

@@ -26,24 +26,18 @@ import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
  * events published. test/workflow/reconcile.test.ts runs the same paths on
  * the real state machine.
  */
-let db: Awaited<ReturnType<typeof startDynalite>>;
-let store: DynamoEscrowStore;
+const table = useStore();
 let payments: TestPayments;
 let events: RecordingPublisher;
 let workflow: RecordingWorkflow;
 let clock: number;
-const deps = () => ({ store, payments, events, workflow, now: () => new Date(clock) });
+const deps = () => ({ store: table.store, payments, events, workflow, now: () => new Date(clock) });
 /** The reconciler, as its schedule runs it, `seconds` from now. */
 const reconcileIn = (seconds: number) => {
   clock += seconds * 1000;
   return reconcile(deps());
 };
 
-beforeAll(async () => {
-  db = await startDynalite();
-  store = new DynamoEscrowStore(db.client, db.tableName);
-});
-afterAll(async () => db.close());
 beforeEach(async () => {
   payments = new TestPayments();
   events = new RecordingPublisher();
@@ -57,26 +51,11 @@ beforeEach(async () => {
 });
 
 let n = 0;
-async function create(overrides: Partial<CreateEscrowInput> = {}) {
-  const body: CreateEscrowInput = {
-    buyerId: "u-b",
-    sellerId: "u-s",
-    amount: 10_000,
-    currency: "USD",
-    fee: 300,
-    paymentMethod: "pm_sandbox_ok",
-    ...overrides,
-  };
-  const { escrow } = await createEscrow(deps(), "demo", body, {
-    key: `rec-${++n}`,
-    requestHash: requestHash("POST", "/v1/escrows", body),
-  });
-  return { tenantId: "demo", escrowId: escrow.id };
-}
+const create = (overrides: Partial<CreateEscrowInput> = {}) => createVia(deps(), "demo", overrides);
 const act = (ref: { escrowId: string }, command: ActionCommand) =>
   performAction(deps(), "demo", ref.escrowId, command);
 const dueIds = async (seconds = 0) =>
-  (await store.listDue(new Date(clock + seconds * 1000).toISOString(), 1000)).map((d) => d.escrowId);
+  (await table.store.listDue(new Date(clock + seconds * 1000).toISOString(), 1000)).map((d) => d.escrowId);
 const startsOf = (id: string) =>
   workflow.started.filter((s) => s.escrowId === id).map((s) => [s.name, s.step.outcome, s.step.version]);
 
@@ -171,7 +150,7 @@ describe("a long wait parked in the record", () => {
       { token: "t-park", step: { outcome: "parked", version: 2, timeoutSeconds: 1 } },
     ]);
     const deadline = (await getEscrow(deps(), "demo", ref.escrowId)).deadline;
-    expect(await store.getWait("demo", ref.escrowId)).toMatchObject({
+    expect(await table.store.getWait("demo", ref.escrowId)).toMatchObject({
       // The token is kept: until the execution has ended, an action can still signal it.
       token: "t-park",
       parked: true,
@@ -234,9 +213,9 @@ describe("an event that was never published", () => {
     events.fails = true;
     await beginWait(deps(), { ...ref, seenVersion: 2, taskToken: "t-owed", execution: ref.escrowId });
     // The wait began all the same (notifications never stop the workflow).
-    expect(await store.getWait("demo", ref.escrowId)).toMatchObject({
+    expect(await table.store.getWait("demo", ref.escrowId)).toMatchObject({
       token: "t-owed",
-      published: 0,
+      published: 1, // the creation (version 1) announces nothing
       owedFrom: 2,
       due: new Date(clock + 60_000).toISOString(),
     });
@@ -245,7 +224,7 @@ describe("an event that was never published", () => {
     const report = await reconcileIn(31);
     expect(report.published).toBe(1);
     expect(events.of(ref.escrowId)).toEqual([{ id: eventId(ref.escrowId, 2), type: "escrow.funded" }]);
-    expect(await store.getWait("demo", ref.escrowId)).toMatchObject({ owedFrom: null, due: null });
+    expect(await table.store.getWait("demo", ref.escrowId)).toMatchObject({ owedFrom: null, due: null });
     expect((await reconcileIn(61)).published).toBe(0);
   });
 

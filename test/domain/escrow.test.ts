@@ -9,8 +9,8 @@ import {
   expire,
   failPayment,
   fold,
+  movementFor,
   settleEscrow,
-  settlementFor,
   toView,
 } from "../../functions/domain/escrow";
 import { ledgerViolations } from "../../functions/domain/ledger";
@@ -54,8 +54,21 @@ function inStatus(status: EscrowStatus): Harness {
   return h;
 }
 
+/** The actions of goods and services. */
+type GoodsAction =
+  | "delivery"
+  | "confirmation"
+  | "extension"
+  | "refund-request"
+  | "refund-response"
+  | "dispute"
+  | "cancellation"
+  | "resolution";
+/** The statuses a goods escrow can be in. */
+const GOODS_STATUSES = STATUSES.filter((s) => s !== "MOVED_OUT" && s !== "CLAIMED");
+
 /** A valid command for each action, by the right party. */
-const COMMANDS: Record<ActionName, ActionCommand> = {
+const COMMANDS: Record<GoodsAction, ActionCommand> = {
   delivery: { action: "delivery", actorId: SELLER, carrier: "SF", trackingNumber: "SF1" },
   confirmation: { action: "confirmation", actorId: BUYER },
   extension: { action: "extension", actorId: BUYER, seconds: 3 * DAY },
@@ -108,7 +121,7 @@ describe("the happy path", () => {
 });
 
 /** API.md's status table, written out independently of the implementation. */
-const API_TABLE: Record<ActionName, EscrowStatus[]> = {
+const API_TABLE: Record<GoodsAction, EscrowStatus[]> = {
   delivery: ["FUNDED"],
   cancellation: ["FUNDED"],
   dispute: ["FUNDED", "DELIVERED", "REFUND_REQUESTED"],
@@ -120,8 +133,8 @@ const API_TABLE: Record<ActionName, EscrowStatus[]> = {
 };
 
 describe("every action against every status", () => {
-  const cases = (Object.keys(COMMANDS) as ActionName[]).flatMap((action) =>
-    STATUSES.map((status) => ({ action, status, allowed: API_TABLE[action].includes(status) })),
+  const cases = (Object.keys(COMMANDS) as GoodsAction[]).flatMap((action) =>
+    GOODS_STATUSES.map((status) => ({ action, status, allowed: API_TABLE[action].includes(status) })),
   );
 
   it.each(cases)("$action from $status: allowed=$allowed", ({ action, status, allowed }) => {
@@ -134,7 +147,7 @@ describe("every action against every status", () => {
   });
 
   it("moves to the statuses of API.md's table", () => {
-    const to = (status: EscrowStatus, action: ActionName) => {
+    const to = (status: EscrowStatus, action: GoodsAction) => {
       const h = inStatus(status);
       return h.act(COMMANDS[action], at(10));
     };
@@ -153,7 +166,7 @@ describe("every action against every status", () => {
 
 describe("who may act", () => {
   const strangers = ["u-stranger", ""];
-  const WHO: Record<Exclude<ActionName, "resolution">, "buyer" | "seller" | "party"> = {
+  const WHO: Record<Exclude<GoodsAction, "resolution">, "buyer" | "seller" | "party"> = {
     delivery: "seller",
     confirmation: "buyer",
     extension: "buyer",
@@ -162,7 +175,7 @@ describe("who may act", () => {
     dispute: "party",
     cancellation: "party",
   };
-  for (const [action, who] of Object.entries(WHO) as [ActionName, string][]) {
+  for (const [action, who] of Object.entries(WHO) as [GoodsAction, string][]) {
     const status = API_TABLE[action][0] as EscrowStatus;
     it(`${action} is for the ${who}`, () => {
       const state = inStatus(status).state;
@@ -409,9 +422,15 @@ describe("money by intent: the settling entry", () => {
     });
     expect(h.history.at(-1)).toMatchObject({ type: "settling", actor: "system", data: {} });
     // What the provider is told to move is what the record will then say was moved.
-    const intended = settlementFor(settling, at(12).toISOString());
+    const intended = movementFor(settling, at(12).toISOString());
     const released = h.settle(at(12));
-    expect(released.settlement).toEqual(intended);
+    expect(released.disbursements).toEqual([intended]);
+    expect(released.settlement).toEqual({
+      paidToSeller: intended?.paidToSeller,
+      refundedToBuyer: intended?.refundedToBuyer,
+      platformFee: intended?.platformFee,
+      settledAt: at(12).toISOString(),
+    });
     expect(released).toMatchObject({ status: "RELEASED", settling: null, settleAttempts: 1 });
     expect(ledgerViolations(released)).toEqual([]);
   });

@@ -10,6 +10,7 @@ import {
 } from "../../functions/domain/escrow";
 import type { EscrowState, EscrowTerms } from "../../functions/domain/types";
 import { withDefaults } from "../../functions/domain/windows";
+import { BICYCLE } from "./orders";
 
 export const T0 = new Date("2026-11-25T10:00:00.000Z");
 export const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
@@ -21,14 +22,10 @@ export function terms(overrides: Partial<EscrowTerms> = {}): EscrowTerms {
     kind: "goods",
     buyerId: "u-buyer",
     sellerId: "u-seller",
-    amount: 12999,
-    currency: "CNY",
-    fee: 390,
-    paymentMethod: "pm_sandbox_ok",
-    description: "Second-hand bicycle",
-    listingRef: "listing-88",
+    ...BICYCLE,
     metadata: {},
     windows: withDefaults("goods", undefined),
+    lease: null,
     createdAt: T0.toISOString(),
     ...overrides,
   };
@@ -65,4 +62,17 @@ export class Harness {
   settle(now: Date): EscrowState {
     return this.push(settleEscrow(this.state), now);
   }
+}
+
+/** A rental deposit: 5000 held through a two-year lease that started a day before creation. */
+export function rentalTerms(overrides: Partial<EscrowTerms> = {}): EscrowTerms {
+  return terms({
+    kind: "rental_deposit",
+    amount: 5000,
+    fee: 100,
+    description: "Deposit, flat 3B",
+    windows: withDefaults("rental_deposit", undefined),
+    lease: { startsAt: at(-86_400).toISOString(), endsAt: at(2 * 365 * 86_400).toISOString() },
+    ...overrides,
+  });
 }

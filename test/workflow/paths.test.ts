@@ -25,7 +25,7 @@ beforeEach(() => {
 const ev = (id: string, version: number, type: string) => ({ id: eventId(id, version), type });
 
 describe("paths of the escrow workflow", () => {
-  it("happy path: 6 state transitions (at most the 9 budgeted), release", async () => {
+  it("happy path: 7 state transitions (at most the 9 budgeted), release", async () => {
     const id = await h.create();
     await h.waitingIn(id, "AwaitDelivery");
     await h.act(id, { action: "delivery", actorId: "u-s" });
@@ -35,6 +35,7 @@ describe("paths of the escrow workflow", () => {
     const entered = await h.statesEntered(id);
     expect(entered).toEqual([
       "HoldFunds",
+      "RouteAfterHold",
       "AwaitDelivery",
       "RouteAfterDelivery",
       "AwaitBuyerConfirmation",
@@ -45,7 +46,7 @@ describe("paths of the escrow workflow", () => {
     const transitions = await h.sfn.stateTransitions(h.arnOf(id));
     expect(transitions).toBe(entered.length);
     expect(transitions).toBeLessThanOrEqual(9);
-    expect(transitions).toBe(6);
+    expect(transitions).toBe(7);
     expect(await h.escrow(id)).toMatchObject({
       status: "RELEASED",
       settlement: { paidToSeller: 9700, platformFee: 300, refundedToBuyer: 0 },
@@ -135,6 +136,7 @@ describe("paths of the escrow workflow", () => {
     await h.finished(id);
     expect(await h.statesEntered(id)).toEqual([
       "HoldFunds",
+      "RouteAfterHold",
       "AwaitDelivery",
       "RouteAfterDelivery",
       "RefundBuyer",
@@ -152,7 +154,7 @@ describe("paths of the escrow workflow", () => {
     await h.waitingIn(id, "AwaitSellerResponse");
     await h.act(id, { action: "refund-response", actorId: "u-s", accept: true });
     await h.finished(id);
-    expect((await h.statesEntered(id)).slice(3)).toEqual([
+    expect((await h.statesEntered(id)).slice(4)).toEqual([
       "AwaitBuyerConfirmation",
       "RouteAfterConfirmation",
       "AwaitSellerResponse",
@@ -207,7 +209,7 @@ describe("paths of the escrow workflow", () => {
     await h.waitingIn(id, "AwaitBuyerConfirmation");
     await h.act(id, { action: "extension", actorId: "u-b", seconds: 2 });
     await h.finished(id);
-    expect((await h.statesEntered(id)).slice(3)).toEqual([
+    expect((await h.statesEntered(id)).slice(4)).toEqual([
       "AwaitBuyerConfirmation",
       "RouteAfterConfirmation",
       "AwaitBuyerConfirmation",
