@@ -24,3 +24,14 @@ export const QUOTAS = {
   sendTaskSuccessPerSecond: 500, // refill; burst 3,000
   apiGatewayRequestsPerSecond: 10_000,
 } as const;
+
+/**
+ * The scale the per-escrow figures are read at (ARCHITECTURE.md: a million
+ * escrows a day), and the reconciler's schedule in AWS (the stack's
+ * `reconcileSeconds`, default 300 s: 288 runs a day, whatever the number of
+ * escrows).
+ */
+export const SCALE = {
+  escrowsPerDay: 1_000_000,
+  reconcileScheduleSeconds: 300,
+} as const;

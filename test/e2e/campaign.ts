@@ -119,7 +119,8 @@ export function checkEvents(escrowId: string, history: HistoryItem[], notes: Not
     )
     .map((n) => `${n.event?.type} (${n.event?.id})`);
   const deliveries = notes.length;
-  return { expected, missing, inconsistent, unexpected, deliveries, distinct: bodies.size };
+  const most = Math.max(0, ...[...bodies.values()].map((list) => list.length));
+  return { expected, missing, inconsistent, unexpected, deliveries, distinct: bodies.size, most };
 }
 
 /**
@@ -192,7 +193,7 @@ function statusFitsSettlement(escrow: any): boolean {
 
 // ---------------------------------------------------------------- a client that keeps every answer
 
-/** The e2e client, keeping every answer's status (a 500 is a bug: API.md allows only 2xx or 503 while a dependency fails). */
+/** The e2e client, counting the API's answers by status (a 500 is a bug: API.md allows only 2xx or 503 while a dependency fails). */
 export class RecordingApi extends Api {
   readonly statuses = new Map<number, number>();
   readonly answers500: string[] = [];
@@ -210,9 +211,9 @@ export class RecordingApi extends Api {
       this.networkErrors++;
       throw error;
     }
+    if (!path.startsWith("/v1/")) return answer;
     this.statuses.set(answer.status, (this.statuses.get(answer.status) ?? 0) + 1);
-    if (answer.status === 500 && path.startsWith("/v1/"))
-      this.answers500.push(`${method} ${path}: ${JSON.stringify(answer.body)}`);
+    if (answer.status === 500) this.answers500.push(`${method} ${path}: ${JSON.stringify(answer.body)}`);
     return answer;
   }
 }
@@ -374,6 +375,10 @@ export function planCampaign(options: CampaignOptions): { escrows: EscrowPlan[];
 interface Sent {
   answer: Answer;
   retried: boolean;
+  /** Every earlier attempt was answered (no network error, so none of them may have landed unseen). */
+  allAnswered: boolean;
+  /** Earlier attempts answered 503. */
+  unavailable: number;
 }
 
 interface RunState {
@@ -381,21 +386,38 @@ interface RunState {
   deadline: number;
   unexplained: string[];
   conflictsAfterRetry: string[];
+  /** Requests answered only 503 (never a network error) whose retry was then answered as a replay: a 503 that changed something. */
+  landedDespite503: string[];
   log: (line: string) => void;
+}
+
+/** A 2xx replay after nothing but 503s means one of those 503s had taken effect (API.md: a 503 changes nothing). */
+function noteReplayAfter503(run: RunState, what: string, sent: Sent) {
+  if (
+    sent.answer.status < 300 &&
+    sent.unavailable > 0 &&
+    sent.allAnswered &&
+    sent.answer.headers.get("idempotent-replayed") === "true"
+  )
+    run.landedDespite503.push(`${what}: ${sent.unavailable} × 503, then a replayed ${sent.answer.status}`);
 }
 
 /** Sends until the answer is final for a client: retries 5xx, network errors and `idempotency_in_progress`. */
 async function send(run: RunState, what: string, call: () => Promise<Answer>): Promise<Sent> {
   let retried = false;
+  let allAnswered = true;
+  let unavailable = 0;
   for (let attempt = 0; ; attempt++) {
     let answer: Answer | undefined;
     try {
       answer = await call();
     } catch {
       // a network error: the request may or may not have arrived; retried with the same key
+      allAnswered = false;
     }
     const inProgress = answer?.status === 409 && answer.body?.code === "idempotency_in_progress";
-    if (answer && answer.status < 500 && !inProgress) return { answer, retried };
+    if (answer && answer.status < 500 && !inProgress) return { answer, retried, allAnswered, unavailable };
+    if (answer?.status === 503) unavailable++;
     if (Date.now() > run.deadline) throw new Error(`${what}: still ${answer?.status ?? "no answer"}`);
     retried = true;
     const retryAfter = Number(answer?.headers.get("retry-after"));
@@ -539,6 +561,7 @@ async function drive(run: RunState, plan: EscrowPlan, t0: number): Promise<Escro
       ...(plan.windows ? { windows: plan.windows } : {}),
     });
     const created = await send(run, `create #${plan.n}`, () => run.api.create(body, plan.key));
+    noteReplayAfter503(run, `create #${plan.n}`, created);
     if (created.answer.status !== 201) {
       run.unexplained.push(
         `create #${plan.n}: ${created.answer.status} ${JSON.stringify(created.answer.body)}`,
@@ -569,6 +592,7 @@ async function drive(run: RunState, plan: EscrowPlan, t0: number): Promise<Escro
         run.api.act(id, step.action, step.body, { key: `${plan.key}-${step.name}` }),
       );
       const { status, body: answerBody } = sent.answer;
+      noteReplayAfter503(run, `${step.action} on #${plan.n} ${id}`, sent);
       if (status === 202) {
         done.add(step.name);
         continue;
@@ -617,8 +641,11 @@ export interface CampaignResult extends CampaignFigures {
   unexplained: number;
   /** Event ids delivered with different bodies, and events the history does not announce. */
   inconsistentEvents: number;
-  /** Deliveries beyond the first of each event id (allowed: at least once). */
+  /** Deliveries beyond the first of each event id (allowed: at least once), and the most of one id. */
   duplicateDeliveries: number;
+  maxDeliveriesOfOneEvent: number;
+  /** Requests whose 503 had changed something (their retry was answered as a replay). */
+  landedDespite503: number;
   faultsInjected: number;
   faultSeconds: number;
   reconcileSeconds: number;
@@ -649,6 +676,7 @@ export async function runCampaign(url: string, options: CampaignOptions): Promis
     deadline: t0 + recoveryMs,
     unexplained: [],
     conflictsAfterRetry: [],
+    landedDespite503: [],
     log,
   };
   log(
@@ -707,6 +735,7 @@ export async function runCampaign(url: string, options: CampaignOptions): Promis
   let lostEvents = 0;
   let inconsistentEvents = 0;
   let duplicateDeliveries = 0;
+  let maxDeliveriesOfOneEvent = 0;
   const outcomes: Record<string, number> = {};
   const paths: Record<string, number> = {};
   const allKeys = new Map<string, number>();
@@ -748,6 +777,7 @@ export async function runCampaign(url: string, options: CampaignOptions): Promis
     if (events.unexpected.length)
       problems.push(`${label} events the history does not announce: ${events.unexpected.join(", ")}`);
     duplicateDeliveries += events.deliveries - events.distinct;
+    maxDeliveriesOfOneEvent = Math.max(maxDeliveriesOfOneEvent, events.most);
   }
   const repeatedKeys = [...allKeys].filter(([, n]) => n > 1);
   if (repeatedKeys.length) problems.push(`ledger keys repeated: ${repeatedKeys.map(([k]) => k).join(", ")}`);
@@ -755,6 +785,7 @@ export async function runCampaign(url: string, options: CampaignOptions): Promis
   const answers = Object.fromEntries([...api.statuses].sort(([a], [b]) => a - b).map(([s, n]) => [s, n]));
   for (const line of api.answers500) problems.push(`500: ${line}`);
   for (const line of run.unexplained) problems.push(`unexplained: ${line}`);
+  for (const line of run.landedDespite503) problems.push(`a 503 that changed something: ${line}`);
   return {
     seed: options.seed,
     escrows: plan.escrows.length,
@@ -771,6 +802,8 @@ export async function runCampaign(url: string, options: CampaignOptions): Promis
     unexplained: run.unexplained.length,
     inconsistentEvents,
     duplicateDeliveries,
+    maxDeliveriesOfOneEvent,
+    landedDespite503: run.landedDespite503.length,
     faultsInjected: injected.length,
     faultSeconds: options.faultSeconds,
     reconcileSeconds: options.reconcileSeconds,

@@ -5,6 +5,7 @@ import {
   ListExecutionsCommand,
   ListStateMachinesCommand,
   SFNClient,
+  StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../support/wait";
@@ -283,6 +284,73 @@ describe("a dependency fails while escrows go through their lifecycle", () => {
     expect(released.types).toEqual(["escrow.funded", "escrow.delivered", "escrow.released"]);
     const other = await settles(create.body.id, "FUNDED");
     expect(other.ledger.map((m) => m.type)).toEqual(["hold"]);
+  });
+
+  it("DynamoDB failing for one operation (PutItem): an action answers 2xx and is carried out, or 503 and changes nothing", async () => {
+    const escrow = await funded();
+    const deliveryKey = `g2-delivery-${crypto.randomUUID()}`;
+    await api.injectFault({ target: "dynamodb", operation: "PutItem", mode: "error", seconds: 120 });
+    const delivery = await api.act(escrow.id, "delivery", { actorId: SELLER }, { key: deliveryKey });
+    const now = await api.get(escrow.id); // reads still work
+    expect(now.status).toBe(200);
+    if (delivery.status === 503) {
+      expect(delivery.body.code).toBe("unavailable");
+      expect(now.body, "a 503 must change nothing").toEqual(escrow);
+    } else {
+      expect(delivery.status).toBe(202);
+      expect(now.body).toMatchObject({ status: "DELIVERED" });
+    }
+    await api.clearFaults();
+    // the integrator retries with the same key until it is answered
+    const retried = await waitFor(
+      async () => {
+        const res = await api.act(escrow.id, "delivery", { actorId: SELLER }, { key: deliveryKey });
+        return res.status === 202 && res;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: "the delivery's retry to be answered 202" },
+    );
+    expect(retried.body).toMatchObject({ status: "DELIVERED", version: escrow.version + 1 });
+    expect((await api.act(escrow.id, "confirmation", { actorId: BUYER })).status).toBe(202);
+    await settles(escrow.id, "RELEASED");
+  });
+
+  it("an execution that ends before its first wait is recorded: the restart from the record still publishes every event", {
+    timeout: RECOVERY_MS + 60_000,
+  }, async () => {
+    // The hold is refused for 4 s: HoldFunds takes it at its third try (after 2 s and 4 s more)…
+    await api.injectFault({ target: "payments", operation: "hold", mode: "error", seconds: 4 });
+    const created = await api.create(order());
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    // …by when the first wait can neither announce escrow.funded (SNS) nor record itself (PutItem).
+    await api.injectFault({ target: "dynamodb", operation: "PutItem", mode: "error", seconds: 300 });
+    await api.injectFault({ target: "sns", mode: "error", seconds: 300 });
+    await api.waitFor(id, "FUNDED", 30_000);
+    // The seller delivers meanwhile (no Idempotency-Key: no completion record to put).
+    expect((await api.act(id, "delivery", { actorId: SELLER })).status).toBe(202);
+    await waitFor(
+      async () => {
+        const events = await historyOf(id);
+        const waitEntered = events.findIndex(
+          (e) => e.type === "TaskStateEntered" && e.stateEnteredEventDetails?.name === "AwaitDelivery",
+        );
+        return waitEntered >= 0 && events.slice(waitEntered).some((e) => e.type === "TaskFailed");
+      },
+      { timeoutMs: 30_000, intervalMs: 250, what: "AwaitDelivery's BeginWait to fail" },
+    );
+    // Its retries would end the execution in LeftToReconciler after a minute or two (the campaign
+    // meets this with Lambda outages); stopping it now is the same for the reconciler (ABORTED is
+    // looked at like FAILED) and keeps the test short.
+    await sfn.send(new StopExecutionCommand({ executionArn: executionArn(id), error: "Stranded" }));
+    await api.clearFaults();
+    await waitFor(async () => (await executionsOf(id)).some((e) => /-r\d+x\d+$/.test(e.name)), {
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      what: `the reconciler to restart ${id}`,
+    });
+    expect((await api.act(id, "confirmation", { actorId: BUYER })).status).toBe(202);
+    const released = await settles(id, "RELEASED");
+    expect(released.types).toEqual(["escrow.funded", "escrow.delivered", "escrow.released"]);
   });
 
   it("SendTaskSuccess refused after a confirmation: 202, and the reconciler carries it out once the fault clears", async () => {

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCampaign } from "./campaign";
+import { type LocalServer, startServer } from "./server";
+
+/**
+ * A smaller run of the benchmark's fault campaign (`npm run bench`, issue #7
+ * item 7), with a fixed seed: 12 escrows along random paths while faults of
+ * every kind come and go for 30 s; then every fault is cleared and the
+ * record, the provider's ledger and the published events must agree — none
+ * stranded, no money moved twice, no event lost, every escrow at its outcome
+ * within one reconciliation period plus a minute (RECONCILE_GRACE_SECONDS),
+ * no 500, and every 409/422 after a client's retry explained by the record.
+ */
+const SEED = 20261129;
+const RECONCILE_SECONDS = 2;
+
+let server: LocalServer;
+beforeAll(async () => {
+  server = await startServer({ env: { ESCROW_RECONCILE_SECONDS: String(RECONCILE_SECONDS) } });
+});
+afterAll(async () => server?.stop());
+
+describe("fault campaign", () => {
+  it(`seed ${SEED}: 12 escrows, random faults of every kind, then recovery`, {
+    timeout: 240_000,
+  }, async () => {
+    const result = await runCampaign(server.url, {
+      seed: SEED,
+      escrows: 12,
+      faultSeconds: 30,
+      reconcileSeconds: RECONCILE_SECONDS,
+    });
+    const figures = {
+      stranded: result.stranded,
+      doubleMoves: result.doubleMoves,
+      lostEvents: result.lostEvents,
+      answers500: result.answers500,
+      unexplained: result.unexplained,
+      inconsistentEvents: result.inconsistentEvents,
+    };
+    const summary = JSON.stringify({ ...result, answers: undefined }, null, 1);
+    expect(figures, summary).toEqual({
+      stranded: 0,
+      doubleMoves: 0,
+      lostEvents: 0,
+      answers500: 0,
+      unexplained: 0,
+      inconsistentEvents: 0,
+    });
+    expect(result.escrows).toBe(12);
+    expect(result.faultsInjected).toBeGreaterThanOrEqual(18);
+    expect(result.maxRecoverySeconds, summary).toBeLessThanOrEqual(RECONCILE_SECONDS + 60);
+    // the service did fail for the clients: 503s were answered and retried
+    expect(result.answers[503] ?? 0, summary).toBeGreaterThan(0);
+  });
+});
