@@ -17,12 +17,26 @@ const int = () => z.int();
 
 export const WindowsSchema = doc(
   z.looseObject({
-    deliverySeconds: int(),
-    confirmationSeconds: int(),
-    sellerResponseSeconds: int(),
-    disputeSeconds: int(),
+    deliverySeconds: z.optional(int()),
+    confirmationSeconds: z.optional(int()),
+    sellerResponseSeconds: z.optional(int()),
+    disputeSeconds: z.optional(int()),
+    claimSeconds: z.optional(int()),
+    claimResponseSeconds: z.optional(int()),
   }),
-  { id: "Windows" },
+  { id: "Windows", description: "The escrow kind's windows, in seconds." },
+);
+
+const money = () => z.int().check(z.minimum(0));
+export const DisbursementSchema = doc(
+  z.looseObject({
+    at: iso(),
+    paidToSeller: money(),
+    refundedToBuyer: money(),
+    platformFee: money(),
+    reason: z.enum(["settlement", "undisputed_part", "deposit_forfeited"]),
+  }),
+  { id: "Disbursement" },
 );
 
 export const EscrowSchema = doc(
@@ -53,6 +67,9 @@ export const EscrowSchema = doc(
           "auto-release",
           "auto-refund",
           "auto-refund-acceptance",
+          "deposit-return",
+          "claim-response",
+          "auto-claim-acceptance",
         ]),
       ),
       {
@@ -70,15 +87,51 @@ export const EscrowSchema = doc(
     ),
     refundRequest: z.nullable(z.looseObject({ amount: int(), reason: z.string(), requestedAt: iso() })),
     dispute: z.nullable(
-      z.looseObject({ openedBy: z.enum(["buyer", "seller"]), reason: z.string(), openedAt: iso() }),
+      z.looseObject({
+        openedBy: z.enum(["buyer", "seller"]),
+        reason: z.string(),
+        openedAt: iso(),
+        contestedAmount: doc(z.optional(money()), {
+          description: "After a rejected rental claim: the part still held for ops to decide.",
+        }),
+      }),
     ),
+    lease: doc(z.optional(z.looseObject({ startsAt: iso(), endsAt: iso(), movedOutAt: z.nullable(iso()) })), {
+      description:
+        "rental_deposit only: the lease as it stands (renewals move endsAt); movedOutAt once moved out or ended.",
+    }),
+    claim: doc(
+      z.optional(
+        z.nullable(
+          z.looseObject({
+            items: z.array(
+              z.looseObject({
+                category: z.enum(["cleaning", "damage", "unpaid_rent", "utilities", "other"]),
+                amount: money(),
+                description: z.string(),
+              }),
+            ),
+            total: money(),
+            claimedAt: iso(),
+            acceptedAmount: z.nullable(money()),
+          }),
+        ),
+      ),
+      { description: "rental_deposit only: the landlord's deduction claim, once made." },
+    ),
+    funded: doc(money(), { description: "The total ever held (0 before the hold; the amount once FUNDED)." }),
+    held: doc(money(), { description: "What is held right now (0 in terminal statuses)." }),
+    disbursements: doc(z.array(DisbursementSchema), {
+      description:
+        "The money that has left the escrow so far, oldest first. held + Σ(paidToSeller + refundedToBuyer + platformFee) == funded at every moment.",
+    }),
     settlement: doc(
       z.nullable(
         z.looseObject({ paidToSeller: int(), refundedToBuyer: int(), platformFee: int(), settledAt: iso() }),
       ),
       {
         description:
-          "Set in RELEASED, REFUNDED and SETTLED; paidToSeller + refundedToBuyer + platformFee == amount.",
+          "Set in RELEASED, REFUNDED and SETTLED: the sum of the disbursements; paidToSeller + refundedToBuyer + platformFee == funded.",
       },
     ),
     failureReason: doc(z.nullable(z.string()), {

@@ -122,7 +122,37 @@ const DOCS: Record<RouteId, RouteDoc> = {
   },
   CancelEscrow: {
     summary: "Buyer or seller cancels before delivery",
-    description: `FUNDED, then REFUNDED: everything goes back to the buyer, no fee. ${ACTION_NOTES}`,
+    description: `FUNDED, then REFUNDED: everything goes back to the buyer, no fee. A rental deposit can be cancelled only before \`lease.startsAt\` (409 after). ${ACTION_NOTES}`,
+    ok: accepted,
+    errors: ACTION_ERRORS,
+  },
+  MoveOut: {
+    summary: "Rental: the renter moved out",
+    description: `rental_deposit, by the renter (buyer) or the landlord (seller): FUNDED → MOVED_OUT (\`lease.movedOutAt\`); the claim window starts. The lease's end does the same by itself. On another kind it is 409. ${ACTION_NOTES}`,
+    ok: accepted,
+    errors: ACTION_ERRORS,
+  },
+  RenewLease: {
+    summary: "Rental: the renter renews the lease",
+    description: `rental_deposit, by the renter: FUNDED stays FUNDED with \`lease.endsAt\` and the deadline moved to \`endsAt\` (later than the current end, at most 5 years from now, else 400). ${ACTION_NOTES}`,
+    ok: accepted,
+    errors: ACTION_ERRORS,
+  },
+  ClaimDeductions: {
+    summary: "Rental: the landlord claims deductions",
+    description: `rental_deposit, by the landlord: MOVED_OUT → CLAIMED with \`claim: { items, total, claimedAt, acceptedAmount }\`; the renter's response window starts. Items total more than the deposit is 400. ${ACTION_NOTES}`,
+    ok: accepted,
+    errors: ACTION_ERRORS,
+  },
+  ReturnDeposit: {
+    summary: "Rental: the landlord returns the deposit",
+    description: `rental_deposit, by the landlord: MOVED_OUT, then REFUNDED — the whole deposit back to the renter, no fee. ${ACTION_NOTES}`,
+    ok: accepted,
+    errors: ACTION_ERRORS,
+  },
+  RespondToClaim: {
+    summary: "Rental: the renter answers the claim",
+    description: `rental_deposit, by the renter, in CLAIMED. Accept: the landlord gets the claim (less the pro-rata fee), the renter the rest — RELEASED when the claim is the whole deposit, else SETTLED. Reject: DISPUTED; at once the unclaimed part goes back to the renter and \`acceptedAmount\` (default 0, less than the claim's total, else 400; only with accept: false) to the landlord (one disbursement \`undisputed_part\`, event \`escrow.partially_settled\`), and only the contested part (\`dispute.contestedAmount\`) stays held for ops, whose resolution decides it. ${ACTION_NOTES}`,
     ok: accepted,
     errors: ACTION_ERRORS,
   },
@@ -143,7 +173,7 @@ const DOCS: Record<RouteId, RouteDoc> = {
   ResolveEscrow: {
     summary: "Ops resolve a dispute",
     description:
-      "DISPUTED → RELEASED (`release`), REFUNDED (`refund`) or SETTLED (`split`, `refundAmount` to the buyer, the rest to the seller less the pro-rata fee). Also settles an escrow whose workflow failed and was escalated to ops (`needsOpsAttention: true`) in any non-terminal status; an escalated escrow that never held money can only be `refund` (it ends CANCELLED). Other statuses are 409. Same idempotency rules as the other actions.",
+      "DISPUTED → the terminal status the final sums give. A resolution decides what is still held (`held`; for goods the amount, after a rejected rental claim the contested part): `release` all of it to the seller less the pro-rata fee, `refund` all of it to the buyer, `split` `refundAmount` (1 to held − 1) to the buyer and the rest to the seller. Once a settlement was sent to the payment provider it can only be carried out, not replaced (409). Also settles an escrow whose workflow failed and was escalated to ops (`needsOpsAttention: true`) in any non-terminal status; an escalated escrow that never held money can only be `refund` (it ends CANCELLED). Other statuses are 409. Same idempotency rules as the other actions.",
     ok: accepted,
     errors: ACTION_ERRORS,
   },

@@ -172,6 +172,15 @@ export const RespondToRefund = /* @__PURE__ */ action(
 );
 export const OpenDispute = /* @__PURE__ */ action("OpenDispute", "dispute", S.DisputeBody);
 export const CancelEscrow = /* @__PURE__ */ action("CancelEscrow", "cancellation", S.CancellationBody);
+export const MoveOut = /* @__PURE__ */ action("MoveOut", "move-out", S.MoveOutBody);
+export const RenewLease = /* @__PURE__ */ action("RenewLease", "lease-renewal", S.LeaseRenewalBody);
+export const ClaimDeductions = /* @__PURE__ */ action(
+  "ClaimDeductions",
+  "deduction-claim",
+  S.DeductionClaimBody,
+);
+export const ReturnDeposit = /* @__PURE__ */ action("ReturnDeposit", "deposit-return", S.DepositReturnBody);
+export const RespondToClaim = /* @__PURE__ */ action("RespondToClaim", "claim-response", S.ClaimResponseBody);
 export const ListOpsEscrows = /* @__PURE__ */ read("ListOpsEscrows", "/v1/ops/escrows", OPS, S.OpsListQuery);
 export const GetOpsEscrow = /* @__PURE__ */ read("GetOpsEscrow", "/v1/ops/escrows/{id}", OPS);
 export const ResolveEscrow = /* @__PURE__ */ action("ResolveEscrow", "resolution", S.ResolutionBody, OPS);
@@ -190,6 +199,11 @@ export const ROUTES = [
   RespondToRefund,
   OpenDispute,
   CancelEscrow,
+  MoveOut,
+  RenewLease,
+  ClaimDeductions,
+  ReturnDeposit,
+  RespondToClaim,
   ListOpsEscrows,
   GetOpsEscrow,
   ResolveEscrow,

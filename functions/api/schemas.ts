@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import type { CreateEscrowInput } from "../domain/create-input";
 import { DEFAULT_CURRENCIES } from "../domain/money";
-import { KINDS, STATUSES } from "../domain/types";
+import { CLAIM_CATEGORIES, KINDS, STATUSES } from "../domain/types";
 import { MAX_EXTENSION_SECONDS, MAX_WINDOW_SECONDS, MIN_WINDOW_SECONDS } from "../domain/windows";
 
 /**
@@ -82,12 +82,40 @@ export const WindowsInput = schema(() =>
       confirmationSeconds: z.optional(windowSeconds()),
       sellerResponseSeconds: z.optional(windowSeconds()),
       disputeSeconds: z.optional(windowSeconds()),
+      claimSeconds: z.optional(windowSeconds()),
+      claimResponseSeconds: z.optional(windowSeconds()),
     }),
     {
       id: "WindowsInput",
       description:
-        "How long each wait lasts. A window left out takes its default per kind — goods: delivery 7 days, confirmation 10 days, seller response 5 days, dispute 30 days; service: delivery 14 days, confirmation 7 days, seller response 5 days, dispute 30 days.",
+        "How long each wait lasts; each kind has its own windows, and a window of another kind is 400. A window left out takes its default per kind — goods: delivery 7 days, confirmation 10 days, seller response 5 days, dispute 30 days; service: delivery 14 days, confirmation 7 days, seller response 5 days, dispute 30 days; rental_deposit: claim 14 days, claim response 14 days, dispute 30 days.",
     },
+  ),
+);
+
+/** An ISO 8601 date and time, with `Z` or an offset; kept as the UTC instant it names. */
+/* @__NO_SIDE_EFFECTS__ */ const instant = (description: string, example: string) =>
+  doc(
+    z.pipe(
+      z.iso.datetime({ offset: true, error: "must be an ISO 8601 date and time, e.g. 2026-12-01T00:00:00Z" }),
+      z.transform((value: string) => new Date(value).toISOString()),
+    ),
+    { description, example },
+  );
+
+export const LeaseInput = schema(() =>
+  doc(
+    z.strictObject({
+      startsAt: instant(
+        "When the lease starts; a cancellation is possible only before.",
+        "2026-12-01T00:00:00Z",
+      ),
+      endsAt: instant(
+        "When the lease ends: after startsAt, in the future and at most 5 years from now. The deposit is held until then (or a move-out).",
+        "2028-11-30T00:00:00Z",
+      ),
+    }),
+    { id: "LeaseInput", description: "rental_deposit only, and required there." },
   ),
 );
 
@@ -139,6 +167,7 @@ export const WindowsInput = schema(() =>
   listingRef: optionalText(255),
   metadata: z.optional(metadata()),
   windows: z.optional(WindowsInput),
+  lease: z.optional(LeaseInput),
 });
 
 /** The create body for the configured currencies (SUPPORTED_CURRENCIES). */
@@ -213,6 +242,98 @@ export const ResolutionBody = schema(() =>
     ),
     note: text(1000),
   }),
+);
+
+// rental_deposit
+
+/* @__NO_SIDE_EFFECTS__ */ const attachment = () =>
+  z.strictObject({
+    name: text(255),
+    contentType: doc(
+      z
+        .string()
+        .check(
+          z.minLength(3),
+          z.maxLength(255),
+          z.regex(/^[\w.+-]+\/[\w.+-]+$/, "must be a media type, e.g. image/jpeg"),
+        ),
+      { example: "image/jpeg" },
+    ),
+    sha256: doc(z.string().check(z.regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex characters")), {
+      description: "The SHA-256 of the file, which stays with the marketplace.",
+    }),
+    uri: doc(
+      z
+        .string()
+        .check(
+          z.maxLength(2048),
+          z.regex(/^https:\/\/[^\s/$.?#][^\s]*$/, "must be an https: URL"),
+          wellFormed(),
+        ),
+      { example: "https://files.example.com/claims/kitchen.jpg" },
+    ),
+  });
+
+export const AttachmentsInput = schema(() =>
+  doc(z.array(attachment()).check(z.maxLength(10)), {
+    id: "Attachments",
+    description: "Up to 10 references to files the marketplace keeps, each with its SHA-256.",
+  }),
+);
+
+export const MoveOutBody = schema(() => z.strictObject({ actorId: actorId(), note: note() }));
+export const LeaseRenewalBody = schema(() =>
+  z.strictObject({
+    actorId: actorId(),
+    endsAt: instant(
+      "The lease's new end: later than the current end, at most 5 years from now.",
+      "2029-11-30T00:00:00Z",
+    ),
+  }),
+);
+export const DeductionClaimBody = schema(() =>
+  z.strictObject({
+    actorId: actorId(),
+    items: doc(
+      z
+        .array(
+          z.strictObject({
+            category: z.enum(CLAIM_CATEGORIES),
+            amount: minorUnits("What this item claims, in minor units."),
+            description: text(500),
+            evidence: z.optional(AttachmentsInput),
+          }),
+        )
+        .check(z.minLength(1), z.maxLength(20)),
+      { description: "1-20 items; their total is at most the deposit." },
+    ),
+  }),
+);
+export const DepositReturnBody = schema(() => z.strictObject({ actorId: actorId(), note: note() }));
+export const ClaimResponseBody = schema(() =>
+  z
+    .strictObject({
+      actorId: actorId(),
+      accept: z.boolean(),
+      acceptedAmount: z.optional(
+        doc(z.int().check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER)), {
+          description:
+            "Only with accept: false — the part of the claim the renter accepts (default 0, less than the claim's total); it goes to the landlord at once with the unclaimed part back to the renter.",
+        }),
+      ),
+      note: note(),
+    })
+    .check(
+      z.superRefine((body, ctx) => {
+        if (body.accept && body.acceptedAmount !== undefined)
+          ctx.addIssue({
+            code: "custom",
+            path: ["acceptedAmount"],
+            message: "is only for a rejection (accept: false)",
+            input: body.acceptedAmount,
+          });
+      }),
+    ),
 );
 
 /** Page size when `limit` is not given. */
