@@ -1,56 +1,37 @@
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
+import { expect, it } from "vitest";
 import { escrowKey } from "../../functions/adapters/table-schema";
-import { requestHash } from "../../functions/api/request-hash";
 import { createEscrow, performAction, type ServiceDeps } from "../../functions/app/escrow-service";
 import { holdFunds, settle } from "../../functions/app/workflow-tasks";
-import { startDynalite } from "../support/dynalite";
 import { itemSize } from "../support/item-size";
+import { order } from "../support/orders";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
+import { keyed, useStore } from "./fixture";
 
 /**
  * Every write is billed by the size of the item it leaves (or finds, if larger):
  * the escrow item must stay under 1 KB through a typical happy path so that
  * each transition costs one write unit.
  */
-let db: Awaited<ReturnType<typeof startDynalite>>;
-beforeAll(async () => {
-  db = await startDynalite();
-});
-afterAll(async () => db.close());
+const table = useStore();
 
 it("keeps a typical escrow item under 1 KB from creation to release", async () => {
   const payments = new TestPayments();
   const deps: ServiceDeps & { events: RecordingPublisher } = {
-    store: new DynamoEscrowStore(db.client, db.tableName),
+    store: table.store,
     workflow: new RecordingWorkflow(),
     payments,
     events: new RecordingPublisher(),
     now: () => new Date(),
   };
-  const body = {
-    buyerId: "u-1001",
-    sellerId: "u-2002",
-    amount: 12999,
-    currency: "CNY",
-    fee: 390,
-    paymentMethod: "pm_sandbox_ok",
-    description: "Second-hand bicycle",
-    listingRef: "listing-88",
-    metadata: { channel: "second-hand" },
-  };
-  const key = "size-1";
-  const { escrow } = await createEscrow(deps, "demo", body, {
-    key,
-    requestHash: requestHash("POST", "/v1/escrows", body),
-  });
+  const body = order({ metadata: { channel: "second-hand" } });
+  const { escrow } = await createEscrow(deps, "demo", body, keyed("size-1", body));
   const ref = { tenantId: "demo", escrowId: escrow.id };
   const sizes: Record<string, number> = {};
   const measure = async (label: string) => {
-    const out = await db.client.send(
+    const out = await table.db.client.send(
       new GetItemCommand({
-        TableName: db.tableName,
+        TableName: table.db.tableName,
         Key: { PK: { S: escrowKey("demo", escrow.id).PK }, SK: { S: "ESCROW" } },
       }),
     );
@@ -59,10 +40,7 @@ it("keeps a typical escrow item under 1 KB from creation to release", async () =
   await measure("created");
   await holdFunds(deps, ref);
   await measure("funded");
-  const idem = (k: string, b: unknown, a: string) => ({
-    key: k,
-    requestHash: requestHash("POST", `/v1/escrows/${escrow.id}/${a}`, b),
-  });
+  const idem = (k: string, b: unknown, a: string) => keyed(k, b, `/v1/escrows/${escrow.id}/${a}`);
   const delivery = {
     action: "delivery" as const,
     actorId: "u-2002",

@@ -1,53 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
-import { requestHash } from "../../functions/api/request-hash";
-import {
-  createEscrow,
-  getOpsEscrow,
-  listOpsEscrows,
-  performAction,
-} from "../../functions/app/escrow-service";
+import { describe, expect, it } from "vitest";
+import { getOpsEscrow, listOpsEscrows, performAction } from "../../functions/app/escrow-service";
 import { escalateToOps, holdFunds, settle } from "../../functions/app/workflow-tasks";
 import type { CreateEscrowInput } from "../../functions/domain/create-input";
 import { DAY } from "../../functions/domain/windows";
-import { startDynalite } from "../support/dynalite";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
+import { createVia, useStore } from "./fixture";
 
 /**
  * The ops queue (API.md, "The ops queue"): DISPUTED escrows and escrows that
  * need ops, soonest deadline first, each tenant its own; and the ops view.
  */
-let db: Awaited<ReturnType<typeof startDynalite>>;
-let store: DynamoEscrowStore;
+const table = useStore();
 const payments = new TestPayments();
 const events = new RecordingPublisher();
 const workflow = new RecordingWorkflow();
 let clock = Date.parse("2026-11-25T10:00:00.000Z");
-const deps = () => ({ store, payments, events, workflow, now: () => new Date(clock) });
+const deps = () => ({ store: table.store, payments, events, workflow, now: () => new Date(clock) });
 
-beforeAll(async () => {
-  db = await startDynalite();
-  store = new DynamoEscrowStore(db.client, db.tableName);
-});
-afterAll(async () => db.close());
-
-let n = 0;
 async function funded(tenantId: string, overrides: Partial<CreateEscrowInput> = {}) {
-  const body: CreateEscrowInput = {
-    buyerId: "u-b",
-    sellerId: "u-s",
-    amount: 10_000,
-    currency: "USD",
-    paymentMethod: "pm_sandbox_ok",
-    ...overrides,
-  };
-  const { escrow } = await createEscrow(deps(), tenantId, body, {
-    key: `ops-${++n}`,
-    requestHash: requestHash("POST", "/v1/escrows", body),
-  });
-  await holdFunds(deps(), { tenantId, escrowId: escrow.id });
+  const ref = await createVia(deps(), tenantId, overrides);
+  await holdFunds(deps(), ref);
   clock += 1000;
-  return escrow.id;
+  return ref.escrowId;
 }
 const dispute = (tenantId: string, escrowId: string) =>
   performAction(deps(), tenantId, escrowId, { action: "dispute", actorId: "u-b", reason: "broken" });

@@ -1,13 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
-import { requestHash } from "../../functions/api/request-hash";
-import {
-  createEscrow,
-  getEscrow,
-  getOpsEscrow,
-  listHistory,
-  performAction,
-} from "../../functions/app/escrow-service";
+import { beforeEach, describe, expect, it } from "vitest";
+import { getEscrow, getOpsEscrow, listHistory, performAction } from "../../functions/app/escrow-service";
 import { reconcile } from "../../functions/app/reconcile";
 import { beginWait, holdFunds, settle } from "../../functions/app/workflow-tasks";
 import type { CreateEscrowInput } from "../../functions/domain/create-input";
@@ -15,8 +7,8 @@ import type { ActionCommand } from "../../functions/domain/escrow";
 import { eventId } from "../../functions/domain/events";
 import { DAY } from "../../functions/domain/windows";
 import { INITIAL_STEP } from "../../functions/domain/workflow-step";
-import { startDynalite } from "../support/dynalite";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
+import { createVia, useStore } from "./fixture";
 
 /**
  * The reconciler (ARCHITECTURE v1.1 decision 1) against a recording workflow

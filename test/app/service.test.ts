@@ -1,6 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
-import { requestHash } from "../../functions/api/request-hash";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   createEscrow,
   getEscrow,
@@ -11,7 +9,6 @@ import {
   TAKEOVER_AFTER_MS,
 } from "../../functions/app/escrow-service";
 import { applyDeadline, beginWait, holdFunds, settle } from "../../functions/app/workflow-tasks";
-import type { CreateEscrowInput } from "../../functions/domain/create-input";
 import {
   IdempotencyInProgressError,
   IdempotencyKeyReusedError,
@@ -23,21 +20,18 @@ import type { ActionCommand } from "../../functions/domain/escrow";
 import { eventId } from "../../functions/domain/events";
 import { INITIAL_STEP } from "../../functions/domain/workflow-step";
 import type { EscrowStore } from "../../functions/ports/escrow-store";
-import { startDynalite } from "../support/dynalite";
+import { order } from "../support/orders";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
+import { keyed, useStore } from "./fixture";
 
-let db: Awaited<ReturnType<typeof startDynalite>>;
+const table = useStore();
 let deps: ServiceDeps & { workflow: RecordingWorkflow; events: RecordingPublisher; payments: TestPayments };
 let clock: number;
 
-beforeAll(async () => {
-  db = await startDynalite();
-});
-afterAll(async () => db.close());
 beforeEach(() => {
   clock = Date.parse("2026-11-25T10:00:00.000Z");
   deps = {
-    store: new DynamoEscrowStore(db.client, db.tableName),
+    store: table.store,
     workflow: new RecordingWorkflow(),
     events: new RecordingPublisher(),
     payments: new TestPayments(),
@@ -46,23 +40,10 @@ beforeEach(() => {
 });
 
 let n = 0;
-const body = (overrides: Partial<CreateEscrowInput> = {}): CreateEscrowInput => ({
-  buyerId: "u-1001",
-  sellerId: "u-2002",
-  amount: 12999,
-  currency: "CNY",
-  fee: 390,
-  paymentMethod: "pm_sandbox_ok",
-  ...overrides,
-});
-const idem = (key: string, b: unknown, path = "/v1/escrows") => ({
-  key,
-  requestHash: requestHash("POST", path, b),
-});
 
-async function create(tenant = "demo", b = body()) {
+async function create(tenant = "demo", b = order()) {
   const key = `key-${++n}`;
-  return createEscrow(deps, tenant, b, idem(key, b));
+  return createEscrow(deps, tenant, b, keyed(key, b));
 }
 
 async function funded(tenant = "demo") {
@@ -78,7 +59,7 @@ const act = (ref: { tenantId: string; escrowId: string }, command: ActionCommand
     ref.tenantId,
     ref.escrowId,
     command,
-    key ? idem(key, command, `/v1/escrows/${ref.escrowId}/${command.action}`) : undefined,
+    key ? keyed(key, command, `/v1/escrows/${ref.escrowId}/${command.action}`) : undefined,
   );
 
 describe("creating", () => {
@@ -106,36 +87,36 @@ describe("creating", () => {
   });
 
   it("replays the first answer for the same key and body, even after the escrow moved on", async () => {
-    const b = body();
-    const first = await createEscrow(deps, "demo", b, idem("same", b));
+    const b = order();
+    const first = await createEscrow(deps, "demo", b, keyed("same", b));
     await holdFunds(deps, { tenantId: "demo", escrowId: first.escrow.id });
-    const again = await createEscrow(deps, "demo", { ...b }, idem("same", { ...b }));
+    const again = await createEscrow(deps, "demo", { ...b }, keyed("same", { ...b }));
     expect(again).toEqual({ ...first, replayed: true });
     expect((await getEscrow(deps, "demo", first.escrow.id)).status).toBe("FUNDED");
   });
 
   it("refuses the same key with another body (422) and changes nothing", async () => {
-    const b = body();
-    await createEscrow(deps, "demo", b, idem("k422", b));
-    const other = body({ amount: 1 });
-    await expect(createEscrow(deps, "demo", other, idem("k422", other))).rejects.toThrow(
+    const b = order();
+    await createEscrow(deps, "demo", b, keyed("k422", b));
+    const other = order({ amount: 1 });
+    await expect(createEscrow(deps, "demo", other, keyed("k422", other))).rejects.toThrow(
       IdempotencyKeyReusedError,
     );
   });
 
   it("scopes keys to the tenant", async () => {
-    const b = body();
-    const a = await createEscrow(deps, "demo", b, idem("shared", b));
-    const o = await createEscrow(deps, "other", b, idem("shared", b));
+    const b = order();
+    const a = await createEscrow(deps, "demo", b, keyed("shared", b));
+    const o = await createEscrow(deps, "other", b, keyed("shared", b));
     expect(o.replayed).toBe(false);
     expect(o.escrow.id).not.toBe(a.escrow.id);
     await expect(getEscrow(deps, "other", a.escrow.id)).rejects.toThrow(NotFoundError);
   });
 
   it("lets exactly one of concurrent requests with one key create the escrow", async () => {
-    const b = body();
+    const b = order();
     const results = await Promise.allSettled(
-      Array.from({ length: 6 }, () => createEscrow(deps, "demo", b, idem("race", b))),
+      Array.from({ length: 6 }, () => createEscrow(deps, "demo", b, keyed("race", b))),
     );
     const created = results.filter((r) => r.status === "fulfilled" && !r.value.replayed);
     expect(created).toHaveLength(1);
@@ -150,8 +131,8 @@ describe("creating", () => {
   });
 
   it("finishes a creation whose first request died before answering", async () => {
-    const b = body();
-    const key = idem("crashed", b);
+    const b = order();
+    const key = keyed("crashed", b);
     // Simulate a request that wrote the escrow, started its workflow and died before answering
     // (its idempotency record was never written).
     const dying: ServiceDeps = {
@@ -191,7 +172,7 @@ describe("creating", () => {
   });
 
   it("rejects a payment method the sandbox does not know", async () => {
-    await expect(create("demo", body({ paymentMethod: "pm_live_123" }))).rejects.toThrow(ValidationError);
+    await expect(create("demo", order({ paymentMethod: "pm_live_123" }))).rejects.toThrow(ValidationError);
   });
 });
 
@@ -387,7 +368,7 @@ describe("listing", () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       clock += 1000;
-      ids.push((await create("demo", body({ buyerId: buyer }))).escrow.id);
+      ids.push((await create("demo", order({ buyerId: buyer }))).escrow.id);
     }
     await holdFunds(deps, { tenantId: "demo", escrowId: ids[0] as string });
     const page1 = await listEscrows(deps, "demo", { buyerId: buyer, limit: 2 });

@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
-import { requestHash } from "../../functions/api/request-hash";
-import { createEscrow, getEscrow, performAction } from "../../functions/app/escrow-service";
+import { beforeEach, describe, expect, it } from "vitest";
+import { getEscrow, performAction } from "../../functions/app/escrow-service";
 import {
   escalateToOps,
   holdFunds,
@@ -15,8 +13,8 @@ import type { ActionCommand } from "../../functions/domain/escrow";
 import { eventId } from "../../functions/domain/events";
 import type { EscrowStore } from "../../functions/ports/escrow-store";
 import { PaymentDeclined, PaymentUnavailable, PayoutRejected } from "../../functions/ports/payment-provider";
-import { startDynalite } from "../support/dynalite";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
+import { createVia, keyed, useStore } from "./fixture";
 
 /**
  * Money at the provider moves by intent, then by call, with one key
@@ -26,8 +24,7 @@ import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
  * never replaced by another outcome, and the provider's own ledger agrees with
  * the record.
  */
-let db: Awaited<ReturnType<typeof startDynalite>>;
-let store: DynamoEscrowStore;
+const table = useStore();
 let payments: TestPayments;
 let events: RecordingPublisher;
 let workflow: RecordingWorkflow;
@@ -37,13 +34,8 @@ const tick = () => {
   clock += 1;
   return new Date(clock);
 };
-const deps = () => ({ store, payments, events, workflow, now: tick });
+const deps = () => ({ store: table.store, payments, events, workflow, now: tick });
 
-beforeAll(async () => {
-  db = await startDynalite();
-  store = new DynamoEscrowStore(db.client, db.tableName);
-});
-afterAll(async () => db.close());
 beforeEach(() => {
   clock = Date.parse("2026-11-25T10:00:00.000Z");
   payments = new TestPayments();
@@ -51,28 +43,12 @@ beforeEach(() => {
   workflow = new RecordingWorkflow();
 });
 
-let n = 0;
-async function create(overrides: Partial<CreateEscrowInput> = {}) {
-  const body: CreateEscrowInput = {
-    buyerId: "u-b",
-    sellerId: "u-s",
-    amount: 10_000,
-    currency: "USD",
-    fee: 300,
-    paymentMethod: "pm_sandbox_ok",
-    ...overrides,
-  };
-  const { escrow } = await createEscrow(deps(), "demo", body, {
-    key: `settle-${++n}`,
-    requestHash: requestHash("POST", "/v1/escrows", body),
-  });
-  return { tenantId: "demo", escrowId: escrow.id };
-}
+const create = (overrides: Partial<CreateEscrowInput> = {}) => createVia(deps(), "demo", overrides);
 const act = (ref: { escrowId: string }, command: ActionCommand) =>
   performAction(deps(), "demo", ref.escrowId, command);
 /** The record's own history (the events route leaves the settling intent out: it is bookkeeping). */
 const types = async (ref: { escrowId: string }) =>
-  ((await store.get("demo", ref.escrowId))?.history ?? []).map((e) => e.type);
+  ((await table.store.get("demo", ref.escrowId))?.history ?? []).map((e) => e.type);
 
 async function confirmed() {
   const ref = await create();
@@ -106,7 +82,7 @@ describe("settling", () => {
     const ref = await confirmed();
     const seenByProvider: string[] = [];
     payments.onCall = async () => {
-      const record = await store.get("demo", ref.escrowId);
+      const record = await table.store.get("demo", ref.escrowId);
       seenByProvider.push(record?.history.at(-1)?.type ?? "none");
     };
     const step = await settle(deps(), ref);
@@ -202,7 +178,7 @@ describe("settling", () => {
       }),
     ]);
     // Parked for ops: no token, no deadline; their resolution starts the continuation.
-    expect(await store.getWait("demo", ref.escrowId)).toMatchObject({
+    expect(await table.store.getWait("demo", ref.escrowId)).toMatchObject({
       token: null,
       parked: true,
       seenVersion: 6,
@@ -300,14 +276,14 @@ describe("a hold that failed", () => {
 describe("the one transact loop", () => {
   /** A store whose next append writes, then loses its answer (a timeout the SDK could not retry). */
   function ambiguousStore(mode: "landed" | "lost"): EscrowStore & { failures: number } {
-    const wrapped = Object.create(store) as EscrowStore & { failures: number };
+    const wrapped = Object.create(table.store) as EscrowStore & { failures: number };
     wrapped.failures = 0;
     wrapped.append = async (...args: Parameters<EscrowStore["append"]>) => {
       if (wrapped.failures++ === 0) {
-        if (mode === "landed") await store.append(...args);
+        if (mode === "landed") await table.store.append(...args);
         throw Object.assign(new Error("Connection timed out after 3000 ms"), { name: "TimeoutError" });
       }
-      return store.append(...args);
+      return table.store.append(...args);
     };
     return wrapped;
   }
@@ -332,7 +308,7 @@ describe("the one transact loop", () => {
     // DynamoDB does not keep the order of a map's attributes: an entry read back may list them differently.
     const reordering = ambiguousStore("landed");
     reordering.get = async (tenantId: string, escrowId: string) => {
-      const record = await store.get(tenantId, escrowId);
+      const record = await table.store.get(tenantId, escrowId);
       if (!record) return null;
       const reversed = <T extends object>(o: T): T =>
         Object.fromEntries(
@@ -357,10 +333,7 @@ describe("the one transact loop", () => {
     const ref = await create();
     await holdFunds(deps(), ref);
     const command: ActionCommand = { action: "delivery", actorId: "u-s", carrier: "SF" };
-    const idem = {
-      key: "deliver-ambiguous",
-      requestHash: requestHash("POST", `/v1/escrows/${ref.escrowId}/delivery`, command),
-    };
+    const idem = keyed("deliver-ambiguous", command, `/v1/escrows/${ref.escrowId}/delivery`);
     const first = await performAction(
       { ...deps(), store: ambiguousStore("landed") },
       "demo",

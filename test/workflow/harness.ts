@@ -9,8 +9,7 @@ import type { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
 import { SfnWorkflow } from "../../functions/adapters/sfn-workflow";
 import { SnsEventPublisher } from "../../functions/adapters/sns-event-publisher";
-import { requestHash } from "../../functions/api/request-hash";
-import { createEscrow, getEscrow, performAction, type ServiceDeps } from "../../functions/app/escrow-service";
+import { getEscrow, performAction, type ServiceDeps } from "../../functions/app/escrow-service";
 import { type ReconcileDeps, reconcile } from "../../functions/app/reconcile";
 import {
   applyDeadline,
@@ -26,6 +25,7 @@ import type { EventPublisher } from "../../functions/ports/events";
 import type { WorkflowEngine } from "../../functions/ports/workflow";
 import { createSfnRequestListener, LocalStepFunctions } from "../../infra/local/step-functions";
 import { TestPayments } from "../app/fakes";
+import { createVia } from "../app/fixture";
 import { startDynalite } from "../support/dynalite";
 
 /**
@@ -141,16 +141,6 @@ export async function startHarness(tenant = "paths") {
   });
   workflow = new SfnWorkflow(client, SM_ARN);
 
-  const order = (o: Partial<CreateEscrowInput> = {}): CreateEscrowInput => ({
-    buyerId: "u-b",
-    sellerId: "u-s",
-    amount: 10_000,
-    currency: "USD",
-    fee: 300,
-    paymentMethod: "pm_sandbox_ok",
-    ...o,
-  });
-
   const arnOf = (name: string) => workflow?.executionArn(name) as string;
 
   async function statesEntered(name: string): Promise<string[]> {
@@ -190,12 +180,7 @@ export async function startHarness(tenant = "paths") {
     until,
 
     async create(o: Partial<CreateEscrowInput> = {}, via: Partial<ServiceDeps> = {}) {
-      const body = order(o);
-      const answer = await createEscrow({ ...deps, ...via }, tenant, body, {
-        key: crypto.randomUUID(),
-        requestHash: requestHash("POST", "/v1/escrows", body),
-      });
-      return answer.escrow.id;
+      return (await createVia({ ...deps, ...via }, tenant, o)).escrowId;
     },
 
     act(id: string, command: ActionCommand, via: Partial<ServiceDeps> = {}) {
