@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Api, order } from "./client";
-import { type LocalServer, startServer } from "./server";
+import { describe, expect, it } from "vitest";
+import { BUYER, order, requestToken, SELLER } from "./client";
+import { useLocalService } from "./server";
 
 /**
  * Authentication, tenants, actors, validation, idempotency and races, end to
  * end. Every refusal must be a problem document and must change nothing.
  */
-let server: LocalServer;
-let api: Api;
-
-beforeAll(async () => {
-  server = await startServer();
-  api = new Api(server.url);
-});
-afterAll(async () => server?.stop());
-
-const BUYER = "u-1001";
-const SELLER = "u-2002";
+const api = useLocalService();
 
 function expectProblem(
   res: { status: number; contentType: string; body: any },
@@ -50,28 +40,19 @@ describe("authentication and tenants", () => {
   });
 
   it("issues client-credentials tokens like Cognito and refuses bad clients", async () => {
-    const ok = await fetch(`${server.url}/oauth2/token`, {
-      method: "POST",
-      headers: {
-        Authorization: `Basic ${Buffer.from("demo-ops:demo-ops-secret").toString("base64")}`,
-        "Content-Type": "application/x-www-form-urlencoded",
-      },
-      body: "grant_type=client_credentials&scope=escrow%2Fops",
-    });
+    const ok = await requestToken(
+      api.url,
+      "demo-ops",
+      "demo-ops-secret",
+      "grant_type=client_credentials&scope=escrow%2Fops",
+    );
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({
       token_type: "Bearer",
       expires_in: expect.any(Number),
       access_token: expect.any(String),
     });
-    const bad = await fetch(`${server.url}/oauth2/token`, {
-      method: "POST",
-      headers: {
-        Authorization: `Basic ${Buffer.from("demo-ops:wrong").toString("base64")}`,
-        "Content-Type": "application/x-www-form-urlencoded",
-      },
-      body: "grant_type=client_credentials",
-    });
+    const bad = await requestToken(api.url, "demo-ops", "wrong");
     expect(bad.status).toBe(401);
   });
 

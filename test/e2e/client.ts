@@ -1,6 +1,8 @@
+/** A small HTTP client for the end-to-end tests: tokens, JSON calls, polling (test/support/wait.ts). */
 import { waitFor } from "../support/wait";
 
-/** A small HTTP client for the end-to-end tests: tokens, JSON calls, polling (test/support/wait.ts). */
+export { BUYER, order, SELLER } from "../support/orders";
+
 export interface Answer<T = any> {
   status: number;
   headers: Headers;
@@ -14,22 +16,36 @@ export const CLIENTS = {
   other: { id: "other-marketplace", secret: "other-marketplace-secret" },
 } as const;
 
+/** `POST /oauth2/token` with HTTP Basic client credentials, as a marketplace's backend asks Cognito. */
+export const requestToken = (
+  url: string,
+  id: string,
+  secret: string,
+  form = "grant_type=client_credentials",
+) =>
+  fetch(`${url}/oauth2/token`, {
+    method: "POST",
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`,
+      "Content-Type": "application/x-www-form-urlencoded",
+    },
+    body: form,
+  });
+
 export class Api {
   private tokens = new Map<string, string>();
-  constructor(readonly url: string) {}
+  /** The service's base URL, or how to read it once the service has started. */
+  constructor(private readonly base: string | (() => string)) {}
+
+  get url(): string {
+    return typeof this.base === "string" ? this.base : this.base();
+  }
 
   async token(client: keyof typeof CLIENTS = "marketplace"): Promise<string> {
     const cached = this.tokens.get(client);
     if (cached) return cached;
     const { id, secret } = CLIENTS[client];
-    const res = await fetch(`${this.url}/oauth2/token`, {
-      method: "POST",
-      headers: {
-        Authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`,
-        "Content-Type": "application/x-www-form-urlencoded",
-      },
-      body: "grant_type=client_credentials",
-    });
+    const res = await requestToken(this.url, id, secret);
     if (res.status !== 200) throw new Error(`token for ${client}: ${res.status} ${await res.text()}`);
     const { access_token } = (await res.json()) as { access_token: string };
     this.tokens.set(client, access_token);
@@ -188,15 +204,3 @@ function includesInOrder(seen: string[], expected: string[]): boolean {
   for (const type of seen) if (i < expected.length && (expected[i] === "" || expected[i] === type)) i++;
   return i === expected.length;
 }
-
-export const order = (overrides: Record<string, unknown> = {}) => ({
-  buyerId: "u-1001",
-  sellerId: "u-2002",
-  amount: 12999,
-  currency: "CNY",
-  fee: 390,
-  paymentMethod: "pm_sandbox_ok",
-  description: "Second-hand bicycle",
-  listingRef: "listing-88",
-  ...overrides,
-});

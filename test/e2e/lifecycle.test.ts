@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Api, order } from "./client";
-import { type LocalServer, startServer } from "./server";
+import { describe, expect, it } from "vitest";
+import { BUYER, order, SELLER } from "./client";
+import { useLocalService } from "./server";
 
 /**
  * Every lifecycle path of API.md, end to end against the running local
  * service: real HTTP, real handlers, the very ASL file, dynalite, local SNS.
  */
-let server: LocalServer;
-let api: Api;
-
-beforeAll(async () => {
-  server = await startServer();
-  api = new Api(server.url);
-});
-afterAll(async () => server?.stop());
-
-const BUYER = "u-1001";
-const SELLER = "u-2002";
+const api = useLocalService();
 
 async function funded(overrides: Record<string, unknown> = {}) {
   const created = await api.create(order(overrides));
@@ -242,7 +232,7 @@ describe.concurrent("lifecycles", () => {
       "escrow.refunded",
     ]);
     const ops = (await (
-      await fetch(`${server.url}/_local/notifications?escrowId=${escrow.id}&topic=ops`)
+      await fetch(`${api.url}/_local/notifications?escrowId=${escrow.id}&topic=ops`)
     ).json()) as {
       items: { attributes: Record<string, string>; event: { type: string; escrowId: string } }[];
     };

@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Api, order } from "./client";
-import { type LocalServer, startServer } from "./server";
+import { describe, expect, it } from "vitest";
+import { BUYER, order, SELLER } from "./client";
+import { useLocalService } from "./server";
 
 /**
  * The ops queue and the ops view of one escrow (API.md, "The ops queue"),
  * over HTTP against the local service.
  */
-let server: LocalServer;
-let api: Api;
-
-beforeAll(async () => {
-  server = await startServer();
-  api = new Api(server.url);
-});
-afterAll(async () => server?.stop());
-
-const BUYER = "u-1001";
-const SELLER = "u-2002";
+const api = useLocalService();
 
 async function disputed(disputeSeconds: number) {
   const created = await api.create(order({ windows: { disputeSeconds } }));
@@ -123,7 +113,7 @@ describe("the ops view of an escrow", () => {
     expect(res.body.ops.consoleUrl).toContain(res.body.ops.executionArn);
 
     // The execution it names is the one running the escrow (Step Functions knows it by that ARN).
-    const described = await fetch(`${server.url}/`, {
+    const described = await fetch(`${api.url}/`, {
       method: "POST",
       headers: {
         "Content-Type": "application/x-amz-json-1.0",

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { Api, order } from "./client";
+import { Api, BUYER, order, SELLER } from "./client";
 import { type LocalServer, startServer } from "./server";
 
 /**
@@ -11,9 +11,6 @@ const servers: LocalServer[] = [];
 afterAll(async () => {
   for (const s of servers) await s.stop("SIGKILL");
 });
-
-const BUYER = "u-1001";
-const SELLER = "u-2002";
 
 async function start(dataDir?: string) {
   const s = await startServer(dataDir ? { dataDir } : {});

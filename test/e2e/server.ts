@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { Api } from "./client";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -79,4 +81,21 @@ export async function startServer(
         child.kill(signal);
       }),
   };
+}
+
+/**
+ * The local service for the tests of one file: started before them (a server
+ * of its own) and stopped after them. The client it returns reaches the
+ * service once it has started.
+ */
+export function useLocalService(options?: Parameters<typeof startServer>[0]): Api {
+  let server: LocalServer | undefined;
+  beforeAll(async () => {
+    server = await startServer(options);
+  });
+  afterAll(async () => server?.stop());
+  return new Api(() => {
+    if (!server) throw new Error("the local service has not started");
+    return server.url;
+  });
 }
