@@ -187,6 +187,15 @@ export async function startHarness(tenant = "paths") {
       return performAction({ ...deps, ...via }, tenant, id, command);
     },
 
+    /** Creates an escrow and takes it to AwaitBuyerConfirmation: funded, then delivered by the seller. */
+    async delivered(o: Partial<CreateEscrowInput> = {}) {
+      const id = await this.create(o);
+      await this.waitingIn(id, "AwaitDelivery");
+      await this.act(id, { action: "delivery", actorId: "u-s" });
+      await this.waitingIn(id, "AwaitBuyerConfirmation");
+      return id;
+    },
+
     escrow(id: string) {
       return getEscrow(deps, tenant, id);
     },

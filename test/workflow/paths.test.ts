@@ -26,10 +26,7 @@ const ev = (id: string, version: number, type: string) => ({ id: eventId(id, ver
 
 describe("paths of the escrow workflow", () => {
   it("happy path: 7 state transitions (at most the 9 budgeted), release", async () => {
-    const id = await h.create();
-    await h.waitingIn(id, "AwaitDelivery");
-    await h.act(id, { action: "delivery", actorId: "u-s" });
-    await h.waitingIn(id, "AwaitBuyerConfirmation");
+    const id = await h.delivered();
     await h.act(id, { action: "confirmation", actorId: "u-b" });
     expect((await h.finished(id)).status).toBe("SUCCEEDED");
     const entered = await h.statesEntered(id);
@@ -146,10 +143,7 @@ describe("paths of the escrow workflow", () => {
   });
 
   it("partial refund accepted: AwaitSellerResponse, SplitSettlement", async () => {
-    const id = await h.create();
-    await h.waitingIn(id, "AwaitDelivery");
-    await h.act(id, { action: "delivery", actorId: "u-s" });
-    await h.waitingIn(id, "AwaitBuyerConfirmation");
+    const id = await h.delivered();
     await h.act(id, { action: "refund-request", actorId: "u-b", amount: 2500, reason: "dent" });
     await h.waitingIn(id, "AwaitSellerResponse");
     await h.act(id, { action: "refund-response", actorId: "u-s", accept: true });
@@ -175,10 +169,7 @@ describe("paths of the escrow workflow", () => {
   });
 
   it("refund rejected: AwaitOpsResolution, ops split", async () => {
-    const id = await h.create();
-    await h.waitingIn(id, "AwaitDelivery");
-    await h.act(id, { action: "delivery", actorId: "u-s" });
-    await h.waitingIn(id, "AwaitBuyerConfirmation");
+    const id = await h.delivered();
     await h.act(id, { action: "refund-request", actorId: "u-b", reason: "dent" });
     await h.waitingIn(id, "AwaitSellerResponse");
     await h.act(id, { action: "refund-response", actorId: "u-s", accept: false });
@@ -203,10 +194,7 @@ describe("paths of the escrow workflow", () => {
   });
 
   it("extension: loops back to AwaitBuyerConfirmation with the new timeout", async () => {
-    const id = await h.create({ windows: { confirmationSeconds: 1 } });
-    await h.waitingIn(id, "AwaitDelivery");
-    await h.act(id, { action: "delivery", actorId: "u-s" });
-    await h.waitingIn(id, "AwaitBuyerConfirmation");
+    const id = await h.delivered({ windows: { confirmationSeconds: 1 } });
     await h.act(id, { action: "extension", actorId: "u-b", seconds: 2 });
     await h.finished(id);
     expect((await h.statesEntered(id)).slice(4)).toEqual([
@@ -289,10 +277,7 @@ describe("paths of the escrow workflow", () => {
   });
 
   it("a claim whose signal was lost is carried out by the timeout branch (the 202 stands)", async () => {
-    const id = await h.create({ windows: { confirmationSeconds: 1 } });
-    await h.waitingIn(id, "AwaitDelivery");
-    await h.act(id, { action: "delivery", actorId: "u-s" });
-    await h.waitingIn(id, "AwaitBuyerConfirmation");
+    const id = await h.delivered({ windows: { confirmationSeconds: 1 } });
     // The buyer confirms, but the signal never reaches the workflow (network, throttling...).
     const lost: WorkflowEngine = { ...h.deps.workflow, signal: async () => false };
     const answer = await h.act(id, { action: "confirmation", actorId: "u-b" }, { workflow: lost });
@@ -313,10 +298,7 @@ describe("paths of the escrow workflow", () => {
 
   it("a payout the provider rejects escalates to ops, who settle it another way with a resolution", async () => {
     h.payments.rejectPayouts = true;
-    const id = await h.create();
-    await h.waitingIn(id, "AwaitDelivery");
-    await h.act(id, { action: "delivery", actorId: "u-s" });
-    await h.waitingIn(id, "AwaitBuyerConfirmation");
+    const id = await h.delivered();
     await h.act(id, { action: "confirmation", actorId: "u-b" });
     // Escalation never fails the execution: it ends, parked for ops.
     expect((await h.finished(id)).status).toBe("SUCCEEDED");

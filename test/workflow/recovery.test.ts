@@ -167,10 +167,7 @@ describe("the reconciler", () => {
   });
 
   it("signals a claim whose SendTaskSuccess was refused (the 202 stands), and the escrow settles", async () => {
-    const id = await h.create();
-    await h.waitingIn(id, "AwaitDelivery");
-    await h.act(id, { action: "delivery", actorId: "u-s" });
-    await h.waitingIn(id, "AwaitBuyerConfirmation");
+    const id = await h.delivered();
     const answer = await h.act(
       id,
       { action: "confirmation", actorId: "u-b" },
@@ -198,10 +195,7 @@ describe("the reconciler", () => {
   ] as const)(
     "restarts an execution left to it (LeftToReconciler) when SettleEscrow failed because %s; the payout is made once",
     async (_, mode) => {
-      const id = await h.create();
-      await h.waitingIn(id, "AwaitDelivery");
-      await h.act(id, { action: "delivery", actorId: "u-s" });
-      await h.waitingIn(id, "AwaitBuyerConfirmation");
+      const id = await h.delivered();
       if (mode === "handler") h.faults.failingTasks.add("SettleEscrow");
       else h.payments.faultSwitch.set("payments", "payout", "ambiguous");
       await h.act(id, { action: "confirmation", actorId: "u-b" });
