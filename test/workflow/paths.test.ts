@@ -23,6 +23,15 @@ beforeEach(() => {
 });
 
 const ev = (id: string, version: number, type: string) => ({ id: eventId(id, version), type });
+/** The hold tried four times (the definition's three retries), then the payment failure recorded. */
+const HOLD_RETRIED_THEN_FAILED = [...Array<string>(4).fill("HoldFunds"), "RecordPaymentFailure"];
+/** The confirmation window's end, when it releases to the seller. */
+const CONFIRMATION_WINDOW_RELEASES = [
+  "AwaitBuyerConfirmation",
+  "ConfirmationWindowEnded",
+  "RouteAfterConfirmation",
+  "ReleaseToSeller",
+];
 
 describe("paths of the escrow workflow", () => {
   it("happy path: 7 state transitions (at most the 9 budgeted), release", async () => {
@@ -88,13 +97,7 @@ describe("paths of the escrow workflow", () => {
   it("provider unavailable: three retries, then cancelled", async () => {
     const id = await h.create({ paymentMethod: "pm_sandbox_unavailable" });
     expect((await h.finished(id)).status).toBe("SUCCEEDED");
-    expect(await h.statesEntered(id)).toEqual([
-      "HoldFunds",
-      "HoldFunds",
-      "HoldFunds",
-      "HoldFunds",
-      "RecordPaymentFailure",
-    ]);
+    expect(await h.statesEntered(id)).toEqual(HOLD_RETRIED_THEN_FAILED);
     expect(await h.escrow(id)).toMatchObject({
       status: "CANCELLED",
       failureReason: "payment_unavailable",
@@ -107,13 +110,7 @@ describe("paths of the escrow workflow", () => {
     try {
       const id = await h.create();
       await h.finished(id);
-      expect(await h.statesEntered(id)).toEqual([
-        "HoldFunds",
-        "HoldFunds",
-        "HoldFunds",
-        "HoldFunds",
-        "RecordPaymentFailure",
-      ]);
+      expect(await h.statesEntered(id)).toEqual(HOLD_RETRIED_THEN_FAILED);
       expect(h.payments.callsOf(id, "hold")).toHaveLength(4);
       expect(h.payments.book.of(id).map((m) => [m.type, m.key])).toEqual([
         ["hold", movementKeys.hold(id)],
@@ -225,13 +222,7 @@ describe("paths of the escrow workflow", () => {
       ["AwaitDelivery", "DeliveryWindowEnded", "RouteAfterDelivery", "RefundBuyer"],
       "escrow.refunded",
     ],
-    [
-      "confirmation",
-      { confirmationSeconds: 1 },
-      "RELEASED",
-      ["AwaitBuyerConfirmation", "ConfirmationWindowEnded", "RouteAfterConfirmation", "ReleaseToSeller"],
-      "escrow.released",
-    ],
+    ["confirmation", { confirmationSeconds: 1 }, "RELEASED", CONFIRMATION_WINDOW_RELEASES, "escrow.released"],
   ] as const)(
     "the %s window times out into its automatic outcome",
     async (window, windows, status, tail, last) => {
@@ -283,12 +274,7 @@ describe("paths of the escrow workflow", () => {
     const answer = await h.act(id, { action: "confirmation", actorId: "u-b" }, { workflow: lost });
     expect(answer.statusCode).toBe(202);
     await h.finished(id);
-    expect((await h.statesEntered(id)).slice(-4)).toEqual([
-      "AwaitBuyerConfirmation",
-      "ConfirmationWindowEnded",
-      "RouteAfterConfirmation",
-      "ReleaseToSeller",
-    ]);
+    expect((await h.statesEntered(id)).slice(-4)).toEqual(CONFIRMATION_WINDOW_RELEASES);
     const escrow = await h.escrow(id);
     expect(escrow.status).toBe("RELEASED");
     // The buyer's confirmation, not the window, released it (one outcome, the record's).
