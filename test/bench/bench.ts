@@ -337,7 +337,15 @@ interface ReconcilerFigures {
  * it left for the reconciler (due marks, executions that did not succeed).
  */
 async function measureReconciler(server: LocalServer, api: Api): Promise<ReconcilerFigures | null> {
-  const samples: { cost: number; ms: number; report: unknown; m: Metrics; memory: number }[] = [];
+  const samples: {
+    cost: number;
+    ms: number;
+    report: unknown;
+    readUnits: number;
+    writeUnits: number;
+    requests: Record<string, number>;
+    memory: number;
+  }[] = [];
   for (let i = 0; i < 7; i++) {
     await resetMetrics(server.url);
     let report: unknown;
@@ -352,12 +360,23 @@ async function measureReconciler(server: LocalServer, api: Api): Promise<Reconci
     const ms = (fn?.durationsMs ?? []).reduce((sum, x) => sum + Math.ceil(x), 0);
     const memory = m.memoryMb.Reconciler ?? 256;
     const d = m.dynamodb;
+    // Some of its requests do not ask for ConsumedCapacity (the checkpoint): DynamoDB bills every request at
+    // least its minimum (a read 0.5–1 RRU, a write 1 WRU), so each counts at least that.
+    const count = (ops: string[]) => ops.reduce((n, op) => n + (d.requests[op] ?? 0), 0);
+    const readUnits = Math.max(
+      d.readUnits,
+      count(["GetItem", "BatchGetItem"]) + 0.5 * count(["Query", "Scan"]),
+    );
+    const writeUnits = Math.max(
+      d.writeUnits + d.indexWriteUnits,
+      count(["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"]),
+    );
     const cost =
       (fn?.invocations ?? 0) * PRICES.lambdaPerRequest +
       (ms / 1000) * (memory / 1024) * PRICES.lambdaPerGbSecondArm +
-      (d.writeUnits + d.indexWriteUnits) * PRICES.dynamoPerWriteUnit +
-      d.readUnits * PRICES.dynamoPerReadUnit;
-    samples.push({ cost, ms, report, m, memory });
+      writeUnits * PRICES.dynamoPerWriteUnit +
+      readUnits * PRICES.dynamoPerReadUnit;
+    samples.push({ cost, ms, report, readUnits, writeUnits, requests: d.requests, memory });
   }
   // The first run has no checkpoint yet: the steady state is the median of the others.
   const steady = samples.slice(1).sort((a, b) => a.cost - b.cost);
@@ -368,9 +387,9 @@ async function measureReconciler(server: LocalServer, api: Api): Promise<Reconci
     report: mid.report,
     lambdaBilledMs: mid.ms,
     lambdaMemoryMb: mid.memory,
-    dynamoReadUnits: mid.m.dynamodb.readUnits,
-    dynamoWriteUnits: mid.m.dynamodb.writeUnits + mid.m.dynamodb.indexWriteUnits,
-    dynamoRequests: mid.m.dynamodb.requests,
+    dynamoReadUnits: mid.readUnits,
+    dynamoWriteUnits: mid.writeUnits,
+    dynamoRequests: mid.requests,
     costPerRunUSD: mid.cost,
     runsPerDay,
     amortizedPerEscrowUSD: (mid.cost * runsPerDay) / SCALE.escrowsPerDay,
