@@ -28,6 +28,10 @@ function child(dir: string): { proc: ChildProcess; next: (key: string) => Promis
   };
 }
 
+/** A client that does not retry: a request the child did not answer fails. */
+const clientOf = (endpoint: string) =>
+  new SFNClient({ endpoint, region: "us-east-1", credentials: fakeCredentials, maxAttempts: 1 });
+
 const killed = (proc: ChildProcess) =>
   new Promise<void>((resolve) => {
     proc.once("exit", () => resolve());
@@ -47,7 +51,7 @@ afterEach(async () => {
   await removeDir(dir);
 });
 
-function restarted(records: unknown[]): LocalStepFunctions {
+function restarted(records: unknown[], published: string[]): LocalStepFunctions {
   const s = new LocalStepFunctions({
     dataDir: dir,
     definition: callbackDefinition,
@@ -62,7 +66,10 @@ function restarted(records: unknown[]): LocalStepFunctions {
         return null;
       },
     },
-    snsPublish: async () => ({ MessageId: "m" }),
+    snsPublish: async ({ Message }) => {
+      published.push(Message);
+      return { MessageId: "m" };
+    },
     onError: () => {},
   });
   services.push(s);
@@ -73,12 +80,7 @@ describe("LocalStepFunctions under SIGKILL", () => {
   it("loses neither a wait whose token was handed out nor a SendTaskSuccess that was acknowledged", async () => {
     const c = child(dir);
     procs.push(c.proc);
-    const sfn = new SFNClient({
-      endpoint: await c.next("endpoint"),
-      region: "us-east-1",
-      credentials: fakeCredentials,
-      maxAttempts: 1,
-    });
+    const sfn = clientOf(await c.next("endpoint"));
     // (a) killed right after the wait's Lambda got its token
     const a = await sfn.send(
       new StartExecutionCommand({ stateMachineArn: SM_ARN, name: "kill-a", input: '{"id":"a"}' }),
@@ -88,21 +90,19 @@ describe("LocalStepFunctions under SIGKILL", () => {
 
     const c2 = child(dir);
     procs.push(c2.proc);
-    const sfn2 = new SFNClient({
-      endpoint: await c2.next("endpoint"),
-      region: "us-east-1",
-      credentials: fakeCredentials,
-      maxAttempts: 1,
-    });
+    const sfn2 = clientOf(await c2.next("endpoint"));
     // (b) killed right after SendTaskSuccess was acknowledged (the child's Record step hangs)
     await sfn2.send(new SendTaskSuccessCommand({ taskToken: tokenA, output: '{"signal":"A"}' }));
     await killed(c2.proc);
 
     const records: unknown[] = [];
-    const s = restarted(records);
+    const published: string[] = [];
+    const s = restarted(records, published);
     await s.resume();
     await waitFor(async () => (await s.describeExecution(a.executionArn as string)).status === "SUCCEEDED");
-    expect(records).toEqual([{ signal: { signal: "A" } }]);
+    // The steps after the wait ran once, with the output the acknowledged SendTaskSuccess carried.
+    expect(records).toEqual([expect.objectContaining({ name: "kill-a" })]);
+    expect(published).toEqual([JSON.stringify({ signal: "A" })]);
     await expect(s.sendTaskSuccess(tokenA, "{}")).rejects.toMatchObject({ code: "TaskTimedOut" });
   }, 60_000);
 });

@@ -28,80 +28,8 @@ import {
   prepareDefinition,
   type SnsPublishParams,
 } from "../../infra/local/step-functions";
+import { callbackDefinition as definition, EXEC_PREFIX, fn, SM_ARN, TOPIC } from "./fixtures/definitions";
 import { closeServer, fakeCredentials, listen, removeDir, tempDir, waitFor } from "./helpers";
-
-const SM_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:Test";
-const EXEC_PREFIX = "arn:aws:states:us-east-1:123456789012:execution:Test:";
-const fn = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
-const TOPIC = "arn:aws:sns:us-east-1:123456789012:events";
-
-/**
- * Prepare (lambda) → Route (choice) → Await (callback, timeout from the raw
- * state input) → Record (lambda reading the context) → Notify (sns).
- * Await retries States.TaskFailed, which must not retry its timeouts.
- */
-const definition = {
-  StartAt: "Prepare",
-  States: {
-    Prepare: {
-      Type: "Task",
-      Resource: "arn:aws:states:::lambda:invoke",
-      Parameters: { FunctionName: fn("prepare"), Payload: { "id.$": "$.id" } },
-      ResultSelector: { "timeoutSeconds.$": "$.Payload.timeoutSeconds", "status.$": "$.StatusCode" },
-      ResultPath: "$.step",
-      Retry: [{ ErrorEquals: ["Flaky"], IntervalSeconds: 1, MaxAttempts: 2 }],
-      Catch: [{ ErrorEquals: ["PaymentDeclined"], Next: "Declined", ResultPath: "$.error" }],
-      Next: "Route",
-    },
-    Route: {
-      Type: "Choice",
-      Choices: [{ Variable: "$.step.status", NumericEquals: 200, Next: "Await" }],
-      Default: "Declined",
-    },
-    Await: {
-      Type: "Task",
-      Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
-      Parameters: {
-        FunctionName: fn("begin-wait"),
-        Payload: { "id.$": "$.id", "taskToken.$": "$$.Task.Token" },
-      },
-      TimeoutSecondsPath: "$.step.timeoutSeconds",
-      ResultPath: "$.signal",
-      Retry: [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 1, MaxAttempts: 2 }],
-      Catch: [{ ErrorEquals: ["States.Timeout"], Next: "TimedOut", ResultPath: "$.timeout" }],
-      Next: "Record",
-    },
-    Record: {
-      Type: "Task",
-      Resource: "arn:aws:states:::lambda:invoke",
-      Parameters: {
-        FunctionName: fn("record"),
-        Payload: {
-          "executionId.$": "$$.Execution.Id",
-          "name.$": "$$.Execution.Name",
-          "startTime.$": "$$.Execution.StartTime",
-          "input.$": "$$.Execution.Input",
-          "stateMachineId.$": "$$.StateMachine.Id",
-        },
-      },
-      ResultPath: null,
-      Next: "Notify",
-    },
-    Notify: {
-      Type: "Task",
-      Resource: "arn:aws:states:::sns:publish",
-      Parameters: {
-        TopicArn: TOPIC,
-        "Message.$": "States.JsonToString($.signal)",
-        MessageAttributes: { type: { DataType: "String", StringValue: "done" } },
-      },
-      ResultPath: "$.published",
-      End: true,
-    },
-    TimedOut: { Type: "Pass", Result: "timed out", ResultPath: "$.outcome", End: true },
-    Declined: { Type: "Fail", Error: "Declined", Cause: "payment declined" },
-  },
-};
 
 interface Harness {
   service: LocalStepFunctions;
