@@ -13,6 +13,7 @@ import { LogsKey } from "../../infra/constructs/logs-key";
 import { ServiceFunction } from "../../infra/constructs/service-function";
 import { REPO_ROOT } from "../../infra/escrow-stack";
 import { FUNCTIONS } from "../../infra/service-functions";
+import { KEYS_ONLY_TABLE } from "../support/dynalite";
 
 /**
  * Real esbuild bundling of two functions, exactly as the stack configures it,
@@ -107,20 +108,7 @@ describe("Lambda bundles", () => {
         POWERTOOLS_LOG_LEVEL: "ERROR",
       });
       const client = new DynamoDBClient({ endpoint, region: "us-east-1" });
-      await client.send(
-        new CreateTableCommand({
-          TableName: "escrow-test",
-          BillingMode: "PAY_PER_REQUEST",
-          AttributeDefinitions: [
-            { AttributeName: "PK", AttributeType: "S" },
-            { AttributeName: "SK", AttributeType: "S" },
-          ],
-          KeySchema: [
-            { AttributeName: "PK", KeyType: "HASH" },
-            { AttributeName: "SK", KeyType: "RANGE" },
-          ],
-        }),
-      );
+      await client.send(new CreateTableCommand({ TableName: "escrow-test", ...KEYS_ONLY_TABLE }));
       const k = clientKey("client-1");
       await client.send(
         new PutItemCommand({

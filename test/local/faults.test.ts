@@ -26,6 +26,7 @@ import {
   type HistoryEvent,
   LocalStepFunctions,
 } from "../../infra/local/step-functions/index";
+import { KEYS_ONLY_TABLE } from "../support/dynalite";
 import { SM_ARN } from "./fixtures/definitions";
 import { closeServer, fakeCredentials, listen, removeDir, tempDir, waitFor } from "./helpers";
 
@@ -460,20 +461,7 @@ describe("target dynamodb: the metering proxy in the store's process", () => {
     const options = { region: "us-east-1", credentials: fakeCredentials };
     client = new DynamoDBClient({ ...options, endpoint: store.meterEndpoint, maxAttempts: 1 });
     admin = new DynamoDBClient({ ...options, endpoint: store.endpoint });
-    await admin.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: "PAY_PER_REQUEST",
-        KeySchema: [
-          { AttributeName: "PK", KeyType: "HASH" },
-          { AttributeName: "SK", KeyType: "RANGE" },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: "PK", AttributeType: "S" },
-          { AttributeName: "SK", AttributeType: "S" },
-        ],
-      }),
-    );
+    await admin.send(new CreateTableCommand({ TableName: TABLE, ...KEYS_ONLY_TABLE }));
   }, 60_000);
   afterAll(async () => {
     client?.destroy();

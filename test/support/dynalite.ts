@@ -1,10 +1,28 @@
 import { createRequire } from "node:module";
 import type { AddressInfo, Server } from "node:net";
-import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  waitUntilTableExists,
+} from "@aws-sdk/client-dynamodb";
 import { TABLE } from "../../functions/adapters/table-schema";
 
 // dynalite ships no types: it returns a plain Node HTTP server.
 const dynalite = createRequire(import.meta.url)("dynalite") as (options: Record<string, unknown>) => Server;
+
+/** The escrow table's keys without its indexes: enough for a test that writes and reads items by key. */
+export const KEYS_ONLY_TABLE = {
+  BillingMode: "PAY_PER_REQUEST",
+  KeySchema: [
+    { AttributeName: TABLE.partitionKey, KeyType: "HASH" },
+    { AttributeName: TABLE.sortKey, KeyType: "RANGE" },
+  ],
+  AttributeDefinitions: [
+    { AttributeName: TABLE.partitionKey, AttributeType: "S" },
+    { AttributeName: TABLE.sortKey, AttributeType: "S" },
+  ],
+} satisfies Omit<CreateTableCommandInput, "TableName">;
 
 /**
  * An in-memory dynalite with the escrow table, for adapter and service tests.
@@ -28,11 +46,7 @@ export async function startDynalite(): Promise<{
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
-      BillingMode: "PAY_PER_REQUEST",
-      KeySchema: [
-        { AttributeName: TABLE.partitionKey, KeyType: "HASH" },
-        { AttributeName: TABLE.sortKey, KeyType: "RANGE" },
-      ],
+      ...KEYS_ONLY_TABLE,
       AttributeDefinitions: [
         TABLE.partitionKey,
         TABLE.sortKey,
