@@ -173,22 +173,13 @@ describe("validation", () => {
   });
 
   it("rejects malformed JSON, a non-JSON body, a body over 16 KiB and a missing Idempotency-Key", async () => {
-    expectProblem(
-      await api.call("POST", "/v1/escrows", {
-        raw: "{oops",
-        headers: { "Content-Type": "application/json", "Idempotency-Key": "m1" },
-      }),
-      400,
-      "validation_error",
-    );
-    expectProblem(
-      await api.call("POST", "/v1/escrows", {
-        raw: "a=b",
-        headers: { "Content-Type": "application/x-www-form-urlencoded", "Idempotency-Key": "m2" },
-      }),
-      400,
-      "validation_error",
-    );
+    const create = (raw: string, contentType: string, key: string) =>
+      api.call("POST", "/v1/escrows", {
+        raw,
+        headers: { "Content-Type": contentType, "Idempotency-Key": key },
+      });
+    expectProblem(await create("{oops", "application/json", "m1"), 400, "validation_error");
+    expectProblem(await create("a=b", "application/x-www-form-urlencoded", "m2"), 400, "validation_error");
     expectProblem(await api.create(order({ description: "x".repeat(17 * 1024) })), 400, "validation_error");
     expectProblem(await api.call("POST", "/v1/escrows", { body: order() }), 400, "validation_error");
   });
