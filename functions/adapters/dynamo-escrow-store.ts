@@ -25,10 +25,13 @@ import type {
 import {
   checkpointKey,
   DUE_SHARDS,
+  dueShard,
   dueShardOf,
   escrowKey,
   escrowRefOfKey,
   idempotencyKey,
+  indexKeys,
+  isWaitItem,
   TABLE,
   waitKey,
 } from "./table-schema";
@@ -64,7 +67,6 @@ export class DynamoEscrowStore implements EscrowStore {
         Key: marshall(escrowKey(tenantId, escrowId)),
         ConsistentRead: true,
         ProjectionExpression: "PK, terms, history",
-        ReturnConsumedCapacity: "TOTAL",
       }),
     );
     return out.Item ? toRecord(out.Item) : null;
@@ -77,9 +79,9 @@ export class DynamoEscrowStore implements EscrowStore {
       terms: storedTerms(record.terms),
       history: record.history.map(storedEntry),
       ...materialized(state),
-      [byBuyer.partitionKey]: `T#${tenantId}#B#${buyerId}`,
-      [bySeller.partitionKey]: `T#${tenantId}#S#${sellerId}`,
-      [byTenant.partitionKey]: `T#${tenantId}`,
+      [byBuyer.partitionKey]: indexKeys.byBuyer(tenantId, buyerId),
+      [bySeller.partitionKey]: indexKeys.bySeller(tenantId, sellerId),
+      [byTenant.partitionKey]: indexKeys.byTenant(tenantId),
       [byTenant.sortKey]: createdAt,
       ...dueAttributes(state),
     };
@@ -89,7 +91,6 @@ export class DynamoEscrowStore implements EscrowStore {
           TableName: this.tableName,
           Item: marshall(item, opts),
           ConditionExpression: "attribute_not_exists(PK)",
-          ReturnConsumedCapacity: "INDEXES",
         }),
       );
       return true;
@@ -119,7 +120,7 @@ export class DynamoEscrowStore implements EscrowStore {
     const before = inOpsQueue(previous);
     if (inOpsQueue(next) && (!before || opsOrder(next) !== opsOrder(previous))) {
       set.push(`${opsQueue.partitionKey} = :q`, `${opsQueue.sortKey} = :qs`);
-      values[":q"] = `T#${tenantId}#Q`;
+      values[":q"] = indexKeys.opsQueue(tenantId);
       values[":qs"] = opsOrder(next);
     } else if (!inOpsQueue(next) && before) {
       remove.push(opsQueue.partitionKey, opsQueue.sortKey);
@@ -142,7 +143,6 @@ export class DynamoEscrowStore implements EscrowStore {
           ConditionExpression: "#version = :expected",
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: marshall(values, opts),
-          ReturnConsumedCapacity: "INDEXES",
         }),
       );
     } catch (error) {
@@ -170,7 +170,6 @@ export class DynamoEscrowStore implements EscrowStore {
           ScanIndexForward: index === opsQueue,
           Limit: filter.limit,
           ExclusiveStartKey: start,
-          ReturnConsumedCapacity: "TOTAL",
         }),
       );
       const keys = out.Items ?? [];
@@ -201,7 +200,6 @@ export class DynamoEscrowStore implements EscrowStore {
           RequestItems: {
             [this.tableName]: { Keys: pending, ProjectionExpression: "PK, SK, terms, history" },
           },
-          ReturnConsumedCapacity: "TOTAL",
         }),
       );
       for (const item of out.Responses?.[this.tableName] ?? [])
@@ -229,7 +227,6 @@ export class DynamoEscrowStore implements EscrowStore {
           // A slow, superseded attempt must not overwrite the token of a later wait.
           ConditionExpression: "attribute_not_exists(PK) OR seenVersion <= :seen",
           ExpressionAttributeValues: { ":seen": { N: String(wait.seenVersion) } },
-          ReturnConsumedCapacity: "TOTAL",
         }),
       );
     } catch (error) {
@@ -243,7 +240,6 @@ export class DynamoEscrowStore implements EscrowStore {
         TableName: this.tableName,
         Key: marshall(waitKey(tenantId, escrowId)),
         ConsistentRead: true,
-        ReturnConsumedCapacity: "TOTAL",
       }),
     );
     if (!out.Item) return null;
@@ -271,7 +267,6 @@ export class DynamoEscrowStore implements EscrowStore {
           ConditionExpression: "attribute_exists(PK) AND (attribute_not_exists(#due) OR #due > :due)",
           ExpressionAttributeNames: { "#shard": byDue.partitionKey, "#due": byDue.sortKey },
           ExpressionAttributeValues: marshall({ ":shard": dueShardOf(escrowId), ":due": due }),
-          ReturnConsumedCapacity: "INDEXES",
         }),
       )
       .catch((error) => {
@@ -286,12 +281,11 @@ export class DynamoEscrowStore implements EscrowStore {
           new UpdateItemCommand({
             TableName: this.tableName,
             Key: marshall(key),
-            UpdateExpression: key.SK === "WAIT" ? "REMOVE #shard, #due, owedFrom" : "REMOVE #shard, #due",
+            UpdateExpression: isWaitItem(key.SK) ? "REMOVE #shard, #due, owedFrom" : "REMOVE #shard, #due",
             // A mark made after the reconciler read the escrow stays.
             ConditionExpression: "#due <= :upTo",
             ExpressionAttributeNames: { "#shard": byDue.partitionKey, "#due": byDue.sortKey },
             ExpressionAttributeValues: marshall({ ":upTo": upTo }),
-            ReturnConsumedCapacity: "INDEXES",
           }),
         )
         .catch((error) => {
@@ -308,16 +302,15 @@ export class DynamoEscrowStore implements EscrowStore {
           IndexName: byDue.name,
           KeyConditionExpression: "#pk = :pk AND #due <= :now",
           ExpressionAttributeNames: { "#pk": byDue.partitionKey, "#due": byDue.sortKey },
-          ExpressionAttributeValues: marshall({ ":pk": `DUE#${shard}`, ":now": now }),
+          ExpressionAttributeValues: marshall({ ":pk": dueShard(shard), ":now": now }),
           Limit: limit,
-          ReturnConsumedCapacity: "TOTAL",
         }),
       );
       for (const item of out.Items ?? []) {
         const { PK, SK, due } = unmarshall(item) as { PK: string; SK: string; due: string };
         const ref = escrowRefOfKey(PK);
         const key = `${ref.tenantId}|${ref.escrowId}`;
-        const which = SK === "WAIT" ? "wait" : "escrow";
+        const which = isWaitItem(SK) ? "wait" : "escrow";
         const seen = found.get(key);
         if (seen) {
           seen.ref.items.push(which);
@@ -350,7 +343,6 @@ export class DynamoEscrowStore implements EscrowStore {
         TableName: this.tableName,
         Key: marshall(idempotencyKey(tenantId, keyHash)),
         ConsistentRead: true,
-        ReturnConsumedCapacity: "TOTAL",
       }),
     );
     if (!out.Item) return null;
@@ -363,7 +355,6 @@ export class DynamoEscrowStore implements EscrowStore {
       new PutItemCommand({
         TableName: this.tableName,
         Item: marshall({ ...idempotencyKey(tenantId, keyHash), ...record }),
-        ReturnConsumedCapacity: "TOTAL",
       }),
     );
   }
@@ -419,12 +410,12 @@ const readEntry = (stored: Entry): Entry =>
 
 function toRecord(item: Record<string, AttributeValue>): EscrowRecord {
   const { PK, terms, history } = unmarshall(item) as { PK: string; terms: StoredTerms; history: Entry[] };
-  const cut = PK.lastIndexOf("#E#"); // T#<tenant>#E#<id>
+  const { tenantId, escrowId } = escrowRefOfKey(PK);
   return {
     terms: {
       ...terms,
-      tenantId: PK.slice(2, cut),
-      id: PK.slice(cut + 3),
+      tenantId,
+      id: escrowId,
       windows: Object.fromEntries(WINDOW_KEYS[terms.kind].map((k, i) => [k, terms.windows[i]])),
       lease: terms.lease ?? null,
       description: terms.description ?? null,
@@ -442,10 +433,10 @@ function dueAttributes(state: EscrowState) {
 }
 
 function chooseIndex(tenantId: string, f: ListFilter): [IndexSpec, string] {
-  if (f.buyerId) return [byBuyer, `T#${tenantId}#B#${f.buyerId}`];
-  if (f.sellerId) return [bySeller, `T#${tenantId}#S#${f.sellerId}`];
-  if (f.opsQueue) return [opsQueue, `T#${tenantId}#Q`];
-  return [byTenant, `T#${tenantId}`];
+  if (f.buyerId) return [byBuyer, indexKeys.byBuyer(tenantId, f.buyerId)];
+  if (f.sellerId) return [bySeller, indexKeys.bySeller(tenantId, f.sellerId)];
+  if (f.opsQueue) return [opsQueue, indexKeys.opsQueue(tenantId)];
+  return [byTenant, indexKeys.byTenant(tenantId)];
 }
 
 function matches(record: EscrowRecord, f: ListFilter): boolean {

@@ -33,26 +33,38 @@ export const TABLE = {
   },
 } as const;
 
+const WAIT = "WAIT";
+
 export const escrowKey = (tenantId: string, escrowId: string) => ({
   PK: `T#${tenantId}#E#${escrowId}`,
   SK: "ESCROW",
 });
 export const waitKey = (tenantId: string, escrowId: string) => ({
   PK: `T#${tenantId}#E#${escrowId}`,
-  SK: "WAIT",
+  SK: WAIT,
 });
+/** Whether the item with this sort key is an escrow's wait item (else its escrow item). */
+export const isWaitItem = (sortKey: string) => sortKey === WAIT;
 export const idempotencyKey = (tenantId: string, keyHash: string) => ({
   PK: `T#${tenantId}#K#${keyHash}`,
   SK: "IDEM",
 });
 /** The reconciler's bookmark. */
 export const checkpointKey = () => ({ PK: "SYSTEM#RECONCILER", SK: "CHECKPOINT" });
+/** The partition keys of the indexes an escrow item is listed in (their sort keys: TABLE.indexes). */
+export const indexKeys = {
+  byBuyer: (tenantId: string, buyerId: string) => `T#${tenantId}#B#${buyerId}`,
+  bySeller: (tenantId: string, sellerId: string) => `T#${tenantId}#S#${sellerId}`,
+  byTenant: (tenantId: string) => `T#${tenantId}`,
+  opsQueue: (tenantId: string) => `T#${tenantId}#Q`,
+};
 /** Due items are spread over a few partitions so no single one runs hot; the reconciler reads them all. */
 export const DUE_SHARDS = 4;
+export const dueShard = (shard: number) => `DUE#${shard}`;
 export const dueShardOf = (escrowId: string): string => {
   let h = 0;
   for (const c of escrowId) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-  return `DUE#${h % DUE_SHARDS}`;
+  return dueShard(h % DUE_SHARDS);
 };
 export const escrowRefOfKey = (pk: string): { tenantId: string; escrowId: string } => {
   const cut = pk.lastIndexOf("#E#"); // T#<tenant>#E#<id>
