@@ -18,6 +18,7 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LOCAL_HOOKS, localHooks } from "../../functions/adapters/local-hooks";
 import { DynamoFaults, type StoreProcess, startStoreProcess } from "../../infra/local/dynamo/index";
+import { withCapacity } from "../../infra/local/dynamo/meter";
 import { createFaultsListener, FaultService, syncDynamoFaults } from "../../infra/local/faults/index";
 import { installLocalHooks } from "../../infra/local/hooks";
 import { LocalSns } from "../../infra/local/sns/index";
@@ -489,6 +490,25 @@ describe("target dynamodb: the metering proxy in the store's process", () => {
     faults.add(spec);
     await sync.flush();
   };
+
+  it("meters the capacity of requests that do not ask for it (the functions never do)", async () => {
+    await store.resetMeter();
+    await client.send(put("metered"));
+    await client.send(new GetItemCommand({ TableName: TABLE, Key: key("metered"), ConsistentRead: true }));
+    expect(await store.meter()).toMatchObject({
+      requests: { PutItem: 1, GetItem: 1 },
+      writeUnits: 1,
+      readUnits: 1,
+    });
+    expect(withCapacity("DescribeTable", Buffer.from('{"TableName":"t"}')).toString()).toBe(
+      '{"TableName":"t"}',
+    );
+    expect(
+      JSON.parse(withCapacity("Query", Buffer.from('{"ReturnConsumedCapacity":"INDEXES"}')).toString()),
+    ).toEqual({
+      ReturnConsumedCapacity: "INDEXES",
+    });
+  });
 
   it("error: an HTTP 500 InternalServerError the SDK retries, and the store never sees the request", async () => {
     await add({ target: "dynamodb", operation: "PutItem", mode: "error", seconds: 60 });

@@ -7,8 +7,8 @@ import { type DynamoFaultRule, DynamoFaults } from "./faults";
  * A pass-through proxy in front of the local DynamoDB, which the functions'
  * requests go through (`AWS_ENDPOINT_URL_DYNAMODB`). It counts what the
  * handlers really ask for: requests per operation and the capacity units the
- * engine reports (ReturnConsumedCapacity, which the store always sets), plus
- * the global-secondary-index writes a request implies (DynamoDB bills them;
+ * engine reports (the proxy asks for them: see withCapacity), plus the
+ * global-secondary-index writes a request implies (DynamoDB bills them;
  * dynalite does not report them): a new item with index keys, or an update
  * that sets or removes index keys. The benchmark reads these figures.
  *
@@ -26,6 +26,33 @@ export interface MeterReading {
 }
 
 const WRITES = new Set(["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"]);
+/** The operations that can report the capacity they consumed. */
+const REPORTS_CAPACITY = new Set([
+  ...WRITES,
+  "GetItem",
+  "BatchGetItem",
+  "Query",
+  "Scan",
+  "TransactGetItems",
+  "TransactWriteItems",
+]);
+
+/**
+ * The request as the proxy forwards it: one that can report its consumed
+ * capacity asks for it (`ReturnConsumedCapacity: TOTAL`, unless it asks for
+ * INDEXES itself), so that the functions never ask for it only to be metered
+ * here. The local engines check no signature, so the body may change.
+ */
+export function withCapacity(op: string, body: Buffer): Buffer {
+  if (!REPORTS_CAPACITY.has(op)) return body;
+  try {
+    const input = JSON.parse(body.toString("utf8") || "{}") as { ReturnConsumedCapacity?: string };
+    if (input.ReturnConsumedCapacity === "TOTAL" || input.ReturnConsumedCapacity === "INDEXES") return body;
+    return Buffer.from(JSON.stringify({ ...input, ReturnConsumedCapacity: "TOTAL" }));
+  } catch {
+    return body;
+  }
+}
 
 export class DynamoMeter {
   private reading: MeterReading = { requests: {}, readUnits: 0, writeUnits: 0, indexWriteUnits: 0 };
@@ -112,8 +139,11 @@ export class DynamoMeter {
       return;
     }
     const target = new URL(this.target);
+    const forwarded = withCapacity(op, body);
+    const { "transfer-encoding": _chunked, ...headers } = req.headers;
+    headers["content-length"] = String(forwarded.length);
     const upstream = request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
       (up) => {
         const out: Buffer[] = [];
         up.on("data", (c: Buffer) => out.push(c));
@@ -134,7 +164,7 @@ export class DynamoMeter {
       res.writeHead(502);
       res.end(String(e));
     });
-    upstream.end(body);
+    upstream.end(forwarded);
   }
 
   private count(op: string, body: Buffer, answer: Buffer) {
