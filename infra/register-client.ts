@@ -18,7 +18,7 @@ import {
   DeleteUserPoolClientCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { clientKey } from "../functions/adapters/table-schema";
+import { clientRegistrationItem } from "../functions/adapters/dynamo-tenant-directory";
 import { SCOPES, type ScopeName } from "../functions/api/routes";
 import { OUTPUT } from "./constructs/outputs";
 
@@ -112,19 +112,17 @@ export async function register(r: Registration) {
   if (!client?.ClientId || !client.ClientSecret) throw new Error("Cognito returned no client id or secret");
 
   const dynamo = new DynamoDBClient({ region: r.region });
-  const key = clientKey(client.ClientId);
   try {
     await dynamo.send(
       new PutItemCommand({
         TableName: tableName,
-        Item: {
-          PK: { S: key.PK },
-          SK: { S: key.SK },
-          tenantId: { S: r.tenantId },
-          scope: { S: SCOPES[r.scope] },
-          clientName: { S: r.clientName },
-          createdAt: { S: new Date().toISOString() },
-        },
+        Item: clientRegistrationItem({
+          clientId: client.ClientId,
+          tenantId: r.tenantId,
+          scope: SCOPES[r.scope],
+          clientName: r.clientName,
+          createdAt: new Date().toISOString(),
+        }),
         ConditionExpression: "attribute_not_exists(PK)",
       }),
     );

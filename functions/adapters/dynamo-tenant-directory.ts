@@ -1,5 +1,22 @@
-import { type DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { type AttributeValue, type DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { clientKey } from "./table-schema";
+
+/** A registered OAuth client: the tenant it acts for; the rest is for people reading the table. */
+export interface ClientRegistration {
+  clientId: string;
+  tenantId: string;
+  scope?: string;
+  clientName?: string;
+  createdAt?: string;
+}
+
+/** The item the directory reads: the one shape every registration (CLI, local runtime) writes. */
+export function clientRegistrationItem(r: ClientRegistration): Record<string, AttributeValue> {
+  const { PK, SK } = clientKey(r.clientId);
+  const item: Record<string, AttributeValue> = { PK: { S: PK }, SK: { S: SK } };
+  for (const [name, value] of Object.entries(r)) if (value !== undefined) item[name] = { S: value };
+  return item;
+}
 
 /** How long a container trusts what it read; a re-assigned client takes effect within this time. */
 const CACHE_MS = 5 * 60 * 1000;

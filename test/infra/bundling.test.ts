@@ -7,7 +7,7 @@ import { CreateTableCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/cli
 import { App, Stack } from "aws-cdk-lib";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientKey } from "../../functions/adapters/table-schema";
+import { clientRegistrationItem } from "../../functions/adapters/dynamo-tenant-directory";
 import { EscrowTable } from "../../infra/constructs/escrow-table";
 import { LogsKey } from "../../infra/constructs/logs-key";
 import { ServiceFunction } from "../../infra/constructs/service-function";
@@ -109,11 +109,10 @@ describe("Lambda bundles", () => {
       });
       const client = new DynamoDBClient({ endpoint, region: "us-east-1" });
       await client.send(new CreateTableCommand({ TableName: "escrow-test", ...KEYS_ONLY_TABLE }));
-      const k = clientKey("client-1");
       await client.send(
         new PutItemCommand({
           TableName: "escrow-test",
-          Item: { PK: { S: k.PK }, SK: { S: k.SK }, tenantId: { S: "demo" } },
+          Item: clientRegistrationItem({ clientId: "client-1", tenantId: "demo" }),
         }),
       );
     });

@@ -1,5 +1,5 @@
 import { type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { clientKey } from "../../../functions/adapters/table-schema";
+import { clientRegistrationItem } from "../../../functions/adapters/dynamo-tenant-directory";
 
 /**
  * Registers OAuth clients with their tenants in the table, where the API
@@ -11,13 +11,8 @@ export async function seedClientRegistrations(
   tableName: string,
   tenantsByClient: ReadonlyMap<string, string>,
 ): Promise<void> {
-  for (const [clientId, tenantId] of tenantsByClient) {
-    const key = clientKey(clientId);
+  for (const [clientId, tenantId] of tenantsByClient)
     await client.send(
-      new PutItemCommand({
-        TableName: tableName,
-        Item: { PK: { S: key.PK }, SK: { S: key.SK }, clientId: { S: clientId }, tenantId: { S: tenantId } },
-      }),
+      new PutItemCommand({ TableName: tableName, Item: clientRegistrationItem({ clientId, tenantId }) }),
     );
-  }
 }
