@@ -3,6 +3,7 @@ import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { ZodMiniType as ZodType } from "zod/mini";
 import { ForbiddenError, NotFoundError, ValidationError } from "../domain/errors";
+import { ESCROW_ID } from "../domain/escrow-id";
 import { logger } from "../shared/logger";
 import { inspectJsonText, RESERVED_KEY } from "./json-text";
 import { fromZod, toProblem } from "./problem";
@@ -12,7 +13,6 @@ import { UnauthorizedError } from "./unauthorized-error";
 
 /** API.md: a body over 16 KiB is 400 validation_error. */
 export const MAX_BODY_BYTES = 16 * 1024;
-const ESCROW_ID = /^esc_[0-9A-HJKMNP-TV-Z]{26}$/;
 const IDEMPOTENCY_KEY = /^[\u0020-\u007e]{1,255}$/;
 
 export interface Caller {

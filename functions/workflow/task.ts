@@ -2,12 +2,13 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import * as z from "zod/mini";
+import { ESCROW_ID } from "../domain/escrow-id";
 import { logger } from "../shared/logger";
 
 /** What every task receives from the workflow: which escrow. */
 export const escrowRef = {
   tenantId: z.string().check(z.minLength(1)),
-  escrowId: z.string().check(z.regex(/^esc_[0-9A-Z]{26}$/)),
+  escrowId: z.string().check(z.regex(ESCROW_ID)),
 };
 export const EscrowRefInput = z.object(escrowRef);
 
