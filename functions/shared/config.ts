@@ -1,5 +1,9 @@
 import * as z from "zod/mini";
 import { DEFAULT_CURRENCIES } from "../domain/money";
+import { PARK_AFTER_SECONDS } from "../domain/workflow-step";
+
+/** SUPPORTED_CURRENCIES: ISO 4217 codes, comma-separated (the stack checks its setting against it too). */
+export const CURRENCY_LIST = /^[A-Z]{3}(,[A-Z]{3})*$/;
 
 /**
  * Reads and checks the environment once, at cold start, and fails fast: a
@@ -10,14 +14,14 @@ const EnvSchema = z.object({
   TABLE_NAME: z.string().check(z.minLength(1)),
   STATE_MACHINE_ARN: z.string().check(z.startsWith("arn:")),
   SUPPORTED_CURRENCIES: z._default(
-    z.string().check(z.regex(/^[A-Z]{3}(,[A-Z]{3})*$/, "a comma-separated list of ISO 4217 codes")),
+    z.string().check(z.regex(CURRENCY_LIST, "a comma-separated list of ISO 4217 codes")),
     DEFAULT_CURRENCIES.join(","),
   ),
   PAYMENT_PROVIDER: z._default(z.enum(["sandbox"]), "sandbox"),
   EVENTS_TOPIC_ARN: z.string().check(z.startsWith("arn:")),
   OPS_ALERTS_TOPIC_ARN: z.string().check(z.startsWith("arn:")),
   /** Waits longer than this park in the record (ARCHITECTURE v1.1 decision 3); lowered only in tests. */
-  PARK_AFTER_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 30 * 86_400),
+  PARK_AFTER_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), PARK_AFTER_SECONDS),
 });
 export type Env = z.infer<typeof EnvSchema>;
 /** The names of the environment variables functions read (the stack sets each with its grant). */

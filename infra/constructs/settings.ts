@@ -1,5 +1,6 @@
 import type { Node } from "constructs";
 import { DEFAULT_CURRENCIES } from "../../functions/domain/money";
+import { CURRENCY_LIST } from "../../functions/shared/config";
 
 /**
  * Deployment settings read from CDK context (`cdk.json` or `-c key=value`).
@@ -50,7 +51,7 @@ const bool = (node: Node, key: string, fallback: boolean): boolean => {
 
 export function settingsFromContext(node: Node): EscrowSettings {
   const currencies = String(node.tryGetContext("supportedCurrencies") ?? DEFAULT_CURRENCIES.join(","));
-  if (!/^[A-Z]{3}(,[A-Z]{3})*$/.test(currencies))
+  if (!CURRENCY_LIST.test(currencies))
     throw new Error(`Context supportedCurrencies must be comma-separated ISO 4217 codes, got ${currencies}`);
   const prefix = node.tryGetContext("cognitoDomainPrefix") as string | undefined;
   if (prefix !== undefined && !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix))
