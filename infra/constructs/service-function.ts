@@ -7,6 +7,7 @@ import { Architecture, type CfnFunction, Runtime, Tracing } from "aws-cdk-lib/aw
 import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { TAKEOVER_AFTER_MS } from "../../functions/app/escrow-service";
 import type { EnvName, FunctionSpec } from "../service-functions";
 import type { EscrowTable } from "./escrow-table";
 import { dropReferencedDependency } from "./implied-dependencies";
@@ -18,6 +19,12 @@ export const TABLE_WRITE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem"];
 /** Lambda runtime: the newest Node.js this aws-cdk-lib knows; bundles target node22 so 22.x stays a fallback. */
 export const RUNTIME = Runtime.NODEJS_24_X;
 export const TIMEOUTS = { api: Duration.seconds(10), task: Duration.seconds(30) } as const;
+// A retry takes over a request older than TAKEOVER_AFTER_MS as one that died: the API functions must have
+// stopped by then, or a request still running could be finished twice.
+if (TIMEOUTS.api.toMilliseconds() >= TAKEOVER_AFTER_MS)
+  throw new Error(
+    `API functions must time out before a retry takes their request over (${TAKEOVER_AFTER_MS} ms)`,
+  );
 export const MEMORY_MB = 256;
 /** Replaces the SDK's default credential chain in the bundles: see lambda-credentials.ts. */
 const LAMBDA_CREDENTIALS = fileURLToPath(new URL("./lambda-credentials.ts", import.meta.url));
