@@ -40,12 +40,17 @@ export function acknowledgeEscrowFindings(stack: EscrowStack): void {
     ack(
       construct.access,
       "AwsSolutions-IAM5[Resource::*]",
-      "Only xray:PutTraceSegments and xray:PutTelemetryRecords use Resource *: X-Ray trace submission has no resource-level permissions. Every data action is scoped to the table, its named indexes or the state machine.",
+      "Only xray:PutTraceSegments and xray:PutTelemetryRecords use Resource *: X-Ray trace submission has no resource-level permissions. Every data action is scoped to the table, its named indexes, the state machine (and its executions, for the reconciler) or the topics it publishes to and their keys.",
     );
+    const reaches = [
+      "DynamoDB",
+      ...(spec.startsExecutions || spec.endsWaits || spec.reconciles ? ["Step Functions"] : []),
+      ...(spec.publishes ? ["SNS"] : []),
+    ];
     ack(
       construct.fn,
       "PCI.DSS.321-LambdaInsideVPC",
-      `${spec.id} reaches only AWS APIs (DynamoDB, Step Functions) over TLS with SigV4 and has no inbound network path; there is nothing in a VPC for it to reach. A VPC would add NAT or endpoint cost and ENIs without narrowing what it can touch (IAM does that). Revisit if a payment provider needs a fixed egress IP.`,
+      `${spec.id} reaches only AWS APIs (${reaches.join(", ")}) over TLS with SigV4 and has no inbound network path; there is nothing in a VPC for it to reach. A VPC would add NAT or endpoint cost and ENIs without narrowing what it can touch (IAM does that). Revisit if a payment provider needs a fixed egress IP.`,
     );
     ack(
       construct.fn,

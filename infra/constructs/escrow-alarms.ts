@@ -40,8 +40,8 @@ export class EscrowAlarms extends Construct {
     this.action = new SnsAction(props.opsAlerts);
     const sm = props.stateMachine;
 
-    // Any failed, timed-out or aborted execution is an escrow that needs a person
-    // (GiveUpAwaitingOps fails on purpose so that this alarm fires).
+    // A failed, timed-out or aborted execution: a step that still failed after its retries (LeftToReconciler
+    // fails on purpose, so that this alarm fires while the reconciler continues the escrow from its record).
     this.add("ExecutionsFailed", sm.metricFailed({ period: PERIOD }), 1, "An escrow workflow failed");
     this.add("ExecutionsTimedOut", sm.metricTimedOut({ period: PERIOD }), 1, "An escrow workflow timed out");
     this.add("ExecutionsAborted", sm.metricAborted({ period: PERIOD }), 1, "An escrow workflow was aborted");

@@ -97,7 +97,8 @@ export class EscrowApi extends Construct {
         requireSymbols: true,
         tempPasswordValidity: Duration.days(1),
       },
-      // Essentials allows access-token customization for M2M clients (a tenant claim) later on.
+      // Essentials, the plan AWS gives new pools. Tokens carry no tenant claim: the tenant is the client's
+      // registration item (functions/adapters/dynamo-tenant-directory.ts).
       featurePlan: FeaturePlan.ESSENTIALS,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
