@@ -1,4 +1,4 @@
-/** The stack's output keys (read back by infra/register-client.ts and by operators). */
+/** The stack's output keys (read back by infra/register-client.ts, the local runtime and operators). */
 export const OUTPUT = {
   apiUrl: "ApiUrl",
   userPoolId: "UserPoolId",

@@ -12,6 +12,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
+import { OUTPUT } from "../constructs/outputs";
 
 /**
  * The local runtime's view of the synthesized CloudFormation template: the
@@ -65,7 +66,7 @@ export interface LocalModel {
     arn: string;
     name: string;
     definition: Record<string, unknown>;
-    /** The definition substitutions, resolved (`EventsTopicArn`, `HoldFundsFunctionArn`...). */
+    /** The definition substitutions, resolved (`HoldFundsFunctionArn`...). */
     substitutions: Record<string, string>;
   };
   topics: { logicalId: string; arn: string }[];
@@ -262,22 +263,11 @@ export function readModel(template: Template, tableName = "escrow-local"): Local
   };
 }
 
-/**
- * The marketplace-facing topic of escrow events: the stack's `EventsTopicArn`
- * (output or definition substitution), else the topic the workflow's
- * NotifyFunded state publishes to.
- */
+/** The marketplace-facing topic of escrow events: the stack's `EventsTopicArn` output. */
 export function eventsTopicOf(model: LocalModel): string {
-  const states = (
-    model.stateMachine.definition as { States?: Record<string, { Parameters?: { TopicArn?: unknown } }> }
-  ).States;
-  const candidates = [
-    model.outputs.EventsTopicArn,
-    model.stateMachine.substitutions.EventsTopicArn,
-    states?.NotifyFunded?.Parameters?.TopicArn,
-  ];
-  const arn = candidates.find((c) => typeof c === "string" && model.topics.some((t) => t.arn === c));
-  if (typeof arn !== "string") throw new Error("cannot tell the escrow events topic");
+  const arn = model.outputs[OUTPUT.eventsTopicArn];
+  if (typeof arn !== "string" || !model.topics.some((t) => t.arn === arn))
+    throw new Error(`cannot tell the escrow events topic: no ${OUTPUT.eventsTopicArn} output naming a topic`);
   return arn;
 }
 

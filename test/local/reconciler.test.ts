@@ -191,20 +191,12 @@ describe("ESCROW_RECONCILE_SECONDS and the model", () => {
     expect(functionById(model({ functions: [fnOf("HoldFunds")] }), "Reconciler")).toBeUndefined();
   });
 
-  it("tells the events topic from the stack's output, its substitution, or the NotifyFunded state", () => {
+  it("tells the events topic from the stack's output", () => {
     const events = "arn:aws:sns:us-east-1:000000000000:EscrowEventsTopic";
     expect(eventsTopicOf(model({ outputs: { EventsTopicArn: events } }))).toBe(events);
-    expect(
-      eventsTopicOf(
-        model({
-          stateMachine: { arn: "a", name: "n", definition: {}, substitutions: { EventsTopicArn: events } },
-        }),
-      ),
-    ).toBe(events);
-    const notify = { States: { NotifyFunded: { Parameters: { TopicArn: events } } } };
-    expect(
-      eventsTopicOf(model({ stateMachine: { arn: "a", name: "n", definition: notify, substitutions: {} } })),
-    ).toBe(events);
     expect(() => eventsTopicOf(model())).toThrow(/events topic/);
+    expect(() =>
+      eventsTopicOf(model({ outputs: { EventsTopicArn: "arn:aws:sns:us-east-1:0:Other" } })),
+    ).toThrow(/events topic/);
   });
 });
