@@ -1,4 +1,7 @@
-/** A small HTTP client for the end-to-end tests: tokens, JSON calls, polling (test/support/wait.ts). */
+/**
+ * A small HTTP client for the end-to-end tests: tokens, JSON calls, polling
+ * (test/support/wait.ts) and the local service's own routes (`/_local/...`).
+ */
 import { waitFor } from "../support/wait";
 
 export { BUYER, order, SELLER } from "../support/orders";

@@ -26,7 +26,8 @@ const TEMPLATE_CACHE = process.env.ESCROW_LOCAL_TEMPLATE_CACHE ?? join(tmpdir(),
 
 /**
  * Starts the real local service (`npm start`'s entry point) in a child process
- * on a free port, with its own data folder, and waits until it answers.
+ * on a free port, with its own data folder, and waits until it says where it
+ * listens (and on which DynamoDB engine: the one the suite asked for).
  */
 export async function startServer(
   options: { dataDir?: string; env?: Record<string, string> } = {},
