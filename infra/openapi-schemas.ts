@@ -167,6 +167,14 @@ export const OpsEscrowSchema = doc(
   { id: "OpsEscrow" },
 );
 
+export const HandoverCodeSchema = doc(
+  z.looseObject({
+    code: doc(z.string(), { example: "48213907", description: "8 digits." }),
+    expiresAt: iso(),
+  }),
+  { id: "HandoverCode" },
+);
+
 export const EscrowListSchema = doc(
   z.looseObject({ items: z.array(EscrowSchema), nextCursor: z.nullable(z.string()) }),
   {

@@ -16,6 +16,7 @@ import {
   EscrowEventsSchema,
   EscrowListSchema,
   EscrowSchema,
+  HandoverCodeSchema,
   HealthSchema,
   OpsEscrowSchema,
   ProblemSchema,
@@ -155,6 +156,19 @@ const DOCS: Record<RouteId, RouteDoc> = {
     description: `rental_deposit, by the renter, in CLAIMED. Accept: the landlord gets the claim (less the pro-rata fee), the renter the rest — RELEASED when the claim is the whole deposit, else SETTLED. Reject: DISPUTED; at once the unclaimed part goes back to the renter and \`acceptedAmount\` (default 0, less than the claim's total, else 400; only with accept: false) to the landlord (one disbursement \`undisputed_part\`, event \`escrow.partially_settled\`), and only the contested part (\`dispute.contestedAmount\`) stays held for ops, whose resolution decides it. ${ACTION_NOTES}`,
     ok: accepted,
     errors: ACTION_ERRORS,
+  },
+  InspectVehicle: {
+    summary: "Car: the buyer inspects the car",
+    description: `vehicle, by the buyer, in RESERVED (the reservation deposit is held). Accept: the balance (amount − deposit) is held with \`paymentMethod\` (default the escrow's), then FUNDED and escrow.funded; if the balance is declined the deposit goes back (REFUNDED, \`failureReason: "balance_declined"\`). Reject (\`reason\` required): the deposit goes back, REFUNDED. The 202 shows \`pendingAction: "inspection"\`; event escrow.inspected. The inspection window passing counts as the buyer's withdrawal (the deposit is forfeited to the seller when \`depositForfeitable\`). ${ACTION_NOTES}`,
+    ok: accepted,
+    errors: ACTION_ERRORS,
+  },
+  IssueHandoverCode: {
+    summary: "The buyer's handover code",
+    description:
+      "goods, service or vehicle, by the buyer, in FUNDED: a new 8-digit code from a cryptographically secure source, valid 10 minutes and once. The buyer's app shows it at the meeting; the seller's app sends it with `delivery` (`handoverCode`), which proves the handover. Asking again voids the previous code; five wrong codes void the current one. The code is stored only as a hash and appears in no resource, event, log line or history entry. Never replayed: an `Idempotency-Key` is ignored.",
+    ok: { schema: HandoverCodeSchema, description: "The code and when it expires." },
+    errors: [400, 401, 403, 404, 409, 429, 500, 503],
   },
   ListOpsEscrows: {
     summary: "Ops: the queue",

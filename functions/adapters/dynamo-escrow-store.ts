@@ -18,6 +18,7 @@ import type {
   DueEscrow,
   EscrowRecord,
   EscrowStore,
+  HandoverRecord,
   IdempotencyRecord,
   ListFilter,
   WaitRecord,
@@ -29,6 +30,7 @@ import {
   dueShardOf,
   escrowKey,
   escrowRefOfKey,
+  handoverKey,
   idempotencyKey,
   indexKeys,
   isWaitItem,
@@ -337,6 +339,73 @@ export class DynamoEscrowStore implements EscrowStore {
     );
   }
 
+  async putHandover(tenantId: string, escrowId: string, record: HandoverRecord): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall(
+          {
+            ...handoverKey(tenantId, escrowId),
+            id: record.id,
+            salt: record.salt,
+            hash: record.hash,
+            validUntil: record.expiresAt,
+            wrong: record.wrong,
+            used: record.used,
+            // The table's TTL sweeps it a day after it expires.
+            [TABLE.ttlAttribute]: Math.floor(Date.parse(record.expiresAt) / 1000) + 86_400,
+          },
+          opts,
+        ),
+      }),
+    );
+  }
+
+  async getHandover(tenantId: string, escrowId: string): Promise<HandoverRecord | null> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall(handoverKey(tenantId, escrowId)),
+        ConsistentRead: true,
+      }),
+    );
+    if (!out.Item) return null;
+    const h = unmarshall(out.Item);
+    return { id: h.id, salt: h.salt, hash: h.hash, expiresAt: h.validUntil, wrong: h.wrong, used: h.used };
+  }
+
+  async updateHandover(
+    tenantId: string,
+    escrowId: string,
+    read: Pick<HandoverRecord, "id" | "wrong">,
+    change: { wrong: number } | { used: true },
+  ): Promise<boolean> {
+    const [update, values] =
+      "used" in change
+        ? ["SET used = :true", { ":true": true }]
+        : ["SET wrong = :next", { ":next": change.wrong }];
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(handoverKey(tenantId, escrowId)),
+          UpdateExpression: update,
+          ConditionExpression: "id = :id AND wrong = :wrong AND used = :false",
+          ExpressionAttributeValues: marshall({
+            ...values,
+            ":id": read.id,
+            ":wrong": read.wrong,
+            ":false": false,
+          }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   async getIdempotency(tenantId: string, keyHash: string): Promise<IdempotencyRecord | null> {
     const out = await this.client.send(
       new GetItemCommand({
@@ -377,8 +446,20 @@ function materialized(s: EscrowState) {
  */
 type StoredTerms = Omit<
   EscrowTerms,
-  "tenantId" | "id" | "windows" | "description" | "listingRef" | "metadata" | "lease"
+  | "tenantId"
+  | "id"
+  | "windows"
+  | "description"
+  | "listingRef"
+  | "metadata"
+  | "lease"
+  | "deposit"
+  | "depositForfeitable"
+  | "vehicle"
 > & {
+  deposit?: number;
+  depositForfeitable?: true;
+  vehicle?: EscrowTerms["vehicle"];
   /** In the order of the kind's WINDOW_KEYS. */
   windows: number[];
   description?: string;
@@ -388,7 +469,19 @@ type StoredTerms = Omit<
 };
 
 export function storedTerms(terms: EscrowTerms): StoredTerms {
-  const { tenantId: _tenant, id: _id, windows: w, description, listingRef, metadata, lease, ...rest } = terms;
+  const {
+    tenantId: _tenant,
+    id: _id,
+    windows: _windows,
+    description,
+    listingRef,
+    metadata,
+    lease,
+    deposit,
+    depositForfeitable,
+    vehicle,
+    ...rest
+  } = terms;
   return {
     ...rest,
     windows: WINDOW_KEYS[terms.kind].map((k) => windowSeconds(terms, k)),
@@ -396,6 +489,9 @@ export function storedTerms(terms: EscrowTerms): StoredTerms {
     ...(listingRef !== null ? { listingRef } : {}),
     ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
     ...(lease ? { lease } : {}),
+    ...(deposit !== null ? { deposit } : {}),
+    ...(depositForfeitable ? { depositForfeitable: true as const } : {}),
+    ...(vehicle ? { vehicle } : {}),
   };
 }
 
@@ -418,6 +514,9 @@ function toRecord(item: Record<string, AttributeValue>): EscrowRecord {
       id: escrowId,
       windows: Object.fromEntries(WINDOW_KEYS[terms.kind].map((k, i) => [k, terms.windows[i]])),
       lease: terms.lease ?? null,
+      deposit: terms.deposit ?? null,
+      depositForfeitable: terms.depositForfeitable === true,
+      vehicle: terms.vehicle ?? null,
       description: terms.description ?? null,
       listingRef: terms.listingRef ?? null,
       metadata: terms.metadata ?? {},

@@ -50,6 +50,11 @@ export const idempotencyKey = (tenantId: string, keyHash: string) => ({
   SK: "IDEM",
 });
 /** The reconciler's bookmark. */
+/** The buyer's current handover code of an escrow (its hash only). */
+export const handoverKey = (tenantId: string, escrowId: string) => ({
+  PK: `T#${tenantId}#E#${escrowId}`,
+  SK: "HANDOVER",
+});
 export const checkpointKey = () => ({ PK: "SYSTEM#RECONCILER", SK: "CHECKPOINT" });
 /** The partition keys of the indexes an escrow item is listed in (their sort keys: TABLE.indexes). */
 export const indexKeys = {

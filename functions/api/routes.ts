@@ -61,7 +61,8 @@ export interface GatewayRoute extends RouteBase {
 
 /** A route served by its own Lambda function. `{id}` in the path names an escrow. */
 export interface FunctionRoute<B = unknown, Q = unknown> extends RouteBase {
-  kind: "read" | "create" | "action";
+  /** `issue`: creates something that is not the escrow (a handover code): 201, never replayed. */
+  kind: "read" | "create" | "action" | "issue";
   /** The request body as the handler parses it, given the deployment's settings. */
   body?: (settings: BodySettings) => z.ZodMiniType<B>;
   query?: z.ZodMiniType<Q>;
@@ -181,6 +182,18 @@ export const ClaimDeductions = /* @__PURE__ */ action(
 );
 export const ReturnDeposit = /* @__PURE__ */ action("ReturnDeposit", "deposit-return", S.DepositReturnBody);
 export const RespondToClaim = /* @__PURE__ */ action("RespondToClaim", "claim-response", S.ClaimResponseBody);
+export const InspectVehicle = /* @__PURE__ */ action("InspectVehicle", "inspection", S.InspectionBody);
+export const IssueHandoverCode = /* @__PURE__ */ (() =>
+  ({
+    kind: "issue",
+    id: "IssueHandoverCode",
+    method: "POST",
+    path: "/v1/escrows/{id}/handover-code",
+    scopes: MARKETPLACE,
+    who: "buyer",
+    status: 201,
+    body: () => S.HandoverCodeBody,
+  }) as const satisfies FunctionRoute<{ actorId: string }>)();
 export const ListOpsEscrows = /* @__PURE__ */ read("ListOpsEscrows", "/v1/ops/escrows", OPS, S.OpsListQuery);
 export const GetOpsEscrow = /* @__PURE__ */ read("GetOpsEscrow", "/v1/ops/escrows/{id}", OPS);
 export const ResolveEscrow = /* @__PURE__ */ action("ResolveEscrow", "resolution", S.ResolutionBody, OPS);
@@ -204,6 +217,8 @@ export const ROUTES = [
   ClaimDeductions,
   ReturnDeposit,
   RespondToClaim,
+  InspectVehicle,
+  IssueHandoverCode,
   ListOpsEscrows,
   GetOpsEscrow,
   ResolveEscrow,

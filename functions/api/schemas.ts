@@ -84,11 +84,12 @@ export const WindowsInput = schema(() =>
       disputeSeconds: z.optional(windowSeconds()),
       claimSeconds: z.optional(windowSeconds()),
       claimResponseSeconds: z.optional(windowSeconds()),
+      inspectionSeconds: z.optional(windowSeconds()),
     }),
     {
       id: "WindowsInput",
       description:
-        "How long each wait lasts; each kind has its own windows, and a window of another kind is 400. A window left out takes its default per kind — goods: delivery 7 days, confirmation 10 days, seller response 5 days, dispute 30 days; service: delivery 14 days, confirmation 7 days, seller response 5 days, dispute 30 days; rental_deposit: claim 14 days, claim response 14 days, dispute 30 days.",
+        "How long each wait lasts; each kind has its own windows, and a window of another kind is 400. A window left out takes its default per kind — goods: delivery 7 days, confirmation 10 days, seller response 5 days, dispute 30 days; service: delivery 14 days, confirmation 7 days, seller response 5 days, dispute 30 days; rental_deposit: claim 14 days, claim response 14 days, dispute 30 days; vehicle: inspection 3 days, delivery 7 days, confirmation 3 days, seller response 5 days, dispute 30 days.",
     },
   ),
 );
@@ -168,6 +169,31 @@ export const LeaseInput = schema(() =>
   metadata: z.optional(metadata()),
   windows: z.optional(WindowsInput),
   lease: z.optional(LeaseInput),
+  deposit: z.optional(
+    minorUnits(
+      "vehicle (required there): the reservation deposit held first, 1 to amount − 1; the balance is a second hold.",
+    ),
+  ),
+  depositForfeitable: z.optional(
+    doc(z.boolean(), {
+      description:
+        "vehicle only (default false): a buyer who withdraws, or lets the inspection window pass, loses the deposit to the seller (less its pro-rata fee).",
+    }),
+  ),
+  vehicle: z.optional(
+    doc(
+      z.strictObject({
+        vin: doc(
+          z
+            .string()
+            .check(z.regex(/^[A-HJ-NPR-Z0-9]{17}$/, "must be 17 characters of A-Z and 0-9 without I, O, Q")),
+          { example: "LSVAU2180N2183294" },
+        ),
+        description: z.optional(doc(text(200), { example: "2019 Passat 1.4T" })),
+      }),
+      { id: "VehicleInput", description: "vehicle only, and required there." },
+    ),
+  ),
 });
 
 /** The create body for the configured currencies (SUPPORTED_CURRENCIES). */
@@ -193,12 +219,26 @@ export const LeaseInput = schema(() =>
 /* @__NO_SIDE_EFFECTS__ */ const note = () => optionalText(1000);
 
 // The action bodies; routes.ts holds each to its action's command type.
+/* @__NO_SIDE_EFFECTS__ */ const handoverCode = () =>
+  doc(z.string().check(z.regex(/^[0-9]{8}$/, "must be the 8 digits of the buyer's handover code")), {
+    description:
+      'The code the buyer\'s app shows at a face-to-face handover: proves it (`delivery.method: "in_person"`). A wrong, expired, used or voided code is 422 `handover_code_invalid`.',
+    example: "48213907",
+  });
+
 export const DeliveryBody = schema(() =>
   z.strictObject({
     actorId: actorId(),
     carrier: optionalText(100),
     trackingNumber: optionalText(100),
     note: note(),
+    titleTransferRef: z.optional(
+      doc(text(64), {
+        description: "vehicle (required there): the number of the registration-transfer document.",
+        example: "BJ-2026-118833",
+      }),
+    ),
+    handoverCode: z.optional(handoverCode()),
   }),
 );
 export const ConfirmationBody = schema(() => z.strictObject({ actorId: actorId() }));
@@ -335,6 +375,36 @@ export const ClaimResponseBody = schema(() =>
       }),
     ),
 );
+
+// vehicle
+
+export const InspectionBody = schema(() =>
+  z
+    .strictObject({
+      actorId: actorId(),
+      accept: z.boolean(),
+      reason: optionalText(1000),
+      paymentMethod: z.optional(
+        doc(text(255), {
+          description: "For the balance; default the escrow's paymentMethod.",
+          example: "pm_sandbox_ok",
+        }),
+      ),
+    })
+    .check(
+      z.superRefine((body, ctx) => {
+        if (!body.accept && body.reason === undefined)
+          ctx.addIssue({
+            code: "custom",
+            path: ["reason"],
+            message: "is required when rejecting",
+            input: body.reason,
+          });
+      }),
+    ),
+);
+
+export const HandoverCodeBody = schema(() => z.strictObject({ actorId: actorId() }));
 
 /** Page size when `limit` is not given. */
 export const DEFAULT_PAGE_SIZE = 20;

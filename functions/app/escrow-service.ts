@@ -23,6 +23,7 @@ import type { EscrowRecord, EscrowStore, ListFilter } from "../ports/escrow-stor
 import type { PaymentProvider } from "../ports/payment-provider";
 import type { WorkflowEngine } from "../ports/workflow";
 import { logger } from "../shared/logger";
+import { redeemHandoverCode } from "./handover";
 import { continueWorkflow } from "./reconcile";
 import { transact } from "./transact";
 
@@ -118,11 +119,11 @@ export async function createEscrow(
       },
     ]);
 
-  const { kind, windows, lease } = kindTerms(input, now);
+  const kindOf = kindTerms(input, now);
   const terms: EscrowTerms = {
     tenantId,
     id: escrowIdFor(tenantId, idem.key),
-    kind,
+    ...kindOf,
     buyerId: input.buyerId,
     sellerId: input.sellerId,
     amount: input.amount,
@@ -132,8 +133,7 @@ export async function createEscrow(
     description: input.description ?? null,
     listingRef: input.listingRef ?? null,
     metadata: input.metadata ?? {},
-    windows,
-    lease,
+
     createdAt: now.toISOString(),
   };
   const created: Entry = {
@@ -173,6 +173,14 @@ export async function performAction(
     if (replay) return replay;
   }
   const tag = idem && kHash ? idemTag(kHash, idem.requestHash) : undefined;
+  if (command.action === "delivery" && command.handoverCode !== undefined) {
+    // The code is checked (and used up) once, before the delivery is recorded; 422 when it is not valid.
+    const record = await deps.store.get(tenantId, escrowId);
+    if (!record) throw new NotFoundError();
+    const earlier =
+      kHash && record.history.find((e) => e.idem?.startsWith(`${kHash.slice(0, IDEM_TAG_DIGITS)}.`));
+    if (!earlier) await redeemHandoverCode(deps, snapshot(record), command);
+  }
   const result = await transact<Answer>(deps, { tenantId, escrowId }, async (state, record, now) => {
     if (idem && kHash) {
       const earlier = record.history.find((e) => e.idem?.startsWith(`${kHash.slice(0, IDEM_TAG_DIGITS)}.`));

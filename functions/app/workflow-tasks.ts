@@ -1,11 +1,13 @@
 import {
   beginSettling,
+  declineBalance,
   type Entry,
   escalate,
   expire,
   failPayment,
   fold,
   fund,
+  fundBalance,
   movementFor,
   settleEscrow,
 } from "../domain/escrow";
@@ -50,6 +52,9 @@ export class ResumeFromRecord extends Error {
 export const movementKeys = {
   hold: (escrowId: string) => `${escrowId}:hold`,
   void: (escrowId: string) => `${escrowId}:void`,
+  /** A car's second hold, after its reservation deposit. */
+  balance: (escrowId: string) => `${escrowId}:hold:balance`,
+  voidBalance: (escrowId: string) => `${escrowId}:void:balance`,
   transfer: (escrowId: string, type: "payout" | "fee" | "refund", attempt: number) =>
     `${escrowId}:${type}:${attempt}`,
 };
@@ -79,12 +84,13 @@ export async function announce(
 /** HoldFunds: takes the hold (keyed: a repeat is a no-op) and records FUNDED. */
 export async function holdFunds(
   deps: StoreDeps & { payments: PaymentProvider },
-  ref: EscrowRef & { resumeFrom?: string },
+  ref: EscrowRef & { resumeFrom?: string; balance?: boolean },
 ): Promise<WorkflowStep> {
+  if (ref.balance) return holdBalance(deps, ref);
   if (ref.resumeFrom && ref.resumeFrom !== "created") throw new ResumeFromRecord(ref.resumeFrom);
   const result = await transact<WorkflowStep>(deps, ref, async (state, record, now) => {
     if (state.status !== "PENDING_FUNDS") {
-      const done = lastOf(record, ["funded", "payment_failed", "cancelled"]);
+      const done = lastOf(record, ["funded", "reserved", "payment_failed", "cancelled"]);
       if (done) return { done: stepOf(record, done.v, now) };
       throw new Error(`escrow ${state.id} is ${state.status} but was never funded`);
     }
@@ -93,10 +99,58 @@ export async function holdFunds(
       escrowId: state.id,
       key: movementKeys.hold(state.id),
       paymentMethod: state.paymentMethod,
-      amount: state.amount,
+      // A car's reservation deposit first; everything else the whole amount.
+      amount: state.deposit ?? state.amount,
       currency: state.currency,
     });
     return { append: fund(state, reference) };
+  });
+  return "done" in result ? routeOf(result.done) : routeOf(stepOf(result.record, result.entry.v, deps.now()));
+}
+
+/** HoldBalance: a car's balance after an accepted inspection (its own key), then FUNDED. */
+async function holdBalance(
+  deps: StoreDeps & { payments: PaymentProvider },
+  ref: EscrowRef,
+): Promise<WorkflowStep> {
+  const result = await transact<WorkflowStep>(deps, ref, async (state, record, now) => {
+    if (!state.balanceDue) {
+      const done = lastOf(record, ["funded", "balance_declined"]);
+      if (done) return { done: stepOf(record, done.v, now) };
+      throw new Error(`escrow ${state.id} has no balance due in ${state.status}`);
+    }
+    const { reference } = await deps.payments.hold({
+      tenantId: state.tenantId,
+      escrowId: state.id,
+      key: movementKeys.balance(state.id),
+      paymentMethod: state.balanceDue.paymentMethod,
+      amount: state.amount - state.funded,
+      currency: state.currency,
+    });
+    return { append: fundBalance(state, reference) };
+  });
+  return "done" in result ? routeOf(result.done) : routeOf(stepOf(result.record, result.entry.v, deps.now()));
+}
+
+/** RecordBalanceDeclined: the balance was declined or stayed unavailable: let go of it; the deposit goes back. */
+export async function recordBalanceDeclined(
+  deps: StoreDeps & { payments: PaymentProvider },
+  ref: EscrowRef,
+): Promise<WorkflowStep> {
+  const result = await transact<WorkflowStep>(deps, ref, async (state, record, now) => {
+    if (!state.balanceDue) {
+      const done = lastOf(record, ["balance_declined", "funded"]);
+      if (done) return { done: stepOf(record, done.v, now) };
+      throw new Error(`escrow ${state.id} has no balance due in ${state.status}`);
+    }
+    await deps.payments.void({
+      tenantId: state.tenantId,
+      escrowId: state.id,
+      key: movementKeys.voidBalance(state.id),
+      holdKey: movementKeys.balance(state.id),
+      currency: state.currency,
+    });
+    return { append: declineBalance(state) };
   });
   return "done" in result ? routeOf(result.done) : routeOf(stepOf(result.record, result.entry.v, deps.now()));
 }
@@ -113,11 +167,12 @@ export const FAILURE_REASONS: Record<string, string> = {
  */
 export async function recordPaymentFailure(
   deps: StoreDeps & { payments: PaymentProvider; events: EventPublisher },
-  ref: EscrowRef & { error: string },
+  ref: EscrowRef & { error: string; balance?: boolean },
 ): Promise<WorkflowStep> {
+  if (ref.balance) return recordBalanceDeclined(deps, ref);
   const result = await transact<Entry>(deps, ref, async (state, record) => {
     if (state.status !== "PENDING_FUNDS") {
-      const done = lastOf(record, ["payment_failed", "cancelled", "funded"]);
+      const done = lastOf(record, ["payment_failed", "cancelled", "funded", "reserved"]);
       if (done) return { done };
     }
     await voidHold(deps, state);

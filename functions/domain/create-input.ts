@@ -1,4 +1,4 @@
-import type { EscrowKind, Lease, Windows } from "./types";
+import type { EscrowKind, Lease, Vehicle, Windows } from "./types";
 
 /**
  * What a marketplace gives to create an escrow, once the API has checked it
@@ -18,4 +18,8 @@ export interface CreateEscrowInput {
   windows?: Windows;
   /** rental_deposit only (required there). */
   lease?: Lease;
+  /** vehicle only: the reservation deposit (required there), whether withdrawing forfeits it, the car. */
+  deposit?: number;
+  depositForfeitable?: boolean;
+  vehicle?: { vin: string; description?: string };
 }

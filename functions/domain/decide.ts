@@ -18,7 +18,17 @@ import {
 import { MAX_EXTENSIONS, MAX_TOTAL_EXTENSION_SECONDS } from "./windows";
 
 export type ActionCommand =
-  | { action: "delivery"; actorId: string; carrier?: string; trackingNumber?: string; note?: string }
+  | {
+      action: "delivery";
+      actorId: string;
+      carrier?: string;
+      trackingNumber?: string;
+      note?: string;
+      /** vehicle: required. */
+      titleTransferRef?: string;
+      /** Checked against the escrow's current handover code by the service (422), never stored. */
+      handoverCode?: string;
+    }
   | { action: "confirmation"; actorId: string }
   | { action: "extension"; actorId: string; seconds: number }
   | { action: "refund-request"; actorId: string; amount?: number; reason: string }
@@ -31,7 +41,9 @@ export type ActionCommand =
   | { action: "lease-renewal"; actorId: string; endsAt: string }
   | { action: "deduction-claim"; actorId: string; items: ClaimItem[] }
   | { action: "deposit-return"; actorId: string; note?: string }
-  | { action: "claim-response"; actorId: string; accept: boolean; acceptedAmount?: number; note?: string };
+  | { action: "claim-response"; actorId: string; accept: boolean; acceptedAmount?: number; note?: string }
+  // vehicle
+  | { action: "inspection"; actorId: string; accept: boolean; reason?: string; paymentMethod?: string };
 
 export type ActionName = ActionCommand["action"];
 
@@ -42,9 +54,10 @@ export const ALLOWED_FROM: Record<ActionName, readonly EscrowStatus[]> = {
   extension: ["DELIVERED"],
   "refund-request": ["DELIVERED"],
   "refund-response": ["REFUND_REQUESTED"],
-  dispute: ["FUNDED", "DELIVERED", "REFUND_REQUESTED"],
-  cancellation: ["FUNDED"],
+  dispute: ["RESERVED", "FUNDED", "DELIVERED", "REFUND_REQUESTED"],
+  cancellation: ["RESERVED", "FUNDED"],
   resolution: ["DISPUTED"],
+  inspection: ["RESERVED"],
   "move-out": ["FUNDED"],
   "lease-renewal": ["FUNDED"],
   "deduction-claim": ["MOVED_OUT"],
@@ -76,6 +89,7 @@ export const ACTIONS_OF: Record<EscrowKind, readonly ActionName[]> = {
     "cancellation",
     "resolution",
   ],
+  vehicle: [...GOODS_ACTIONS, "inspection"],
 };
 
 /** Who may perform each action: the buyer, the seller, either, or ops staff. */
@@ -93,6 +107,7 @@ export const ACTORS: Record<ActionName, "buyer" | "seller" | "party" | "ops"> = 
   "deduction-claim": "seller",
   "deposit-return": "seller",
   "claim-response": "buyer",
+  inspection: "buyer",
 };
 
 function roleOf(state: EscrowState, command: ActionCommand): ActorRole {
@@ -114,9 +129,9 @@ function guardStatus(state: EscrowState, action: ActionName, now: Date): void {
   if (isTerminal(state.status))
     throw new InvalidTransitionError(`The escrow is ${state.status}; '${action}' is no longer possible.`);
   if (repair) return;
-  if (state.pending)
+  if (state.pending || state.balanceDue)
     throw new InvalidTransitionError(
-      `An accepted ${state.pending.action} is being applied to this escrow; '${action}' is not possible.`,
+      `An accepted ${state.pending?.action ?? "inspection"} is being applied to this escrow; '${action}' is not possible.`,
     );
   if (!ALLOWED_FROM[action].includes(state.status))
     throw new InvalidTransitionError(
@@ -154,6 +169,14 @@ function checkValues(state: EscrowState, command: ActionCommand, now: Date): voi
           "amount",
           `must be at most ${state.amount}`,
           "The refund amount exceeds the escrow's amount.",
+        );
+      return;
+    case "delivery":
+      if (state.kind === "vehicle" && command.titleTransferRef === undefined)
+        throw invalid(
+          "titleTransferRef",
+          "is required for a vehicle: the number of the registration-transfer document",
+          "A car's delivery needs its title transfer.",
         );
       return;
     case "deduction-claim": {
@@ -210,6 +233,8 @@ export function decideAction(state: EscrowState, command: ActionCommand, now: Da
           carrier: command.carrier ?? null,
           trackingNumber: command.trackingNumber ?? null,
           note: command.note ?? null,
+          ...(command.titleTransferRef !== undefined ? { titleTransferRef: command.titleTransferRef } : {}),
+          ...(command.handoverCode !== undefined ? { inPerson: true as const } : {}),
         },
       };
     case "confirmation":
@@ -257,6 +282,17 @@ export function decideAction(state: EscrowState, command: ActionCommand, now: Da
         actor,
         data: { actorId: command.actorId, note: command.note ?? null },
       };
+    case "inspection":
+      return {
+        type: "inspected",
+        actor,
+        data: {
+          actorId: command.actorId,
+          accepted: command.accept,
+          reason: command.reason ?? null,
+          paymentMethod: command.paymentMethod ?? null,
+        },
+      };
     case "claim-response":
       return command.accept
         ? { type: "claim_accepted", actor, data: { actorId: command.actorId, note: command.note ?? null } }
@@ -292,10 +328,26 @@ export function decideAction(state: EscrowState, command: ActionCommand, now: Da
 
 // ---------------------------------------------------------------- workflow commands
 
+/** The first hold is recorded: the whole price (FUNDED), or a car's reservation deposit (RESERVED). */
 export function fund(state: EscrowState, paymentRef: string): EntryDraft {
   if (state.status !== "PENDING_FUNDS")
     throw new InvalidTransitionError(`Cannot fund an escrow in ${state.status}.`);
+  if (state.kind === "vehicle") return { type: "reserved", actor: "system", data: { paymentRef } };
   return { type: "funded", actor: "system", data: { paymentRef } };
+}
+
+/** A car's balance is held after an accepted inspection: FUNDED. */
+export function fundBalance(state: EscrowState, paymentRef: string): EntryDraft {
+  if (!state.balanceDue)
+    throw new InvalidTransitionError(`No balance is due on an escrow in ${state.status}.`);
+  return { type: "funded", actor: "system", data: { paymentRef } };
+}
+
+/** A car's balance could not be held: the reservation deposit goes back. */
+export function declineBalance(state: EscrowState): EntryDraft {
+  if (!state.balanceDue)
+    throw new InvalidTransitionError(`No balance is due on an escrow in ${state.status}.`);
+  return { type: "balance_declined", actor: "system", data: { failureReason: "balance_declined" } };
 }
 
 export function failPayment(state: EscrowState, failureReason: string): EntryDraft {

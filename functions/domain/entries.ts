@@ -21,7 +21,16 @@ export type EntryDraft =
   | EntryOf<"payment_failed", { failureReason: string }>
   | EntryOf<
       "delivered",
-      { actorId: string; carrier: string | null; trackingNumber: string | null; note: string | null }
+      {
+        actorId: string;
+        carrier: string | null;
+        trackingNumber: string | null;
+        note: string | null;
+        /** vehicle */
+        titleTransferRef?: string;
+        /** Proved by a handover code (never the code itself). */
+        inPerson?: true;
+      }
     >
   | EntryOf<"extended", { actorId: string; seconds: number }>
   | EntryOf<"refund_requested", { actorId: string; amount: number; reason: string }>
@@ -44,6 +53,15 @@ export type EntryDraft =
   | EntryOf<"claim_rejected", { actorId: string; acceptedAmount: number; note: string | null }>
   /** The first step of a pending partial movement left the escrow; the rest stays held. */
   | EntryOf<"partially_settled", Record<string, never>>
+  // vehicle
+  /** The reservation deposit is held. */
+  | EntryOf<"reserved", { paymentRef: string }>
+  | EntryOf<
+      "inspected",
+      { actorId: string; accepted: boolean; reason: string | null; paymentMethod: string | null }
+    >
+  /** The balance could not be held: the deposit goes back. */
+  | EntryOf<"balance_declined", { failureReason: string }>
   | EntryOf<"released" | "refunded" | "settled", Record<string, never>>
   | EntryOf<"cancelled", { failureReason: string }>;
 

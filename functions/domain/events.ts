@@ -16,6 +16,8 @@ export const EVENT_TYPES = [
   "escrow.lease_renewed",
   "escrow.deductions_claimed",
   "escrow.partially_settled",
+  "escrow.reserved",
+  "escrow.inspected",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -37,6 +39,8 @@ const EVENT_OF: Partial<Record<EntryType, EventType>> = {
   deductions_claimed: "escrow.deductions_claimed",
   claim_rejected: "escrow.disputed",
   partially_settled: "escrow.partially_settled",
+  reserved: "escrow.reserved",
+  inspected: "escrow.inspected",
 };
 
 export interface EscrowEvent {

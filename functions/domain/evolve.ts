@@ -5,6 +5,7 @@ import {
   acceptedClaim,
   acceptedRefund,
   automaticOutcome,
+  cancellationOutcome,
   pending,
   resolutionPending,
   undisputedPart,
@@ -22,6 +23,8 @@ export function initialState(terms: EscrowTerms): EscrowState {
     dispute: null,
     lease: terms.lease ? { ...terms.lease, movedOutAt: null } : null,
     claim: null,
+    inspection: null,
+    balanceDue: null,
     funded: 0,
     disbursements: [],
     settlement: null,
@@ -46,15 +49,49 @@ export function evolve(state: EscrowState, entry: Entry): EscrowState {
   switch (entry.type) {
     case "created":
       return s;
-    case "funded":
+    case "funded": {
+      // The whole price is held (a car: the balance after its reservation deposit).
+      const balance = s.amount - s.funded;
       return {
         ...s,
         status: "FUNDED",
-        // A deposit is held through the lease; goods and services wait for delivery.
+        // A deposit is held through the lease; goods, services and cars wait for delivery.
         deadline: s.lease ? s.lease.endsAt : addSeconds(entry.at, sec("deliverySeconds")),
-        paymentRef: entry.data.paymentRef,
+        paymentRef: s.paymentRef ?? entry.data.paymentRef,
         funded: s.amount,
-        ledger: [...s.ledger, ...holdPostings(s.amount)],
+        balanceDue: null,
+        ledger: [...s.ledger, ...holdPostings(balance)],
+      };
+    }
+    case "reserved": {
+      const deposit = s.deposit ?? s.amount;
+      return {
+        ...s,
+        status: "RESERVED",
+        deadline: addSeconds(entry.at, sec("inspectionSeconds")),
+        paymentRef: entry.data.paymentRef,
+        funded: deposit,
+        ledger: [...s.ledger, ...holdPostings(deposit)],
+      };
+    }
+    case "inspected": {
+      const inspection = { accepted: entry.data.accepted, reason: entry.data.reason, at: entry.at };
+      if (entry.data.accepted)
+        return {
+          ...s,
+          deadline: null,
+          inspection,
+          balanceDue: { paymentMethod: entry.data.paymentMethod ?? s.paymentMethod },
+        };
+      return { ...s, deadline: null, inspection, pending: pending("inspection", "refund", heldOf(s)) };
+    }
+    case "balance_declined":
+      return {
+        ...s,
+        deadline: null,
+        balanceDue: null,
+        failureReason: entry.data.failureReason,
+        pending: pending("inspection", "refund", heldOf(s)),
       };
     case "payment_failed":
     case "cancelled":
@@ -75,6 +112,10 @@ export function evolve(state: EscrowState, entry: Entry): EscrowState {
           trackingNumber: entry.data.trackingNumber,
           note: entry.data.note,
           deliveredAt: entry.at,
+          ...(entry.data.titleTransferRef !== undefined
+            ? { titleTransferRef: entry.data.titleTransferRef }
+            : {}),
+          ...(entry.data.inPerson ? { method: "in_person" as const, handedOverAt: entry.at } : {}),
         },
       };
     case "extended":
@@ -114,7 +155,7 @@ export function evolve(state: EscrowState, entry: Entry): EscrowState {
     case "confirmed":
       return { ...s, deadline: null, pending: pending("confirmation", "release", 0) };
     case "cancellation_requested":
-      return { ...s, deadline: null, pending: pending("cancellation", "refund", heldOf(s)) };
+      return { ...s, deadline: null, pending: cancellationOutcome(s, entry.actor, "cancellation") };
     case "refund_accepted":
       return { ...s, deadline: null, pending: acceptedRefund(s, "refund-response") };
     case "resolution_accepted":
@@ -225,7 +266,7 @@ function movedOut(s: EscrowState, at: string, movedOutAt: string): EscrowState {
 export function finalDisbursement(s: EscrowState, p: Pending, at: string): Disbursement {
   const held = heldOf(s);
   const refund = p.outcome === "release" ? 0 : p.outcome === "refund" ? held : p.refundAmount;
-  return disburse(s, s.disbursements, refund, held - refund, "settlement", at);
+  return disburse(s, s.disbursements, refund, held - refund, p.reason ?? "settlement", at);
 }
 
 /** The escrow at `version` (default: the latest). */

@@ -47,9 +47,13 @@ export function balances(ledger: readonly Posting[]): Balances {
   const holds = new Map<string, { debit: LedgerAccount; credit: LedgerAccount; open: number }>();
   for (const p of ledger) {
     switch (p.kind) {
-      case "pending":
-        holds.set(p.id, { debit: p.debit, credit: p.credit, open: p.amount });
+      case "pending": {
+        // A second hold on the same account pair (a car's balance after its deposit) adds to it.
+        const hold = holds.get(p.id);
+        if (hold) hold.open += p.amount;
+        else holds.set(p.id, { debit: p.debit, credit: p.credit, open: p.amount });
         break;
+      }
       case "post_pending": {
         const hold = holds.get(p.id);
         if (!hold) throw new Error(`posting of unknown hold ${p.id}`);
@@ -96,7 +100,8 @@ export function ledgerViolations(state: EscrowState): string[] {
   if (b.pending < 0) v.push(`more posted or voided than was held (${b.pending})`);
   const held = state.ledger.filter((p) => p.kind === "pending").reduce((s, p) => s + p.amount, 0);
   const mustHold = state.status !== "PENDING_FUNDS" && state.status !== "CANCELLED";
-  if (mustHold && held !== state.amount) v.push(`hold is ${held}, escrow amount is ${state.amount}`);
+  if (mustHold && held !== state.funded) v.push(`holds total ${held}, the escrow was funded ${state.funded}`);
+  if (state.funded > state.amount) v.push(`funded ${state.funded} is more than the amount ${state.amount}`);
   if (!mustHold && state.ledger.length > 0)
     v.push(`postings on an escrow that never held money (${state.status})`);
 
@@ -110,24 +115,24 @@ export function ledgerViolations(state: EscrowState): string[] {
     } else if (!s) {
       v.push(`${state.status} without a settlement`);
     } else {
-      if (s.paidToSeller + s.refundedToBuyer + s.platformFee !== state.amount)
+      if (s.paidToSeller + s.refundedToBuyer + s.platformFee !== state.funded)
         v.push(
-          `settlement sums to ${s.paidToSeller + s.refundedToBuyer + s.platformFee}, not ${state.amount}`,
+          `settlement sums to ${s.paidToSeller + s.refundedToBuyer + s.platformFee}, not ${state.funded}`,
         );
       if (b.posted.seller !== s.paidToSeller)
         v.push(`seller got ${b.posted.seller}, settlement says ${s.paidToSeller}`);
       if (b.posted.platform_fee !== s.platformFee)
         v.push(`platform got ${b.posted.platform_fee}, settlement says ${s.platformFee}`);
-      if (-b.posted.buyer !== state.amount - s.refundedToBuyer)
-        v.push(`buyer paid ${-b.posted.buyer}, expected ${state.amount - s.refundedToBuyer}`);
+      if (-b.posted.buyer !== state.funded - s.refundedToBuyer)
+        v.push(`buyer paid ${-b.posted.buyer}, expected ${state.funded - s.refundedToBuyer}`);
       if (s.platformFee > state.fee)
         v.push(`platform fee ${s.platformFee} exceeds the agreed fee ${state.fee}`);
       const expected =
         state.status === "RELEASED"
           ? s.refundedToBuyer === 0
           : state.status === "REFUNDED"
-            ? s.refundedToBuyer === state.amount
-            : s.refundedToBuyer > 0 && s.refundedToBuyer < state.amount;
+            ? s.refundedToBuyer === state.funded
+            : s.refundedToBuyer > 0 && s.refundedToBuyer < state.funded;
       if (!expected) v.push(`settlement does not match status ${state.status}`);
     }
   } else {

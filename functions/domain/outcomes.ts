@@ -15,7 +15,8 @@ export type WindowName =
   | "dispute"
   | "lease"
   | "claim"
-  | "claim_response";
+  | "claim_response"
+  | "inspection";
 
 export const pending = (
   action: PendingAction,
@@ -74,6 +75,8 @@ export function windowOf(state: Pick<EscrowState, "status" | "kind">): WindowNam
       return "dispute";
     case "MOVED_OUT":
       return "claim";
+    case "RESERVED":
+      return "inspection";
     case "CLAIMED":
       return "claim_response";
     default:
@@ -98,7 +101,21 @@ export function automaticOutcome(state: EscrowState, window: WindowName): Pendin
       return acceptedClaim(state, "auto-claim-acceptance");
     case "lease":
       return null; // the lease ending moves the escrow to MOVED_OUT; nothing moves yet
+    case "inspection":
+      // The buyer let the inspection window pass: as the buyer's own withdrawal.
+      return cancellationOutcome(state, "buyer", "auto-cancellation");
   }
+}
+
+/**
+ * A cancellation: everything held back to the buyer — except a car's
+ * reservation, which a withdrawing buyer forfeits to the seller (less its
+ * pro-rata fee) when the deposit was agreed forfeitable.
+ */
+export function cancellationOutcome(state: EscrowState, by: string, action: PendingAction): Pending {
+  if (state.status === "RESERVED" && by === "buyer" && state.depositForfeitable)
+    return { ...pending(action, "release", 0), reason: "deposit_forfeited" };
+  return pending(action, "refund", heldOf(state));
 }
 
 /** A claim accepted (or left unanswered): the landlord gets the claim, the renter the rest. */

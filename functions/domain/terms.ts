@@ -1,6 +1,6 @@
 import type { CreateEscrowInput } from "./create-input";
 import { ValidationError } from "./errors";
-import type { EscrowKind, Lease, Windows } from "./types";
+import type { EscrowTerms, Lease } from "./types";
 import { MAX_LEASE_SECONDS, WINDOW_KEYS, withDefaults } from "./windows";
 
 /**
@@ -11,7 +11,7 @@ import { MAX_LEASE_SECONDS, WINDOW_KEYS, withDefaults } from "./windows";
 export function kindTerms(
   input: CreateEscrowInput,
   now: Date,
-): { kind: EscrowKind; windows: Windows; lease: Lease | null } {
+): Pick<EscrowTerms, "kind" | "windows" | "lease" | "deposit" | "depositForfeitable" | "vehicle"> {
   const kind = input.kind ?? "goods";
   const errors: { path: string; message: string }[] = [];
   for (const key of Object.keys(input.windows ?? {}))
@@ -31,8 +31,28 @@ export function kindTerms(
     }
   } else if (input.lease !== undefined)
     errors.push({ path: "lease", message: `is not a field of kind ${kind}` });
+  if (kind === "vehicle") {
+    if (input.deposit === undefined)
+      errors.push({ path: "deposit", message: "is required for kind vehicle" });
+    else if (input.deposit >= input.amount)
+      errors.push({
+        path: "deposit",
+        message: `must be less than amount (${input.amount}): the balance is a second hold`,
+      });
+    if (!input.vehicle) errors.push({ path: "vehicle", message: "is required for kind vehicle" });
+  } else
+    for (const field of ["deposit", "depositForfeitable", "vehicle"] as const)
+      if (input[field] !== undefined) errors.push({ path: field, message: `is not a field of kind ${kind}` });
   if (errors.length > 0) throw new ValidationError(`The terms do not fit an escrow of kind ${kind}.`, errors);
-  return { kind, windows: withDefaults(kind, input.windows), lease };
+  const vehicle = kind === "vehicle" && input.vehicle ? input.vehicle : null;
+  return {
+    kind,
+    windows: withDefaults(kind, input.windows),
+    lease,
+    deposit: kind === "vehicle" ? (input.deposit ?? null) : null,
+    depositForfeitable: kind === "vehicle" ? (input.depositForfeitable ?? false) : false,
+    vehicle: vehicle ? { vin: vehicle.vin, description: vehicle.description ?? null } : null,
+  };
 }
 
 /** A lease's end: after now, and at most five years from now (on creation and on renewal). */

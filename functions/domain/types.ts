@@ -5,6 +5,7 @@ export const STATUSES = [
   "DELIVERED",
   "REFUND_REQUESTED",
   "DISPUTED",
+  "RESERVED",
   "MOVED_OUT",
   "CLAIMED",
   "RELEASED",
@@ -17,7 +18,7 @@ export type EscrowStatus = (typeof STATUSES)[number];
 export const TERMINAL_STATUSES: readonly EscrowStatus[] = ["RELEASED", "REFUNDED", "SETTLED", "CANCELLED"];
 export const isTerminal = (status: EscrowStatus): boolean => TERMINAL_STATUSES.includes(status);
 
-export const KINDS = ["goods", "service", "rental_deposit"] as const;
+export const KINDS = ["goods", "service", "rental_deposit", "vehicle"] as const;
 export type EscrowKind = (typeof KINDS)[number];
 
 /** Every window any kind has; each kind has its own set (windows.ts, WINDOW_KEYS). */
@@ -27,13 +28,20 @@ export type WindowKey =
   | "sellerResponseSeconds"
   | "disputeSeconds"
   | "claimSeconds"
-  | "claimResponseSeconds";
+  | "claimResponseSeconds"
+  | "inspectionSeconds";
 export type Windows = Partial<Record<WindowKey, number>>;
 
 /** A rental deposit's lease: the deposit is held until it ends (or the renter moves out). */
 export interface Lease {
   startsAt: string;
   endsAt: string;
+}
+
+/** A vehicle's identity: its VIN, and how the marketplace describes it. */
+export interface Vehicle {
+  vin: string;
+  description: string | null;
 }
 
 export const CLAIM_CATEGORIES = ["cleaning", "damage", "unpaid_rent", "utilities", "other"] as const;
@@ -93,6 +101,8 @@ export interface Pending {
   alertOps?: boolean;
   /** A first step only (a rejected claim's undisputed part): this much to the seller's side; the rest stays held. */
   partial?: { release: number };
+  /** Why the money leaves, when not a plain settlement (a forfeited reservation deposit). */
+  reason?: DisbursementReason;
 }
 
 export type PendingAction =
@@ -105,7 +115,9 @@ export type PendingAction =
   | "auto-refund-acceptance"
   | "deposit-return"
   | "claim-response"
-  | "auto-claim-acceptance";
+  | "auto-claim-acceptance"
+  | "inspection"
+  | "auto-cancellation";
 
 /** Why an escrow needs ops: what no retry can decide. */
 export type AttentionReason = "payout_rejected" | "unexpected_step" | "workflow_failing";
@@ -133,6 +145,10 @@ export interface EscrowTerms {
   windows: Windows;
   /** rental_deposit only: the lease as agreed at creation. */
   lease: Lease | null;
+  /** vehicle only: the reservation deposit held first, whether a withdrawal forfeits it, and the car. */
+  deposit: number | null;
+  depositForfeitable: boolean;
+  vehicle: Vehicle | null;
   createdAt: string;
 }
 
@@ -153,12 +169,21 @@ export interface EscrowState extends EscrowTerms {
     trackingNumber: string | null;
     note: string | null;
     deliveredAt: string;
+    /** vehicle: the number of the registration-transfer document. */
+    titleTransferRef?: string;
+    /** Proved by a handover code at a face-to-face meeting. */
+    method?: "in_person";
+    handedOverAt?: string;
   } | null;
   refundRequest: { amount: number; reason: string; requestedAt: string } | null;
   dispute: { openedBy: ActorRole; reason: string; openedAt: string; contestedAmount?: number } | null;
   /** rental_deposit: the lease as it stands (renewals move its end), and when the renter moved out. */
   lease: (Lease & { movedOutAt: string | null }) | null;
   claim: { items: ClaimItem[]; total: number; claimedAt: string; acceptedAmount: number | null } | null;
+  /** vehicle: the buyer's inspection, once made. */
+  inspection: { accepted: boolean; reason: string | null; at: string } | null;
+  /** vehicle: the balance hold the workflow is to take (after an accepted inspection). */
+  balanceDue: { paymentMethod: string } | null;
   /** The total ever held for the escrow. */
   funded: number;
   /** The money that has left the escrow so far, oldest first. */
@@ -203,6 +228,10 @@ export interface EscrowView {
   dispute: EscrowState["dispute"];
   lease?: EscrowState["lease"];
   claim?: EscrowState["claim"];
+  vehicle?: Vehicle | null;
+  deposit?: number | null;
+  depositForfeitable?: boolean;
+  inspection?: EscrowState["inspection"];
   funded: number;
   held: number;
   disbursements: Disbursement[];

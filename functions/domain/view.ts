@@ -17,11 +17,19 @@ export function toView(s: EscrowState): EscrowView {
     metadata: s.metadata,
     windows: s.windows,
     deadline: s.deadline,
-    pendingAction: s.pending?.action ?? null,
+    pendingAction: s.pending?.action ?? (s.balanceDue ? "inspection" : null),
     delivery: s.delivery,
     refundRequest: s.refundRequest,
     dispute: s.dispute,
     ...(s.kind === "rental_deposit" ? { lease: s.lease, claim: s.claim } : {}),
+    ...(s.kind === "vehicle"
+      ? {
+          vehicle: s.vehicle,
+          deposit: s.deposit,
+          depositForfeitable: s.depositForfeitable,
+          inspection: s.inspection,
+        }
+      : {}),
     funded: s.funded,
     held: heldOf(s),
     disbursements: s.disbursements,

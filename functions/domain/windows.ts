@@ -21,6 +21,13 @@ export const WINDOW_KEYS: Record<EscrowKind, readonly WindowKey[]> = {
   goods: ["deliverySeconds", "confirmationSeconds", "sellerResponseSeconds", "disputeSeconds"],
   service: ["deliverySeconds", "confirmationSeconds", "sellerResponseSeconds", "disputeSeconds"],
   rental_deposit: ["claimSeconds", "claimResponseSeconds", "disputeSeconds"],
+  vehicle: [
+    "inspectionSeconds",
+    "deliverySeconds",
+    "confirmationSeconds",
+    "sellerResponseSeconds",
+    "disputeSeconds",
+  ],
 };
 
 /** A lease ends at most this long after the escrow is created, or after a renewal. */
@@ -42,6 +49,13 @@ export const DEFAULT_WINDOWS: Record<EscrowKind, Windows> = {
   rental_deposit: {
     claimSeconds: 14 * DAY,
     claimResponseSeconds: 14 * DAY,
+    disputeSeconds: 30 * DAY,
+  },
+  vehicle: {
+    inspectionSeconds: 3 * DAY,
+    deliverySeconds: 7 * DAY,
+    confirmationSeconds: 3 * DAY,
+    sellerResponseSeconds: 5 * DAY,
     disputeSeconds: 30 * DAY,
   },
 };

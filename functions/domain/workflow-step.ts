@@ -35,6 +35,10 @@ export type StepOutcome =
   | "deductions_claimed"
   /** A rejected claim: its undisputed part moves first. */
   | "partial"
+  // vehicle
+  | "reserved"
+  /** An accepted inspection: the balance is to be held. */
+  | "balance"
   | "partially_settled"
   /** The wait is longer than the workflow keeps an execution for: the record holds it instead. */
   | "parked";
@@ -73,6 +77,14 @@ function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
   switch (entry.type) {
     case "funded":
       return state.kind === "rental_deposit" ? "lease_funded" : "funded";
+    case "reserved":
+      return "reserved";
+    case "inspected":
+      if (state.balanceDue) return "balance";
+      if (!state.pending) throw new Error(`${entry.type} at version ${entry.v} left nothing pending`);
+      return state.pending.outcome;
+    case "balance_declined":
+      return "refund";
     case "moved_out":
     case "lease_renewed":
     case "deductions_claimed":

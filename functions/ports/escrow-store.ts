@@ -57,6 +57,17 @@ export interface ListFilter {
   cursor?: string;
 }
 
+/** A handover code as stored: never the code, only its salted hash. */
+export interface HandoverRecord {
+  /** Tells one issued code from the next (a new code replaces the item). */
+  id: string;
+  salt: string;
+  hash: string;
+  expiresAt: string;
+  wrong: number;
+  used: boolean;
+}
+
 export interface EscrowStore {
   get(tenantId: string, escrowId: string): Promise<EscrowRecord | null>;
   /** Writes a new escrow; false when one with this id already exists. */
@@ -82,6 +93,20 @@ export interface EscrowStore {
   /** The reconciler's own bookmark (when it last looked at failed executions). */
   getCheckpoint(): Promise<string | null>;
   putCheckpoint(at: string): Promise<void>;
+  /** Replaces the escrow's handover code (a new one voids the old). */
+  putHandover(tenantId: string, escrowId: string, record: HandoverRecord): Promise<void>;
+  getHandover(tenantId: string, escrowId: string): Promise<HandoverRecord | null>;
+  /**
+   * Changes the code `id` as read (`wrong` attempts so far): a wrong attempt
+   * counted, or the code used. False when it changed meanwhile (another
+   * attempt, or a new code).
+   */
+  updateHandover(
+    tenantId: string,
+    escrowId: string,
+    read: Pick<HandoverRecord, "id" | "wrong">,
+    change: { wrong: number } | { used: true },
+  ): Promise<boolean>;
   getIdempotency(tenantId: string, keyHash: string): Promise<IdempotencyRecord | null>;
   putIdempotency(tenantId: string, keyHash: string, record: IdempotencyRecord): Promise<void>;
 }

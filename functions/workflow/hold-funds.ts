@@ -5,6 +5,7 @@ import { now, store } from "../shared/store";
 import { escrowRef, taskHandler } from "./task";
 
 /** HoldFunds: PaymentDeclined / PaymentUnavailable / ResumeFromRecord propagate by name to the state's Retry and Catch. */
-export const handler = taskHandler(z.object({ ...escrowRef, resumeFrom: z.optional(z.string()) }), (input) =>
-  holdFunds({ store, payments, now }, input),
+export const handler = taskHandler(
+  z.object({ ...escrowRef, resumeFrom: z.optional(z.string()), balance: z.optional(z.boolean()) }),
+  (input) => holdFunds({ store, payments, now }, input),
 );

@@ -7,6 +7,6 @@ import { escrowRef, taskHandler } from "./task";
 
 /** RecordPaymentFailure: `error` is the name of the error HoldFunds failed with. */
 export const handler = taskHandler(
-  z.object({ ...escrowRef, error: z.string().check(z.minLength(1)) }),
+  z.object({ ...escrowRef, error: z.string().check(z.minLength(1)), balance: z.optional(z.boolean()) }),
   (input) => recordPaymentFailure({ store, payments, events, now }, input),
 );

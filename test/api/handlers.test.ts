@@ -100,7 +100,8 @@ describe("POST /v1/escrows", () => {
       "metadata",
     ],
     ["a live payment method", { paymentMethod: "pm_card_visa" }, "paymentMethod"],
-    ["an unknown kind", { kind: "vehicle" }, "kind"],
+    ["an unknown kind", { kind: "boat" }, "kind"],
+    ["a car without its deposit and vehicle", { kind: "vehicle" }, "deposit"],
   ])("rejects %s with a problem document and writes nothing", async (_, change, path) => {
     const body = {
       buyerId: "u-1",

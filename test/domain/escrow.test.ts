@@ -65,7 +65,7 @@ type GoodsAction =
   | "cancellation"
   | "resolution";
 /** The statuses a goods escrow can be in. */
-const GOODS_STATUSES = STATUSES.filter((s) => s !== "MOVED_OUT" && s !== "CLAIMED");
+const GOODS_STATUSES = STATUSES.filter((s) => s !== "MOVED_OUT" && s !== "CLAIMED" && s !== "RESERVED");
 
 /** A valid command for each action, by the right party. */
 const COMMANDS: Record<GoodsAction, ActionCommand> = {

@@ -26,6 +26,9 @@ export function terms(overrides: Partial<EscrowTerms> = {}): EscrowTerms {
     metadata: {},
     windows: withDefaults("goods", undefined),
     lease: null,
+    deposit: null,
+    depositForfeitable: false,
+    vehicle: null,
     createdAt: T0.toISOString(),
     ...overrides,
   };
