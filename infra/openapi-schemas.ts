@@ -2,7 +2,26 @@ import * as z from "zod/mini";
 import { PROBLEM_CODES } from "../functions/api/problem";
 import { doc } from "../functions/api/schemas";
 import { EVENT_TYPES } from "../functions/domain/events";
-import { KINDS, STATUSES } from "../functions/domain/types";
+import { KINDS, type PendingAction, STATUSES } from "../functions/domain/types";
+
+/**
+ * Every pending action, once. The domain has the type only (functions/domain/types.ts); keyed by it, this
+ * list cannot miss an action or name one that does not exist without failing the type check.
+ */
+const PENDING_ACTIONS = Object.keys({
+  confirmation: true,
+  cancellation: true,
+  "refund-response": true,
+  resolution: true,
+  "auto-release": true,
+  "auto-refund": true,
+  "auto-refund-acceptance": true,
+  "deposit-return": true,
+  "claim-response": true,
+  "auto-claim-acceptance": true,
+  inspection: true,
+  "auto-cancellation": true,
+} satisfies Record<PendingAction, true>) as [PendingAction, ...PendingAction[]];
 
 /**
  * Response shapes, for the OpenAPI document only (the handlers build responses
@@ -57,26 +76,10 @@ export const EscrowSchema = doc(
       description:
         "When the current wait ends by itself; null in terminal statuses and while an accepted action is pending.",
     }),
-    pendingAction: doc(
-      z.nullable(
-        z.enum([
-          "confirmation",
-          "cancellation",
-          "refund-response",
-          "resolution",
-          "auto-release",
-          "auto-refund",
-          "auto-refund-acceptance",
-          "deposit-return",
-          "claim-response",
-          "auto-claim-acceptance",
-        ]),
-      ),
-      {
-        description:
-          "The accepted (202) action the workflow has not applied yet; `auto-…` when a window elapsed.",
-      },
-    ),
+    pendingAction: doc(z.nullable(z.enum(PENDING_ACTIONS)), {
+      description:
+        "The accepted (202) action the workflow has not applied yet; `auto-…` when a window elapsed.",
+    }),
     delivery: z.nullable(
       z.looseObject({
         carrier: z.nullable(z.string()),
