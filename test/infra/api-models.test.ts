@@ -44,7 +44,14 @@ describe("API Gateway request models", () => {
   it("an action's model describes the body as sent (not the command it parses to)", () => {
     const delivery = bodies.find(([id]) => id === "RecordDelivery")?.[1];
     const schema = gatewaySchema(delivery as never) as { properties: Record<string, unknown> };
-    expect(Object.keys(schema.properties).sort()).toEqual(["actorId", "carrier", "note", "trackingNumber"]);
+    expect(Object.keys(schema.properties).sort()).toEqual([
+      "actorId",
+      "carrier",
+      "handoverCode",
+      "note",
+      "titleTransferRef",
+      "trackingNumber",
+    ]);
   });
 
   it("the deployed create model accepts the configured currencies, not the defaults", () => {
