@@ -660,6 +660,12 @@ async function main() {
         campaign.unexplained === 0,
       ],
       [
+        "faults.landedDespite503 (503s that changed something)",
+        campaign.landedDespite503,
+        "= 0",
+        campaign.landedDespite503 === 0,
+      ],
+      [
         "faults.inconsistentEvents (one id, two bodies)",
         campaign.inconsistentEvents,
         "= 0",
@@ -914,7 +920,7 @@ raw conditional puts: ${results.local.putCeilingPerSecond}/s → ceilingRatio ${
 fault campaign (seed ${f.seed}; replay with BENCH_SEED=${f.seed}): ${f.escrows} escrows, ${c.faultsInjected} faults over ${c.faultSeconds} s (one Lambda outage of ${c.longLambdaSeconds} s), reconciler every ${c.reconcileSeconds} s
   paths ${JSON.stringify(c.paths)} → ${JSON.stringify(c.outcomes)}
   stranded ${f.stranded} · doubleMoves ${f.doubleMoves} · lostEvents ${f.lostEvents} · maxRecoverySeconds ${f.maxRecoverySeconds} (events: ${c.maxEventRecoverySeconds} s)
-  API answers ${JSON.stringify(c.answers)}; 500s ${c.answers500}; unexplained 409/422 ${c.unexplained}; conflicts after a retry ${c.conflictsAfterRetry.length}; repeated deliveries ${c.duplicateDeliveries}${problems.length ? `\n  problems:\n${problems.map((p) => `    ${p}`).join("\n")}` : ""}`);
+  API answers ${JSON.stringify(c.answers)}; 500s ${c.answers500}; 503s that had changed something ${c.landedDespite503}; unexplained 409/422 ${c.unexplained}; conflicts after a retry ${c.conflictsAfterRetry.length}; repeated deliveries ${c.duplicateDeliveries} (at most ${c.maxDeliveriesOfOneEvent} of one event)${problems.length ? `\n  problems:\n${problems.map((p) => `    ${p}`).join("\n")}` : ""}`);
   }
   sections.push(`
 targets:

@@ -9,7 +9,8 @@ import { type LocalServer, startServer } from "./server";
  * record, the provider's ledger and the published events must agree — none
  * stranded, no money moved twice, no event lost, every escrow at its outcome
  * within one reconciliation period plus a minute (RECONCILE_GRACE_SECONDS),
- * no 500, and every 409/422 after a client's retry explained by the record.
+ * no 500, no 503 that changed something (its retry answered as a replay),
+ * and every 409/422 after a client's retry explained by the record.
  */
 const SEED = 20261129;
 const RECONCILE_SECONDS = 2;
@@ -37,6 +38,7 @@ describe("fault campaign", () => {
       answers500: result.answers500,
       unexplained: result.unexplained,
       inconsistentEvents: result.inconsistentEvents,
+      landedDespite503: result.landedDespite503,
     };
     const summary = JSON.stringify({ ...result, answers: undefined }, null, 1);
     expect(figures, summary).toEqual({
@@ -46,6 +48,7 @@ describe("fault campaign", () => {
       answers500: 0,
       unexplained: 0,
       inconsistentEvents: 0,
+      landedDespite503: 0,
     });
     expect(result.escrows).toBe(12);
     expect(result.faultsInjected).toBeGreaterThanOrEqual(18);
