@@ -216,12 +216,19 @@ async function startFirst(deps: WriteDeps, tenantId: string, escrowId: string): 
  */
 export async function handOff(deps: WriteDeps, record: EscrowRecord): Promise<void> {
   const { tenantId, id } = record.terms;
+  let handed = false;
   try {
-    if (!(await continueWorkflow(deps, record)))
-      await deps.store.markDue(tenantId, id, deps.now().toISOString());
+    handed = await continueWorkflow(deps, record);
   } catch (error) {
     logFailure("hand-off", id, error);
+  }
+  if (handed) return;
+  try {
     await deps.store.markDue(tenantId, id, deps.now().toISOString());
+  } catch (error) {
+    // The action stands (it is recorded): a claim is due by its own write, and any other action is
+    // carried out by the wait's timeout branch at the latest. The caller's answer does not wait on this.
+    logFailure("marking the escrow due", id, error);
   }
 }
 
@@ -274,13 +281,23 @@ async function remember(
   statusCode: number,
 ): Promise<void> {
   const expiresAt = Math.floor(deps.now().getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS;
-  await deps.store.putIdempotency(tenantId, kHash, {
-    requestHash: idem.requestHash,
-    escrowId,
-    version,
-    statusCode,
-    expiresAt,
-  });
+  try {
+    await deps.store.putIdempotency(tenantId, kHash, {
+      requestHash: idem.requestHash,
+      escrowId,
+      version,
+      statusCode,
+      expiresAt,
+    });
+  } catch (error) {
+    // The request's effect is recorded, with its key on the entry: answering 503 now would say it
+    // changed nothing. A retry with the key finds the entry and answers as this one does (after
+    // TAKEOVER_AFTER_MS; 409 in progress before).
+    logger.warn("the completion record was not written; the key's entry stands in for it", {
+      escrowId,
+      error: String(error),
+    });
+  }
 }
 
 function logFailure(what: string, escrowId: string, error: unknown): void {

@@ -133,15 +133,19 @@ describe("creating", () => {
   it("finishes a creation whose first request died before answering", async () => {
     const b = order();
     const key = keyed("crashed", b);
-    // Simulate a request that wrote the escrow, started its workflow and died before answering
-    // (its idempotency record was never written).
+    // A request that wrote the escrow and started its workflow, but whose idempotency record was
+    // never written (the store failed it, or the function died before): its effect stands, so it
+    // answers 201 all the same (a 503 would say nothing changed), and a retry finishes the record.
     const dying: ServiceDeps = {
       ...deps,
       store: Object.assign(Object.create(deps.store) as EscrowStore, {
         putIdempotency: () => Promise.reject(new Error("crash")),
       }),
     };
-    await expect(createEscrow(dying, "demo", b, key)).rejects.toThrow("crash");
+    await expect(createEscrow(dying, "demo", b, key)).resolves.toMatchObject({
+      statusCode: 201,
+      replayed: false,
+    });
     await expect(createEscrow(deps, "demo", b, key)).rejects.toThrow(IdempotencyInProgressError);
     clock += TAKEOVER_AFTER_MS;
     const answer = await createEscrow(deps, "demo", b, key);
