@@ -18,6 +18,7 @@ import {
 import { escrowIdFor, IDEM_TAG_DIGITS, idemTag, keyHash } from "../domain/ids";
 import { kindTerms } from "../domain/terms";
 import type { EscrowTerms, EscrowView } from "../domain/types";
+import { DAY } from "../domain/windows";
 import { executionNames, INITIAL_STEP } from "../domain/workflow-step";
 import type { EscrowRecord, EscrowStore, ListFilter } from "../ports/escrow-store";
 import type { PaymentProvider } from "../ports/payment-provider";
@@ -49,7 +50,7 @@ export interface Answer {
 }
 
 /** Replays are kept this long (API.md: 24 hours). */
-export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+export const IDEMPOTENCY_TTL_SECONDS = DAY;
 /**
  * A request whose effect is recorded but whose answer is not, and that is
  * older than this, died mid-way (API Lambdas time out after 10 s): a retry with

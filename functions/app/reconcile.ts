@@ -1,5 +1,6 @@
 import { fold } from "../domain/escrow";
 import { isTerminal } from "../domain/types";
+import { DAY } from "../domain/windows";
 import { executionNames, INITIAL_STEP, nextStep, restartCount, stepAt } from "../domain/workflow-step";
 import type { DueEscrow, EscrowRecord, EscrowStore, WaitRecord } from "../ports/escrow-store";
 import type { EventPublisher } from "../ports/events";
@@ -40,6 +41,8 @@ export interface ReconcileReport {
 export const MAX_RESTARTS = 3;
 /** Escrows one run looks at, at most (the next run takes the rest). */
 const BATCH = 200;
+/** The first run (no checkpoint yet) looks for failed executions this far back. */
+const FIRST_RUN_LOOKS_BACK_MS = DAY * 1000;
 /** Failed executions are looked for since the last run, less this overlap. */
 const OVERLAP_MS = 10 * 60_000;
 
@@ -88,7 +91,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
 
   // 1. Executions that failed (a step still failed after its retries) since the last run.
   const since = new Date(
-    (checkpoint ? Date.parse(checkpoint) : startedAt.getTime() - 86_400_000) - OVERLAP_MS,
+    (checkpoint ? Date.parse(checkpoint) : startedAt.getTime() - FIRST_RUN_LOOKS_BACK_MS) - OVERLAP_MS,
   );
   for (const failed of await deps.workflow.stoppedSince(since)) {
     report.looked++;
