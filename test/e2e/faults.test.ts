@@ -314,6 +314,29 @@ describe("a dependency fails while escrows go through their lifecycle", () => {
     await settles(escrow.id, "RELEASED");
   });
 
+  it("a DynamoDB write that takes effect but times out (ambiguous) at creation: 201, or 503 and nothing created", async () => {
+    await api.injectFault({ target: "dynamodb", operation: "PutItem", mode: "ambiguous", seconds: 3 });
+    const key = `g3-create-${crypto.randomUUID()}`;
+    const body = order({ description: "ambiguous creation" });
+    const first = await api.create(body, key);
+    await api.clearFaults();
+    // The integrator retries with the same key: a fresh 201 shows the first attempt created nothing.
+    const retry = await api.create(body, key);
+    if (first.status === 503) {
+      expect(first.body.code).toBe("unavailable");
+      expect(
+        { status: retry.status, replayed: retry.headers.get("idempotent-replayed") },
+        `a 503 must not have created the escrow: ${JSON.stringify(retry.body)}`,
+      ).toEqual({ status: 201, replayed: null });
+    } else {
+      expect(first.status, JSON.stringify(first.body)).toBe(201);
+      expect(retry.status).toBe(201);
+      expect(retry.body).toEqual(first.body);
+    }
+    const done = await settles(retry.body.id, "FUNDED");
+    expect(done.ledger.map((m) => m.type)).toEqual(["hold"]);
+  });
+
   it("an execution that ends before its first wait is recorded, the buyer having confirmed meanwhile: the restart releases and still publishes every event", {
     timeout: RECOVERY_MS + 60_000,
   }, async () => {
