@@ -147,7 +147,7 @@ export async function createEscrow(
   };
   const record: EscrowRecord = { terms, history: [created] };
 
-  if (!(await deps.store.create(record, snapshot(record)))) {
+  if (!(await createOnce(deps, record))) {
     const existing = await deps.store.get(tenantId, terms.id);
     if (!existing) throw new IdempotencyInProgressError();
     return finishAbandoned(deps, existing, existing.history[0], kHash, idem, 201);
@@ -195,6 +195,22 @@ export async function performAction(
   return { statusCode: 202, escrow: toView(result.state), replayed: false };
 }
 
+/**
+ * Writes a new escrow; false when one with its id exists. A write whose answer
+ * was lost (it may have taken effect) is read back: if the escrow is there
+ * with this request's creation entry, it was this write.
+ */
+async function createOnce(deps: WriteDeps, record: EscrowRecord): Promise<boolean> {
+  try {
+    return await deps.store.create(record, snapshot(record));
+  } catch (error) {
+    const found = await deps.store.get(record.terms.tenantId, record.terms.id).catch(() => null);
+    const mine = found?.history[0];
+    if (found && mine?.idem === record.history[0]?.idem && mine?.at === record.history[0]?.at) return true;
+    throw error;
+  }
+}
+
 /** Starts a new escrow's first execution; a refusal is left to the reconciler (the escrow is marked due). */
 async function startFirst(deps: WriteDeps, tenantId: string, escrowId: string): Promise<void> {
   try {
@@ -206,6 +222,8 @@ async function startFirst(deps: WriteDeps, tenantId: string, escrowId: string): 
     });
   } catch (error) {
     logFailure("StartExecution", escrowId, error);
+    // Due now (not only a grace period after creation): the reconciler's next run starts it.
+    await deps.store.markDue(tenantId, escrowId, deps.now().toISOString()).catch(() => undefined);
   }
 }
 

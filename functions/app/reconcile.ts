@@ -164,9 +164,27 @@ async function restart(deps: ReconcileDeps, ref: EscrowRef, failedName: string, 
   const now = deps.now();
   const latest = record.history[record.history.length - 1]?.v ?? 1;
   const state = fold(record.terms, record.history);
+  const name = executionNames.restart(ref.escrowId, failedName, latest);
+  // Seen before (a run's look-back overlaps the last): its restart exists, nothing more to do.
+  if ((await deps.workflow.status(name)) !== null) return;
+  // What the failed execution may not have announced (since its last wait): announced first, so the
+  // restart may go straight to the step the record is at (a wait needs the store; a release does not).
+  const unannounced = [];
+  for (let v = (wait?.published ?? 0) + 1; v <= latest; v++) unannounced.push(v);
+  await publishSteps(deps, record, [...owedVersions(wait), ...unannounced], report);
   if (isTerminal(state.status)) {
-    // The outcome is recorded; the execution may have failed before announcing it: announce it again.
-    await publishSteps(deps, record, [...owedVersions(wait), latest], report);
+    // Nothing to restart; remember what is announced, so the next run's look-back publishes nothing.
+    if (unannounced.length > 0 || wait?.owedFrom)
+      await deps.store.putWait(ref.tenantId, ref.escrowId, {
+        token: null,
+        seenVersion: latest,
+        since: now.toISOString(),
+        execution: failedName,
+        parked: false,
+        published: latest,
+        owedFrom: null,
+        due: null,
+      });
     return;
   }
   // The same step keeps failing with no progress: no retry decides this, ops do.
@@ -179,13 +197,12 @@ async function restart(deps: ReconcileDeps, ref: EscrowRef, failedName: string, 
     report.escalated++;
     return;
   }
-  // From the last step the workflow saw: its wait republishes that step's event and catches up.
-  const from = wait && !wait.parked ? wait.seenVersion : latest;
-  const step = from === 1 ? INITIAL_STEP : stepAt(record.terms, record.history, from, now);
+  // From the step the record is at.
+  const step = latest === 1 ? INITIAL_STEP : stepAt(record.terms, record.history, latest, now);
   if (
     await deps.workflow.start({
       ...ref,
-      name: executionNames.restart(ref.escrowId, failedName, latest),
+      name,
       step,
     })
   )

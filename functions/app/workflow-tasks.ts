@@ -232,7 +232,8 @@ export async function beginWait(
     parked: false,
     published,
     owedFrom,
-    due: owedFrom !== null ? addSeconds(now.toISOString(), RECONCILE_GRACE_SECONDS) : null,
+    // An owed event is due at once: the reconciler's next run publishes it.
+    due: owedFrom !== null ? now.toISOString() : null,
   };
   await deps.store.putWait(ref.tenantId, ref.escrowId, wait);
   record = await load(deps, ref);

@@ -65,14 +65,13 @@ async function waitingForDelivery(overrides: Partial<CreateEscrowInput> = {}) {
 }
 
 describe("an execution that was never started", () => {
-  it("is started by the reconciler once its hold is overdue", async () => {
+  it("is started by the reconciler at its next run after the start was refused", async () => {
     workflow.refuse.start = true;
     const ref = await create();
     workflow.refuse.start = false;
     expect(workflow.names).toEqual([]);
-    // Not before the grace period: the start may still be on its way.
-    expect((await reconcileIn(30)).started).toBe(0);
-    const report = await reconcileIn(31);
+    // The refused start marked the escrow due at once.
+    const report = await reconcileIn(1);
     expect(report).toMatchObject({ started: 1, failed: 0 });
     expect(workflow.started).toEqual([
       expect.objectContaining({
@@ -124,8 +123,8 @@ describe("a claim that was never signalled", () => {
     expect(await dueIds()).toContain(ref.escrowId);
     const report = await reconcileIn(1);
     expect(report.restarted).toBe(1);
-    // From the last step the workflow saw: its wait (already published) catches up with the delivery.
-    expect(startsOf(ref.escrowId).slice(1)).toEqual([[`${ref.escrowId}-r3x1`, "funded", 2]]);
+    // From the step the record is at (the delivery); what was not announced is announced first.
+    expect(startsOf(ref.escrowId).slice(1)).toEqual([[`${ref.escrowId}-r3x1`, "delivered", 3]]);
     expect(await dueIds()).not.toContain(ref.escrowId);
   });
 });
@@ -209,11 +208,13 @@ describe("an event that was never published", () => {
       token: "t-owed",
       published: 1, // the creation (version 1) announces nothing
       owedFrom: 2,
-      due: new Date(clock + 60_000).toISOString(),
+      due: new Date(clock).toISOString(),
     });
+    // Owed at once: the reconciler's next run publishes it (while SNS still fails, it stays owed).
+    expect((await reconcileIn(1)).published).toBe(0);
+    expect(await table.store.getWait("demo", ref.escrowId)).toMatchObject({ owedFrom: 2 });
     events.fails = false;
-    expect((await reconcileIn(30)).published).toBe(0);
-    const report = await reconcileIn(31);
+    const report = await reconcileIn(1);
     expect(report.published).toBe(1);
     expect(events.of(ref.escrowId)).toEqual([{ id: eventId(ref.escrowId, 2), type: "escrow.funded" }]);
     expect(await table.store.getWait("demo", ref.escrowId)).toMatchObject({ owedFrom: null, due: null });
@@ -258,7 +259,8 @@ describe("an execution that failed", () => {
     if (first) Object.assign(first, { status: "FAILED", stoppedAt: new Date(clock) });
     const report = await reconcileIn(1);
     expect(report.restarted).toBe(1);
-    expect(startsOf(ref.escrowId).slice(1)).toEqual([[`${ref.escrowId}-r4x1`, "delivered", 3]]);
+    // Straight to the release the record is at (no wait, so no store write, on the way).
+    expect(startsOf(ref.escrowId).slice(1)).toEqual([[`${ref.escrowId}-r4x1`, "release", 4]]);
     // The next run sees the same failed execution again (its look-back overlaps): nothing new is started.
     expect((await reconcileIn(60)).restarted).toBe(0);
     expect(workflow.names).toEqual([ref.escrowId, `${ref.escrowId}-r4x1`]);

@@ -167,12 +167,17 @@ describe("creating", () => {
     const answer = await create();
     expect(answer).toMatchObject({ statusCode: 201, escrow: { status: "PENDING_FUNDS" } });
     expect(deps.workflow.names).toEqual([]);
-    // Due one grace period after creation (the hold normally completes within seconds).
+    // Due at once (the refused start is known); a creation whose start went through is due only
+    // one grace period after it (the hold normally completes within seconds).
     const mine = (due: { escrowId: string }[]) => due.filter((d) => d.escrowId === answer.escrow.id);
-    expect(mine(await deps.store.listDue(new Date(clock + 61_000).toISOString(), 1000))).toEqual([
+    expect(mine(await deps.store.listDue(new Date(clock).toISOString(), 1000))).toEqual([
       { tenantId: "demo", escrowId: answer.escrow.id, items: ["escrow"] },
     ]);
-    expect(mine(await deps.store.listDue(new Date(clock + 59_000).toISOString(), 1000))).toEqual([]);
+    deps.workflow.refuse.start = false;
+    const started = await create();
+    const theirs = (due: { escrowId: string }[]) => due.filter((d) => d.escrowId === started.escrow.id);
+    expect(theirs(await deps.store.listDue(new Date(clock + 59_000).toISOString(), 1000))).toEqual([]);
+    expect(theirs(await deps.store.listDue(new Date(clock + 61_000).toISOString(), 1000))).toHaveLength(1);
   });
 
   it("rejects a payment method the sandbox does not know", async () => {
