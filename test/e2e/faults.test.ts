@@ -426,7 +426,7 @@ describe("a dependency fails while escrows go through their lifecycle", () => {
     expect(failed.length).toBeGreaterThan(0);
   });
 
-  describe.concurrent("recoveries that wait for the reconciler's grace", () => {
+  describe("recoveries through the reconciler (one at a time: each clears every fault after it)", () => {
     it("SNS failing for longer than any retry from hold to release: the money moves anyway, the owed events follow once it clears", {
       timeout: RECOVERY_MS + 60_000,
     }, async () => {
