@@ -98,7 +98,19 @@ const resetMetrics = (url: string) => fetch(`${url}/_local/metrics`, { method: "
 
 const BUYER = "u-bench-buyer";
 const SELLER = "u-bench-seller";
-type PathName = "happy" | "refund" | "dispute" | "autoRelease" | "autoRefund";
+type PathName =
+  | "happy"
+  | "refund"
+  | "dispute"
+  | "autoRelease"
+  | "autoRefund"
+  | "rentalReturn"
+  | "rentalClaim"
+  | "rentalPartialDispute"
+  | "rentalOpsSplit"
+  | "carRelease"
+  | "carRejected"
+  | "carForfeited";
 
 /** Waits for a published event (the way an integrator learns of it), without touching the API. */
 async function event(api: Api, id: string, type: string, timeoutMs = 20_000) {
@@ -167,7 +179,143 @@ const PATHS: Record<PathName, (api: Api) => Promise<{ id: string; apiRequests: n
     await event(api, id, "escrow.refunded");
     return { id, apiRequests: 1, final: "escrow.refunded" };
   },
+  // A two-year lease (parked: no execution open while the deposit is at rest), move-out, the deposit back.
+  async rentalReturn(api) {
+    const { id } = await must(api.create(rental()), 201);
+    await event(api, id, "escrow.funded");
+    await must(api.act(id, "move-out", { actorId: BUYER }, { key: `m-${id}` }), 202);
+    await must(api.act(id, "deposit-return", { actorId: SELLER }, { key: `r-${id}` }), 202);
+    await event(api, id, "escrow.refunded");
+    return { id, apiRequests: 3, final: "escrow.refunded" };
+  },
+  // Lease, move-out, a claim the renter accepts.
+  async rentalClaim(api) {
+    const { id } = await must(api.create(rental()), 201);
+    await event(api, id, "escrow.funded");
+    await must(api.act(id, "move-out", { actorId: BUYER }, { key: `m-${id}` }), 202);
+    await must(api.act(id, "deduction-claim", { actorId: SELLER, items: CLAIM }, { key: `c-${id}` }), 202);
+    await must(api.act(id, "claim-response", { actorId: BUYER, accept: true }, { key: `a-${id}` }), 202);
+    await event(api, id, "escrow.settled");
+    return { id, apiRequests: 4, final: "escrow.settled" };
+  },
+  // A claim rejected in part (the undisputed part moves at once), the dispute window lapsing.
+  async rentalPartialDispute(api) {
+    const { id } = await must(api.create(rental({ disputeSeconds: 1 })), 201);
+    await event(api, id, "escrow.funded");
+    await must(api.act(id, "move-out", { actorId: BUYER }, { key: `m-${id}` }), 202);
+    await must(api.act(id, "deduction-claim", { actorId: SELLER, items: CLAIM }, { key: `c-${id}` }), 202);
+    await must(
+      api.act(
+        id,
+        "claim-response",
+        { actorId: BUYER, accept: false, acceptedAmount: 10000 },
+        { key: `x-${id}` },
+      ),
+      202,
+    );
+    await event(api, id, "escrow.settled");
+    return { id, apiRequests: 4, final: "escrow.settled" };
+  },
+  // A claim rejected in part, the contested part split by ops.
+  async rentalOpsSplit(api) {
+    const { id } = await must(api.create(rental()), 201);
+    await event(api, id, "escrow.funded");
+    await must(api.act(id, "move-out", { actorId: BUYER }, { key: `m-${id}` }), 202);
+    await must(api.act(id, "deduction-claim", { actorId: SELLER, items: CLAIM }, { key: `c-${id}` }), 202);
+    await must(
+      api.act(
+        id,
+        "claim-response",
+        { actorId: BUYER, accept: false, acceptedAmount: 10000 },
+        { key: `x-${id}` },
+      ),
+      202,
+    );
+    await event(api, id, "escrow.partially_settled");
+    await must(
+      api.act(id, "resolution", { outcome: "split", refundAmount: 20000, note: "n" }, { key: `s-${id}` }),
+      202,
+    );
+    await event(api, id, "escrow.settled");
+    return { id, apiRequests: 5, final: "escrow.settled" };
+  },
+  // Reserve, inspect, the balance held, an in-person handover, release.
+  async carRelease(api) {
+    const { id } = await must(api.create(car()), 201);
+    await event(api, id, "escrow.reserved");
+    await must(api.act(id, "inspection", { actorId: BUYER, accept: true }, { key: `i-${id}` }), 202);
+    await event(api, id, "escrow.funded");
+    const { code } = await must(
+      api.call("POST", `/v1/escrows/${id}/handover-code`, { body: { actorId: BUYER } }),
+      201,
+    );
+    await must(
+      api.act(
+        id,
+        "delivery",
+        { actorId: SELLER, titleTransferRef: "T-1", handoverCode: code },
+        { key: `d-${id}` },
+      ),
+      202,
+    );
+    await must(api.act(id, "confirmation", { actorId: BUYER }, { key: `c-${id}` }), 202);
+    await event(api, id, "escrow.released");
+    return { id, apiRequests: 5, final: "escrow.released" };
+  },
+  async carRejected(api) {
+    const { id } = await must(api.create(car()), 201);
+    await event(api, id, "escrow.reserved");
+    await must(
+      api.act(
+        id,
+        "inspection",
+        { actorId: BUYER, accept: false, reason: "frame damage" },
+        { key: `i-${id}` },
+      ),
+      202,
+    );
+    await event(api, id, "escrow.refunded");
+    return { id, apiRequests: 2, final: "escrow.refunded" };
+  },
+  // The inspection window lapses: a forfeitable deposit goes to the seller.
+  async carForfeited(api) {
+    const { id } = await must(api.create(car({ inspectionSeconds: 1 }, true)), 201);
+    await event(api, id, "escrow.released");
+    return { id, apiRequests: 1, final: "escrow.released" };
+  },
 };
+
+const CLAIM = [
+  { category: "cleaning", amount: 10000, description: "Deep clean" },
+  { category: "damage", amount: 40000, description: "Sofa" },
+];
+const rental = (windows: Record<string, number> = {}) => ({
+  kind: "rental_deposit",
+  buyerId: BUYER,
+  sellerId: SELLER,
+  amount: 300000,
+  currency: "CNY",
+  fee: 3000,
+  paymentMethod: "pm_sandbox_ok",
+  lease: {
+    startsAt: new Date(Date.now() - 86_400_000).toISOString(),
+    endsAt: new Date(Date.now() + 2 * 365 * 86_400_000).toISOString(),
+  },
+  windows,
+});
+const car = (windows: Record<string, number> = {}, depositForfeitable = false) => ({
+  kind: "vehicle",
+  buyerId: BUYER,
+  sellerId: SELLER,
+  amount: 8800000,
+  deposit: 200000,
+  depositForfeitable,
+  currency: "CNY",
+  fee: 88000,
+  paymentMethod: "pm_sandbox_ok",
+  vehicle: { vin: "LSVAU2180N2183294" },
+  windows,
+});
 
 interface PathFigures {
   escrowId: string;
