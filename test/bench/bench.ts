@@ -31,6 +31,7 @@ import { build } from "esbuild";
 import { type CampaignResult, runCampaign } from "../e2e/campaign";
 import { Api, order } from "../e2e/client";
 import { type LocalServer, startServer } from "../e2e/server";
+import { executionsOf } from "../support/executions";
 import { PRICES, QUOTAS, SCALE } from "./prices";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -200,37 +201,13 @@ const PATHS: Record<PathName, (api: Api) => Promise<{ id: string; apiRequests: n
   },
   // A claim rejected in part (the undisputed part moves at once), the dispute window lapsing.
   async rentalPartialDispute(api) {
-    const { id } = await must(api.create(rental({ disputeSeconds: 1 })), 201);
-    await event(api, id, "escrow.funded");
-    await must(api.act(id, "move-out", { actorId: BUYER }, { key: `m-${id}` }), 202);
-    await must(api.act(id, "deduction-claim", { actorId: SELLER, items: CLAIM }, { key: `c-${id}` }), 202);
-    await must(
-      api.act(
-        id,
-        "claim-response",
-        { actorId: BUYER, accept: false, acceptedAmount: 10000 },
-        { key: `x-${id}` },
-      ),
-      202,
-    );
+    const id = await claimRejectedInPart(api, { disputeSeconds: 1 });
     await event(api, id, "escrow.settled");
     return { id, apiRequests: 4, final: "escrow.settled" };
   },
   // A claim rejected in part, the contested part split by ops.
   async rentalOpsSplit(api) {
-    const { id } = await must(api.create(rental()), 201);
-    await event(api, id, "escrow.funded");
-    await must(api.act(id, "move-out", { actorId: BUYER }, { key: `m-${id}` }), 202);
-    await must(api.act(id, "deduction-claim", { actorId: SELLER, items: CLAIM }, { key: `c-${id}` }), 202);
-    await must(
-      api.act(
-        id,
-        "claim-response",
-        { actorId: BUYER, accept: false, acceptedAmount: 10000 },
-        { key: `x-${id}` },
-      ),
-      202,
-    );
+    const id = await claimRejectedInPart(api);
     await event(api, id, "escrow.partially_settled");
     await must(
       api.act(id, "resolution", { outcome: "split", refundAmount: 20000, note: "n" }, { key: `s-${id}` }),
@@ -284,6 +261,24 @@ const PATHS: Record<PathName, (api: Api) => Promise<{ id: string; apiRequests: n
     return { id, apiRequests: 1, final: "escrow.released" };
   },
 };
+
+/** Lease, move-out, a claim, and the renter accepting only part of it (4 API requests). */
+async function claimRejectedInPart(api: Api, windows: Record<string, number> = {}): Promise<string> {
+  const { id } = await must(api.create(rental(windows)), 201);
+  await event(api, id, "escrow.funded");
+  await must(api.act(id, "move-out", { actorId: BUYER }, { key: `m-${id}` }), 202);
+  await must(api.act(id, "deduction-claim", { actorId: SELLER, items: CLAIM }, { key: `c-${id}` }), 202);
+  await must(
+    api.act(
+      id,
+      "claim-response",
+      { actorId: BUYER, accept: false, acceptedAmount: 10000 },
+      { key: `x-${id}` },
+    ),
+    202,
+  );
+  return id;
+}
 
 const CLAIM = [
   { category: "cleaning", amount: 10000, description: "Deep clean" },
@@ -343,24 +338,6 @@ const sfnClient = (url: string) =>
     region: "us-east-1",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
-
-/** Every execution of the escrow: `<id>`, and `<id>-…` (a parked wait's continuation, a restart). */
-async function executionsOf(
-  sfn: SFNClient,
-  stateMachineArn: string,
-  id: string,
-): Promise<{ name: string; status: string }[]> {
-  const found: { name: string; status: string }[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, nextToken, maxResults: 1000 }));
-    for (const e of page.executions ?? [])
-      if (e.name === id || e.name?.startsWith(`${id}-`))
-        found.push({ name: e.name as string, status: String(e.status) });
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return found;
-}
 
 /** The store without the meter in between (what the bench reads for itself is not billed to the service). */
 function rawStore(endpoint: string) {

@@ -8,6 +8,7 @@ import {
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { executionsOf as executionsOfEscrow } from "../support/executions";
 import { waitFor } from "../support/wait";
 import { checkEvents, checkLedger, type HistoryItem, RecordingApi } from "./campaign";
 import { order } from "./client";
@@ -58,18 +59,7 @@ const SELLER = "u-2002";
 const executionArn = (name: string) => `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
 
 /** Every execution of one escrow: `<id>`, and its continuations and restarts `<id>-…`. */
-async function executionsOf(id: string): Promise<{ name: string; status: string }[]> {
-  const found: { name: string; status: string }[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, nextToken, maxResults: 1000 }));
-    for (const e of page.executions ?? [])
-      if (e.name === id || e.name?.startsWith(`${id}-`))
-        found.push({ name: e.name as string, status: e.status as string });
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return found;
-}
+const executionsOf = (id: string) => executionsOfEscrow(sfn, stateMachineArn, id);
 
 async function historyOf(name: string): Promise<HistoryEvent[]> {
   const out = await sfn.send(

@@ -402,29 +402,19 @@ describe("bad inputs change nothing", () => {
       paymentMethod: "pm_sandbox_ok",
     });
     await api.waitFor(goods.body.id, "FUNDED");
+    const invalid = async (action: string, body: Record<string, unknown>) =>
+      problem(await api.act(escrow.id, action, body), 400, "validation_error");
     // Shape (400).
-    problem(await api.act(escrow.id, "move-out", { actorId: RENTER, extra: 1 }), 400, "validation_error");
-    problem(
-      await api.act(escrow.id, "deduction-claim", { actorId: LANDLORD, items: [] }),
-      400,
-      "validation_error",
-    );
-    problem(
-      await api.act(escrow.id, "deduction-claim", {
-        actorId: LANDLORD,
-        items: [{ category: "pets", amount: 1, description: "x" }],
-      }),
-      400,
-      "validation_error",
-    );
-    problem(
-      await api.act(escrow.id, "deduction-claim", {
-        actorId: LANDLORD,
-        items: Array.from({ length: 21 }, () => ({ category: "other", amount: 1, description: "x" })),
-      }),
-      400,
-      "validation_error",
-    );
+    await invalid("move-out", { actorId: RENTER, extra: 1 });
+    await invalid("deduction-claim", { actorId: LANDLORD, items: [] });
+    await invalid("deduction-claim", {
+      actorId: LANDLORD,
+      items: [{ category: "pets", amount: 1, description: "x" }],
+    });
+    await invalid("deduction-claim", {
+      actorId: LANDLORD,
+      items: Array.from({ length: 21 }, () => ({ category: "other", amount: 1, description: "x" })),
+    });
     for (const evidence of [
       [{ name: "a", contentType: "image/png", sha256: "A".repeat(64), uri: "https://x.example/a" }],
       [{ name: "a", contentType: "image/png", sha256: "a".repeat(64), uri: "http://x.example/a" }],
@@ -435,28 +425,16 @@ describe("bad inputs change nothing", () => {
         uri: "https://x.example/a",
       })),
     ])
-      problem(
-        await api.act(escrow.id, "deduction-claim", {
-          actorId: LANDLORD,
-          items: [{ category: "damage", amount: 1, description: "x", evidence }],
-        }),
-        400,
-        "validation_error",
-      );
-    problem(
-      await api.act(escrow.id, "claim-response", { actorId: RENTER, accept: true, acceptedAmount: 5 }),
-      400,
-      "validation_error",
-    );
+      await invalid("deduction-claim", {
+        actorId: LANDLORD,
+        items: [{ category: "damage", amount: 1, description: "x", evidence }],
+      });
+    await invalid("claim-response", { actorId: RENTER, accept: true, acceptedAmount: 5 });
     // Against the escrow's values (400) before the actor (403).
-    problem(
-      await api.act(escrow.id, "deduction-claim", {
-        actorId: RENTER,
-        items: [{ category: "damage", amount: 600001, description: "more than held" }],
-      }),
-      400,
-      "validation_error",
-    );
+    await invalid("deduction-claim", {
+      actorId: RENTER,
+      items: [{ category: "damage", amount: 600001, description: "more than held" }],
+    });
     // Actor (403) before kind and status (409).
     problem(await api.act(escrow.id, "deposit-return", { actorId: RENTER }), 403, "forbidden");
     problem(await api.act(escrow.id, "move-out", { actorId: "u-stranger" }), 403, "forbidden");
