@@ -81,7 +81,7 @@ const DOCS: Record<RouteId, RouteDoc> = {
   ListEscrowEvents: {
     summary: "An escrow's history",
     description:
-      "One entry per transition and accepted action, oldest first. `type` is one of created, funded, payment_failed, delivered, extended, refund_requested, refund_accepted, refund_rejected, disputed, confirmed, cancellation_requested, resolution_accepted, window_elapsed, escalated, released, refunded, settled, cancelled; `actor` is the role that acted; `data` holds what the entry recorded (actorId, deadlines, amounts, ledger postings of the escrow's double-entry ledger); `version` is the escrow's version after the entry.",
+      "One entry per transition and accepted action, oldest first. `type` is one of created, funded, reserved, payment_failed, delivered, extended, refund_requested, refund_accepted, refund_rejected, disputed, confirmed, cancellation_requested, resolution_accepted, window_elapsed, escalated, moved_out, lease_renewed, deductions_claimed, deposit_returned, claim_accepted, claim_rejected, partially_settled, inspected, balance_declined, released, refunded, settled, cancelled; `actor` is the role that acted; `data` holds what the entry recorded (actorId, deadlines, amounts, ledger postings of the escrow's double-entry ledger) — never a handover code; `version` is the escrow's version after the entry. The `settling` record the workflow writes before it calls the payment provider is bookkeeping, not listed (versions may skip one there).",
     ok: { schema: EscrowEventsSchema, description: "The history." },
     errors: READ_ERRORS,
   },
