@@ -364,7 +364,8 @@ export async function getOpsEscrow(
   if (!record) throw new NotFoundError();
   const wait = await deps.store.getWait(tenantId, escrowId);
   const view = toView(snapshot(record));
-  const execution = wait ? (wait.parked ? wait.execution : wait.execution) : executionNames.first(escrowId);
+  // The execution the workflow runs in, or last ran in (a parked wait keeps the one that parked it).
+  const execution = wait ? wait.execution : executionNames.first(escrowId);
   const executionArn = deps.workflow.executionArn(execution);
   const consoleUrl = `https://${deps.region}.console.aws.amazon.com/states/home?region=${deps.region}#/v2/executions/details/${executionArn}`;
   return {
