@@ -201,14 +201,22 @@ export async function performAction(
  * with this request's creation entry, it was this write.
  */
 async function createOnce(deps: WriteDeps, record: EscrowRecord): Promise<boolean> {
-  try {
-    return await deps.store.create(record, snapshot(record));
-  } catch (error) {
-    const found = await deps.store.get(record.terms.tenantId, record.terms.id).catch(() => null);
-    const mine = found?.history[0];
-    if (found && mine?.idem === record.history[0]?.idem && mine?.at === record.history[0]?.at) return true;
-    throw error;
+  // The answer must say whether the escrow exists: while the store leaves it unknown (a write whose
+  // answer was lost, then a read-back that fails too), ask again, within the API's time budget.
+  let lastError: unknown;
+  for (let attempt = 0, delay = 100; attempt < 6; attempt++, delay *= 2) {
+    try {
+      return await deps.store.create(record, snapshot(record));
+    } catch (error) {
+      lastError = error;
+      const found = await deps.store.get(record.terms.tenantId, record.terms.id).catch(() => undefined);
+      const mine = found?.history[0];
+      if (found && mine?.idem === record.history[0]?.idem && mine?.at === record.history[0]?.at) return true;
+      if (found === null) throw error; // definitely not written: the 503 changes nothing
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
+  throw lastError;
 }
 
 /** Starts a new escrow's first execution; a refusal is left to the reconciler (the escrow is marked due). */
