@@ -42,8 +42,78 @@ export const WindowsSchema = doc(
     disputeSeconds: z.optional(int()),
     claimSeconds: z.optional(int()),
     claimResponseSeconds: z.optional(int()),
+    inspectionSeconds: z.optional(int()),
+    reminderSeconds: doc(z.optional(int()), {
+      description:
+        "Every kind: how long before each deadline that ends a wait by itself `escrow.deadline_approaching` is published (0 to 604800; 0: no reminders; default 86400). Always shown.",
+      example: 86400,
+    }),
   }),
-  { id: "Windows", description: "The escrow kind's windows, in seconds." },
+  {
+    id: "Windows",
+    description:
+      "The escrow kind's windows, in seconds, each with its default filled in, and every kind's `reminderSeconds`.",
+  },
+);
+
+export const EvidenceRequestSchema = doc(
+  z.looseObject({
+    from: z.enum(["buyer", "seller", "both"]),
+    dueAt: doc(iso(), { description: "When the evidence is due: the request's time plus `dueSeconds`." }),
+    note: doc(z.string(), { example: "Please upload the courier's delivery photo and the unboxing video." }),
+  }),
+  {
+    id: "EvidenceRequest",
+    description: "What ops last asked the parties for, and by when (a later request replaces it).",
+  },
+);
+
+export const EvidenceItemSchema = doc(
+  z.looseObject({
+    id: doc(z.string(), { description: "Evidence id (`evd_…`).", example: "evd_5f0c9a1b2d3e4f5a6b7c8d9e" }),
+    by: doc(z.enum(["buyer", "seller"]), { description: "The party who added it." }),
+    text: doc(z.string(), {
+      example: "The screen was cracked on arrival; photos of the box and the screen attached.",
+    }),
+    attachments: doc(
+      z.array(
+        z.looseObject({
+          name: doc(z.string(), { example: "screen.jpg" }),
+          contentType: doc(z.string(), { example: "image/jpeg" }),
+          sha256: doc(z.string(), {
+            description: "The SHA-256 of the file (64 lower-case hex characters).",
+            example: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+          }),
+          uri: doc(z.string(), { example: "https://files.example.com/disputes/screen.jpg" }),
+        }),
+      ),
+      { description: "References to files the marketplace keeps; `[]` when none were given." },
+    ),
+    at: iso(),
+  }),
+  {
+    id: "EvidenceItem",
+    description: "A piece of dispute evidence: a party's statement and its files' references.",
+  },
+);
+
+export const EvidenceListSchema = doc(z.looseObject({ items: z.array(EvidenceItemSchema) }), {
+  id: "EvidenceList",
+  description: "Both parties' evidence, oldest first, in one page (at most 40 items: 20 a party).",
+});
+
+export const ReminderSchema = doc(
+  z.looseObject({
+    deadline: doc(iso(), { description: "The deadline this reminder is for (the escrow's `deadline`)." }),
+    party: doc(z.enum(["buyer", "seller", "ops"]), {
+      description: "Who must act before the deadline (for a lease's end the renter, `buyer`).",
+    }),
+    outcomeIfSilent: doc(
+      z.enum(["release", "refund", "accept_refund", "accept_claim", "forfeit_deposit", "move_out"]),
+      { description: "What happens by itself at the deadline when no one acts." },
+    ),
+  }),
+  { id: "Reminder" },
 );
 
 const money = () => z.int().check(z.minimum(0));
@@ -96,6 +166,10 @@ export const EscrowSchema = doc(
         openedAt: iso(),
         contestedAmount: doc(z.optional(money()), {
           description: "After a rejected rental claim: the part still held for ops to decide.",
+        }),
+        evidenceRequest: doc(z.optional(EvidenceRequestSchema), {
+          description:
+            "Once ops asked for evidence (`POST /v1/ops/escrows/{id}/evidence-request`): the latest request.",
         }),
       }),
     ),
@@ -192,8 +266,13 @@ export const EscrowEventsSchema = doc(
         at: iso(),
         type: doc(z.string(), { example: "delivered" }),
         actor: z.enum(["buyer", "seller", "marketplace", "ops", "system"]),
-        data: z.record(z.string(), z.unknown()),
-        version: int(),
+        data: doc(z.record(z.string(), z.unknown()), {
+          description: "What the entry recorded; for `evidence_added` the evidence item.",
+        }),
+        version: doc(z.optional(int()), {
+          description:
+            "The escrow's version after the entry. Absent on `evidence_added` entries: evidence is not a transition and does not change the version.",
+        }),
       }),
     ),
   }),
@@ -215,13 +294,28 @@ export const ProblemSchema = doc(
 export const EscrowEventSchema = doc(
   z.looseObject({
     id: doc(z.string(), {
-      description: "Stable per escrow and version: a repeated delivery carries the same id.",
+      description:
+        "A repeated delivery carries the same id: stable per escrow and version for a transition, per evidence item for `escrow.evidence_added`, per escrow and deadline for `escrow.deadline_approaching`.",
+      example: "evt_01JD6Z2Q8M3V4N5P6R7S8T9V0W_7",
     }),
     type: z.enum(EVENT_TYPES),
-    occurredAt: iso(),
+    occurredAt: doc(iso(), {
+      description:
+        "When it happened; for `escrow.deadline_approaching` the reminder's time (deadline − `windows.reminderSeconds`), not when it was published.",
+    }),
     tenantId: z.string(),
     escrowId: z.string(),
     escrow: EscrowSchema,
+    evidence: doc(z.optional(EvidenceItemSchema), {
+      description: "`escrow.evidence_added` only: the item added.",
+    }),
+    evidenceRequest: doc(z.optional(EvidenceRequestSchema), {
+      description: "`escrow.evidence_requested` only: what ops asked for, and by when.",
+    }),
+    reminder: doc(z.optional(ReminderSchema), {
+      description:
+        "`escrow.deadline_approaching` only: which deadline, who must act, and what happens if no one does.",
+    }),
   }),
   { id: "EscrowEvent" },
 );

@@ -16,6 +16,8 @@ import {
   EscrowEventsSchema,
   EscrowListSchema,
   EscrowSchema,
+  EvidenceItemSchema,
+  EvidenceListSchema,
   HandoverCodeSchema,
   HealthSchema,
   OpsEscrowSchema,
@@ -32,12 +34,19 @@ import {
  * `npx tsx infra/openapi.ts [file]` writes it (default: stdout).
  */
 
-/** What the route table does not say: prose, the success answer's shape, the error statuses. */
+/** A named example of a request or response body (an OpenAPI Example Object). */
+interface Example {
+  summary: string;
+  value: unknown;
+}
+
+/** What the route table does not say: prose, the success answer's shape, the error statuses, examples. */
 interface RouteDoc {
   summary: string;
   description: string;
   ok: { schema: z.ZodMiniType; description: string };
   errors: number[];
+  examples?: { request?: Record<string, Example>; response?: Record<string, Example> };
 }
 
 const ACTION_ERRORS = [400, 401, 403, 404, 409, 422, 429, 500, 503];
@@ -50,6 +59,148 @@ const accepted = {
 
 const ACTION_NOTES =
   "Answers 403 `forbidden` when `actorId` is not the party allowed to act (checked before the status), 409 `invalid_transition` when the action is not allowed in the current status, while an accepted action is pending, or once the current window's deadline has passed (the automatic outcome then applies). Of several actions racing from one status exactly one is applied. An `Idempotency-Key` is optional; with one, a retry replays the first answer (with the header `Idempotent-Replayed: true`).";
+
+// ---------------------------------------------------------------- examples (dispute evidence, reminders)
+
+/**
+ * One goods escrow through a refund request the seller rejects, evidence from
+ * both parties and an ops request for more: each example is the escrow, the
+ * item or the event exactly as the service answers or publishes it at that
+ * point (Redocly checks them against the schemas).
+ */
+const EXAMPLE_ID = "esc_01JD6Z2Q8M3V4N5P6R7S8T9V0W";
+const EXAMPLE_DELIVERED = {
+  id: EXAMPLE_ID,
+  kind: "goods",
+  status: "DELIVERED",
+  buyerId: "u-1001",
+  sellerId: "u-2002",
+  amount: 250000,
+  currency: "CNY",
+  fee: 7500,
+  description: "Used phone",
+  listingRef: "listing-88",
+  metadata: {},
+  windows: {
+    deliverySeconds: 604800,
+    confirmationSeconds: 864000,
+    sellerResponseSeconds: 432000,
+    disputeSeconds: 259200,
+    reminderSeconds: 86400,
+  },
+  deadline: "2026-12-11T09:00:00.000Z",
+  pendingAction: null,
+  delivery: { carrier: "SF", trackingNumber: "SF456", note: null, deliveredAt: "2026-12-01T09:00:00.000Z" },
+  refundRequest: null,
+  dispute: null,
+  funded: 250000,
+  held: 250000,
+  disbursements: [],
+  settlement: null,
+  failureReason: null,
+  needsOpsAttention: false,
+  attentionReason: null,
+  createdAt: "2026-12-01T08:00:00.000Z",
+  updatedAt: "2026-12-01T09:00:00.000Z",
+  version: 3,
+};
+/** After the buyer's refund request (v4) and the seller's rejection (v5): DISPUTED, a 3-day dispute window. */
+const EXAMPLE_DISPUTED = {
+  ...EXAMPLE_DELIVERED,
+  status: "DISPUTED",
+  deadline: "2026-12-06T10:00:00.000Z",
+  refundRequest: {
+    amount: 250000,
+    reason: "Screen cracked on arrival",
+    requestedAt: "2026-12-02T10:00:00.000Z",
+  },
+  dispute: { openedBy: "seller", reason: "It left here intact", openedAt: "2026-12-03T10:00:00.000Z" },
+  updatedAt: "2026-12-03T10:00:00.000Z",
+  version: 5,
+};
+const EXAMPLE_EVIDENCE_REQUEST = {
+  from: "seller",
+  dueAt: "2026-12-06T10:00:00.000Z",
+  note: "Please upload the courier's pickup photo.",
+};
+/** After ops asked the seller for evidence due in 2 days (v6): the deadline moved to dueAt + 72 h. */
+const EXAMPLE_EVIDENCE_REQUESTED = {
+  ...EXAMPLE_DISPUTED,
+  deadline: "2026-12-09T10:00:00.000Z",
+  dispute: { ...EXAMPLE_DISPUTED.dispute, evidenceRequest: EXAMPLE_EVIDENCE_REQUEST },
+  updatedAt: "2026-12-04T10:00:00.000Z",
+  version: 6,
+};
+const EXAMPLE_ATTACHMENT = {
+  name: "screen.jpg",
+  contentType: "image/jpeg",
+  sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+  uri: "https://files.example.com/disputes/screen.jpg",
+};
+const EXAMPLE_BUYER_EVIDENCE = {
+  id: "evd_5f0c9a1b2d3e4f5a6b7c8d9e",
+  by: "buyer",
+  text: "The screen was cracked on arrival; photos of the box and the screen attached.",
+  attachments: [EXAMPLE_ATTACHMENT],
+  at: "2026-12-03T12:00:00.000Z",
+};
+const EXAMPLE_SELLER_EVIDENCE = {
+  id: "evd_0a1b2c3d4e5f60718293a4b5",
+  by: "seller",
+  text: "Packed in the original box with bubble wrap; the courier's receipt says intact.",
+  attachments: [],
+  at: "2026-12-03T15:30:00.000Z",
+};
+/** An event body as published: the envelope, the escrow as it stood, then the type's own field. */
+const exampleEvent = (
+  envelope: { id: string; type: string; occurredAt: string },
+  escrow: { id: string; version: number },
+  field: Record<string, unknown>,
+) => ({ ...envelope, tenantId: "demo", escrowId: escrow.id, escrow, ...field });
+
+/** The webhook's examples: the event types that carry a field beside the escrow. */
+const EVENT_EXAMPLES: Record<string, Example> = {
+  evidenceAdded: {
+    summary: "escrow.evidence_added: a party added evidence (published by the request; id per item)",
+    value: exampleEvent(
+      {
+        id: `evt_${EXAMPLE_ID.slice(4)}_${EXAMPLE_BUYER_EVIDENCE.id}`,
+        type: "escrow.evidence_added",
+        occurredAt: EXAMPLE_BUYER_EVIDENCE.at,
+      },
+      EXAMPLE_DISPUTED,
+      { evidence: EXAMPLE_BUYER_EVIDENCE },
+    ),
+  },
+  evidenceRequested: {
+    summary: "escrow.evidence_requested: ops asked the seller for evidence; the deadline moved",
+    value: exampleEvent(
+      {
+        id: `evt_${EXAMPLE_ID.slice(4)}_${EXAMPLE_EVIDENCE_REQUESTED.version}`,
+        type: "escrow.evidence_requested",
+        occurredAt: EXAMPLE_EVIDENCE_REQUESTED.updatedAt,
+      },
+      EXAMPLE_EVIDENCE_REQUESTED,
+      { evidenceRequest: EXAMPLE_EVIDENCE_REQUEST },
+    ),
+  },
+  deadlineApproaching: {
+    summary: "escrow.deadline_approaching: the buyer has a day left to confirm before the money is released",
+    value: exampleEvent(
+      {
+        // Stable per escrow and deadline: `r` and the deadline's epoch milliseconds in base 36.
+        id: `evt_${EXAMPLE_ID.slice(4)}_r${Date.parse(EXAMPLE_DELIVERED.deadline).toString(36)}`,
+        type: "escrow.deadline_approaching",
+        // The reminder's time: the deadline less windows.reminderSeconds.
+        occurredAt: "2026-12-10T09:00:00.000Z",
+      },
+      EXAMPLE_DELIVERED,
+      { reminder: { deadline: EXAMPLE_DELIVERED.deadline, party: "buyer", outcomeIfSilent: "release" } },
+    ),
+  },
+};
+
+const EVIDENCE_STATUSES_TEXT = "REFUND_REQUESTED, CLAIMED or DISPUTED";
 
 const DOCS: Record<RouteId, RouteDoc> = {
   Health: {
@@ -81,7 +232,7 @@ const DOCS: Record<RouteId, RouteDoc> = {
   ListEscrowEvents: {
     summary: "An escrow's history",
     description:
-      "One entry per transition and accepted action, oldest first. `type` is one of created, funded, reserved, payment_failed, delivered, extended, refund_requested, refund_accepted, refund_rejected, disputed, confirmed, cancellation_requested, resolution_accepted, window_elapsed, escalated, moved_out, lease_renewed, deductions_claimed, deposit_returned, claim_accepted, claim_rejected, partially_settled, inspected, balance_declined, released, refunded, settled, cancelled; `actor` is the role that acted; `data` holds what the entry recorded (actorId, deadlines, amounts, ledger postings of the escrow's double-entry ledger) — never a handover code; `version` is the escrow's version after the entry. The `settling` record the workflow writes before it calls the payment provider is bookkeeping, not listed (versions may skip one there).",
+      "One entry per transition and accepted action, oldest first, and one per piece of dispute evidence in its place among them. `type` is one of created, funded, reserved, payment_failed, delivered, extended, refund_requested, refund_accepted, refund_rejected, disputed, confirmed, cancellation_requested, resolution_accepted, window_elapsed, escalated, moved_out, lease_renewed, deductions_claimed, deposit_returned, claim_accepted, claim_rejected, partially_settled, inspected, balance_declined, evidence_requested, evidence_added, released, refunded, settled, cancelled; `actor` is the role that acted; `data` holds what the entry recorded (actorId, deadlines, amounts, ledger postings of the escrow's double-entry ledger) — never a handover code; `version` is the escrow's version after the entry. An `evidence_added` entry (`actor` `buyer` or `seller`, `data` the evidence item as `GET …/evidence` shows it) has no `version`: evidence is not a transition and leaves the version unchanged. An `evidence_requested` entry (actor `ops`) holds `from`, `dueAt`, `note` and, when the request moved it, the dispute's new `deadline`. Reminders are not entries. The `settling` record the workflow writes before it calls the payment provider is bookkeeping, not listed (versions may skip one there).",
     ok: { schema: EscrowEventsSchema, description: "The history." },
     errors: READ_ERRORS,
   },
@@ -170,6 +321,43 @@ const DOCS: Record<RouteId, RouteDoc> = {
     ok: { schema: HandoverCodeSchema, description: "The code and when it expires." },
     errors: [400, 401, 403, 404, 409, 429, 500, 503],
   },
+  AddEvidence: {
+    summary: "Buyer or seller adds dispute evidence",
+    description: `By the buyer or the seller (\`actorId\`), in ${EVIDENCE_STATUSES_TEXT}: a statement (\`text\`, 1-2,000 characters) and up to 10 references to files the marketplace keeps — the service stores each \`uri\` (https:) and the file's \`sha256\`, never the file. Answers 201 with the evidence item: \`id\` starts \`evd_\`, \`by\` is the party, \`attachments\` is \`[]\` when none were given. Checks in this order: the body's shape (400), the escrow exists for the tenant (404), the party already has 20 pieces of evidence (400, path \`text\`), \`actorId\` is neither the buyer nor the seller (403), then 409 \`invalid_transition\` when the status is not ${EVIDENCE_STATUSES_TEXT}, while an accepted action is pending, or once the current window's deadline has passed. Evidence moves no money and is not a transition: the escrow's \`version\` does not change, and the history (\`GET …/events\`) shows it as an \`evidence_added\` entry without a \`version\`. The request publishes \`escrow.evidence_added\` with the item, waiting on SNS for about 1.5 s at most; when SNS fails the answer is still 201 and the reconciler publishes the event within about a minute plus one reconciliation period, with the same event id. An \`Idempotency-Key\` is optional; with one, a retry replays the 201 with the same item (header \`Idempotent-Replayed: true\`).`,
+    ok: { schema: EvidenceItemSchema, description: "Added: the evidence item (on a replay, the same item)." },
+    errors: ACTION_ERRORS,
+    examples: {
+      request: {
+        withAttachment: {
+          summary: "The buyer's statement with one photo",
+          value: { actorId: "u-1001", text: EXAMPLE_BUYER_EVIDENCE.text, attachments: [EXAMPLE_ATTACHMENT] },
+        },
+        textOnly: {
+          summary: "The seller's statement, no files",
+          value: { actorId: "u-2002", text: EXAMPLE_SELLER_EVIDENCE.text },
+        },
+      },
+      response: {
+        withAttachment: { summary: "The buyer's item", value: EXAMPLE_BUYER_EVIDENCE },
+        textOnly: { summary: "The seller's item (`attachments: []`)", value: EXAMPLE_SELLER_EVIDENCE },
+      },
+    },
+  },
+  ListEvidence: {
+    summary: "An escrow's dispute evidence",
+    description:
+      'For the marketplace and for ops staff: both parties\' evidence, oldest first, all of it in one page (at most 40 items, 20 a party; no cursor). An escrow without evidence answers `{ "items": [] }`. Strongly consistent.',
+    ok: { schema: EvidenceListSchema, description: "Every piece of evidence, oldest first." },
+    errors: READ_ERRORS,
+    examples: {
+      response: {
+        bothParties: {
+          summary: "The buyer's and the seller's evidence",
+          value: { items: [EXAMPLE_BUYER_EVIDENCE, EXAMPLE_SELLER_EVIDENCE] },
+        },
+      },
+    },
+  },
   ListOpsEscrows: {
     summary: "Ops: the queue",
     description:
@@ -190,6 +378,31 @@ const DOCS: Record<RouteId, RouteDoc> = {
       "DISPUTED → the terminal status the final sums give. A resolution decides what is still held (`held`; for goods the amount, after a rejected rental claim the contested part): `release` all of it to the seller less the pro-rata fee, `refund` all of it to the buyer, `split` `refundAmount` (1 to held − 1) to the buyer and the rest to the seller. Once a settlement was sent to the payment provider it can only be carried out, not replaced (409). Also settles an escrow whose workflow failed and was escalated to ops (`needsOpsAttention: true`) in any non-terminal status; an escalated escrow that never held money can only be `refund` (it ends CANCELLED). Other statuses are 409. Same idempotency rules as the other actions.",
     ok: accepted,
     errors: ACTION_ERRORS,
+  },
+  RequestEvidence: {
+    summary: "Ops ask the parties for evidence",
+    description:
+      "For ops staff (`escrow/ops`), in DISPUTED only: ops ask the buyer, the seller or both (`from`) for evidence by `dueAt` = now + `dueSeconds` (1 hour to 14 days). The dispute's deadline becomes the later of its current deadline and `dueAt` + 72 hours — a request never brings it earlier; the dispute's wait follows the new deadline, and so does its reminder (a new `escrow.deadline_approaching` for the new deadline). The 202 shows `dispute.evidenceRequest: { from, dueAt, note }`; a later request replaces it. The history gets an `evidence_requested` entry (data `from`, `dueAt`, `note` and, when it moved, `deadline`) and the event `escrow.evidence_requested` carries `evidenceRequest`. Not a settlement: `version` grows by one, no money moves. 409 `invalid_transition` in any other status, while an accepted resolution is pending, and once the dispute's deadline has passed. Same idempotency rules as the other actions.",
+    ok: {
+      schema: EscrowSchema,
+      description:
+        "Accepted: the escrow with `dispute.evidenceRequest` and the dispute's deadline as they now stand.",
+    },
+    errors: ACTION_ERRORS,
+    examples: {
+      request: {
+        fromSeller: {
+          summary: "The seller has two days",
+          value: { from: "seller", dueSeconds: 172800, note: EXAMPLE_EVIDENCE_REQUEST.note },
+        },
+      },
+      response: {
+        deadlineMoved: {
+          summary: "The 3-day dispute deadline moved to dueAt + 72 hours",
+          value: EXAMPLE_EVIDENCE_REQUESTED,
+        },
+      },
+    },
   },
 };
 
@@ -263,7 +476,19 @@ export async function buildOpenApi(
             }
           : {}),
       },
-      ...(body ? { requestBody: { required: true, content: { "application/json": { schema: body } } } } : {}),
+      ...(body
+        ? {
+            requestBody: {
+              required: true,
+              content: {
+                "application/json": {
+                  schema: body,
+                  ...(text.examples?.request ? { examples: text.examples.request } : {}),
+                },
+              },
+            },
+          }
+        : {}),
       responses: {
         [status]: {
           description: text.ok.description,
@@ -274,13 +499,18 @@ export async function buildOpenApi(
                     description: "`true` when this answer replays an earlier request's.",
                     schema: { type: "string" },
                   },
-                  ...(status === 201
+                  ...(fn.kind === "create"
                     ? { Location: { description: "The new escrow's path.", schema: { type: "string" } } }
                     : {}),
                 },
               }
             : {}),
-          content: { "application/json": { schema: text.ok.schema } },
+          content: {
+            "application/json": {
+              schema: text.ok.schema,
+              ...(text.examples?.response ? { examples: text.examples.response } : {}),
+            },
+          },
         },
         ...Object.fromEntries(
           text.errors.map((code) => [
@@ -323,9 +553,15 @@ export async function buildOpenApi(
           operationId: "escrowEvent",
           summary: "An escrow event (SNS message body)",
           description:
-            "Published to the escrow events topic after a transition is recorded; a subscriber receives the body below (for an HTTP/S subscription, inside SNS's notification envelope as `Message`). Message attributes `type` and `tenantId` carry the event type and the tenant, for filter policies. A repeated delivery of one event carries the same `id`. Subscriptions are made by the operator.",
+            "Published to the escrow events topic after a transition is recorded; a subscriber receives the body below (for an HTTP/S subscription, inside SNS's notification envelope as `Message`). Message attributes `type` and `tenantId` carry the event type and the tenant, for filter policies. A repeated delivery of one event carries the same `id`. Subscriptions are made by the operator. Three types are not transitions and carry a field beside `escrow`:\n\n" +
+            "- `escrow.evidence_added` (`evidence`: the item) — published by the `POST …/evidence` request that added it (or, when SNS failed, by the reconciler within about a minute plus one reconciliation period, with the same id); the escrow's `version` is unchanged.\n" +
+            "- `escrow.evidence_requested` (`evidenceRequest: { from, dueAt, note }`) — ops asked for evidence; `escrow.deadline` is the dispute's deadline as it moved.\n" +
+            "- `escrow.deadline_approaching` (`reminder: { deadline, party, outcomeIfSilent }`) — a reminder, published by the reconciler from the record (no workflow state, no transition), `windows.reminderSeconds` (default 86400; 0: none) before a deadline that ends a wait by itself. `occurredAt` is the reminder's time (deadline − reminderSeconds); the `id` is stable per escrow and deadline. Locally the service wakes when a reminder comes due (to the second); in AWS it goes out within one reconciliation period (default 5 minutes) after its time, and never at or after the deadline. One per deadline: a deadline that moves (an extension, a lease renewal, an evidence request) gets its own, a wait that ended early has none, and there is none for a wait shorter than twice `reminderSeconds` nor while `needsOpsAttention`. `party` and `outcomeIfSilent` per wait: delivery seller/refund; confirmation buyer/release; seller response seller/accept_refund; dispute ops/refund; lease end buyer/move_out; claim seller/refund; claim response buyer/accept_claim; inspection buyer/forfeit_deposit when `depositForfeitable`, else buyer/refund. Filter on `type` = `escrow.deadline_approaching` to turn them into push notifications or SMS for the party named.",
           security: [],
-          requestBody: { required: true, content: { "application/json": { schema: EscrowEventSchema } } },
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: EscrowEventSchema, examples: EVENT_EXAMPLES } },
+          },
           responses: {
             200: { description: "Received. SNS counts any 2xx as delivered." },
             400: {

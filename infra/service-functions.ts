@@ -54,6 +54,10 @@ const api = (route: FunctionRoute): FunctionSpec => ({
   ...(route.kind === "action"
     ? { env: ["TABLE_NAME", "STATE_MACHINE_ARN"], endsWaits: true, startsExecutions: true }
     : {}),
+  // A piece of evidence is announced by the request that adds it (a failed publish is left to the reconciler).
+  ...(route.kind === "record"
+    ? { env: ["TABLE_NAME", "EVENTS_TOPIC_ARN", "OPS_ALERTS_TOPIC_ARN"] as EnvName[], publishes: true }
+    : {}),
   // The ops view names the escrow's execution (an ARN built from the state machine's; no call, no grant).
   ...(route.id === GetOpsEscrow.id ? { env: ["TABLE_NAME", "STATE_MACHINE_ARN"] } : {}),
 });

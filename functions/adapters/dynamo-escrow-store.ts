@@ -18,11 +18,14 @@ import type {
   DueEscrow,
   EscrowRecord,
   EscrowStore,
+  EvidenceRecord,
   HandoverRecord,
   IdempotencyRecord,
   ListFilter,
   WaitRecord,
 } from "../ports/escrow-store";
+import { DynamoEvidence } from "./dynamo-evidence";
+import { DynamoHandoverCodes } from "./dynamo-handover";
 import {
   checkpointKey,
   DUE_SHARDS,
@@ -30,9 +33,9 @@ import {
   dueShardOf,
   escrowKey,
   escrowRefOfKey,
-  handoverKey,
   idempotencyKey,
   indexKeys,
+  isEvidenceItem,
   isWaitItem,
   TABLE,
   waitKey,
@@ -57,10 +60,16 @@ const opsOrder = (s: EscrowState) => s.deadline ?? "~";
  * never an SDK error.
  */
 export class DynamoEscrowStore implements EscrowStore {
+  private readonly handover: DynamoHandoverCodes;
+  private readonly evidence: DynamoEvidence;
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.handover = new DynamoHandoverCodes(client, tableName);
+    this.evidence = new DynamoEvidence(client, tableName);
+  }
 
   async get(tenantId: string, escrowId: string): Promise<EscrowRecord | null> {
     const out = await this.client.send(
@@ -213,12 +222,13 @@ export class DynamoEscrowStore implements EscrowStore {
   }
 
   async putWait(tenantId: string, escrowId: string, wait: WaitRecord): Promise<void> {
-    const { due, owedFrom, token, ...rest } = wait;
+    const { due, owedFrom, token, reminded, ...rest } = wait;
     const item = {
       ...waitKey(tenantId, escrowId),
       ...rest,
       ...(token !== null ? { token } : {}),
       ...(owedFrom !== null ? { owedFrom } : {}),
+      ...(reminded !== null ? { reminded } : {}),
       ...(due !== null ? { [byDue.partitionKey]: dueShardOf(escrowId), [byDue.sortKey]: due } : {}),
     };
     try {
@@ -255,6 +265,7 @@ export class DynamoEscrowStore implements EscrowStore {
       published: w.published ?? 0,
       owedFrom: w.owedFrom ?? null,
       due: w[byDue.sortKey] ?? null,
+      reminded: w.reminded ?? null,
     };
   }
 
@@ -312,10 +323,10 @@ export class DynamoEscrowStore implements EscrowStore {
         const { PK, SK, due } = unmarshall(item) as { PK: string; SK: string; due: string };
         const ref = escrowRefOfKey(PK);
         const key = `${ref.tenantId}|${ref.escrowId}`;
-        const which = isWaitItem(SK) ? "wait" : "escrow";
+        const which = isWaitItem(SK) ? "wait" : isEvidenceItem(SK) ? "evidence" : "escrow";
         const seen = found.get(key);
         if (seen) {
-          seen.ref.items.push(which);
+          if (!seen.ref.items.includes(which)) seen.ref.items.push(which);
           if (seen.due > due) seen.due = due;
         } else found.set(key, { ref: { ...ref, items: [which] }, due });
       }
@@ -324,6 +335,25 @@ export class DynamoEscrowStore implements EscrowStore {
       .sort((a, b) => a.due.localeCompare(b.due))
       .slice(0, limit)
       .map((f) => f.ref);
+  }
+
+  async nextDue(after: string): Promise<string | null> {
+    let soonest: string | null = null;
+    for (let shard = 0; shard < DUE_SHARDS; shard++) {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: byDue.name,
+          KeyConditionExpression: "#pk = :pk AND #due > :after",
+          ExpressionAttributeNames: { "#pk": byDue.partitionKey, "#due": byDue.sortKey },
+          ExpressionAttributeValues: marshall({ ":pk": dueShard(shard), ":after": after }),
+          Limit: 1,
+        }),
+      );
+      const due = out.Items?.[0]?.[byDue.sortKey]?.S;
+      if (due && (soonest === null || due < soonest)) soonest = due;
+    }
+    return soonest;
   }
 
   async getCheckpoint(): Promise<string | null> {
@@ -339,71 +369,37 @@ export class DynamoEscrowStore implements EscrowStore {
     );
   }
 
-  async putHandover(tenantId: string, escrowId: string, record: HandoverRecord): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: marshall(
-          {
-            ...handoverKey(tenantId, escrowId),
-            id: record.id,
-            salt: record.salt,
-            hash: record.hash,
-            validUntil: record.expiresAt,
-            wrong: record.wrong,
-            used: record.used,
-            // The table's TTL sweeps it a day after it expires.
-            [TABLE.ttlAttribute]: Math.floor(Date.parse(record.expiresAt) / 1000) + 86_400,
-          },
-          opts,
-        ),
-      }),
-    );
+  putHandover(tenantId: string, escrowId: string, record: HandoverRecord): Promise<void> {
+    return this.handover.put(tenantId, escrowId, record);
   }
 
-  async getHandover(tenantId: string, escrowId: string): Promise<HandoverRecord | null> {
-    const out = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: marshall(handoverKey(tenantId, escrowId)),
-        ConsistentRead: true,
-      }),
-    );
-    if (!out.Item) return null;
-    const h = unmarshall(out.Item);
-    return { id: h.id, salt: h.salt, hash: h.hash, expiresAt: h.validUntil, wrong: h.wrong, used: h.used };
+  getHandover(tenantId: string, escrowId: string): Promise<HandoverRecord | null> {
+    return this.handover.get(tenantId, escrowId);
   }
 
-  async updateHandover(
+  updateHandover(
     tenantId: string,
     escrowId: string,
     read: Pick<HandoverRecord, "id" | "wrong">,
     change: { wrong: number } | { used: true },
   ): Promise<boolean> {
-    const [update, values] =
-      "used" in change
-        ? ["SET used = :true", { ":true": true }]
-        : ["SET wrong = :next", { ":next": change.wrong }];
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(handoverKey(tenantId, escrowId)),
-          UpdateExpression: update,
-          ConditionExpression: "id = :id AND wrong = :wrong AND used = :false",
-          ExpressionAttributeValues: marshall({
-            ...values,
-            ":id": read.id,
-            ":wrong": read.wrong,
-            ":false": false,
-          }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.handover.update(tenantId, escrowId, read, change);
+  }
+
+  addEvidence(tenantId: string, escrowId: string, evidence: EvidenceRecord): Promise<boolean> {
+    return this.evidence.add(tenantId, escrowId, evidence);
+  }
+
+  listEvidence(tenantId: string, escrowId: string): Promise<EvidenceRecord[]> {
+    return this.evidence.list(tenantId, escrowId);
+  }
+
+  evidencePublished(
+    tenantId: string,
+    escrowId: string,
+    evidence: Pick<EvidenceRecord, "by" | "seq">,
+  ): Promise<void> {
+    return this.evidence.published(tenantId, escrowId, evidence);
   }
 
   async getIdempotency(tenantId: string, keyHash: string): Promise<IdempotencyRecord | null> {
@@ -415,15 +411,15 @@ export class DynamoEscrowStore implements EscrowStore {
       }),
     );
     if (!out.Item) return null;
-    const { requestHash, escrowId, version, statusCode, expiresAt } = unmarshall(out.Item);
-    return { requestHash, escrowId, version, statusCode, expiresAt };
+    const { requestHash, escrowId, version, statusCode, expiresAt, resourceId } = unmarshall(out.Item);
+    return { requestHash, escrowId, version, statusCode, expiresAt, ...(resourceId ? { resourceId } : {}) };
   }
 
   async putIdempotency(tenantId: string, keyHash: string, record: IdempotencyRecord): Promise<void> {
     await this.client.send(
       new PutItemCommand({
         TableName: this.tableName,
-        Item: marshall({ ...idempotencyKey(tenantId, keyHash), ...record }),
+        Item: marshall({ ...idempotencyKey(tenantId, keyHash), ...record }, opts),
       }),
     );
   }

@@ -55,6 +55,14 @@ export const handoverKey = (tenantId: string, escrowId: string) => ({
   PK: `T#${tenantId}#E#${escrowId}`,
   SK: "HANDOVER",
 });
+/** A party's nth piece of evidence on an escrow (1–20): EVID#<buyer|seller>#<nn>. */
+const EVIDENCE = "EVID#";
+export const evidenceKey = (tenantId: string, escrowId: string, by: string, seq: number) => ({
+  PK: `T#${tenantId}#E#${escrowId}`,
+  SK: `${EVIDENCE}${by}#${String(seq).padStart(2, "0")}`,
+});
+export const evidencePrefix = EVIDENCE;
+export const isEvidenceItem = (sortKey: string) => sortKey.startsWith(EVIDENCE);
 export const checkpointKey = () => ({ PK: "SYSTEM#RECONCILER", SK: "CHECKPOINT" });
 /** The partition keys of the indexes an escrow item is listed in (their sort keys: TABLE.indexes). */
 export const indexKeys = {

@@ -61,8 +61,11 @@ export interface GatewayRoute extends RouteBase {
 
 /** A route served by its own Lambda function. `{id}` in the path names an escrow. */
 export interface FunctionRoute<B = unknown, Q = unknown> extends RouteBase {
-  /** `issue`: creates something that is not the escrow (a handover code): 201, never replayed. */
-  kind: "read" | "create" | "action" | "issue";
+  /**
+   * `issue`: creates something that is not the escrow (a handover code): 201, never replayed.
+   * `record`: adds something beside the escrow (a piece of evidence): 201, replayed by its key.
+   */
+  kind: "read" | "create" | "action" | "issue" | "record";
   /** The request body as the handler parses it, given the deployment's settings. */
   body?: (settings: BodySettings) => z.ZodMiniType<B>;
   query?: z.ZodMiniType<Q>;
@@ -194,9 +197,28 @@ export const IssueHandoverCode = /* @__PURE__ */ (() =>
     status: 201,
     body: () => S.HandoverCodeBody,
   }) as const satisfies FunctionRoute<{ actorId: string }>)();
+export const AddEvidence = /* @__PURE__ */ (() =>
+  ({
+    kind: "record",
+    id: "AddEvidence",
+    method: "POST",
+    path: "/v1/escrows/{id}/evidence",
+    scopes: MARKETPLACE,
+    who: "party",
+    status: 201,
+    body: () => S.EvidenceBody,
+    idempotencyKey: "optional",
+  }) as const satisfies FunctionRoute<{ actorId: string; text: string }>)();
+export const ListEvidence = /* @__PURE__ */ read("ListEvidence", "/v1/escrows/{id}/evidence", EITHER);
 export const ListOpsEscrows = /* @__PURE__ */ read("ListOpsEscrows", "/v1/ops/escrows", OPS, S.OpsListQuery);
 export const GetOpsEscrow = /* @__PURE__ */ read("GetOpsEscrow", "/v1/ops/escrows/{id}", OPS);
 export const ResolveEscrow = /* @__PURE__ */ action("ResolveEscrow", "resolution", S.ResolutionBody, OPS);
+export const RequestEvidence = /* @__PURE__ */ action(
+  "RequestEvidence",
+  "evidence-request",
+  S.EvidenceRequestBody,
+  OPS,
+);
 
 /** Every route of the API, in the order API.md lists them. */
 export const ROUTES = [
@@ -219,9 +241,12 @@ export const ROUTES = [
   RespondToClaim,
   InspectVehicle,
   IssueHandoverCode,
+  AddEvidence,
+  ListEvidence,
   ListOpsEscrows,
   GetOpsEscrow,
   ResolveEscrow,
+  RequestEvidence,
 ] as const satisfies readonly (GatewayRoute | FunctionRoute | ActionRoute)[];
 
 /** The id of every route: its function's id, its operationId. */

@@ -2,7 +2,13 @@ import * as z from "zod/mini";
 import type { CreateEscrowInput } from "../domain/create-input";
 import { DEFAULT_CURRENCIES } from "../domain/money";
 import { CLAIM_CATEGORIES, KINDS, STATUSES } from "../domain/types";
-import { MAX_EXTENSION_SECONDS, MAX_WINDOW_SECONDS, MIN_WINDOW_SECONDS } from "../domain/windows";
+import {
+  DAY,
+  MAX_EXTENSION_SECONDS,
+  MAX_REMINDER_SECONDS,
+  MAX_WINDOW_SECONDS,
+  MIN_WINDOW_SECONDS,
+} from "../domain/windows";
 
 /**
  * The request shapes of the public API. Handlers validate with these schemas
@@ -85,11 +91,18 @@ export const WindowsInput = schema(() =>
       claimSeconds: z.optional(windowSeconds()),
       claimResponseSeconds: z.optional(windowSeconds()),
       inspectionSeconds: z.optional(windowSeconds()),
+      reminderSeconds: z.optional(
+        doc(z.int().check(z.minimum(0), z.maximum(MAX_REMINDER_SECONDS)), {
+          description:
+            "Every kind: how long before each deadline that ends a wait by itself `escrow.deadline_approaching` is published, from 0 (no reminders) to 7 days; default 1 day. A wait shorter than twice this has no reminder.",
+          example: 86400,
+        }),
+      ),
     }),
     {
       id: "WindowsInput",
       description:
-        "How long each wait lasts; each kind has its own windows, and a window of another kind is 400. A window left out takes its default per kind — goods: delivery 7 days, confirmation 10 days, seller response 5 days, dispute 30 days; service: delivery 14 days, confirmation 7 days, seller response 5 days, dispute 30 days; rental_deposit: claim 14 days, claim response 14 days, dispute 30 days; vehicle: inspection 3 days, delivery 7 days, confirmation 3 days, seller response 5 days, dispute 30 days.",
+        "How long each wait lasts; each kind has its own windows, and a window of another kind is 400 (`reminderSeconds` is every kind's). A window left out takes its default per kind — goods: delivery 7 days, confirmation 10 days, seller response 5 days, dispute 30 days; service: delivery 14 days, confirmation 7 days, seller response 5 days, dispute 30 days; rental_deposit: claim 14 days, claim response 14 days, dispute 30 days; vehicle: inspection 3 days, delivery 7 days, confirmation 3 days, seller response 5 days, dispute 30 days.",
     },
   ),
 );
@@ -318,6 +331,34 @@ export const AttachmentsInput = schema(() =>
   doc(z.array(attachment()).check(z.maxLength(10)), {
     id: "Attachments",
     description: "Up to 10 references to files the marketplace keeps, each with its SHA-256.",
+  }),
+);
+
+// dispute evidence
+
+export const EvidenceBody = schema(() =>
+  z.strictObject({
+    actorId: actorId(),
+    text: doc(text(2000), {
+      description: "The party's statement, 1–2,000 characters.",
+      example: "The screen was cracked on arrival; photos of the box and the screen attached.",
+    }),
+    attachments: z.optional(AttachmentsInput),
+  }),
+);
+
+export const EvidenceRequestBody = schema(() =>
+  z.strictObject({
+    from: doc(z.enum(["buyer", "seller", "both"]), { description: "Whom ops ask for evidence." }),
+    dueSeconds: doc(z.int().check(z.minimum(3600), z.maximum(14 * DAY)), {
+      description:
+        "How long the parties have, from 1 hour to 14 days; the dispute's deadline moves to at least 72 hours after `dueAt`.",
+      example: 172800,
+    }),
+    note: doc(text(1000), {
+      description: "What ops need, as the parties will read it.",
+      example: "Please upload the courier's delivery photo and the unboxing video.",
+    }),
   }),
 );
 

@@ -20,10 +20,11 @@ import { kindTerms } from "../domain/terms";
 import type { EscrowTerms, EscrowView } from "../domain/types";
 import { DAY } from "../domain/windows";
 import { executionNames, INITIAL_STEP } from "../domain/workflow-step";
-import type { EscrowRecord, EscrowStore, ListFilter } from "../ports/escrow-store";
+import type { EscrowRecord, EscrowStore, EvidenceRecord, ListFilter } from "../ports/escrow-store";
 import type { PaymentProvider } from "../ports/payment-provider";
 import type { WorkflowEngine } from "../ports/workflow";
 import { logger } from "../shared/logger";
+import { evidenceInOrder, toEvidenceItem } from "./evidence";
 import { redeemHandoverCode } from "./handover";
 import { continueWorkflow } from "./reconcile";
 import { transact } from "./transact";
@@ -75,12 +76,25 @@ export async function listEscrows(
   return { items: page.items.map((r) => toView(snapshot(r))), nextCursor: page.nextCursor };
 }
 
+/**
+ * The escrow's history: one entry per transition and accepted action, with
+ * the evidence the parties added in its place among them (after the version
+ * of the escrow it was added at), oldest first.
+ */
 export async function listHistory(deps: ReadDeps, tenantId: string, escrowId: string) {
   const record = await deps.store.get(tenantId, escrowId);
   if (!record) throw new NotFoundError();
+  const evidence = await evidenceInOrder(deps.store, { tenantId, escrowId });
   let state = initialState(record.terms);
-  const items = [];
+  const items: { at: string; type: string; actor: string; data: unknown; version?: number }[] = [];
+  const evidenceUpTo = (version: number) => {
+    while (evidence.length > 0 && (evidence[0] as EvidenceRecord).version <= version) {
+      const e = evidence.shift() as EvidenceRecord;
+      items.push({ at: e.at, type: "evidence_added", actor: e.by, data: toEvidenceItem(e) });
+    }
+  };
   for (const e of record.history) {
+    evidenceUpTo(e.v - 1);
     const before = state;
     state = evolve(state, e);
     // One entry per transition and accepted action (API.md): the intent to settle is the service's
@@ -94,6 +108,7 @@ export async function listHistory(deps: ReadDeps, tenantId: string, escrowId: st
       version: e.v,
     });
   }
+  evidenceUpTo(Number.POSITIVE_INFINITY);
   return { items };
 }
 

@@ -1,10 +1,13 @@
 import { fold } from "../domain/escrow";
-import { isTerminal } from "../domain/types";
+import { evidenceEvent, reminderEvent } from "../domain/events";
+import { reminderDue } from "../domain/reminders";
+import { type EscrowState, isTerminal } from "../domain/types";
 import { DAY } from "../domain/windows";
 import { executionNames, INITIAL_STEP, nextStep, restartCount, stepAt } from "../domain/workflow-step";
 import type { DueEscrow, EscrowRecord, EscrowStore, WaitRecord } from "../ports/escrow-store";
 import type { EventPublisher } from "../ports/events";
 import type { WorkflowEngine } from "../ports/workflow";
+import { toEvidenceItem } from "./evidence";
 import { type EscrowRef, load } from "./transact";
 import { applyDeadline, escalateToOps } from "./workflow-tasks";
 
@@ -34,6 +37,7 @@ export interface ReconcileReport {
   restarted: number;
   published: number;
   escalated: number;
+  reminded: number;
   failed: number;
 }
 
@@ -84,6 +88,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     restarted: 0,
     published: 0,
     escalated: 0,
+    reminded: 0,
     failed: 0,
   };
   const startedAt = deps.now();
@@ -129,6 +134,8 @@ async function reconcileDue(deps: ReconcileDeps, ref: DueEscrow, readAt: Date, r
   const owed = owedVersions(wait);
   if (isTerminal(state.status) && ref.items.includes("escrow")) owed.push(latest);
   await publishSteps(deps, record, owed, report);
+  if (ref.items.includes("evidence")) await publishOwedEvidence(deps, record, report);
+  if (wait) await remind(deps, ref, state, wait, now, report);
 
   if (!isTerminal(state.status)) {
     if (!wait) {
@@ -184,6 +191,7 @@ async function restart(deps: ReconcileDeps, ref: EscrowRef, failedName: string, 
         published: latest,
         owedFrom: null,
         due: null,
+        reminded: null,
       });
     return;
   }
@@ -207,6 +215,44 @@ async function restart(deps: ReconcileDeps, ref: EscrowRef, failedName: string, 
     })
   )
     report.restarted++;
+}
+
+/**
+ * The current wait's reminder, when its time has come: published once per
+ * deadline (the wait remembers which), and the wait's mark moves on to what is
+ * due next (a parked wait's deadline). A wait that ended has no reminder: it
+ * is computed from the escrow as it stands.
+ */
+async function remind(
+  deps: ReconcileDeps,
+  ref: EscrowRef,
+  state: EscrowState,
+  wait: WaitRecord,
+  now: Date,
+  report: ReconcileReport,
+) {
+  const due = reminderDue(state, now, wait.reminded);
+  if (!due) return;
+  await deps.events.publish(reminderEvent(state, due.reminder, due.at));
+  report.reminded++;
+  await deps.store.putWait(ref.tenantId, ref.escrowId, {
+    ...wait,
+    reminded: due.reminder.deadline,
+    due: wait.parked ? state.deadline : null,
+  });
+}
+
+/** Evidence whose event the API could not publish: published now, with the id it would have had. */
+async function publishOwedEvidence(deps: ReconcileDeps, record: EscrowRecord, report: ReconcileReport) {
+  const { tenantId, id } = record.terms;
+  for (const e of await deps.store.listEvidence(tenantId, id)) {
+    if (e.due === null || e.due > deps.now().toISOString()) continue;
+    await deps.events.publish(
+      evidenceEvent(fold(record.terms, record.history, e.version), toEvidenceItem(e)),
+    );
+    await deps.store.evidencePublished(tenantId, id, e);
+    report.published++;
+  }
 }
 
 const owedVersions = (wait: WaitRecord | null): number[] => {

@@ -11,9 +11,8 @@ import {
   movementFor,
   settleEscrow,
 } from "../domain/escrow";
-import { RECONCILE_GRACE_SECONDS } from "../domain/reconciliation";
+import { reminderOf } from "../domain/reminders";
 import { type EscrowState, isTerminal } from "../domain/types";
-import { addSeconds } from "../domain/windows";
 import {
   nextStep,
   PARK_AFTER_SECONDS,
@@ -224,6 +223,8 @@ export async function beginWait(
       break;
     }
   }
+  const state = fold(record.terms, record.history);
+  const reminded = before?.reminded ?? null;
   const wait = {
     token: ref.taskToken,
     seenVersion: ref.seenVersion,
@@ -232,8 +233,10 @@ export async function beginWait(
     parked: false,
     published,
     owedFrom,
-    // An owed event is due at once: the reconciler's next run publishes it.
-    due: owedFrom !== null ? now.toISOString() : null,
+    // An owed event is due at once: the reconciler's next run publishes it; the wait's reminder when
+    // its time comes (never in the past, so a mark is always new to the reconciler).
+    due: soonest(owedFrom !== null ? now.toISOString() : null, reminderMark(state, reminded, now)),
+    reminded,
   };
   await deps.store.putWait(ref.tenantId, ref.escrowId, wait);
   record = await load(deps, ref);
@@ -242,21 +245,31 @@ export async function beginWait(
     await deps.workflow.signal(ref.taskToken, next);
     return;
   }
-  const state = fold(record.terms, record.history);
-  const waitSeconds = state.deadline ? (Date.parse(state.deadline) - now.getTime()) / 1000 : 0;
+  const latest = fold(record.terms, record.history);
+  const waitSeconds = latest.deadline ? (Date.parse(latest.deadline) - now.getTime()) / 1000 : 0;
   if (waitSeconds > (deps.parkAfterSeconds ?? PARK_AFTER_SECONDS)) {
     // Park: the record keeps the wait (marked due at its deadline) before the execution is told to end,
     // so a failure in between strands nothing. The token is kept: until the execution has ended, an
     // action can still signal it; after, the action (or the reconciler at the deadline) starts the
     // continuation.
-    const due = state.deadline as string;
     await deps.store.putWait(ref.tenantId, ref.escrowId, {
       ...wait,
       parked: true,
-      due: wait.due && wait.due < due ? wait.due : due,
+      due: soonest(wait.due, latest.deadline),
     });
     await deps.workflow.signal(ref.taskToken, parkedStep(ref.seenVersion));
   }
+}
+
+const soonest = (a: string | null, b: string | null): string | null =>
+  a === null ? b : b === null ? a : a < b ? a : b;
+
+/** When the reconciler should publish the current wait's reminder (not before now), or null: none is owed. */
+export function reminderMark(state: EscrowState, reminded: string | null, now: Date): string | null {
+  const planned = reminderOf(state);
+  if (!planned || planned.reminder.deadline === reminded) return null;
+  if (Date.parse(planned.reminder.deadline) <= now.getTime()) return null;
+  return new Date(Math.max(Date.parse(planned.at), now.getTime())).toISOString();
 }
 
 /**
@@ -385,6 +398,7 @@ export async function escalateToOps(
     published: version,
     owedFrom: wait?.owedFrom ?? null,
     due: wait?.due ?? null,
+    reminded: wait?.reminded ?? null,
   });
   return routeOf(step);
 }

@@ -1,4 +1,4 @@
-import type { EscrowKind, Lease, Vehicle, Windows } from "./types";
+import type { EscrowKind, Lease, Windows } from "./types";
 
 /**
  * What a marketplace gives to create an escrow, once the API has checked it

@@ -12,6 +12,7 @@ import {
   type EscrowKind,
   type EscrowState,
   type EscrowStatus,
+  type EvidenceRequest,
   isTerminal,
   type SettlementOutcome,
 } from "./types";
@@ -36,6 +37,7 @@ export type ActionCommand =
   | { action: "dispute"; actorId: string; reason: string }
   | { action: "cancellation"; actorId: string; reason?: string }
   | { action: "resolution"; outcome: SettlementOutcome; refundAmount?: number; note: string }
+  | { action: "evidence-request"; from: EvidenceRequest["from"]; dueSeconds: number; note: string }
   // rental_deposit
   | { action: "move-out"; actorId: string; note?: string }
   | { action: "lease-renewal"; actorId: string; endsAt: string }
@@ -57,6 +59,7 @@ export const ALLOWED_FROM: Record<ActionName, readonly EscrowStatus[]> = {
   dispute: ["RESERVED", "FUNDED", "DELIVERED", "REFUND_REQUESTED"],
   cancellation: ["RESERVED", "FUNDED"],
   resolution: ["DISPUTED"],
+  "evidence-request": ["DISPUTED"],
   inspection: ["RESERVED"],
   "move-out": ["FUNDED"],
   "lease-renewal": ["FUNDED"],
@@ -74,6 +77,7 @@ const GOODS_ACTIONS: readonly ActionName[] = [
   "dispute",
   "cancellation",
   "resolution",
+  "evidence-request",
 ];
 
 /** The actions each kind has; any other is 409 on an escrow of that kind. */
@@ -88,6 +92,7 @@ export const ACTIONS_OF: Record<EscrowKind, readonly ActionName[]> = {
     "claim-response",
     "cancellation",
     "resolution",
+    "evidence-request",
   ],
   vehicle: [...GOODS_ACTIONS, "inspection"],
 };
@@ -102,6 +107,7 @@ export const ACTORS: Record<ActionName, "buyer" | "seller" | "party" | "ops"> = 
   dispute: "party",
   cancellation: "party",
   resolution: "ops",
+  "evidence-request": "ops",
   "move-out": "party",
   "lease-renewal": "buyer",
   "deduction-claim": "seller",
@@ -111,7 +117,7 @@ export const ACTORS: Record<ActionName, "buyer" | "seller" | "party" | "ops"> = 
 };
 
 function roleOf(state: EscrowState, command: ActionCommand): ActorRole {
-  if (command.action === "resolution") return "ops";
+  if (command.action === "resolution" || command.action === "evidence-request") return "ops";
   const who = ACTORS[command.action];
   const isBuyer = command.actorId === state.buyerId;
   const isSeller = command.actorId === state.sellerId;
@@ -305,6 +311,16 @@ export function decideAction(state: EscrowState, command: ActionCommand, now: Da
               note: command.note ?? null,
             },
           };
+    case "evidence-request":
+      return {
+        type: "evidence_requested",
+        actor,
+        data: {
+          from: command.from,
+          dueAt: new Date(now.getTime() + command.dueSeconds * 1000).toISOString(),
+          note: command.note,
+        },
+      };
     case "resolution": {
       // Checked here (a 400 before anything is written); evolve derives the same pending outcome.
       const p = resolutionPending(state, command.outcome, command.refundAmount);

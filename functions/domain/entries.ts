@@ -1,5 +1,5 @@
 import type { WindowName } from "./outcomes";
-import type { ActorRole, AttentionReason, ClaimItem, SettlementOutcome } from "./types";
+import type { ActorRole, AttentionReason, ClaimItem, EvidenceRequest, SettlementOutcome } from "./types";
 
 /**
  * The escrow as a decider: commands are checked against the current state and
@@ -41,6 +41,8 @@ export type EntryDraft =
   | EntryOf<"cancellation_requested", { actorId: string; reason: string | null }>
   | EntryOf<"resolution_accepted", { note: string; outcome: SettlementOutcome; refundAmount?: number }>
   | EntryOf<"window_elapsed", { window: WindowName }>
+  /** Ops asked the parties for evidence by `dueAt`; the dispute's deadline moves to at least 72 h after it. */
+  | EntryOf<"evidence_requested", EvidenceRequest>
   | EntryOf<"escalated", { reason: AttentionReason; detail: string }>
   /** The money the pending outcome decided is about to move: recorded before the provider is called. */
   | EntryOf<"settling", Record<string, never>>

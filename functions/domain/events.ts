@@ -1,6 +1,7 @@
 import type { Entry, EntryType } from "./escrow";
 import { toView } from "./escrow";
-import type { EscrowState, EscrowView } from "./types";
+import type { Reminder } from "./reminders";
+import type { EscrowState, EscrowView, EvidenceItem, EvidenceRequest } from "./types";
 
 export const EVENT_TYPES = [
   "escrow.funded",
@@ -18,6 +19,9 @@ export const EVENT_TYPES = [
   "escrow.partially_settled",
   "escrow.reserved",
   "escrow.inspected",
+  "escrow.evidence_added",
+  "escrow.evidence_requested",
+  "escrow.deadline_approaching",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -41,6 +45,7 @@ const EVENT_OF: Partial<Record<EntryType, EventType>> = {
   partially_settled: "escrow.partially_settled",
   reserved: "escrow.reserved",
   inspected: "escrow.inspected",
+  evidence_requested: "escrow.evidence_requested",
 };
 
 export interface EscrowEvent {
@@ -50,6 +55,12 @@ export interface EscrowEvent {
   tenantId: string;
   escrowId: string;
   escrow: EscrowView;
+  /** escrow.evidence_added: the item added. */
+  evidence?: EvidenceItem;
+  /** escrow.evidence_requested: what ops asked for. */
+  evidenceRequest?: EvidenceRequest;
+  /** escrow.deadline_approaching: which deadline, who must act, and what happens if no one does. */
+  reminder?: Reminder;
 }
 
 /** Stable per escrow and version, so a repeated delivery carries the same id. */
@@ -70,5 +81,32 @@ export function eventFor(entry: Entry, state: EscrowState): EscrowEvent | null {
     tenantId: state.tenantId,
     escrowId: state.id,
     escrow: toView(state),
+    ...(entry.type === "evidence_requested" ? { evidenceRequest: { ...entry.data } } : {}),
+  };
+}
+
+/** `escrow.evidence_added`: stable per evidence item. */
+export function evidenceEvent(state: EscrowState, evidence: EvidenceItem): EscrowEvent {
+  return {
+    id: `evt_${state.id.slice(4)}_${evidence.id}`,
+    type: "escrow.evidence_added",
+    occurredAt: evidence.at,
+    tenantId: state.tenantId,
+    escrowId: state.id,
+    escrow: toView(state),
+    evidence,
+  };
+}
+
+/** `escrow.deadline_approaching`: one per deadline (its id names the deadline), whenever it is published. */
+export function reminderEvent(state: EscrowState, reminder: Reminder, at: string): EscrowEvent {
+  return {
+    id: `evt_${state.id.slice(4)}_r${Date.parse(reminder.deadline).toString(36)}`,
+    type: "escrow.deadline_approaching",
+    occurredAt: at,
+    tenantId: state.tenantId,
+    escrowId: state.id,
+    escrow: toView(state),
+    reminder,
   };
 }

@@ -21,6 +21,7 @@ export function initialState(terms: EscrowTerms): EscrowState {
     delivery: null,
     refundRequest: null,
     dispute: null,
+    waitingSince: null,
     lease: terms.lease ? { ...terms.lease, movedOutAt: null } : null,
     claim: null,
     inspection: null,
@@ -42,6 +43,18 @@ export function initialState(terms: EscrowTerms): EscrowState {
 }
 
 export function evolve(state: EscrowState, entry: Entry): EscrowState {
+  const next = evolveEntry(state, entry);
+  // A wait begins when a deadline is set anew (a new status, or after a pending step); a deadline that
+  // only moves (an extension, a renewal, an evidence request) keeps the wait it belongs to.
+  if (next.deadline === null) return next.waitingSince === null ? next : { ...next, waitingSince: null };
+  if (state.deadline === null || next.status !== state.status) return { ...next, waitingSince: entry.at };
+  return next;
+}
+
+/** How long ops give the parties, at least, after the evidence they asked for is due. */
+export const AFTER_EVIDENCE_DUE_SECONDS = 72 * 3600;
+
+function evolveEntry(state: EscrowState, entry: Entry): EscrowState {
   const s: EscrowState = { ...state, version: entry.v, updatedAt: entry.at };
   // Any later entry supersedes an escalation: the workflow moved on, or ops resolved it.
   if (entry.type !== "escalated") s.attention = null;
@@ -170,6 +183,15 @@ export function evolve(state: EscrowState, entry: Entry): EscrowState {
     }
     case "moved_out":
       return movedOut(s, entry.at, entry.at);
+    case "evidence_requested": {
+      const floor = addSeconds(entry.data.dueAt, AFTER_EVIDENCE_DUE_SECONDS);
+      return {
+        ...s,
+        // At least 72 hours after the evidence is due; never earlier than it was.
+        deadline: s.deadline !== null && s.deadline > floor ? s.deadline : floor,
+        dispute: s.dispute ? { ...s.dispute, evidenceRequest: { ...entry.data } } : s.dispute,
+      };
+    }
     case "lease_renewed":
       return {
         ...s,

@@ -29,7 +29,9 @@ export type WindowKey =
   | "disputeSeconds"
   | "claimSeconds"
   | "claimResponseSeconds"
-  | "inspectionSeconds";
+  | "inspectionSeconds"
+  /** Not a wait: how long before each self-ending wait's deadline its reminder goes out (0: none). */
+  | "reminderSeconds";
 export type Windows = Partial<Record<WindowKey, number>>;
 
 /** A rental deposit's lease: the deposit is held until it ends (or the renter moves out). */
@@ -52,6 +54,22 @@ export interface Attachment {
   contentType: string;
   sha256: string;
   uri: string;
+}
+
+/** A piece of dispute evidence: a party's statement and references to files the marketplace keeps. */
+export interface EvidenceItem {
+  id: string;
+  by: "buyer" | "seller";
+  text: string;
+  attachments: Attachment[];
+  at: string;
+}
+
+/** What ops asked the parties for, and by when. */
+export interface EvidenceRequest {
+  from: "buyer" | "seller" | "both";
+  dueAt: string;
+  note: string;
 }
 
 export interface ClaimItem {
@@ -176,7 +194,15 @@ export interface EscrowState extends EscrowTerms {
     handedOverAt?: string;
   } | null;
   refundRequest: { amount: number; reason: string; requestedAt: string } | null;
-  dispute: { openedBy: ActorRole; reason: string; openedAt: string; contestedAmount?: number } | null;
+  dispute: {
+    openedBy: ActorRole;
+    reason: string;
+    openedAt: string;
+    contestedAmount?: number;
+    evidenceRequest?: EvidenceRequest;
+  } | null;
+  /** When the current wait began (its status started), for its reminder: null while nothing waits. */
+  waitingSince: string | null;
   /** rental_deposit: the lease as it stands (renewals move its end), and when the renter moved out. */
   lease: (Lease & { movedOutAt: string | null }) | null;
   claim: { items: ClaimItem[]; total: number; claimedAt: string; acceptedAmount: number | null } | null;

@@ -16,17 +16,34 @@ export const MAX_TOTAL_EXTENSION_SECONDS = 30 * DAY;
  */
 export const MAX_EXTENSIONS = 20;
 
-/** The windows each kind has, in the order they are stored. */
+/** How long before a deadline its reminder goes out: 0 (none) to 7 days, by default a day. */
+export const MAX_REMINDER_SECONDS = 7 * DAY;
+export const DEFAULT_REMINDER_SECONDS = DAY;
+
+/** The windows each kind has, in the order they are stored (every kind ends with its reminder lead). */
 export const WINDOW_KEYS: Record<EscrowKind, readonly WindowKey[]> = {
-  goods: ["deliverySeconds", "confirmationSeconds", "sellerResponseSeconds", "disputeSeconds"],
-  service: ["deliverySeconds", "confirmationSeconds", "sellerResponseSeconds", "disputeSeconds"],
-  rental_deposit: ["claimSeconds", "claimResponseSeconds", "disputeSeconds"],
+  goods: [
+    "deliverySeconds",
+    "confirmationSeconds",
+    "sellerResponseSeconds",
+    "disputeSeconds",
+    "reminderSeconds",
+  ],
+  service: [
+    "deliverySeconds",
+    "confirmationSeconds",
+    "sellerResponseSeconds",
+    "disputeSeconds",
+    "reminderSeconds",
+  ],
+  rental_deposit: ["claimSeconds", "claimResponseSeconds", "disputeSeconds", "reminderSeconds"],
   vehicle: [
     "inspectionSeconds",
     "deliverySeconds",
     "confirmationSeconds",
     "sellerResponseSeconds",
     "disputeSeconds",
+    "reminderSeconds",
   ],
 };
 
@@ -39,17 +56,20 @@ export const DEFAULT_WINDOWS: Record<EscrowKind, Windows> = {
     confirmationSeconds: 10 * DAY,
     sellerResponseSeconds: 5 * DAY,
     disputeSeconds: 30 * DAY,
+    reminderSeconds: DEFAULT_REMINDER_SECONDS,
   },
   service: {
     deliverySeconds: 14 * DAY,
     confirmationSeconds: 7 * DAY,
     sellerResponseSeconds: 5 * DAY,
     disputeSeconds: 30 * DAY,
+    reminderSeconds: DEFAULT_REMINDER_SECONDS,
   },
   rental_deposit: {
     claimSeconds: 14 * DAY,
     claimResponseSeconds: 14 * DAY,
     disputeSeconds: 30 * DAY,
+    reminderSeconds: DEFAULT_REMINDER_SECONDS,
   },
   vehicle: {
     inspectionSeconds: 3 * DAY,
@@ -57,6 +77,7 @@ export const DEFAULT_WINDOWS: Record<EscrowKind, Windows> = {
     confirmationSeconds: 3 * DAY,
     sellerResponseSeconds: 5 * DAY,
     disputeSeconds: 30 * DAY,
+    reminderSeconds: DEFAULT_REMINDER_SECONDS,
   },
 };
 

@@ -18,6 +18,8 @@ export type StepOutcome =
   | "cancelled"
   | "delivered"
   | "extended"
+  /** Ops asked for evidence: the dispute's wait goes on to its (possibly later) deadline. */
+  | "evidence_requested"
   | "refund_requested"
   | "disputed"
   | "release"
@@ -98,6 +100,7 @@ function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
     case "delivered":
     case "extended":
     case "refund_requested":
+    case "evidence_requested":
       return entry.type;
     case "disputed":
     case "refund_rejected":

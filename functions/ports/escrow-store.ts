@@ -1,5 +1,5 @@
 import type { Entry } from "../domain/escrow";
-import type { EscrowState, EscrowStatus, EscrowTerms } from "../domain/types";
+import type { EscrowState, EscrowStatus, EscrowTerms, EvidenceItem } from "../domain/types";
 
 /** What is stored of an escrow: its terms and its history (the state is their fold). */
 export interface EscrowRecord {
@@ -25,7 +25,21 @@ export interface WaitRecord {
   published: number;
   /** The lowest version whose event may not have been published, else null. */
   owedFrom: number | null;
-  /** When the reconciler should look: a parked wait's deadline, or soon when an event is owed. */
+  /** When the reconciler should look: a parked wait's deadline, a reminder's time, or now when an event is owed. */
+  due: string | null;
+  /** The deadline whose reminder has been published (one reminder per deadline). */
+  reminded: string | null;
+}
+
+/** A piece of evidence as stored beside its escrow (never in the escrow item, which every transition rewrites). */
+export interface EvidenceRecord extends EvidenceItem {
+  /** The party's nth item (1–20): the key, so two parties' racing additions cannot pass the limit. */
+  seq: number;
+  /** The escrow's version when it was added: where it stands in the history, and the event's escrow. */
+  version: number;
+  /** The request's idempotency tag, so a retry with the same key finds it. */
+  idem: string | null;
+  /** Set until its event is published (the reconciler publishes it then). */
   due: string | null;
 }
 
@@ -33,8 +47,11 @@ export interface WaitRecord {
 export interface DueEscrow {
   tenantId: string;
   escrowId: string;
-  /** Which of its items are due: the escrow item (taking the hold, settling, an owed outcome) or its wait. */
-  items: ("escrow" | "wait")[];
+  /**
+   * Which of its items are due: the escrow item (taking the hold, settling, an owed outcome), its wait
+   * (a parked deadline, a reminder, an owed event) or a piece of evidence whose event is owed.
+   */
+  items: ("escrow" | "wait" | "evidence")[];
 }
 
 /** A completed idempotent request: enough to answer it again. */
@@ -43,6 +60,8 @@ export interface IdempotencyRecord {
   escrowId: string;
   version: number;
   statusCode: number;
+  /** What a request that created something else than the escrow made (a piece of evidence). */
+  resourceId?: string;
   expiresAt: number;
 }
 
@@ -90,6 +109,18 @@ export interface EscrowStore {
   clearDue(tenantId: string, escrowId: string, upTo: string): Promise<void>;
   /** Escrows whose escrow or wait item is due by `now`, soonest first (through the due index, never a scan). */
   listDue(now: string, limit: number): Promise<DueEscrow[]>;
+  /** The soonest mark later than `after`, or null (the local runtime wakes the reconciler for it). */
+  nextDue(after: string): Promise<string | null>;
+  /** Adds a piece of evidence at its party's `seq`; false when that number is taken (another addition won). */
+  addEvidence(tenantId: string, escrowId: string, evidence: EvidenceRecord): Promise<boolean>;
+  /** The escrow's evidence, both parties', in no particular order. */
+  listEvidence(tenantId: string, escrowId: string): Promise<EvidenceRecord[]>;
+  /** The evidence's event is published: its mark goes. */
+  evidencePublished(
+    tenantId: string,
+    escrowId: string,
+    evidence: Pick<EvidenceRecord, "by" | "seq">,
+  ): Promise<void>;
   /** The reconciler's own bookmark (when it last looked at failed executions). */
   getCheckpoint(): Promise<string | null>;
   putCheckpoint(at: string): Promise<void>;

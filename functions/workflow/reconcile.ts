@@ -6,10 +6,16 @@ import { logger } from "../shared/logger";
 import { now, store } from "../shared/store";
 import { workflow } from "../shared/workflow";
 
-/** The reconciler, on its schedule: brings every stranded escrow back to where its record says it is. */
-export const handler = middy()
+/**
+ * The reconciler, on its schedule: brings every stranded escrow back to where
+ * its record says it is, and publishes reminders and owed events. Asked
+ * `{ nextDueAfter }`, it only answers when the soonest mark after that time
+ * is (the local runtime wakes it then, so a reminder goes out on time).
+ */
+export const handler = middy<{ nextDueAfter?: string } | undefined>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(async () => {
+  .handler(async (event) => {
+    if (typeof event?.nextDueAfter === "string") return { nextDue: await store.nextDue(event.nextDueAfter) };
     const report = await reconcile({ store, workflow, events, now });
     logger.info("reconciled", { ...report });
     return report;

@@ -17,8 +17,14 @@ export interface LocalReconciler {
 
 export function startReconciler(options: {
   /** Invokes the reconciler function; undefined when the stack has none. */
-  invoke?: (event: Record<string, never>) => Promise<unknown>;
+  invoke?: (event: Record<string, string>) => Promise<unknown>;
   intervalSeconds: number;
+  /**
+   * How often to ask the reconciler for its soonest mark made since its last
+   * run (a reminder's time, a parked deadline, an owed event), to run it as
+   * soon as that comes due rather than at the next tick; 0: never.
+   */
+  wakeMs?: number;
   onError: (error: unknown) => void;
   /** What runs the ticks (default setInterval; tests tick by hand). */
   schedule?: (tick: () => void, intervalMs: number) => { stop(): void };
@@ -32,7 +38,9 @@ export function startReconciler(options: {
     };
   let running: Promise<unknown> | undefined;
   let stopped = false;
+  let lastRunAt = new Date(0).toISOString();
   const run = (): Promise<unknown> => {
+    lastRunAt = new Date().toISOString();
     const current = invoke({}).finally(() => {
       if (running === current) running = undefined;
     });
@@ -50,6 +58,24 @@ export function startReconciler(options: {
     if (running || stopped) return;
     run().catch(options.onError);
   }, options.intervalSeconds * 1000);
+  // A mark made since the last run that has come due wakes the reconciler (a mark that stays due after
+  // a failed run waits for the next tick, so a lasting failure is not retried every second).
+  let peeking = false;
+  const wake = options.wakeMs
+    ? schedule(() => {
+        if (running || stopped || peeking) return;
+        peeking = true;
+        invoke({ nextDueAfter: lastRunAt })
+          .then((answer) => {
+            const next = (answer as { nextDue?: string | null } | null)?.nextDue;
+            if (next && next <= new Date().toISOString() && !running && !stopped) return run();
+          })
+          .catch(options.onError)
+          .finally(() => {
+            peeking = false;
+          });
+      }, options.wakeMs)
+    : { stop() {} };
   return {
     available: true,
     async runNow() {
@@ -59,6 +85,7 @@ export function startReconciler(options: {
     async stop() {
       stopped = true;
       timer.stop();
+      wake.stop();
       await running?.catch(() => {});
     },
   };

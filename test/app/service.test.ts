@@ -79,6 +79,7 @@ describe("creating", () => {
       confirmationSeconds: 864000,
       sellerResponseSeconds: 432000,
       disputeSeconds: 2592000,
+      reminderSeconds: 86400,
     });
     // The first execution is named after the escrow (ops find it by its id) and starts by taking the hold.
     expect(deps.workflow.started).toEqual([
@@ -229,7 +230,9 @@ describe("acting on an escrow", () => {
       published: 3,
       owedFrom: null,
       parked: false,
-      due: null,
+      // Nothing owed: due only for the confirmation window's reminder, a day before its deadline.
+      due: new Date(clock + (10 - 1) * 86_400_000).toISOString(),
+      reminded: null,
     });
   });
 

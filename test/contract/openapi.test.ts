@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { PROBLEMS, type ProblemCode } from "../../functions/api/problem";
 import { FUNCTION_ROUTES, ROUTES, type Route, type Who } from "../../functions/api/routes";
 import { EVENT_TYPES } from "../../functions/domain/events";
+import { DEFAULT_WINDOWS } from "../../functions/domain/windows";
 import { buildOpenApi } from "../../infra/openapi";
 import { FUNCTIONS } from "../../infra/service-functions";
 
@@ -16,23 +17,6 @@ import { FUNCTIONS } from "../../infra/service-functions";
  */
 const here = new URL(".", import.meta.url).pathname;
 const apiMd = readFileSync(join(here, "API.md"), "utf8");
-
-/**
- * Routes API.md names that are not built yet, each with the issue that builds
- * it. A route leaves this list in the change that implements it.
- */
-const NOT_YET: Record<string, number> = {
-  "POST /v1/escrows/{id}/evidence": 11,
-  "GET /v1/escrows/{id}/evidence": 11,
-  "POST /v1/ops/escrows/{id}/evidence-request": 11,
-};
-
-/** Event types API.md names that nothing publishes yet, with their issues. */
-const EVENTS_NOT_YET: Record<string, number> = {
-  "escrow.evidence_added": 11,
-  "escrow.evidence_requested": 11,
-  "escrow.deadline_approaching": 11,
-};
 
 interface DocRoute {
   method: string;
@@ -57,7 +41,8 @@ const WHO: Record<string, Exclude<Who, "none" | "ops">> = {
  */
 function documentedRoutes(markdown: string): DocRoute[] {
   const routes: DocRoute[] = [];
-  markdown.split("\n").forEach((text, index) => {
+  const lines = markdown.split("\n");
+  lines.forEach((text, index) => {
     const line = index + 1;
     const row = text.match(/^\| `(GET|POST) (\/v1\/[^` ?]*)[^`]*` \|/);
     if (row) {
@@ -89,16 +74,22 @@ function documentedRoutes(markdown: string): DocRoute[] {
         path: bullet[2] as string,
         scopes,
         who,
-        status: markdown
-          .split("\n")
-          .slice(index, index + 4)
-          .join(" ")
-          .match(/→ `(\d{3})\b/)?.[1],
+        status: bulletText(lines, index).match(/→ `(\d{3})\b/)?.[1],
         line,
       });
     }
   });
   return routes;
+}
+
+/**
+ * A bullet's whole text: its first line and the lines that continue it, up to
+ * the next bullet, a blank line or a heading (the next route's answer is not
+ * this one's).
+ */
+function bulletText(lines: string[], index: number): string {
+  const end = lines.findIndex((l, i) => i > index && (/^\s*$/.test(l) || /^(- |#)/.test(l)));
+  return lines.slice(index, end === -1 ? lines.length : end).join(" ");
 }
 
 const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
@@ -138,6 +129,17 @@ describe("the contract", () => {
       status: "201",
     });
     expect(byKey.get("GET /v1/escrows/{id}/evidence")?.scopes).toEqual(["escrow/marketplace", "escrow/ops"]);
+    // A bullet's answer is its own, not the next bullet's.
+    expect(byKey.get("GET /v1/escrows/{id}/evidence")?.status).toBeUndefined();
+    expect(byKey.get("POST /v1/escrows/{id}/evidence")).toMatchObject({
+      who: "buyer or seller",
+      status: "201",
+    });
+    expect(byKey.get("POST /v1/ops/escrows/{id}/evidence-request")).toMatchObject({
+      scopes: ["escrow/ops"],
+      who: "",
+      status: "202",
+    });
     expect(byKey.get("POST /v1/escrows/{id}/move-out")?.who).toBe("buyer or seller");
     // A route named twice is named the same way twice.
     for (const r of documented) expect(byKey.get(key(r))?.scopes, `line ${r.line}`).toEqual(r.scopes);
@@ -148,12 +150,10 @@ describe("the contract", () => {
     expect(unknown).toEqual([]);
   });
 
-  it("implements every route API.md names, except those listed with their issue", () => {
+  it("implements every route API.md names", () => {
     const built = new Set(implemented.map(key));
     const missing = [...byKey.keys()].filter((k) => !built.has(k)).sort();
-    expect(missing).toEqual(Object.keys(NOT_YET).sort());
-    // Once built, a route leaves the list.
-    expect(Object.keys(NOT_YET).filter((k) => built.has(k))).toEqual([]);
+    expect(missing).toEqual([]);
   });
 
   it.each(implemented.map((r) => [key(r), r] as const))(
@@ -246,12 +246,80 @@ describe("the contract", () => {
     expect(create.required.sort()).toEqual(["amount", "buyerId", "currency", "paymentMethod", "sellerId"]);
   });
 
-  it("publishes and documents API.md's event types, except those listed with their issue", () => {
+  it("documents the fields of dispute evidence and reminders, and every window", () => {
+    const schemas = (doc.components?.schemas ?? {}) as Record<
+      string,
+      { properties?: Record<string, unknown> }
+    >;
+    expect(Object.keys(schemas.EscrowEvent?.properties ?? {})).toEqual(
+      expect.arrayContaining(["evidence", "evidenceRequest", "reminder"]),
+    );
+    expect(Object.keys(schemas.EvidenceItem?.properties ?? {}).sort()).toEqual(
+      ["at", "attachments", "by", "id", "text"].sort(),
+    );
+    expect(Object.keys(schemas.EvidenceRequest?.properties ?? {}).sort()).toEqual(["dueAt", "from", "note"]);
+    expect(Object.keys(schemas.Reminder?.properties ?? {}).sort()).toEqual([
+      "deadline",
+      "outcomeIfSilent",
+      "party",
+    ]);
+    const dispute = schemas.Escrow?.properties?.dispute as {
+      anyOf: { properties?: Record<string, unknown> }[];
+    };
+    expect(Object.keys(dispute.anyOf[0]?.properties ?? {})).toContain("evidenceRequest");
+    // Every window of every kind, the reminder lead included, as the resource shows them.
+    const windows = new Set(Object.values(DEFAULT_WINDOWS).flatMap((w) => Object.keys(w)));
+    expect(Object.keys(schemas.Windows?.properties ?? {}).sort()).toEqual([...windows].sort());
+  });
+
+  it("gives an example of each event type that carries a field beside the escrow, and of the evidence routes", () => {
+    const escrowEvent = doc.webhooks?.escrowEvent as {
+      post: {
+        requestBody: { content: Record<string, { examples?: Record<string, { value: { type: string } }> }> };
+      };
+    };
+    const webhook = escrowEvent.post.requestBody.content["application/json"];
+    const types = Object.values(webhook?.examples ?? {}).map((e) => e.value.type);
+    expect(types.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t))).toEqual([]);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        "escrow.evidence_added",
+        "escrow.evidence_requested",
+        "escrow.deadline_approaching",
+      ]),
+    );
+    type Op = {
+      requestBody?: { content: Record<string, { examples?: object }> };
+      responses: Record<string, { content?: Record<string, { examples?: object }>; headers?: object }>;
+    };
+    const paths = (doc.paths ?? {}) as Record<string, Record<string, Op>>;
+    const op = (path: string, method: string) => paths[path]?.[method] as Op;
+    for (const [path, method, status] of [
+      ["/v1/escrows/{id}/evidence", "post", "201"],
+      ["/v1/ops/escrows/{id}/evidence-request", "post", "202"],
+    ] as const) {
+      expect(
+        Object.keys(op(path, method).requestBody?.content["application/json"]?.examples ?? {}),
+        path,
+      ).not.toEqual([]);
+      expect(
+        Object.keys(op(path, method).responses[status]?.content?.["application/json"]?.examples ?? {}),
+      ).not.toEqual([]);
+    }
+    const list = op("/v1/escrows/{id}/evidence", "get").responses["200"];
+    expect(Object.keys(list?.content?.["application/json"]?.examples ?? {})).not.toEqual([]);
+    // Only a creation names a new escrow: evidence answers 201 without `Location`.
+    expect(Object.keys(op("/v1/escrows/{id}/evidence", "post").responses["201"]?.headers ?? {})).toEqual([
+      "Idempotent-Replayed",
+    ]);
+    expect(Object.keys(op("/v1/escrows", "post").responses["201"]?.headers ?? {})).toContain("Location");
+  });
+
+  it("publishes and documents every event type API.md names, and no other", () => {
     const named = [...new Set([...apiMd.matchAll(/`(escrow\.[a-z_]+)`/g)].map((m) => m[1] as string))];
     const published = [...EVENT_TYPES] as string[];
     expect(published.filter((t) => !named.includes(t))).toEqual([]);
-    expect(named.filter((t) => !published.includes(t)).sort()).toEqual(Object.keys(EVENTS_NOT_YET).sort());
-    expect(Object.keys(EVENTS_NOT_YET).filter((t) => published.includes(t))).toEqual([]);
+    expect(named.filter((t) => !published.includes(t))).toEqual([]);
     const event = doc.components?.schemas?.EscrowEvent as { properties: { type: { enum: string[] } } };
     expect(event.properties.type.enum.sort()).toEqual(published.sort());
   });

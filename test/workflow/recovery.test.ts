@@ -255,7 +255,13 @@ describe("the reconciler", () => {
     await h.waitingIn(id, "AwaitBuyerConfirmation");
     // The next wait announces what is still owed first, in order.
     expect(h.eventsOf(id)).toEqual([ev(id, 2, "escrow.funded"), ev(id, 3, "escrow.delivered")]);
-    expect(await h.store.getWait(h.tenant, id)).toMatchObject({ owedFrom: null, due: null, published: 3 });
+    // Nothing owed: the wait is due only for its reminder (a day before the confirmation deadline).
+    const { deadline } = await h.get(id);
+    expect(await h.store.getWait(h.tenant, id)).toMatchObject({
+      owedFrom: null,
+      due: new Date(Date.parse(deadline) - 86_400_000).toISOString(),
+      published: 3,
+    });
     expect((await h.reconcile(61_000)).published).toBe(0);
 
     // SNS fails again just as the money moves: the release goes through, its event is owed.

@@ -1,0 +1,103 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import type { EvidenceRecord } from "../ports/escrow-store";
+import { dueShardOf, escrowKey, evidenceKey, evidencePrefix, TABLE } from "./table-schema";
+
+const { byDue } = TABLE.indexes;
+const opts = { removeUndefinedValues: true, convertTopLevelContainer: false } as const;
+
+/**
+ * Dispute evidence: one item per piece, beside the escrow item, so a dispute
+ * with 40 pieces never makes a transition rewrite them. A party's pieces are
+ * numbered in their keys (EVID#<party>#01…20): the limit holds under racing
+ * additions, each of which takes the next free number with a conditional put.
+ */
+export class DynamoEvidence {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async add(tenantId: string, escrowId: string, e: EvidenceRecord): Promise<boolean> {
+    const { due, idem, ...rest } = e;
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall(
+            {
+              ...evidenceKey(tenantId, escrowId, e.by, e.seq),
+              ...rest,
+              ...(idem !== null ? { idem } : {}),
+              // Marked for the reconciler until its event is published.
+              ...(due !== null ? { [byDue.partitionKey]: dueShardOf(escrowId), [byDue.sortKey]: due } : {}),
+            },
+            opts,
+          ),
+          ConditionExpression: "attribute_not_exists(PK)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async list(tenantId: string, escrowId: string): Promise<EvidenceRecord[]> {
+    const items: EvidenceRecord[] = [];
+    let start: Record<string, import("@aws-sdk/client-dynamodb").AttributeValue> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "PK = :pk AND begins_with(SK, :prefix)",
+          ExpressionAttributeValues: marshall({
+            ":pk": escrowKey(tenantId, escrowId).PK,
+            ":prefix": evidencePrefix,
+          }),
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const r = unmarshall(item);
+        items.push({
+          id: r.id,
+          by: r.by,
+          text: r.text,
+          attachments: r.attachments ?? [],
+          at: r.at,
+          seq: r.seq,
+          version: r.version,
+          idem: r.idem ?? null,
+          due: r[byDue.sortKey] ?? null,
+        });
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async published(tenantId: string, escrowId: string, e: Pick<EvidenceRecord, "by" | "seq">): Promise<void> {
+    await this.client
+      .send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(evidenceKey(tenantId, escrowId, e.by, e.seq)),
+          UpdateExpression: "REMOVE #shard, #due",
+          ConditionExpression: "attribute_exists(#due)",
+          ExpressionAttributeNames: { "#shard": byDue.partitionKey, "#due": byDue.sortKey },
+        }),
+      )
+      .catch((error) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+  }
+}

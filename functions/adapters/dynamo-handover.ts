@@ -1,0 +1,87 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import type { HandoverRecord } from "../ports/escrow-store";
+import { handoverKey, TABLE } from "./table-schema";
+
+const opts = { removeUndefinedValues: true, convertTopLevelContainer: false } as const;
+
+/** The buyer's current handover code of an escrow, one item beside it (only the code's salted hash). */
+export class DynamoHandoverCodes {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async put(tenantId: string, escrowId: string, record: HandoverRecord): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall(
+          {
+            ...handoverKey(tenantId, escrowId),
+            id: record.id,
+            salt: record.salt,
+            hash: record.hash,
+            validUntil: record.expiresAt,
+            wrong: record.wrong,
+            used: record.used,
+            // The table's TTL sweeps it a day after it expires.
+            [TABLE.ttlAttribute]: Math.floor(Date.parse(record.expiresAt) / 1000) + 86_400,
+          },
+          opts,
+        ),
+      }),
+    );
+  }
+
+  async get(tenantId: string, escrowId: string): Promise<HandoverRecord | null> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall(handoverKey(tenantId, escrowId)),
+        ConsistentRead: true,
+      }),
+    );
+    if (!out.Item) return null;
+    const h = unmarshall(out.Item);
+    return { id: h.id, salt: h.salt, hash: h.hash, expiresAt: h.validUntil, wrong: h.wrong, used: h.used };
+  }
+
+  async update(
+    tenantId: string,
+    escrowId: string,
+    read: Pick<HandoverRecord, "id" | "wrong">,
+    change: { wrong: number } | { used: true },
+  ): Promise<boolean> {
+    const [update, values] =
+      "used" in change
+        ? ["SET used = :true", { ":true": true }]
+        : ["SET wrong = :next", { ":next": change.wrong }];
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(handoverKey(tenantId, escrowId)),
+          UpdateExpression: update,
+          ConditionExpression: "id = :id AND wrong = :wrong AND used = :false",
+          ExpressionAttributeValues: marshall({
+            ...values,
+            ":id": read.id,
+            ":wrong": read.wrong,
+            ":false": false,
+          }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}

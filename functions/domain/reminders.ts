@@ -1,0 +1,87 @@
+import { windowOf } from "./outcomes";
+import { type EscrowState, isTerminal } from "./types";
+import { addSeconds, DEFAULT_REMINDER_SECONDS } from "./windows";
+
+/**
+ * Reminders (API.md v1.1): before a wait ends by itself against someone, the
+ * party who must act is told once, `windows.reminderSeconds` before the
+ * deadline. A reminder is a pure function of the escrow as it stands: the
+ * reconciler publishes it from the record when its time comes, so a deadline
+ * that moved has its own, and a wait that ended has none.
+ */
+
+export type ReminderParty = "buyer" | "seller" | "ops";
+export type OutcomeIfSilent =
+  | "release"
+  | "refund"
+  | "accept_refund"
+  | "accept_claim"
+  | "forfeit_deposit"
+  | "move_out";
+
+export interface Reminder {
+  deadline: string;
+  party: ReminderParty;
+  outcomeIfSilent: OutcomeIfSilent;
+}
+
+/** A reminder and when it is due. */
+export interface PlannedReminder {
+  reminder: Reminder;
+  at: string;
+}
+
+export const reminderSecondsOf = (state: Pick<EscrowState, "windows">): number =>
+  state.windows.reminderSeconds ?? DEFAULT_REMINDER_SECONDS;
+
+/** Who must act in the current wait, and what happens when no one does (API.md's "ends by" column). */
+function partyAndOutcome(state: EscrowState): Omit<Reminder, "deadline"> | null {
+  switch (windowOf(state)) {
+    case "delivery":
+      return { party: "seller", outcomeIfSilent: "refund" };
+    case "confirmation":
+      return { party: "buyer", outcomeIfSilent: "release" };
+    case "seller_response":
+      return { party: "seller", outcomeIfSilent: "accept_refund" };
+    case "dispute":
+      return { party: "ops", outcomeIfSilent: "refund" };
+    case "lease":
+      return { party: "buyer", outcomeIfSilent: "move_out" };
+    case "claim":
+      return { party: "seller", outcomeIfSilent: "refund" };
+    case "claim_response":
+      return { party: "buyer", outcomeIfSilent: "accept_claim" };
+    case "inspection":
+      return { party: "buyer", outcomeIfSilent: state.depositForfeitable ? "forfeit_deposit" : "refund" };
+    default:
+      return null;
+  }
+}
+
+/**
+ * The reminder of the escrow's current wait, or null: no wait runs (terminal,
+ * an accepted action pending, waiting for ops after a failure), reminders are
+ * off, or the wait is shorter than twice the lead.
+ */
+export function reminderOf(state: EscrowState): PlannedReminder | null {
+  const lead = reminderSecondsOf(state);
+  const { deadline, waitingSince } = state;
+  if (lead === 0 || deadline === null || waitingSince === null) return null;
+  if (isTerminal(state.status) || state.pending || state.balanceDue || state.attention) return null;
+  if (Date.parse(deadline) - Date.parse(waitingSince) < 2 * lead * 1000) return null;
+  const who = partyAndOutcome(state);
+  if (!who) return null;
+  return { reminder: { deadline, ...who }, at: addSeconds(deadline, -lead) };
+}
+
+/**
+ * The reminder to publish now: its time has come, its deadline has not
+ * passed, and it was not sent already (`sentFor`: the deadline last reminded).
+ */
+export function reminderDue(state: EscrowState, now: Date, sentFor: string | null): PlannedReminder | null {
+  const planned = reminderOf(state);
+  if (!planned || planned.reminder.deadline === sentFor) return null;
+  const t = now.getTime();
+  if (t < Date.parse(planned.at) || t >= Date.parse(planned.reminder.deadline)) return null;
+  return planned;
+}
