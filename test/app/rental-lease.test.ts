@@ -80,9 +80,10 @@ describe("a four-year lease", () => {
       step: { outcome: "lease_renewed" },
     });
     await beginWait(deps(), { ...ref, seenVersion: 3, taskToken: "t-renewed", execution: `${escrow.id}-p2` });
+    // The renewed end has its own reminder, a day before it.
     expect(await store.getWait("demo", escrow.id)).toMatchObject({
       parked: true,
-      due: newEnd,
+      due: new Date(Date.parse(newEnd) - 86_400_000).toISOString(),
       seenVersion: 3,
     });
 

@@ -134,7 +134,7 @@ export class Api {
 
   async notifications(
     escrowId: string,
-  ): Promise<{ messageId: string; attributes: Record<string, string>; event: any }[]> {
+  ): Promise<{ messageId: string; attributes: Record<string, string>; event: any; timestamp: string }[]> {
     const res = await fetch(`${this.url}/_local/notifications?escrowId=${escrowId}`);
     if (res.status !== 200)
       throw new Error(`notifications of ${escrowId}: ${res.status} ${await res.text()}`);

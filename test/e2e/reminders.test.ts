@@ -31,7 +31,7 @@ const CAR_BUYER = "u-car-buyer-rem";
 const CAR_SELLER = "u-car-seller-rem";
 const iso = (secondsFromNow: number) => new Date(Date.now() + secondsFromNow * 1000).toISOString();
 
-type Note = { messageId: string; attributes: Record<string, string>; event: any };
+type Note = { messageId: string; attributes: Record<string, string>; event: any; timestamp: string };
 
 const remindersOf = async (id: string): Promise<Note[]> =>
   (await api.notifications(id)).filter((n) => n.event?.type === REMINDER);
@@ -79,13 +79,15 @@ function expectReminder(
     party: expected.party,
     outcomeIfSilent: expected.outcomeIfSilent,
   });
-  const at = Date.parse(n.event.occurredAt);
   const deadline = Date.parse(waiting.deadline);
+  // occurredAt is the reminder's own time; SNS's timestamp is when it was actually published.
+  expect(n.event.occurredAt).toBe(new Date(deadline - expected.lead * 1000).toISOString());
+  const at = Date.parse(n.timestamp);
   expect(Number.isNaN(at)).toBe(false);
-  expect(at, `published at ${n.event.occurredAt}, deadline ${waiting.deadline}`).toBeGreaterThanOrEqual(
+  expect(at, `published at ${n.timestamp}, deadline ${waiting.deadline}`).toBeGreaterThanOrEqual(
     deadline - expected.lead * 1000,
   );
-  expect(at, `published at ${n.event.occurredAt}, deadline ${waiting.deadline}`).toBeLessThan(deadline);
+  expect(at, `published at ${n.timestamp}, deadline ${waiting.deadline}`).toBeLessThan(deadline);
 }
 
 const act = async (id: string, action: string, body: Record<string, unknown>, status = 202) => {

@@ -73,6 +73,7 @@ describe("LocalSns", () => {
         messageId: out.MessageId,
         attributes: { type: "escrow.funded", tenantId: "demo", amount: "12.5", blob: "AQID" },
         event: { type: "escrow.funded", escrowId: "esc_1", tenantId: "demo" },
+        timestamp: "2026-11-25T10:00:00.000Z",
       },
     ]);
     const [full] = await service.all();
@@ -250,7 +251,12 @@ describe("LocalSns", () => {
     };
     expect(body.items.map((i) => i.event.type)).toEqual(["escrow.funded", "escrow.delivered"]);
     expect(body.items[1]?.attributes).toEqual({ type: "escrow.delivered", tenantId: "demo" });
-    expect(Object.keys(body.items[0] ?? {}).sort()).toEqual(["attributes", "event", "messageId"]);
+    expect(Object.keys(body.items[0] ?? {}).sort()).toEqual([
+      "attributes",
+      "event",
+      "messageId",
+      "timestamp",
+    ]);
     const all = (await (await fetch(`${base}/_local/notifications`)).json()) as { items: unknown[] };
     expect(all.items).toHaveLength(3);
     expect((await fetch(`${base}/v1/escrows`)).status).toBe(404);

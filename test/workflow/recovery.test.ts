@@ -256,10 +256,10 @@ describe("the reconciler", () => {
     // The next wait announces what is still owed first, in order.
     expect(h.eventsOf(id)).toEqual([ev(id, 2, "escrow.funded"), ev(id, 3, "escrow.delivered")]);
     // Nothing owed: the wait is due only for its reminder (a day before the confirmation deadline).
-    const { deadline } = await h.get(id);
+    const { deadline } = await h.escrow(id);
     expect(await h.store.getWait(h.tenant, id)).toMatchObject({
       owedFrom: null,
-      due: new Date(Date.parse(deadline) - 86_400_000).toISOString(),
+      due: new Date(Date.parse(deadline as string) - 86_400_000).toISOString(),
       published: 3,
     });
     expect((await h.reconcile(61_000)).published).toBe(0);

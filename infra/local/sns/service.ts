@@ -154,7 +154,12 @@ export class LocalSns {
     } catch {
       // not JSON: keep the text
     }
-    const item: NotificationItem = { messageId: record.messageId, attributes: record.attributes, event };
+    const item: NotificationItem = {
+      messageId: record.messageId,
+      attributes: record.attributes,
+      event,
+      timestamp: record.timestamp,
+    };
     this.items.push(item);
     const escrowId =
       typeof event === "object" && event !== null ? (event as { escrowId?: unknown }).escrowId : undefined;

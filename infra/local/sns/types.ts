@@ -41,6 +41,8 @@ export interface NotificationItem {
   attributes: Record<string, string>;
   /** The parsed message body (the raw text when it is not JSON). */
   event: unknown;
+  /** When SNS accepted the message (SNS's own `Timestamp`): a reminder's arrival can be checked against it. */
+  timestamp: string;
 }
 
 export interface Subscriber {
