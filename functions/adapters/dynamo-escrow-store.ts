@@ -306,6 +306,22 @@ export class DynamoEscrowStore implements EscrowStore {
         });
   }
 
+  async clearWaitMark(tenantId: string, escrowId: string): Promise<void> {
+    await this.client
+      .send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(waitKey(tenantId, escrowId)),
+          UpdateExpression: "REMOVE #shard, #due",
+          ConditionExpression: "attribute_exists(#due) AND attribute_not_exists(owedFrom)",
+          ExpressionAttributeNames: { "#shard": byDue.partitionKey, "#due": byDue.sortKey },
+        }),
+      )
+      .catch((error) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+  }
+
   async listDue(now: string, limit: number): Promise<DueEscrow[]> {
     const found = new Map<string, { ref: DueEscrow; due: string }>();
     for (let shard = 0; shard < DUE_SHARDS; shard++) {

@@ -321,7 +321,12 @@ export async function settle(
     "done" in result ? [await load(deps, ref), result.done.v] : [result.record, result.entry.v];
   const step = stepOf(record, version, deps.now());
   // A terminal outcome is announced here; a first step (the undisputed part) by the wait that follows.
-  if (isTerminal(fold(record.terms, record.history, version).status)) await announce(deps, ref, step);
+  if (isTerminal(fold(record.terms, record.history, version).status)) {
+    await announce(deps, ref, step);
+    // The last wait's reminder mark is not needed any more (its wait ended before it was due): a write
+    // now costs less than the reconciler's visit later. A failure leaves the visit.
+    await deps.store.clearWaitMark(ref.tenantId, ref.escrowId).catch(() => undefined);
+  }
   return routeOf(step);
 }
 

@@ -107,6 +107,11 @@ export interface EscrowStore {
   markDue(tenantId: string, escrowId: string, due: string): Promise<void>;
   /** Removes the reconciler's marks (escrow and wait) that are not later than `upTo`. */
   clearDue(tenantId: string, escrowId: string, upTo: string): Promise<void>;
+  /**
+   * The escrow has ended: its wait item's mark (a reminder of a wait that ended early) goes, unless
+   * the wait still owes an event.
+   */
+  clearWaitMark(tenantId: string, escrowId: string): Promise<void>;
   /** Escrows whose escrow or wait item is due by `now`, soonest first (through the due index, never a scan). */
   listDue(now: string, limit: number): Promise<DueEscrow[]>;
   /** The soonest mark later than `after`, or null (the local runtime wakes the reconciler for it). */
