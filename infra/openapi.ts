@@ -212,7 +212,7 @@ const DOCS: Record<RouteId, RouteDoc> = {
   CreateEscrow: {
     summary: "Create an escrow",
     description:
-      "Creates the escrow in `PENDING_FUNDS` and starts its workflow, which takes the hold on `paymentMethod` (then `FUNDED`, or `CANCELLED` with `failureReason`). `Idempotency-Key` is required; the key determines the escrow id, so a key stays bound to its escrow (the same key and body replay the 201, another body is 422). Unknown fields are rejected. Optional text fields may be null.",
+      "Creates the escrow in `PENDING_FUNDS` and starts its workflow, which takes the hold on `paymentMethod` (then `FUNDED`, or `CANCELLED` with `failureReason`). `Idempotency-Key` is required; the key determines the escrow id, so a key stays bound to its escrow (the same key and body replay the 201, another body is 422). Unknown fields are rejected. Optional text fields may be null. A 503 changes nothing: when the store took the write but could not confirm it within the request's time, the escrow's workflow is not started and nothing is held; a retry with the same key starts it and answers 201 without `Idempotent-Replayed` (no earlier request started it), and a key never retried is let go after 24 hours (`CANCELLED`, `failureReason: creation_unconfirmed`).",
     ok: { schema: EscrowSchema, description: "Created. `Location` names the new escrow." },
     errors: [400, 401, 403, 409, 422, 429, 500, 503],
   },

@@ -218,15 +218,23 @@ export async function performAction(
 async function createOnce(deps: WriteDeps, record: EscrowRecord): Promise<boolean> {
   // The answer must say whether the escrow exists: while the store leaves it unknown (a write whose
   // answer was lost, then a read-back that fails too), ask again, within the API's time budget.
+  const { tenantId, id } = record.terms;
+  const mine = (found: EscrowRecord | null | undefined) =>
+    found?.history[0]?.idem === record.history[0]?.idem && found?.history[0]?.at === record.history[0]?.at;
   let lastError: unknown;
+  let ambiguous = false;
   for (let attempt = 0, delay = 100; attempt < 6; attempt++, delay *= 2) {
     try {
-      return await deps.store.create(record, snapshot(record));
+      if (await deps.store.create(record, snapshot(record))) return true;
+      // The item exists: this request's own earlier attempt (whose answer was lost), or another's.
+      if (!ambiguous) return false;
+      const found = await deps.store.get(tenantId, id);
+      return mine(found);
     } catch (error) {
       lastError = error;
-      const found = await deps.store.get(record.terms.tenantId, record.terms.id).catch(() => undefined);
-      const mine = found?.history[0];
-      if (found && mine?.idem === record.history[0]?.idem && mine?.at === record.history[0]?.at) return true;
+      ambiguous = true;
+      const found = await deps.store.get(tenantId, id).catch(() => undefined);
+      if (found && mine(found)) return true;
       if (found === null) throw error; // definitely not written: the 503 changes nothing
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
@@ -234,19 +242,29 @@ async function createOnce(deps: WriteDeps, record: EscrowRecord): Promise<boolea
   throw lastError;
 }
 
-/** Starts a new escrow's first execution; a refusal is left to the reconciler (the escrow is marked due). */
-async function startFirst(deps: WriteDeps, tenantId: string, escrowId: string): Promise<void> {
+/**
+ * Starts a new escrow's first execution: "started" by this call, "existed"
+ * (an earlier request started it), or "refused" — then the escrow is marked
+ * due and the reconciler starts it.
+ */
+async function startFirst(
+  deps: WriteDeps,
+  tenantId: string,
+  escrowId: string,
+): Promise<"started" | "existed" | "refused"> {
   try {
-    await deps.workflow.start({
+    const started = await deps.workflow.start({
       tenantId,
       escrowId,
       name: executionNames.first(escrowId),
       step: INITIAL_STEP,
     });
+    return started ? "started" : "existed";
   } catch (error) {
     logFailure("StartExecution", escrowId, error);
-    // Due now (not only a grace period after creation): the reconciler's next run starts it.
+    // Due now (not only at the unconfirmed creation's end): the reconciler's next run starts it.
     await deps.store.markDue(tenantId, escrowId, deps.now().toISOString()).catch(() => undefined);
+    return "refused";
   }
 }
 
@@ -307,10 +325,12 @@ async function finishAbandoned(
   if (!entry || entry.idem !== idemTag(kHash, idem.requestHash)) throw new IdempotencyKeyReusedError();
   if (deps.now().getTime() - Date.parse(entry.at) < TAKEOVER_AFTER_MS) throw new IdempotencyInProgressError();
   const { tenantId, id } = record.terms;
-  if (entry.type === "created") await startFirst(deps, tenantId, id);
-  else await handOff(deps, record);
+  // A creation takes effect when its workflow starts: if no earlier request started it (the first
+  // answered 503, or died before starting it), this one does, and its answer is not a replay.
+  const replayed = entry.type === "created" ? (await startFirst(deps, tenantId, id)) === "existed" : true;
+  if (entry.type !== "created") await handOff(deps, record);
   await remember(deps, tenantId, kHash, idem, id, entry.v, statusCode);
-  return { statusCode, escrow: toView(snapshot(record, entry.v)), replayed: true };
+  return { statusCode, escrow: toView(snapshot(record, entry.v)), replayed };
 }
 
 async function remember(

@@ -1,5 +1,6 @@
-import { fold } from "../domain/escrow";
+import { failPayment, fold } from "../domain/escrow";
 import { evidenceEvent, reminderEvent } from "../domain/events";
+import { UNCONFIRMED_CREATION_SECONDS } from "../domain/reconciliation";
 import { reminderDue } from "../domain/reminders";
 import { type EscrowState, isTerminal } from "../domain/types";
 import { DAY } from "../domain/windows";
@@ -8,8 +9,8 @@ import type { DueEscrow, EscrowRecord, EscrowStore, WaitRecord } from "../ports/
 import type { EventPublisher } from "../ports/events";
 import type { WorkflowEngine } from "../ports/workflow";
 import { toEvidenceItem } from "./evidence";
-import { type EscrowRef, load } from "./transact";
-import { applyDeadline, escalateToOps } from "./workflow-tasks";
+import { type EscrowRef, load, transact } from "./transact";
+import { announce, applyDeadline, escalateToOps } from "./workflow-tasks";
 
 /**
  * The reconciler: every escrow whose status is not terminal has a live wait
@@ -38,6 +39,8 @@ export interface ReconcileReport {
   published: number;
   escalated: number;
   reminded: number;
+  /** Creations never confirmed (answered 503, never retried), let go after the idempotency window. */
+  cancelled: number;
   failed: number;
 }
 
@@ -89,6 +92,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     published: 0,
     escalated: 0,
     reminded: 0,
+    cancelled: 0,
     failed: 0,
   };
   const startedAt = deps.now();
@@ -141,7 +145,11 @@ async function reconcileDue(deps: ReconcileDeps, ref: DueEscrow, readAt: Date, r
     if (!wait) {
       // Taking the hold: the first execution must exist (its start may have been refused).
       const status = await deps.workflow.status(executionNames.first(ref.escrowId));
-      if (status === null) {
+      if (status === null && unconfirmed(state, now)) {
+        // Never started, and no retry of its key came within the idempotency window: let it go.
+        await dropUnconfirmedCreation(deps, ref);
+        report.cancelled++;
+      } else if (status === null) {
         await deps.workflow.start({ ...ref, name: executionNames.first(ref.escrowId), step: INITIAL_STEP });
         report.started++;
       }
@@ -215,6 +223,22 @@ async function restart(deps: ReconcileDeps, ref: EscrowRef, failedName: string, 
     })
   )
     report.restarted++;
+}
+
+const unconfirmed = (state: EscrowState, now: Date) =>
+  state.status === "PENDING_FUNDS" &&
+  !state.pending &&
+  now.getTime() >= Date.parse(state.createdAt) + UNCONFIRMED_CREATION_SECONDS * 1000;
+
+/** CANCELLED with `creation_unconfirmed` (nothing was ever held), announced like any cancellation. */
+async function dropUnconfirmedCreation(deps: ReconcileDeps, ref: EscrowRef) {
+  const result = await transact<null>(deps, ref, (state) =>
+    state.status === "PENDING_FUNDS" && !state.pending
+      ? { append: failPayment(state, "creation_unconfirmed") }
+      : { done: null },
+  );
+  if ("done" in result) return;
+  await announce(deps, ref, stepAt(result.record.terms, result.record.history, result.entry.v, deps.now()));
 }
 
 /**

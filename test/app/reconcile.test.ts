@@ -1,14 +1,24 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { getEscrow, getOpsEscrow, listHistory, performAction } from "../../functions/app/escrow-service";
+import {
+  createEscrow,
+  getEscrow,
+  getOpsEscrow,
+  listHistory,
+  performAction,
+  TAKEOVER_AFTER_MS,
+} from "../../functions/app/escrow-service";
 import { reconcile } from "../../functions/app/reconcile";
 import { beginWait, holdFunds, settle } from "../../functions/app/workflow-tasks";
 import type { CreateEscrowInput } from "../../functions/domain/create-input";
 import type { ActionCommand } from "../../functions/domain/escrow";
 import { eventId } from "../../functions/domain/events";
+import { escrowIdFor } from "../../functions/domain/ids";
+import { UNCONFIRMED_CREATION_SECONDS } from "../../functions/domain/reconciliation";
 import { DAY } from "../../functions/domain/windows";
 import { INITIAL_STEP } from "../../functions/domain/workflow-step";
+import type { EscrowStore } from "../../functions/ports/escrow-store";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
-import { createVia, useStore } from "./fixture";
+import { createInput, createVia, keyed, useStore } from "./fixture";
 
 /**
  * The reconciler (ARCHITECTURE v1.1 decision 1) against a recording workflow
@@ -43,6 +53,7 @@ beforeEach(async () => {
 });
 
 let n = 0;
+const escrowIdOf = (key: string) => escrowIdFor("demo", key);
 const create = (overrides: Partial<CreateEscrowInput> = {}) => createVia(deps(), "demo", overrides);
 const act = (ref: { escrowId: string }, command: ActionCommand) =>
   performAction(deps(), "demo", ref.escrowId, command);
@@ -91,6 +102,59 @@ describe("an execution that was never started", () => {
     expect(report.started).toBe(0);
     expect(workflow.names).toEqual([ref.escrowId]);
   });
+});
+
+describe("a creation no answer confirmed", () => {
+  it("holds nothing; a retry of its key starts it (not a replay), else it is let go after the window", async () => {
+    // The write takes effect but its answer is lost, and every read-back fails: the API cannot know.
+    const lost = Object.assign(Object.create(table.store) as EscrowStore, {
+      create: async (...args: Parameters<EscrowStore["create"]>) => {
+        await table.store.create(...args);
+        throw new Error("TimeoutError: the write's answer was lost");
+      },
+      get: async () => {
+        throw new Error("ServiceUnavailable");
+      },
+    });
+    const bodies = [createInput({ description: "retried" }), createInput({ description: "abandoned" })];
+    const keys = bodies.map((_, i) => `unconfirmed-${clock}-${i}`);
+    const answers = await Promise.allSettled(
+      bodies.map((b, i) => createEscrow({ ...deps(), store: lost }, "demo", b, keyed(keys[i] as string, b))),
+    );
+    expect(answers.map((a) => a.status)).toEqual(["rejected", "rejected"]);
+    expect(workflow.names).toEqual([]);
+    expect(payments.calls).toEqual([]);
+
+    // The integrator retries the first key once the first attempt is over: this answer starts it.
+    clock += TAKEOVER_AFTER_MS + 1000;
+    const retried = await createEscrow(
+      deps(),
+      "demo",
+      bodies[0] as never,
+      keyed(keys[0] as string, bodies[0]),
+    );
+    expect(retried).toMatchObject({ statusCode: 201, replayed: false, escrow: { status: "PENDING_FUNDS" } });
+    expect(workflow.names).toEqual([retried.escrow.id]);
+    // A second retry is a replay.
+    const again = await createEscrow(deps(), "demo", bodies[0] as never, keyed(keys[0] as string, bodies[0]));
+    expect(again).toMatchObject({ statusCode: 201, replayed: true });
+
+    // The other is never retried: nothing happens to it until the idempotency window has passed…
+    expect((await reconcileIn(UNCONFIRMED_CREATION_SECONDS - 120)).started).toBe(0);
+    // …then it is let go: CANCELLED, nothing ever held, announced like any cancellation.
+    const report = await reconcileIn(120);
+    expect(report).toMatchObject({ cancelled: 1, started: 0, failed: 0 });
+    const abandoned = (await listHistory(deps(), "demo", escrowIdOf(keys[1] as string))).items;
+    expect(abandoned.map((e) => e.type)).toEqual(["created", "payment_failed"]);
+    expect(await getEscrow(deps(), "demo", escrowIdOf(keys[1] as string))).toMatchObject({
+      status: "CANCELLED",
+      failureReason: "creation_unconfirmed",
+      funded: 0,
+    });
+    expect(events.of(escrowIdOf(keys[1] as string)).map((e) => e.type)).toEqual(["escrow.cancelled"]);
+    expect(workflow.names).toEqual([retried.escrow.id]);
+    expect(payments.calls).toEqual([]);
+  }, 30_000);
 });
 
 describe("a claim that was never signalled", () => {

@@ -18,6 +18,7 @@ import {
 } from "../../functions/domain/errors";
 import type { ActionCommand } from "../../functions/domain/escrow";
 import { eventId } from "../../functions/domain/events";
+import { UNCONFIRMED_CREATION_SECONDS } from "../../functions/domain/reconciliation";
 import { INITIAL_STEP } from "../../functions/domain/workflow-step";
 import type { EscrowStore } from "../../functions/ports/escrow-store";
 import { order } from "../support/orders";
@@ -168,8 +169,9 @@ describe("creating", () => {
     const answer = await create();
     expect(answer).toMatchObject({ statusCode: 201, escrow: { status: "PENDING_FUNDS" } });
     expect(deps.workflow.names).toEqual([]);
-    // Due at once (the refused start is known); a creation whose start went through is due only
-    // one grace period after it (the hold normally completes within seconds).
+    // Due at once (the refused start is known); a creation whose start went through is marked only
+    // for the end of an unconfirmed creation's window (its execution takes the hold; a failed one is
+    // found by its status).
     const mine = (due: { escrowId: string }[]) => due.filter((d) => d.escrowId === answer.escrow.id);
     expect(mine(await deps.store.listDue(new Date(clock).toISOString(), 1000))).toEqual([
       { tenantId: "demo", escrowId: answer.escrow.id, items: ["escrow"] },
@@ -177,8 +179,9 @@ describe("creating", () => {
     deps.workflow.refuse.start = false;
     const started = await create();
     const theirs = (due: { escrowId: string }[]) => due.filter((d) => d.escrowId === started.escrow.id);
-    expect(theirs(await deps.store.listDue(new Date(clock + 59_000).toISOString(), 1000))).toEqual([]);
-    expect(theirs(await deps.store.listDue(new Date(clock + 61_000).toISOString(), 1000))).toHaveLength(1);
+    const window = UNCONFIRMED_CREATION_SECONDS * 1000;
+    expect(theirs(await deps.store.listDue(new Date(clock + window - 1000).toISOString(), 1000))).toEqual([]);
+    expect(theirs(await deps.store.listDue(new Date(clock + window).toISOString(), 1000))).toHaveLength(1);
   });
 
   it("rejects a payment method the sandbox does not know", async () => {

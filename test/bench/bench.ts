@@ -26,12 +26,13 @@ import {
   QueryCommand,
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
-import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { GetExecutionHistoryCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { build } from "esbuild";
 import { type CampaignResult, runCampaign } from "../e2e/campaign";
-import { Api, order } from "../e2e/client";
+import { Api } from "../e2e/client";
 import { type LocalServer, startServer } from "../e2e/server";
 import { executionsOf } from "../support/executions";
+import { carDeal, DAY, iso, order, rentalDeposit } from "../support/orders";
 import { PRICES, QUOTAS, SCALE } from "./prices";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -190,13 +191,7 @@ const PATHS: Record<PathName, (api: Api) => Promise<{ id: string; apiRequests: n
   },
   // A dispute with a piece of evidence from each side, an ops request for more, and a split.
   async disputeEvidence(api) {
-    const { id } = await must(api.create(order({ buyerId: BUYER, sellerId: SELLER })), 201);
-    await event(api, id, "escrow.funded");
-    await must(api.act(id, "delivery", { actorId: SELLER }, { key: `d-${id}` }), 202);
-    await must(
-      api.act(id, "dispute", { actorId: BUYER, reason: "not as described" }, { key: `x-${id}` }),
-      202,
-    );
+    const id = await disputedAfterDelivery(api);
     for (const [actorId, text] of [
       [BUYER, "The frame is cracked; photo attached."],
       [SELLER, "It left intact; courier photo attached."],
@@ -234,22 +229,14 @@ const PATHS: Record<PathName, (api: Api) => Promise<{ id: string; apiRequests: n
     return { id, apiRequests: 7, final: "escrow.settled" };
   },
   async refund(api) {
-    const { id } = await must(api.create(order({ buyerId: BUYER, sellerId: SELLER })), 201);
-    await event(api, id, "escrow.funded");
-    await must(api.act(id, "delivery", { actorId: SELLER }, { key: `d-${id}` }), 202);
+    const id = await delivered(api);
     await must(api.act(id, "refund-request", { actorId: BUYER, reason: "broken" }, { key: `r-${id}` }), 202);
     await must(api.act(id, "refund-response", { actorId: SELLER, accept: true }, { key: `a-${id}` }), 202);
     await event(api, id, "escrow.refunded");
     return { id, apiRequests: 4, final: "escrow.refunded" };
   },
   async dispute(api) {
-    const { id } = await must(api.create(order({ buyerId: BUYER, sellerId: SELLER })), 201);
-    await event(api, id, "escrow.funded");
-    await must(api.act(id, "delivery", { actorId: SELLER }, { key: `d-${id}` }), 202);
-    await must(
-      api.act(id, "dispute", { actorId: BUYER, reason: "not as described" }, { key: `x-${id}` }),
-      202,
-    );
+    const id = await disputedAfterDelivery(api);
     await must(
       api.act(id, "resolution", { outcome: "split", refundAmount: 4000, note: "n" }, { key: `s-${id}` }),
       202,
@@ -258,10 +245,7 @@ const PATHS: Record<PathName, (api: Api) => Promise<{ id: string; apiRequests: n
     return { id, apiRequests: 4, final: "escrow.settled" };
   },
   async autoRelease(api) {
-    const body = order({ buyerId: BUYER, sellerId: SELLER, windows: { confirmationSeconds: 1 } });
-    const { id } = await must(api.create(body), 201);
-    await event(api, id, "escrow.funded");
-    await must(api.act(id, "delivery", { actorId: SELLER }, { key: `d-${id}` }), 202);
+    const id = await delivered(api, { windows: { confirmationSeconds: 1 } });
     await event(api, id, "escrow.released");
     return { id, apiRequests: 2, final: "escrow.released" };
   },
@@ -273,19 +257,14 @@ const PATHS: Record<PathName, (api: Api) => Promise<{ id: string; apiRequests: n
   },
   // A two-year lease (parked: no execution open while the deposit is at rest), move-out, the deposit back.
   async rentalReturn(api) {
-    const { id } = await must(api.create(rental()), 201);
-    await event(api, id, "escrow.funded");
-    await must(api.act(id, "move-out", { actorId: BUYER }, { key: `m-${id}` }), 202);
+    const id = await movedOut(api);
     await must(api.act(id, "deposit-return", { actorId: SELLER }, { key: `r-${id}` }), 202);
     await event(api, id, "escrow.refunded");
     return { id, apiRequests: 3, final: "escrow.refunded" };
   },
   // Lease, move-out, a claim the renter accepts.
   async rentalClaim(api) {
-    const { id } = await must(api.create(rental()), 201);
-    await event(api, id, "escrow.funded");
-    await must(api.act(id, "move-out", { actorId: BUYER }, { key: `m-${id}` }), 202);
-    await must(api.act(id, "deduction-claim", { actorId: SELLER, items: CLAIM }, { key: `c-${id}` }), 202);
+    const id = await claimed(api);
     await must(api.act(id, "claim-response", { actorId: BUYER, accept: true }, { key: `a-${id}` }), 202);
     await event(api, id, "escrow.settled");
     return { id, apiRequests: 4, final: "escrow.settled" };
@@ -353,12 +332,39 @@ const PATHS: Record<PathName, (api: Api) => Promise<{ id: string; apiRequests: n
   },
 };
 
-/** Lease, move-out, a claim, and the renter accepting only part of it (4 API requests). */
-async function claimRejectedInPart(api: Api, windows: Record<string, number> = {}): Promise<string> {
+/** The bicycle (with `overrides`), funded, then delivered without tracking (2 API requests); its id. */
+async function delivered(api: Api, overrides: Record<string, unknown> = {}): Promise<string> {
+  const { id } = await must(api.create(order({ buyerId: BUYER, sellerId: SELLER, ...overrides })), 201);
+  await event(api, id, "escrow.funded");
+  await must(api.act(id, "delivery", { actorId: SELLER }, { key: `d-${id}` }), 202);
+  return id;
+}
+
+/** Delivered, then disputed by the buyer (3 API requests); its id. */
+async function disputedAfterDelivery(api: Api): Promise<string> {
+  const id = await delivered(api);
+  await must(api.act(id, "dispute", { actorId: BUYER, reason: "not as described" }, { key: `x-${id}` }), 202);
+  return id;
+}
+
+/** A two-year lease, funded, then moved out of (2 API requests); its id. */
+async function movedOut(api: Api, windows: Record<string, number> = {}): Promise<string> {
   const { id } = await must(api.create(rental(windows)), 201);
   await event(api, id, "escrow.funded");
   await must(api.act(id, "move-out", { actorId: BUYER }, { key: `m-${id}` }), 202);
+  return id;
+}
+
+/** Lease, move-out, and the landlord's claim (3 API requests); its id. */
+async function claimed(api: Api, windows: Record<string, number> = {}): Promise<string> {
+  const id = await movedOut(api, windows);
   await must(api.act(id, "deduction-claim", { actorId: SELLER, items: CLAIM }, { key: `c-${id}` }), 202);
+  return id;
+}
+
+/** Lease, move-out, a claim, and the renter accepting only part of it (4 API requests). */
+async function claimRejectedInPart(api: Api, windows: Record<string, number> = {}): Promise<string> {
+  const id = await claimed(api, windows);
   await must(
     api.act(
       id,
@@ -375,33 +381,17 @@ const CLAIM = [
   { category: "cleaning", amount: 10000, description: "Deep clean" },
   { category: "damage", amount: 40000, description: "Sofa" },
 ];
-const rental = (windows: Record<string, number> = {}) => ({
-  kind: "rental_deposit",
-  buyerId: BUYER,
-  sellerId: SELLER,
-  amount: 300000,
-  currency: "CNY",
-  fee: 3000,
-  paymentMethod: "pm_sandbox_ok",
-  lease: {
-    startsAt: new Date(Date.now() - 86_400_000).toISOString(),
-    endsAt: new Date(Date.now() + 2 * 365 * 86_400_000).toISOString(),
-  },
-  windows,
-});
-const car = (windows: Record<string, number> = {}, depositForfeitable = false) => ({
-  kind: "vehicle",
-  buyerId: BUYER,
-  sellerId: SELLER,
-  amount: 8800000,
-  deposit: 200000,
-  depositForfeitable,
-  currency: "CNY",
-  fee: 88000,
-  paymentMethod: "pm_sandbox_ok",
-  vehicle: { vin: "LSVAU2180N2183294" },
-  windows,
-});
+const rental = (windows: Record<string, number> = {}) =>
+  rentalDeposit({
+    buyerId: BUYER,
+    sellerId: SELLER,
+    amount: 300000,
+    fee: 3000,
+    lease: { startsAt: iso(-DAY), endsAt: iso(2 * 365 * DAY) },
+    windows,
+  });
+const car = (windows: Record<string, number> = {}, depositForfeitable = false) =>
+  carDeal({ buyerId: BUYER, sellerId: SELLER, depositForfeitable, windows });
 
 interface PathFigures {
   escrowId: string;

@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { ForbiddenError, InvalidTransitionError, ValidationError } from "../../functions/domain/errors";
 import {
   type ActionCommand,
-  type ActionName,
   beginSettling,
   decideAction,
   escalate,

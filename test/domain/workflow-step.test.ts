@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { beginSettling, escalate, expire, settleEscrow } from "../../functions/domain/escrow";
 import { eventId } from "../../functions/domain/events";
-import { dueOf, RECONCILE_GRACE_SECONDS } from "../../functions/domain/reconciliation";
+import {
+  dueOf,
+  RECONCILE_GRACE_SECONDS,
+  UNCONFIRMED_CREATION_SECONDS,
+} from "../../functions/domain/reconciliation";
 import { addSeconds, DAY } from "../../functions/domain/windows";
 import {
   executionNames,
@@ -131,9 +135,9 @@ describe("the step the record hands the workflow", () => {
 });
 
 describe("when the reconciler should look (the escrow item's due mark)", () => {
-  it("while the hold is being taken, and while an accepted outcome is carried out", () => {
+  it("at an unconfirmed creation's end, and while an accepted outcome is carried out", () => {
     const h = new Harness();
-    expect(dueOf(h.state)).toBe(addSeconds(h.t.createdAt, RECONCILE_GRACE_SECONDS));
+    expect(dueOf(h.state)).toBe(addSeconds(h.t.createdAt, UNCONFIRMED_CREATION_SECONDS));
     h.fund(at(1));
     // A waiting escrow needs no mark: its execution's timer ends the wait.
     expect(dueOf(h.state)).toBeNull();

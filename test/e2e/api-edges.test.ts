@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BUYER, order, requestToken, SELLER } from "./client";
+import { expectProblem, funded } from "./expect";
 import { useLocalService } from "./server";
 
 /**
@@ -7,28 +8,6 @@ import { useLocalService } from "./server";
  * end. Every refusal must be a problem document and must change nothing.
  */
 const api = useLocalService();
-
-function expectProblem(
-  res: { status: number; contentType: string; body: any },
-  status: number,
-  code: string,
-) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.contentType).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({
-    status,
-    code,
-    title: expect.any(String),
-    detail: expect.any(String),
-    type: expect.any(String),
-  });
-}
-
-async function funded(overrides: Record<string, unknown> = {}) {
-  const created = await api.create(order(overrides));
-  expect(created.status).toBe(201);
-  return api.waitFor(created.body.id, "FUNDED");
-}
 
 const b64url = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
 
@@ -75,7 +54,7 @@ describe("authentication and tenants", () => {
   });
 
   it("answers 403 to a marketplace token on ops routes and to an ops token on marketplace actions", async () => {
-    const escrow = await funded();
+    const escrow = await funded(api);
     expectProblem(await api.call("GET", "/v1/ops/escrows", { as: "marketplace" }), 403, "forbidden");
     expectProblem(
       await api.act(escrow.id, "resolution", { outcome: "refund", note: "x" }, { as: "marketplace" }),
@@ -87,7 +66,7 @@ describe("authentication and tenants", () => {
   });
 
   it("hides one tenant's escrows from another (404), in reads, lists and actions", async () => {
-    const escrow = await funded();
+    const escrow = await funded(api);
     expectProblem(await api.get(escrow.id, "other"), 404, "not_found");
     expectProblem(
       await api.call("GET", `/v1/escrows/${escrow.id}/events`, { as: "other" }),
@@ -105,7 +84,7 @@ describe("authentication and tenants", () => {
   });
 
   it("answers 403 to the wrong party and changes nothing", async () => {
-    const escrow = await funded();
+    const escrow = await funded(api);
     expectProblem(await api.act(escrow.id, "delivery", { actorId: BUYER }), 403, "forbidden");
     expectProblem(await api.act(escrow.id, "cancellation", { actorId: "u-stranger" }), 403, "forbidden");
     expectProblem(
@@ -119,7 +98,7 @@ describe("authentication and tenants", () => {
   it("answers 404 for unknown escrows and routes, 409 for actions in the wrong status", async () => {
     expectProblem(await api.get("esc_00000000000000000000000000"), 404, "not_found");
     expectProblem(await api.get("not-an-id"), 404, "not_found");
-    const escrow = await funded();
+    const escrow = await funded(api);
     const res = await api.act(escrow.id, "confirmation", { actorId: BUYER });
     expectProblem(res, 409, "invalid_transition");
     expect((await api.get(escrow.id)).body.version).toBe(escrow.version);
@@ -185,7 +164,7 @@ describe("validation", () => {
   });
 
   it("rejects bad action bodies with 400 and changes nothing", async () => {
-    const escrow = await funded();
+    const escrow = await funded(api);
     const cases: [string, Record<string, unknown>][] = [
       ["delivery", {}],
       ["delivery", { actorId: SELLER, carrier: 5 }],
@@ -206,7 +185,7 @@ describe("validation", () => {
   });
 
   it("rejects a refund request above the amount, and a split that is not less than the amount", async () => {
-    const escrow = await funded();
+    const escrow = await funded(api);
     await api.act(escrow.id, "delivery", { actorId: SELLER });
     expectProblem(
       await api.act(escrow.id, "refund-request", { actorId: BUYER, reason: "x", amount: 13000 }),
@@ -276,7 +255,7 @@ describe("idempotency", () => {
   });
 
   it("replays an action and refuses the key on another action", async () => {
-    const escrow = await funded();
+    const escrow = await funded(api);
     const key = `act-${crypto.randomUUID()}`;
     const first = await api.act(escrow.id, "delivery", { actorId: SELLER, carrier: "SF" }, { key });
     expect(first.status).toBe(202);
@@ -294,7 +273,7 @@ describe("idempotency", () => {
 describe("races", () => {
   it("of conflicting actions from one status, exactly one wins and money moves once", async () => {
     for (let round = 0; round < 3; round++) {
-      const escrow = await funded();
+      const escrow = await funded(api);
       await api.act(escrow.id, "delivery", { actorId: SELLER });
       const results = await Promise.all([
         api.act(escrow.id, "confirmation", { actorId: BUYER }),

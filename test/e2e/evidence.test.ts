@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { DAY, rentalDeposit } from "../support/orders";
 import { waitFor } from "../support/wait";
-import { type Answer, BUYER, order, SELLER } from "./client";
+import { BUYER, order, SELLER } from "./client";
+import { expectProblem, funded } from "./expect";
 import { useLocalService } from "./server";
 
 /**
@@ -15,11 +17,9 @@ const api = useLocalService();
 const STRANGER = "u-stranger";
 const RENTER = "u-renter-ev";
 const LANDLORD = "u-landlord-ev";
-const DAY = 86_400;
 const HOUR = 3_600;
 /** For the tests that wait up to a minute for a published event. */
 const LONG = { timeout: 90_000 };
-const iso = (secondsFromNow: number) => new Date(Date.now() + secondsFromNow * 1000).toISOString();
 
 /** A well-formed attachment: a reference to a file the marketplace keeps, with its SHA-256. */
 const file = (n: number | string = 1) => ({
@@ -28,18 +28,6 @@ const file = (n: number | string = 1) => ({
   sha256: createHash("sha256").update(`photo-${n}`).digest("hex"),
   uri: `https://files.example.com/disputes/photo-${n}.jpg`,
 });
-
-function expectProblem(res: Answer, status: number, code: string) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.contentType).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({
-    status,
-    code,
-    title: expect.any(String),
-    detail: expect.any(String),
-    type: expect.any(String),
-  });
-}
 
 const addEvidence = (
   id: string,
@@ -76,21 +64,15 @@ const act = async (id: string, action: string, body: Record<string, unknown>, st
   return res.body;
 };
 
-async function funded(overrides: Record<string, unknown> = {}) {
-  const created = await api.create(order(overrides));
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  return api.waitFor(created.body.id, "FUNDED");
-}
-
 async function delivered(overrides: Record<string, unknown> = {}) {
-  const escrow = await funded(overrides);
+  const escrow = await funded(api, overrides);
   await act(escrow.id, "delivery", { actorId: SELLER, carrier: "SF", trackingNumber: "SF123" });
   return api.waitFor(escrow.id, "DELIVERED");
 }
 
 /** A goods escrow the buyer disputed before delivery. */
 async function disputed(overrides: Record<string, unknown> = {}) {
-  const escrow = await funded(overrides);
+  const escrow = await funded(api, overrides);
   await act(escrow.id, "dispute", { actorId: BUYER, reason: "seller unreachable" });
   return api.waitFor(escrow.id, "DISPUTED");
 }
@@ -101,21 +83,8 @@ async function refundRequested() {
   return api.waitFor(escrow.id, "REFUND_REQUESTED");
 }
 
-function deposit() {
-  return {
-    kind: "rental_deposit",
-    buyerId: RENTER,
-    sellerId: LANDLORD,
-    amount: 600000,
-    currency: "CNY",
-    fee: 6000,
-    paymentMethod: "pm_sandbox_ok",
-    lease: { startsAt: iso(-30 * DAY), endsAt: iso(365 * DAY) },
-  };
-}
-
 async function movedOut() {
-  const created = await api.create(deposit());
+  const created = await api.create(rentalDeposit({ buyerId: RENTER, sellerId: LANDLORD }));
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   await api.waitFor(created.body.id, "FUNDED");
   await act(created.body.id, "move-out", { actorId: RENTER });
@@ -269,7 +238,7 @@ describe.concurrent("adding evidence", () => {
   });
 
   it("in FUNDED, DELIVERED and RELEASED it is 409 invalid_transition and changes nothing", async () => {
-    const escrow = await funded();
+    const escrow = await funded(api);
     const check = async (status: string) => {
       expect((await api.get(escrow.id)).body.status).toBe(status);
       const before = await snapshot(escrow.id);
@@ -429,7 +398,7 @@ describe.concurrent("adding evidence", () => {
   });
 
   it("checks run in order: scope, shape, existence, actor, status", async () => {
-    const escrow = await funded();
+    const escrow = await funded(api);
     const other = await api.create(order(), undefined, "other");
     expect(other.status).toBe(201);
     const before = await snapshot(escrow.id);
@@ -493,7 +462,7 @@ describe.concurrent("reading evidence and its events", () => {
   });
 
   it("an escrow without evidence lists none", async () => {
-    const escrow = await funded();
+    const escrow = await funded(api);
     const res = await listEvidence(escrow.id);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ items: [] });
@@ -665,7 +634,7 @@ describe.concurrent("evidence requests", () => {
 
   it("is only in DISPUTED: FUNDED, REFUND_REQUESTED and a resolved escrow are 409 and change nothing", async () => {
     const body = { from: "both", dueSeconds: DAY, note: "Anything?" };
-    const notYet = await funded();
+    const notYet = await funded(api);
     const asked = await refundRequested();
     const resolved = await disputed();
     await act(resolved.id, "resolution", { outcome: "release", note: "delivered after all" });

@@ -2,7 +2,6 @@ import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   type HistoryEvent,
-  ListExecutionsCommand,
   ListStateMachinesCommand,
   SFNClient,
   StopExecutionCommand,

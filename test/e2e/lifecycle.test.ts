@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BUYER, order, SELLER } from "./client";
+import { funded } from "./expect";
 import { useLocalService } from "./server";
 
 /**
@@ -8,14 +9,8 @@ import { useLocalService } from "./server";
  */
 const api = useLocalService();
 
-async function funded(overrides: Record<string, unknown> = {}) {
-  const created = await api.create(order(overrides));
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  return api.waitFor(created.body.id, "FUNDED");
-}
-
 async function delivered(overrides: Record<string, unknown> = {}) {
-  const escrow = await funded(overrides);
+  const escrow = await funded(api, overrides);
   const res = await api.act(escrow.id, "delivery", {
     actorId: SELLER,
     carrier: "SF",
@@ -90,14 +85,14 @@ describe.concurrent("lifecycles", () => {
 
   it("publishes events intact whatever the text holds (quotes, backslashes, CJK)", async () => {
     const description = 'Bike "Pro" \\ 二手自行车 {"not": json}';
-    const escrow = await funded({ description, metadata: { note: 'say "hi"' } });
+    const escrow = await funded(api, { description, metadata: { note: 'say "hi"' } });
     const [funded1] = await api.waitForEvents(escrow.id, ["escrow.funded"]);
     expect(funded1.event.escrow.description).toBe(description);
     expect(funded1.event.escrow.metadata).toEqual({ note: 'say "hi"' });
   });
 
   it("cancellation before delivery refunds everything", async () => {
-    const escrow = await funded();
+    const escrow = await funded(api);
     const res = await api.act(escrow.id, "cancellation", { actorId: SELLER, reason: "sold elsewhere" });
     expect(res.status).toBe(202);
     const refunded = await api.waitFor(escrow.id, "REFUNDED");
@@ -179,7 +174,7 @@ describe.concurrent("lifecycles", () => {
   );
 
   it("a buyer's dispute before delivery goes to ops", async () => {
-    const escrow = await funded();
+    const escrow = await funded(api);
     const res = await api.act(escrow.id, "dispute", { actorId: BUYER, reason: "seller unreachable" });
     expect(res.body).toMatchObject({
       status: "DISPUTED",
@@ -203,7 +198,7 @@ describe.concurrent("lifecycles", () => {
   });
 
   it("the delivery window passing refunds the buyer by itself, and a late delivery is 409", async () => {
-    const escrow = await funded({ windows: { deliverySeconds: 2 } });
+    const escrow = await funded(api, { windows: { deliverySeconds: 2 } });
     const refunded = await api.waitFor(escrow.id, "REFUNDED", 20_000);
     expect(refunded.settlement).toMatchObject({ refundedToBuyer: 12999 });
     const late = await api.act(escrow.id, "delivery", { actorId: SELLER });
@@ -219,7 +214,7 @@ describe.concurrent("lifecycles", () => {
   });
 
   it("an unresolved dispute refunds the buyer when its window passes and alerts ops", async () => {
-    const escrow = await funded({ windows: { disputeSeconds: 2 } });
+    const escrow = await funded(api, { windows: { disputeSeconds: 2 } });
     await api.act(escrow.id, "dispute", { actorId: SELLER, reason: "buyer threatens" });
     const refunded = await api.waitFor(escrow.id, "REFUNDED", 20_000);
     expect(refunded.settlement.refundedToBuyer).toBe(12999);

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { carDeal, DAY, iso, rentalDeposit } from "../support/orders";
 import { waitFor } from "../support/wait";
 import { BUYER, order, SELLER } from "./client";
 import { useLocalService } from "./server";
@@ -24,12 +25,10 @@ afterAll(() => vi.resetConfig());
 const REMINDER = "escrow.deadline_approaching";
 const WAIT_MS = 60_000;
 const TIMEOUT = { timeout: 120_000 };
-const DAY = 86_400;
 const RENTER = "u-renter-rem";
 const LANDLORD = "u-landlord-rem";
 const CAR_BUYER = "u-car-buyer-rem";
 const CAR_SELLER = "u-car-seller-rem";
-const iso = (secondsFromNow: number) => new Date(Date.now() + secondsFromNow * 1000).toISOString();
 
 type Note = { messageId: string; attributes: Record<string, string>; event: any; timestamp: string };
 
@@ -110,34 +109,11 @@ async function delivered(windows: Record<string, number>) {
   return api.waitFor(escrow.id, "DELIVERED", WAIT_MS);
 }
 
-function deposit(overrides: Record<string, unknown> = {}) {
-  return {
-    kind: "rental_deposit",
-    buyerId: RENTER,
-    sellerId: LANDLORD,
-    amount: 600000,
-    currency: "CNY",
-    fee: 6000,
-    paymentMethod: "pm_sandbox_ok",
-    lease: { startsAt: iso(-30 * DAY), endsAt: iso(365 * DAY) },
-    ...overrides,
-  };
-}
+const deposit = (overrides: Record<string, unknown> = {}) =>
+  rentalDeposit({ buyerId: RENTER, sellerId: LANDLORD, ...overrides });
 
-function car(overrides: Record<string, unknown> = {}) {
-  return {
-    kind: "vehicle",
-    buyerId: CAR_BUYER,
-    sellerId: CAR_SELLER,
-    amount: 8800000,
-    deposit: 200000,
-    currency: "CNY",
-    fee: 88000,
-    paymentMethod: "pm_sandbox_ok",
-    vehicle: { vin: "LSVAU2180N2183294" },
-    ...overrides,
-  };
-}
+const car = (overrides: Record<string, unknown> = {}) =>
+  carDeal({ buyerId: CAR_BUYER, sellerId: CAR_SELLER, ...overrides });
 
 /**
  * The standard scenario: one reminder for the wait `waiting` is in, then the

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DAY, iso, rentalDeposit } from "../support/orders";
 import { waitFor } from "../support/wait";
 import { Api } from "./client";
 import { type LocalServer, startServer } from "./server";
@@ -19,23 +20,9 @@ afterAll(async () => server?.stop());
 
 const RENTER = "u-renter-1";
 const LANDLORD = "u-landlord-1";
-const DAY = 86_400;
-const iso = (secondsFromNow: number) => new Date(Date.now() + secondsFromNow * 1000).toISOString();
 
-function deposit(overrides: Record<string, unknown> = {}) {
-  return {
-    kind: "rental_deposit",
-    buyerId: RENTER,
-    sellerId: LANDLORD,
-    amount: 600000,
-    currency: "CNY",
-    fee: 6000,
-    paymentMethod: "pm_sandbox_ok",
-    description: "Deposit, 2BR Chaoyang",
-    lease: { startsAt: iso(-30 * DAY), endsAt: iso(365 * DAY) },
-    ...overrides,
-  };
-}
+const deposit = (overrides: Record<string, unknown> = {}) =>
+  rentalDeposit({ buyerId: RENTER, sellerId: LANDLORD, description: "Deposit, 2BR Chaoyang", ...overrides });
 
 async function held(overrides: Record<string, unknown> = {}) {
   const created = await api.create(deposit(overrides));

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CAR_VIN, carDeal } from "../support/orders";
 import { Api, order } from "./client";
 import { type LocalServer, startServer } from "./server";
 
@@ -21,22 +22,15 @@ afterAll(async () => server?.stop());
 
 const BUYER = "u-car-buyer";
 const SELLER = "u-car-seller";
-const VIN = "LSVAU2180N2183294";
+const VIN = CAR_VIN;
 
-function car(overrides: Record<string, unknown> = {}) {
-  return {
-    kind: "vehicle",
+const car = (overrides: Record<string, unknown> = {}) =>
+  carDeal({
     buyerId: BUYER,
     sellerId: SELLER,
-    amount: 8800000,
-    deposit: 200000,
-    currency: "CNY",
-    fee: 88000,
-    paymentMethod: "pm_sandbox_ok",
     vehicle: { vin: VIN, description: "2019 Passat 1.4T" },
     ...overrides,
-  };
-}
+  });
 
 async function reserved(overrides: Record<string, unknown> = {}) {
   const created = await api.create(car(overrides));
