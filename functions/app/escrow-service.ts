@@ -1,5 +1,6 @@
 import type { CreateEscrowInput } from "../domain/create-input";
 import {
+  DependencyUnavailableError,
   IdempotencyInProgressError,
   IdempotencyKeyReusedError,
   NotFoundError,
@@ -236,7 +237,7 @@ async function createOnce(deps: WriteDeps, record: EscrowRecord): Promise<boolea
       const found = await deps.store.get(tenantId, id).catch(() => undefined);
       if (found && mine(found)) return true;
       if (found === null) throw error; // definitely not written: the 503 changes nothing
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      if (attempt < 5) await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
   throw lastError;
@@ -245,7 +246,10 @@ async function createOnce(deps: WriteDeps, record: EscrowRecord): Promise<boolea
 /**
  * Starts a new escrow's first execution: "started" by this call, "existed"
  * (an earlier request started it), or "refused" — then the escrow is marked
- * due and the reconciler starts it.
+ * due (asked again within the request's budget: a repeated mark is a no-op)
+ * and the reconciler starts it. When neither the start nor the mark can be
+ * made, the creation is not confirmed: 503, and nothing is held (a retry of
+ * the key starts it; one never retried is let go after the idempotency window).
  */
 async function startFirst(
   deps: WriteDeps,
@@ -262,9 +266,16 @@ async function startFirst(
     return started ? "started" : "existed";
   } catch (error) {
     logFailure("StartExecution", escrowId, error);
-    // Due now (not only at the unconfirmed creation's end): the reconciler's next run starts it.
-    await deps.store.markDue(tenantId, escrowId, deps.now().toISOString()).catch(() => undefined);
-    return "refused";
+  }
+  // Due now: the reconciler's next run starts it.
+  for (let attempt = 0, delay = 100; ; attempt++, delay *= 2) {
+    try {
+      await deps.store.markDue(tenantId, escrowId, deps.now().toISOString());
+      return "refused";
+    } catch (error) {
+      if (attempt === 4) throw new DependencyUnavailableError("the escrow store", { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
 }
 

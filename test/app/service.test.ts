@@ -184,6 +184,29 @@ describe("creating", () => {
     expect(theirs(await deps.store.listDue(new Date(clock + window).toISOString(), 1000))).toHaveLength(1);
   });
 
+  it("answers 503 when neither the start nor the reconciler's mark can be made; a retry of the key starts it", async () => {
+    deps.workflow.refuse.start = true;
+    const unmarked = Object.assign(Object.create(table.store) as EscrowStore, {
+      markDue: async () => {
+        throw new Error("ServiceUnavailable");
+      },
+    });
+    const b = order({ description: "start refused, mark failing" });
+    const key = `unmarked-${++n}`;
+    await expect(createEscrow({ ...deps, store: unmarked }, "demo", b, keyed(key, b))).rejects.toMatchObject({
+      kind: "unavailable",
+    });
+    // Nothing started, nothing held: the creation is not confirmed.
+    expect(deps.workflow.names).toEqual([]);
+    expect(deps.payments.calls).toEqual([]);
+    // Once the first attempt is over, the integrator's retry starts it; the answer is not a replay.
+    deps.workflow.refuse.start = false;
+    clock += TAKEOVER_AFTER_MS + 1000;
+    const retried = await createEscrow(deps, "demo", b, keyed(key, b));
+    expect(retried).toMatchObject({ statusCode: 201, replayed: false });
+    expect(deps.workflow.names).toEqual([retried.escrow.id]);
+  });
+
   it("rejects a payment method the sandbox does not know", async () => {
     await expect(create("demo", order({ paymentMethod: "pm_live_123" }))).rejects.toThrow(ValidationError);
   });
