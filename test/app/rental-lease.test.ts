@@ -91,7 +91,26 @@ describe("a four-year lease", () => {
     clock += 1.5 * YEAR * 1000;
     expect((await reconcile(deps())).continued).toBe(0);
     expect((await getEscrow(deps(), "demo", escrow.id)).status).toBe("FUNDED");
-    clock += 0.5 * YEAR * 1000 + 1000;
+    // Twelve hours before the new end, the renter is reminded once (the old end's reminder never came:
+    // its deadline moved before its time); the parked wait is then due at the end itself.
+    clock = Date.parse(newEnd) - 12 * 3600 * 1000;
+    expect(await reconcile(deps())).toMatchObject({ reminded: 1, continued: 0, failed: 0 });
+    expect((await reconcile(deps())).reminded).toBe(0);
+    expect(events.of(escrow.id).map((e) => e.type)).toEqual([
+      "escrow.funded",
+      "escrow.lease_renewed",
+      "escrow.deadline_approaching",
+    ]);
+    expect(events.events.at(-1)).toMatchObject({
+      reminder: { deadline: newEnd, party: "buyer", outcomeIfSilent: "move_out" },
+      occurredAt: new Date(Date.parse(newEnd) - DAY * 1000).toISOString(),
+    });
+    expect(await store.getWait("demo", escrow.id)).toMatchObject({
+      parked: true,
+      due: newEnd,
+      reminded: newEnd,
+    });
+    clock = Date.parse(newEnd) + 1000;
     expect((await reconcile(deps())).continued).toBe(1);
     const moved = await getEscrow(deps(), "demo", escrow.id);
     expect(moved).toMatchObject({ status: "MOVED_OUT", lease: { endsAt: newEnd, movedOutAt: newEnd } });
@@ -105,6 +124,7 @@ describe("a four-year lease", () => {
     expect(events.of(escrow.id).map((e) => e.type)).toEqual([
       "escrow.funded",
       "escrow.lease_renewed",
+      "escrow.deadline_approaching",
       "escrow.moved_out",
     ]);
     expect(events.of(escrow.id).at(-1)?.id).toBe(eventId(escrow.id, 4));
