@@ -80,6 +80,8 @@ export class EscrowStack extends Stack {
       EVENTS_TOPIC_ARN: this.events.topic.topicArn,
       OPS_ALERTS_TOPIC_ARN: this.opsAlerts.topic.topicArn,
       PARK_AFTER_SECONDS: String(PARK_AFTER_SECONDS),
+      // A reminder may go out up to one period early, never fall between two runs.
+      REMINDER_EARLY_SECONDS: String(settings.reconcileSeconds),
     };
     this.functions = FUNCTIONS.map((spec) => ({
       spec,

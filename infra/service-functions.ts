@@ -84,7 +84,7 @@ export const FUNCTIONS: FunctionSpec[] = [
   task("RecordPaymentFailure", { ...ANNOUNCES, env: env(PAYS, ANNOUNCES.env) }),
   task("BeginWait", {
     ...ANNOUNCES,
-    env: env(["STATE_MACHINE_ARN", "PARK_AFTER_SECONDS"], ANNOUNCES.env),
+    env: env(["STATE_MACHINE_ARN", "PARK_AFTER_SECONDS", "REMINDER_EARLY_SECONDS"], ANNOUNCES.env),
     endsWaits: true,
   }),
   task("ApplyDeadline"),
@@ -94,7 +94,7 @@ export const FUNCTIONS: FunctionSpec[] = [
   {
     ...task("Reconciler", { entry: "functions/workflow/reconcile.ts", ...ANNOUNCES }),
     substitution: undefined,
-    env: env(["STATE_MACHINE_ARN"], ANNOUNCES.env),
+    env: env(["STATE_MACHINE_ARN", "REMINDER_EARLY_SECONDS"], ANNOUNCES.env),
     startsExecutions: true,
     endsWaits: true,
     reconciles: true,

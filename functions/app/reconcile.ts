@@ -28,6 +28,13 @@ export interface ReconcileDeps {
   workflow: WorkflowEngine;
   events: EventPublisher;
   now: () => Date;
+  /**
+   * How far ahead of its time a reminder may go out: the period between runs
+   * in AWS, so a reminder whose lead is shorter than the period is sent early
+   * rather than fall between two runs; 0 locally, where the service wakes the
+   * reconciler when a mark comes due.
+   */
+  reminderEarlySeconds?: number;
 }
 
 export interface ReconcileReport {
@@ -255,7 +262,7 @@ async function remind(
   now: Date,
   report: ReconcileReport,
 ) {
-  const due = reminderDue(state, now, wait.reminded);
+  const due = reminderDue(state, now, wait.reminded, deps.reminderEarlySeconds);
   if (!due) return;
   await deps.events.publish(reminderEvent(state, due.reminder, due.at));
   report.reminded++;

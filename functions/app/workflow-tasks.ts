@@ -202,7 +202,13 @@ const voidHold = (deps: { payments: PaymentProvider }, state: EscrowState) =>
  * ends.
  */
 export async function beginWait(
-  deps: StoreDeps & { workflow: WorkflowEngine; events: EventPublisher; parkAfterSeconds?: number },
+  deps: StoreDeps & {
+    workflow: WorkflowEngine;
+    events: EventPublisher;
+    parkAfterSeconds?: number;
+    /** How far ahead of its time a reminder may go out (the reconciler's period in AWS; 0 locally). */
+    reminderEarlySeconds?: number;
+  },
   ref: EscrowRef & { seenVersion: number; taskToken: string; execution: string },
 ): Promise<void> {
   const now = deps.now();
@@ -235,7 +241,10 @@ export async function beginWait(
     owedFrom,
     // An owed event is due at once: the reconciler's next run publishes it; the wait's reminder when
     // its time comes (never in the past, so a mark is always new to the reconciler).
-    due: soonest(owedFrom !== null ? now.toISOString() : null, reminderMark(state, reminded, now)),
+    due: soonest(
+      owedFrom !== null ? now.toISOString() : null,
+      reminderMark(state, reminded, now, deps.reminderEarlySeconds),
+    ),
     reminded,
   };
   await deps.store.putWait(ref.tenantId, ref.escrowId, wait);
@@ -264,12 +273,20 @@ export async function beginWait(
 const soonest = (a: string | null, b: string | null): string | null =>
   a === null ? b : b === null ? a : a < b ? a : b;
 
-/** When the reconciler should publish the current wait's reminder (not before now), or null: none is owed. */
-export function reminderMark(state: EscrowState, reminded: string | null, now: Date): string | null {
+/**
+ * When the reconciler should publish the current wait's reminder (not before
+ * now; `earlySeconds` ahead of its time, see reminderDue), or null: none is owed.
+ */
+export function reminderMark(
+  state: EscrowState,
+  reminded: string | null,
+  now: Date,
+  earlySeconds = 0,
+): string | null {
   const planned = reminderOf(state);
   if (!planned || planned.reminder.deadline === reminded) return null;
   if (Date.parse(planned.reminder.deadline) <= now.getTime()) return null;
-  return new Date(Math.max(Date.parse(planned.at), now.getTime())).toISOString();
+  return new Date(Math.max(Date.parse(planned.at) - earlySeconds * 1000, now.getTime())).toISOString();
 }
 
 /**

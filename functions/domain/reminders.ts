@@ -75,13 +75,21 @@ export function reminderOf(state: EscrowState): PlannedReminder | null {
 }
 
 /**
- * The reminder to publish now: its time has come, its deadline has not
- * passed, and it was not sent already (`sentFor`: the deadline last reminded).
+ * The reminder to publish now: its time has come (up to `earlySeconds`
+ * before it, for a reconciler that runs only every so often: early rather
+ * than never), its deadline has not passed, and it was not sent already
+ * (`sentFor`: the deadline last reminded).
  */
-export function reminderDue(state: EscrowState, now: Date, sentFor: string | null): PlannedReminder | null {
+export function reminderDue(
+  state: EscrowState,
+  now: Date,
+  sentFor: string | null,
+  earlySeconds = 0,
+): PlannedReminder | null {
   const planned = reminderOf(state);
   if (!planned || planned.reminder.deadline === sentFor) return null;
   const t = now.getTime();
-  if (t < Date.parse(planned.at) || t >= Date.parse(planned.reminder.deadline)) return null;
+  if (t < Date.parse(planned.at) - earlySeconds * 1000 || t >= Date.parse(planned.reminder.deadline))
+    return null;
   return planned;
 }

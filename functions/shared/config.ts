@@ -22,6 +22,11 @@ const EnvSchema = z.object({
   OPS_ALERTS_TOPIC_ARN: z.string().check(z.startsWith("arn:")),
   /** Waits longer than this park in the record (ARCHITECTURE v1.1 decision 3); lowered only in tests. */
   PARK_AFTER_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), PARK_AFTER_SECONDS),
+  /**
+   * How far ahead of its time the reconciler may publish a reminder: its own period in AWS (so a
+   * short lead is never missed between two runs); 0 locally, where it is woken when a mark comes due.
+   */
+  REMINDER_EARLY_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 0),
 });
 export type Env = z.infer<typeof EnvSchema>;
 /** The names of the environment variables functions read (the stack sets each with its grant). */

@@ -11,7 +11,10 @@ const deps = {
   workflow,
   events,
   now,
-  parkAfterSeconds: loadEnv(["PARK_AFTER_SECONDS"]).PARK_AFTER_SECONDS,
+  ...(({ PARK_AFTER_SECONDS, REMINDER_EARLY_SECONDS }) => ({
+    parkAfterSeconds: PARK_AFTER_SECONDS,
+    reminderEarlySeconds: REMINDER_EARLY_SECONDS,
+  }))(loadEnv(["PARK_AFTER_SECONDS", "REMINDER_EARLY_SECONDS"])),
 };
 
 /** Every waitForTaskToken state: announce the step, store the token, catch up or park from the record. */

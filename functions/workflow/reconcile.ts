@@ -1,10 +1,13 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { reconcile } from "../app/reconcile";
+import { loadEnv } from "../shared/config";
 import { events } from "../shared/events";
 import { logger } from "../shared/logger";
 import { now, store } from "../shared/store";
 import { workflow } from "../shared/workflow";
+
+const reminderEarlySeconds = loadEnv(["REMINDER_EARLY_SECONDS"]).REMINDER_EARLY_SECONDS;
 
 /**
  * The reconciler, on its schedule: brings every stranded escrow back to where
@@ -16,7 +19,7 @@ export const handler = middy<{ nextDueAfter?: string } | undefined>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async (event) => {
     if (typeof event?.nextDueAfter === "string") return { nextDue: await store.nextDue(event.nextDueAfter) };
-    const report = await reconcile({ store, workflow, events, now });
+    const report = await reconcile({ store, workflow, events, now, reminderEarlySeconds });
     logger.info("reconciled", { ...report });
     return report;
   });

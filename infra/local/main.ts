@@ -141,6 +141,8 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
     POWERTOOLS_DEV: "true",
     // The local period (API.md: local default 60), whatever the deployed default in the template.
     ESCROW_RECONCILE_SECONDS: String(reconcileEvery),
+    // Locally the reconciler is woken when a mark comes due: reminders go out on time, not early.
+    REMINDER_EARLY_SECONDS: "0",
   });
 
   const lambdas = new LocalLambdas(ROOT, model.functions);

@@ -114,4 +114,13 @@ describe("the reminder of a wait", () => {
     expect(reminderDue(h.state, at(6 * DAY), deadline)).toBeNull();
     expect(reminderDue(h.state, at(7 * DAY), null)).toBeNull();
   });
+
+  it("may go out up to one reconciler period early, so a short lead never falls between two runs", () => {
+    const h = goods({ deliverySeconds: 600, reminderSeconds: 60 });
+    h.fund(at(0));
+    // Runs every 300 s: at 300 s the reminder (due at 540 s) would otherwise wait for the run at 600 s.
+    expect(reminderDue(h.state, at(300), null)).toBeNull();
+    expect(reminderDue(h.state, at(300), null, 300)?.reminder.deadline).toBe(at(600).toISOString());
+    expect(reminderDue(h.state, at(239), null, 300)).toBeNull();
+  });
 });

@@ -356,6 +356,8 @@ describe("functions", () => {
       if (spec.env.includes("PAYMENT_PROVIDER")) expect(vars.PAYMENT_PROVIDER).toBe("sandbox");
       if (spec.env.includes("STATE_MACHINE_ARN"))
         expect(JSON.stringify(vars.STATE_MACHINE_ARN)).toContain(`:stateMachine:${stateMachineName()}`);
+      // A reminder may go out up to one reconciler period (300 s) early, never fall between two runs.
+      if (spec.env.includes("REMINDER_EARLY_SECONDS")) expect(vars.REMINDER_EARLY_SECONDS).toBe("300");
     },
   );
 
