@@ -70,6 +70,14 @@ export async function startServer(
       reject(new Error(`local service exited with ${code}:\n${log}`));
     });
   });
+  // A service that dies under a test leaves only ECONNREFUSED behind: say why it died.
+  let stopping = false;
+  child.on("exit", (code, signal) => {
+    if (!stopping)
+      console.error(
+        `the local service at ${url} exited (${code ?? signal}) under the tests:\n${log.slice(-8000)}`,
+      );
+  });
   return {
     url,
     dataDir,
@@ -78,6 +86,7 @@ export async function startServer(
     stop: (signal = "SIGTERM") =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        stopping = true;
         child.once("exit", () => resolve());
         child.kill(signal);
       }),
