@@ -235,6 +235,11 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
 const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   const env = process.env;
+  // Every function runs in this one process. In AWS a promise a handler leaves rejected ends that
+  // invocation's environment, not the service: locally it is reported, and the service goes on.
+  process.on("unhandledRejection", (reason) =>
+    console.error("[local] a promise was rejected with no handler (in AWS: one invocation fails)", reason),
+  );
   const service = await startLocalService({
     port: env.PORT === undefined ? 3000 : Number(env.PORT),
     dataDir: env.ESCROW_LOCAL_DATA_DIR,
