@@ -93,7 +93,10 @@ export class EscrowStack extends Stack {
         table: this.data,
         stateMachineArn,
         logsKey: this.logsKey.key,
-        publishStatements: [...this.events.publishStatements(), ...this.opsAlerts.publishStatements()],
+        publishStatements: {
+          events: this.events.publishStatements(),
+          opsAlerts: this.opsAlerts.publishStatements(),
+        },
       }),
     }));
 

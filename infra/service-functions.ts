@@ -11,6 +11,9 @@ import type { Env } from "../functions/shared/config";
 /** The variables a function may read: the keys of the one environment schema (functions/shared/config.ts). */
 export type EnvName = keyof Env;
 
+/** The service's SNS topics: escrow events (marketplaces subscribe) and ops alerts. */
+export type TopicName = "events" | "opsAlerts";
+
 export interface FunctionSpec {
   /** CloudFormation-friendly id, also the local runtime's name for it. */
   id: string;
@@ -23,8 +26,8 @@ export interface FunctionSpec {
   startsExecutions?: boolean;
   /** states:SendTaskSuccess on the escrow state machine (ends waits). */
   endsWaits?: boolean;
-  /** Publishes escrow events and ops alerts (sns:Publish on both topics). */
-  publishes?: boolean;
+  /** The topics it publishes to (sns:Publish on each, and its key's use): escrow events, ops alerts. */
+  publishes?: readonly TopicName[];
   /** The reconciler: reads executions (Describe, List) besides starting and signalling them. */
   reconciles?: boolean;
   /** The API route it serves (API functions only). */
@@ -56,7 +59,7 @@ const api = (route: FunctionRoute): FunctionSpec => ({
     : {}),
   // A piece of evidence is announced by the request that adds it (a failed publish is left to the reconciler).
   ...(route.kind === "record"
-    ? { env: ["TABLE_NAME", "EVENTS_TOPIC_ARN", "OPS_ALERTS_TOPIC_ARN"] as EnvName[], publishes: true }
+    ? { env: ["TABLE_NAME", "EVENTS_TOPIC_ARN"] as EnvName[], publishes: ["events"] as const }
     : {}),
   // The ops view names the escrow's execution (an ARN built from the state machine's; no call, no grant).
   ...(route.id === GetOpsEscrow.id ? { env: ["TABLE_NAME", "STATE_MACHINE_ARN"] } : {}),
@@ -74,7 +77,10 @@ const task = (id: string, extra: Partial<FunctionSpec> = {}): FunctionSpec => ({
 
 const PAYS: EnvName[] = ["PAYMENT_PROVIDER"];
 /** What a task that announces its step (escrow events, ops alerts) reads; it also gets sns:Publish. */
-const ANNOUNCES = { env: ["EVENTS_TOPIC_ARN", "OPS_ALERTS_TOPIC_ARN"] as EnvName[], publishes: true };
+const ANNOUNCES = {
+  env: ["EVENTS_TOPIC_ARN", "OPS_ALERTS_TOPIC_ARN"] as EnvName[],
+  publishes: ["events", "opsAlerts"] as const,
+};
 const env = (...groups: EnvName[][]): EnvName[] => ["TABLE_NAME", ...groups.flat()];
 
 export const FUNCTIONS: FunctionSpec[] = [

@@ -12,7 +12,8 @@ export class SnsEventPublisher implements EventPublisher {
   constructor(
     private readonly client: SNSClient,
     private readonly eventsTopicArn: string,
-    private readonly opsAlertsTopicArn: string,
+    /** Absent for a publisher of escrow events only. */
+    private readonly opsAlertsTopicArn?: string,
   ) {}
 
   publish(event: EscrowEvent): Promise<void> {
@@ -20,6 +21,7 @@ export class SnsEventPublisher implements EventPublisher {
   }
 
   alert(alert: OpsAlert): Promise<void> {
+    if (!this.opsAlertsTopicArn) return Promise.reject(new Error("this publisher has no ops-alerts topic"));
     return this.send(this.opsAlertsTopicArn, alert);
   }
 

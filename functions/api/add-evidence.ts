@@ -1,5 +1,5 @@
 import { addEvidence } from "../app/evidence";
-import { announcements } from "../shared/events";
+import { announcements } from "../shared/announcements";
 import { now, store, tenants } from "../shared/store";
 import { apiHandler, json } from "./http";
 import { AddEvidence } from "./routes";

@@ -38,7 +38,8 @@ export interface EvidenceCommand {
 
 export interface EvidenceDeps {
   store: EscrowStore;
-  events: EventPublisher;
+  /** Escrow events only: evidence alerts nobody. */
+  events: Pick<EventPublisher, "publish">;
   now: () => Date;
 }
 

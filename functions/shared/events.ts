@@ -9,14 +9,3 @@ export const events = new SnsEventPublisher(
   env.EVENTS_TOPIC_ARN,
   env.OPS_ALERTS_TOPIC_ARN,
 );
-
-/**
- * The same topics for an API request that announces what it recorded: one
- * attempt, bounded in time, since no API call waits on SNS (API.md). What it
- * cannot publish stays marked for the reconciler.
- */
-export const announcements = new SnsEventPublisher(
-  new SNSClient({ maxAttempts: 1, requestHandler: { connectionTimeout: 500, requestTimeout: 1500 } }),
-  env.EVENTS_TOPIC_ARN,
-  env.OPS_ALERTS_TOPIC_ARN,
-);

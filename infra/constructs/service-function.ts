@@ -8,7 +8,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-n
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { TAKEOVER_AFTER_MS } from "../../functions/app/escrow-service";
-import type { EnvName, FunctionSpec } from "../service-functions";
+import type { EnvName, FunctionSpec, TopicName } from "../service-functions";
 import type { EscrowTable } from "./escrow-table";
 import { dropReferencedDependency } from "./implied-dependencies";
 
@@ -41,7 +41,7 @@ export interface ServiceFunctionProps {
   stateMachineArn: string;
   logsKey: IKey;
   /** sns:Publish (and the topics' KMS use) for a spec that `publishes`. */
-  publishStatements?: PolicyStatement[];
+  publishStatements?: Record<TopicName, PolicyStatement[]>;
 }
 
 /**
@@ -96,8 +96,10 @@ export class ServiceFunction extends Construct {
         new PolicyStatement({ actions: ["states:SendTaskSuccess"], resources: [props.stateMachineArn] }),
       );
     if (spec.publishes) {
-      if (!props.publishStatements) throw new Error(`${spec.id} publishes, and the stack gives it no topics`);
-      statements.push(...props.publishStatements);
+      const topics = props.publishStatements;
+      if (!topics) throw new Error(`${spec.id} publishes, and the stack gives it no topics`);
+      // Only the topics it publishes to.
+      for (const topic of spec.publishes) statements.push(...topics[topic]);
     }
     if (spec.reconciles)
       statements.push(

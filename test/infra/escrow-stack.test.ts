@@ -518,14 +518,19 @@ describe("IAM", () => {
     );
   });
 
-  it("the tasks that announce their steps may publish to the two topics; only the reconciler reads executions", () => {
-    const topics = [OUTPUT.eventsTopicArn, OUTPUT.opsAlertsTopicArn]
-      .map((o) => refTarget((json.Outputs[o] as { Value: unknown }).Value))
-      .sort();
-    for (const spec of taskSpecs) {
+  it("a function may publish only to its own topics (evidence: escrow events only); only the reconciler reads executions", () => {
+    const topic = {
+      events: refTarget((json.Outputs[OUTPUT.eventsTopicArn] as { Value: unknown }).Value),
+      opsAlerts: refTarget((json.Outputs[OUTPUT.opsAlertsTopicArn] as { Value: unknown }).Value),
+    };
+    expect(FUNCTIONS.find((f) => f.id === "AddEvidence")?.publishes).toEqual(["events"]);
+    for (const spec of FUNCTIONS) {
       const actions = dataActionsOf(roleOf(spec.id));
       const published = (actions.get("sns:Publish") ?? []).map(refTarget).sort();
-      expect(published, spec.id).toEqual(spec.publishes ? topics : []);
+      expect(published, spec.id).toEqual((spec.publishes ?? []).map((t) => topic[t]).sort());
+    }
+    for (const spec of taskSpecs) {
+      const actions = dataActionsOf(roleOf(spec.id));
       expect(actions.has("states:ListExecutions"), spec.id).toBe(spec.reconciles === true);
       expect(actions.has("states:DescribeExecution"), spec.id).toBe(spec.reconciles === true);
     }
