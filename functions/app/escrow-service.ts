@@ -19,7 +19,6 @@ import {
 import { escrowIdFor, IDEM_TAG_DIGITS, idemTag, keyHash } from "../domain/ids";
 import { kindTerms } from "../domain/terms";
 import type { EscrowTerms, EscrowView } from "../domain/types";
-import { DAY } from "../domain/windows";
 import { executionNames, INITIAL_STEP } from "../domain/workflow-step";
 import type { EscrowRecord, EscrowStore, EvidenceRecord, ListFilter } from "../ports/escrow-store";
 import type { PaymentProvider } from "../ports/payment-provider";
@@ -27,6 +26,7 @@ import type { WorkflowEngine } from "../ports/workflow";
 import { logger } from "../shared/logger";
 import { evidenceInOrder, toEvidenceItem } from "./evidence";
 import { redeemHandoverCode } from "./handover";
+import { IDEMPOTENCY_TTL_SECONDS, rememberAnswer } from "./idempotency";
 import { continueWorkflow } from "./reconcile";
 import { transact } from "./transact";
 
@@ -51,8 +51,7 @@ export interface Answer {
   replayed: boolean;
 }
 
-/** Replays are kept this long (API.md: 24 hours). */
-export const IDEMPOTENCY_TTL_SECONDS = DAY;
+export { IDEMPOTENCY_TTL_SECONDS };
 /**
  * A request whose effect is recorded but whose answer is not, and that is
  * older than this, died mid-way (API Lambdas time out after 10 s): a retry with
@@ -344,7 +343,8 @@ async function finishAbandoned(
   return { statusCode, escrow: toView(snapshot(record, entry.v)), replayed };
 }
 
-async function remember(
+/** The answer of a request with a key, for its replays (TAKEOVER_AFTER_MS covers one never written). */
+const remember = (
   deps: WriteDeps,
   tenantId: string,
   kHash: string,
@@ -352,26 +352,7 @@ async function remember(
   escrowId: string,
   version: number,
   statusCode: number,
-): Promise<void> {
-  const expiresAt = Math.floor(deps.now().getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS;
-  try {
-    await deps.store.putIdempotency(tenantId, kHash, {
-      requestHash: idem.requestHash,
-      escrowId,
-      version,
-      statusCode,
-      expiresAt,
-    });
-  } catch (error) {
-    // The request's effect is recorded, with its key on the entry: answering 503 now would say it
-    // changed nothing. A retry with the key finds the entry and answers as this one does (after
-    // TAKEOVER_AFTER_MS; 409 in progress before).
-    logger.warn("the completion record was not written; the key's entry stands in for it", {
-      escrowId,
-      error: String(error),
-    });
-  }
-}
+) => rememberAnswer(deps, tenantId, kHash, { requestHash: idem.requestHash, escrowId, version, statusCode });
 
 function logFailure(what: string, escrowId: string, error: unknown): void {
   logger.warn(`${what} failed; the reconciler will carry the escrow on`, { escrowId, error: String(error) });

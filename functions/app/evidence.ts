@@ -11,11 +11,12 @@ import { evidenceEvent } from "../domain/events";
 import { IDEM_TAG_DIGITS, idemTag, keyHash } from "../domain/ids";
 import { RECONCILE_GRACE_SECONDS } from "../domain/reconciliation";
 import type { Attachment, EscrowState, EscrowStatus, EvidenceItem } from "../domain/types";
-import { addSeconds, DAY } from "../domain/windows";
+import { addSeconds } from "../domain/windows";
 import type { EscrowStore, EvidenceRecord } from "../ports/escrow-store";
 import type { EventPublisher } from "../ports/events";
 import { logger } from "../shared/logger";
 import type { IdempotentRequest } from "./escrow-service";
+import { rememberAnswer } from "./idempotency";
 import type { EscrowRef } from "./transact";
 
 /**
@@ -185,18 +186,11 @@ async function remember(
   evidenceId: string,
 ) {
   if (!idem || !kHash) return;
-  await deps.store
-    .putIdempotency(ref.tenantId, kHash, {
-      requestHash: idem.requestHash,
-      escrowId: ref.escrowId,
-      version: 0,
-      statusCode: 201,
-      resourceId: evidenceId,
-      // Replays are kept as long as every other request's (API.md: 24 hours).
-      expiresAt: Math.floor(deps.now().getTime() / 1000) + DAY,
-    })
-    .catch((error) => {
-      // The item carries the key's tag: a retry finds it all the same.
-      logger.warn("the completion record was not written", { escrowId: ref.escrowId, error: String(error) });
-    });
+  await rememberAnswer(deps, ref.tenantId, kHash, {
+    requestHash: idem.requestHash,
+    escrowId: ref.escrowId,
+    version: 0,
+    statusCode: 201,
+    resourceId: evidenceId,
+  });
 }

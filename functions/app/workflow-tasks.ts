@@ -11,7 +11,7 @@ import {
   movementFor,
   settleEscrow,
 } from "../domain/escrow";
-import { reminderOf } from "../domain/reminders";
+import { reminderMark } from "../domain/reminders";
 import { type EscrowState, isTerminal } from "../domain/types";
 import {
   nextStep,
@@ -272,22 +272,6 @@ export async function beginWait(
 
 const soonest = (a: string | null, b: string | null): string | null =>
   a === null ? b : b === null ? a : a < b ? a : b;
-
-/**
- * When the reconciler should publish the current wait's reminder (not before
- * now; `earlySeconds` ahead of its time, see reminderDue), or null: none is owed.
- */
-export function reminderMark(
-  state: EscrowState,
-  reminded: string | null,
-  now: Date,
-  earlySeconds = 0,
-): string | null {
-  const planned = reminderOf(state);
-  if (!planned || planned.reminder.deadline === reminded) return null;
-  if (Date.parse(planned.reminder.deadline) <= now.getTime()) return null;
-  return new Date(Math.max(Date.parse(planned.at) - earlySeconds * 1000, now.getTime())).toISOString();
-}
 
 /**
  * ApplyDeadlineOutcome: a wait timed out. If an action was accepted in the

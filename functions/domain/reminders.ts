@@ -93,3 +93,19 @@ export function reminderDue(
     return null;
   return planned;
 }
+
+/**
+ * When the reconciler should publish the current wait's reminder (not before
+ * now; `earlySeconds` ahead of its time, see reminderDue), or null: none is owed.
+ */
+export function reminderMark(
+  state: EscrowState,
+  reminded: string | null,
+  now: Date,
+  earlySeconds = 0,
+): string | null {
+  const planned = reminderOf(state);
+  if (!planned || planned.reminder.deadline === reminded) return null;
+  if (Date.parse(planned.reminder.deadline) <= now.getTime()) return null;
+  return new Date(Math.max(Date.parse(planned.at) - earlySeconds * 1000, now.getTime())).toISOString();
+}
