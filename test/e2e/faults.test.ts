@@ -439,6 +439,46 @@ describe("a dependency fails while escrows go through their lifecycle", () => {
       );
     });
 
+    it("SNS failing when evidence is added: 201 all the same, and escrow.evidence_added follows once it clears, under one id", {
+      timeout: RECOVERY_MS + 60_000,
+    }, async () => {
+      const escrow = await delivered();
+      expect((await api.act(escrow.id, "dispute", { actorId: BUYER, reason: "cracked" })).status).toBe(202);
+      await api.waitForEvents(escrow.id, ["escrow.funded", "escrow.delivered", "escrow.disputed"]);
+      const evidenceOf = async () =>
+        (await api.notifications(escrow.id)).filter((n) => n.event.type === "escrow.evidence_added");
+      const item = await exclusive(async () => {
+        const fault = await api.injectFault({
+          target: "sns",
+          operation: "Publish",
+          mode: "error",
+          seconds: 300,
+        });
+        const res = await api.call("POST", `/v1/escrows/${escrow.id}/evidence`, {
+          body: { actorId: BUYER, text: "Cracked on arrival." },
+        });
+        expect(res.status, JSON.stringify(res.body)).toBe(201);
+        // The API did not wait on SNS, and the reconciler cannot publish either while it fails.
+        await api.reconcile();
+        expect(await evidenceOf()).toEqual([]);
+        await endFault(fault.id);
+        return res.body;
+      });
+      // The item's mark comes due: the reconciler publishes the event it owes.
+      const notes = await waitFor(async () => ((await evidenceOf()).length > 0 ? evidenceOf() : false), {
+        timeoutMs: RECOVERY_MS,
+        intervalMs: 500,
+        what: "escrow.evidence_added once SNS recovered",
+      });
+      expect(new Set(notes.map((n) => n.event.id)).size).toBe(1);
+      expect(notes[0]?.event).toMatchObject({
+        evidence: item,
+        escrow: { id: escrow.id, status: "DISPUTED" },
+      });
+      const listed = await api.call("GET", `/v1/escrows/${escrow.id}/evidence`);
+      expect(listed.body.items).toEqual([item]);
+    });
+
     it("StartExecution refused at creation: 201, and the escrow is funded through the reconciler once it clears", {
       timeout: RECOVERY_MS + 60_000,
     }, async () => {
