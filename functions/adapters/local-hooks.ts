@@ -1,7 +1,8 @@
 /**
  * What the local runtime (infra/local) lends the functions running in its
  * process: the fault injector of `/_local/faults` and the sandbox payment
- * provider's own ledger of `/_local/payments`. In AWS nothing is installed and
+ * provider's own ledger of `/_local/payments`, and the service's clock of
+ * `/_local/clock`. In AWS nothing is installed and
  * every hook is absent. The local runtime installs them on `globalThis` under
  * LOCAL_HOOKS before it loads any handler.
  */
@@ -48,9 +49,16 @@ export interface SandboxLedger {
   heldAmount?(holdKey: string): Promise<number | undefined>;
 }
 
+/** The service's clock (API.md v1.2, "A clock that local users move"): real time plus an offset users move. */
+export interface ServiceClockHook {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
 export interface LocalHooks {
   faults?: FaultPoint;
   sandboxLedger?: SandboxLedger;
+  clock?: ServiceClockHook;
 }
 
 export const localHooks = (): LocalHooks =>

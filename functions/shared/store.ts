@@ -9,4 +9,4 @@ const dynamo = new DynamoDBClient({});
 
 export const store = new DynamoEscrowStore(dynamo, env.TABLE_NAME);
 export const tenants = new DynamoTenantDirectory(dynamo, env.TABLE_NAME);
-export const now = () => new Date();
+export { now } from "./clock";

@@ -22,6 +22,8 @@ export interface InvocationStats {
 export class LocalLambdas {
   private readonly modules = new Map<string, Promise<Handler>>();
   readonly stats = new Map<string, InvocationStats>();
+  /** Invocations under way now (the moved clock waits for none to be running). */
+  inFlight = 0;
   private readonly byLogicalId = new Map<string, LocalFunction>();
 
   constructor(
@@ -78,12 +80,14 @@ export class LocalLambdas {
     const stats = this.stats.get(fn.id) as InvocationStats;
     const started = performance.now();
     stats.invocations++;
+    this.inFlight++;
     try {
       return await handler(event, context);
     } catch (error) {
       stats.errors++;
       throw error;
     } finally {
+      this.inFlight--;
       const ms = performance.now() - started;
       stats.totalMs += ms;
       if (stats.durationsMs.length < 100_000) stats.durationsMs.push(ms);

@@ -5,6 +5,8 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TABLE } from "../../functions/adapters/table-schema";
 import { createAuthRequestListener, LocalAuth } from "./auth";
+import { createClockListener } from "./clock/listener";
+import { ServiceClock } from "./clock/service-clock";
 import {
   type CfnTableProperties,
   createTableFromTemplate,
@@ -62,6 +64,8 @@ export interface LocalServiceOptions {
   templateCacheDir?: string;
   /** Seconds between reconciler runs (default ESCROW_RECONCILE_SECONDS, else 60). */
   reconcileSeconds?: number;
+  /** Multiplies the workflow's retry intervals (default ESCROW_LOCAL_RETRY_SCALE, else 1: as in AWS). */
+  retryScale?: number;
 }
 
 export async function startLocalService(options: LocalServiceOptions = {}) {
@@ -76,10 +80,13 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
   const { template, cached } = await loadTemplate(ROOT, dataDir, options.templateCacheDir);
   const model = readModel(template);
 
-  // What the local runtime lends the functions, in place before any handler loads.
+  // What the local runtime lends the functions, in place before any handler loads. The service's clock
+  // (moved by POST /_local/clock, kept on disk) is read by everything about escrows; faults and tokens
+  // keep real time.
+  const clock = new ServiceClock(join(dataDir, "clock.json"));
   const faults = new FaultService();
-  const ledger = new LocalPaymentLedger({ dataDir, onError: (m, e) => report(m)(e) });
-  installLocalHooks({ faults, sandboxLedger: ledger });
+  const ledger = new LocalPaymentLedger({ dataDir, now: clock.now, onError: (m, e) => report(m)(e) });
+  installLocalHooks({ faults, sandboxLedger: ledger, clock });
 
   // DynamoDB and the meter that counts (and fails, on demand) what the handlers ask of it, in a process of their own.
   const backend = options.backend ?? "dynalite";
@@ -95,6 +102,7 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
         tableName: table.tableName,
         attribute: table.ttlAttribute,
         intervalSeconds: 60,
+        now: clock.now,
       })
     : undefined;
 
@@ -105,6 +113,7 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
   const sns = new LocalSns({
     dataDir: join(dataDir, "sns"),
     topics: model.topics.map((t) => t.arn),
+    now: clock.now,
     // Local webhooks get the escrow events, as a marketplace's subscription would.
     subscribers: (options.subscribers ?? []).map((url) => ({ url, topicArn: eventsTopic })),
     faults,
@@ -156,14 +165,26 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
     taskHandlers,
     snsPublish: (params) => sns.publish(params),
     faults,
+    now: clock.now,
+    timers: (at, fire) => clock.timerAt(at, fire),
+    retryScale: options.retryScale ?? retryScaleOf(process.env.ESCROW_LOCAL_RETRY_SCALE),
     defaultTaskTimeoutSeconds: Math.max(...model.functions.map((f) => f.timeoutSeconds)),
     onError: (message, error) => console.error(`[local] ${message}`, error),
   });
   const gateway = new LocalGateway(model.routes, model.gatewayResponses, auth, lambdas, model.stageName);
   const reconcilerFn = functionById(model, RECONCILER_FUNCTION_ID);
+  /** The soonest reconciler mark after `after` (epoch ms), asked of the reconciler itself. */
+  const nextMarkAfter = async (after: string): Promise<number | null> => {
+    if (!reconcilerFn) return null;
+    const answer = (await lambdas.invoke(reconcilerFn, { nextDueAfter: after })) as {
+      nextDue?: string | null;
+    };
+    return answer?.nextDue ? Date.parse(answer.nextDue) : null;
+  };
   const reconciler = startReconciler({
     ...(reconcilerFn ? { invoke: (event) => lambdas.invoke(reconcilerFn, event) } : {}),
     intervalSeconds: reconcileEvery,
+    now: clock.now,
     // Reminders go out to the second, whatever the period (ESCROW_LOCAL_WAKE_MS=0: only on the period,
     // as in AWS; the bench measures so).
     wakeMs: Number(process.env.ESCROW_LOCAL_WAKE_MS ?? 1000),
@@ -181,11 +202,24 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
     createFaultsListener(faults, { afterChange: dynamoFaults.flush }),
     createPaymentsListener(ledger),
     createReconcileListener(reconciler),
+    createClockListener(clock, {
+      nextMark: async (after) => nextMarkAfter(new Date(after).toISOString()),
+      markDue: async (at) => {
+        const soonest = await nextMarkAfter("");
+        return soonest !== null && soonest <= at;
+      },
+      reconcile: async () => {
+        if (reconciler.available) await reconciler.runNow().catch(report("a reconciler run failed"));
+      },
+      idle: () => lambdas.inFlight === 0 && reconciler.idle && sfn.idle(),
+    }),
     createMetricsListener(store, lambdas, model),
   ];
   const sfnListener = createSfnRequestListener(sfn, { faults });
   const snsListener = createSnsRequestListener(sns);
   dispatch = (req: IncomingMessage, res: ServerResponse) => {
+    // Answers are dated by the service's clock, so a client (the ops console) sees the service's now.
+    res.setHeader("Date", new Date(clock.now()).toUTCString());
     void (async () => {
       try {
         // The engine's own endpoints serve at once (resumed executions use them while starting).
@@ -221,6 +255,7 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
     (closing ??= (async () => {
       server.close();
       server.closeAllConnections();
+      clock.close();
       await reconciler.stop();
       await sfn.close();
       await sns.close();
@@ -229,7 +264,16 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
       await ledger.close();
       await store.close();
     })());
-  return { url, port, close, sfn, sns, lambdas, faults, ledger, reconciler, startupMs: ms };
+  return { url, port, close, sfn, sns, lambdas, faults, ledger, reconciler, clock, startupMs: ms };
+}
+
+/** `ESCROW_LOCAL_RETRY_SCALE`: a number in (0, 1] that shortens the workflow's retry back-off (tests); 1 when unset. */
+export function retryScaleOf(value: string | undefined): number {
+  if (value === undefined || value === "") return 1;
+  const scale = Number(value);
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 1)
+    throw new Error(`ESCROW_LOCAL_RETRY_SCALE must be a number above 0 and at most 1, got ${value}`);
+  return scale;
 }
 
 const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);

@@ -12,6 +12,8 @@ export interface LocalReconciler {
   readonly available: boolean;
   /** Runs it once now (after the run in progress, if any); resolves with the handler's result. */
   runNow(): Promise<unknown>;
+  /** Whether no run is under way. */
+  readonly idle: boolean;
   stop(): Promise<void>;
 }
 
@@ -26,6 +28,8 @@ export function startReconciler(options: {
    */
   wakeMs?: number;
   onError: (error: unknown) => void;
+  /** The service's clock (epoch ms; default Date.now): a mark is due when this reaches it. */
+  now?: () => number;
   /** What runs the ticks (default setInterval; tests tick by hand). */
   schedule?: (tick: () => void, intervalMs: number) => { stop(): void };
 }): LocalReconciler {
@@ -34,13 +38,15 @@ export function startReconciler(options: {
     return {
       available: false,
       runNow: () => Promise.reject(new Error("the stack has no Reconciler function")),
+      idle: true,
       stop: async () => {},
     };
   let running: Promise<unknown> | undefined;
   let stopped = false;
+  const now = options.now ?? Date.now;
   let lastRunAt = new Date(0).toISOString();
   const run = (): Promise<unknown> => {
-    lastRunAt = new Date().toISOString();
+    lastRunAt = new Date(now()).toISOString();
     const current = invoke({}).finally(() => {
       if (running === current) running = undefined;
     });
@@ -68,7 +74,7 @@ export function startReconciler(options: {
         invoke({ nextDueAfter: lastRunAt })
           .then((answer) => {
             const next = (answer as { nextDue?: string | null } | null)?.nextDue;
-            if (next && next <= new Date().toISOString() && !running && !stopped) return run();
+            if (next && next <= new Date(now()).toISOString() && !running && !stopped) return run();
           })
           .catch(options.onError)
           .finally(() => {
@@ -78,6 +84,9 @@ export function startReconciler(options: {
     : { stop() {} };
   return {
     available: true,
+    get idle() {
+      return running === undefined;
+    },
     async runNow() {
       while (running) await running.catch(() => {});
       return run();

@@ -51,9 +51,13 @@ const LAMBDA_ARN = /^arn:[^:]+:lambda:[^:]*:[^:]*:function:[^:]+(:[^:]+)?$/;
  * Rewrites a definition for the engine. Exported for tests and tooling; the
  * service calls it itself.
  */
-export function prepareDefinition(definition: Record<string, unknown>): PreparedDefinition {
+export function prepareDefinition(
+  definition: Record<string, unknown>,
+  options: { retryScale?: number } = {},
+): PreparedDefinition {
   const def = structuredClone(definition) as Record<string, unknown>;
   redirectExecutionContext(def);
+  if (options.retryScale !== undefined && options.retryScale !== 1) scaleRetries(def, options.retryScale);
   const executionTimeoutSeconds = typeof def.TimeoutSeconds === "number" ? def.TimeoutSeconds : undefined;
   delete def.TimeoutSeconds;
   const tasks = new Map<string, TaskSpec>();
@@ -147,6 +151,24 @@ function prepareTask(name: string, state: Record<string, unknown>, nested: boole
     }
   }
   return spec;
+}
+
+/** Multiplies every retrier's IntervalSeconds and MaxDelaySeconds (the engine takes fractions of a second). */
+function scaleRetries(node: unknown, scale: number): void {
+  if (Array.isArray(node)) {
+    for (const item of node) scaleRetries(item, scale);
+    return;
+  }
+  if (!isObject(node)) return;
+  if (Array.isArray(node.Retry))
+    for (const retrier of node.Retry) {
+      if (!isObject(retrier)) continue;
+      // AWS's default interval is 1 s: written out so that it scales too.
+      retrier.IntervalSeconds =
+        (typeof retrier.IntervalSeconds === "number" ? retrier.IntervalSeconds : 1) * scale;
+      if (typeof retrier.MaxDelaySeconds === "number") retrier.MaxDelaySeconds *= scale;
+    }
+  for (const value of Object.values(node)) scaleRetries(value, scale);
 }
 
 /**

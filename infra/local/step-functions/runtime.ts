@@ -77,6 +77,8 @@ export class Runtime {
   readonly region: string;
   readonly prepared: PreparedDefinition;
   readonly now: () => number;
+  /** A timer at a time of `now`: wait deadlines and the execution timeout (service time, not real time). */
+  readonly timerAt: (at: number, fire: () => void) => Timer;
   /** What the engine sees as `$$.Task.Token`; each callback task replaces it with a real token. */
   readonly placeholder = `__LOCAL_SFN_TASK_TOKEN_${randomBytes(12).toString("hex")}__`;
   readonly maxSegmentMs: number;
@@ -99,12 +101,13 @@ export class Runtime {
     this.region = options.region ?? (arn[2] as string);
     this.executionArnPrefix = `arn:${arn[1]}:states:${arn[2]}:${arn[3]}:execution:${arn[4]}:`;
     this.now = options.now ?? Date.now;
+    this.timerAt = options.timers ?? ((at, fire) => timerAt(this.now, at, fire));
     this.maxSegmentMs = (options.maxSegmentSeconds ?? DEFAULT_MAX_SEGMENT_SECONDS) * 1000;
     if (this.maxSegmentMs >= ENGINE_TASK_TIMEOUT_SECONDS * 1000)
       throw new Error("maxSegmentSeconds is too large");
     // Validate the definition as written (throws with the validator's messages).
     new StateMachine(options.definition as never);
-    this.prepared = prepareDefinition(options.definition);
+    this.prepared = prepareDefinition(options.definition, { retryScale: options.retryScale ?? 1 });
     for (const spec of this.prepared.tasks.values())
       if (spec.kind === "sns" && !options.snsPublish)
         throw new Error(`state ${spec.state} publishes to SNS but no snsPublish was given`);
@@ -173,7 +176,7 @@ export class Runtime {
     const seconds = this.prepared.executionTimeoutSeconds;
     if (seconds === undefined) return;
     exec.executionTimer?.cancel();
-    exec.executionTimer = timerAt(this.now, exec.record.startDate + seconds * 1000, () => {
+    exec.executionTimer = this.timerAt(exec.record.startDate + seconds * 1000, () => {
       void this.finish(exec, "TIMED_OUT", {
         type: "ExecutionTimedOut",
         details: { executionTimedOutEventDetails: { error: "States.Timeout", cause: "" } },
@@ -200,6 +203,20 @@ export class Runtime {
     this.summaries.set(r.name, summaryOf(r));
     await this.persist(exec);
     if (this.live.get(r.name) === exec) this.live.delete(r.name);
+  }
+
+  /**
+   * Whether nothing runs until a signal or a deadline: every running execution is in a callback wait
+   * whose task has been taken up (the moved clock waits for this between the deadlines it fires).
+   */
+  idle(): boolean {
+    for (const exec of this.live.values()) {
+      if (exec.record.status !== "RUNNING") continue;
+      const wait = exec.record.wait;
+      const attempt = exec.segment?.attempt;
+      if (!wait || wait.result || !attempt || attempt.token !== wait.token) return false;
+    }
+    return true;
   }
 
   nameOf(executionArn: unknown): string {

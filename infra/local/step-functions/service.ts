@@ -251,6 +251,11 @@ export class LocalStepFunctions {
    * its token and its absolute deadline (a passed deadline times out at once).
    * Returns the names of the executions resumed.
    */
+  /** Whether every running execution waits for a signal or a deadline (nothing is under way). */
+  idle(): boolean {
+    return this.rt.idle();
+  }
+
   async resume(): Promise<string[]> {
     await this.open();
     const rt = this.rt;

@@ -96,8 +96,9 @@ function startPlainTask(
   rt.record(exec, "TaskStarted", { taskStartedEventDetails: base });
   rt.schedulePersist(exec);
   let done = false;
+  // A plain task's timeout stands in for the Lambda's own: real time, however the service's clock moves.
   attempt.timers.push(
-    timerAt(rt.now, rt.now() + timeoutSeconds * 1000, () => {
+    timerAt(Date.now, Date.now() + timeoutSeconds * 1000, () => {
       if (done || seg.detached) return;
       done = true;
       rt.record(exec, "TaskTimedOut", {

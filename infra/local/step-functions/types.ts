@@ -42,6 +42,17 @@ export interface LocalStepFunctionsOptions {
   faults?: FaultPoint;
   /** Clock for timestamps and deadlines (epoch ms). Defaults to `Date.now`. */
   now?: () => number;
+  /**
+   * Arms a timer at a time of `now` (wait deadlines, the execution's timeout). Defaults to timers that
+   * follow `now` as real time passes; the local service passes its clock's, which also fire when the
+   * clock is moved.
+   */
+  timers?: (at: number, fire: () => void) => { cancel(): void };
+  /**
+   * Multiplies every Retry's IntervalSeconds and MaxDelaySeconds (default 1: as written). Tests lower it
+   * so that a retried step's back-off takes milliseconds (`ESCROW_LOCAL_RETRY_SCALE`).
+   */
+  retryScale?: number;
   /** Passed to the engine: milliseconds to wait before each retry, per state (tests). */
   retryIntervalOverrides?: Record<string, number | number[]>;
   /** Passed to the engine: milliseconds a Wait state waits, per state (tests). */

@@ -4,7 +4,6 @@ import { invokeTask } from "./integrations";
 import { replaceInJson } from "./json";
 import { decodeToken, encodeToken } from "./names-and-tokens";
 import type { Attempt, Live, Runtime, Segment } from "./runtime";
-import { timerAt } from "./timers";
 import type { JsonValue, WaitRecord, WaitResult } from "./types";
 
 /**
@@ -110,7 +109,7 @@ export function armWaitTimers(rt: Runtime, seg: Segment, wait: WaitRecord, attem
   attempt.timers = [];
   const due = Math.min(wait.deadline, wait.heartbeatDeadline ?? Number.POSITIVE_INFINITY);
   attempt.timers.push(
-    timerAt(rt.now, due, () => {
+    rt.timerAt(due, () => {
       if (seg.detached || wait.result || exec.record.wait !== wait) return;
       const heartbeat = wait.heartbeatDeadline !== undefined && wait.heartbeatDeadline < wait.deadline;
       void endWait(rt, exec, wait, { error: "States.Timeout", cause: "", timedOut: true }, "TaskTimedOut", {
