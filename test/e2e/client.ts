@@ -171,6 +171,23 @@ export class Api {
     return res.body.items;
   }
 
+  /**
+   * `POST /_local/clock` (API.md v1.2): moves the service's clock forward; answers once every deadline
+   * and reconciler mark it passed has fired, in order, and the service has settled.
+   */
+  async advanceClock(seconds: number): Promise<{ now: string; offsetSeconds: number }> {
+    const res = await this.call("POST", "/_local/clock", { body: { advanceSeconds: seconds }, token: null });
+    if (res.status !== 200) throw new Error(`clock: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  /** `GET /_local/clock`: the service's time (epoch ms). */
+  async now(): Promise<number> {
+    const res = await this.call("GET", "/_local/clock", { token: null });
+    if (res.status !== 200) throw new Error(`clock: ${res.status} ${JSON.stringify(res.body)}`);
+    return Date.parse(res.body.now);
+  }
+
   /** `POST /_local/reconcile`: runs the reconciler once now; the handler's result. */
   async reconcile(): Promise<any> {
     const res = await this.call("POST", "/_local/reconcile", { token: null });

@@ -189,68 +189,6 @@ describe.concurrent("lifecycles", () => {
     ]);
   });
 
-  it("the inspection window passing releases to the seller by itself", async () => {
-    const escrow = await delivered({ windows: { confirmationSeconds: 2 } });
-    const released = await api.waitFor(escrow.id, "RELEASED", 20_000);
-    expect(released.settlement).toMatchObject({ paidToSeller: 12609, platformFee: 390 });
-    const late = await api.act(escrow.id, "refund-request", { actorId: BUYER, reason: "too late" });
-    expect(late.status).toBe(409);
-  });
-
-  it("the delivery window passing refunds the buyer by itself, and a late delivery is 409", async () => {
-    const escrow = await funded(api, { windows: { deliverySeconds: 2 } });
-    const refunded = await api.waitFor(escrow.id, "REFUNDED", 20_000);
-    expect(refunded.settlement).toMatchObject({ refundedToBuyer: 12999 });
-    const late = await api.act(escrow.id, "delivery", { actorId: SELLER });
-    expect(late.status).toBe(409);
-    expect(late.body.code).toBe("invalid_transition");
-  });
-
-  it("a seller who does not answer accepts the refund as asked", async () => {
-    const escrow = await delivered({ windows: { sellerResponseSeconds: 2 } });
-    await api.act(escrow.id, "refund-request", { actorId: BUYER, amount: 999, reason: "missing bell" });
-    const settled = await api.waitFor(escrow.id, "SETTLED", 20_000);
-    expect(settled.settlement.refundedToBuyer).toBe(999);
-  });
-
-  it("an unresolved dispute refunds the buyer when its window passes and alerts ops", async () => {
-    const escrow = await funded(api, { windows: { disputeSeconds: 2 } });
-    await api.act(escrow.id, "dispute", { actorId: SELLER, reason: "buyer threatens" });
-    const refunded = await api.waitFor(escrow.id, "REFUNDED", 20_000);
-    expect(refunded.settlement.refundedToBuyer).toBe(12999);
-    const history = await api.call("GET", `/v1/escrows/${escrow.id}/events`);
-    expect(history.body.items.map((e: { type: string }) => e.type)).toContain("window_elapsed");
-    // marketplaces see escrow events only; the alert went to the ops topic
-    expect(await eventTypes(escrow.id, ["", "", ""])).toEqual([
-      "escrow.funded",
-      "escrow.disputed",
-      "escrow.refunded",
-    ]);
-    const ops = (await (
-      await fetch(`${api.url}/_local/notifications?escrowId=${escrow.id}&topic=ops`)
-    ).json()) as {
-      items: { attributes: Record<string, string>; event: { type: string; escrowId: string } }[];
-    };
-    expect(ops.items.map((n) => n.event.type)).toEqual(["escrow.dispute_unresolved"]);
-    expect(ops.items[0]?.attributes).toEqual({ type: "escrow.dispute_unresolved", tenantId: "demo" });
-  });
-
-  it("an extension moves the inspection deadline and the release waits for it", async () => {
-    const escrow = await delivered({ windows: { confirmationSeconds: 2 } });
-    const res = await api.act(escrow.id, "extension", { actorId: BUYER, seconds: 3 });
-    expect(res.status).toBe(202);
-    expect(Date.parse(res.body.deadline) - Date.parse(escrow.deadline)).toBe(3000);
-    await new Promise((r) => setTimeout(r, 2500));
-    expect((await api.get(escrow.id)).body.status).toBe("DELIVERED");
-    await api.waitFor(escrow.id, "RELEASED", 20_000);
-    expect(await eventTypes(escrow.id, ["", "", "", ""])).toEqual([
-      "escrow.funded",
-      "escrow.delivered",
-      "escrow.extended",
-      "escrow.released",
-    ]);
-  });
-
   it("a declined payment cancels the escrow", async () => {
     const created = await api.create(order({ paymentMethod: "pm_sandbox_decline" }));
     const cancelled = await api.waitFor(created.body.id, "CANCELLED");
@@ -262,5 +200,85 @@ describe.concurrent("lifecycles", () => {
     const created = await api.create(order({ paymentMethod: "pm_sandbox_unavailable" }));
     const cancelled = await api.waitFor(created.body.id, "CANCELLED", 30_000);
     expect(cancelled).toMatchObject({ failureReason: "payment_unavailable", settlement: null });
+  });
+});
+
+/**
+ * Windows that pass by themselves, at their real lengths: the service's clock is moved (API.md v1.2,
+ * `POST /_local/clock`) instead of waiting. One at a time, after the concurrent lifecycles above: a move
+ * moves every escrow of this service.
+ */
+describe("windows that pass by themselves (the service's clock moved)", () => {
+  const DAY = 86_400;
+
+  it("the inspection window passing releases to the seller by itself", async () => {
+    const escrow = await delivered();
+    expect(Date.parse(escrow.deadline) - Date.parse(escrow.updatedAt)).toBe(10 * DAY * 1000);
+    await api.advanceClock(10 * DAY - 60);
+    expect((await api.get(escrow.id)).body).toMatchObject({ status: "DELIVERED", pendingAction: null });
+    await api.advanceClock(60);
+    const released = await api.waitFor(escrow.id, "RELEASED");
+    expect(released.settlement).toMatchObject({ paidToSeller: 12609, platformFee: 390 });
+    expect(Date.parse(released.settlement.settledAt)).toBeGreaterThanOrEqual(Date.parse(escrow.deadline));
+    const late = await api.act(escrow.id, "refund-request", { actorId: BUYER, reason: "too late" });
+    expect(late.status).toBe(409);
+  });
+
+  it("the delivery window passing refunds the buyer by itself, and a late delivery is 409", async () => {
+    const escrow = await funded(api);
+    await api.advanceClock(7 * DAY);
+    const refunded = await api.waitFor(escrow.id, "REFUNDED");
+    expect(refunded.settlement).toMatchObject({ refundedToBuyer: 12999 });
+    const late = await api.act(escrow.id, "delivery", { actorId: SELLER });
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe("invalid_transition");
+  });
+
+  it("a seller who does not answer accepts the refund as asked", async () => {
+    const escrow = await delivered();
+    await api.act(escrow.id, "refund-request", { actorId: BUYER, amount: 999, reason: "missing bell" });
+    await api.advanceClock(5 * DAY);
+    const settled = await api.waitFor(escrow.id, "SETTLED");
+    expect(settled.settlement.refundedToBuyer).toBe(999);
+  });
+
+  it("an unresolved dispute refunds the buyer when its window passes and alerts ops", async () => {
+    const escrow = await funded(api);
+    await api.act(escrow.id, "dispute", { actorId: SELLER, reason: "buyer threatens" });
+    await api.waitForEvents(escrow.id, ["escrow.funded", "escrow.disputed"]);
+    await api.advanceClock(30 * DAY);
+    const refunded = await api.waitFor(escrow.id, "REFUNDED");
+    expect(refunded.settlement.refundedToBuyer).toBe(12999);
+    const history = await api.call("GET", `/v1/escrows/${escrow.id}/events`);
+    expect(history.body.items.map((e: { type: string }) => e.type)).toContain("window_elapsed");
+    // marketplaces see escrow events only; the alert went to the ops topic
+    expect(
+      (await eventTypes(escrow.id, ["", "", ""])).filter((t) => t !== "escrow.deadline_approaching"),
+    ).toEqual(["escrow.funded", "escrow.disputed", "escrow.refunded"]);
+    const ops = (await (
+      await fetch(`${api.url}/_local/notifications?escrowId=${escrow.id}&topic=ops`)
+    ).json()) as {
+      items: { attributes: Record<string, string>; event: { type: string; escrowId: string } }[];
+    };
+    expect(ops.items.map((n) => n.event.type)).toEqual(["escrow.dispute_unresolved"]);
+    expect(ops.items[0]?.attributes).toEqual({ type: "escrow.dispute_unresolved", tenantId: "demo" });
+  });
+
+  it("an extension moves the inspection deadline and the release waits for it", async () => {
+    const escrow = await delivered();
+    const res = await api.act(escrow.id, "extension", { actorId: BUYER, seconds: 3 * DAY });
+    expect(res.status).toBe(202);
+    expect(Date.parse(res.body.deadline) - Date.parse(escrow.deadline)).toBe(3 * DAY * 1000);
+    // The old deadline passes: nothing happens.
+    await api.advanceClock(10 * DAY);
+    expect((await api.get(escrow.id)).body).toMatchObject({
+      status: "DELIVERED",
+      deadline: res.body.deadline,
+    });
+    await api.advanceClock(3 * DAY);
+    await api.waitFor(escrow.id, "RELEASED");
+    expect(
+      (await eventTypes(escrow.id, ["", "", "", ""])).filter((t) => t !== "escrow.deadline_approaching"),
+    ).toEqual(["escrow.funded", "escrow.delivered", "escrow.extended", "escrow.released"]);
   });
 });

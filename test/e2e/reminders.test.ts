@@ -1,6 +1,5 @@
-import { afterAll, describe, expect, it, vi } from "vitest";
-import { carDeal, DAY, iso, rentalDeposit } from "../support/orders";
-import { waitFor } from "../support/wait";
+import { describe, expect, it } from "vitest";
+import { carDeal, DAY, isoAt, rentalDeposit } from "../support/orders";
 import { BUYER, order, SELLER } from "./client";
 import { useLocalService } from "./server";
 
@@ -11,20 +10,18 @@ import { useLocalService } from "./server";
  * and what happens if they do not. The service runs with its default
  * reconciliation period: it must wake itself when a reminder comes due.
  *
- * Every scenario uses windows of seconds and runs concurrently with the
- * others; where a test proves that no reminder came, it waits for a witness —
- * a control escrow with the same timing whose reminder does come — instead of
- * sleeping and hoping.
+ * Every scenario uses windows of their real lengths (days) and moves the
+ * service's clock (API.md v1.2, `POST /_local/clock`): to just before the
+ * reminder's time (none yet), to it (one, published then), and to the
+ * deadline (the wait ends by itself, and no other reminder came). A move
+ * moves every escrow of this service, so the scenarios run one at a time.
+ * Where a test proves that no reminder came, a control escrow with the same
+ * timing whose reminder does come shows that the time did pass.
  */
 const api = useLocalService();
 
-// The scenarios are independent and mostly wait on the clock: run them all at once.
-vi.setConfig({ maxConcurrency: 20 });
-afterAll(() => vi.resetConfig());
-
 const REMINDER = "escrow.deadline_approaching";
-const WAIT_MS = 60_000;
-const TIMEOUT = { timeout: 120_000 };
+const WAIT_MS = 30_000;
 const RENTER = "u-renter-rem";
 const LANDLORD = "u-landlord-rem";
 const CAR_BUYER = "u-car-buyer-rem";
@@ -35,22 +32,18 @@ type Note = { messageId: string; attributes: Record<string, string>; event: any;
 const remindersOf = async (id: string): Promise<Note[]> =>
   (await api.notifications(id)).filter((n) => n.event?.type === REMINDER);
 
-/** Waits until the escrow has had at least `count` reminders; returns them all. */
-async function awaitReminders(id: string, count = 1): Promise<Note[]> {
-  let seen: Note[] = [];
-  return waitFor(
-    async () => {
-      seen = await remindersOf(id);
-      return seen.length >= count && seen;
-    },
-    {
-      timeoutMs: WAIT_MS,
-      intervalMs: 100,
-      what: `${count} ${REMINDER} event(s) of escrow ${id}`,
-      describe: () => JSON.stringify(seen.map((n) => n.event?.reminder)),
-    },
-  );
+/** Moves the service's clock to `at` (epoch ms; at least one second), and answers once it has settled there. */
+async function advanceTo(at: number): Promise<void> {
+  const now = await api.now();
+  serviceNow = Date.parse((await api.advanceClock(Math.max(1, Math.ceil((at - now) / 1000)))).now);
 }
+
+/** The service's time after the last move (leases are written from it, not from the machine's time). */
+let serviceNow = Date.now();
+
+/** The time a wait's reminder is due: `lead` seconds before its deadline. */
+const reminderTime = (waiting: { deadline: string }, lead: number) =>
+  Date.parse(waiting.deadline) - lead * 1000;
 
 /**
  * The reminder of the wait `waiting` was in (the escrow as read during that
@@ -110,15 +103,21 @@ async function delivered(windows: Record<string, number>) {
 }
 
 const deposit = (overrides: Record<string, unknown> = {}) =>
-  rentalDeposit({ buyerId: RENTER, sellerId: LANDLORD, ...overrides });
+  rentalDeposit({
+    buyerId: RENTER,
+    sellerId: LANDLORD,
+    lease: { startsAt: isoAt(serviceNow, -30 * DAY), endsAt: isoAt(serviceNow, 365 * DAY) },
+    ...overrides,
+  });
 
 const car = (overrides: Record<string, unknown> = {}) =>
   carDeal({ buyerId: CAR_BUYER, sellerId: CAR_SELLER, ...overrides });
 
 /**
- * The standard scenario: one reminder for the wait `waiting` is in, then the
- * wait ends by itself (`then`: the status and the event it ends with), and
- * no other reminder came.
+ * The standard scenario: no reminder a minute before its time; one at its
+ * time, for the wait `waiting` is in; then the wait ends by itself at its
+ * deadline (`then`: the status and the event it ends with), and no other
+ * reminder came.
  */
 async function expectOneReminderThenLapse(
   waiting: any,
@@ -126,85 +125,92 @@ async function expectOneReminderThenLapse(
   then: { status: string; event: string },
 ) {
   expect(waiting.windows.reminderSeconds).toBe(expected.lead);
-  const [note] = await awaitReminders(waiting.id);
+  await advanceTo(reminderTime(waiting, expected.lead) - 60_000);
+  expect(await remindersOf(waiting.id)).toEqual([]);
+  await advanceTo(reminderTime(waiting, expected.lead));
+  const [note, ...more] = await remindersOf(waiting.id);
+  expect(more).toEqual([]);
   expectReminder(note, waiting, expected);
+  expect((await api.get(waiting.id)).body.status).toBe(waiting.status);
+  await advanceTo(Date.parse(waiting.deadline));
   await api.waitFor(waiting.id, then.status, WAIT_MS);
   await api.waitForEvents(waiting.id, [REMINDER, then.event], WAIT_MS);
   expect(await remindersOf(waiting.id)).toHaveLength(1);
 }
 
-describe.concurrent("a reminder comes once, before the deadline, naming who must act", () => {
-  it("goods, delivery wait: the seller, or the buyer is refunded", TIMEOUT, async () => {
-    const escrow = await goods({ deliverySeconds: 15, reminderSeconds: 5 });
+describe("a reminder comes once, before the deadline, naming who must act", () => {
+  it("goods, delivery wait: the seller, or the buyer is refunded", async () => {
+    const escrow = await goods({});
     await expectOneReminderThenLapse(
       escrow,
-      { party: "seller", outcomeIfSilent: "refund", lead: 5 },
+      { party: "seller", outcomeIfSilent: "refund", lead: DAY },
       { status: "REFUNDED", event: "escrow.refunded" },
     );
     const types = (await api.notifications(escrow.id)).map((n) => n.event.type);
     expect(types).toEqual(["escrow.funded", REMINDER, "escrow.refunded"]);
   });
 
-  it("goods, confirmation wait: the buyer, or the seller is paid", TIMEOUT, async () => {
-    const escrow = await delivered({ confirmationSeconds: 15, reminderSeconds: 5 });
+  it("goods, confirmation wait: the buyer, or the seller is paid", async () => {
+    const escrow = await delivered({});
     await expectOneReminderThenLapse(
       escrow,
-      { party: "buyer", outcomeIfSilent: "release", lead: 5 },
+      { party: "buyer", outcomeIfSilent: "release", lead: DAY },
       { status: "RELEASED", event: "escrow.released" },
     );
   });
 
-  it("goods, refund response: the seller, or the refund is accepted as asked", TIMEOUT, async () => {
-    const escrow = await delivered({ sellerResponseSeconds: 15, reminderSeconds: 5 });
+  it("goods, refund response: the seller, or the refund is accepted as asked", async () => {
+    const escrow = await delivered({});
     await act(escrow.id, "refund-request", { actorId: BUYER, reason: "not as described" });
     const asked = await api.waitFor(escrow.id, "REFUND_REQUESTED", WAIT_MS);
     await expectOneReminderThenLapse(
       asked,
-      { party: "seller", outcomeIfSilent: "accept_refund", lead: 5 },
+      { party: "seller", outcomeIfSilent: "accept_refund", lead: DAY },
       { status: "REFUNDED", event: "escrow.refunded" },
     );
   });
 
-  it("goods, dispute: ops, or the buyer is refunded", TIMEOUT, async () => {
-    const escrow = await goods({ disputeSeconds: 15, reminderSeconds: 5 });
+  it("goods, dispute: ops, or the buyer is refunded", async () => {
+    const escrow = await goods({});
     await act(escrow.id, "dispute", { actorId: BUYER, reason: "seller unreachable" });
     const disputed = await api.waitFor(escrow.id, "DISPUTED", WAIT_MS);
     await expectOneReminderThenLapse(
       disputed,
-      { party: "ops", outcomeIfSilent: "refund", lead: 5 },
+      { party: "ops", outcomeIfSilent: "refund", lead: DAY },
       { status: "REFUNDED", event: "escrow.refunded" },
     );
   });
 
-  it("rental, lease end: the renter, or the lease ends as a move-out", TIMEOUT, async () => {
+  it("rental, lease end two years out: the renter, or the lease ends as a move-out", async () => {
+    const now = await api.now();
     const escrow = await created(
-      deposit({ lease: { startsAt: iso(-DAY), endsAt: iso(20) }, windows: { reminderSeconds: 6 } }),
+      deposit({
+        lease: { startsAt: isoAt(now, -DAY), endsAt: isoAt(now, 2 * 365 * DAY) },
+        windows: { reminderSeconds: 7 * DAY },
+      }),
       "FUNDED",
     );
     expect(escrow.deadline).toBe(escrow.lease.endsAt);
     await expectOneReminderThenLapse(
       escrow,
-      { party: "buyer", outcomeIfSilent: "move_out", lead: 6 },
+      { party: "buyer", outcomeIfSilent: "move_out", lead: 7 * DAY },
       { status: "MOVED_OUT", event: "escrow.moved_out" },
     );
   });
 
-  it("rental, claim window: the landlord, or the deposit goes back", TIMEOUT, async () => {
-    const escrow = await created(deposit({ windows: { claimSeconds: 15, reminderSeconds: 5 } }), "FUNDED");
+  it("rental, claim window: the landlord, or the deposit goes back", async () => {
+    const escrow = await created(deposit(), "FUNDED");
     await act(escrow.id, "move-out", { actorId: RENTER });
     const moved = await api.waitFor(escrow.id, "MOVED_OUT", WAIT_MS);
     await expectOneReminderThenLapse(
       moved,
-      { party: "seller", outcomeIfSilent: "refund", lead: 5 },
+      { party: "seller", outcomeIfSilent: "refund", lead: DAY },
       { status: "REFUNDED", event: "escrow.refunded" },
     );
   });
 
-  it("rental, claim response: the renter, or the claim is accepted", TIMEOUT, async () => {
-    const escrow = await created(
-      deposit({ windows: { claimResponseSeconds: 15, reminderSeconds: 5 } }),
-      "FUNDED",
-    );
+  it("rental, claim response: the renter, or the claim is accepted", async () => {
+    const escrow = await created(deposit(), "FUNDED");
     await act(escrow.id, "move-out", { actorId: LANDLORD });
     await act(escrow.id, "deduction-claim", {
       actorId: LANDLORD,
@@ -213,68 +219,57 @@ describe.concurrent("a reminder comes once, before the deadline, naming who must
     const claimed = await api.waitFor(escrow.id, "CLAIMED", WAIT_MS);
     await expectOneReminderThenLapse(
       claimed,
-      { party: "buyer", outcomeIfSilent: "accept_claim", lead: 5 },
+      { party: "buyer", outcomeIfSilent: "accept_claim", lead: DAY },
       { status: "SETTLED", event: "escrow.settled" },
     );
   });
 
-  it(
-    "vehicle, inspection of a forfeitable deposit: the buyer, or the deposit is forfeited",
-    TIMEOUT,
-    async () => {
-      const escrow = await created(
-        car({ depositForfeitable: true, windows: { inspectionSeconds: 15, reminderSeconds: 5 } }),
-        "RESERVED",
-      );
-      await expectOneReminderThenLapse(
-        escrow,
-        { party: "buyer", outcomeIfSilent: "forfeit_deposit", lead: 5 },
-        { status: "RELEASED", event: "escrow.released" },
-      );
-    },
-  );
+  it("vehicle, inspection of a forfeitable deposit: the buyer, or the deposit is forfeited", async () => {
+    const escrow = await created(car({ depositForfeitable: true }), "RESERVED");
+    await expectOneReminderThenLapse(
+      escrow,
+      { party: "buyer", outcomeIfSilent: "forfeit_deposit", lead: DAY },
+      { status: "RELEASED", event: "escrow.released" },
+    );
+  });
 
-  it(
-    "vehicle, inspection of a non-forfeitable deposit: the buyer, or the deposit goes back",
-    TIMEOUT,
-    async () => {
-      const escrow = await created(
-        car({ windows: { inspectionSeconds: 15, reminderSeconds: 5 } }),
-        "RESERVED",
-      );
-      expect(escrow.depositForfeitable).toBe(false);
-      await expectOneReminderThenLapse(
-        escrow,
-        { party: "buyer", outcomeIfSilent: "refund", lead: 5 },
-        { status: "REFUNDED", event: "escrow.refunded" },
-      );
-    },
-  );
+  it("vehicle, inspection of a non-forfeitable deposit: the buyer, or the deposit goes back", async () => {
+    const escrow = await created(car(), "RESERVED");
+    expect(escrow.depositForfeitable).toBe(false);
+    await expectOneReminderThenLapse(
+      escrow,
+      { party: "buyer", outcomeIfSilent: "refund", lead: DAY },
+      { status: "REFUNDED", event: "escrow.refunded" },
+    );
+  });
 });
 
-describe.concurrent("no reminder", () => {
-  it("after a wait that ended early (delivered before the reminder's time)", TIMEOUT, async () => {
-    const windows = { deliverySeconds: 15, reminderSeconds: 5 };
-    const early = await goods(windows);
-    const shipped = await act(early.id, "delivery", { actorId: SELLER });
-    // Precondition of the scenario: the wait ended before its reminder was due.
-    expect(Date.parse(shipped.delivery.deliveredAt)).toBeLessThan(Date.parse(early.deadline) - 5000);
-    // The witness: the same wait, started later, left to run.
-    const control = await goods(windows);
-    expect(Date.parse(control.deadline)).toBeGreaterThan(Date.parse(early.deadline));
-    const [note] = await awaitReminders(control.id);
-    expectReminder(note, control, { party: "seller", outcomeIfSilent: "refund", lead: 5 });
+describe("no reminder", () => {
+  it("after a wait that ended early (delivered before the reminder's time)", async () => {
+    const early = await goods({});
+    // The witness: the same wait, left to run.
+    const control = await goods({});
+    await advanceTo(reminderTime(early, DAY) - 3600_000);
+    await act(early.id, "delivery", { actorId: SELLER });
+    await advanceTo(Date.parse(control.deadline));
+    const [note] = await remindersOf(control.id);
+    expectReminder(note, control, { party: "seller", outcomeIfSilent: "refund", lead: DAY });
     await api.waitFor(control.id, "REFUNDED", WAIT_MS);
-    expect(await remindersOf(early.id)).toEqual([]);
+    // The delivered escrow's reminder is its confirmation wait's, not the delivery wait's.
+    expect((await remindersOf(early.id)).map((n) => n.event.reminder.deadline)).not.toContain(early.deadline);
     expect((await api.get(early.id)).body.status).toBe("DELIVERED");
   });
 
-  it("with reminderSeconds 0", TIMEOUT, async () => {
-    const silent = await goods({ deliverySeconds: 12, reminderSeconds: 0 });
+  it("with reminderSeconds 0", async () => {
+    const silent = await goods({ reminderSeconds: 0 });
     expect(silent.windows.reminderSeconds).toBe(0);
-    const control = await goods({ deliverySeconds: 12, reminderSeconds: 5 });
-    const [note] = await awaitReminders(control.id);
-    expectReminder(note, control, { party: "seller", outcomeIfSilent: "refund", lead: 5 });
+    const control = await goods({});
+    await advanceTo(Math.max(Date.parse(silent.deadline), Date.parse(control.deadline)));
+    expectReminder((await remindersOf(control.id))[0], control, {
+      party: "seller",
+      outcomeIfSilent: "refund",
+      lead: DAY,
+    });
     await api.waitFor(silent.id, "REFUNDED", WAIT_MS);
     await api.waitFor(control.id, "REFUNDED", WAIT_MS);
     expect(await remindersOf(silent.id)).toEqual([]);
@@ -284,31 +279,38 @@ describe.concurrent("no reminder", () => {
     ]);
   });
 
-  it(
-    "for a window shorter than twice the lead (9 s, lead 5 s); exactly twice (10 s) has one",
-    TIMEOUT,
-    async () => {
-      const short = await goods({ deliverySeconds: 9, reminderSeconds: 5 });
-      const control = await goods({ deliverySeconds: 10, reminderSeconds: 5 });
-      const [note] = await awaitReminders(control.id);
-      expectReminder(note, control, { party: "seller", outcomeIfSilent: "refund", lead: 5 });
-      await api.waitFor(short.id, "REFUNDED", WAIT_MS);
-      await api.waitFor(control.id, "REFUNDED", WAIT_MS);
-      expect(await remindersOf(short.id)).toEqual([]);
-      expect(await remindersOf(control.id)).toHaveLength(1);
-    },
-  );
+  it("for a window shorter than twice the lead (2 days less a second, lead 1 day); exactly twice has one", async () => {
+    const short = await goods({ deliverySeconds: 2 * DAY - 1 });
+    const control = await goods({ deliverySeconds: 2 * DAY });
+    await advanceTo(Math.max(Date.parse(short.deadline), Date.parse(control.deadline)));
+    expectReminder((await remindersOf(control.id))[0], control, {
+      party: "seller",
+      outcomeIfSilent: "refund",
+      lead: DAY,
+    });
+    await api.waitFor(short.id, "REFUNDED", WAIT_MS);
+    await api.waitFor(control.id, "REFUNDED", WAIT_MS);
+    expect(await remindersOf(short.id)).toEqual([]);
+    expect(await remindersOf(control.id)).toHaveLength(1);
+  });
 });
 
-describe.concurrent("a deadline that moves gets its own reminder", () => {
-  it("an extension before the reminder: only the new deadline is reminded", TIMEOUT, async () => {
-    const escrow = await delivered({ confirmationSeconds: 20, reminderSeconds: 5 });
-    const extended = await act(escrow.id, "extension", { actorId: BUYER, seconds: 10 });
-    // Precondition of the scenario: the extension came before the first deadline's reminder was due.
-    expect(Date.now()).toBeLessThan(Date.parse(escrow.deadline) - 5000);
-    expect(Date.parse(extended.deadline) - Date.parse(escrow.deadline)).toBe(10_000);
-    const [note] = await awaitReminders(escrow.id);
-    expectReminder(note, extended, { party: "buyer", outcomeIfSilent: "release", lead: 5 });
+describe("a deadline that moves gets its own reminder", () => {
+  it("an extension before the reminder: only the new deadline is reminded", async () => {
+    const escrow = await delivered({});
+    await advanceTo(reminderTime(escrow, DAY) - 3600_000);
+    const extended = await act(escrow.id, "extension", { actorId: BUYER, seconds: 2 * DAY });
+    expect(Date.parse(extended.deadline) - Date.parse(escrow.deadline)).toBe(2 * DAY * 1000);
+    // The old deadline's reminder time and the old deadline pass: nothing.
+    await advanceTo(Date.parse(escrow.deadline));
+    expect(await remindersOf(escrow.id)).toEqual([]);
+    await advanceTo(reminderTime(extended, DAY));
+    expectReminder((await remindersOf(escrow.id))[0], extended, {
+      party: "buyer",
+      outcomeIfSilent: "release",
+      lead: DAY,
+    });
+    await advanceTo(Date.parse(extended.deadline));
     await api.waitFor(escrow.id, "RELEASED", WAIT_MS);
     const types = (await api.waitForEvents(escrow.id, [REMINDER, "escrow.released"], WAIT_MS)).map(
       (n) => n.event.type,
@@ -318,17 +320,20 @@ describe.concurrent("a deadline that moves gets its own reminder", () => {
     expect(reminders.map((n) => n.event.reminder.deadline)).toEqual([extended.deadline]);
   });
 
-  it("an extension after the reminder: a second reminder carries the new deadline", TIMEOUT, async () => {
-    const escrow = await delivered({ confirmationSeconds: 20, reminderSeconds: 8 });
-    const [first] = await awaitReminders(escrow.id);
-    expectReminder(first, escrow, { party: "buyer", outcomeIfSilent: "release", lead: 8 });
-    const extended = await act(escrow.id, "extension", { actorId: BUYER, seconds: 15 });
+  it("an extension after the reminder: a second reminder carries the new deadline", async () => {
+    const escrow = await delivered({});
+    await advanceTo(reminderTime(escrow, DAY));
+    const [first] = await remindersOf(escrow.id);
+    expectReminder(first, escrow, { party: "buyer", outcomeIfSilent: "release", lead: DAY });
+    const extended = await act(escrow.id, "extension", { actorId: BUYER, seconds: 3 * DAY });
     expect(extended.status).toBe("DELIVERED");
-    expect(Date.parse(extended.deadline) - Date.parse(escrow.deadline)).toBe(15_000);
-    const [, second, ...more] = await awaitReminders(escrow.id, 2);
+    expect(Date.parse(extended.deadline) - Date.parse(escrow.deadline)).toBe(3 * DAY * 1000);
+    await advanceTo(reminderTime(extended, DAY));
+    const [, second, ...more] = await remindersOf(escrow.id);
     expect(more).toEqual([]);
-    expectReminder(second, extended, { party: "buyer", outcomeIfSilent: "release", lead: 8 });
+    expectReminder(second, extended, { party: "buyer", outcomeIfSilent: "release", lead: DAY });
     expect(second?.event.id).not.toBe(first?.event.id);
+    await advanceTo(Date.parse(extended.deadline));
     await api.waitFor(escrow.id, "RELEASED", WAIT_MS);
     const types = (await api.waitForEvents(escrow.id, [REMINDER, REMINDER, "escrow.released"], WAIT_MS)).map(
       (n) => n.event.type,

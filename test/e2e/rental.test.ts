@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DAY, iso, rentalDeposit } from "../support/orders";
+import { DAY, iso, isoAt, rentalDeposit } from "../support/orders";
 import { waitFor } from "../support/wait";
 import { Api } from "./client";
 import { type LocalServer, startServer } from "./server";
@@ -174,20 +174,6 @@ describe("a rental deposit", () => {
     await expectMoneyAddsUp(done);
   });
 
-  it("claim silent: when the response window passes the claim is accepted as claimed", async () => {
-    const escrow = await held({ windows: { claimResponseSeconds: 2 } });
-    await act(escrow.id, "move-out", { actorId: RENTER });
-    await act(escrow.id, "deduction-claim", {
-      actorId: LANDLORD,
-      items: [{ category: "utilities", amount: 50000, description: "Final utilities bill" }],
-    });
-    const done = await api.waitFor(escrow.id, "SETTLED");
-    expect(done.settlement).toMatchObject({ paidToSeller: 49500, platformFee: 500, refundedToBuyer: 550000 });
-    await expectMoneyAddsUp(done);
-    // A late answer is 409.
-    await act(escrow.id, "claim-response", { actorId: RENTER, accept: false }, 409);
-  });
-
   it("claim rejected in part: the undisputed money moves at once, ops split the contested rest", async () => {
     const escrow = await held();
     await act(escrow.id, "move-out", { actorId: RENTER });
@@ -258,49 +244,6 @@ describe("a rental deposit", () => {
     await act(escrow.id, "resolution", { outcome: "release", note: "flooding proven" });
     const done = await api.waitFor(escrow.id, "RELEASED");
     await expectMoneyAddsUp(done);
-  });
-
-  it("claim window lapsing: no claim in time returns the whole deposit", async () => {
-    const escrow = await held({ windows: { claimSeconds: 2 } });
-    await act(escrow.id, "move-out", { actorId: RENTER });
-    const done = await api.waitFor(escrow.id, "REFUNDED");
-    expect(done.settlement).toMatchObject({ refundedToBuyer: 600000, paidToSeller: 0, platformFee: 0 });
-    await expectMoneyAddsUp(done);
-    await act(
-      escrow.id,
-      "deduction-claim",
-      {
-        actorId: LANDLORD,
-        items: [{ category: "other", amount: 1, description: "Too late" }],
-      },
-      409,
-    );
-  });
-
-  it("dispute window lapsing: the contested part goes back to the renter and ops are alerted", async () => {
-    const escrow = await held({ windows: { disputeSeconds: 2 } });
-    await act(escrow.id, "move-out", { actorId: RENTER });
-    await act(escrow.id, "deduction-claim", {
-      actorId: LANDLORD,
-      items: [{ category: "damage", amount: 200000, description: "Wall" }],
-    });
-    await act(escrow.id, "claim-response", { actorId: RENTER, accept: false, acceptedAmount: 50000 });
-    const done = await api.waitFor(escrow.id, "SETTLED");
-    // 400000 unclaimed + 150000 contested back to the renter; 50000 to the landlord (fee 500).
-    expect(done.settlement).toMatchObject({ refundedToBuyer: 550000, paidToSeller: 49500, platformFee: 500 });
-    await expectMoneyAddsUp(done);
-    const alerts = await fetch(`${server.url}/_local/notifications?escrowId=${escrow.id}&topic=ops`);
-    const ops = ((await alerts.json()) as { items: { event: { type: string } }[] }).items.map(
-      (i) => i.event.type,
-    );
-    expect(ops).toContain("escrow.dispute_unresolved");
-  });
-
-  it("the lease ending moves the escrow to MOVED_OUT by itself", async () => {
-    const escrow = await held({ lease: { startsAt: iso(-DAY), endsAt: iso(3) } });
-    const moved = await api.waitFor(escrow.id, "MOVED_OUT");
-    expect(moved.lease.movedOutAt).toBe(escrow.lease.endsAt);
-    await api.waitForEvents(escrow.id, ["escrow.funded", "escrow.moved_out"]);
   });
 
   it("renewal: the lease and the deadline move; only a later end, at most five years out", async () => {
@@ -457,5 +400,77 @@ describe("bad inputs change nothing", () => {
     expect(again.status).toBe(202);
     expect(replay.status).toBe(202);
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
+  });
+});
+
+/**
+ * Windows that pass by themselves, at their real lengths: the service's clock is moved (API.md v1.2,
+ * `POST /_local/clock`) instead of waiting. Last in this file: a move moves every escrow of this service.
+ */
+describe("windows that pass by themselves (the service's clock moved)", () => {
+  it("claim silent: when the response window passes the claim is accepted as claimed", async () => {
+    const escrow = await held();
+    await act(escrow.id, "move-out", { actorId: RENTER });
+    await act(escrow.id, "deduction-claim", {
+      actorId: LANDLORD,
+      items: [{ category: "utilities", amount: 50000, description: "Final utilities bill" }],
+    });
+    await api.advanceClock(14 * DAY);
+    const done = await api.waitFor(escrow.id, "SETTLED");
+    expect(done.settlement).toMatchObject({ paidToSeller: 49500, platformFee: 500, refundedToBuyer: 550000 });
+    await expectMoneyAddsUp(done);
+    // A late answer is 409.
+    await act(escrow.id, "claim-response", { actorId: RENTER, accept: false }, 409);
+  });
+
+  it("claim window lapsing: no claim in time returns the whole deposit", async () => {
+    const escrow = await held();
+    await act(escrow.id, "move-out", { actorId: RENTER });
+    await api.advanceClock(14 * DAY);
+    const done = await api.waitFor(escrow.id, "REFUNDED");
+    expect(done.settlement).toMatchObject({ refundedToBuyer: 600000, paidToSeller: 0, platformFee: 0 });
+    await expectMoneyAddsUp(done);
+    await act(
+      escrow.id,
+      "deduction-claim",
+      {
+        actorId: LANDLORD,
+        items: [{ category: "other", amount: 1, description: "Too late" }],
+      },
+      409,
+    );
+  });
+
+  it("dispute window lapsing: the contested part goes back to the renter and ops are alerted", async () => {
+    const escrow = await held();
+    await act(escrow.id, "move-out", { actorId: RENTER });
+    await act(escrow.id, "deduction-claim", {
+      actorId: LANDLORD,
+      items: [{ category: "damage", amount: 200000, description: "Wall" }],
+    });
+    await act(escrow.id, "claim-response", { actorId: RENTER, accept: false, acceptedAmount: 50000 });
+    await api.waitForEvents(escrow.id, ["escrow.partially_settled"]);
+    await api.advanceClock(30 * DAY);
+    const done = await api.waitFor(escrow.id, "SETTLED");
+    // 400000 unclaimed + 150000 contested back to the renter; 50000 to the landlord (fee 500).
+    expect(done.settlement).toMatchObject({ refundedToBuyer: 550000, paidToSeller: 49500, platformFee: 500 });
+    await expectMoneyAddsUp(done);
+    const alerts = await fetch(`${server.url}/_local/notifications?escrowId=${escrow.id}&topic=ops`);
+    const ops = ((await alerts.json()) as { items: { event: { type: string } }[] }).items.map(
+      (i) => i.event.type,
+    );
+    expect(ops).toContain("escrow.dispute_unresolved");
+  });
+
+  it("the lease ending moves the escrow to MOVED_OUT by itself", async () => {
+    // A two-year lease: parked in the record, no execution waits for it (the reconciler continues it).
+    const now = await api.now();
+    const escrow = await held({ lease: { startsAt: isoAt(now, -DAY), endsAt: isoAt(now, 2 * 365 * DAY) } });
+    await api.advanceClock(2 * 365 * DAY - 60);
+    expect((await api.get(escrow.id)).body).toMatchObject({ status: "FUNDED" });
+    await api.advanceClock(60);
+    const moved = await api.waitFor(escrow.id, "MOVED_OUT");
+    expect(moved.lease.movedOutAt).toBe(escrow.lease.endsAt);
+    await api.waitForEvents(escrow.id, ["escrow.funded", "escrow.moved_out"]);
   });
 });

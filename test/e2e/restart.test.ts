@@ -22,7 +22,7 @@ describe.each(["SIGKILL", "SIGTERM"] as const)("after %s and a new start", (sign
   it("waits, timers, disputes and idempotency keys carry on", { timeout: 120_000 }, async () => {
     const first = await start();
     const a = (await first.api.create(order())).body;
-    const b = (await first.api.create(order({ windows: { confirmationSeconds: 6 } }))).body;
+    const b = (await first.api.create(order())).body;
     const c = (await first.api.create(order())).body;
     const d = (await first.api.create(order({ windows: { deliverySeconds: 3 } }))).body;
     const key = `restart-${crypto.randomUUID()}`;
@@ -32,12 +32,19 @@ describe.each(["SIGKILL", "SIGTERM"] as const)("after %s and a new start", (sign
     await first.api.act(c.id, "dispute", { actorId: BUYER, reason: "never arrived" });
     const notesBefore = await first.api.waitForEvents(a.id, [""]);
     expect(notesBefore.map((n) => n.event.type)).toEqual(["escrow.funded"]);
+    // A day of b's ten-day inspection window passes on the service's clock.
+    const { offsetSeconds } = await first.api.advanceClock(86_400);
+    const bDeadline = (await first.api.get(b.id)).body.deadline as string;
 
     await first.server.stop(signal);
-    // d's delivery window ends while the service is down
+    // Real seconds, because the clock cannot be moved while the service is down: d's 3-second delivery
+    // window ends meanwhile.
     await new Promise((r) => setTimeout(r, 3500));
     const second = await start(first.server.dataDir);
     const api = second.api;
+
+    // the service's clock kept its offset
+    expect((await api.call("GET", "/_local/clock", { token: null })).body.offsetSeconds).toBe(offsetSeconds);
 
     // a: waiting for delivery — the wait (and its task token) survived
     expect((await api.get(a.id)).body.status).toBe("FUNDED");
@@ -51,8 +58,11 @@ describe.each(["SIGKILL", "SIGTERM"] as const)("after %s and a new start", (sign
       "escrow.released",
     ]);
 
-    // b: the inspection timer kept running across the restart
-    const released = await api.waitFor(b.id, "RELEASED", 20_000);
+    // b: the inspection timer was armed again at its deadline on the service's clock
+    await api.advanceClock(Math.ceil((Date.parse(bDeadline) - (await api.now())) / 1000) - 60);
+    expect((await api.get(b.id)).body.status).toBe("DELIVERED");
+    await api.advanceClock(60);
+    const released = await api.waitFor(b.id, "RELEASED");
     expect(released.settlement.paidToSeller).toBe(12609);
 
     // c: the open dispute is still waiting for ops

@@ -132,25 +132,6 @@ describe("a used car", () => {
     ]);
   });
 
-  it("a lapsed inspection forfeits a forfeitable deposit to the seller, less its pro-rata fee", async () => {
-    const escrow = await reserved({ depositForfeitable: true, windows: { inspectionSeconds: 2 } });
-    const done = await api.waitFor(escrow.id, "RELEASED");
-    // floor(88000 × 200000 / 8800000) = 2000.
-    expect(done.settlement).toMatchObject({ paidToSeller: 198000, platformFee: 2000, refundedToBuyer: 0 });
-    expect(done.disbursements).toEqual([expect.objectContaining({ reason: "deposit_forfeited" })]);
-    expect(await movements(escrow.id)).toEqual([
-      ["hold", 200000],
-      ["payout", 198000],
-      ["fee", 2000],
-    ]);
-  });
-
-  it("a lapsed inspection of a non-forfeitable deposit returns it", async () => {
-    const escrow = await reserved({ windows: { inspectionSeconds: 2 } });
-    const done = await api.waitFor(escrow.id, "REFUNDED");
-    expect(done.settlement).toMatchObject({ refundedToBuyer: 200000, paidToSeller: 0 });
-  });
-
   it("withdrawal: the buyer forfeits a forfeitable deposit; the seller's cancellation returns it", async () => {
     const buyerQuits = await reserved({ depositForfeitable: true });
     await act(buyerQuits.id, "cancellation", { actorId: BUYER, reason: "found another car" });
@@ -313,5 +294,34 @@ describe("in-person handover codes", () => {
       expect(readFileSync(file).includes(`"${code}"`), file).toBe(false);
     // The log did record the requests (it is not empty: the search means something).
     expect(server.output().length).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * Windows that pass by themselves, at their real lengths: the service's clock is moved (API.md v1.2,
+ * `POST /_local/clock`) instead of waiting. Last in this file: a move moves every escrow of this service.
+ */
+describe("inspection windows that pass by themselves (the service's clock moved)", () => {
+  const DAY = 86_400;
+
+  it("a lapsed inspection forfeits a forfeitable deposit to the seller, less its pro-rata fee", async () => {
+    const escrow = await reserved({ depositForfeitable: true });
+    await api.advanceClock(3 * DAY);
+    const done = await api.waitFor(escrow.id, "RELEASED");
+    // floor(88000 × 200000 / 8800000) = 2000.
+    expect(done.settlement).toMatchObject({ paidToSeller: 198000, platformFee: 2000, refundedToBuyer: 0 });
+    expect(done.disbursements).toEqual([expect.objectContaining({ reason: "deposit_forfeited" })]);
+    expect(await movements(escrow.id)).toEqual([
+      ["hold", 200000],
+      ["payout", 198000],
+      ["fee", 2000],
+    ]);
+  });
+
+  it("a lapsed inspection of a non-forfeitable deposit returns it", async () => {
+    const escrow = await reserved();
+    await api.advanceClock(3 * DAY);
+    const done = await api.waitFor(escrow.id, "REFUNDED");
+    expect(done.settlement).toMatchObject({ refundedToBuyer: 200000, paidToSeller: 0 });
   });
 });

@@ -25,7 +25,10 @@ export const order = <O extends object = object>(overrides: O = {} as O) => ({
 export const DAY = 86_400;
 
 /** The ISO time `secondsFromNow` seconds from now (negative: in the past). */
-export const iso = (secondsFromNow: number) => new Date(Date.now() + secondsFromNow * 1000).toISOString();
+export const iso = (secondsFromNow: number) => isoAt(Date.now(), secondsFromNow);
+
+/** The ISO time `seconds` after `base` (epoch ms): tests that move the service's clock count from its time. */
+export const isoAt = (base: number, seconds: number) => new Date(base + seconds * 1000).toISOString();
 
 /** The parties of an escrow; every other field of a builder below can be overridden beside them. */
 type Parties = { buyerId: string; sellerId: string } & Record<string, unknown>;
