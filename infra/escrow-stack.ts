@@ -82,6 +82,7 @@ export class EscrowStack extends Stack {
       PARK_AFTER_SECONDS: String(PARK_AFTER_SECONDS),
       // A reminder may go out up to one period early, never fall between two runs.
       REMINDER_EARLY_SECONDS: String(settings.reconcileSeconds),
+      RECONCILE_SECONDS: String(settings.reconcileSeconds),
     };
     this.functions = FUNCTIONS.map((spec) => ({
       spec,

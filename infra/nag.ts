@@ -58,8 +58,8 @@ export function acknowledgeEscrowFindings(stack: EscrowStack): void {
       spec.role === "api"
         ? `${spec.id} is invoked only synchronously by API Gateway (Lambda proxy); a failure is the caller's 5xx problem answer and the request is retried with its Idempotency-Key. There is no asynchronous event for a DLQ to keep.`
         : spec.reconciles
-          ? `${spec.id} is invoked by its schedule with an empty event: a failed run keeps nothing worth replaying, since the next run looks at the same index and executions again (its failures raise the Lambda errors alarm).`
-          : `${spec.id} is invoked only synchronously by Step Functions (lambda:invoke, RequestResponse); failures go to the state's Retry and then Catch (LeftToReconciler, which the reconciler continues). There is no asynchronous event for a DLQ to keep.`,
+          ? `${spec.id} is invoked by its schedule with an empty event: a failed run keeps nothing worth replaying, since every mark it did not handle is still due and the next run reads it again (its failures raise the Lambda errors alarm).`
+          : `${spec.id} is invoked only synchronously by Step Functions (lambda:invoke, RequestResponse); failures go to the state's Retry (transient ones forever, with capped back-off) and then Catch (ops). There is no asynchronous event for a DLQ to keep.`,
     );
   }
 

@@ -28,13 +28,19 @@ export interface FunctionSpec {
   endsWaits?: boolean;
   /** The topics it publishes to (sns:Publish on each, and its key's use): escrow events, ops alerts. */
   publishes?: readonly TopicName[];
-  /** The reconciler: reads executions (Describe, List) besides starting and signalling them. */
+  /** The reconciler: describes the one execution each due escrow's record names, besides starting and signalling them. */
   reconciles?: boolean;
   /** The API route it serves (API functions only). */
   route?: FunctionRoute;
   /** ASL definition substitution that carries this function's ARN. */
   substitution?: string;
 }
+
+/**
+ * What every function that opens the store reads (functions/shared/store.ts): the table, and how early a
+ * reminder's mark is set (every write of an escrow sets its one due mark).
+ */
+const STORE_ENV: EnvName[] = ["TABLE_NAME", "REMINDER_EARLY_SECONDS"];
 
 /** `CreateEscrow` → `create-escrow`: the handler file is named for what the route does. */
 const kebab = (id: string) => id.replace(/[A-Z]/g, (c, i: number) => `${i ? "-" : ""}${c.toLowerCase()}`);
@@ -44,32 +50,32 @@ const api = (route: FunctionRoute): FunctionSpec => ({
   id: route.id,
   entry: `functions/api/${kebab(route.id)}.ts`,
   role: "api",
-  env: ["TABLE_NAME"],
+  env: STORE_ENV,
   table: route.method === "GET" ? "read" : "write",
   route,
   ...(route.kind === "create"
     ? {
-        env: ["TABLE_NAME", "STATE_MACHINE_ARN", "SUPPORTED_CURRENCIES", "PAYMENT_PROVIDER"],
+        env: [...STORE_ENV, "STATE_MACHINE_ARN", "SUPPORTED_CURRENCIES", "PAYMENT_PROVIDER"],
         startsExecutions: true,
       }
     : {}),
   // An action ends a live wait, or starts the continuation of a parked one.
   ...(route.kind === "action"
-    ? { env: ["TABLE_NAME", "STATE_MACHINE_ARN"], endsWaits: true, startsExecutions: true }
+    ? { env: [...STORE_ENV, "STATE_MACHINE_ARN"], endsWaits: true, startsExecutions: true }
     : {}),
   // A piece of evidence is announced by the request that adds it (a failed publish is left to the reconciler).
   ...(route.kind === "record"
-    ? { env: ["TABLE_NAME", "EVENTS_TOPIC_ARN"] as EnvName[], publishes: ["events"] as const }
+    ? { env: [...STORE_ENV, "EVENTS_TOPIC_ARN"] as EnvName[], publishes: ["events"] as const }
     : {}),
   // The ops view names the escrow's execution (an ARN built from the state machine's; no call, no grant).
-  ...(route.id === GetOpsEscrow.id ? { env: ["TABLE_NAME", "STATE_MACHINE_ARN"] } : {}),
+  ...(route.id === GetOpsEscrow.id ? { env: [...STORE_ENV, "STATE_MACHINE_ARN"] } : {}),
 });
 
 const task = (id: string, extra: Partial<FunctionSpec> = {}): FunctionSpec => ({
   id,
   entry: `functions/workflow/${kebab(id)}.ts`,
   role: "task",
-  env: ["TABLE_NAME"],
+  env: STORE_ENV,
   table: "write",
   substitution: `${id}FunctionArn`,
   ...extra,
@@ -81,7 +87,7 @@ const ANNOUNCES = {
   env: ["EVENTS_TOPIC_ARN", "OPS_ALERTS_TOPIC_ARN"] as EnvName[],
   publishes: ["events", "opsAlerts"] as const,
 };
-const env = (...groups: EnvName[][]): EnvName[] => ["TABLE_NAME", ...groups.flat()];
+const env = (...groups: EnvName[][]): EnvName[] => [...STORE_ENV, ...groups.flat()];
 
 export const FUNCTIONS: FunctionSpec[] = [
   ...FUNCTION_ROUTES.map(api),
@@ -90,7 +96,7 @@ export const FUNCTIONS: FunctionSpec[] = [
   task("RecordPaymentFailure", { ...ANNOUNCES, env: env(PAYS, ANNOUNCES.env) }),
   task("BeginWait", {
     ...ANNOUNCES,
-    env: env(["STATE_MACHINE_ARN", "PARK_AFTER_SECONDS", "REMINDER_EARLY_SECONDS"], ANNOUNCES.env),
+    env: env(["STATE_MACHINE_ARN", "PARK_AFTER_SECONDS"], ANNOUNCES.env),
     endsWaits: true,
   }),
   task("ApplyDeadline"),
@@ -100,7 +106,7 @@ export const FUNCTIONS: FunctionSpec[] = [
   {
     ...task("Reconciler", { entry: "functions/workflow/reconcile.ts", ...ANNOUNCES }),
     substitution: undefined,
-    env: env(["STATE_MACHINE_ARN", "REMINDER_EARLY_SECONDS"], ANNOUNCES.env),
+    env: env(["STATE_MACHINE_ARN", "RECONCILE_SECONDS"], ANNOUNCES.env),
     startsExecutions: true,
     endsWaits: true,
     reconciles: true,

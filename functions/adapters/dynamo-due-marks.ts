@@ -1,85 +1,182 @@
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import type { DueEscrow } from "../ports/escrow-store";
-import {
-  checkpointKey,
-  DUE_SHARDS,
-  dueShard,
-  dueShardOf,
-  escrowKey,
-  escrowRefOfKey,
-  isEvidenceItem,
-  isWaitItem,
-  TABLE,
-  waitKey,
-} from "./table-schema";
+import { type EscrowMarks, NO_MARKS } from "../domain/reconciliation";
+import type { DuePage } from "../ports/escrow-store";
+import { DUE_SHARDS, dueShard, dueShardOf, escrowKey, escrowRefOfKey, TABLE, waitKey } from "./table-schema";
 
 const { byDue } = TABLE.indexes;
 
+/** The marks' attribute names on the escrow item (the due index's two, and the rest). */
+export const MARK_ATTRIBUTES = [
+  byDue.partitionKey,
+  byDue.sortKey,
+  "mv",
+  "execution",
+  "parked",
+  "reminded",
+  "requested",
+  "owed",
+  "evidenceOwed",
+  "provisional",
+  "stall",
+] as const;
+
+/** The marks as the escrow item holds them (absent attributes: none). */
+export function marksOf(item: Record<string, unknown>): EscrowMarks {
+  return {
+    due: (item[byDue.sortKey] as string | undefined) ?? null,
+    mv: (item.mv as number | undefined) ?? 0,
+    execution: (item.execution as string | undefined) ?? null,
+    parked: item.parked === true,
+    reminded: (item.reminded as string | undefined) ?? null,
+    requested: item.requested === true,
+    owed: item.owed === true,
+    evidenceOwed: item.evidenceOwed === true,
+    provisional: item.provisional === true,
+    stall: (item.stall as EscrowMarks["stall"] | undefined) ?? null,
+  };
+}
+
+/** A condition on the marks as read: `mv` unchanged (absent until the first write of the marks). */
+export function marksUnchanged(mv: number): { expression: string; values: Record<string, unknown> } {
+  return mv === 0
+    ? { expression: "attribute_not_exists(mv)", values: {} }
+    : { expression: "mv = :mv", values: { ":mv": mv } };
+}
+
+/** SET and REMOVE clauses that write `due` (with its shard) and the other marks given. */
+export function markClauses(
+  escrowId: string,
+  change: Partial<Omit<EscrowMarks, "mv">>,
+): { set: string[]; remove: string[]; values: Record<string, unknown>; names: Record<string, string> } {
+  const set: string[] = [];
+  const remove: string[] = [];
+  const values: Record<string, unknown> = {};
+  const names: Record<string, string> = {};
+  for (const [key, value] of Object.entries(change)) {
+    if (value === undefined) continue;
+    if (key === "due") {
+      names["#due"] = byDue.sortKey;
+      names["#shard"] = byDue.partitionKey;
+      if (value === null) remove.push("#due", "#shard");
+      else {
+        set.push("#due = :due", "#shard = :shard");
+        values[":due"] = value;
+        values[":shard"] = dueShardOf(escrowId);
+      }
+      continue;
+    }
+    names[`#m_${key}`] = key;
+    if (value === null || value === false) remove.push(`#m_${key}`);
+    else {
+      set.push(`#m_${key} = :m_${key}`);
+      values[`:m_${key}`] = value;
+    }
+  }
+  return { set, remove, values, names };
+}
+
+const expression = (set: string[], remove: string[]) =>
+  `${set.length ? `SET ${set.join(", ")}` : ""}${remove.length ? ` REMOVE ${remove.join(", ")}` : ""}`.trim();
+
 /**
- * The reconciler's marks: a sparse index (`ByDue`, sharded) of the escrow,
- * wait and evidence items it must look at by a time, and its own checkpoint.
- * It reads the index, never the table.
+ * The reconciler's marks (ARCHITECTURE.md v1.2 decision 1): each escrow item
+ * carries exactly one due mark in a sparse, sharded index (`ByDue`); the
+ * reconciler pages through it, never the table. A mark that has been handled
+ * moves (to the escrow's next due time) or goes: the index itself is the
+ * checkpoint, so nothing can be skipped by moving a bookmark.
  */
 export class DynamoDueMarks {
+  readonly shards = DUE_SHARDS;
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
   ) {}
 
-  async markDue(tenantId: string, escrowId: string, due: string): Promise<void> {
-    await this.client
-      .send(
+  async setMarks(
+    tenantId: string,
+    escrowId: string,
+    read: { version: number; mv: number },
+    change: Partial<Omit<EscrowMarks, "mv">>,
+  ): Promise<boolean> {
+    const c = markClauses(escrowId, change);
+    const cond = marksUnchanged(read.mv);
+    try {
+      await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(escrowKey(tenantId, escrowId)),
-          UpdateExpression: "SET #shard = :shard, #due = :due",
-          // An earlier mark stands (the reconciler looks at the soonest).
-          ConditionExpression: "attribute_exists(PK) AND (attribute_not_exists(#due) OR #due > :due)",
-          ExpressionAttributeNames: { "#shard": byDue.partitionKey, "#due": byDue.sortKey },
-          ExpressionAttributeValues: marshall({ ":shard": dueShardOf(escrowId), ":due": due }),
+          UpdateExpression: expression(["mv = if_not_exists(mv, :zero) + :one", ...c.set], c.remove),
+          ConditionExpression: `#version = :version AND ${cond.expression}`,
+          ExpressionAttributeNames: { ...c.names, "#version": "version" },
+          ExpressionAttributeValues: marshall(
+            { ...c.values, ...cond.values, ":zero": 0, ":one": 1, ":version": read.version },
+            { removeUndefinedValues: true },
+          ),
         }),
-      )
-      .catch((error) => {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async requestVisit(
+    tenantId: string,
+    escrowId: string,
+    at: string,
+    flags: Partial<Pick<EscrowMarks, "requested" | "owed" | "evidenceOwed">> & { confirm?: true },
+  ): Promise<void> {
+    const { confirm, ...rest } = flags;
+    const c = markClauses(escrowId, { ...rest, due: at });
+    const setFlags = c.set.filter((s) => !s.startsWith("#due") && !s.startsWith("#shard"));
+    const base = ["mv = if_not_exists(mv, :zero) + :one", ...setFlags];
+    const remove = confirm ? ["provisional"] : [];
+    const send = (withDue: boolean) =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(escrowKey(tenantId, escrowId)),
+          UpdateExpression: expression(withDue ? [...base, "#due = :due", "#shard = :shard"] : base, remove),
+          // An earlier mark stands: the reconciler looks at the soonest.
+          ConditionExpression: withDue
+            ? "attribute_exists(PK) AND (attribute_not_exists(#due) OR #due > :due)"
+            : "attribute_exists(PK)",
+          ExpressionAttributeNames: nonEmpty(withDue ? c.names : omitDue(c.names)),
+          ExpressionAttributeValues: marshall(
+            withDue ? { ...c.values, ":zero": 0, ":one": 1 } : { ...omitDueValues(c.values), ":zero": 0, ":one": 1 },
+          ),
+        }),
+      );
+    try {
+      await send(true);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The escrow's mark is already earlier (or the escrow does not exist: then this fails too, quietly).
+      await send(false).catch((e) => {
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
       });
+    }
   }
 
-  async clearDue(tenantId: string, escrowId: string, upTo: string): Promise<void> {
-    for (const key of [escrowKey(tenantId, escrowId), waitKey(tenantId, escrowId)])
-      await this.client
-        .send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: marshall(key),
-            UpdateExpression: isWaitItem(key.SK) ? "REMOVE #shard, #due, owedFrom" : "REMOVE #shard, #due",
-            // A mark made after the reconciler read the escrow stays.
-            ConditionExpression: "#due <= :upTo",
-            ExpressionAttributeNames: { "#shard": byDue.partitionKey, "#due": byDue.sortKey },
-            ExpressionAttributeValues: marshall({ ":upTo": upTo }),
-          }),
-        )
-        .catch((error) => {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        });
-  }
-
-  async clearWaitMark(tenantId: string, escrowId: string): Promise<void> {
+  async setPublished(tenantId: string, escrowId: string, version: number): Promise<void> {
     await this.client
       .send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(waitKey(tenantId, escrowId)),
-          UpdateExpression: "REMOVE #shard, #due",
-          ConditionExpression: "attribute_exists(#due) AND attribute_not_exists(owedFrom)",
-          ExpressionAttributeNames: { "#shard": byDue.partitionKey, "#due": byDue.sortKey },
+          UpdateExpression: "SET published = :v",
+          ConditionExpression: "attribute_exists(PK) AND (attribute_not_exists(published) OR published < :v)",
+          ExpressionAttributeValues: marshall({ ":v": version }),
         }),
       )
       .catch((error) => {
@@ -87,66 +184,70 @@ export class DynamoDueMarks {
       });
   }
 
-  async listDue(now: string, limit: number): Promise<DueEscrow[]> {
-    const found = new Map<string, { ref: DueEscrow; due: string }>();
-    for (let shard = 0; shard < DUE_SHARDS; shard++) {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: byDue.name,
-          KeyConditionExpression: "#pk = :pk AND #due <= :now",
-          ExpressionAttributeNames: { "#pk": byDue.partitionKey, "#due": byDue.sortKey },
-          ExpressionAttributeValues: marshall({ ":pk": dueShard(shard), ":now": now }),
-          Limit: limit,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const { PK, SK, due } = unmarshall(item) as { PK: string; SK: string; due: string };
-        const ref = escrowRefOfKey(PK);
-        const key = `${ref.tenantId}|${ref.escrowId}`;
-        const which = isWaitItem(SK) ? "wait" : isEvidenceItem(SK) ? "evidence" : "escrow";
-        const seen = found.get(key);
-        if (seen) {
-          if (!seen.ref.items.includes(which)) seen.ref.items.push(which);
-          if (seen.due > due) seen.due = due;
-        } else found.set(key, { ref: { ...ref, items: [which] }, due });
-      }
-    }
-    return [...found.values()]
-      .sort((a, b) => a.due.localeCompare(b.due))
-      .slice(0, limit)
-      .map((f) => f.ref);
+  async listDue(shard: number, now: string, limit: number, start?: string | null): Promise<DuePage> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: byDue.name,
+        KeyConditionExpression: "#pk = :pk AND #due <= :now",
+        ExpressionAttributeNames: { "#pk": byDue.partitionKey, "#due": byDue.sortKey },
+        ExpressionAttributeValues: marshall({ ":pk": dueShard(shard), ":now": now }),
+        Limit: limit,
+        ...(start ? { ExclusiveStartKey: JSON.parse(start) as Record<string, AttributeValue> } : {}),
+      }),
+    );
+    const items = (out.Items ?? []).flatMap((item) => {
+      const { PK, SK, [byDue.sortKey]: due } = unmarshall(item) as Record<string, string>;
+      // Only escrow items carry marks now; an older wait or evidence item's mark is read as its escrow's.
+      return PK && SK && due ? [{ ...escrowRefOfKey(PK), due }] : [];
+    });
+    return { items, next: out.LastEvaluatedKey ? JSON.stringify(out.LastEvaluatedKey) : null };
   }
 
   async nextDue(after: string): Promise<string | null> {
     let soonest: string | null = null;
-    for (let shard = 0; shard < DUE_SHARDS; shard++) {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: byDue.name,
-          KeyConditionExpression: "#pk = :pk AND #due > :after",
-          ExpressionAttributeNames: { "#pk": byDue.partitionKey, "#due": byDue.sortKey },
-          ExpressionAttributeValues: marshall({ ":pk": dueShard(shard), ":after": after }),
-          Limit: 1,
-        }),
-      );
-      const due = out.Items?.[0]?.[byDue.sortKey]?.S;
-      if (due && (soonest === null || due < soonest)) soonest = due;
-    }
+    await Promise.all(
+      Array.from({ length: DUE_SHARDS }, async (_, shard) => {
+        const out = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: byDue.name,
+            KeyConditionExpression: "#pk = :pk AND #due > :after",
+            ExpressionAttributeNames: { "#pk": byDue.partitionKey, "#due": byDue.sortKey },
+            ExpressionAttributeValues: marshall({ ":pk": dueShard(shard), ":after": after }),
+            Limit: 1,
+          }),
+        );
+        const due = out.Items?.[0]?.[byDue.sortKey]?.S;
+        if (due && (soonest === null || due < soonest)) soonest = due;
+      }),
+    );
     return soonest;
   }
 
-  async getCheckpoint(): Promise<string | null> {
-    const out = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: marshall(checkpointKey()), ConsistentRead: true }),
-    );
-    return out.Item ? (unmarshall(out.Item).at as string) : null;
-  }
-
-  async putCheckpoint(at: string): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({ TableName: this.tableName, Item: marshall({ ...checkpointKey(), at }) }),
-    );
+  async dropUnconfirmed(tenantId: string, escrowId: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: marshall(escrowKey(tenantId, escrowId)),
+          ConditionExpression: "provisional = :true AND #version = :one",
+          ExpressionAttributeNames: { "#version": "version" },
+          ExpressionAttributeValues: marshall({ ":true": true, ":one": 1 }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 }
+
+const nonEmpty = (names: Record<string, string>) => (Object.keys(names).length > 0 ? names : undefined);
+const omitDue = (names: Record<string, string>) =>
+  Object.fromEntries(Object.entries(names).filter(([k]) => k !== "#due" && k !== "#shard"));
+const omitDueValues = (values: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(values).filter(([k]) => k !== ":due" && k !== ":shard"));
+
+export { NO_MARKS };

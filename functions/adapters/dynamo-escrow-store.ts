@@ -11,11 +11,11 @@ import {
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { ConcurrentUpdateError, ValidationError } from "../domain/errors";
 import { type Entry, fold } from "../domain/escrow";
-import { dueOf } from "../domain/reconciliation";
+import { dueOf, type EscrowMarks, NO_MARKS } from "../domain/reconciliation";
 import type { EscrowState, EscrowTerms } from "../domain/types";
 import { WINDOW_KEYS, windowSeconds } from "../domain/windows";
 import type {
-  DueEscrow,
+  DuePage,
   EscrowRecord,
   EscrowStore,
   EvidenceRecord,
@@ -24,7 +24,7 @@ import type {
   ListFilter,
   WaitRecord,
 } from "../ports/escrow-store";
-import { DynamoDueMarks } from "./dynamo-due-marks";
+import { DynamoDueMarks, MARK_ATTRIBUTES, markClauses, marksOf, marksUnchanged } from "./dynamo-due-marks";
 import { DynamoEvidence } from "./dynamo-evidence";
 import { DynamoHandoverCodes } from "./dynamo-handover";
 import {
@@ -60,13 +60,18 @@ export class DynamoEscrowStore implements EscrowStore {
   private readonly evidence: DynamoEvidence;
   private readonly marks: DynamoDueMarks;
 
+  readonly dueShards: number;
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
+    /** How far ahead of its time a reminder's mark is set (the reconciler's period in AWS; see reminderDue). */
+    private readonly reminderEarlySeconds = 0,
   ) {
     this.handover = new DynamoHandoverCodes(client, tableName);
     this.evidence = new DynamoEvidence(client, tableName);
     this.marks = new DynamoDueMarks(client, tableName);
+    this.dueShards = this.marks.shards;
   }
 
   async get(tenantId: string, escrowId: string): Promise<EscrowRecord | null> {
@@ -75,7 +80,8 @@ export class DynamoEscrowStore implements EscrowStore {
         TableName: this.tableName,
         Key: marshall(escrowKey(tenantId, escrowId)),
         ConsistentRead: true,
-        ProjectionExpression: "PK, terms, history",
+        ProjectionExpression: `PK, terms, history, ${MARK_ATTRIBUTES.map((_, i) => `#m${i}`).join(", ")}`,
+        ExpressionAttributeNames: Object.fromEntries(MARK_ATTRIBUTES.map((a, i) => [`#m${i}`, a])),
       }),
     );
     return out.Item ? toRecord(out.Item) : null;
@@ -92,6 +98,9 @@ export class DynamoEscrowStore implements EscrowStore {
       [bySeller.partitionKey]: indexKeys.bySeller(tenantId, sellerId),
       [byTenant.partitionKey]: indexKeys.byTenant(tenantId),
       [byTenant.sortKey]: createdAt,
+      // Not readable, listed or started until an answer confirms it (a 503 must leave nothing behind).
+      provisional: true,
+      execution: id,
       ...dueAttributes(state),
     };
     try {
@@ -134,22 +143,30 @@ export class DynamoEscrowStore implements EscrowStore {
     } else if (!inOpsQueue(next) && before) {
       remove.push(opsQueue.partitionKey, opsQueue.sortKey);
     }
-    // The reconciler's mark: set while the record expects the workflow to act soon (see dueOf).
-    const due = dueOf(next);
-    if (due !== null && due !== dueOf(previous)) {
-      set.push(`${byDue.partitionKey} = :dueShard`, `${byDue.sortKey} = :due`);
-      values[":dueShard"] = dueShardOf(id);
-      values[":due"] = due;
-    } else if (due === null && dueOf(previous) !== null) {
-      remove.push(byDue.partitionKey, byDue.sortKey);
-    }
+    // The escrow's one due mark follows the transition (dueOf); the marks as read must be the marks as they
+    // are (a newer mark is never overwritten: the caller reads again). A transition confirms a new escrow
+    // and ends a parked wait.
+    const marks = record.marks ?? NO_MARKS;
+    const after: EscrowMarks = { ...marks, provisional: false, parked: false };
+    const due = dueOf(next, after, entry.at, this.reminderEarlySeconds);
+    const mc = markClauses(id, {
+      ...(due !== marks.due ? { due } : {}),
+      ...(marks.provisional ? { provisional: false } : {}),
+      ...(marks.parked ? { parked: false } : {}),
+    });
+    set.push(...mc.set);
+    remove.push(...mc.remove);
+    Object.assign(names, mc.names);
+    Object.assign(values, mc.values);
+    const unchanged = marksUnchanged(marks.mv);
+    Object.assign(values, unchanged.values);
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(escrowKey(tenantId, id)),
           UpdateExpression: `SET ${set.join(", ")}${remove.length ? ` REMOVE ${remove.join(", ")}` : ""}`,
-          ConditionExpression: "#version = :expected",
+          ConditionExpression: `#version = :expected AND ${unchanged.expression}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: marshall(values, opts),
         }),
@@ -207,7 +224,11 @@ export class DynamoEscrowStore implements EscrowStore {
       const out = await this.client.send(
         new BatchGetItemCommand({
           RequestItems: {
-            [this.tableName]: { Keys: pending, ProjectionExpression: "PK, SK, terms, history" },
+            [this.tableName]: {
+              Keys: pending,
+              // The marks too: a creation no answer confirmed is not listed.
+              ProjectionExpression: "PK, SK, terms, history, provisional",
+            },
           },
         }),
       );
@@ -220,15 +241,8 @@ export class DynamoEscrowStore implements EscrowStore {
   }
 
   async putWait(tenantId: string, escrowId: string, wait: WaitRecord): Promise<void> {
-    const { due, owedFrom, token, reminded, ...rest } = wait;
-    const item = {
-      ...waitKey(tenantId, escrowId),
-      ...rest,
-      ...(token !== null ? { token } : {}),
-      ...(owedFrom !== null ? { owedFrom } : {}),
-      ...(reminded !== null ? { reminded } : {}),
-      ...(due !== null ? { [byDue.partitionKey]: dueShardOf(escrowId), [byDue.sortKey]: due } : {}),
-    };
+    const { token, ...rest } = wait;
+    const item = { ...waitKey(tenantId, escrowId), ...rest, ...(token !== null ? { token } : {}) };
     try {
       await this.client.send(
         new PutItemCommand({
@@ -261,38 +275,53 @@ export class DynamoEscrowStore implements EscrowStore {
       execution: w.execution ?? escrowId,
       parked: w.parked === true,
       published: w.published ?? 0,
-      owedFrom: w.owedFrom ?? null,
-      due: w[byDue.sortKey] ?? null,
-      reminded: w.reminded ?? null,
     };
   }
 
-  markDue(tenantId: string, escrowId: string, due: string): Promise<void> {
-    return this.marks.markDue(tenantId, escrowId, due);
+  setPublished(tenantId: string, escrowId: string, version: number): Promise<void> {
+    return this.marks.setPublished(tenantId, escrowId, version);
   }
 
-  clearDue(tenantId: string, escrowId: string, upTo: string): Promise<void> {
-    return this.marks.clearDue(tenantId, escrowId, upTo);
+  setMarks(
+    tenantId: string,
+    escrowId: string,
+    read: { version: number; mv: number },
+    change: Partial<Omit<EscrowMarks, "mv">>,
+  ): Promise<boolean> {
+    return this.marks.setMarks(tenantId, escrowId, read, change);
   }
 
-  clearWaitMark(tenantId: string, escrowId: string): Promise<void> {
-    return this.marks.clearWaitMark(tenantId, escrowId);
+  requestVisit(
+    tenantId: string,
+    escrowId: string,
+    at: string,
+    flags: Partial<Pick<EscrowMarks, "requested" | "owed" | "evidenceOwed">> & { confirm?: true },
+  ): Promise<void> {
+    return this.marks.requestVisit(tenantId, escrowId, at, flags);
   }
 
-  listDue(now: string, limit: number): Promise<DueEscrow[]> {
-    return this.marks.listDue(now, limit);
+  listDue(shard: number, now: string, limit: number, start?: string | null): Promise<DuePage> {
+    return this.marks.listDue(shard, now, limit, start);
   }
 
   nextDue(after: string): Promise<string | null> {
     return this.marks.nextDue(after);
   }
 
-  getCheckpoint(): Promise<string | null> {
-    return this.marks.getCheckpoint();
+  async confirm(tenantId: string, escrowId: string): Promise<void> {
+    // Not a mark of the reconciler's (no `mv`): a transition that read it provisional removes it too.
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(escrowKey(tenantId, escrowId)),
+        UpdateExpression: "REMOVE provisional",
+        ConditionExpression: "attribute_exists(PK)",
+      }),
+    );
   }
 
-  putCheckpoint(at: string): Promise<void> {
-    return this.marks.putCheckpoint(at);
+  dropUnconfirmed(tenantId: string, escrowId: string): Promise<boolean> {
+    return this.marks.dropUnconfirmed(tenantId, escrowId);
   }
 
   putHandover(tenantId: string, escrowId: string, record: HandoverRecord): Promise<void> {
@@ -427,7 +456,8 @@ const readEntry = (stored: Entry): Entry =>
   "data" in stored ? stored : ({ ...(stored as object), data: {} } as Entry);
 
 function toRecord(item: Record<string, AttributeValue>): EscrowRecord {
-  const { PK, terms, history } = unmarshall(item) as { PK: string; terms: StoredTerms; history: Entry[] };
+  const plain = unmarshall(item);
+  const { PK, terms, history } = plain as { PK: string; terms: StoredTerms; history: Entry[] };
   const { tenantId, escrowId } = escrowRefOfKey(PK);
   return {
     terms: {
@@ -444,12 +474,13 @@ function toRecord(item: Record<string, AttributeValue>): EscrowRecord {
       metadata: terms.metadata ?? {},
     },
     history: history.map(readEntry),
+    marks: marksOf(plain),
   };
 }
 
-/** The reconciler's mark on a new escrow item. */
+/** The reconciler's mark on a new escrow item: its hold is due within the grace (or it is let go). */
 function dueAttributes(state: EscrowState) {
-  const due = dueOf(state);
+  const due = dueOf(state, { ...NO_MARKS, provisional: true }, state.createdAt);
   return due === null ? {} : { [byDue.partitionKey]: dueShardOf(state.id), [byDue.sortKey]: due };
 }
 

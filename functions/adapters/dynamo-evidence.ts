@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import type { EvidenceRecord } from "../ports/escrow-store";
-import { dueShardOf, escrowKey, evidenceKey, evidencePrefix, TABLE } from "./table-schema";
+import { escrowKey, evidenceKey, evidencePrefix, TABLE } from "./table-schema";
 
 const { byDue } = TABLE.indexes;
 const opts = { removeUndefinedValues: true, convertTopLevelContainer: false } as const;
@@ -25,7 +25,7 @@ export class DynamoEvidence {
   ) {}
 
   async add(tenantId: string, escrowId: string, e: EvidenceRecord): Promise<boolean> {
-    const { due, idem, ...rest } = e;
+    const { unpublished, idem, ...rest } = e;
     try {
       await this.client.send(
         new PutItemCommand({
@@ -35,8 +35,8 @@ export class DynamoEvidence {
               ...evidenceKey(tenantId, escrowId, e.by, e.seq),
               ...rest,
               ...(idem !== null ? { idem } : {}),
-              // Marked for the reconciler until its event is published.
-              ...(due !== null ? { [byDue.partitionKey]: dueShardOf(escrowId), [byDue.sortKey]: due } : {}),
+              // Until its event is published (the escrow's mark asks the reconciler to see to it).
+              ...(unpublished ? { unpublished: true } : {}),
             },
             opts,
           ),
@@ -77,7 +77,8 @@ export class DynamoEvidence {
           seq: r.seq,
           version: r.version,
           idem: r.idem ?? null,
-          due: r[byDue.sortKey] ?? null,
+          // An item written before the marks moved to the escrow item carried its own due mark.
+          unpublished: r.unpublished === true || r[byDue.sortKey] !== undefined,
         });
       }
       start = out.LastEvaluatedKey;
@@ -91,8 +92,8 @@ export class DynamoEvidence {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(evidenceKey(tenantId, escrowId, e.by, e.seq)),
-          UpdateExpression: "REMOVE #shard, #due",
-          ConditionExpression: "attribute_exists(#due)",
+          UpdateExpression: "REMOVE unpublished, #shard, #due",
+          ConditionExpression: "attribute_exists(unpublished) OR attribute_exists(#due)",
           ExpressionAttributeNames: { "#shard": byDue.partitionKey, "#due": byDue.sortKey },
         }),
       )

@@ -3,7 +3,6 @@ import {
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   InvalidToken,
-  ListExecutionsCommand,
   SendTaskSuccessCommand,
   type SFNClient,
   StartExecutionCommand,
@@ -14,10 +13,7 @@ import { routeOf, type WorkflowStep } from "../domain/workflow-step";
 
 export { INITIAL_STEP } from "../domain/workflow-step";
 
-import type { ExecutionStatus, StoppedExecution, WorkflowEngine, WorkflowStart } from "../ports/workflow";
-
-/** How many pages of stopped executions one reconciliation reads at most. */
-const MAX_PAGES = 20;
+import type { ExecutionStatus, WorkflowEngine, WorkflowStart } from "../ports/workflow";
 
 export class SfnWorkflow implements WorkflowEngine {
   constructor(
@@ -71,33 +67,6 @@ export class SfnWorkflow implements WorkflowEngine {
       if (error instanceof ExecutionDoesNotExist) return null;
       throw error;
     }
-  }
-
-  async stoppedSince(since: Date): Promise<StoppedExecution[]> {
-    const found: StoppedExecution[] = [];
-    for (const statusFilter of ["FAILED", "TIMED_OUT", "ABORTED"] as const) {
-      let nextToken: string | undefined;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const out = await this.client.send(
-          new ListExecutionsCommand({ stateMachineArn: this.stateMachineArn, statusFilter, nextToken }),
-        );
-        for (const e of out.executions ?? []) {
-          if (!e.name || !e.stopDate || e.stopDate < since) continue;
-          const escrowId = e.name.split("-")[0] as string;
-          found.push({ name: e.name, escrowId, tenantId: "", status: statusFilter, stoppedAt: e.stopDate });
-        }
-        nextToken = out.nextToken;
-        if (!nextToken) break;
-      }
-    }
-    // The tenant is in the execution's input.
-    for (const e of found) {
-      const out = await this.client.send(
-        new DescribeExecutionCommand({ executionArn: this.executionArn(e.name) }),
-      );
-      e.tenantId = (JSON.parse(out.input ?? "{}") as { tenantId?: string }).tenantId ?? "";
-    }
-    return found.filter((e) => e.tenantId).sort((a, b) => b.stoppedAt.getTime() - a.stoppedAt.getTime());
   }
 
   executionArn(name: string): string {

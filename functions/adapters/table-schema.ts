@@ -72,7 +72,7 @@ export const indexKeys = {
   opsQueue: (tenantId: string) => `T#${tenantId}#Q`,
 };
 /** Due items are spread over a few partitions so no single one runs hot; the reconciler reads them all. */
-export const DUE_SHARDS = 4;
+export const DUE_SHARDS = 16;
 export const dueShard = (shard: number) => `DUE#${shard}`;
 export const dueShardOf = (escrowId: string): string => {
   let h = 0;

@@ -20,15 +20,16 @@ import { escrowIdFor, IDEM_TAG_DIGITS, idemTag, keyHash } from "../domain/ids";
 import { kindTerms } from "../domain/terms";
 import type { EscrowTerms, EscrowView } from "../domain/types";
 import { executionNames, INITIAL_STEP } from "../domain/workflow-step";
-import type { EscrowRecord, EscrowStore, EvidenceRecord, ListFilter } from "../ports/escrow-store";
+import type { EscrowRecord, EscrowStore, EvidenceRecord, HandoverRecord, ListFilter } from "../ports/escrow-store";
 import type { PaymentProvider } from "../ports/payment-provider";
 import type { WorkflowEngine } from "../ports/workflow";
 import { logger } from "../shared/logger";
 import { evidenceInOrder, toEvidenceItem } from "./evidence";
-import { redeemHandoverCode } from "./handover";
+import { checkHandoverCode, useHandoverCode } from "./handover";
 import { IDEMPOTENCY_TTL_SECONDS, rememberAnswer } from "./idempotency";
-import { continueWorkflow } from "./reconcile";
+import { readable, readEscrow } from "./readable";
 import { transact } from "./transact";
+import { continueFromRecord } from "./workflow-handoff";
 
 /** What a use case may need; each takes only the ports it uses. */
 export interface ServiceDeps {
@@ -62,9 +63,7 @@ export const TAKEOVER_AFTER_MS = 15_000;
 const snapshot = (record: EscrowRecord, version?: number) => fold(record.terms, record.history, version);
 
 export async function getEscrow(deps: ReadDeps, tenantId: string, escrowId: string): Promise<EscrowView> {
-  const record = await deps.store.get(tenantId, escrowId);
-  if (!record) throw new NotFoundError();
-  return toView(snapshot(record));
+  return toView(snapshot(await readEscrow(deps, tenantId, escrowId)));
 }
 
 export async function listEscrows(
@@ -73,7 +72,7 @@ export async function listEscrows(
   filter: ListFilter,
 ): Promise<{ items: EscrowView[]; nextCursor: string | null }> {
   const page = await deps.store.list(tenantId, filter);
-  return { items: page.items.map((r) => toView(snapshot(r))), nextCursor: page.nextCursor };
+  return { items: page.items.filter(readable).map((r) => toView(snapshot(r))), nextCursor: page.nextCursor };
 }
 
 /**
@@ -82,8 +81,7 @@ export async function listEscrows(
  * of the escrow it was added at), oldest first.
  */
 export async function listHistory(deps: ReadDeps, tenantId: string, escrowId: string) {
-  const record = await deps.store.get(tenantId, escrowId);
-  if (!record) throw new NotFoundError();
+  const record = await readEscrow(deps, tenantId, escrowId);
   const evidence = await evidenceInOrder(deps.store, { tenantId, escrowId });
   let state = initialState(record.terms);
   const items: { at: string; type: string; actor: string; data: unknown; version?: number }[] = [];
@@ -167,8 +165,8 @@ export async function createEscrow(
     if (!existing) throw new IdempotencyInProgressError();
     return finishAbandoned(deps, existing, existing.history[0], kHash, idem, 201);
   }
-  // The escrow is recorded (and marked for the reconciler until its hold is taken): if Step Functions
-  // refuses the start now, the reconciler starts it, so the answer is 201 all the same.
+  // The escrow is recorded, provisional: if Step Functions refuses the start now, the reconciler is asked
+  // to start it, so the answer is 201 all the same; if neither can be done, 503 and nothing is held.
   await startFirst(deps, tenantId, terms.id);
   await remember(deps, tenantId, kHash, idem, terms.id, 1, 201);
   return { statusCode: 201, escrow: toView(snapshot(record)), replayed: false };
@@ -189,15 +187,16 @@ export async function performAction(
     if (replay) return replay;
   }
   const tag = idem && kHash ? idemTag(kHash, idem.requestHash) : undefined;
+  let code: HandoverRecord | null = null;
   if (command.action === "delivery" && command.handoverCode !== undefined) {
-    // The code is checked (and used up) once, before the delivery is recorded; 422 when it is not valid.
-    const record = await deps.store.get(tenantId, escrowId);
-    if (!record) throw new NotFoundError();
+    // The code is checked before the delivery is recorded (422 when it is not valid) and used up after.
+    const record = await readEscrow(deps, tenantId, escrowId);
     const earlier =
       kHash && record.history.find((e) => e.idem?.startsWith(`${kHash.slice(0, IDEM_TAG_DIGITS)}.`));
-    if (!earlier) await redeemHandoverCode(deps, snapshot(record), command);
+    if (!earlier) code = await checkHandoverCode(deps, snapshot(record), command);
   }
   const result = await transact<Answer>(deps, { tenantId, escrowId }, async (state, record, now) => {
+    if (!readable(record)) throw new NotFoundError();
     if (idem && kHash) {
       const earlier = record.history.find((e) => e.idem?.startsWith(`${kHash.slice(0, IDEM_TAG_DIGITS)}.`));
       if (earlier) return { done: await finishAbandoned(deps, record, earlier, kHash, idem, 202) };
@@ -205,6 +204,7 @@ export async function performAction(
     return { append: decideAction(state, command, now), ...(tag ? { idem: tag } : {}) };
   });
   if ("done" in result) return result.done;
+  if (code) await useHandoverCode(deps, { tenantId, escrowId }, code);
   await handOff(deps, result.record);
   if (idem && kHash) await remember(deps, tenantId, kHash, idem, escrowId, result.entry.v, 202);
   return { statusCode: 202, escrow: toView(result.state), replayed: false };
@@ -243,33 +243,39 @@ async function createOnce(deps: WriteDeps, record: EscrowRecord): Promise<boolea
 }
 
 /**
- * Starts a new escrow's first execution: "started" by this call, "existed"
- * (an earlier request started it), or "refused" — then the escrow is marked
- * due (asked again within the request's budget: a repeated mark is a no-op)
- * and the reconciler starts it. When neither the start nor the mark can be
- * made, the creation is not confirmed: 503, and nothing is held (a retry of
- * the key starts it; one never retried is let go after the idempotency window).
+ * Starts a new escrow's first execution and confirms the creation: "started"
+ * by this call, "existed" (an earlier request started it), or "refused" — then
+ * the reconciler is asked to start it (asked again within the request's
+ * budget) and the creation is confirmed by that same write. When neither the
+ * start nor the request can be made, the creation is not confirmed: 503, and
+ * nothing is held (a retry of the key starts it; one never retried is let go
+ * after the idempotency window). A confirmed escrow is readable: a started
+ * one's confirmation that fails is made by its first transition soon after.
  */
 async function startFirst(
   deps: WriteDeps,
   tenantId: string,
   escrowId: string,
 ): Promise<"started" | "existed" | "refused"> {
+  let started: boolean | undefined;
   try {
-    const started = await deps.workflow.start({
+    started = await deps.workflow.start({
       tenantId,
       escrowId,
       name: executionNames.first(escrowId),
       step: INITIAL_STEP,
     });
-    return started ? "started" : "existed";
   } catch (error) {
     logFailure("StartExecution", escrowId, error);
   }
-  // Due now: the reconciler's next run starts it.
+  if (started !== undefined) {
+    await deps.store.confirm(tenantId, escrowId).catch((error) => logFailure("confirming", escrowId, error));
+    return started ? "started" : "existed";
+  }
   for (let attempt = 0, delay = 100; ; attempt++, delay *= 2) {
     try {
-      await deps.store.markDue(tenantId, escrowId, deps.now().toISOString());
+      const at = deps.now().toISOString();
+      await deps.store.requestVisit(tenantId, escrowId, at, { requested: true, confirm: true });
       return "refused";
     } catch (error) {
       if (attempt === 4) throw new DependencyUnavailableError("the escrow store", { cause: error });
@@ -281,24 +287,24 @@ async function startFirst(
 /**
  * Claim, then signal: the claim is recorded; this hands the workflow the next
  * step the record dictates. The API never waits on the workflow's health: if
- * Step Functions refuses, the escrow is marked for the reconciler (within one
- * reconciliation period) and the action stands.
+ * Step Functions refuses, or the step cannot be handed now, the reconciler is
+ * asked to see to it (within one reconciliation period) and the action stands.
  */
 export async function handOff(deps: WriteDeps, record: EscrowRecord): Promise<void> {
   const { tenantId, id } = record.terms;
-  let handed = false;
+  let handed: Awaited<ReturnType<typeof continueFromRecord>> | "failed" = "failed";
   try {
-    handed = await continueWorkflow(deps, record);
+    handed = await continueFromRecord(deps, record);
   } catch (error) {
     logFailure("hand-off", id, error);
   }
-  if (handed) return;
+  if (handed === "signalled" || handed === "continued" || handed === "nothing") return;
   try {
-    await deps.store.markDue(tenantId, id, deps.now().toISOString());
+    await deps.store.requestVisit(tenantId, id, deps.now().toISOString(), { requested: true });
   } catch (error) {
     // The action stands (it is recorded): a claim is due by its own write, and any other action is
     // carried out by the wait's timeout branch at the latest. The caller's answer does not wait on this.
-    logFailure("marking the escrow due", id, error);
+    logFailure("asking the reconciler", id, error);
   }
 }
 
@@ -395,8 +401,7 @@ export async function getOpsEscrow(
   tenantId: string,
   escrowId: string,
 ): Promise<OpsView> {
-  const record = await deps.store.get(tenantId, escrowId);
-  if (!record) throw new NotFoundError();
+  const record = await readEscrow(deps, tenantId, escrowId);
   const wait = await deps.store.getWait(tenantId, escrowId);
   const view = toView(snapshot(record));
   // The execution the workflow runs in, or last ran in (a parked wait keeps the one that parked it).

@@ -17,6 +17,7 @@ import type { EventPublisher } from "../ports/events";
 import { logger } from "../shared/logger";
 import type { IdempotentRequest } from "./escrow-service";
 import { rememberAnswer } from "./idempotency";
+import { readEscrow } from "./readable";
 import type { EscrowRef } from "./transact";
 
 /**
@@ -63,8 +64,7 @@ const chronological = (a: EvidenceRecord, b: EvidenceRecord) =>
   a.at.localeCompare(b.at) || a.version - b.version || a.seq - b.seq;
 
 export async function listEvidence(deps: Pick<EvidenceDeps, "store">, ref: EscrowRef) {
-  const record = await deps.store.get(ref.tenantId, ref.escrowId);
-  if (!record) throw new NotFoundError();
+  await readEscrow(deps, ref.tenantId, ref.escrowId);
   const items = await deps.store.listEvidence(ref.tenantId, ref.escrowId);
   return { items: items.sort(chronological).map(toEvidenceItem) };
 }
@@ -92,8 +92,7 @@ export async function addEvidence(
       if (earlier) return { statusCode: 201, evidence: toEvidenceItem(earlier), replayed: true };
     }
   }
-  const record = await deps.store.get(ref.tenantId, ref.escrowId);
-  if (!record) throw new NotFoundError();
+  const record = await readEscrow(deps, ref.tenantId, ref.escrowId);
   const state = fold(record.terms, record.history);
 
   for (let attempt = 0; attempt < 3 * MAX_EVIDENCE_PER_PARTY; attempt++) {
@@ -124,14 +123,12 @@ export async function addEvidence(
       attachments: command.attachments ?? [],
       at: now,
     };
-    const stored: EvidenceRecord = {
-      ...evidence,
-      seq: mine + 1,
-      version: state.version,
-      idem: tag,
-      // The reconciler publishes its event after this, unless this request does first.
-      due: addSeconds(now, RECONCILE_GRACE_SECONDS),
-    };
+    const stored: EvidenceRecord = { ...evidence, seq: mine + 1, version: state.version, idem: tag, unpublished: true };
+    // The escrow is marked first: whatever happens after (a publish that fails, a request that dies), the
+    // reconciler publishes the item's event, with the same id, after the grace.
+    await deps.store.requestVisit(ref.tenantId, ref.escrowId, addSeconds(now, RECONCILE_GRACE_SECONDS), {
+      evidenceOwed: true,
+    });
     if (!(await deps.store.addEvidence(ref.tenantId, ref.escrowId, stored))) continue; // the number was taken
     await announceEvidence(deps, ref, state, stored);
     await remember(deps, ref, idem, kHash, evidence.id);

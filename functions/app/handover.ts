@@ -51,39 +51,63 @@ export async function issueHandoverCode(
 /**
  * A `delivery` with a handover code: the action must be allowed first (400,
  * 403, 409 as any delivery), then the code must be the escrow's current one,
- * unexpired and unused (422 otherwise, counting a wrong attempt). The code is
- * used up here, before the delivery is recorded.
+ * unexpired and unused (422 otherwise, counting a wrong attempt). Checking it
+ * uses nothing up: the code is used up only once the delivery is recorded
+ * (`useHandoverCode`), so a delivery that answered 503 or 409 leaves it valid
+ * (API.md v1.2). Answers the code's record, to be used up.
  */
-export async function redeemHandoverCode(
+export async function checkHandoverCode(
   deps: { store: EscrowStore; now: () => Date },
   state: EscrowState,
   command: Parameters<typeof decideAction>[1] & { action: "delivery"; handoverCode?: string },
-): Promise<void> {
-  if (command.handoverCode === undefined) return;
+): Promise<HandoverRecord | null> {
+  if (command.handoverCode === undefined) return null;
   decideAction(state, command, deps.now());
   const ref = { tenantId: state.tenantId, escrowId: state.id };
   for (let attempt = 0; attempt < 5; attempt++) {
     const current = await deps.store.getHandover(ref.tenantId, ref.escrowId);
     const usable =
-      current &&
+      current !== null &&
       !current.used &&
       current.wrong < HANDOVER.maxWrong &&
       Date.parse(current.expiresAt) > deps.now().getTime();
-    const right = usable && current ? await matches(command.handoverCode, current) : false;
-    if (right && current) {
-      if (await deps.store.updateHandover(ref.tenantId, ref.escrowId, current, { used: true })) return;
-      continue; // another attempt changed it meanwhile: look again
-    }
+    // The hash is computed whatever the code's state (a live code or none): how long the answer takes
+    // tells nothing about whether a code is live.
+    const right = await matches(command.handoverCode, current ?? DECOY);
+    if (right && usable && current) return current;
     // Wrong, expired, used, voided or never issued: a wrong attempt against the current code.
     if (current && !current.used && current.wrong < HANDOVER.maxWrong)
       if (
         !(await deps.store.updateHandover(ref.tenantId, ref.escrowId, current, { wrong: current.wrong + 1 }))
       )
-        continue;
+        continue; // another attempt changed it meanwhile: look again
     throw new HandoverCodeInvalidError();
   }
   throw new HandoverCodeInvalidError();
 }
+
+/**
+ * The delivery the code proved is recorded: the code is used up. A failure
+ * here leaves it unused, harmlessly: the escrow is no longer FUNDED, so no
+ * delivery can present it again.
+ */
+export async function useHandoverCode(
+  deps: { store: EscrowStore },
+  ref: EscrowRef,
+  code: HandoverRecord,
+): Promise<void> {
+  await deps.store.updateHandover(ref.tenantId, ref.escrowId, code, { used: true }).catch(() => false);
+}
+
+/** What a code is compared with when there is none: same work, never equal (its salt is random per start). */
+const DECOY: HandoverRecord = {
+  id: "decoy",
+  salt: randomBytes(16).toString("base64"),
+  hash: Buffer.alloc(32).toString("base64"),
+  expiresAt: new Date(0).toISOString(),
+  wrong: 0,
+  used: true,
+};
 
 async function matches(code: string, record: HandoverRecord): Promise<boolean> {
   const expected = Buffer.from(record.hash, "base64");

@@ -1,26 +1,36 @@
-import { failPayment, fold } from "../domain/escrow";
+import { fold } from "../domain/escrow";
 import { evidenceEvent, reminderEvent } from "../domain/events";
-import { UNCONFIRMED_CREATION_SECONDS } from "../domain/reconciliation";
+import {
+  DEPENDENCY_ALERT_AFTER_SECONDS,
+  dueOf,
+  type EscrowMarks,
+  expectedBy,
+  NO_MARKS,
+  UNCONFIRMED_CREATION_SECONDS,
+} from "../domain/reconciliation";
 import { reminderDue } from "../domain/reminders";
 import { type EscrowState, isTerminal } from "../domain/types";
-import { DAY } from "../domain/windows";
-import { executionNames, INITIAL_STEP, nextStep, restartCount, stepAt } from "../domain/workflow-step";
+import { addSeconds } from "../domain/windows";
+import { executionNames, INITIAL_STEP, type OpsAlert, stepAt } from "../domain/workflow-step";
 import type { DueEscrow, EscrowRecord, EscrowStore, WaitRecord } from "../ports/escrow-store";
 import type { EventPublisher } from "../ports/events";
 import type { WorkflowEngine } from "../ports/workflow";
+import { announceSteps } from "./announce";
 import { toEvidenceItem } from "./evidence";
-import { type EscrowRef, load, transact } from "./transact";
-import { announce, applyDeadline, escalateToOps } from "./workflow-tasks";
+import { continueFromRecord } from "./workflow-handoff";
+import { escalateToOps } from "./workflow-tasks";
 
 /**
- * The reconciler: every escrow whose status is not terminal has a live wait
- * or a running task behind it, or is parked in its record with its
- * continuation due. This finds, through the due index and the list of failed
- * executions (never a scan), the escrows where that is not so, and brings
- * each back to where its record says it is: it starts, signals or continues
- * the workflow from the record and publishes owed events. It never decides an
- * outcome itself (a parked wait's deadline is applied by the same use case as
- * a timed-out wait's).
+ * The reconciler (ARCHITECTURE.md v1.2 decision 1): the record is all it
+ * reads. Every escrow that is not terminal carries exactly one due mark — the
+ * time by which its record must have moved, or a reminder's, or now when
+ * something is owed — in a sparse, sharded index. Each run pages through the
+ * marks that have come due, every shard at once, with bounded work; for each
+ * escrow it asks Step Functions about the one execution its record names and
+ * starts, signals, continues or leaves it; publishes what is owed; and moves
+ * the mark on (a mark that is handled moves, so the index is its own
+ * checkpoint and nothing can be skipped). It never lists executions and never
+ * decides an outcome itself.
  */
 
 export interface ReconcileDeps {
@@ -35,276 +45,321 @@ export interface ReconcileDeps {
    * reconciler when a mark comes due.
    */
   reminderEarlySeconds?: number;
+  /** Seconds between runs: a mark that could not be handled comes due again after this. */
+  periodSeconds?: number;
+}
+
+export interface ReconcileOptions {
+  /** Stop starting pages after this many milliseconds (the rest is for the next run). */
+  budgetMs?: number;
+  /** Marks read per page of a shard. */
+  pageSize?: number;
+  /** Escrows visited at once per shard. */
+  concurrency?: number;
 }
 
 export interface ReconcileReport {
-  looked: number;
+  visited: number;
   started: number;
   signalled: number;
   continued: number;
   restarted: number;
   published: number;
-  escalated: number;
   reminded: number;
-  /** Creations never confirmed (answered 503, never retried), let go after the idempotency window. */
-  cancelled: number;
+  alerted: number;
+  /** Creations never confirmed (answered 503, never retried), removed after the idempotency window. */
+  dropped: number;
+  escalated: number;
   failed: number;
+  /** Pages read, over all shards. */
+  pages: number;
+  /** Whether marks that had come due were left for the next run (the budget ran out). */
+  backlog: boolean;
+  /** How late the most overdue mark visited was, in seconds (a backlog delays, never drops). */
+  maxLagSeconds: number;
 }
 
-/** Restarts in a row at one version of the record before the escrow goes to ops. */
-export const MAX_RESTARTS = 3;
-/** Escrows one run looks at, at most (the next run takes the rest). */
-const BATCH = 200;
-/** The first run (no checkpoint yet) looks for failed executions this far back. */
-const FIRST_RUN_LOOKS_BACK_MS = DAY * 1000;
-/** Failed executions are looked for since the last run, less this overlap. */
-const OVERLAP_MS = 10 * 60_000;
+const DEFAULTS = { budgetMs: 20_000, pageSize: 100, concurrency: 8 };
+/** AWS's default reconciliation period (the stack's `reconcileSeconds`). */
+const DEFAULT_PERIOD_SECONDS = 300;
 
-/**
- * Hands the workflow the step the record dictates, where it can without the
- * reconciler: signal a live wait, or start the continuation of a parked one.
- * True when the workflow has it (or needs nothing); false when only the
- * reconciler can tell (the wait's token is gone).
- */
-export async function continueWorkflow(
-  deps: Pick<ReconcileDeps, "store" | "workflow" | "now">,
-  record: EscrowRecord,
-  wait?: WaitRecord | null,
-): Promise<boolean> {
-  const { tenantId, id } = record.terms;
-  const w = wait === undefined ? await deps.store.getWait(tenantId, id) : wait;
-  if (!w) return true; // no wait has begun: the first wait catches up from the record
-  const step = nextStep(record.terms, record.history, w.seenVersion, deps.now());
-  if (!step) return true;
-  if (w.parked) {
-    // The execution may not have ended yet: its token still works.
-    if (w.token && (await deps.workflow.signal(w.token, step))) return true;
-    const name = executionNames.afterPark(id, w.seenVersion);
-    await deps.workflow.start({ tenantId, escrowId: id, name, step });
-    // The wait is no longer parked: the continuation runs it (a later wait of its own replaces this).
-    await deps.store.putWait(tenantId, id, { ...w, token: null, parked: false, execution: name, due: null });
-    return true;
-  }
-  if (w.token && (await deps.workflow.signal(w.token, step))) return true;
-  return false;
-}
-
-export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
+export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions = {}): Promise<ReconcileReport> {
+  const { budgetMs, pageSize, concurrency } = { ...DEFAULTS, ...options };
   const report: ReconcileReport = {
-    looked: 0,
+    visited: 0,
     started: 0,
     signalled: 0,
     continued: 0,
     restarted: 0,
     published: 0,
-    escalated: 0,
     reminded: 0,
-    cancelled: 0,
+    alerted: 0,
+    dropped: 0,
+    escalated: 0,
     failed: 0,
+    pages: 0,
+    backlog: false,
+    maxLagSeconds: 0,
   };
-  const startedAt = deps.now();
-  const checkpoint = await deps.store.getCheckpoint();
-
-  // 1. Executions that failed (a step still failed after its retries) since the last run.
-  const since = new Date(
-    (checkpoint ? Date.parse(checkpoint) : startedAt.getTime() - FIRST_RUN_LOOKS_BACK_MS) - OVERLAP_MS,
+  const startedAt = Date.now();
+  const now = deps.now().toISOString();
+  await Promise.all(
+    Array.from({ length: deps.store.dueShards }, async (_, shard) => {
+      let start: string | null = null;
+      do {
+        if (Date.now() - startedAt > budgetMs) {
+          report.backlog = true;
+          return;
+        }
+        const page = await deps.store.listDue(shard, now, pageSize, start);
+        report.pages++;
+        await inParallel(page.items, concurrency, async (due) => {
+          report.visited++;
+          report.maxLagSeconds = Math.max(report.maxLagSeconds, (Date.parse(now) - Date.parse(due.due)) / 1000);
+          try {
+            await visit(deps, due, report);
+          } catch (error) {
+            report.failed++;
+            console.warn(`reconcile: ${due.escrowId} failed`, error);
+          }
+        });
+        start = page.next;
+      } while (start);
+    }),
   );
-  for (const failed of await deps.workflow.stoppedSince(since)) {
-    report.looked++;
-    try {
-      await restart(deps, { tenantId: failed.tenantId, escrowId: failed.escrowId }, failed.name, report);
-    } catch (error) {
-      report.failed++;
-      console.warn(`reconcile: restarting ${failed.name} failed`, error);
-    }
-  }
-
-  // 2. Escrows the record says should have moved on by now.
-  for (const ref of await deps.store.listDue(startedAt.toISOString(), BATCH)) {
-    report.looked++;
-    try {
-      await reconcileDue(deps, ref, startedAt, report);
-    } catch (error) {
-      report.failed++;
-      console.warn(`reconcile: ${ref.escrowId} failed`, error);
-    }
-  }
-  await deps.store.putCheckpoint(startedAt.toISOString());
   return report;
 }
 
-async function reconcileDue(deps: ReconcileDeps, ref: DueEscrow, readAt: Date, report: ReconcileReport) {
-  const record = await load(deps, ref);
-  const wait = await deps.store.getWait(ref.tenantId, ref.escrowId);
-  const state = fold(record.terms, record.history);
-  const now = deps.now();
-  const latest = record.history[record.history.length - 1]?.v ?? 1;
-
-  // Owed events: from the first a wait could not publish, and (a terminal escrow is marked due only
-  // when announcing its outcome failed) the terminal one.
-  const owed = owedVersions(wait);
-  if (isTerminal(state.status) && ref.items.includes("escrow")) owed.push(latest);
-  await publishSteps(deps, record, owed, report);
-  if (ref.items.includes("evidence")) await publishOwedEvidence(deps, record, report);
-  if (wait) await remind(deps, ref, state, wait, now, report);
-
-  if (!isTerminal(state.status)) {
-    if (!wait) {
-      // Taking the hold: the first execution must exist (its start may have been refused).
-      const status = await deps.workflow.status(executionNames.first(ref.escrowId));
-      if (status === null && unconfirmed(state, now)) {
-        // Never started, and no retry of its key came within the idempotency window: let it go.
-        await dropUnconfirmedCreation(deps, ref);
-        report.cancelled++;
-      } else if (status === null) {
-        await deps.workflow.start({ ...ref, name: executionNames.first(ref.escrowId), step: INITIAL_STEP });
-        report.started++;
-      }
-    } else if (wait.parked && !nextStep(record.terms, record.history, wait.seenVersion, now)) {
-      // A parked wait whose deadline has come: apply it as a timed-out wait would, then continue.
-      if (state.deadline && Date.parse(state.deadline) <= now.getTime()) {
-        await applyDeadline(deps, { ...ref, seenVersion: wait.seenVersion });
-        await continueWorkflow(deps, await load(deps, ref), wait);
-        report.continued++;
-      }
-    } else if (await continueWorkflow(deps, record, wait)) {
-      report.signalled++;
-    } else if ((await deps.workflow.status(wait.execution)) !== "RUNNING") {
-      await restart(deps, ref, wait.execution, report);
-    }
-  }
-  await deps.store.clearDue(ref.tenantId, ref.escrowId, readAt.toISOString());
-}
-
-/** A new execution continuing the escrow from its record after `failedName` stopped. */
-async function restart(deps: ReconcileDeps, ref: EscrowRef, failedName: string, report: ReconcileReport) {
-  const record = await load(deps, ref);
-  const wait = await deps.store.getWait(ref.tenantId, ref.escrowId);
-  // Only the escrow's current execution is restarted (an older one may have failed after it moved on).
-  const current = wait ? (wait.parked ? null : wait.execution) : executionNames.first(ref.escrowId);
-  if (current !== null && current !== failedName && !failedName.startsWith(`${ref.escrowId}-r`)) return;
-  const now = deps.now();
-  const latest = record.history[record.history.length - 1]?.v ?? 1;
-  const state = fold(record.terms, record.history);
-  const name = executionNames.restart(ref.escrowId, failedName, latest);
-  // Seen before (a run's look-back overlaps the last): its restart exists, nothing more to do.
-  if ((await deps.workflow.status(name)) !== null) return;
-  // What the failed execution may not have announced (since its last wait): announced first, so the
-  // restart may go straight to the step the record is at (a wait needs the store; a release does not).
-  const unannounced = [];
-  for (let v = (wait?.published ?? 0) + 1; v <= latest; v++) unannounced.push(v);
-  await publishSteps(deps, record, [...owedVersions(wait), ...unannounced], report);
-  if (isTerminal(state.status)) {
-    // Nothing to restart; remember what is announced, so the next run's look-back publishes nothing.
-    if (unannounced.length > 0 || wait?.owedFrom)
-      await deps.store.putWait(ref.tenantId, ref.escrowId, {
-        token: null,
-        seenVersion: latest,
-        since: now.toISOString(),
-        execution: failedName,
-        parked: false,
-        published: latest,
-        owedFrom: null,
-        due: null,
-        reminded: null,
-      });
-    return;
-  }
-  // The same step keeps failing with no progress: no retry decides this, ops do.
-  if (restartCount(failedName) >= MAX_RESTARTS && failedName.startsWith(`${ref.escrowId}-r${latest}x`)) {
-    await escalateToOps(deps, {
-      ...ref,
-      error: "WorkflowFailing",
-      cause: `${failedName} failed after ${MAX_RESTARTS} restarts at version ${latest}`,
-    });
-    report.escalated++;
-    return;
-  }
-  // From the step the record is at.
-  const step = latest === 1 ? INITIAL_STEP : stepAt(record.terms, record.history, latest, now);
-  if (
-    await deps.workflow.start({
-      ...ref,
-      name,
-      step,
-    })
-  )
-    report.restarted++;
-}
-
-const unconfirmed = (state: EscrowState, now: Date) =>
-  state.status === "PENDING_FUNDS" &&
-  !state.pending &&
-  now.getTime() >= Date.parse(state.createdAt) + UNCONFIRMED_CREATION_SECONDS * 1000;
-
-/** CANCELLED with `creation_unconfirmed` (nothing was ever held), announced like any cancellation. */
-async function dropUnconfirmedCreation(deps: ReconcileDeps, ref: EscrowRef) {
-  const result = await transact<null>(deps, ref, (state) =>
-    state.status === "PENDING_FUNDS" && !state.pending
-      ? { append: failPayment(state, "creation_unconfirmed") }
-      : { done: null },
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
   );
-  if ("done" in result) return;
-  await announce(deps, ref, stepAt(result.record.terms, result.record.history, result.entry.v, deps.now()));
+}
+
+/** One due escrow, from its record. */
+async function visit(deps: ReconcileDeps, ref: DueEscrow, report: ReconcileReport): Promise<void> {
+  const record = await deps.store.get(ref.tenantId, ref.escrowId);
+  if (!record) return;
+  const marks = record.marks ?? NO_MARKS;
+  const state = fold(record.terms, record.history);
+  const wait = await deps.store.getWait(ref.tenantId, ref.escrowId);
+  const now = deps.now();
+  const change: Partial<EscrowMarks> = {};
+  const period = deps.periodSeconds ?? DEFAULT_PERIOD_SECONDS;
+  let retryAt: string | null = null;
+  const again = () => {
+    retryAt = addSeconds(now.toISOString(), period);
+  };
+
+  // A creation no answer has confirmed: started (a retry of its key, or the API's start) or let go.
+  if (marks.provisional) {
+    if ((await deps.workflow.status(executionNames.first(ref.escrowId))) === null) {
+      const letGo = Date.parse(record.terms.createdAt) + UNCONFIRMED_CREATION_SECONDS * 1000;
+      if (now.getTime() >= letGo) {
+        if (await deps.store.dropUnconfirmed(ref.tenantId, ref.escrowId)) report.dropped++;
+      } else await setMarks(deps, record, { due: new Date(letGo).toISOString() });
+      return;
+    }
+    change.provisional = false;
+  }
+
+  // What is owed: the workflow's events from the wait's watermark on, and evidence events.
+  if (marks.owed) {
+    const latest = record.history[record.history.length - 1]?.v ?? 1;
+    const from = wait?.published ?? 0;
+    const published = await announceSteps(deps, ref, record, from, latest);
+    report.published += published - from;
+    if (published > from && wait) await deps.store.setPublished(ref.tenantId, ref.escrowId, published);
+    if (published === latest) change.owed = false;
+    else again();
+  }
+  if (marks.evidenceOwed) {
+    if (await publishOwedEvidence(deps, record, report)) change.evidenceOwed = false;
+    else again();
+  }
+
+  // The current wait's reminder, once per deadline, from the record as it stands.
+  const reminder = reminderDue(state, now, marks.reminded, deps.reminderEarlySeconds);
+  if (reminder) {
+    await deps.events.publish(reminderEvent(state, reminder.reminder, reminder.at));
+    change.reminded = reminder.reminder.deadline;
+    report.reminded++;
+  }
+
+  // A stalled step that moved since ops were told: they are told it recovered.
+  if (marks.stall && (state.version > marks.stall.version || isTerminal(state.status))) {
+    if (marks.stall.alerted) {
+      await deps.events.alert(dependencyAlert("escrow.dependency_recovered", record, state, marks.stall, now));
+      report.alerted++;
+    }
+    change.stall = null;
+  }
+
+  let stalledFor = 0;
+  if (!isTerminal(state.status)) {
+    try {
+      const outcome = await drive(deps, record, state, marks, wait, report);
+      if (outcome === "moved") return; // this visit wrote to the record: that write set its mark
+      if (outcome === "handed") change.requested = false;
+    } catch (error) {
+      // A dependency refused (Step Functions, DynamoDB): try again next run.
+      console.warn(`reconcile: ${ref.escrowId} could not be carried on`, error);
+      again();
+    }
+    // Overdue: the record should have moved by now. Look again next run, and tell ops if it lasts.
+    const expected = expectedBy(state, marks);
+    stalledFor = expected ? (now.getTime() - Date.parse(expected)) / 1000 : 0;
+    if (stalledFor > 0) again();
+  } else {
+    change.requested = false;
+  }
+
+  // A step that has not moved for 15 minutes: ops are told, once per escrow and outage.
+  const stall = change.stall === null ? null : marks.stall;
+  if (stalledFor >= DEPENDENCY_ALERT_AFTER_SECONDS && !stall?.alerted) {
+    const mark = { version: state.version, since: expectedBy(state, marks) ?? now.toISOString(), alerted: true };
+    await deps.events.alert(dependencyAlert("escrow.dependency_failing", record, state, mark, now));
+    report.alerted++;
+    change.stall = mark;
+  }
+
+  const after: EscrowMarks = { ...marks, ...change };
+  const natural = dueOf(state, { ...after, stall: null }, now.toISOString(), deps.reminderEarlySeconds);
+  const due = earliestFuture(natural, retryAt, now);
+  await setMarks(deps, record, { ...change, due });
+}
+
+/** What is due next: the natural mark if it is ahead, else the retry (a mark never stays in the past). */
+function earliestFuture(natural: string | null, retryAt: string | null, now: Date): string | null {
+  const ahead = natural !== null && Date.parse(natural) > now.getTime() ? natural : null;
+  if (ahead && retryAt) return ahead < retryAt ? ahead : retryAt;
+  return ahead ?? retryAt ?? (natural !== null ? addSeconds(now.toISOString(), 60) : null);
+}
+
+async function setMarks(deps: ReconcileDeps, record: EscrowRecord, change: Partial<EscrowMarks>) {
+  const marks = record.marks ?? NO_MARKS;
+  const version = record.history[record.history.length - 1]?.v ?? 1;
+  // False when the record moved meanwhile: its own write set its mark, and what this visit cleared is
+  // looked at again (a repeated publish carries the same id).
+  await deps.store.setMarks(record.terms.tenantId, record.terms.id, { version, mv: marks.mv }, change);
 }
 
 /**
- * The current wait's reminder, when its time has come: published once per
- * deadline (the wait remembers which), and the wait's mark moves on to what is
- * due next (a parked wait's deadline). A wait that ended has no reminder: it
- * is computed from the escrow as it stands.
+ * Hands the workflow what the record dictates: "handed" (signalled or
+ * started), "ok" (the execution the record names runs and has what it needs —
+ * a task, perhaps retrying, or a wait until its deadline — or the escrow
+ * waits for ops, or a parked wait's deadline has not come), or "moved" (this
+ * visit wrote to the record: a continuation, a restart or an escalation).
  */
-async function remind(
+async function drive(
   deps: ReconcileDeps,
-  ref: EscrowRef,
+  record: EscrowRecord,
   state: EscrowState,
-  wait: WaitRecord,
-  now: Date,
+  marks: EscrowMarks,
+  wait: WaitRecord | null,
   report: ReconcileReport,
-) {
-  const due = reminderDue(state, now, wait.reminded, deps.reminderEarlySeconds);
-  if (!due) return;
-  await deps.events.publish(reminderEvent(state, due.reminder, due.at));
-  report.reminded++;
-  await deps.store.putWait(ref.tenantId, ref.escrowId, {
-    ...wait,
-    reminded: due.reminder.deadline,
-    due: wait.parked ? state.deadline : null,
+): Promise<"handed" | "ok" | "moved"> {
+  const id = record.terms.id;
+  const latest = record.history[record.history.length - 1]?.v ?? 1;
+  const name = marks.execution ?? wait?.execution ?? executionNames.first(id);
+  const status = await deps.workflow.status(name);
+  if (status === "RUNNING") {
+    // A step its wait's token could not be handed (the token is stale) it reads from the record at its
+    // next wait or task.
+    if ((await continueFromRecord(deps, record, wait)) !== "signalled") return "ok";
+    report.signalled++;
+    return "handed";
+  }
+  if (status === null) {
+    // Never started: the API's start was refused, or the record names an execution whose start failed.
+    const step = latest === 1 ? INITIAL_STEP : stepOfLatest(record, deps.now());
+    await deps.workflow.start({ ...refOf(record), name, step });
+    if (name.startsWith(`${id}-r`)) report.restarted++;
+    else if (name.startsWith(`${id}-p`)) report.continued++;
+    else report.started++;
+    return "handed";
+  }
+  if (wait?.parked) {
+    if (state.attention) return "ok"; // parked for ops: their resolution or resume continues it
+    const handed = await continueFromRecord(deps, record, wait);
+    if (handed === "continued") report.continued++;
+    if (handed === "signalled") report.signalled++;
+    return handed === "continued" ? "moved" : handed === "signalled" ? "handed" : "ok";
+  }
+  // The execution the record names ended without finishing the escrow: restart from the record, once per
+  // version (a restart that ends the same way again is for ops).
+  const restart = executionNames.restart(id, latest);
+  if (name === restart) {
+    await escalateToOps(deps, {
+      ...refOf(record),
+      error: "WorkflowFailing",
+      cause: `execution ${name} ended (${status}) at version ${latest} after a restart`,
+    });
+    report.escalated++;
+    return "moved";
+  }
+  // Recorded as the escrow's execution before it starts: an older one that runs on finds itself superseded.
+  const read = { version: latest, mv: marks.mv };
+  if (!(await deps.store.setMarks(record.terms.tenantId, id, read, { execution: restart }))) return "ok";
+  await deps.workflow.start({
+    ...refOf(record),
+    name: restart,
+    step: latest === 1 ? INITIAL_STEP : stepOfLatest(record, deps.now()),
   });
+  report.restarted++;
+  return "moved";
+}
+
+const refOf = (record: EscrowRecord) => ({ tenantId: record.terms.tenantId, escrowId: record.terms.id });
+
+function stepOfLatest(record: EscrowRecord, now: Date) {
+  const latest = record.history[record.history.length - 1]?.v ?? 1;
+  return stepAt(record.terms, record.history, latest, now);
+}
+
+/** The escrow's alert about a step that stalled (or recovered): stable per escrow and stalled version. */
+function dependencyAlert(
+  type: "escrow.dependency_failing" | "escrow.dependency_recovered",
+  record: EscrowRecord,
+  state: EscrowState,
+  stall: { version: number; since: string },
+  now: Date,
+): OpsAlert {
+  const suffix = type === "escrow.dependency_failing" ? "f" : "r";
+  return {
+    type,
+    id: `alt_${record.terms.id.slice(4)}_${suffix}${stall.version}`,
+    tenantId: record.terms.tenantId,
+    escrowId: record.terms.id,
+    status: state.status,
+    reason:
+      type === "escrow.dependency_failing"
+        ? `The escrow has not moved since ${stall.since} (version ${stall.version}): a dependency keeps failing; it is retried until it answers.`
+        : `The escrow moved on (version ${state.version}) after its dependency recovered.`,
+    at: now.toISOString(),
+  };
 }
 
 /** Evidence whose event the API could not publish: published now, with the id it would have had. */
-async function publishOwedEvidence(deps: ReconcileDeps, record: EscrowRecord, report: ReconcileReport) {
-  const { tenantId, id } = record.terms;
-  for (const e of await deps.store.listEvidence(tenantId, id)) {
-    if (e.due === null || e.due > deps.now().toISOString()) continue;
-    await deps.events.publish(
-      evidenceEvent(fold(record.terms, record.history, e.version), toEvidenceItem(e)),
-    );
-    await deps.store.evidencePublished(tenantId, id, e);
-    report.published++;
-  }
-}
-
-const owedVersions = (wait: WaitRecord | null): number[] => {
-  const owed: number[] = [];
-  if (wait?.owedFrom) for (let v = wait.owedFrom; v <= wait.seenVersion; v++) owed.push(v);
-  return owed;
-};
-
-/** Publishes what the steps at these versions announce (the same event ids as the first time). */
-async function publishSteps(
+async function publishOwedEvidence(
   deps: ReconcileDeps,
   record: EscrowRecord,
-  versions: number[],
   report: ReconcileReport,
-) {
-  for (const v of new Set(versions)) {
-    const step = stepAt(record.terms, record.history, v, deps.now());
-    if (step.alert) await deps.events.alert(step.alert);
-    if (step.event) {
-      await deps.events.publish(step.event);
+): Promise<boolean> {
+  const { tenantId, id } = record.terms;
+  let all = true;
+  for (const e of await deps.store.listEvidence(tenantId, id)) {
+    if (!e.unpublished) continue;
+    try {
+      await deps.events.publish(evidenceEvent(fold(record.terms, record.history, e.version), toEvidenceItem(e)));
+      await deps.store.evidencePublished(tenantId, id, e);
       report.published++;
+    } catch {
+      all = false;
     }
   }
+  return all;
 }

@@ -64,7 +64,13 @@ export async function transact<T>(
       if (isAmbiguous(error) && attempt < MAX_ATTEMPTS) continue;
       throw error;
     }
-    return { record: { terms: record.terms, history: [...record.history, entry] }, entry, state: next };
+    // The marks as the write left them (it confirms a creation and ends a parked wait; `mv` is unchanged).
+    const marks = record.marks ? { ...record.marks, provisional: false, parked: false } : undefined;
+    return {
+      record: { terms: record.terms, history: [...record.history, entry], ...(marks ? { marks } : {}) },
+      entry,
+      state: next,
+    };
   }
 }
 

@@ -1,5 +1,4 @@
 import {
-  beginSettling,
   declineBalance,
   type Entry,
   escalate,
@@ -8,24 +7,25 @@ import {
   fold,
   fund,
   fundBalance,
-  movementFor,
-  settleEscrow,
 } from "../domain/escrow";
-import { reminderMark } from "../domain/reminders";
-import { type EscrowState, isTerminal } from "../domain/types";
+import { dueOf } from "../domain/reconciliation";
+import { isTerminal } from "../domain/types";
 import {
+  executionNames,
   nextStep,
   PARK_AFTER_SECONDS,
   parkedStep,
   routeOf,
-  type StepNotices,
   stepAt,
+  supersededStep,
   type WorkflowStep,
 } from "../domain/workflow-step";
-import type { EscrowRecord } from "../ports/escrow-store";
+import type { EscrowRecord, WaitRecord } from "../ports/escrow-store";
 import type { EventPublisher } from "../ports/events";
 import type { PaymentProvider } from "../ports/payment-provider";
 import type { WorkflowEngine } from "../ports/workflow";
+import { announce, announceSteps } from "./announce";
+import { movementKeys, voidHold } from "./settle";
 import { type EscrowRef, load, type StoreDeps, transact } from "./transact";
 
 /**
@@ -34,10 +34,17 @@ import { type EscrowRef, load, type StoreDeps, transact } from "./transact";
  * retry, or a continuation), it finds its entry already written and returns
  * the same step. Tasks publish what their step announces after the write;
  * a publish that fails never undoes it: the event is owed and the reconciler
- * publishes it.
+ * publishes it. A task of an execution the record no longer names does
+ * nothing and answers `superseded`: the execution ends (one escrow, one
+ * running execution).
  */
 
 export type { EscrowRef } from "./transact";
+export { announce } from "./announce";
+export { movementKeys, settle } from "./settle";
+
+/** Which escrow, and the execution the task runs in (absent when called outside a workflow). */
+export type TaskRef = EscrowRef & { execution?: string };
 
 /** The workflow passes this through HoldFunds when an execution continues an escrow from its record. */
 export class ResumeFromRecord extends Error {
@@ -47,16 +54,15 @@ export class ResumeFromRecord extends Error {
   }
 }
 
-/** Movement keys: one per movement of an escrow, so a repeat is a no-op at the provider. */
-export const movementKeys = {
-  hold: (escrowId: string) => `${escrowId}:hold`,
-  void: (escrowId: string) => `${escrowId}:void`,
-  /** A car's second hold, after its reservation deposit. */
-  balance: (escrowId: string) => `${escrowId}:hold:balance`,
-  voidBalance: (escrowId: string) => `${escrowId}:void:balance`,
-  transfer: (escrowId: string, type: "payout" | "fee" | "refund", attempt: number) =>
-    `${escrowId}:${type}:${attempt}`,
-};
+/** The execution the record names as carrying the escrow. */
+export const currentExecution = (record: EscrowRecord): string =>
+  record.marks?.execution ?? executionNames.first(record.terms.id);
+
+/** Whether a task of `ref.execution` must stand aside: the record names another execution. */
+export const isSuperseded = (record: EscrowRecord, ref: TaskRef): boolean =>
+  ref.execution !== undefined && ref.execution !== currentExecution(record);
+
+const latestVersion = (record: EscrowRecord) => record.history[record.history.length - 1]?.v ?? 1;
 
 const lastOf = (record: EscrowRecord, types: readonly Entry["type"][]): Entry | undefined =>
   [...record.history].reverse().find((e) => types.includes(e.type));
@@ -64,30 +70,15 @@ const lastOf = (record: EscrowRecord, types: readonly Entry["type"][]): Entry | 
 const stepOf = (record: EscrowRecord, version: number, now: Date) =>
   stepAt(record.terms, record.history, version, now);
 
-/** Publishes what a step announces; on failure the escrow is marked for the reconciler, which publishes it. */
-export async function announce(
-  deps: StoreDeps & { events: EventPublisher },
-  ref: EscrowRef,
-  notices: StepNotices,
-): Promise<boolean> {
-  try {
-    if (notices.alert) await deps.events.alert(notices.alert);
-    if (notices.event) await deps.events.publish(notices.event);
-    return true;
-  } catch {
-    await deps.store.markDue(ref.tenantId, ref.escrowId, deps.now().toISOString());
-    return false;
-  }
-}
-
 /** HoldFunds: takes the hold (keyed: a repeat is a no-op) and records FUNDED. */
 export async function holdFunds(
   deps: StoreDeps & { payments: PaymentProvider },
-  ref: EscrowRef & { resumeFrom?: string; balance?: boolean },
+  ref: TaskRef & { resumeFrom?: string; balance?: boolean },
 ): Promise<WorkflowStep> {
   if (ref.balance) return holdBalance(deps, ref);
   if (ref.resumeFrom && ref.resumeFrom !== "created") throw new ResumeFromRecord(ref.resumeFrom);
   const result = await transact<WorkflowStep>(deps, ref, async (state, record, now) => {
+    if (isSuperseded(record, ref)) return { done: supersededStep(latestVersion(record)) };
     if (state.status !== "PENDING_FUNDS") {
       const done = lastOf(record, ["funded", "reserved", "payment_failed", "cancelled"]);
       if (done) return { done: stepOf(record, done.v, now) };
@@ -110,13 +101,14 @@ export async function holdFunds(
 /** HoldBalance: a car's balance after an accepted inspection (its own key), then FUNDED. */
 async function holdBalance(
   deps: StoreDeps & { payments: PaymentProvider },
-  ref: EscrowRef,
+  ref: TaskRef,
 ): Promise<WorkflowStep> {
   const result = await transact<WorkflowStep>(deps, ref, async (state, record, now) => {
+    if (isSuperseded(record, ref)) return { done: supersededStep(latestVersion(record)) };
     if (!state.balanceDue) {
+      // Recorded by an earlier run, or decided otherwise meanwhile (ops): the record says where it is.
       const done = lastOf(record, ["funded", "balance_declined"]);
-      if (done) return { done: stepOf(record, done.v, now) };
-      throw new Error(`escrow ${state.id} has no balance due in ${state.status}`);
+      return { done: stepOf(record, done?.v ?? latestVersion(record), now) };
     }
     const { reference } = await deps.payments.hold({
       tenantId: state.tenantId,
@@ -134,21 +126,15 @@ async function holdBalance(
 /** RecordBalanceDeclined: the balance was declined or stayed unavailable: let go of it; the deposit goes back. */
 export async function recordBalanceDeclined(
   deps: StoreDeps & { payments: PaymentProvider },
-  ref: EscrowRef,
+  ref: TaskRef,
 ): Promise<WorkflowStep> {
   const result = await transact<WorkflowStep>(deps, ref, async (state, record, now) => {
+    if (isSuperseded(record, ref)) return { done: supersededStep(latestVersion(record)) };
     if (!state.balanceDue) {
       const done = lastOf(record, ["balance_declined", "funded"]);
-      if (done) return { done: stepOf(record, done.v, now) };
-      throw new Error(`escrow ${state.id} has no balance due in ${state.status}`);
+      return { done: stepOf(record, done?.v ?? latestVersion(record), now) };
     }
-    await deps.payments.void({
-      tenantId: state.tenantId,
-      escrowId: state.id,
-      key: movementKeys.voidBalance(state.id),
-      holdKey: movementKeys.balance(state.id),
-      currency: state.currency,
-    });
+    await voidHold(deps, state, "balance");
     return { append: declineBalance(state) };
   });
   return "done" in result ? routeOf(result.done) : routeOf(stepOf(result.record, result.entry.v, deps.now()));
@@ -166,40 +152,33 @@ export const FAILURE_REASONS: Record<string, string> = {
  */
 export async function recordPaymentFailure(
   deps: StoreDeps & { payments: PaymentProvider; events: EventPublisher },
-  ref: EscrowRef & { error: string; balance?: boolean },
+  ref: TaskRef & { error: string; balance?: boolean },
 ): Promise<WorkflowStep> {
   if (ref.balance) return recordBalanceDeclined(deps, ref);
-  const result = await transact<Entry>(deps, ref, async (state, record) => {
+  const result = await transact<Entry | "superseded">(deps, ref, async (state, record) => {
+    if (isSuperseded(record, ref)) return { done: "superseded" };
     if (state.status !== "PENDING_FUNDS") {
       const done = lastOf(record, ["payment_failed", "cancelled", "funded", "reserved"]);
       if (done) return { done };
     }
-    await voidHold(deps, state);
+    await voidHold(deps, state, "hold");
     return { append: failPayment(state, FAILURE_REASONS[ref.error] ?? "payment_unavailable") };
   });
+  if ("done" in result && result.done === "superseded")
+    return supersededStep(latestVersion(await load(deps, ref)));
   const [record, version] =
-    "done" in result ? [await load(deps, ref), result.done.v] : [result.record, result.entry.v];
+    "done" in result ? [await load(deps, ref), (result.done as Entry).v] : [result.record, result.entry.v];
   const step = stepOf(record, version, deps.now());
   await announce(deps, ref, step);
   return routeOf(step);
 }
 
-const voidHold = (deps: { payments: PaymentProvider }, state: EscrowState) =>
-  deps.payments.void({
-    tenantId: state.tenantId,
-    escrowId: state.id,
-    key: movementKeys.void(state.id),
-    holdKey: movementKeys.hold(state.id),
-    currency: state.currency,
-  });
-
 /**
- * The Lambda of every `waitForTaskToken` state. Publishes the event of the
- * step the workflow brings (unless it was published already), stores the
- * token, then looks at the record: an action recorded after the version the
- * workflow has seen (it raced ahead of this wait) ends the wait at once; a
- * wait longer than PARK_AFTER_SECONDS parks in the record and the execution
- * ends.
+ * The Lambda of every `waitForTaskToken` state. Publishes the events of the
+ * steps the workflow brings that are not out yet, stores the token, then looks
+ * at the record: an action recorded after the version the workflow has seen
+ * (it raced ahead of this wait) ends the wait at once; a wait longer than
+ * PARK_AFTER_SECONDS parks in the record and the execution ends.
  */
 export async function beginWait(
   deps: StoreDeps & {
@@ -209,69 +188,52 @@ export async function beginWait(
     /** How far ahead of its time a reminder may go out (the reconciler's period in AWS; 0 locally). */
     reminderEarlySeconds?: number;
   },
-  ref: EscrowRef & { seenVersion: number; taskToken: string; execution: string },
+  ref: TaskRef & { seenVersion: number; taskToken: string; execution: string },
 ): Promise<void> {
   const now = deps.now();
-  const before = await deps.store.getWait(ref.tenantId, ref.escrowId);
   let record = await load(deps, ref);
-  let published = before?.published ?? 0;
-  // Owed events are all after `published`: this wait publishes them again first.
-  let owedFrom: number | null = null;
-  // The events of every step up to the one this wait was entered with that the workflow has not
-  // announced yet (the tasks before a wait record steps; the wait announces them).
-  for (let v = published + 1; v <= ref.seenVersion; v++) {
-    const { event } = stepOf(record, v, now);
-    try {
-      if (event) await deps.events.publish(event);
-      published = v;
-    } catch {
-      owedFrom = Math.min(owedFrom ?? v, v);
-      break;
-    }
+  if (isSuperseded(record, ref)) {
+    await deps.workflow.signal(ref.taskToken, supersededStep(ref.seenVersion));
+    return;
   }
-  const state = fold(record.terms, record.history);
-  const reminded = before?.reminded ?? null;
-  const wait = {
+  const before = await deps.store.getWait(ref.tenantId, ref.escrowId);
+  // The tasks before a wait record steps; the wait announces what is not out yet (a failure is owed).
+  const published = await announceSteps(deps, ref, record, before?.published ?? 0, ref.seenVersion);
+  const wait: WaitRecord = {
     token: ref.taskToken,
     seenVersion: ref.seenVersion,
     since: now.toISOString(),
     execution: ref.execution,
     parked: false,
-    published,
-    owedFrom,
-    // An owed event is due at once: the reconciler's next run publishes it; the wait's reminder when
-    // its time comes (never in the past, so a mark is always new to the reconciler).
-    due: soonest(
-      owedFrom !== null ? now.toISOString() : null,
-      reminderMark(state, reminded, now, deps.reminderEarlySeconds),
-    ),
-    reminded,
+    published: Math.max(published, before?.published ?? 0),
   };
   await deps.store.putWait(ref.tenantId, ref.escrowId, wait);
-  record = await load(deps, ref);
-  const next = nextStep(record.terms, record.history, ref.seenVersion, deps.now());
-  if (next) {
-    await deps.workflow.signal(ref.taskToken, next);
+  for (;;) {
+    record = await load(deps, ref);
+    const next = nextStep(record.terms, record.history, ref.seenVersion, deps.now());
+    if (next) {
+      await deps.workflow.signal(ref.taskToken, next);
+      return;
+    }
+    const latest = fold(record.terms, record.history);
+    const waitSeconds = latest.deadline ? (Date.parse(latest.deadline) - now.getTime()) / 1000 : 0;
+    if (waitSeconds <= (deps.parkAfterSeconds ?? PARK_AFTER_SECONDS)) return;
+    // Park: the record keeps the wait — due at its deadline — before the execution is told to end, so a
+    // failure in between strands nothing. The token is kept: until the execution has ended, an action can
+    // still signal it; after, the action (or the reconciler at the deadline) starts the continuation.
+    const marks = record.marks;
+    if (marks) {
+      const parkedMarks = { ...marks, parked: true };
+      const due = dueOf(latest, parkedMarks, deps.now().toISOString(), deps.reminderEarlySeconds);
+      const read = { version: latest.version, mv: marks.mv };
+      // The record moved meanwhile (an action): read it again, and hand the workflow its step instead.
+      if (!(await deps.store.setMarks(ref.tenantId, ref.escrowId, read, { parked: true, due }))) continue;
+    }
+    await deps.store.putWait(ref.tenantId, ref.escrowId, { ...wait, parked: true });
+    await deps.workflow.signal(ref.taskToken, parkedStep(ref.seenVersion));
     return;
   }
-  const latest = fold(record.terms, record.history);
-  const waitSeconds = latest.deadline ? (Date.parse(latest.deadline) - now.getTime()) / 1000 : 0;
-  if (waitSeconds > (deps.parkAfterSeconds ?? PARK_AFTER_SECONDS)) {
-    // Park: the record keeps the wait (marked due at its deadline) before the execution is told to end,
-    // so a failure in between strands nothing. The token is kept: until the execution has ended, an
-    // action can still signal it; after, the action (or the reconciler at the deadline) starts the
-    // continuation.
-    await deps.store.putWait(ref.tenantId, ref.escrowId, {
-      ...wait,
-      parked: true,
-      due: soonest(wait.due, latest.deadline),
-    });
-    await deps.workflow.signal(ref.taskToken, parkedStep(ref.seenVersion));
-  }
 }
-
-const soonest = (a: string | null, b: string | null): string | null =>
-  a === null ? b : b === null ? a : a < b ? a : b;
 
 /**
  * ApplyDeadlineOutcome: a wait timed out. If an action was accepted in the
@@ -281,9 +243,10 @@ const soonest = (a: string | null, b: string | null): string | null =>
  */
 export async function applyDeadline(
   deps: StoreDeps,
-  ref: EscrowRef & { seenVersion: number },
+  ref: TaskRef & { seenVersion: number },
 ): Promise<WorkflowStep> {
   const result = await transact<WorkflowStep>(deps, ref, (state, record, now) => {
+    if (isSuperseded(record, ref)) return { done: supersededStep(latestVersion(record)) };
     const step = nextStep(record.terms, record.history, ref.seenVersion, now);
     if (step) return { done: step };
     return { append: expire(state) };
@@ -292,90 +255,13 @@ export async function applyDeadline(
 }
 
 /**
- * ReleaseToSeller / RefundBuyer / SplitSettlement: moves the money the
- * record's pending outcome decided, exactly once. The `settling` entry is
- * written before the provider is called (from then on the outcome can only be
- * repeated); every movement carries its key; then the outcome is recorded and
- * announced.
- */
-export async function settle(
-  deps: StoreDeps & { payments: PaymentProvider; events: EventPublisher },
-  ref: EscrowRef,
-): Promise<WorkflowStep> {
-  await transact<EscrowState>(deps, ref, (state) => {
-    if (!state.pending || state.settling || state.status === "PENDING_FUNDS") return { done: state };
-    return { append: beginSettling(state) };
-  });
-  const result = await transact<Entry>(deps, ref, async (state, record, now) => {
-    if (!state.pending) {
-      // A retry, or a continuation: the movement was recorded by an earlier run.
-      const done = lastOf(record, [...SETTLED_BY]);
-      if (done) return { done };
-      throw new Error(`escrow ${state.id} has nothing pending to settle in ${state.status}`);
-    }
-    const draft = settleEscrow(state);
-    if (draft.type === "cancelled") await voidHold(deps, state);
-    else await moveMoney(deps, state, now);
-    return { append: draft };
-  });
-  const [record, version] =
-    "done" in result ? [await load(deps, ref), result.done.v] : [result.record, result.entry.v];
-  const step = stepOf(record, version, deps.now());
-  // A terminal outcome is announced here; a first step (the undisputed part) by the wait that follows.
-  if (isTerminal(fold(record.terms, record.history, version).status)) {
-    await announce(deps, ref, step);
-    // The last wait's reminder mark is not needed any more (its wait ended before it was due): a write
-    // now costs less than the reconciler's visit later. A failure leaves the visit.
-    await deps.store.clearWaitMark(ref.tenantId, ref.escrowId).catch(() => undefined);
-  }
-  return routeOf(step);
-}
-
-/** The entries a settlement writes. */
-const SETTLED_BY = [
-  "released",
-  "refunded",
-  "settled",
-  "cancelled",
-  "payment_failed",
-  "partially_settled",
-] as const;
-
-async function moveMoney(deps: { payments: PaymentProvider }, state: EscrowState, now: Date): Promise<void> {
-  const s = movementFor(state, now.toISOString());
-  const attempt = state.settling?.attempt ?? state.settleAttempts;
-  if (!s) return;
-  const base = {
-    tenantId: state.tenantId,
-    escrowId: state.id,
-    currency: state.currency,
-    holdReference: state.paymentRef,
-  };
-  // The payout first: it is the one movement the provider may refuse for good (PayoutRejected), and
-  // a refused payout must have moved nothing, since ops may then choose another outcome.
-  const moves = [
-    ["payout", s.paidToSeller],
-    ["fee", s.platformFee],
-    ["refund", s.refundedToBuyer],
-  ] as const;
-  for (const [type, amount] of moves)
-    if (amount > 0)
-      await deps.payments.transfer({
-        ...base,
-        type,
-        amount,
-        key: movementKeys.transfer(state.id, type, attempt),
-      });
-}
-
-/**
  * EscalateToOps: what no retry can decide (the provider refused a payout for
  * good, or the record sent an outcome the workflow has no route for): mark
- * the escrow with the reason, alert ops, and park it until their resolution.
+ * the escrow with the reason, alert ops, and park it until they act.
  */
 export async function escalateToOps(
   deps: StoreDeps & { events: EventPublisher },
-  ref: EscrowRef & { error: string; cause: string; execution?: string },
+  ref: TaskRef & { error: string; cause: string },
 ): Promise<WorkflowStep> {
   const reason =
     ref.error === "PayoutRejected"
@@ -383,28 +269,31 @@ export async function escalateToOps(
       : ref.error === "UnexpectedStep"
         ? "unexpected_step"
         : "workflow_failing";
-  const result = await transact<Entry | null>(deps, ref, (state, record) => {
+  const result = await transact<Entry | null | "superseded">(deps, ref, (state, record) => {
+    if (isSuperseded(record, ref)) return { done: "superseded" };
     if (state.attention) return { done: lastOf(record, ["escalated"]) ?? null };
     if (isTerminal(state.status)) return { done: null };
     return { append: escalate(state, reason, describeFailure(ref.error, ref.cause)) };
   });
+  if ("done" in result && result.done === "superseded")
+    return supersededStep(latestVersion(await load(deps, ref)));
   const [record, version] =
-    "done" in result ? [await load(deps, ref), result.done?.v ?? null] : [result.record, result.entry.v];
-  if (version === null) return routeOf(stepOf(record, record.history.length, deps.now()));
+    "done" in result
+      ? [await load(deps, ref), (result.done as Entry | null)?.v ?? null]
+      : [result.record, result.entry.v];
+  if (version === null) return routeOf(stepOf(record, latestVersion(record), deps.now()));
   const step = stepOf(record, version, deps.now());
-  await announce(deps, ref, step);
-  // Parked for ops: no token, no deadline; their resolution starts the continuation.
+  // The alert, with whatever the workflow had not announced before it (a failure is owed).
   const wait = await deps.store.getWait(ref.tenantId, ref.escrowId);
+  const published = await announceSteps(deps, ref, record, wait?.published ?? 0, version);
+  // Parked for ops: no token; their resolution (or resume) starts the continuation.
   await deps.store.putWait(ref.tenantId, ref.escrowId, {
     token: null,
     seenVersion: version,
     since: deps.now().toISOString(),
     execution: ref.execution ?? wait?.execution ?? ref.escrowId,
     parked: true,
-    published: version,
-    owedFrom: wait?.owedFrom ?? null,
-    due: wait?.due ?? null,
-    reminded: wait?.reminded ?? null,
+    published,
   });
   return routeOf(step);
 }

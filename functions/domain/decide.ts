@@ -14,6 +14,7 @@ import {
   type EscrowStatus,
   type EvidenceRequest,
   isTerminal,
+  type Pending,
   type SettlementOutcome,
 } from "./types";
 import { MAX_EXTENSIONS, MAX_TOTAL_EXTENSION_SECONDS } from "./windows";
@@ -324,10 +325,9 @@ export function decideAction(state: EscrowState, command: ActionCommand, now: Da
     case "resolution": {
       // Checked here (a 400 before anything is written); evolve derives the same pending outcome.
       const p = resolutionPending(state, command.outcome, command.refundAmount);
-      const tried = state.settling && state.pending;
-      if (tried && (tried.outcome !== p.outcome || tried.refundAmount !== p.refundAmount))
+      if (state.settling && state.pending && !sameMovement(state, state.pending, p))
         throw new InvalidTransitionError(
-          `A ${tried.outcome} of this escrow has already been sent to the payment provider; it can only be carried out, not replaced.`,
+          `A ${state.pending.partial ? "payment of the undisputed part" : state.pending.outcome} of this escrow has already been sent to the payment provider; it can only be carried out, not replaced.`,
         );
       return {
         type: "resolution_accepted",
@@ -416,6 +416,26 @@ export function settleEscrow(state: EscrowState): EntryDraft {
   return { type, actor: "system", data: {} };
 }
 
+/**
+ * Whether two pending outcomes move the same money: the same amounts to each
+ * side for the same reason, both final or both a first step (a resolution is
+ * never a first step, so it never repeats a rejected claim's undisputed part).
+ */
+function sameMovement(state: EscrowState, a: Pending, b: Pending): boolean {
+  if (Boolean(a.partial) !== Boolean(b.partial)) return false;
+  const at = state.updatedAt;
+  const x = movementFor({ ...state, pending: a }, at);
+  const y = movementFor({ ...state, pending: b }, at);
+  return (
+    x !== null &&
+    y !== null &&
+    x.paidToSeller === y.paidToSeller &&
+    x.refundedToBuyer === y.refundedToBuyer &&
+    x.platformFee === y.platformFee &&
+    x.reason === y.reason
+  );
+}
+
 /** The money the pending action moves now (one step, or all that is held), before it is recorded. */
 export function movementFor(state: EscrowState, at: string): Disbursement | null {
   const p = state.pending;
@@ -423,6 +443,19 @@ export function movementFor(state: EscrowState, at: string): Disbursement | null
   if (p.partial)
     return disburse(state, state.disbursements, p.refundAmount, p.partial.release, "undisputed_part", at);
   return finalDisbursement(state, p, at);
+}
+
+/**
+ * Holds the provider may have taken that the record never counted in
+ * `funded` (their taking was never recorded): the first hold while nothing is
+ * held yet, a car's balance after an accepted inspection. A settlement lets
+ * go of them before it moves anything, so nothing stays held at the provider
+ * after the escrow ends (a void of a hold never taken moves nothing).
+ */
+export function unrecordedHolds(state: EscrowState): ("hold" | "balance")[] {
+  if (state.status === "PENDING_FUNDS") return ["hold"];
+  if (state.kind === "vehicle" && state.inspection?.accepted && state.funded < state.amount) return ["balance"];
+  return [];
 }
 
 export function escalate(state: EscrowState, reason: AttentionReason, detail: string): EntryDraft {

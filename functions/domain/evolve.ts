@@ -33,7 +33,6 @@ export function initialState(terms: EscrowTerms): EscrowState {
     pending: null,
     attention: null,
     settling: null,
-    settleAttempts: 0,
     paymentRef: null,
     extensions: { count: 0, totalSeconds: 0 },
     ledger: [],
@@ -175,6 +174,9 @@ function evolveEntry(state: EscrowState, entry: Entry): EscrowState {
       return {
         ...s,
         deadline: null,
+        // Ops decided what is held: a car's balance still to be held is not (any hold taken for it unseen
+        // is let go by the settlement).
+        balanceDue: null,
         pending: resolutionPending(s, entry.data.outcome, entry.data.refundAmount),
       };
     case "window_elapsed": {
@@ -251,7 +253,7 @@ function evolveEntry(state: EscrowState, entry: Entry): EscrowState {
         settling: entry.data.reason === "payout_rejected" ? null : s.settling,
       };
     case "settling":
-      return { ...s, settling: { attempt: s.settleAttempts + 1 }, settleAttempts: s.settleAttempts + 1 };
+      return { ...s, settling: { version: entry.v } };
     case "released":
     case "refunded":
     case "settled": {

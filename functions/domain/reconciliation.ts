@@ -1,4 +1,5 @@
-import type { EscrowState } from "./types";
+import { reminderMark } from "./reminders";
+import { type EscrowState, isTerminal } from "./types";
 import { addSeconds, DAY } from "./windows";
 
 /**
@@ -11,23 +12,104 @@ export const RECONCILE_GRACE_SECONDS = 60;
  * A creation no answer confirmed (its write's outcome was unknown, the API
  * answered 503, and the key was never retried) is let go after the
  * idempotency window: until then a retry with its key starts it, after it the
- * reconciler cancels it. Nothing is held for it meanwhile: the API starts a
- * new escrow's workflow only once it knows the escrow exists.
+ * reconciler removes it. Nothing is held for it meanwhile, it is not readable
+ * and no event is published about it: the API starts a new escrow's workflow
+ * only once it knows the escrow exists.
  */
 export const UNCONFIRMED_CREATION_SECONDS = DAY + RECONCILE_GRACE_SECONDS;
 
 /**
- * When the reconciler should look at an escrow if the workflow has not moved
- * it on by then, as far as the escrow item knows: while an accepted outcome
- * is being carried out, and when a creation was never confirmed. A waiting escrow
- * needs no mark (its own execution's timer ends the wait; a failed execution
- * is found by its status); a parked wait and an owed event are marked on the
- * wait item. Null: nothing is expected soon.
+ * A step that has not moved for this long is a dependency failing, not a
+ * hiccup: ops are told once (`escrow.dependency_failing`), and again when it
+ * moves (`escrow.dependency_recovered`). It is retried all the same, forever.
  */
-export function dueOf(state: EscrowState): string | null {
-  if (state.pending && !state.attention) return addSeconds(state.updatedAt, RECONCILE_GRACE_SECONDS);
-  // A refused start is marked due at once by the API; otherwise the mark is the unconfirmed creation's end.
-  if (state.status === "PENDING_FUNDS" && !state.attention)
-    return addSeconds(state.createdAt, UNCONFIRMED_CREATION_SECONDS);
-  return null;
+export const DEPENDENCY_ALERT_AFTER_SECONDS = 15 * 60;
+
+/** An escrow parked for ops with no deadline is looked at this often (nothing runs for it meanwhile). */
+const ATTENTION_CHECK_SECONDS = 7 * DAY;
+
+/**
+ * What the escrow item keeps beside its terms and history for the
+ * reconciler (ARCHITECTURE.md v1.2 decision 1): none of it is a transition,
+ * so none of it moves `version`. Every write of these bumps `mv`, and a
+ * transition is conditioned on the `mv` it read, so it never overwrites a
+ * newer mark.
+ */
+export interface EscrowMarks {
+  /** The escrow's one due mark: when the reconciler must look (null: terminal, nothing owed). */
+  due: string | null;
+  mv: number;
+  /** The execution the record names as the one that carries the escrow (null: the first, named after it). */
+  execution: string | null;
+  /** The current wait is parked in the record: no execution holds it; its deadline is due as such. */
+  parked: boolean;
+  /** The deadline whose reminder has been published (one reminder per deadline). */
+  reminded: string | null;
+  /** The workflow may not have been handed the record's latest step (a refused signal or start). */
+  requested: boolean;
+  /** An event may not have been published (the workflow's events from the wait's `published` on). */
+  owed: boolean;
+  /** A piece of evidence's event may not have been published. */
+  evidenceOwed: boolean;
+  /** A creation not yet confirmed: no answer said 201 yet (not readable, not listed, nothing held). */
+  provisional: boolean;
+  /** A step that has not moved since `since`, at `version`; `alerted` once ops were told. */
+  stall: { version: number; since: string; alerted: boolean } | null;
 }
+
+export const NO_MARKS: EscrowMarks = {
+  due: null,
+  mv: 0,
+  execution: null,
+  parked: false,
+  reminded: null,
+  requested: false,
+  owed: false,
+  evidenceOwed: false,
+  provisional: false,
+  stall: null,
+};
+
+/**
+ * When the escrow's record must have moved by, if the workflow does its
+ * work (null: terminal, or nothing is expected of the workflow): a hold or an
+ * accepted outcome within the grace; a wait by its deadline plus the grace (a
+ * parked wait at its deadline: nothing else ends it); an escrow parked for
+ * ops at its deadline.
+ */
+export function expectedBy(state: EscrowState, marks: Pick<EscrowMarks, "parked">): string | null {
+  if (isTerminal(state.status)) return null;
+  if (state.attention) return state.deadline ?? addSeconds(state.updatedAt, ATTENTION_CHECK_SECONDS);
+  if (state.pending || state.balanceDue) return addSeconds(state.updatedAt, RECONCILE_GRACE_SECONDS);
+  if (state.status === "PENDING_FUNDS") return addSeconds(state.createdAt, RECONCILE_GRACE_SECONDS);
+  if (state.deadline !== null)
+    return marks.parked ? state.deadline : addSeconds(state.deadline, RECONCILE_GRACE_SECONDS);
+  return addSeconds(state.updatedAt, RECONCILE_GRACE_SECONDS);
+}
+
+/**
+ * The escrow's one due mark, as a write at `at` leaves it: the soonest of
+ * when the record must have moved by, its current wait's reminder, and — when
+ * something is owed or asked for (an event, a signal, a recovered stall) —
+ * `at` itself.
+ */
+export function dueOf(
+  state: EscrowState,
+  marks: EscrowMarks,
+  at: string,
+  reminderEarlySeconds = 0,
+): string | null {
+  const now = new Date(at);
+  const wanted =
+    marks.requested || marks.owed || marks.evidenceOwed || (marks.stall !== null && marks.stall.alerted)
+      ? at
+      : null;
+  return earliest(
+    wanted,
+    expectedBy(state, marks),
+    isTerminal(state.status) ? null : reminderMark(state, marks.reminded, now, reminderEarlySeconds),
+  );
+}
+
+const earliest = (...times: (string | null)[]): string | null =>
+  times.reduce<string | null>((a, b) => (a === null ? b : b === null ? a : a < b ? a : b), null);

@@ -220,12 +220,12 @@ export interface EscrowState extends EscrowTerms {
   attention: Attention | null;
   /**
    * Set from the moment the provider may have been told to move the pending
-   * outcome's money (the `settling` entry) until the outcome is recorded: that
-   * outcome can then only be repeated, never replaced.
+   * outcome's money (the `settling` entry, at `version`) until the outcome is
+   * recorded: that outcome can then only be repeated, never replaced. Its
+   * movements' keys name that version (ARCHITECTURE.md v1.2 decision 4), so a
+   * repeat is the same call and a new intent never reuses a key.
    */
-  settling: { attempt: number } | null;
-  /** How many settlement attempts were made (each has its own movement keys). */
-  settleAttempts: number;
+  settling: { version: number } | null;
   paymentRef: string | null;
   extensions: { count: number; totalSeconds: number };
   ledger: Posting[];

@@ -43,7 +43,9 @@ export type StepOutcome =
   | "balance"
   | "partially_settled"
   /** The wait is longer than the workflow keeps an execution for: the record holds it instead. */
-  | "parked";
+  | "parked"
+  /** The record names another execution as the one that carries the escrow: this one ends without acting. */
+  | "superseded";
 
 /** What the workflow routes on (the state data and the signal output). */
 export interface WorkflowStep {
@@ -53,7 +55,13 @@ export interface WorkflowStep {
 }
 
 export interface OpsAlert {
-  type: "escrow.needs_ops" | "escrow.dispute_unresolved";
+  type:
+    | "escrow.needs_ops"
+    | "escrow.dispute_unresolved"
+    | "escrow.dependency_failing"
+    | "escrow.dependency_recovered";
+  /** Stable per alert, so a repeated publish is the same alert. */
+  id?: string;
   tenantId: string;
   escrowId: string;
   status: string;
@@ -83,8 +91,7 @@ function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
       return "reserved";
     case "inspected":
       if (state.balanceDue) return "balance";
-      if (!state.pending) throw new Error(`${entry.type} at version ${entry.v} left nothing pending`);
-      return state.pending.outcome;
+      return pendingOutcome(entry, state);
     case "balance_declined":
       return "refund";
     case "moved_out":
@@ -107,8 +114,7 @@ function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
       return "disputed";
     case "window_elapsed":
       if (entry.data.window === "lease") return "moved_out";
-      if (!state.pending) throw new Error(`${entry.type} at version ${entry.v} left nothing pending`);
-      return state.pending.alertOps ? "refund_unresolved" : state.pending.outcome;
+      return pendingOutcome(entry, state);
     case "confirmed":
     case "cancellation_requested":
     case "refund_accepted":
@@ -116,8 +122,7 @@ function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
     case "deposit_returned":
     case "claim_accepted":
     case "settling":
-      if (!state.pending) throw new Error(`${entry.type} at version ${entry.v} left nothing pending`);
-      return state.pending.alertOps ? "refund_unresolved" : state.pending.outcome;
+      return pendingOutcome(entry, state);
     case "released":
     case "refunded":
     case "settled":
@@ -126,6 +131,18 @@ function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
     case "created":
       return "created";
   }
+}
+
+/**
+ * Where the pending outcome goes: a first step (a rejected claim's undisputed
+ * part) to PayUndisputedPart — also when the workflow is restarted at its
+ * `settling` entry — an unresolved dispute's refund with its ops alert, else
+ * the settlement of its kind.
+ */
+function pendingOutcome(entry: Entry, state: EscrowState): StepOutcome {
+  if (!state.pending) throw new Error(`${entry.type} at version ${entry.v} left nothing pending`);
+  if (state.pending.partial) return "partial";
+  return state.pending.alertOps ? "refund_unresolved" : state.pending.outcome;
 }
 
 const DISPUTE_UNRESOLVED = "The dispute window elapsed without a resolution; the buyer is refunded.";
@@ -187,19 +204,25 @@ export const parkedStep = (version: number): WorkflowStep => ({
   timeoutSeconds: 1,
 });
 
+/** What a task answers when the record names another execution: this one ends without acting. */
+export const supersededStep = (version: number): WorkflowStep => ({
+  outcome: "superseded",
+  version,
+  timeoutSeconds: 1,
+});
+
 /**
- * Execution names: the first execution is named after the escrow (ops find it
- * by its id); a continuation after a parked wait `<id>-p<version>` (so the
- * action and the reconciler racing to start it start one); a restart after a
- * failed execution `<id>-r<n>`.
+ * Execution names, each derived from the record (ARCHITECTURE.md v1.2
+ * decision 2), so that a repeated start is refused by Step Functions itself:
+ * the first execution is named after the escrow (ops find it by its id); a
+ * continuation after a parked wait `<id>-p<version seen>` (the action and the
+ * reconciler racing to start it start one); a restart of an execution that
+ * ended without finishing the escrow `<id>-r<latest version>` — one per
+ * version of the record, so a workflow that dies again at the same version is
+ * not restarted a second time (ops are asked).
  */
 export const executionNames = {
   first: (escrowId: string) => escrowId,
   afterPark: (escrowId: string, seenVersion: number) => `${escrowId}-p${seenVersion}`,
-  /** One name per failed execution, so restarting it twice starts one. */
-  restart: (escrowId: string, failedName: string, version: number) =>
-    `${escrowId}-r${version}x${restartCount(failedName) + 1}`,
+  restart: (escrowId: string, version: number) => `${escrowId}-r${version}`,
 };
-
-/** How many times in a row the escrow's workflow was restarted before the execution called `name`. */
-export const restartCount = (name: string): number => Number(/-r\d+x(\d+)$/.exec(name)?.[1] ?? 0);

@@ -1,10 +1,18 @@
 import type { Entry } from "../domain/escrow";
+import type { EscrowMarks } from "../domain/reconciliation";
 import type { EscrowState, EscrowStatus, EscrowTerms, EvidenceItem } from "../domain/types";
 
-/** What is stored of an escrow: its terms and its history (the state is their fold). */
+export type { EscrowMarks } from "../domain/reconciliation";
+
+/**
+ * What is stored of an escrow: its terms and its history (the state is their
+ * fold), and the reconciler's marks beside them (none when not read: a record
+ * built in memory).
+ */
 export interface EscrowRecord {
   terms: EscrowTerms;
   history: Entry[];
+  marks?: EscrowMarks;
 }
 
 /**
@@ -21,14 +29,8 @@ export interface WaitRecord {
   /** The execution the escrow's workflow runs in (or last ran in). */
   execution: string;
   parked: boolean;
-  /** The highest version whose event has been published. */
+  /** Every event up to this version has been published. */
   published: number;
-  /** The lowest version whose event may not have been published, else null. */
-  owedFrom: number | null;
-  /** When the reconciler should look: a parked wait's deadline, a reminder's time, or now when an event is owed. */
-  due: string | null;
-  /** The deadline whose reminder has been published (one reminder per deadline). */
-  reminded: string | null;
 }
 
 /** A piece of evidence as stored beside its escrow (never in the escrow item, which every transition rewrites). */
@@ -39,19 +41,21 @@ export interface EvidenceRecord extends EvidenceItem {
   version: number;
   /** The request's idempotency tag, so a retry with the same key finds it. */
   idem: string | null;
-  /** Set until its event is published (the reconciler publishes it then). */
-  due: string | null;
+  /** Its event may not have been published yet (the reconciler publishes it then). */
+  unpublished: boolean;
 }
 
-/** An escrow the reconciler should look at now. */
+/** An escrow the reconciler should look at now: one of its due marks. */
 export interface DueEscrow {
   tenantId: string;
   escrowId: string;
-  /**
-   * Which of its items are due: the escrow item (taking the hold, settling, an owed outcome), its wait
-   * (a parked deadline, a reminder, an owed event) or a piece of evidence whose event is owed.
-   */
-  items: ("escrow" | "wait" | "evidence")[];
+  due: string;
+}
+
+/** A page of due marks of one shard, soonest first, and where the next page starts (null: none). */
+export interface DuePage {
+  items: DueEscrow[];
+  next: string | null;
 }
 
 /** A completed idempotent request: enough to answer it again. */
@@ -92,43 +96,61 @@ export interface EscrowStore {
   /** Writes a new escrow; false when one with this id already exists. */
   create(record: EscrowRecord, state: EscrowState): Promise<boolean>;
   /**
-   * Appends one entry with a single conditional write on the version the
-   * caller read (`previous` is the escrow as read, `next` after the entry);
-   * throws ConcurrentUpdateError when the escrow moved on.
+   * Appends one entry with a single conditional write on the version and the
+   * marks the caller read (`previous` is the escrow as read, `next` after the
+   * entry); the due mark follows (`dueOf`); throws ConcurrentUpdateError when
+   * the escrow or its marks moved on.
    */
   append(record: EscrowRecord, entry: Entry, previous: EscrowState, next: EscrowState): Promise<void>;
   list(tenantId: string, filter: ListFilter): Promise<{ items: EscrowRecord[]; nextCursor: string | null }>;
   putWait(tenantId: string, escrowId: string, wait: WaitRecord): Promise<void>;
   getWait(tenantId: string, escrowId: string): Promise<WaitRecord | null>;
+  /** Every event up to `version` is published (the wait item remembers; a lower watermark never replaces a higher). */
+  setPublished(tenantId: string, escrowId: string, version: number): Promise<void>;
   /**
-   * Asks the reconciler to look at the escrow by `due` (an index attribute of
-   * the escrow item; not a transition, so the version does not change).
+   * Changes the reconciler's marks of the escrow as read (`version` and `mv`
+   * unchanged since): false when the escrow or its marks moved meanwhile.
    */
-  markDue(tenantId: string, escrowId: string, due: string): Promise<void>;
-  /** Removes the reconciler's marks (escrow and wait) that are not later than `upTo`. */
-  clearDue(tenantId: string, escrowId: string, upTo: string): Promise<void>;
+  setMarks(
+    tenantId: string,
+    escrowId: string,
+    read: { version: number; mv: number },
+    change: Partial<Omit<EscrowMarks, "mv">>,
+  ): Promise<boolean>;
   /**
-   * The escrow has ended: its wait item's mark (a reminder of a wait that ended early) goes, unless
-   * the wait still owes an event.
+   * Asks the reconciler to look at the escrow now (`at`), for what `flags`
+   * say: a step the workflow may not have been handed, an event or a piece of
+   * evidence that may not be published. Not a transition; never refused.
    */
-  clearWaitMark(tenantId: string, escrowId: string): Promise<void>;
-  /** Escrows whose escrow or wait item is due by `now`, soonest first (through the due index, never a scan). */
-  listDue(now: string, limit: number): Promise<DueEscrow[]>;
+  requestVisit(
+    tenantId: string,
+    escrowId: string,
+    at: string,
+    flags: Partial<Pick<EscrowMarks, "requested" | "owed" | "evidenceOwed">> & {
+      /** The same write confirms a new escrow's creation (`confirm`). */
+      confirm?: true;
+    },
+  ): Promise<void>;
+  /** A page of shard `shard`'s marks due by `now`, soonest first (the due index, never a scan). */
+  listDue(shard: number, now: string, limit: number, start?: string | null): Promise<DuePage>;
+  /** How many shards the due index has (the reconciler reads them all, in parallel). */
+  readonly dueShards: number;
   /** The soonest mark later than `after`, or null (the local runtime wakes the reconciler for it). */
   nextDue(after: string): Promise<string | null>;
+  /** A new escrow's creation is answered (201): it becomes readable. */
+  confirm(tenantId: string, escrowId: string): Promise<void>;
+  /** Removes a creation that was never confirmed (still provisional, at version 1); false when it moved on. */
+  dropUnconfirmed(tenantId: string, escrowId: string): Promise<boolean>;
   /** Adds a piece of evidence at its party's `seq`; false when that number is taken (another addition won). */
   addEvidence(tenantId: string, escrowId: string, evidence: EvidenceRecord): Promise<boolean>;
   /** The escrow's evidence, both parties', in no particular order. */
   listEvidence(tenantId: string, escrowId: string): Promise<EvidenceRecord[]>;
-  /** The evidence's event is published: its mark goes. */
+  /** The evidence's event is published. */
   evidencePublished(
     tenantId: string,
     escrowId: string,
     evidence: Pick<EvidenceRecord, "by" | "seq">,
   ): Promise<void>;
-  /** The reconciler's own bookmark (when it last looked at failed executions). */
-  getCheckpoint(): Promise<string | null>;
-  putCheckpoint(at: string): Promise<void>;
   /** Replaces the escrow's handover code (a new one voids the old). */
   putHandover(tenantId: string, escrowId: string, record: HandoverRecord): Promise<void>;
   getHandover(tenantId: string, escrowId: string): Promise<HandoverRecord | null>;

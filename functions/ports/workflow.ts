@@ -17,14 +17,6 @@ export type ExecutionStatus =
   | "ABORTED"
   | "PENDING_REDRIVE";
 
-export interface StoppedExecution {
-  name: string;
-  tenantId: string;
-  escrowId: string;
-  status: ExecutionStatus;
-  stoppedAt: Date;
-}
-
 export interface WorkflowEngine {
   /** Starts an execution; false when one of that name already exists (nothing to do). */
   start(input: WorkflowStart): Promise<boolean>;
@@ -35,8 +27,6 @@ export interface WorkflowEngine {
   signal(token: string, step: WorkflowStep): Promise<boolean>;
   /** The status of the named execution, or null when there is none. */
   status(name: string): Promise<ExecutionStatus | null>;
-  /** Executions that failed, timed out or were aborted since `since`, newest first. */
-  stoppedSince(since: Date): Promise<StoppedExecution[]>;
   /** The ARN of the named execution (for the ops view). */
   executionArn(name: string): string;
 }

@@ -27,6 +27,8 @@ const EnvSchema = z.object({
    * short lead is never missed between two runs); 0 locally, where it is woken when a mark comes due.
    */
   REMINDER_EARLY_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 0),
+  /** Seconds between the reconciler's runs: a mark it could not handle comes due again after this. */
+  RECONCILE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 300),
 });
 export type Env = z.infer<typeof EnvSchema>;
 /** The names of the environment variables functions read (the stack sets each with its grant). */

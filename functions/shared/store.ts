@@ -4,9 +4,10 @@ import { DynamoTenantDirectory } from "../adapters/dynamo-tenant-directory";
 import { loadEnv } from "./config";
 
 /** The table, its store and the tenant directory: built once per container (cold start). */
-const env = loadEnv(["TABLE_NAME"]);
+const env = loadEnv(["TABLE_NAME", "REMINDER_EARLY_SECONDS"]);
 const dynamo = new DynamoDBClient({});
 
-export const store = new DynamoEscrowStore(dynamo, env.TABLE_NAME);
+/** The store; a reminder's mark is set up to one reconciler period early (see reminderDue). */
+export const store = new DynamoEscrowStore(dynamo, env.TABLE_NAME, env.REMINDER_EARLY_SECONDS);
 export const tenants = new DynamoTenantDirectory(dynamo, env.TABLE_NAME);
 export { now } from "./clock";

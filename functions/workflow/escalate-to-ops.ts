@@ -10,7 +10,6 @@ export const handler = taskHandler(
     ...escrowRef,
     error: z.string(),
     cause: z._default(z.string(), ""),
-    execution: z.optional(z.string()),
   }),
   (input) => escalateToOps({ store, events, now }, input),
 );

@@ -1,5 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
+import type { Context } from "aws-lambda";
 import { reconcile } from "../app/reconcile";
 import { loadEnv } from "../shared/config";
 import { events } from "../shared/events";
@@ -7,7 +8,12 @@ import { logger } from "../shared/logger";
 import { now, store } from "../shared/store";
 import { workflow } from "../shared/workflow";
 
-const reminderEarlySeconds = loadEnv(["REMINDER_EARLY_SECONDS"]).REMINDER_EARLY_SECONDS;
+const { REMINDER_EARLY_SECONDS: reminderEarlySeconds, RECONCILE_SECONDS: periodSeconds } = loadEnv([
+  "REMINDER_EARLY_SECONDS",
+  "RECONCILE_SECONDS",
+]);
+/** Left of the function's own time when a run stops starting pages (the rest of the marks wait a period). */
+const RESERVE_MS = 5_000;
 
 /**
  * The reconciler, on its schedule: brings every stranded escrow back to where
@@ -15,11 +21,15 @@ const reminderEarlySeconds = loadEnv(["REMINDER_EARLY_SECONDS"]).REMINDER_EARLY_
  * `{ nextDueAfter }`, it only answers when the soonest mark after that time
  * is (the local runtime wakes it then, so a reminder goes out on time).
  */
-export const handler = middy<{ nextDueAfter?: string } | undefined>()
+export const handler = middy<{ nextDueAfter?: string } | undefined, unknown, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(async (event) => {
+  .handler(async (event, context) => {
     if (typeof event?.nextDueAfter === "string") return { nextDue: await store.nextDue(event.nextDueAfter) };
-    const report = await reconcile({ store, workflow, events, now, reminderEarlySeconds });
+    const budgetMs = Math.max(1_000, context.getRemainingTimeInMillis() - RESERVE_MS);
+    const report = await reconcile(
+      { store, workflow, events, now, reminderEarlySeconds, periodSeconds },
+      { budgetMs },
+    );
     logger.info("reconciled", { ...report });
     return report;
   });

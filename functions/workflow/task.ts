@@ -9,6 +9,8 @@ import { logger } from "../shared/logger";
 export const escrowRef = {
   tenantId: z.string().check(z.minLength(1)),
   escrowId: z.string().check(z.regex(ESCROW_ID)),
+  /** The execution the task runs in: one the record no longer names ends without acting. */
+  execution: z.optional(z.string().check(z.minLength(1))),
 };
 export const EscrowRefInput = z.object(escrowRef);
 

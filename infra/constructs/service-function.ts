@@ -103,7 +103,6 @@ export class ServiceFunction extends Construct {
     }
     if (spec.reconciles)
       statements.push(
-        new PolicyStatement({ actions: ["states:ListExecutions"], resources: [props.stateMachineArn] }),
         // Its executions: <execution ARN prefix>:<name>, every name being an escrow's.
         new PolicyStatement({
           actions: ["states:DescribeExecution"],

@@ -150,6 +150,8 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
     POWERTOOLS_DEV: "true",
     // The local period (API.md: local default 60), whatever the deployed default in the template.
     ESCROW_RECONCILE_SECONDS: String(reconcileEvery),
+    // The reconciler's period as its code sees it: a mark it could not handle comes due again after it.
+    RECONCILE_SECONDS: String(Math.max(1, Math.round(reconcileEvery))),
     // Locally the reconciler is woken when a mark comes due: reminders go out on time, not early.
     REMINDER_EARLY_SECONDS: "0",
   });

@@ -10,12 +10,7 @@ import type { EscrowEvent } from "../../functions/domain/events";
 import { type OpsAlert, routeOf, type WorkflowStep } from "../../functions/domain/workflow-step";
 import type { EventPublisher } from "../../functions/ports/events";
 import { PayoutRejected, type TransferRequest } from "../../functions/ports/payment-provider";
-import type {
-  ExecutionStatus,
-  StoppedExecution,
-  WorkflowEngine,
-  WorkflowStart,
-} from "../../functions/ports/workflow";
+import type { ExecutionStatus, WorkflowEngine, WorkflowStart } from "../../functions/ports/workflow";
 
 /**
  * Test doubles of the ports, shared by the app and workflow suites. They keep
@@ -52,19 +47,6 @@ export class RecordingWorkflow implements WorkflowEngine {
   }
   async status(name: string): Promise<ExecutionStatus | null> {
     return this.executions.get(name)?.status ?? null;
-  }
-  async stoppedSince(since: Date): Promise<StoppedExecution[]> {
-    return [...this.executions.entries()]
-      .filter(
-        ([, e]) => e.status !== "RUNNING" && e.status !== "SUCCEEDED" && (e.stoppedAt ?? since) >= since,
-      )
-      .map(([name, e]) => ({
-        name,
-        tenantId: e.input.tenantId,
-        escrowId: e.input.escrowId,
-        status: e.status,
-        stoppedAt: e.stoppedAt ?? since,
-      }));
   }
   executionArn(name: string): string {
     return `arn:aws:states:us-east-1:000000000000:execution:escrow:${name}`;

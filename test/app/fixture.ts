@@ -62,3 +62,17 @@ export async function createVia(
   const { escrow } = await createEscrow(deps, tenantId, body, keyed(`create-${++created}`, body));
   return { tenantId, escrowId: escrow.id };
 }
+
+/** The escrows whose due mark has come by `at` (every shard of the due index, every page). */
+export async function dueIds(store: DynamoEscrowStore, at: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let shard = 0; shard < store.dueShards; shard++) {
+    let start: string | null = null;
+    do {
+      const page = await store.listDue(shard, at, 100, start);
+      ids.push(...page.items.map((d) => d.escrowId));
+      start = page.next;
+    } while (start);
+  }
+  return ids;
+}

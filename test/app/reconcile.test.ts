@@ -1,71 +1,92 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
 import {
   createEscrow,
   getEscrow,
   getOpsEscrow,
+  listEscrows,
   listHistory,
   performAction,
   TAKEOVER_AFTER_MS,
 } from "../../functions/app/escrow-service";
-import { reconcile } from "../../functions/app/reconcile";
-import { beginWait, holdFunds, settle } from "../../functions/app/workflow-tasks";
+import { type ReconcileReport, reconcile } from "../../functions/app/reconcile";
+import { applyDeadline, beginWait, holdFunds, settle } from "../../functions/app/workflow-tasks";
 import type { CreateEscrowInput } from "../../functions/domain/create-input";
+import { NotFoundError } from "../../functions/domain/errors";
 import type { ActionCommand } from "../../functions/domain/escrow";
 import { eventId } from "../../functions/domain/events";
 import { escrowIdFor } from "../../functions/domain/ids";
-import { UNCONFIRMED_CREATION_SECONDS } from "../../functions/domain/reconciliation";
+import {
+  DEPENDENCY_ALERT_AFTER_SECONDS,
+  RECONCILE_GRACE_SECONDS,
+  UNCONFIRMED_CREATION_SECONDS,
+} from "../../functions/domain/reconciliation";
 import { DAY } from "../../functions/domain/windows";
 import { INITIAL_STEP } from "../../functions/domain/workflow-step";
 import type { EscrowStore } from "../../functions/ports/escrow-store";
+import { createEscrowTable } from "../support/dynalite";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
-import { createInput, createVia, keyed, useStore } from "./fixture";
+import { createInput, createVia, dueIds, keyed, useStore } from "./fixture";
 
 /**
- * The reconciler (ARCHITECTURE v1.1 decision 1) against a recording workflow
- * engine: every escrow whose record expects the workflow to have moved on is
- * found through the due index or the failed executions, and handed the step
- * its record dictates — started, signalled, continued, restarted, its owed
- * events published. test/workflow/reconcile.test.ts runs the same paths on
- * the real state machine.
+ * The reconciler (ARCHITECTURE.md v1.2 decision 1) against a recording
+ * workflow engine: it reads the record only — one due mark per escrow — asks
+ * about the one execution the record names, and starts, signals, continues or
+ * leaves it; publishes what is owed; and moves the mark on, so nothing it has
+ * to do can be forgotten. test/workflow/recovery.test.ts runs the same paths
+ * on the real state machine.
  */
-const table = useStore();
+const dynalite = useStore();
+/** A table of each test's own: the reconciler reads every mark of its table, and counts what it did. */
+let table: { store: DynamoEscrowStore };
 let payments: TestPayments;
 let events: RecordingPublisher;
 let workflow: RecordingWorkflow;
 let clock: number;
-const deps = () => ({ store: table.store, payments, events, workflow, now: () => new Date(clock) });
+const PERIOD = 300;
+const deps = () => ({
+  store: table.store,
+  payments,
+  events,
+  workflow,
+  now: () => new Date(clock),
+  periodSeconds: PERIOD,
+});
 /** The reconciler, as its schedule runs it, `seconds` from now. */
-const reconcileIn = (seconds: number) => {
+const reconcileIn = (seconds: number, options = {}): Promise<ReconcileReport> => {
   clock += seconds * 1000;
-  return reconcile(deps());
+  return reconcile(deps(), options);
 };
 
+let n = 0;
 beforeEach(async () => {
-  payments = new TestPayments();
-  events = new RecordingPublisher();
-  workflow = new RecordingWorkflow();
-  // Each test starts a day after the last one's escrows, whose due marks the reconciler clears first.
-  clock = Date.parse("2026-11-25T10:00:00.000Z") + 100 * DAY * ++n;
-  await reconcile(deps());
+  const tableName = `reconcile-${++n}`;
+  await createEscrowTable(dynalite.db.client, tableName);
+  table = { store: new DynamoEscrowStore(dynalite.db.client, tableName) };
+  clock = Date.parse("2026-11-25T10:00:00.000Z");
   payments = new TestPayments();
   events = new RecordingPublisher();
   workflow = new RecordingWorkflow();
 });
 
-let n = 0;
 const escrowIdOf = (key: string) => escrowIdFor("demo", key);
 const create = (overrides: Partial<CreateEscrowInput> = {}) => createVia(deps(), "demo", overrides);
 const act = (ref: { escrowId: string }, command: ActionCommand) =>
   performAction(deps(), "demo", ref.escrowId, command);
-const dueIds = async (seconds = 0) =>
-  (await table.store.listDue(new Date(clock + seconds * 1000).toISOString(), 1000)).map((d) => d.escrowId);
+const due = (seconds = 0) => dueIds(table.store, new Date(clock + seconds * 1000).toISOString());
 const startsOf = (id: string) =>
   workflow.started.filter((s) => s.escrowId === id).map((s) => [s.name, s.step.outcome, s.step.version]);
+const running = (id: string) =>
+  [...workflow.executions.entries()].filter(([name, e]) => name.startsWith(id) && e.status === "RUNNING");
+const stop = (name: string, status: "FAILED" | "ABORTED" = "FAILED") => {
+  const e = workflow.executions.get(name);
+  if (e) e.status = status;
+};
 
 /** A funded escrow whose workflow waits for delivery (token `t-<id>`). */
 async function waitingForDelivery(overrides: Partial<CreateEscrowInput> = {}) {
   const ref = await create(overrides);
-  await holdFunds(deps(), ref);
+  await holdFunds(deps(), { ...ref, execution: ref.escrowId });
   await beginWait(deps(), {
     ...ref,
     seenVersion: 2,
@@ -76,12 +97,14 @@ async function waitingForDelivery(overrides: Partial<CreateEscrowInput> = {}) {
 }
 
 describe("an execution that was never started", () => {
-  it("is started by the reconciler at its next run after the start was refused", async () => {
+  it("is started by the reconciler at its next run after the start was refused; the 201 stood", async () => {
     workflow.refuse.start = true;
     const ref = await create();
     workflow.refuse.start = false;
     expect(workflow.names).toEqual([]);
-    // The refused start marked the escrow due at once.
+    // The refused start asked for a visit, and confirmed the creation: the escrow is readable.
+    expect(await due()).toContain(ref.escrowId);
+    expect(await getEscrow(deps(), "demo", ref.escrowId)).toMatchObject({ status: "PENDING_FUNDS" });
     const report = await reconcileIn(1);
     expect(report).toMatchObject({ started: 1, failed: 0 });
     expect(workflow.started).toEqual([
@@ -92,20 +115,20 @@ describe("an execution that was never started", () => {
         step: INITIAL_STEP,
       }),
     ]);
-    expect(await dueIds()).not.toContain(ref.escrowId);
+    // Its mark moved on: the hold is expected within the grace.
+    expect(await due()).not.toContain(ref.escrowId);
   });
 
   it("is left alone when it exists (its start was only slow)", async () => {
     const ref = await create();
-    workflow.executions.set(ref.escrowId, { input: workflow.started[0] as never, status: "RUNNING" });
-    const report = await reconcileIn(61);
+    const report = await reconcileIn(RECONCILE_GRACE_SECONDS + 1);
     expect(report.started).toBe(0);
     expect(workflow.names).toEqual([ref.escrowId]);
   });
 });
 
-describe("a creation no answer confirmed", () => {
-  it("holds nothing; a retry of its key starts it (not a replay), else it is let go after the window", async () => {
+describe("a creation no answer confirmed (API.md v1.2: a create that answered 503 leaves nothing behind)", () => {
+  it("is never readable, listed or announced; a retry of its key creates it; else it is removed after the window", async () => {
     // The write takes effect but its answer is lost, and every read-back fails: the API cannot know.
     const lost = Object.assign(Object.create(table.store) as EscrowStore, {
       create: async (...args: Parameters<EscrowStore["create"]>) => {
@@ -124,6 +147,15 @@ describe("a creation no answer confirmed", () => {
     expect(answers.map((a) => a.status)).toEqual(["rejected", "rejected"]);
     expect(workflow.names).toEqual([]);
     expect(payments.calls).toEqual([]);
+    const abandoned = escrowIdOf(keys[1] as string);
+    // Not readable, not listed, no history, no action: to readers it does not exist.
+    await expect(getEscrow(deps(), "demo", abandoned)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(listHistory(deps(), "demo", abandoned)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      act({ escrowId: abandoned }, { action: "cancellation", actorId: "u-b" }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    const listed = await listEscrows(deps(), "demo", { buyerId: "u-b", limit: 100 });
+    expect(listed.items.map((e) => e.id)).not.toContain(abandoned);
 
     // The integrator retries the first key once the first attempt is over: this answer starts it.
     clock += TAKEOVER_AFTER_MS + 1000;
@@ -135,23 +167,14 @@ describe("a creation no answer confirmed", () => {
     );
     expect(retried).toMatchObject({ statusCode: 201, replayed: false, escrow: { status: "PENDING_FUNDS" } });
     expect(workflow.names).toEqual([retried.escrow.id]);
-    // A second retry is a replay.
-    const again = await createEscrow(deps(), "demo", bodies[0] as never, keyed(keys[0] as string, bodies[0]));
-    expect(again).toMatchObject({ statusCode: 201, replayed: true });
+    expect(await getEscrow(deps(), "demo", retried.escrow.id)).toMatchObject({ status: "PENDING_FUNDS" });
 
-    // The other is never retried: nothing happens to it until the idempotency window has passed…
-    expect((await reconcileIn(UNCONFIRMED_CREATION_SECONDS - 120)).started).toBe(0);
-    // …then it is let go: CANCELLED, nothing ever held, announced like any cancellation.
-    const report = await reconcileIn(120);
-    expect(report).toMatchObject({ cancelled: 1, started: 0, failed: 0 });
-    const abandoned = (await listHistory(deps(), "demo", escrowIdOf(keys[1] as string))).items;
-    expect(abandoned.map((e) => e.type)).toEqual(["created", "payment_failed"]);
-    expect(await getEscrow(deps(), "demo", escrowIdOf(keys[1] as string))).toMatchObject({
-      status: "CANCELLED",
-      failureReason: "creation_unconfirmed",
-      funded: 0,
-    });
-    expect(events.of(escrowIdOf(keys[1] as string)).map((e) => e.type)).toEqual(["escrow.cancelled"]);
+    // The other is never retried: it waits out the idempotency window, holding nothing…
+    expect(await reconcileIn(UNCONFIRMED_CREATION_SECONDS - 120)).toMatchObject({ started: 0, dropped: 0 });
+    // …then it is removed: nothing was held, nothing is announced.
+    expect(await reconcileIn(120)).toMatchObject({ dropped: 1, started: 0, failed: 0 });
+    expect(await table.store.get("demo", abandoned)).toBeNull();
+    expect(events.of(abandoned)).toEqual([]);
     expect(workflow.names).toEqual([retried.escrow.id]);
     expect(payments.calls).toEqual([]);
   }, 30_000);
@@ -162,9 +185,9 @@ describe("a claim that was never signalled", () => {
     const ref = await waitingForDelivery();
     workflow.refuse.signal = true;
     const answer = await act(ref, { action: "delivery", actorId: "u-s" });
-    // The API never waits on the workflow's health: the action stands, the escrow is marked due.
+    // The API never waits on the workflow's health: the action stands, the reconciler is asked.
     expect(answer).toMatchObject({ statusCode: 202, escrow: { status: "DELIVERED" } });
-    expect(await dueIds()).toContain(ref.escrowId);
+    expect(await due()).toContain(ref.escrowId);
     workflow.refuse.signal = false;
     const report = await reconcileIn(1);
     expect(report).toMatchObject({ signalled: 1, failed: 0 });
@@ -174,74 +197,142 @@ describe("a claim that was never signalled", () => {
         step: { outcome: "delivered", version: 3, timeoutSeconds: 10 * DAY - 1 },
       },
     ]);
-    expect(await dueIds()).not.toContain(ref.escrowId);
+    expect(await due()).not.toContain(ref.escrowId);
+  });
+});
+
+describe("an execution that ended without finishing the escrow (issue #16, findings 3 and 7)", () => {
+  it("is restarted from the record once Step Functions answers, however long it refuses; a delivery accepted meanwhile is carried out", async () => {
+    // The first wait's task failed for good, and the execution with it: no wait was recorded.
+    const ref = await create();
+    await holdFunds(deps(), { ...ref, execution: ref.escrowId });
+    stop(ref.escrowId);
+    // Its delivery window ends (7 days); Step Functions refuses every start for three hours of runs.
+    workflow.refuse.start = true;
+    clock += 7 * DAY * 1000;
+    for (let run = 0; run < 36; run++) {
+      const report = await reconcileIn(PERIOD);
+      expect(report.restarted).toBe(0);
+      // Never forgotten: the escrow stays due, looked at again every period.
+      expect(await due(PERIOD)).toContain(ref.escrowId);
+    }
+    workflow.refuse.start = false;
+    expect((await reconcileIn(PERIOD)).restarted).toBe(1);
+    // One restart, named after the record's version, from the step the record is at.
+    expect(startsOf(ref.escrowId)).toEqual([
+      [ref.escrowId, "created", 1],
+      [`${ref.escrowId}-r2`, "funded", 2],
+    ]);
+    expect(running(ref.escrowId).map(([name]) => name)).toEqual([`${ref.escrowId}-r2`]);
+    // The restart's wait finds the deadline passed: refunded, as the record dictates.
+    await beginWait(deps(), { ...ref, seenVersion: 2, taskToken: "t-r2", execution: `${ref.escrowId}-r2` });
+    const step = await applyDeadline(deps(), { ...ref, seenVersion: 2, execution: `${ref.escrowId}-r2` });
+    expect(step.outcome).toBe("refund");
+    await settle(deps(), { ...ref, execution: `${ref.escrowId}-r2` });
+    expect(await getEscrow(deps(), "demo", ref.escrowId)).toMatchObject({ status: "REFUNDED", held: 0 });
   });
 
-  it("a claim whose token is gone and whose execution stopped is restarted from the record", async () => {
+  it("a delivery accepted while the execution was dead is carried out by the restart", async () => {
     const ref = await waitingForDelivery();
-    // The execution failed and nobody told the reconciler's list (older than its look-back).
-    const first = workflow.executions.get(ref.escrowId);
-    if (first) Object.assign(first, { status: "FAILED", stoppedAt: new Date(0) });
-    workflow.used.add(`t-${ref.escrowId}`);
-    await act(ref, { action: "delivery", actorId: "u-s" });
-    expect(await dueIds()).toContain(ref.escrowId);
-    const report = await reconcileIn(1);
-    expect(report.restarted).toBe(1);
-    // From the step the record is at (the delivery); what was not announced is announced first.
-    expect(startsOf(ref.escrowId).slice(1)).toEqual([[`${ref.escrowId}-r3x1`, "delivered", 3]]);
-    expect(await dueIds()).not.toContain(ref.escrowId);
+    stop(ref.escrowId);
+    workflow.used.add(`t-${ref.escrowId}`); // its token ended with it
+    const answer = await act(ref, { action: "delivery", actorId: "u-s" });
+    expect(answer.statusCode).toBe(202);
+    // The token could not take the step: the reconciler was asked, and restarts from the delivery.
+    expect(await due()).toContain(ref.escrowId);
+    expect((await reconcileIn(1)).restarted).toBe(1);
+    expect(startsOf(ref.escrowId).slice(1)).toEqual([[`${ref.escrowId}-r3`, "delivered", 3]]);
+  });
+
+  it("is restarted once per version: an execution that dies again at the same version is for ops, and never two run", async () => {
+    const ref = await waitingForDelivery();
+    stop(ref.escrowId);
+    expect((await reconcileIn(7 * DAY + RECONCILE_GRACE_SECONDS + 1)).restarted).toBe(1);
+    // Every later run sees one running execution and leaves it.
+    for (let run = 0; run < 3; run++) {
+      expect(await reconcileIn(PERIOD)).toMatchObject({ restarted: 0, started: 0 });
+      expect(running(ref.escrowId)).toHaveLength(1);
+    }
+    stop(`${ref.escrowId}-r2`);
+    const report = await reconcileIn(PERIOD);
+    expect(report).toMatchObject({ restarted: 0, escalated: 1 });
+    expect(running(ref.escrowId)).toEqual([]);
+    expect(await getEscrow(deps(), "demo", ref.escrowId)).toMatchObject({
+      needsOpsAttention: true,
+      attentionReason: "workflow_failing",
+    });
+    expect(workflow.names).toEqual([ref.escrowId, `${ref.escrowId}-r2`]);
+  });
+
+  it("a task of an execution the record no longer names does nothing and ends (superseded)", async () => {
+    const ref = await waitingForDelivery();
+    stop(ref.escrowId);
+    workflow.used.add(`t-${ref.escrowId}`); // its token ended with it
+    await act(ref, { action: "cancellation", actorId: "u-b" });
+    await reconcileIn(1);
+    expect(startsOf(ref.escrowId).at(-1)?.[0]).toBe(`${ref.escrowId}-r3`);
+    // The old execution's settlement task, run late, moves nothing.
+    expect(await settle(deps(), { ...ref, execution: ref.escrowId })).toMatchObject({
+      outcome: "superseded",
+    });
+    expect(payments.callsOf(ref.escrowId).filter((c) => c.type !== "hold")).toEqual([]);
+    // The current one settles.
+    await settle(deps(), { ...ref, execution: `${ref.escrowId}-r3` });
+    expect((await getEscrow(deps(), "demo", ref.escrowId)).status).toBe("REFUNDED");
   });
 });
 
 describe("a long wait parked in the record", () => {
   const parkingDeps = () => ({ ...deps(), parkAfterSeconds: 60 });
 
-  it("ends the execution; the action that ends the wait starts the continuation, once", async () => {
+  it("ends the execution; the action that ends the wait starts the continuation, once, and the record names it", async () => {
     const ref = await create();
     await holdFunds(deps(), ref);
     await beginWait(parkingDeps(), { ...ref, seenVersion: 2, taskToken: "t-park", execution: ref.escrowId });
-    // The wait (7 days) is longer than the lease (60 s): the workflow is told to park.
     expect(workflow.signals).toEqual([
       { token: "t-park", step: { outcome: "parked", version: 2, timeoutSeconds: 1 } },
     ]);
-    const deadline = (await getEscrow(deps(), "demo", ref.escrowId)).deadline;
     expect(await table.store.getWait("demo", ref.escrowId)).toMatchObject({
       // The token is kept: until the execution has ended, an action can still signal it.
       token: "t-park",
       parked: true,
       seenVersion: 2,
-      // The soonest of what the reconciler must do: the wait's reminder, a day before the deadline.
-      due: new Date(Date.parse(deadline as string) - DAY * 1000).toISOString(),
       execution: ref.escrowId,
       published: 2,
     });
-    expect(events.of(ref.escrowId)).toEqual([{ id: eventId(ref.escrowId, 2), type: "escrow.funded" }]);
-
+    const escrow = await getEscrow(deps(), "demo", ref.escrowId);
+    // The escrow's mark: its reminder (a day before), then its deadline itself (nothing else ends it).
+    const record = await table.store.get("demo", ref.escrowId);
+    expect(record?.marks).toMatchObject({
+      parked: true,
+      due: new Date(Date.parse(escrow.deadline as string) - DAY * 1000).toISOString(),
+    });
+    stop(ref.escrowId, "ABORTED"); // as Parked ends it (any end will do)
+    workflow.used.add("t-park");
     await act(ref, { action: "delivery", actorId: "u-s" });
     expect(startsOf(ref.escrowId)).toEqual([
       [ref.escrowId, "created", 1],
       [`${ref.escrowId}-p2`, "delivered", 3],
     ]);
+    expect((await table.store.get("demo", ref.escrowId))?.marks?.execution).toBe(`${ref.escrowId}-p2`);
     // Ops find the current execution from the escrow.
     const ops = await getOpsEscrow({ ...deps(), region: "eu-west-1" }, "demo", ref.escrowId);
     expect(ops.ops.executionArn).toBe(workflow.executionArn(`${ref.escrowId}-p2`));
-    expect(ops.ops.consoleUrl).toContain(encodeURI(workflow.executionArn(`${ref.escrowId}-p2`)));
-    // The same continuation started again (the reconciler racing the action) is refused by its name.
-    const started = workflow.started.at(-1);
-    expect(started && (await workflow.start(started))).toBe(false);
+    // The reconciler, racing the action, starts nothing more.
+    await reconcileIn(1);
     expect(workflow.names).toEqual([ref.escrowId, `${ref.escrowId}-p2`]);
   });
 
   it("whose deadline passes is completed by the reconciler: the deadline applied, then the continuation", async () => {
-    const ref = await create();
+    const ref = await create({ windows: { reminderSeconds: 0 } });
     await holdFunds(deps(), ref);
     await beginWait(parkingDeps(), { ...ref, seenVersion: 2, taskToken: "t-park2", execution: ref.escrowId });
+    stop(ref.escrowId, "ABORTED");
+    workflow.used.add("t-park2");
     // Not before the deadline.
     expect((await reconcileIn(DAY)).continued).toBe(0);
     expect(workflow.names).toEqual([ref.escrowId]);
-    // (Escrows of earlier tests whose reminders are due by then are looked at in the same run.)
-    const report = await reconcileIn(7 * DAY);
-    expect(report).toMatchObject({ failed: 0 });
+    expect(await reconcileIn(6 * DAY)).toMatchObject({ continued: 1, failed: 0 });
     expect((await listHistory(deps(), "demo", ref.escrowId)).items.map((e) => e.type)).toEqual([
       "created",
       "funded",
@@ -251,12 +342,10 @@ describe("a long wait parked in the record", () => {
       [ref.escrowId, "created", 1],
       [`${ref.escrowId}-p2`, "refund", 3],
     ]);
-    // A late action gets 409, as after a timed-out wait.
     await expect(act(ref, { action: "delivery", actorId: "u-s" })).rejects.toMatchObject({
       kind: "invalid_transition",
     });
-    // The continuation refunds; a second run has nothing left to do for this escrow.
-    await settle(deps(), ref);
+    await settle(deps(), { ...ref, execution: `${ref.escrowId}-p2` });
     expect((await getEscrow(deps(), "demo", ref.escrowId)).status).toBe("REFUNDED");
     await reconcileIn(DAY);
     expect(startsOf(ref.escrowId)).toHaveLength(2);
@@ -269,75 +358,85 @@ describe("an event that was never published", () => {
     await holdFunds(deps(), ref);
     events.fails = true;
     await beginWait(deps(), { ...ref, seenVersion: 2, taskToken: "t-owed", execution: ref.escrowId });
-    // The wait began all the same (notifications never stop the workflow).
-    expect(await table.store.getWait("demo", ref.escrowId)).toMatchObject({
-      token: "t-owed",
-      published: 1, // the creation (version 1) announces nothing
-      owedFrom: 2,
-      due: new Date(clock).toISOString(),
-    });
-    // Owed at once: the reconciler's next run publishes it (while SNS still fails, it stays owed).
+    // The wait began all the same (notifications never stop the workflow); its watermark is behind.
+    expect(await table.store.getWait("demo", ref.escrowId)).toMatchObject({ token: "t-owed", published: 1 });
+    expect((await table.store.get("demo", ref.escrowId))?.marks).toMatchObject({ owed: true });
+    // While SNS still fails it stays owed, and is looked at again next period.
     expect((await reconcileIn(1)).published).toBe(0);
-    expect(await table.store.getWait("demo", ref.escrowId)).toMatchObject({ owedFrom: 2 });
+    expect(await due(PERIOD)).toContain(ref.escrowId);
     events.fails = false;
-    const report = await reconcileIn(1);
-    expect(report.published).toBe(1);
+    expect((await reconcileIn(PERIOD)).published).toBe(1);
     expect(events.of(ref.escrowId)).toEqual([{ id: eventId(ref.escrowId, 2), type: "escrow.funded" }]);
-    expect(await table.store.getWait("demo", ref.escrowId)).toMatchObject({ owedFrom: null, due: null });
-    expect((await reconcileIn(61)).published).toBe(0);
+    expect(await table.store.getWait("demo", ref.escrowId)).toMatchObject({ published: 2 });
+    expect((await table.store.get("demo", ref.escrowId))?.marks).toMatchObject({ owed: false });
+    expect((await reconcileIn(PERIOD)).published).toBe(0);
   });
 
-  it("an outcome whose announcement failed is published later, with the same id", async () => {
+  it("an outcome whose announcement failed is published later, with the same ids", async () => {
     const ref = await create();
     await holdFunds(deps(), ref);
     await act(ref, { action: "cancellation", actorId: "u-b" });
     events.fails = true;
     await settle(deps(), ref);
     expect((await getEscrow(deps(), "demo", ref.escrowId)).status).toBe("REFUNDED");
-    expect(await dueIds()).toContain(ref.escrowId);
+    expect(await due()).toContain(ref.escrowId);
     events.fails = false;
-    const report = await reconcileIn(1);
-    expect(report.published).toBe(1);
-    expect(events.of(ref.escrowId)).toEqual([{ id: eventId(ref.escrowId, 5), type: "escrow.refunded" }]);
-    expect(await dueIds()).not.toContain(ref.escrowId);
-  });
-
-  it("a terminal escrow whose announcement went through is not announced again", async () => {
-    const ref = await create();
-    await holdFunds(deps(), ref);
-    await act(ref, { action: "cancellation", actorId: "u-b" });
-    await settle(deps(), ref);
-    await reconcileIn(3600);
-    expect(events.of(ref.escrowId)).toEqual([{ id: eventId(ref.escrowId, 5), type: "escrow.refunded" }]);
+    await reconcileIn(1);
+    // Every step since the last announced: funded (no wait announced it) and refunded.
+    expect(events.of(ref.escrowId)).toEqual([
+      { id: eventId(ref.escrowId, 2), type: "escrow.funded" },
+      { id: eventId(ref.escrowId, 5), type: "escrow.refunded" },
+    ]);
+    expect(await due(DAY)).not.toContain(ref.escrowId);
   });
 });
 
-describe("an execution that failed", () => {
-  it("is restarted from the record under a name of its own, once", async () => {
-    const ref = await create();
-    await holdFunds(deps(), ref);
-    await beginWait(deps(), { ...ref, seenVersion: 2, taskToken: "t-f", execution: ref.escrowId });
+describe("a step that stays stuck (issue #16, finding 4)", () => {
+  it("is retried, never handed to ops: ops are told after 15 minutes, once, and again when it recovers", async () => {
+    const ref = await waitingForDelivery();
     await act(ref, { action: "delivery", actorId: "u-s" });
-    await beginWait(deps(), { ...ref, seenVersion: 3, taskToken: "t-f2", execution: ref.escrowId });
+    await beginWait(deps(), { ...ref, seenVersion: 3, taskToken: "t-c", execution: ref.escrowId });
     await act(ref, { action: "confirmation", actorId: "u-b" });
-    // ReleaseToSeller failed after its retries (LeftToReconciler).
-    const first = workflow.executions.get(ref.escrowId);
-    if (first) Object.assign(first, { status: "FAILED", stoppedAt: new Date(clock) });
-    const report = await reconcileIn(1);
-    expect(report.restarted).toBe(1);
-    // Straight to the release the record is at (no wait, so no store write, on the way).
-    expect(startsOf(ref.escrowId).slice(1)).toEqual([[`${ref.escrowId}-r4x1`, "release", 4]]);
-    // The next run sees the same failed execution again (its look-back overlaps): nothing new is started.
-    expect((await reconcileIn(60)).restarted).toBe(0);
-    expect(workflow.names).toEqual([ref.escrowId, `${ref.escrowId}-r4x1`]);
+    // The release keeps failing (the provider is down): the execution runs, retrying, for half an hour.
+    for (let run = 0; run < 6; run++) await reconcileIn(PERIOD);
+    const failing = events.alerts.filter((a) => a.type === "escrow.dependency_failing");
+    expect(failing).toHaveLength(1);
+    expect(failing[0]).toMatchObject({ escrowId: ref.escrowId, status: "DELIVERED" });
+    expect(await getEscrow(deps(), "demo", ref.escrowId)).toMatchObject({ needsOpsAttention: false });
+    // The provider answers again: the release goes through, and ops hear so.
+    await settle(deps(), { ...ref, execution: ref.escrowId });
+    await reconcileIn(1);
+    expect(events.alerts.map((a) => a.type)).toEqual([
+      "escrow.dependency_failing",
+      "escrow.dependency_recovered",
+    ]);
+    expect(new Set(events.alerts.map((a) => a.id)).size).toBe(2);
+    await reconcileIn(DAY);
+    expect(events.alerts).toHaveLength(2);
+    expect(DEPENDENCY_ALERT_AFTER_SECONDS).toBe(900);
   });
+});
 
-  it("an older execution that failed after the escrow moved on is left alone", async () => {
-    const ref = await create();
-    await holdFunds(deps(), ref);
-    await beginWait(deps(), { ...ref, seenVersion: 2, taskToken: "t-o", execution: `${ref.escrowId}-p9` });
-    const first = workflow.executions.get(ref.escrowId);
-    if (first) Object.assign(first, { status: "FAILED", stoppedAt: new Date(clock) });
-    expect((await reconcileIn(1)).restarted).toBe(0);
+describe("a backlog", () => {
+  it("is worked through page by page within each run's budget: delayed, never dropped", async () => {
+    const refs = [];
+    workflow.refuse.start = true;
+    for (let i = 0; i < 24; i++) refs.push(await create());
+    workflow.refuse.start = false;
+    // A run that may read one page of two marks per shard before its budget is spent.
+    const first = await reconcileIn(1, { pageSize: 2, budgetMs: 0 });
+    expect(first.backlog).toBe(true);
+    expect(first.started).toBeLessThan(24);
+    let started = first.started;
+    let lag = first.maxLagSeconds;
+    for (let run = 0; run < 20 && started < 24; run++) {
+      const report = await reconcileIn(PERIOD, { pageSize: 2, budgetMs: 0 });
+      started += report.started;
+      lag = Math.max(lag, report.maxLagSeconds);
+    }
+    expect(started).toBe(24);
+    expect(new Set(workflow.names)).toEqual(new Set(refs.map((r) => r.escrowId)));
+    // The delay is reported: the most overdue mark waited at least one period.
+    expect(lag).toBeGreaterThanOrEqual(PERIOD);
   });
 });

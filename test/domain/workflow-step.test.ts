@@ -1,23 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { beginSettling, escalate, expire, settleEscrow } from "../../functions/domain/escrow";
 import { eventId } from "../../functions/domain/events";
-import {
-  dueOf,
-  RECONCILE_GRACE_SECONDS,
-  UNCONFIRMED_CREATION_SECONDS,
-} from "../../functions/domain/reconciliation";
-import { addSeconds, DAY } from "../../functions/domain/windows";
+import { dueOf, NO_MARKS, RECONCILE_GRACE_SECONDS } from "../../functions/domain/reconciliation";
+import { addSeconds, DAY, withDefaults } from "../../functions/domain/windows";
 import {
   executionNames,
   INITIAL_STEP,
   nextStep,
   PARK_AFTER_SECONDS,
   parkedStep,
-  restartCount,
   routeOf,
   stepAt,
+  supersededStep,
 } from "../../functions/domain/workflow-step";
-import { at, Harness } from "../support/escrows";
+import { at, Harness, terms } from "../support/escrows";
 
 const BUYER = "u-buyer";
 const SELLER = "u-seller";
@@ -123,43 +119,80 @@ describe("the step the record hands the workflow", () => {
     expect(executionNames.first(id)).toBe(id);
     expect(executionNames.afterPark(id, 3)).toBe(`${id}-p3`);
     expect(executionNames.afterPark(id, 3)).toBe(executionNames.afterPark(id, 3));
-    const r1 = executionNames.restart(id, id, 5);
-    expect(r1).toBe(`${id}-r5x1`);
-    expect(restartCount(r1)).toBe(1);
-    expect(executionNames.restart(id, r1, 5)).toBe(`${id}-r5x2`);
-    expect(restartCount(`${id}-p3`)).toBe(0);
+    // A restart is named after the record's version: a second restart at the same version is refused.
+    expect(executionNames.restart(id, 5)).toBe(`${id}-r5`);
+    expect(executionNames.restart(id, 5)).toBe(executionNames.restart(id, 5));
+    expect(executionNames.restart(id, 6)).not.toBe(executionNames.restart(id, 5));
     // Step Functions allows 80 characters in a name.
-    expect(executionNames.restart(id, `${id}-r99x99`, 99).length).toBeLessThanOrEqual(80);
+    expect(executionNames.restart(id, 99_999).length).toBeLessThanOrEqual(80);
+    expect(supersededStep(4)).toEqual({ outcome: "superseded", version: 4, timeoutSeconds: 1 });
     expect(PARK_AFTER_SECONDS).toBe(30 * DAY);
   });
 });
 
-describe("when the reconciler should look (the escrow item's due mark)", () => {
-  it("at an unconfirmed creation's end, and while an accepted outcome is carried out", () => {
-    const h = new Harness();
-    expect(dueOf(h.state)).toBe(addSeconds(h.t.createdAt, UNCONFIRMED_CREATION_SECONDS));
+describe("when the reconciler should look (the escrow's one due mark)", () => {
+  const at0 = (s: number) => at(s).toISOString();
+  const noReminder = (windows: Record<string, number> = {}) =>
+    new Harness(terms({ windows: withDefaults("goods", { reminderSeconds: 0, ...windows }) }));
+
+  it("a hold within the grace, a wait by its deadline plus the grace, an accepted outcome within the grace", () => {
+    const h = noReminder();
+    expect(dueOf(h.state, NO_MARKS, h.t.createdAt)).toBe(addSeconds(h.t.createdAt, RECONCILE_GRACE_SECONDS));
     h.fund(at(1));
-    // A waiting escrow needs no mark: its execution's timer ends the wait.
-    expect(dueOf(h.state)).toBeNull();
+    expect(dueOf(h.state, NO_MARKS, at0(1))).toBe(
+      addSeconds(h.state.deadline as string, RECONCILE_GRACE_SECONDS),
+    );
     h.act({ action: "delivery", actorId: SELLER }, at(2));
-    expect(dueOf(h.state)).toBeNull();
+    expect(dueOf(h.state, NO_MARKS, at0(2))).toBe(
+      addSeconds(h.state.deadline as string, RECONCILE_GRACE_SECONDS),
+    );
     h.act({ action: "confirmation", actorId: BUYER }, at(3));
-    expect(dueOf(h.state)).toBe(addSeconds(at(3).toISOString(), RECONCILE_GRACE_SECONDS));
+    expect(dueOf(h.state, NO_MARKS, at0(3))).toBe(addSeconds(at0(3), RECONCILE_GRACE_SECONDS));
     h.push(beginSettling(h.state), at(4));
-    expect(dueOf(h.state)).toBe(addSeconds(at(4).toISOString(), RECONCILE_GRACE_SECONDS));
+    expect(dueOf(h.state, NO_MARKS, at0(4))).toBe(addSeconds(at0(4), RECONCILE_GRACE_SECONDS));
     h.settle(at(5));
-    expect(dueOf(h.state)).toBeNull();
+    expect(dueOf(h.state, NO_MARKS, at0(5))).toBeNull();
   });
 
-  it("not while the escrow waits for ops", () => {
+  it("a parked wait at its deadline; the reminder first, until it is out", () => {
     const h = new Harness();
+    h.fund(at(1));
+    const deadline = h.state.deadline as string;
+    const reminder = addSeconds(deadline, -DAY);
+    expect(dueOf(h.state, NO_MARKS, at0(1))).toBe(reminder);
+    const sent = { ...NO_MARKS, reminded: deadline };
+    expect(dueOf(h.state, sent, at0(1))).toBe(addSeconds(deadline, RECONCILE_GRACE_SECONDS));
+    expect(dueOf(h.state, { ...sent, parked: true }, at0(1))).toBe(deadline);
+    // In AWS the reconciler runs every period: a reminder's mark is up to one period early.
+    expect(dueOf(h.state, NO_MARKS, at0(1), 300)).toBe(addSeconds(reminder, -300));
+  });
+
+  it("now, when something is owed or asked for; never for a terminal escrow otherwise", () => {
+    const h = noReminder();
+    h.fund(at(1));
+    for (const flag of ["requested", "owed", "evidenceOwed"] as const)
+      expect(dueOf(h.state, { ...NO_MARKS, [flag]: true }, at0(9))).toBe(at0(9));
+    expect(dueOf(h.state, { ...NO_MARKS, stall: { version: 2, since: at0(1), alerted: true } }, at0(9))).toBe(
+      at0(9),
+    );
+    h.act({ action: "delivery", actorId: SELLER }, at(2));
+    h.act({ action: "confirmation", actorId: BUYER }, at(3));
+    h.settle(at(4));
+    expect(dueOf(h.state, NO_MARKS, at0(9))).toBeNull();
+    expect(dueOf(h.state, { ...NO_MARKS, owed: true }, at0(9))).toBe(at0(9));
+  });
+
+  it("an escrow parked for ops at its deadline, else a week on (nothing runs for it meanwhile)", () => {
+    const h = noReminder();
     h.fund(at(1));
     h.act({ action: "delivery", actorId: SELLER }, at(2));
     h.act({ action: "confirmation", actorId: BUYER }, at(3));
     h.push(escalate(h.state, "payout_rejected", "x"), at(4));
-    expect(dueOf(h.state)).toBeNull();
-    const stuck = new Harness();
-    stuck.push(escalate(stuck.state, "workflow_failing", "x"), at(1));
-    expect(dueOf(stuck.state)).toBeNull();
+    expect(dueOf(h.state, NO_MARKS, at0(4))).toBe(addSeconds(at0(4), 7 * DAY));
+    const disputed = noReminder();
+    disputed.fund(at(1));
+    disputed.act({ action: "dispute", actorId: BUYER, reason: "x" }, at(2));
+    disputed.push(escalate(disputed.state, "unexpected_step", "x"), at(3));
+    expect(dueOf(disputed.state, NO_MARKS, at0(3))).toBe(disputed.state.deadline);
   });
 });

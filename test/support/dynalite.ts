@@ -42,6 +42,19 @@ export async function startDynalite(): Promise<{
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
   const tableName = "escrow-test";
+  await createEscrowTable(client, tableName);
+  return {
+    client,
+    tableName,
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Creates an (empty) escrow table with its indexes under `tableName`, and waits until it is there. */
+export async function createEscrowTable(client: DynamoDBClient, tableName: string): Promise<void> {
   const gsi = Object.values(TABLE.indexes);
   await client.send(
     new CreateTableCommand({
@@ -63,12 +76,4 @@ export async function startDynalite(): Promise<{
     }),
   );
   await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: tableName });
-  return {
-    client,
-    tableName,
-    close: async () => {
-      client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
 }

@@ -1,0 +1,52 @@
+import type { EscrowRecord } from "../ports/escrow-store";
+import type { EventPublisher } from "../ports/events";
+import { type StepNotices, stepAt } from "../domain/workflow-step";
+import type { EscrowRef, StoreDeps } from "./transact";
+
+/**
+ * Publishing what the workflow's steps announce (escrow events and ops
+ * alerts). Notifications never move money: a publish that fails never undoes
+ * a step; the escrow is marked so that the reconciler publishes what is owed
+ * (every event after the wait's `published` watermark, with the same ids).
+ */
+
+type AnnounceDeps = StoreDeps & { events: Pick<EventPublisher, "publish" | "alert"> };
+
+/** Asks the reconciler to publish what may be owed; a failure to ask is left to the escrow's own mark. */
+export async function owe(deps: StoreDeps, ref: EscrowRef): Promise<void> {
+  await deps.store
+    .requestVisit(ref.tenantId, ref.escrowId, deps.now().toISOString(), { owed: true })
+    .catch(() => undefined);
+}
+
+/** Publishes one step's notices; on failure the escrow is marked and false is answered. */
+export async function announce(deps: AnnounceDeps, ref: EscrowRef, notices: StepNotices): Promise<boolean> {
+  try {
+    if (notices.alert) await deps.events.alert(notices.alert);
+    if (notices.event) await deps.events.publish(notices.event);
+    return true;
+  } catch {
+    await owe(deps, ref);
+    return false;
+  }
+}
+
+/**
+ * Publishes, in order, what the steps after version `from` up to `to`
+ * announce. Stops at the first failure (the escrow is marked: the rest is
+ * owed) and answers the highest version whose notices are all out.
+ */
+export async function announceSteps(
+  deps: AnnounceDeps,
+  ref: EscrowRef,
+  record: EscrowRecord,
+  from: number,
+  to: number,
+): Promise<number> {
+  let published = from;
+  for (let v = from + 1; v <= to; v++) {
+    if (!(await announce(deps, ref, stepAt(record.terms, record.history, v, deps.now())))) break;
+    published = v;
+  }
+  return published;
+}

@@ -1,0 +1,71 @@
+import { fold } from "../domain/escrow";
+import { executionNames, nextStep } from "../domain/workflow-step";
+import type { EscrowRecord, EscrowStore, WaitRecord } from "../ports/escrow-store";
+import type { WorkflowEngine } from "../ports/workflow";
+import { load } from "./transact";
+import { applyDeadline } from "./workflow-tasks";
+
+/**
+ * Claim, then signal (ARCHITECTURE.md decision 3): the record decides; this
+ * hands the workflow the step the record dictates, where it can without more
+ * knowledge than the record. The API calls it after an action, the
+ * reconciler for an escrow whose execution runs or whose wait is parked.
+ */
+
+export interface HandoffDeps {
+  store: EscrowStore;
+  workflow: WorkflowEngine;
+  now: () => Date;
+}
+
+/**
+ * - "signalled": the live wait was ended with the first step it has not seen;
+ * - "continued": the wait was parked (no execution held it) and its
+ *   continuation was started — named after the version the wait had seen and
+ *   recorded as the escrow's execution first, so the action and the reconciler
+ *   racing start one, and an older execution that runs on finds itself
+ *   superseded; a parked deadline that has passed is applied first, as a timed
+ *   out wait's would be;
+ * - "unhanded": a step could not be handed — no wait has begun (the first
+ *   wait catches up from the record), or the wait's token is not open any
+ *   more (it ended or timed out: the workflow reads the record when it goes on,
+ *   if it runs at all; the caller may ask the reconciler to make sure);
+ * - "nothing": the workflow has seen every step, or the wait is parked and
+ *   nothing ends it yet.
+ */
+export async function continueFromRecord(
+  deps: HandoffDeps,
+  record: EscrowRecord,
+  wait?: WaitRecord | null,
+): Promise<"signalled" | "continued" | "unhanded" | "nothing"> {
+  const ref = { tenantId: record.terms.tenantId, escrowId: record.terms.id };
+  const w = wait === undefined ? await deps.store.getWait(ref.tenantId, ref.escrowId) : wait;
+  if (!w) return "unhanded";
+  let current = record;
+  let step = nextStep(current.terms, current.history, w.seenVersion, deps.now());
+  // A parked execution may not have ended yet: its token still works.
+  if (step && w.token && (await deps.workflow.signal(w.token, step))) return "signalled";
+  if (!w.parked) return step ? "unhanded" : "nothing";
+  if (!step) {
+    const state = fold(current.terms, current.history);
+    if (state.attention || state.deadline === null || Date.parse(state.deadline) > deps.now().getTime())
+      return "nothing";
+    await applyDeadline(deps, { ...ref, seenVersion: w.seenVersion });
+    current = await load(deps, ref);
+    step = nextStep(current.terms, current.history, w.seenVersion, deps.now());
+    if (!step) return "nothing";
+  }
+  const name = executionNames.afterPark(ref.escrowId, w.seenVersion);
+  if (!current.marks) current = await load(deps, ref);
+  for (let attempt = 0; current.marks && current.marks.execution !== name; attempt++) {
+    const version = current.history[current.history.length - 1]?.v ?? 1;
+    const read = { version, mv: current.marks.mv };
+    if (await deps.store.setMarks(ref.tenantId, ref.escrowId, read, { execution: name })) break;
+    if (attempt === 3) throw new Error(`escrow ${ref.escrowId} kept moving while its continuation was named`);
+    current = await load(deps, ref);
+  }
+  await deps.workflow.start({ ...ref, name, step });
+  // The wait is no longer parked: the continuation runs it (a later wait of its own replaces this).
+  await deps.store.putWait(ref.tenantId, ref.escrowId, { ...w, token: null, parked: false, execution: name });
+  return "continued";
+}

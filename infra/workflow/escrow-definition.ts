@@ -1,0 +1,238 @@
+import {
+  checkGraph,
+  choice,
+  ESCALATE,
+  HOLD_UNAVAILABLE,
+  lambdaTask,
+  RETRY_FOREVER,
+  type State,
+  UNEXPECTED,
+  waitTask,
+} from "./asl-builder";
+import * as R from "./routes";
+
+/**
+ * The escrow workflow, as ops read it in the Step Functions console
+ * (statemachines/escrow.asl.json is rendered from this by `npm run asl`; a
+ * test holds the committed file equal to the render). State names read as
+ * sentences; every wait ends by itself; the record decides and the workflow
+ * follows it.
+ */
+
+const PAYMENT_FAILED = ["PaymentDeclined", "PaymentUnavailable"];
+
+/** A wait and the task that applies its deadline, both routed by one Choice. */
+function waitWithDeadline(o: {
+  wait: string;
+  waitComment: string;
+  ended: string;
+  endedComment: string;
+  route: string;
+}): Record<string, State> {
+  return {
+    [o.wait]: waitTask({ comment: o.waitComment, next: o.route, onTimeout: o.ended }),
+    [o.ended]: lambdaTask({
+      comment: o.endedComment,
+      fn: "ApplyDeadline",
+      payload: { "seenVersion.$": "$.step.version" },
+      next: o.route,
+    }),
+  };
+}
+
+const settleTask = (comment: string, next: string | "End") =>
+  lambdaTask({ comment, fn: "SettleEscrow", next, catches: [[["PayoutRejected"], ESCALATE]] });
+
+const STATES: Record<string, State> = {
+  HoldFunds: lambdaTask({
+    comment:
+      "Take the hold on the buyer's payment method and record FUNDED (a car: RESERVED, its deposit). A continuation started from the record passes straight on to ResumeFromRecord.",
+    fn: "HoldFunds",
+    payload: { "resumeFrom.$": "$.step.outcome" },
+    retry: [HOLD_UNAVAILABLE],
+    catches: [
+      [["ResumeFromRecord"], "ResumeFromRecord"],
+      [PAYMENT_FAILED, "RecordPaymentFailure"],
+    ],
+    next: "RouteAfterHold",
+  }),
+  RecordPaymentFailure: lambdaTask({
+    comment:
+      "The hold was declined or the provider stayed unavailable: let go of any hold, record CANCELLED and publish escrow.cancelled.",
+    fn: "RecordPaymentFailure",
+    payload: { "error.$": "$.error.Error" },
+    next: "End",
+  }),
+  RouteAfterHold: choice(
+    "Goods and services wait for delivery; a rental deposit is held through the lease; a car's reservation deposit waits for the inspection.",
+    R.AFTER_HOLD,
+  ),
+  ...waitWithDeadline({
+    wait: "AwaitInspection",
+    waitComment:
+      "Publish escrow.reserved (a car's reservation deposit is held), then wait for the buyer's inspection, a cancellation or a dispute until the inspection window ends.",
+    ended: "InspectionWindowEnded",
+    endedComment:
+      "The buyer did not inspect in time: as the buyer's withdrawal (the deposit is forfeited to the seller when agreed so, else refunded).",
+    route: "RouteAfterInspection",
+  }),
+  RouteAfterInspection: choice("What ended the inspection wait.", R.AFTER_INSPECTION),
+  HoldBalance: lambdaTask({
+    comment: "The buyer accepted the car: hold the balance (amount − deposit, its own key) and record FUNDED.",
+    fn: "HoldFunds",
+    payload: { balance: true },
+    retry: [HOLD_UNAVAILABLE],
+    catches: [[PAYMENT_FAILED, "RecordBalanceDeclined"]],
+    next: "AwaitDelivery",
+  }),
+  RecordBalanceDeclined: lambdaTask({
+    comment:
+      "The balance was declined (or the provider stayed unavailable): let go of it; the reservation deposit goes back (failureReason balance_declined).",
+    fn: "RecordPaymentFailure",
+    payload: { "error.$": "$.error.Error", balance: true },
+    next: "RefundBuyer",
+  }),
+  ...waitWithDeadline({
+    wait: "AwaitDelivery",
+    waitComment:
+      "Publish escrow.funded, then wait for the seller's delivery (or a cancellation or dispute) until the delivery window ends.",
+    ended: "DeliveryWindowEnded",
+    endedComment: "The delivery window ended: carry out an action accepted meanwhile, or refund the buyer.",
+    route: "RouteAfterDelivery",
+  }),
+  RouteAfterDelivery: choice("What ended the delivery wait.", R.AFTER_DELIVERY),
+  ...waitWithDeadline({
+    wait: "AwaitBuyerConfirmation",
+    waitComment:
+      "Publish escrow.delivered (or escrow.extended), then wait for the buyer to confirm, ask for a refund or open a dispute until the confirmation window ends.",
+    ended: "ConfirmationWindowEnded",
+    endedComment:
+      "The confirmation window ended: carry out an action accepted meanwhile, or release to the seller.",
+    route: "RouteAfterConfirmation",
+  }),
+  RouteAfterConfirmation: choice("What ended the confirmation wait.", R.AFTER_CONFIRMATION),
+  ...waitWithDeadline({
+    wait: "AwaitSellerResponse",
+    waitComment:
+      "Publish escrow.refund_requested, then wait for the seller to accept or reject the refund until the response window ends.",
+    ended: "SellerResponseWindowEnded",
+    endedComment: "The seller did not answer: the refund is accepted as asked.",
+    route: "RouteAfterSellerResponse",
+  }),
+  RouteAfterSellerResponse: choice("What ended the seller-response wait.", R.AFTER_SELLER_RESPONSE),
+  ...waitWithDeadline({
+    wait: "AwaitOpsResolution",
+    waitComment:
+      "Publish escrow.disputed (and escrow.partially_settled, escrow.evidence_requested), then wait for ops to resolve the dispute until the dispute window ends.",
+    ended: "DisputeWindowEnded",
+    endedComment: "The dispute window ended unresolved: the buyer is refunded and ops are alerted.",
+    route: "RouteAfterOpsResolution",
+  }),
+  RouteAfterOpsResolution: choice("What ended the dispute.", R.AFTER_OPS_RESOLUTION),
+  ...waitWithDeadline({
+    wait: "AwaitMoveOut",
+    waitComment:
+      "Publish escrow.funded, then hold the deposit through the lease: a move-out, a renewal or (before the lease starts) a cancellation, else the lease's end. A lease longer than 30 days parks in the record.",
+    ended: "LeaseEnded",
+    endedComment: "The lease ended: the renter has moved out (carry out an action accepted meanwhile).",
+    route: "RouteAfterMoveOut",
+  }),
+  RouteAfterMoveOut: choice("What ended the lease wait.", R.AFTER_MOVE_OUT),
+  ...waitWithDeadline({
+    wait: "AwaitDeductionClaim",
+    waitComment:
+      "Publish escrow.moved_out, then wait for the landlord to claim deductions or return the deposit until the claim window ends.",
+    ended: "ClaimWindowEnded",
+    endedComment: "No claim in time: the whole deposit goes back to the renter.",
+    route: "RouteAfterDeductionClaim",
+  }),
+  RouteAfterDeductionClaim: choice("What ended the claim window.", R.AFTER_DEDUCTION_CLAIM),
+  ...waitWithDeadline({
+    wait: "AwaitClaimResponse",
+    waitComment:
+      "Publish escrow.deductions_claimed, then wait for the renter to accept or reject the claim until the response window ends.",
+    ended: "ClaimResponseWindowEnded",
+    endedComment: "The renter did not answer: the claim is accepted as claimed.",
+    route: "RouteAfterClaimResponse",
+  }),
+  RouteAfterClaimResponse: choice("How the renter answered the claim.", R.AFTER_CLAIM_RESPONSE),
+  PayUndisputedPart: settleTask(
+    "The renter rejected the claim: the unclaimed part goes back to the renter and the part they accept to the landlord at once (escrow.partially_settled); only the contested part stays held for ops.",
+    "AwaitOpsResolution",
+  ),
+  ReleaseToSeller: settleTask(
+    "Pay the seller less the platform fee (the intent is recorded before the provider is called, every movement keyed by it), record RELEASED and publish escrow.released.",
+    "End",
+  ),
+  RefundBuyer: settleTask(
+    "Refund the buyer (the intent is recorded before the provider is called), record REFUNDED and publish escrow.refunded.",
+    "End",
+  ),
+  SplitSettlement: settleTask(
+    "Refund the buyer's part and pay the seller the rest less the pro-rata fee, record SETTLED and publish escrow.settled.",
+    "End",
+  ),
+  ResumeFromRecord: choice(
+    "A continuation: the escrow's record says where its workflow is (after a long wait was parked, an escalation ops resolved, or a restart from the record).",
+    R.RESUME_FROM_RECORD,
+  ),
+  [UNEXPECTED]: {
+    Type: "Pass",
+    Comment: "The record sent this wait an outcome it has no route for: a bug. Ops are asked to decide.",
+    Parameters: {
+      Error: "UnexpectedStep",
+      "Cause.$": "States.Format('outcome {} at version {}', $.step.outcome, $.step.version)",
+    },
+    ResultPath: "$.error",
+    Next: ESCALATE,
+  },
+  [ESCALATE]: {
+    Type: "Task",
+    Comment:
+      "No retry can decide this (the provider refused a payout for good, or a step with no route or an error no retry changes): mark the escrow needsOpsAttention, alert ops and park it until they act.",
+    Resource: "arn:aws:states:::lambda:invoke",
+    Parameters: {
+      FunctionName: "${EscalateToOpsFunctionArn}",
+      Payload: {
+        "tenantId.$": "$.tenantId",
+        "escrowId.$": "$.escrowId",
+        "execution.$": "$$.Execution.Name",
+        "error.$": "$.error.Error",
+        "cause.$": "$.error.Cause",
+      },
+    },
+    ResultSelector: {
+      "outcome.$": "$.Payload.outcome",
+      "version.$": "$.Payload.version",
+      "timeoutSeconds.$": "$.Payload.timeoutSeconds",
+    },
+    ResultPath: "$.step",
+    // Escalating is retried like any step: it never fails the execution.
+    Retry: [RETRY_FOREVER as never],
+    Next: "ParkedForOps",
+  },
+  ParkedForOps: {
+    Type: "Succeed",
+    Comment: "The escrow waits for ops (needsOpsAttention); their resolution or resume starts the continuation.",
+  },
+  Parked: {
+    Type: "Succeed",
+    Comment:
+      "A wait longer than 30 days is kept in the escrow's record, not in an execution: the action that ends it, or the reconciler at its deadline, starts the continuation.",
+  },
+  Superseded: {
+    Type: "Succeed",
+    Comment:
+      "The escrow's record names another execution as the one that carries it: this one ends without acting (at most one execution runs an escrow).",
+  },
+};
+
+export const ESCROW_DEFINITION = {
+  Comment:
+    "Escrow lifecycle: hold the buyer's money (goods and services: wait for delivery and confirmation; rental deposits: hold through the lease, then the landlord's claim and the renter's answer; cars: hold a reservation deposit, the buyer inspects, hold the balance, then as goods), then release, refund or split. Every wait ends by itself; each wait routes its own outcomes. The record decides: a long wait parks in it, and the reconciler continues an escrow from it. Every step is retried until its dependency answers. Rendered from infra/workflow/escrow-definition.ts (npm run asl); the escrow's record names its current execution (<escrow id>, then <escrow id>-p<version> after a park or -r<version> after a restart).",
+  StartAt: "HoldFunds",
+  States: STATES,
+};
+
+const problems = checkGraph(ESCROW_DEFINITION.StartAt, STATES);
+if (problems.length > 0) throw new Error(`the escrow workflow is not sound: ${problems.join("; ")}`);
