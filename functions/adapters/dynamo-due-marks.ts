@@ -153,7 +153,9 @@ export class DynamoDueMarks {
             : "attribute_exists(PK)",
           ExpressionAttributeNames: nonEmpty(withDue ? c.names : omitDue(c.names)),
           ExpressionAttributeValues: marshall(
-            withDue ? { ...c.values, ":zero": 0, ":one": 1 } : { ...omitDueValues(c.values), ":zero": 0, ":one": 1 },
+            withDue
+              ? { ...c.values, ":zero": 0, ":one": 1 }
+              : { ...omitDueValues(c.values), ":zero": 0, ":one": 1 },
           ),
         }),
       );

@@ -98,9 +98,9 @@ export class DynamoEscrowStore implements EscrowStore {
       [bySeller.partitionKey]: indexKeys.bySeller(tenantId, sellerId),
       [byTenant.partitionKey]: indexKeys.byTenant(tenantId),
       [byTenant.sortKey]: createdAt,
-      // Not readable, listed or started until an answer confirms it (a 503 must leave nothing behind).
+      // Not readable, listed or started until an answer confirms it (a 503 must leave nothing behind). Its
+      // execution is the first, named after it (an absent `execution` mark: every byte is paid for).
       provisional: true,
-      execution: id,
       ...dueAttributes(state),
     };
     try {

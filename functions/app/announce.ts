@@ -1,6 +1,6 @@
+import { type StepNotices, stepAt } from "../domain/workflow-step";
 import type { EscrowRecord } from "../ports/escrow-store";
 import type { EventPublisher } from "../ports/events";
-import { type StepNotices, stepAt } from "../domain/workflow-step";
 import type { EscrowRef, StoreDeps } from "./transact";
 
 /**

@@ -20,7 +20,13 @@ import { escrowIdFor, IDEM_TAG_DIGITS, idemTag, keyHash } from "../domain/ids";
 import { kindTerms } from "../domain/terms";
 import type { EscrowTerms, EscrowView } from "../domain/types";
 import { executionNames, INITIAL_STEP } from "../domain/workflow-step";
-import type { EscrowRecord, EscrowStore, EvidenceRecord, HandoverRecord, ListFilter } from "../ports/escrow-store";
+import type {
+  EscrowRecord,
+  EscrowStore,
+  EvidenceRecord,
+  HandoverRecord,
+  ListFilter,
+} from "../ports/escrow-store";
 import type { PaymentProvider } from "../ports/payment-provider";
 import type { WorkflowEngine } from "../ports/workflow";
 import { logger } from "../shared/logger";

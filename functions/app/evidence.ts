@@ -3,7 +3,6 @@ import {
   ForbiddenError,
   IdempotencyKeyReusedError,
   InvalidTransitionError,
-  NotFoundError,
   ValidationError,
 } from "../domain/errors";
 import { fold } from "../domain/escrow";
@@ -123,7 +122,13 @@ export async function addEvidence(
       attachments: command.attachments ?? [],
       at: now,
     };
-    const stored: EvidenceRecord = { ...evidence, seq: mine + 1, version: state.version, idem: tag, unpublished: true };
+    const stored: EvidenceRecord = {
+      ...evidence,
+      seq: mine + 1,
+      version: state.version,
+      idem: tag,
+      unpublished: true,
+    };
     // The escrow is marked first: whatever happens after (a publish that fails, a request that dies), the
     // reconciler publishes the item's event, with the same id, after the grace.
     await deps.store.requestVisit(ref.tenantId, ref.escrowId, addSeconds(now, RECONCILE_GRACE_SECONDS), {

@@ -83,7 +83,10 @@ const DEFAULTS = { budgetMs: 20_000, pageSize: 100, concurrency: 8 };
 /** AWS's default reconciliation period (the stack's `reconcileSeconds`). */
 const DEFAULT_PERIOD_SECONDS = 300;
 
-export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions = {}): Promise<ReconcileReport> {
+export async function reconcile(
+  deps: ReconcileDeps,
+  options: ReconcileOptions = {},
+): Promise<ReconcileReport> {
   const { budgetMs, pageSize, concurrency } = { ...DEFAULTS, ...options };
   const report: ReconcileReport = {
     visited: 0,
@@ -115,7 +118,10 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
         report.pages++;
         await inParallel(page.items, concurrency, async (due) => {
           report.visited++;
-          report.maxLagSeconds = Math.max(report.maxLagSeconds, (Date.parse(now) - Date.parse(due.due)) / 1000);
+          report.maxLagSeconds = Math.max(
+            report.maxLagSeconds,
+            (Date.parse(now) - Date.parse(due.due)) / 1000,
+          );
           try {
             await visit(deps, due, report);
           } catch (error) {
@@ -192,7 +198,9 @@ async function visit(deps: ReconcileDeps, ref: DueEscrow, report: ReconcileRepor
   // A stalled step that moved since ops were told: they are told it recovered.
   if (marks.stall && (state.version > marks.stall.version || isTerminal(state.status))) {
     if (marks.stall.alerted) {
-      await deps.events.alert(dependencyAlert("escrow.dependency_recovered", record, state, marks.stall, now));
+      await deps.events.alert(
+        dependencyAlert("escrow.dependency_recovered", record, state, marks.stall, now),
+      );
       report.alerted++;
     }
     change.stall = null;
@@ -220,7 +228,11 @@ async function visit(deps: ReconcileDeps, ref: DueEscrow, report: ReconcileRepor
   // A step that has not moved for 15 minutes: ops are told, once per escrow and outage.
   const stall = change.stall === null ? null : marks.stall;
   if (stalledFor >= DEPENDENCY_ALERT_AFTER_SECONDS && !stall?.alerted) {
-    const mark = { version: state.version, since: expectedBy(state, marks) ?? now.toISOString(), alerted: true };
+    const mark = {
+      version: state.version,
+      since: expectedBy(state, marks) ?? now.toISOString(),
+      alerted: true,
+    };
     await deps.events.alert(dependencyAlert("escrow.dependency_failing", record, state, mark, now));
     report.alerted++;
     change.stall = mark;
@@ -266,12 +278,15 @@ async function drive(
   const latest = record.history[record.history.length - 1]?.v ?? 1;
   const name = marks.execution ?? wait?.execution ?? executionNames.first(id);
   const status = await deps.workflow.status(name);
-  if (status === "RUNNING") {
+  if (status === "RUNNING" || (status !== null && wait?.parked)) {
+    // Parked for ops: their resolution or resume continues it.
+    if (wait?.parked && state.attention) return "ok";
     // A step its wait's token could not be handed (the token is stale) it reads from the record at its
-    // next wait or task.
-    if ((await continueFromRecord(deps, record, wait)) !== "signalled") return "ok";
-    report.signalled++;
-    return "handed";
+    // next wait or task; a parked wait's continuation is started (its execution may still be ending).
+    const handed = await continueFromRecord(deps, record, wait);
+    if (handed === "continued") report.continued++;
+    if (handed === "signalled") report.signalled++;
+    return handed === "continued" ? "moved" : handed === "signalled" ? "handed" : "ok";
   }
   if (status === null) {
     // Never started: the API's start was refused, or the record names an execution whose start failed.
@@ -281,13 +296,6 @@ async function drive(
     else if (name.startsWith(`${id}-p`)) report.continued++;
     else report.started++;
     return "handed";
-  }
-  if (wait?.parked) {
-    if (state.attention) return "ok"; // parked for ops: their resolution or resume continues it
-    const handed = await continueFromRecord(deps, record, wait);
-    if (handed === "continued") report.continued++;
-    if (handed === "signalled") report.signalled++;
-    return handed === "continued" ? "moved" : handed === "signalled" ? "handed" : "ok";
   }
   // The execution the record names ended without finishing the escrow: restart from the record, once per
   // version (a restart that ends the same way again is for ops).
@@ -354,7 +362,9 @@ async function publishOwedEvidence(
   for (const e of await deps.store.listEvidence(tenantId, id)) {
     if (!e.unpublished) continue;
     try {
-      await deps.events.publish(evidenceEvent(fold(record.terms, record.history, e.version), toEvidenceItem(e)));
+      await deps.events.publish(
+        evidenceEvent(fold(record.terms, record.history, e.version), toEvidenceItem(e)),
+      );
       await deps.store.evidencePublished(tenantId, id, e);
       report.published++;
     } catch {

@@ -1,4 +1,11 @@
-import { beginSettling, type Entry, fold, movementFor, settleEscrow, unrecordedHolds } from "../domain/escrow";
+import {
+  beginSettling,
+  type Entry,
+  fold,
+  movementFor,
+  settleEscrow,
+  unrecordedHolds,
+} from "../domain/escrow";
 import type { EscrowState } from "../domain/types";
 import { routeOf, stepAt, supersededStep, type WorkflowStep } from "../domain/workflow-step";
 import type { EventPublisher } from "../ports/events";
@@ -23,7 +30,11 @@ export const movementKeys = {
 };
 
 /** Lets go of a hold the record never counted (`hold`: the first; `balance`: a car's second), if it was taken. */
-export const voidHold = (deps: { payments: PaymentProvider }, state: EscrowState, which: "hold" | "balance") =>
+export const voidHold = (
+  deps: { payments: PaymentProvider },
+  state: EscrowState,
+  which: "hold" | "balance",
+) =>
   deps.payments.void({
     tenantId: state.tenantId,
     escrowId: state.id,
@@ -70,7 +81,9 @@ export async function settle(
       if (superseded(record)) return { done: "superseded" };
       if (!state.pending) {
         // A retry, or a continuation: the movement was recorded by an earlier run.
-        const done = [...record.history].reverse().find((e) => (SETTLED_BY as readonly string[]).includes(e.type));
+        const done = [...record.history]
+          .reverse()
+          .find((e) => (SETTLED_BY as readonly string[]).includes(e.type));
         if (done) return { done };
         throw new Error(`escrow ${state.id} has nothing pending to settle in ${state.status}`);
       }
@@ -87,9 +100,7 @@ export async function settle(
       throw new Error(`escrow ${ref.escrowId}: its pending outcome keeps changing`);
     }
     const [record, version] =
-      "done" in result
-        ? [await load(deps, ref), (result.done as Entry).v]
-        : [result.record, result.entry.v];
+      "done" in result ? [await load(deps, ref), (result.done as Entry).v] : [result.record, result.entry.v];
     const step = stepAt(record.terms, record.history, version, deps.now());
     // A terminal outcome is announced here, with every step not announced before it (a rejected
     // inspection's escrow.inspected); a first step (the undisputed part) by the wait that follows.
@@ -125,5 +136,10 @@ async function moveMoney(deps: { payments: PaymentProvider }, state: EscrowState
   ] as const;
   for (const [type, amount] of moves)
     if (amount > 0)
-      await deps.payments.transfer({ ...base, type, amount, key: movementKeys.transfer(state.id, type, intent) });
+      await deps.payments.transfer({
+        ...base,
+        type,
+        amount,
+        key: movementKeys.transfer(state.id, type, intent),
+      });
 }

@@ -42,10 +42,13 @@ export async function transact<T>(
   ref: EscrowRef,
   decide: (state: EscrowState, record: EscrowRecord, now: Date) => Promise<Decision<T>> | Decision<T>,
 ): Promise<{ done: T } | Appended> {
+  // The entry of a write whose answer was lost (a timeout): it may have landed.
   let tried: Entry | undefined;
   for (let attempt = 1; ; attempt++) {
     const record = await load(deps, ref);
-    // A write whose answer was lost (a timeout, then a retry refused) may have landed: it is ours.
+    // A write whose answer was lost may have landed: if the entry at its version is the same, it is ours.
+    // (Only then: after a refused condition, an equal entry is another request's — two equal requests
+    // in the same millisecond — and this one must be decided again.)
     const landed = tried && record.history.find((e) => e.v === tried?.v);
     if (landed && tried && canonical(landed) === canonical(tried))
       return { record, entry: landed, state: fold(record.terms, record.history, landed.v) };
@@ -54,14 +57,17 @@ export async function transact<T>(
     const decided = await decide(state, record, now);
     if ("done" in decided) return decided;
     const { entry, state: next } = apply(state, decided.append, now, decided.idem);
-    tried = entry;
+    tried = undefined;
     const broken = ledgerViolations(next);
     if (broken.length > 0) throw new Error(`refusing to write a broken ledger: ${broken.join("; ")}`);
     try {
       await deps.store.append(record, entry, state, next);
     } catch (error) {
       if (error instanceof ConcurrentUpdateError && attempt < MAX_ATTEMPTS) continue;
-      if (isAmbiguous(error) && attempt < MAX_ATTEMPTS) continue;
+      if (isAmbiguous(error) && attempt < MAX_ATTEMPTS) {
+        tried = entry;
+        continue;
+      }
       throw error;
     }
     // The marks as the write left them (it confirms a creation and ends a parked wait; `mv` is unchanged).

@@ -39,9 +39,9 @@ import { type EscrowRef, load, type StoreDeps, transact } from "./transact";
  * running execution).
  */
 
-export type { EscrowRef } from "./transact";
 export { announce } from "./announce";
 export { movementKeys, settle } from "./settle";
+export type { EscrowRef } from "./transact";
 
 /** Which escrow, and the execution the task runs in (absent when called outside a workflow). */
 export type TaskRef = EscrowRef & { execution?: string };

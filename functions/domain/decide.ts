@@ -454,7 +454,8 @@ export function movementFor(state: EscrowState, at: string): Disbursement | null
  */
 export function unrecordedHolds(state: EscrowState): ("hold" | "balance")[] {
   if (state.status === "PENDING_FUNDS") return ["hold"];
-  if (state.kind === "vehicle" && state.inspection?.accepted && state.funded < state.amount) return ["balance"];
+  if (state.kind === "vehicle" && state.inspection?.accepted && state.funded < state.amount)
+    return ["balance"];
   return [];
 }
 

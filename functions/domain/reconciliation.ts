@@ -100,10 +100,7 @@ export function dueOf(
   reminderEarlySeconds = 0,
 ): string | null {
   const now = new Date(at);
-  const wanted =
-    marks.requested || marks.owed || marks.evidenceOwed || (marks.stall !== null && marks.stall.alerted)
-      ? at
-      : null;
+  const wanted = marks.requested || marks.owed || marks.evidenceOwed || marks.stall?.alerted ? at : null;
   return earliest(
     wanted,
     expectedBy(state, marks),
@@ -111,5 +108,8 @@ export function dueOf(
   );
 }
 
-const earliest = (...times: (string | null)[]): string | null =>
-  times.reduce<string | null>((a, b) => (a === null ? b : b === null ? a : a < b ? a : b), null);
+/** The soonest of ISO times (they compare as strings), or null when there are none. */
+const earliest = (...times: (string | null)[]): string | null => {
+  const known = times.filter((t): t is string => t !== null).sort();
+  return known[0] ?? null;
+};

@@ -102,6 +102,9 @@ export interface TaskOptions {
   retry?: Retrier[];
 }
 
+/** A definition substitution (`${name}`), which CDK replaces with the task function's ARN. */
+export const substitution = (name: string) => `\${${name}}`;
+
 /** Where anything that is neither retried nor routed goes: ops decide. */
 export const ESCALATE = "EscalateToOps";
 
@@ -111,7 +114,10 @@ export function lambdaTask(o: TaskOptions): State {
     Type: "Task",
     Comment: o.comment,
     Resource: "arn:aws:states:::lambda:invoke",
-    Parameters: { FunctionName: `\${${o.fn}FunctionArn}`, Payload: { ...REF, ...(o.payload ?? {}) } },
+    Parameters: {
+      FunctionName: substitution(`${o.fn}FunctionArn`),
+      Payload: { ...REF, ...(o.payload ?? {}) },
+    },
     ResultSelector: { ...STEP_SELECTOR },
     ResultPath: "$.step",
     Retry: retryPolicy(o.retry ?? []) as unknown as Json,
@@ -135,13 +141,16 @@ export function waitTask(o: { comment: string; next: string; onTimeout: string }
     Comment: o.comment,
     Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
     Parameters: {
-      FunctionName: "${BeginWaitFunctionArn}",
+      FunctionName: substitution("BeginWaitFunctionArn"),
       Payload: { ...REF, "seenVersion.$": "$.step.version", "taskToken.$": "$$.Task.Token" },
     },
     TimeoutSecondsPath: "$.step.timeoutSeconds",
     ResultPath: "$.step",
     Retry: retryPolicy([]) as unknown as Json,
-    Catch: [catcher(["States.Timeout"], o.onTimeout, "$.timeout"), catcher(["States.ALL"], ESCALATE)] as unknown as Json,
+    Catch: [
+      catcher(["States.Timeout"], o.onTimeout, "$.timeout"),
+      catcher(["States.ALL"], ESCALATE),
+    ] as unknown as Json,
     Next: o.next,
   };
 }
@@ -178,7 +187,8 @@ export function checkGraph(startAt: string, states: Record<string, State>): stri
     return out;
   };
   for (const [name, s] of Object.entries(states))
-    for (const t of targets(s)) if (!(t in states)) problems.push(`${name} goes to ${t}, which does not exist`);
+    for (const t of targets(s))
+      if (!(t in states)) problems.push(`${name} goes to ${t}, which does not exist`);
   const seen = new Set<string>();
   const visit = (name: string) => {
     if (seen.has(name) || !(name in states)) return;

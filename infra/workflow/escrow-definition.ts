@@ -6,6 +6,7 @@ import {
   lambdaTask,
   RETRY_FOREVER,
   type State,
+  substitution,
   UNEXPECTED,
   waitTask,
 } from "./asl-builder";
@@ -78,7 +79,8 @@ const STATES: Record<string, State> = {
   }),
   RouteAfterInspection: choice("What ended the inspection wait.", R.AFTER_INSPECTION),
   HoldBalance: lambdaTask({
-    comment: "The buyer accepted the car: hold the balance (amount − deposit, its own key) and record FUNDED.",
+    comment:
+      "The buyer accepted the car: hold the balance (amount − deposit, its own key) and record FUNDED.",
     fn: "HoldFunds",
     payload: { balance: true },
     retry: [HOLD_UNAVAILABLE],
@@ -192,7 +194,7 @@ const STATES: Record<string, State> = {
       "No retry can decide this (the provider refused a payout for good, or a step with no route or an error no retry changes): mark the escrow needsOpsAttention, alert ops and park it until they act.",
     Resource: "arn:aws:states:::lambda:invoke",
     Parameters: {
-      FunctionName: "${EscalateToOpsFunctionArn}",
+      FunctionName: substitution("EscalateToOpsFunctionArn"),
       Payload: {
         "tenantId.$": "$.tenantId",
         "escrowId.$": "$.escrowId",
@@ -213,7 +215,8 @@ const STATES: Record<string, State> = {
   },
   ParkedForOps: {
     Type: "Succeed",
-    Comment: "The escrow waits for ops (needsOpsAttention); their resolution or resume starts the continuation.",
+    Comment:
+      "The escrow waits for ops (needsOpsAttention); their resolution or resume starts the continuation.",
   },
   Parked: {
     Type: "Succeed",

@@ -214,7 +214,8 @@ describe("POST /v1/escrows/{id}/confirmation", () => {
     });
     expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
     const update = ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
-    expect(update?.ConditionExpression).toBe("#version = :expected");
+    // …and on the reconciler's marks as read (none yet: a transition never overwrites a newer mark).
+    expect(update?.ConditionExpression).toBe("#version = :expected AND attribute_not_exists(mv)");
     expect(update?.ExpressionAttributeValues?.[":expected"]).toEqual({ N: "3" });
     expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: "token-1" });
     const output = JSON.parse(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.output as string);

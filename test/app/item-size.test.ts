@@ -2,7 +2,7 @@ import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { expect, it } from "vitest";
 import { escrowKey } from "../../functions/adapters/table-schema";
 import { createEscrow, performAction, type ServiceDeps } from "../../functions/app/escrow-service";
-import { holdFunds, settle } from "../../functions/app/workflow-tasks";
+import { beginWait, holdFunds, settle } from "../../functions/app/workflow-tasks";
 import { itemSize } from "../support/item-size";
 import { order } from "../support/orders";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
@@ -40,6 +40,10 @@ it("keeps a typical escrow item under 1 KB from creation to release", async () =
   await measure("created");
   await holdFunds(deps, ref);
   await measure("funded");
+  // The workflow waits, as it does: each action is handed to its wait (nothing asks the reconciler).
+  const wait = (seenVersion: number) =>
+    beginWait(deps, { ...ref, seenVersion, taskToken: `t-${seenVersion}`, execution: escrow.id });
+  await wait(2);
   const idem = (k: string, b: unknown, a: string) => keyed(k, b, `/v1/escrows/${escrow.id}/${a}`);
   const delivery = {
     action: "delivery" as const,
@@ -49,6 +53,7 @@ it("keeps a typical escrow item under 1 KB from creation to release", async () =
   };
   await performAction(deps, "demo", escrow.id, delivery, idem("d-1", delivery, "delivery"));
   await measure("delivered");
+  await wait(3);
   const confirmation = { action: "confirmation" as const, actorId: "u-1001" };
   await performAction(deps, "demo", escrow.id, confirmation, idem("c-1", confirmation, "confirmation"));
   await measure("confirmed");

@@ -59,9 +59,9 @@ describe("a four-year lease", () => {
       step: { outcome: "parked", version: 2, timeoutSeconds: 1 },
     });
     expect(4 * YEAR).toBeGreaterThan(PARK_AFTER_SECONDS);
-    const wait = await store.getWait("demo", escrow.id);
+    expect(await store.getWait("demo", escrow.id)).toMatchObject({ parked: true });
     // Due first for the lease end's reminder to the renter, a day before it.
-    expect(wait).toMatchObject({
+    expect((await store.get("demo", escrow.id))?.marks).toMatchObject({
       parked: true,
       due: new Date(Date.parse(body.lease.endsAt) - 86_400_000).toISOString(),
     });
@@ -81,10 +81,11 @@ describe("a four-year lease", () => {
     });
     await beginWait(deps(), { ...ref, seenVersion: 3, taskToken: "t-renewed", execution: `${escrow.id}-p2` });
     // The renewed end has its own reminder, a day before it.
-    expect(await store.getWait("demo", escrow.id)).toMatchObject({
+    expect(await store.getWait("demo", escrow.id)).toMatchObject({ parked: true, seenVersion: 3 });
+    expect((await store.get("demo", escrow.id))?.marks).toMatchObject({
       parked: true,
       due: new Date(Date.parse(newEnd) - 86_400_000).toISOString(),
-      seenVersion: 3,
+      execution: `${escrow.id}-p2`,
     });
 
     // The old end passes: nothing happens. The new one passes: the reconciler moves the renter out.
@@ -105,7 +106,7 @@ describe("a four-year lease", () => {
       reminder: { deadline: newEnd, party: "buyer", outcomeIfSilent: "move_out" },
       occurredAt: new Date(Date.parse(newEnd) - DAY * 1000).toISOString(),
     });
-    expect(await store.getWait("demo", escrow.id)).toMatchObject({
+    expect((await store.get("demo", escrow.id))?.marks).toMatchObject({
       parked: true,
       due: newEnd,
       reminded: newEnd,

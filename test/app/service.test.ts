@@ -18,12 +18,13 @@ import {
 } from "../../functions/domain/errors";
 import type { ActionCommand } from "../../functions/domain/escrow";
 import { eventId } from "../../functions/domain/events";
-import { UNCONFIRMED_CREATION_SECONDS } from "../../functions/domain/reconciliation";
+import { escrowIdFor } from "../../functions/domain/ids";
+import { RECONCILE_GRACE_SECONDS } from "../../functions/domain/reconciliation";
 import { INITIAL_STEP } from "../../functions/domain/workflow-step";
 import type { EscrowStore } from "../../functions/ports/escrow-store";
 import { order } from "../support/orders";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
-import { keyed, useStore } from "./fixture";
+import { dueIds, keyed, useStore } from "./fixture";
 
 const table = useStore();
 let deps: ServiceDeps & { workflow: RecordingWorkflow; events: RecordingPublisher; payments: TestPayments };
@@ -169,25 +170,24 @@ describe("creating", () => {
     const answer = await create();
     expect(answer).toMatchObject({ statusCode: 201, escrow: { status: "PENDING_FUNDS" } });
     expect(deps.workflow.names).toEqual([]);
-    // Due at once (the refused start is known); a creation whose start went through is marked only
-    // for the end of an unconfirmed creation's window (its execution takes the hold; a failed one is
-    // found by its status).
-    const mine = (due: { escrowId: string }[]) => due.filter((d) => d.escrowId === answer.escrow.id);
-    expect(mine(await deps.store.listDue(new Date(clock).toISOString(), 1000))).toEqual([
-      { tenantId: "demo", escrowId: answer.escrow.id, items: ["escrow"] },
-    ]);
+    // Due at once (the refused start is known), and readable (the same write confirmed it); a creation
+    // whose start went through is due within the grace (its execution takes the hold).
+    const now = new Date(clock).toISOString();
+    expect(await dueIds(table.store, now)).toContain(answer.escrow.id);
+    expect(await getEscrow(deps, "demo", answer.escrow.id)).toMatchObject({ status: "PENDING_FUNDS" });
     deps.workflow.refuse.start = false;
     const started = await create();
-    const theirs = (due: { escrowId: string }[]) => due.filter((d) => d.escrowId === started.escrow.id);
-    const window = UNCONFIRMED_CREATION_SECONDS * 1000;
-    expect(theirs(await deps.store.listDue(new Date(clock + window - 1000).toISOString(), 1000))).toEqual([]);
-    expect(theirs(await deps.store.listDue(new Date(clock + window).toISOString(), 1000))).toHaveLength(1);
+    const grace = RECONCILE_GRACE_SECONDS * 1000;
+    expect(await dueIds(table.store, new Date(clock + grace - 1000).toISOString())).not.toContain(
+      started.escrow.id,
+    );
+    expect(await dueIds(table.store, new Date(clock + grace).toISOString())).toContain(started.escrow.id);
   });
 
   it("answers 503 when neither the start nor the reconciler's mark can be made; a retry of the key starts it", async () => {
     deps.workflow.refuse.start = true;
     const unmarked = Object.assign(Object.create(table.store) as EscrowStore, {
-      markDue: async () => {
+      requestVisit: async () => {
         throw new Error("ServiceUnavailable");
       },
     });
@@ -196,9 +196,10 @@ describe("creating", () => {
     await expect(createEscrow({ ...deps, store: unmarked }, "demo", b, keyed(key, b))).rejects.toMatchObject({
       kind: "unavailable",
     });
-    // Nothing started, nothing held: the creation is not confirmed.
+    // Nothing started, nothing held, nothing readable: the creation is not confirmed.
     expect(deps.workflow.names).toEqual([]);
     expect(deps.payments.calls).toEqual([]);
+    await expect(getEscrow(deps, "demo", escrowIdFor("demo", key))).rejects.toBeInstanceOf(NotFoundError);
     // Once the first attempt is over, the integrator's retry starts it; the answer is not a replay.
     deps.workflow.refuse.start = false;
     clock += TAKEOVER_AFTER_MS + 1000;
@@ -254,11 +255,14 @@ describe("acting on an escrow", () => {
       token: "t-3",
       seenVersion: 3,
       published: 3,
-      owedFrom: null,
       parked: false,
-      // Nothing owed: due only for the confirmation window's reminder, a day before its deadline.
-      due: new Date(clock + (10 - 1) * 86_400_000).toISOString(),
+    });
+    // Nothing owed: the escrow's one mark is the confirmation window's reminder, a day before its deadline.
+    expect((await deps.store.get("demo", ref.escrowId))?.marks).toMatchObject({
+      owed: false,
+      requested: false,
       reminded: null,
+      due: new Date(clock + (10 - 1) * 86_400_000).toISOString(),
     });
   });
 
@@ -389,13 +393,17 @@ describe("timeouts and the record", () => {
     expect(deps.payments.callsOf(ref.escrowId, "refund")).toHaveLength(1);
     expect(deps.payments.book.of(ref.escrowId).map((m) => [m.type, m.amount, m.key])).toEqual([
       ["hold", 12999, `${ref.escrowId}:hold`],
-      ["refund", 12999, `${ref.escrowId}:refund:1`],
+      ["refund", 12999, `${ref.escrowId}:s4:refund`],
     ]);
-    // A retried settle announces its outcome again (at least once), always as the same event.
+    // A retried settle announces its outcome again (at least once), always as the same events: the
+    // outcome and the funding no wait announced (no wait ran here).
     const published = deps.events.of(ref.escrowId);
-    expect(published.length).toBeGreaterThanOrEqual(1);
+    expect(published.length).toBeGreaterThanOrEqual(2);
     expect(new Set(published.map((e) => JSON.stringify(e)))).toEqual(
-      new Set([JSON.stringify({ id: eventId(ref.escrowId, 5), type: "escrow.refunded" })]),
+      new Set([
+        JSON.stringify({ id: eventId(ref.escrowId, 2), type: "escrow.funded" }),
+        JSON.stringify({ id: eventId(ref.escrowId, 5), type: "escrow.refunded" }),
+      ]),
     );
   });
 });

@@ -50,6 +50,11 @@ const act = (ref: { escrowId: string }, command: ActionCommand) =>
 const types = async (ref: { escrowId: string }) =>
   ((await table.store.get("demo", ref.escrowId))?.history ?? []).map((e) => e.type);
 
+/** The version of the escrow's `n`th settlement intent (its movements' keys are named after it). */
+const intent = async (ref: { escrowId: string }, n = 1) =>
+  ((await table.store.get("demo", ref.escrowId))?.history ?? []).filter((e) => e.type === "settling")[n - 1]
+    ?.v as number;
+
 async function confirmed() {
   const ref = await create();
   await holdFunds(deps(), ref);
@@ -88,12 +93,20 @@ describe("settling", () => {
     const step = await settle(deps(), ref);
     expect(step).toMatchObject({ outcome: "released", version: 6 });
     expect(seenByProvider).toEqual(["settling", "settling"]);
+    // Keys named after the intent (the settling entry, version 5): what they move, not an attempt.
+    expect(await intent(ref)).toBe(5);
     expect(payments.calls.filter((c) => c.type !== "hold")).toEqual([
-      { type: "payout", key: movementKeys.transfer(ref.escrowId, "payout", 1) },
-      { type: "fee", key: movementKeys.transfer(ref.escrowId, "fee", 1) },
+      { type: "payout", key: `${ref.escrowId}:s5:payout` },
+      { type: "fee", key: `${ref.escrowId}:s5:fee` },
     ]);
+    expect(movementKeys.transfer(ref.escrowId, "payout", 5)).toBe(`${ref.escrowId}:s5:payout`);
     expect(await types(ref)).toEqual(["created", "funded", "delivered", "confirmed", "settling", "released"]);
-    expect(events.of(ref.escrowId)).toEqual([{ id: eventId(ref.escrowId, 6), type: "escrow.released" }]);
+    // The outcome is announced with every step no wait announced before it (no wait ran here).
+    expect(events.of(ref.escrowId)).toEqual([
+      { id: eventId(ref.escrowId, 2), type: "escrow.funded" },
+      { id: eventId(ref.escrowId, 3), type: "escrow.delivered" },
+      { id: eventId(ref.escrowId, 6), type: "escrow.released" },
+    ]);
     await expectProviderAgrees(ref);
   });
 
@@ -108,7 +121,7 @@ describe("settling", () => {
     // Step Functions retries the task: the same movements, by the same keys.
     payments.faultSwitch.clear();
     await settle(deps(), ref);
-    const payoutKey = movementKeys.transfer(ref.escrowId, "payout", 1);
+    const payoutKey = movementKeys.transfer(ref.escrowId, "payout", await intent(ref));
     expect(payments.callsOf(ref.escrowId, "payout").map((c) => c.key)).toEqual([payoutKey, payoutKey]);
     expect(payments.book.of(ref.escrowId).filter((m) => m.type === "payout")).toHaveLength(1);
     expect(await types(ref)).toEqual(["created", "funded", "delivered", "confirmed", "settling", "released"]);
@@ -199,10 +212,11 @@ describe("settling", () => {
       needsOpsAttention: false,
       settlement: { refundedToBuyer: 10_000, paidToSeller: 0, platformFee: 0 },
     });
-    // The second attempt has keys of its own; the rejected payout moved nothing.
+    // The second intent has keys of its own; the rejected payout moved nothing.
+    expect(await intent(ref, 2)).toBeGreaterThan(await intent(ref, 1));
     expect(payments.book.of(ref.escrowId).map((m) => [m.type, m.key])).toEqual([
       ["hold", movementKeys.hold(ref.escrowId)],
-      ["refund", movementKeys.transfer(ref.escrowId, "refund", 2)],
+      ["refund", movementKeys.transfer(ref.escrowId, "refund", await intent(ref, 2))],
     ]);
     await expectProviderAgrees(ref);
   });

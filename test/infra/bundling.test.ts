@@ -52,6 +52,7 @@ beforeAll(() => {
         STATE_MACHINE_ARN: "arn:aws:states:us-east-1:123456789012:stateMachine:test",
         SUPPORTED_CURRENCIES: "CNY,USD",
         PAYMENT_PROVIDER: "sandbox",
+        REMINDER_EARLY_SECONDS: "300",
       },
       logLevel: "ERROR",
       table,

