@@ -205,7 +205,7 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
     createClockListener(clock, {
       nextMark: async (after) => nextMarkAfter(new Date(after).toISOString()),
       markDue: async (at) => {
-        const soonest = await nextMarkAfter("");
+        const soonest = await nextMarkAfter("1970-01-01T00:00:00.000Z");
         return soonest !== null && soonest <= at;
       },
       reconcile: async () => {
