@@ -51,6 +51,8 @@ const CACHE_LIMIT = 20_000;
 export class LocalIam {
   private readonly cache = new Map<string, string | null>();
   private readonly refused: Refusal[] = [];
+  /** What was recorded already: each (principal, action, resource, decision) once per process. */
+  private readonly recorded = new Set<string>();
   private readonly context: RequestContext;
 
   constructor(
@@ -131,7 +133,11 @@ export class LocalIam {
         this.options.onRefusal?.(refusal);
         call.message = message;
       }
-      this.options.recorder?.record(call);
+      const recordKey = `${principal}\n${action}\n${resource}\n${call.allowed}`;
+      if (this.options.recorder && !this.recorded.has(recordKey)) {
+        this.recorded.add(recordKey);
+        this.options.recorder.record(call);
+      }
     }
     return message === null || this.options.mode === "warn" ? undefined : message;
   }

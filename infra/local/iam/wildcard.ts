@@ -9,8 +9,9 @@
  *   matched on its own, so a `*` in the region never runs into the account;
  *   the sixth part (the resource, which may hold more colons and slashes) is
  *   matched as one string, so `table/T*` reaches `table/T/index/I` while
- *   `table/T` does not. A pattern that is not an ARN (only `*` in practice)
- *   is matched against the whole string.
+ *   `table/T` does not. An ARN pattern of fewer than six parts matches
+ *   nothing; a pattern that is not an ARN (only `*` in practice) is matched
+ *   against the whole string.
  */
 
 const cache = new Map<string, RegExp>();
@@ -52,7 +53,8 @@ function arnParts(arn: string): string[] | undefined {
 export function matchesResource(pattern: string, resource: string): boolean {
   if (pattern === "*") return true;
   const p = arnParts(pattern);
-  if (!p) return matchesGlob(pattern, resource);
+  // An ARN pattern short of its six parts matches no ARN (a wildcard never stands for a colon there).
+  if (!p) return pattern.startsWith("arn:") ? false : matchesGlob(pattern, resource);
   const r = arnParts(resource);
   if (!r) return false;
   return p.every((part, i) => matchesGlob(part, r[i] as string));
