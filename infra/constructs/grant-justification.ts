@@ -31,9 +31,17 @@ export function justify(statement: PolicyStatement, reason: string): PolicyState
   return statement;
 }
 
-/** Writes the justifications of the statements given to the policy into its template Metadata. */
-export function declareJustifications(policy: ManagedPolicy, statements: readonly PolicyStatement[]): void {
-  const entries: GrantJustification[] = [];
+/**
+ * Writes the justifications of the statements given to the policy into its
+ * template Metadata, with `more` (actions justified on whatever resource the
+ * policy grants them: a function's spec declares these).
+ */
+export function declareJustifications(
+  policy: ManagedPolicy,
+  statements: readonly PolicyStatement[],
+  more: readonly { actions: string[]; reason: string }[] = [],
+): void {
+  const entries: GrantJustification[] = more.map((m) => ({ actions: [...m.actions], reason: m.reason }));
   for (const statement of statements) {
     const reason = reasons.get(statement);
     if (reason === undefined) continue;

@@ -72,7 +72,9 @@ describe("first-deploy checklist", () => {
       ),
     ).toBe(true);
     // The table's throttles and errors are metric math over its operations.
-    expect(alarms.some((a) => JSON.stringify(a.Properties.Metrics ?? []).includes("\"AWS/DynamoDB\""))).toBe(true);
+    expect(alarms.some((a) => JSON.stringify(a.Properties.Metrics ?? []).includes('"AWS/DynamoDB"'))).toBe(
+      true,
+    );
   });
 
   it("keeps every log for a set time, in the stack's own encrypted groups", () => {

@@ -78,7 +78,7 @@ export function leastPrivilegeReport(model: IamModel, calls: CallRecord[]): Leas
             if (grant.calls === 0) {
               const why = policy.justifications.find(
                 (j) =>
-                  j.actions.some((a) => a.toLowerCase() === action.toLowerCase()) &&
+                  j.actions.some((a) => matchesAction(a, action)) &&
                   (!j.resources?.length || j.resources.includes(resource)),
               );
               if (why) grant.justification = why.reason;

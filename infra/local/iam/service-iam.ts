@@ -10,8 +10,39 @@ import {
   stateMachineInvokeAuthorizer,
 } from "./guards";
 import { IAM_MODE_ENV, iamModeFrom, LocalIam, type Refusal } from "./local-iam";
+import type { IamModel } from "./model";
+import { asArray } from "./policy";
 import { recorderFromEnv } from "./record";
 import { readIamModel } from "./template-policies";
+
+/**
+ * `ESCROW_LOCAL_IAM_REVOKE=Reconciler:states:DescribeExecution,…`: runs the
+ * service as if the stack did not grant these actions to these principals
+ * (to see what a missing grant breaks, without editing the stack).
+ */
+export const REVOKE_ENV = "ESCROW_LOCAL_IAM_REVOKE";
+
+export function revoke(model: IamModel, spec: string | undefined): IamModel {
+  if (!spec?.trim()) return model;
+  const out = structuredClone(model);
+  for (const entry of spec
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const at = entry.indexOf(":");
+    const principal = out.principals[entry.slice(0, at)];
+    const action = entry.slice(at + 1);
+    if (at < 1 || !principal || !action.includes(":"))
+      throw new Error(`${REVOKE_ENV}: ${entry} is not <function id>:<service>:<Action> of the stack`);
+    for (const policy of principal.policies)
+      policy.document.Statement = asArray(policy.document.Statement).flatMap((statement) => {
+        if (statement.Effect !== "Allow" || !statement.Action) return [statement];
+        const left = asArray(statement.Action).filter((a) => a.toLowerCase() !== action.toLowerCase());
+        return left.length ? [{ ...statement, Action: left }] : [];
+      });
+  }
+  return out;
+}
 
 /**
  * The local IAM of a running service, wired into each local endpoint (see
@@ -21,7 +52,8 @@ import { readIamModel } from "./template-policies";
  */
 export async function startServiceIam(template: Template, model: LocalModel, store: StoreProcess) {
   const mode = iamModeFrom(process.env[IAM_MODE_ENV]);
-  const iam = new LocalIam(readIamModel(template, model.table.name), {
+  const iamModel = revoke(readIamModel(template, model.table.name), process.env[REVOKE_ENV]);
+  const iam = new LocalIam(iamModel, {
     mode,
     recorder: recorderFromEnv(),
     onRefusal: (r) =>
