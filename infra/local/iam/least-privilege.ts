@@ -138,7 +138,14 @@ export function formatLeastPrivilegeReport(report: LeastPrivilegeReport): string
     );
     for (const g of p.unused) lines.push(`  UNUSED    ${g.action} on ${g.resource}  (${g.policy})`);
     for (const c of p.refused) lines.push(`  REFUSED   ${c.action} on ${c.resource}: ${c.message ?? ""}`);
-    for (const g of p.justified) lines.push(`  justified ${g.action} on ${g.resource}: ${g.justification}`);
+    // One line per reason: the grants it covers.
+    const byReason = new Map<string, string[]>();
+    for (const g of p.justified)
+      byReason.set(g.justification as string, [
+        ...(byReason.get(g.justification as string) ?? []),
+        g.resource === "*" ? g.action : `${g.action} on ${g.resource}`,
+      ]);
+    for (const [reason, grants] of byReason) lines.push(`  justified ${grants.join(", ")}: ${reason}`);
   }
   for (const c of report.strangers)
     lines.push(`REFUSED (${c.principal}) ${c.action} on ${c.resource}: ${c.message}`);
