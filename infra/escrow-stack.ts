@@ -115,10 +115,18 @@ export class EscrowStack extends Stack {
         .filter(({ spec }) => spec.substitution)
         .map(({ spec, construct }) => [spec.substitution as string, construct.fn]),
     );
+    // A task no local run reaches (its spec justifies every grant it has): so is the workflow's invoke of it.
+    const neverInvoked = new Map(
+      this.functions.flatMap(({ spec }) => {
+        const all = spec.notExercisedLocally?.find((g) => g.actions.includes("*"));
+        return spec.substitution && all ? [[spec.substitution, all.reason] as const] : [];
+      }),
+    );
     this.workflow = new EscrowWorkflow(this, "Workflow", {
       name: workflowName,
       definitionFile: join(REPO_ROOT, DEFINITION_FILE),
       tasks,
+      tasksNotExercisedLocally: neverInvoked,
       logsKey: this.logsKey.key,
     });
 

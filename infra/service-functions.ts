@@ -5,7 +5,16 @@
  * listed here. The stack builds functions, routes and grants from this list;
  * the local runtime reads them back from the synthesized template.
  */
-import { FUNCTION_ROUTES, type FunctionRoute, GetOpsEscrow } from "../functions/api/routes";
+import { TABLE } from "../functions/adapters/table-schema";
+import {
+  FUNCTION_ROUTES,
+  type FunctionRoute,
+  GetOpsEscrow,
+  ListEscrowEvents,
+  ListEscrows,
+  ListEvidence,
+  ListOpsEscrows,
+} from "../functions/api/routes";
 import type { Env } from "../functions/shared/config";
 
 /** The variables a function may read: the keys of the one environment schema (functions/shared/config.ts). */
@@ -14,6 +23,27 @@ export type EnvName = keyof Env;
 /** The service's SNS topics: escrow events (marketplaces subscribe) and ops alerts. */
 export type TopicName = "events" | "opsAlerts";
 
+export type IndexName = (typeof TABLE.indexes)[keyof typeof TABLE.indexes]["name"];
+
+/**
+ * The calls a function makes on the table, each granted on its own: item
+ * calls on the table, and queries on the table's own key (`table`) or on
+ * named indexes (never `index/*`). Least privilege is proven by use: the
+ * local service refuses what is not here, and the least-privilege report
+ * (`npm run iam:report`) fails on what is here and no recorded run used.
+ */
+export interface TableAccess {
+  items: readonly ("GetItem" | "BatchGetItem" | "PutItem" | "UpdateItem" | "DeleteItem")[];
+  query?: readonly ("table" | IndexName)[];
+}
+
+/** A grant no local run exercises, and why it is needed all the same (see infra/constructs/grant-justification.ts). */
+export interface UnexercisedGrant {
+  /** IAM actions (wildcards allowed), e.g. `dynamodb:PutItem`. */
+  actions: string[];
+  reason: string;
+}
+
 export interface FunctionSpec {
   /** CloudFormation-friendly id, also the local runtime's name for it. */
   id: string;
@@ -21,7 +51,7 @@ export interface FunctionSpec {
   entry: string;
   role: "api" | "task";
   env: EnvName[];
-  table: "read" | "write";
+  table: TableAccess;
   /** states:StartExecution on the escrow state machine. */
   startsExecutions?: boolean;
   /** states:SendTaskSuccess on the escrow state machine (ends waits). */
@@ -34,6 +64,8 @@ export interface FunctionSpec {
   route?: FunctionRoute;
   /** ASL definition substitution that carries this function's ARN. */
   substitution?: string;
+  /** Its grants that no local run exercises, each with the reason it is still needed. */
+  notExercisedLocally?: UnexercisedGrant[];
 }
 
 /**
@@ -45,13 +77,62 @@ const STORE_ENV: EnvName[] = ["TABLE_NAME", "REMINDER_EARLY_SECONDS"];
 /** `CreateEscrow` → `create-escrow`: the handler file is named for what the route does. */
 const kebab = (id: string) => id.replace(/[A-Z]/g, (c, i: number) => `${i ? "-" : ""}${c.toLowerCase()}`);
 
+/**
+ * Every API function reads its caller's tenant (the client's registration item, GetItem, once per
+ * container). Locally all functions share one process and that cache, so a function whose own
+ * work is not a GetItem (the lists) may never be seen making it.
+ */
+const TENANT_LOOKUP: UnexercisedGrant = {
+  actions: ["dynamodb:GetItem"],
+  reason:
+    "The caller's tenant is read from the table once per container (functions/adapters/dynamo-tenant-directory.ts); locally every function shares one process and that cache.",
+};
+
+/** What each kind of route does on the table; the reads that query name their indexes. */
+const TABLE_ACCESS: Record<FunctionRoute["kind"], TableAccess> = {
+  read: { items: ["GetItem"] },
+  create: { items: ["GetItem", "PutItem", "UpdateItem"] },
+  action: { items: ["GetItem", "PutItem", "UpdateItem"] },
+  issue: { items: ["GetItem", "PutItem"] },
+  record: { items: ["GetItem", "PutItem", "UpdateItem"], query: ["table"] },
+};
+const READS: Record<string, TableAccess> = {
+  // Lists read a page of keys from an index, then the items (BatchGetItem).
+  [ListEscrows.id]: {
+    items: ["GetItem", "BatchGetItem"],
+    query: [TABLE.indexes.byBuyer.name, TABLE.indexes.bySeller.name, TABLE.indexes.byTenant.name],
+  },
+  [ListOpsEscrows.id]: {
+    items: ["GetItem", "BatchGetItem"],
+    query: [TABLE.indexes.opsQueue.name, TABLE.indexes.byTenant.name],
+  },
+  // An escrow's own items (its evidence) sit under its partition key.
+  [ListEscrowEvents.id]: { items: ["GetItem"], query: ["table"] },
+  [ListEvidence.id]: { items: ["GetItem"], query: ["table"] },
+};
+
+/** An action's grants that only some of its calls use. */
+const ACTION_UNEXERCISED: UnexercisedGrant[] = [
+  {
+    actions: ["dynamodb:PutItem"],
+    reason:
+      "An action sent with an Idempotency-Key (optional) stores its answer; the suites send keys with some actions (delivery, confirmation, cancellation...), not with every one.",
+  },
+  {
+    actions: ["states:StartExecution"],
+    reason:
+      "An action that ends a parked wait (longer than PARK_AFTER_SECONDS) starts the continuation; the suites park the waits that cancellation and move-out end.",
+  },
+];
+
 /** What each kind of route needs beyond reading the table. */
 const api = (route: FunctionRoute): FunctionSpec => ({
   id: route.id,
   entry: `functions/api/${kebab(route.id)}.ts`,
   role: "api",
   env: STORE_ENV,
-  table: route.method === "GET" ? "read" : "write",
+  table: READS[route.id] ?? TABLE_ACCESS[route.kind],
+  notExercisedLocally: [TENANT_LOOKUP, ...(route.kind === "action" ? ACTION_UNEXERCISED : [])],
   route,
   ...(route.kind === "create"
     ? {
@@ -71,44 +152,82 @@ const api = (route: FunctionRoute): FunctionSpec => ({
   ...(route.id === GetOpsEscrow.id ? { env: [...STORE_ENV, "STATE_MACHINE_ARN"] } : {}),
 });
 
+/** A task takes its step with one conditional write on the escrow it reads. */
+const TAKES_A_STEP: TableAccess = { items: ["GetItem", "UpdateItem"] };
+
 const task = (id: string, extra: Partial<FunctionSpec> = {}): FunctionSpec => ({
   id,
   entry: `functions/workflow/${kebab(id)}.ts`,
   role: "task",
   env: STORE_ENV,
-  table: "write",
+  table: TAKES_A_STEP,
   substitution: `${id}FunctionArn`,
   ...extra,
 });
 
 const PAYS: EnvName[] = ["PAYMENT_PROVIDER"];
-/** What a task that announces its step (escrow events, ops alerts) reads; it also gets sns:Publish. */
+/**
+ * What a task that announces its step reads (functions/shared/events.ts reads both topics), and
+ * the topics it publishes to: escrow events, and ops alerts where its steps carry one (an
+ * escalation's `escrow.needs_ops`, an unresolved dispute's refund).
+ */
 const ANNOUNCES = {
   env: ["EVENTS_TOPIC_ARN", "OPS_ALERTS_TOPIC_ARN"] as EnvName[],
   publishes: ["events", "opsAlerts"] as const,
 };
+const ANNOUNCES_EVENTS = { env: ANNOUNCES.env, publishes: ["events"] as const };
 const env = (...groups: EnvName[][]): EnvName[] => [...STORE_ENV, ...groups.flat()];
 
 export const FUNCTIONS: FunctionSpec[] = [
   ...FUNCTION_ROUTES.map(api),
 
   task("HoldFunds", { env: env(PAYS) }),
-  task("RecordPaymentFailure", { ...ANNOUNCES, env: env(PAYS, ANNOUNCES.env) }),
+  // A cancellation carries no ops alert.
+  task("RecordPaymentFailure", { ...ANNOUNCES_EVENTS, env: env(PAYS, ANNOUNCES.env) }),
+  // A wait announces the events of the steps before it, never an alert; it writes its own wait item.
   task("BeginWait", {
-    ...ANNOUNCES,
+    ...ANNOUNCES_EVENTS,
     env: env(["STATE_MACHINE_ARN", "PARK_AFTER_SECONDS"], ANNOUNCES.env),
+    // Its own wait item (PutItem); a park (or an owed event) marks the escrow (UpdateItem).
+    table: { items: ["GetItem", "PutItem", "UpdateItem"] },
     endsWaits: true,
   }),
   task("ApplyDeadline"),
+  // It reads the wait's watermark to announce what no wait did.
   task("SettleEscrow", { ...ANNOUNCES, env: env(PAYS, ANNOUNCES.env) }),
-  task("EscalateToOps", { ...ANNOUNCES, env: env(ANNOUNCES.env) }),
+  task("EscalateToOps", {
+    ...ANNOUNCES,
+    env: env(ANNOUNCES.env),
+    // It parks the escrow's wait for ops (its own wait item).
+    table: { items: ["GetItem", "PutItem", "UpdateItem"] },
+    notExercisedLocally: [
+      {
+        actions: ["*"],
+        reason:
+          "The workflow escalates only when the provider rejects a payout for good (PayoutRejected), which the sandbox provider never does.",
+      },
+    ],
+  }),
   // On a schedule, not in the definition: brings stranded escrows back to where their records say.
   {
     ...task("Reconciler", { entry: "functions/workflow/reconcile.ts", ...ANNOUNCES }),
     substitution: undefined,
     env: env(["STATE_MACHINE_ARN", "RECONCILE_SECONDS"], ANNOUNCES.env),
+    // The due index; an escrow's own items (its evidence); its marks and wait (a continuation); a creation
+    // no answer confirmed is removed.
+    table: {
+      items: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"],
+      query: ["table", TABLE.indexes.byDue.name],
+    },
     startsExecutions: true,
     endsWaits: true,
     reconciles: true,
+    notExercisedLocally: [
+      {
+        actions: ["sns:Publish", "kms:GenerateDataKey", "kms:Decrypt"],
+        reason:
+          "It publishes an ops alert its task could not (SNS down while escalating or settling an unresolved dispute); the suites fail SNS only around escrow events.",
+      },
+    ],
   },
 ];

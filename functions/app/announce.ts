@@ -42,10 +42,14 @@ export async function announceSteps(
   record: EscrowRecord,
   from: number,
   to: number,
+  options: { alerts?: boolean } = {},
 ): Promise<number> {
   let published = from;
   for (let v = from + 1; v <= to; v++) {
-    if (!(await announce(deps, ref, stepAt(record.terms, record.history, v, deps.now())))) break;
+    const step = stepAt(record.terms, record.history, v, deps.now());
+    // A wait announces events only: an alert is its task's to publish (owed to the reconciler if it failed).
+    const notices = options.alerts === false ? { event: step.event, alert: null } : step;
+    if (!(await announce(deps, ref, notices))) break;
     published = v;
   }
   return published;

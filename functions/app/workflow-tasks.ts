@@ -198,7 +198,9 @@ export async function beginWait(
   }
   const before = await deps.store.getWait(ref.tenantId, ref.escrowId);
   // The tasks before a wait record steps; the wait announces what is not out yet (a failure is owed).
-  const published = await announceSteps(deps, ref, record, before?.published ?? 0, ref.seenVersion);
+  const published = await announceSteps(deps, ref, record, before?.published ?? 0, ref.seenVersion, {
+    alerts: false,
+  });
   const wait: WaitRecord = {
     token: ref.taskToken,
     seenVersion: ref.seenVersion,

@@ -23,8 +23,6 @@ import { TABLE } from "../../functions/adapters/table-schema";
  */
 export class EscrowTable extends Construct {
   readonly table: Table;
-  /** ARNs of the table and each of its indexes, for least-privilege read grants (no `index/*`). */
-  readonly readArns: string[];
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -48,9 +46,12 @@ export class EscrowTable extends Construct {
         projectionType: ProjectionType.KEYS_ONLY,
       });
     }
-    this.readArns = [
-      this.table.tableArn,
-      ...Object.values(TABLE.indexes).map((i) => `${this.table.tableArn}/index/${i.name}`),
-    ];
+  }
+
+  /** The ARN of one index, for least-privilege query grants (never `index/*`). */
+  indexArn(name: string): string {
+    if (!Object.values(TABLE.indexes).some((i) => i.name === name))
+      throw new Error(`the table has no index ${name}`);
+    return `${this.table.tableArn}/index/${name}`;
   }
 }

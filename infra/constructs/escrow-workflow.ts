@@ -6,6 +6,7 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { declareJustifications, justify } from "./grant-justification";
 import { dropReferencedDependency } from "./implied-dependencies";
 
 export interface EscrowWorkflowProps {
@@ -14,6 +15,8 @@ export interface EscrowWorkflowProps {
   definitionFile: string;
   /** Definition substitution (`<Id>FunctionArn`) → the task function it names. */
   tasks: ReadonlyMap<string, IFunction>;
+  /** Definition substitution → why no local run invokes that task (the report accepts its invoke grant unused). */
+  tasksNotExercisedLocally?: ReadonlyMap<string, string>;
   logsKey: IKey;
 }
 
@@ -62,16 +65,18 @@ export class EscrowWorkflow extends Construct {
       assumedBy: new ServicePrincipal("states.amazonaws.com"),
       description: `Runs the ${props.name} workflow`,
     });
-    this.access = new ManagedPolicy(this, "Access", {
-      description: `What the ${props.name} workflow may do`,
-      roles: [this.role],
-      statements: [
-        // Exactly the unqualified task ARNs the definition names (no `:*` versions).
-        new PolicyStatement({
-          actions: ["lambda:InvokeFunction"],
-          resources: [...props.tasks.values()].map((fn) => fn.functionArn),
-        }),
-        // Log delivery and X-Ray have no resource-level permissions.
+    const unexercised = props.tasksNotExercisedLocally ?? new Map<string, string>();
+    const invoke = (names: string[]) =>
+      new PolicyStatement({
+        actions: ["lambda:InvokeFunction"],
+        resources: names.map((name) => (props.tasks.get(name) as IFunction).functionArn),
+      });
+    const statements = [
+      // Exactly the unqualified task ARNs the definition names (no `:*` versions).
+      invoke([...props.tasks.keys()].filter((name) => !unexercised.has(name))),
+      ...[...unexercised].map(([name, reason]) => justify(invoke([name]), reason)),
+      // Log delivery and X-Ray have no resource-level permissions.
+      justify(
         new PolicyStatement({
           actions: [
             "logs:CreateLogDelivery",
@@ -85,6 +90,9 @@ export class EscrowWorkflow extends Construct {
           ],
           resources: ["*"],
         }),
+        "Step Functions delivers the execution logs to CloudWatch Logs (checked when the state machine is created); locally there are none.",
+      ),
+      justify(
         new PolicyStatement({
           actions: [
             "xray:PutTraceSegments",
@@ -94,8 +102,15 @@ export class EscrowWorkflow extends Construct {
           ],
           resources: ["*"],
         }),
-      ],
+        "Tracing is on: Step Functions sends the traces; there is no X-Ray locally.",
+      ),
+    ];
+    this.access = new ManagedPolicy(this, "Access", {
+      description: `What the ${props.name} workflow may do`,
+      roles: [this.role],
+      statements,
     });
+    declareJustifications(this.access, statements);
 
     this.stateMachine = new StateMachine(this, "StateMachine", {
       stateMachineName: props.name,

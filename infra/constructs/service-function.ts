@@ -10,11 +10,8 @@ import { Construct } from "constructs";
 import { TAKEOVER_AFTER_MS } from "../../functions/app/escrow-service";
 import type { EnvName, FunctionSpec, TopicName } from "../service-functions";
 import type { EscrowTable } from "./escrow-table";
+import { declareJustifications, justify } from "./grant-justification";
 import { dropReferencedDependency } from "./implied-dependencies";
-
-/** Data actions per table grant. No Scan, no DeleteItem, no `dynamodb:*`. */
-export const TABLE_READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"];
-export const TABLE_WRITE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem"];
 
 /** Lambda runtime: the newest Node.js this aws-cdk-lib knows; bundles target node22 so 22.x stays a fallback. */
 export const RUNTIME = Runtime.NODEJS_24_X;
@@ -71,21 +68,32 @@ export class ServiceFunction extends Construct {
       assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
       description: `${spec.id}: ${spec.entry}`,
     });
+    const tableArn = props.table.table.tableArn;
     const statements = [
-      new PolicyStatement({
-        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        resources: [this.logGroup.logGroupArn],
-      }),
+      justify(
+        new PolicyStatement({
+          actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          resources: [this.logGroup.logGroupArn],
+        }),
+        "The Lambda runtime writes the function's logs; locally they go to the console.",
+      ),
       // X-Ray has no resource-level permissions for trace submission.
-      new PolicyStatement({
-        actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-        resources: ["*"],
-      }),
-      new PolicyStatement({ actions: TABLE_READ_ACTIONS, resources: props.table.readArns }),
+      justify(
+        new PolicyStatement({
+          actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+          resources: ["*"],
+        }),
+        "Active tracing: the Lambda runtime sends the traces; there is no X-Ray locally.",
+      ),
+      // Exactly the calls the spec lists: no Scan, no DeleteItem, no `dynamodb:*`, no `index/*`.
+      new PolicyStatement({ actions: spec.table.items.map((a) => `dynamodb:${a}`), resources: [tableArn] }),
     ];
-    if (spec.table === "write")
+    if (spec.table.query?.length)
       statements.push(
-        new PolicyStatement({ actions: TABLE_WRITE_ACTIONS, resources: [props.table.table.tableArn] }),
+        new PolicyStatement({
+          actions: ["dynamodb:Query"],
+          resources: spec.table.query.map((q) => (q === "table" ? tableArn : props.table.indexArn(q))),
+        }),
       );
     if (spec.startsExecutions)
       statements.push(
@@ -114,6 +122,7 @@ export class ServiceFunction extends Construct {
       statements,
       roles: [this.role],
     });
+    declareJustifications(this.access, statements, spec.notExercisedLocally);
 
     const environment: Record<string, string> = {
       POWERTOOLS_SERVICE_NAME: "escrow",

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { LocalAuth } from "./auth";
 import { readBody } from "./http-body";
 import type { LocalLambdas } from "./lambdas";
-import type { GatewayResponse, LocalRoute } from "./template";
+import type { GatewayResponse, LocalFunction, LocalRoute } from "./template";
 
 /**
  * The REST API as API Gateway runs it, rebuilt from the template's methods:
@@ -60,6 +60,10 @@ export class LocalGateway {
     private readonly auth: LocalAuth,
     private readonly lambdas: LocalLambdas,
     private readonly stageName: string,
+    private readonly options: {
+      /** IAM: whether the function's resource policy lets API Gateway invoke it for this request. */
+      mayInvoke?: (fn: LocalFunction, method: string, path: string) => boolean;
+    } = {},
   ) {
     this.compiled = routes.map((route) => ({ route, ...compile(route) }));
   }
@@ -128,6 +132,9 @@ export class LocalGateway {
     }
     const fn = this.lambdas.functionByLogicalId(route.integration.functionLogicalId);
     if (!fn) return this.gatewayAnswer(res, "DEFAULT_5XX", "Internal server error");
+    // What API Gateway answers when the function's policy does not let it invoke the function.
+    if (this.options.mayInvoke && !this.options.mayInvoke(fn, method, url.pathname))
+      return this.gatewayAnswer(res, "DEFAULT_5XX", "Internal server error");
     const event = proxyEvent(req, url, method, route, pathParameters, claims, body, this.stageName);
     let result: {
       statusCode?: number;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { asCaller } from "./iam/caller";
 import type { LocalFunction } from "./template";
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
@@ -44,12 +45,15 @@ export class LocalLambdas {
     let loaded = this.modules.get(fn.id);
     if (!loaded) {
       const started = performance.now();
-      loaded = import(pathToFileURL(join(this.root, fn.entry)).href).then((m: { handler?: Handler }) => {
-        if (typeof m.handler !== "function") throw new Error(`${fn.entry} has no exported handler`);
-        const s = this.stats.get(fn.id);
-        if (s) s.initMs = performance.now() - started;
-        return m.handler;
-      });
+      // Its cold start runs as the function too (a call made at init is checked against its role).
+      loaded = asCaller(fn.id, () => import(pathToFileURL(join(this.root, fn.entry)).href)).then(
+        (m: { handler?: Handler }) => {
+          if (typeof m.handler !== "function") throw new Error(`${fn.entry} has no exported handler`);
+          const s = this.stats.get(fn.id);
+          if (s) s.initMs = performance.now() - started;
+          return m.handler;
+        },
+      );
       this.modules.set(fn.id, loaded);
     }
     return loaded;
@@ -82,7 +86,8 @@ export class LocalLambdas {
     stats.invocations++;
     this.inFlight++;
     try {
-      return await handler(event, context);
+      // Every AWS call the handler makes names this function (infra/local/iam/caller.ts).
+      return await asCaller(fn.id, () => handler(event, context));
     } catch (error) {
       stats.errors++;
       throw error;

@@ -19,6 +19,7 @@ import {
 import { createFaultsListener, FaultService, syncDynamoFaults } from "./faults/index";
 import { LocalGateway } from "./gateway";
 import { installLocalHooks } from "./hooks";
+import { startServiceIam } from "./iam/service-iam";
 import { LocalLambdas } from "./lambdas";
 import type { LocalListener } from "./local-http";
 import { createMetricsListener } from "./metrics";
@@ -93,6 +94,8 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
   const indexKeys = Object.values(TABLE.indexes).map((i) => i.partitionKey);
   const store = await startStoreProcess({ backend, dataDir: join(dataDir, backend), indexKeys }, ROOT);
   const dynamoFaults = syncDynamoFaults(faults, store.setFaults, report("could not pass DynamoDB faults on"));
+  // The stack's IAM policies, enforced on every call a function makes (infra/local/iam; ESCROW_LOCAL_IAM).
+  const iam = await startServiceIam(template, model, store);
   const admin = localDynamoClient(store.endpoint);
   const table = await createTableFromTemplate(admin, model.table.properties as CfnTableProperties, {
     tableName: model.table.name,
@@ -130,6 +133,7 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
   await new Promise<void>((ready) => server.listen(options.port ?? 3000, "127.0.0.1", ready));
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
+  iam.tagCallers([store.meterEndpoint, url]);
 
   // The functions' environment: their own variables from the template plus the local endpoints.
   const environment: Record<string, string> = {};
@@ -165,7 +169,8 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
     definition: model.stateMachine.definition,
     stateMachineArn: model.stateMachine.arn,
     taskHandlers,
-    snsPublish: (params) => sns.publish(params),
+    snsPublish: iam.stateMachinePublish((params) => sns.publish(params)),
+    authorizeInvoke: iam.stateMachineInvoke,
     faults,
     now: clock.now,
     timers: (at, fire) => clock.timerAt(at, fire),
@@ -173,7 +178,9 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
     defaultTaskTimeoutSeconds: Math.max(...model.functions.map((f) => f.timeoutSeconds)),
     onError: (message, error) => console.error(`[local] ${message}`, error),
   });
-  const gateway = new LocalGateway(model.routes, model.gatewayResponses, auth, lambdas, model.stageName);
+  const gateway = new LocalGateway(model.routes, model.gatewayResponses, auth, lambdas, model.stageName, {
+    mayInvoke: iam.gatewayMayInvoke,
+  });
   const reconcilerFn = functionById(model, RECONCILER_FUNCTION_ID);
   /** The soonest reconciler mark after `after` (epoch ms), asked of the reconciler itself. */
   const nextMarkAfter = async (after: string): Promise<number | null> => {
@@ -184,7 +191,16 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
     return answer?.nextDue ? Date.parse(answer.nextDue) : null;
   };
   const reconciler = startReconciler({
-    ...(reconcilerFn ? { invoke: (event) => lambdas.invoke(reconcilerFn, event) } : {}),
+    ...(reconcilerFn
+      ? {
+          invoke: async (event) => {
+            // As EventBridge would: only a rule of the stack with its invoke permission runs it.
+            if (!iam.scheduleMayInvoke(reconcilerFn))
+              throw new Error(`no schedule of the stack may invoke ${reconcilerFn.id} (local IAM)`);
+            return lambdas.invoke(reconcilerFn, event);
+          },
+        }
+      : {}),
     intervalSeconds: reconcileEvery,
     now: clock.now,
     // Reminders go out to the second, whatever the period (ESCROW_LOCAL_WAKE_MS=0: only on the period,
@@ -216,9 +232,10 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
       idle: () => lambdas.inFlight === 0 && reconciler.idle && sfn.idle(),
     }),
     createMetricsListener(store, lambdas, model),
+    iam.listener,
   ];
-  const sfnListener = createSfnRequestListener(sfn, { faults });
-  const snsListener = createSnsRequestListener(sns);
+  const sfnListener = createSfnRequestListener(sfn, { faults, authorize: iam.sfnAuthorize });
+  const snsListener = createSnsRequestListener(sns, { authorize: iam.snsAuthorize });
   dispatch = (req: IncomingMessage, res: ServerResponse) => {
     // Answers are dated by the service's clock, so a client (the ops console) sees the service's now.
     res.setHeader("Date", new Date(clock.now()).toUTCString());
@@ -247,7 +264,7 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
   const ms = Math.round(performance.now() - started);
 
   log(
-    `Escrow local service listening on ${url}  (started in ${ms} ms; template ${cached ? "cached" : "synthesized"}; ${backend}; data in ${dataDir}; ${resumed.length} execution(s) resumed; reconciler ${reconciler.available ? `every ${reconcileEvery} s` : "not in the stack yet"})`,
+    `Escrow local service listening on ${url}  (started in ${ms} ms; template ${cached ? "cached" : "synthesized"}; ${backend}; IAM ${iam.mode}; data in ${dataDir}; ${resumed.length} execution(s) resumed; reconciler ${reconciler.available ? `every ${reconcileEvery} s` : "not in the stack yet"})`,
   );
   if (options.quiet) console.log(`listening on ${url} (${backend})`);
   else printWelcome(url, auth);

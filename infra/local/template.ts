@@ -81,6 +81,46 @@ const functionArn = (logicalId: string) =>
   `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
 const topicArn = (logicalId: string) => `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${logicalId}`;
 
+const sameRegion = (service: string, resource: string) =>
+  `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${resource}`;
+
+/** `Fn::GetAtt` of the resources only IAM policies point at (infra/local/iam): log groups, keys, rules, roles. */
+function otherLocalArn(template: Template, id: string, attr: string): string | undefined {
+  const resource = template.Resources[id];
+  if (attr !== "Arn" || !resource) return undefined;
+  const name = resource.Properties?.LogGroupName;
+  switch (resource.Type) {
+    case "AWS::Logs::LogGroup":
+      return sameRegion("logs", `log-group:${typeof name === "string" ? name : id}:*`);
+    case "AWS::KMS::Key":
+      return sameRegion("kms", `key/${id}`);
+    case "AWS::Events::Rule":
+      return sameRegion("events", `rule/${id}`);
+    case "AWS::IAM::Role":
+      return `arn:aws:iam::${LOCAL_ACCOUNT}:role/${id}`;
+  }
+  return undefined;
+}
+
+/** `Ref` of the same resources (and of the REST API and its stage, which execute-api ARNs name). */
+function otherLocalRef(template: Template, id: string): string | undefined {
+  const resource = template.Resources[id];
+  switch (resource?.Type) {
+    case "AWS::StepFunctions::StateMachine":
+      return sameRegion("states", `stateMachine:${String(resource.Properties?.StateMachineName ?? id)}`);
+    case "AWS::ApiGateway::Stage":
+      return String(resource.Properties?.StageName ?? id);
+    case "AWS::IAM::ManagedPolicy":
+      return `arn:aws:iam::${LOCAL_ACCOUNT}:policy/${id}`;
+    case "AWS::ApiGateway::RestApi":
+    case "AWS::KMS::Key":
+    case "AWS::IAM::Role":
+    case "AWS::Events::Rule":
+      return id;
+  }
+  return undefined;
+}
+
 /** Resolves the intrinsic functions the stack uses to local names and ARNs; anything else is an error. */
 export function makeResolver(template: Template, tableName: string) {
   const resolve = (value: unknown, where: string): unknown => {
@@ -96,6 +136,8 @@ export function makeResolver(template: Template, tableName: string) {
       if (type === "AWS::SNS::Topic" && attr === "TopicArn") return topicArn(id);
       if (type === "AWS::DynamoDB::Table" && attr === "Arn")
         return `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${tableName}`;
+      const arn = otherLocalArn(template, id, attr);
+      if (arn !== undefined) return arn;
       throw new Error(`${where}: cannot resolve Fn::GetAtt ${id}.${attr} locally`);
     }
     if (keys.length === 1 && keys[0] === "Fn::Join") {
@@ -125,6 +167,8 @@ export function makeResolver(template: Template, tableName: string) {
     if (type === "AWS::DynamoDB::Table") return tableName;
     if (type === "AWS::SNS::Topic") return topicArn(name);
     if (type === "AWS::Lambda::Function") return name;
+    const local = otherLocalRef(template, name);
+    if (local !== undefined) return local;
     throw new Error(`${where}: cannot resolve Ref ${name} (${type ?? "unknown"}) locally`);
   };
   return resolve;

@@ -254,6 +254,15 @@ describe("idempotency", () => {
     expect(list.body.items).toHaveLength(1);
   });
 
+  it("lists a seller's escrows (the BySeller index), and only theirs", async () => {
+    const sellerId = `u-seller-${crypto.randomUUID()}`;
+    const created = await api.create(order({ sellerId }), `seller-${crypto.randomUUID()}`);
+    expect(created.status).toBe(201);
+    const list = await api.call("GET", `/v1/escrows?sellerId=${sellerId}`);
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((e: { id: string }) => e.id)).toEqual([created.body.id]);
+  });
+
   it("replays an action and refuses the key on another action", async () => {
     const escrow = await funded(api);
     const key = `act-${crypto.randomUUID()}`;

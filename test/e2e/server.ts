@@ -30,7 +30,12 @@ const TEMPLATE_CACHE = process.env.ESCROW_LOCAL_TEMPLATE_CACHE ?? join(tmpdir(),
  * listens (and on which DynamoDB engine: the one the suite asked for).
  */
 export async function startServer(
-  options: { dataDir?: string; env?: Record<string, string> } = {},
+  options: {
+    dataDir?: string;
+    env?: Record<string, string>;
+    /** A test that provokes refusals on purpose (the others fail on any: the stack lacks a grant). */
+    expectRefusals?: boolean;
+  } = {},
 ): Promise<LocalServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "escrow-e2e-"));
   mkdirSync(TEMPLATE_CACHE, { recursive: true });
@@ -83,14 +88,36 @@ export async function startServer(
     dataDir,
     child,
     output: () => log,
-    stop: (signal = "SIGTERM") =>
-      new Promise<void>((resolve) => {
+    stop: async (signal = "SIGTERM") => {
+      // The local IAM enforces the stack's policies (infra/local/iam): a call the stack does not
+      // allow fails a first deploy, so it fails the suite here, however the tests fared.
+      const refusals = options.expectRefusals ? [] : await refusalsOf(url);
+      await new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         stopping = true;
         child.once("exit", () => resolve());
         child.kill(signal);
-      }),
+      });
+      if (refusals.length)
+        throw new Error(
+          `the local IAM refused ${refusals.length} call(s) the stack does not allow:\n${refusals
+            .map((r) => `AccessDenied (${r.principal}): ${r.message}`)
+            .join("\n")}`,
+        );
+    },
   };
+}
+
+/** The calls the local IAM refused so far (none when the service is gone). */
+async function refusalsOf(url: string): Promise<{ principal: string; message: string }[]> {
+  try {
+    const res = await fetch(`${url}/_local/iam`);
+    return res.ok
+      ? ((await res.json()) as { refusals: { principal: string; message: string }[] }).refusals
+      : [];
+  } catch {
+    return []; // stopped already (a test killed it): what it refused is in the records and the report
+  }
 }
 
 /**

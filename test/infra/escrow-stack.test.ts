@@ -438,8 +438,8 @@ function dataActionsOf(role: string): Map<string, unknown[]> {
 }
 
 function expectedActions(spec: FunctionSpec): string[] {
-  const actions = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"];
-  if (spec.table === "write") actions.push("dynamodb:PutItem", "dynamodb:UpdateItem");
+  const actions = spec.table.items.map((a) => `dynamodb:${a}`);
+  if (spec.table.query?.length) actions.push("dynamodb:Query");
   if (spec.startsExecutions) actions.push("states:StartExecution");
   if (spec.endsWaits) actions.push("states:SendTaskSuccess");
   if (spec.publishes) actions.push("sns:Publish", "kms:Decrypt", "kms:GenerateDataKey");

@@ -1,6 +1,11 @@
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readBody } from "../http-body";
+import { CALLER_HEADER } from "../iam/caller";
+import { dynamoAuthorizer } from "../iam/guards";
+import { type IamMode, LocalIam } from "../iam/local-iam";
+import type { IamModel } from "../iam/model";
+import { recorderFromEnv } from "../iam/record";
 import { type DynamoFaultRule, DynamoFaults } from "./faults";
 
 /**
@@ -15,8 +20,15 @@ import { type DynamoFaultRule, DynamoFaults } from "./faults";
  * It is also where injected DynamoDB faults happen (`/_local/faults`, see
  * faults.ts): the main process pushes the active rules with `PUT /__faults`.
  *
+ * It is where the functions' DynamoDB calls meet the local IAM too (each
+ * names its caller, infra/local/iam/caller.ts): the main process sends the
+ * stack's policies with `PUT /__iam` before any function runs, and a call
+ * the caller's role does not allow is answered with DynamoDB's
+ * AccessDeniedException and never reaches the store.
+ *
  * Its own routes: `GET /__meter` (the reading), `DELETE /__meter` (reset),
- * `PUT /__faults` (`{ rules }`), `GET /__faults`.
+ * `PUT /__faults` (`{ rules }`), `GET /__faults`, `PUT /__iam` (`{ model,
+ * mode }`), `GET /__iam` (the refusals).
  */
 export interface MeterReading {
   requests: Record<string, number>;
@@ -57,6 +69,8 @@ export function withCapacity(op: string, body: Buffer): Buffer {
 export class DynamoMeter {
   private reading: MeterReading = { requests: {}, readUnits: 0, writeUnits: 0, indexWriteUnits: 0 };
   private server?: Server;
+  private iam?: LocalIam;
+  private authorize?: ReturnType<typeof dynamoAuthorizer>;
   readonly faults: DynamoFaults;
   endpoint = "";
 
@@ -89,6 +103,10 @@ export class DynamoMeter {
         void this.serveFaults(req, res);
         return;
       }
+      if (req.url?.startsWith("/__iam")) {
+        void this.serveIam(req, res);
+        return;
+      }
       void this.forward(req, res);
     });
     await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
@@ -119,10 +137,49 @@ export class DynamoMeter {
     }
   }
 
+  /** Enforces the stack's policies on the functions' calls from now on (`mode` off: checks nothing). */
+  setIam(model: IamModel, mode: IamMode): void {
+    const iam = new LocalIam(model, {
+      mode,
+      recorder: recorderFromEnv(),
+      onRefusal: (r) => console.error(`[local] IAM refused ${r.principal}: ${r.message}`),
+    });
+    this.iam = iam;
+    this.authorize = dynamoAuthorizer(
+      iam,
+      (name) => `arn:aws:dynamodb:${model.region}:${model.account}:table/${name}`,
+    );
+  }
+
+  private async serveIam(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      if (req.method === "PUT") {
+        const body = JSON.parse(
+          (await readBody(req, 16 * 1024 * 1024, () => new Error("too large"))).toString("utf8"),
+        ) as { model: IamModel; mode: IamMode };
+        this.setIam(body.model, body.mode);
+      }
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ mode: this.iam?.mode ?? "off", refusals: this.iam?.refusals() ?? [] }));
+    } catch (error) {
+      res
+        .writeHead(400, { "content-type": "application/json" })
+        .end(JSON.stringify({ message: String(error) }));
+    }
+  }
+
   private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req, 64 * 1024 * 1024, () => new Error("too large")).catch(() => undefined);
     if (!body) return;
     const op = String(req.headers["x-amz-target"] ?? "").split(".")[1] ?? "unknown";
+    // IAM decides before anything else: a refused call is neither metered nor seen by the store.
+    const refused = this.authorize?.(req.headers, op, body);
+    if (refused) {
+      res.writeHead(refused.statusCode, refused.headers);
+      res.end(refused.body);
+      return;
+    }
     const fault = this.faults.check(op);
     if (fault === "error") {
       // What DynamoDB answers when it fails transiently: the SDK retries it; the store never saw it.
@@ -140,7 +197,7 @@ export class DynamoMeter {
     }
     const target = new URL(this.target);
     const forwarded = withCapacity(op, body);
-    const { "transfer-encoding": _chunked, ...headers } = req.headers;
+    const { "transfer-encoding": _chunked, [CALLER_HEADER]: _caller, ...headers } = req.headers;
     headers["content-length"] = String(forwarded.length);
     const upstream = request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },

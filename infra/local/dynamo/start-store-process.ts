@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { IamMode, Refusal } from "../iam/local-iam";
+import type { IamModel } from "../iam/model";
 import type { DynamoFaultRule } from "./faults";
 import type { MeterReading } from "./meter";
 import type { StoreProcessOptions } from "./store-process";
@@ -13,6 +15,10 @@ export interface StoreProcess {
   resetMeter(): Promise<void>;
   /** Replaces the DynamoDB faults the proxy applies. */
   setFaults(rules: DynamoFaultRule[]): Promise<void>;
+  /** The stack's policies, enforced on the functions' calls by the proxy (infra/local/iam). */
+  setIam(model: IamModel, mode: IamMode): Promise<void>;
+  /** The calls the proxy refused. */
+  iamRefusals(): Promise<Refusal[]>;
   close(): Promise<void>;
 }
 
@@ -60,6 +66,10 @@ export async function startStoreProcess(options: StoreProcessOptions, cwd: strin
     setFaults: async (rules) => {
       await call("PUT", "/__faults", { rules });
     },
+    setIam: async (model, mode) => {
+      await call("PUT", "/__iam", { model, mode });
+    },
+    iamRefusals: async () => ((await call("GET", "/__iam")) as { refusals: Refusal[] }).refusals,
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

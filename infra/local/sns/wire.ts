@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { readBody } from "../http-body";
 import { invalid, type LocalSns, MAX_MESSAGE_BYTES } from "./service";
 import { type MessageAttributeValue, SnsServiceError } from "./types";
@@ -51,13 +57,30 @@ function attributesFromQuery(form: URLSearchParams): Record<string, MessageAttri
   return out;
 }
 
+export interface SnsWireOptions {
+  /** IAM (infra/local/iam): the refusal of a call, from its action, form and request headers. */
+  authorize?: (
+    action: string,
+    form: URLSearchParams,
+    headers: IncomingHttpHeaders,
+  ) => SnsServiceError | undefined;
+}
+
 /** Runs one Query-protocol call (form-encoded body) and returns the HTTP answer. */
-export async function handleSnsQueryRequest(sns: LocalSns, bodyText: string): Promise<QueryAnswer> {
+export async function handleSnsQueryRequest(
+  sns: LocalSns,
+  bodyText: string,
+  options: SnsWireOptions = {},
+  requestHeaders: IncomingHttpHeaders = {},
+): Promise<QueryAnswer> {
   const requestId = randomUUID();
   const headers = { "content-type": "text/xml", "x-amzn-requestid": requestId };
   try {
     const form = new URLSearchParams(bodyText);
     const action = form.get("Action");
+    // IAM decides before the service does anything (a refused call publishes nothing).
+    const refused = action ? options.authorize?.(action, form, requestHeaders) : undefined;
+    if (refused) throw refused;
     if (action !== "Publish")
       throw new SnsServiceError(
         "InvalidAction",
@@ -109,6 +132,7 @@ export const isQueryProtocolRequest = (req: IncomingMessage): boolean =>
 /** A Node request listener serving the SNS Query API. */
 export function createSnsRequestListener(
   sns: LocalSns,
+  options: SnsWireOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     let answer: QueryAnswer;
@@ -116,7 +140,7 @@ export function createSnsRequestListener(
       const body = (await readBody(req, 4 * MAX_MESSAGE_BYTES, () => invalid("request too large"))).toString(
         "utf8",
       );
-      answer = await handleSnsQueryRequest(sns, body);
+      answer = await handleSnsQueryRequest(sns, body, options, req.headers);
     } catch (error) {
       answer = errorAnswer(error);
     }

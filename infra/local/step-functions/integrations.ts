@@ -24,6 +24,9 @@ export async function invokeTask(rt: Runtime, spec: TaskSpec, params: JsonValue)
       "Lambda.ResourceNotFoundException",
       `Function not found: ${functionName} (no local handler is bound to it)`,
     );
+  // A role that may not invoke it: Step Functions fails the Task before the function runs.
+  const refused = rt.options.authorizeInvoke?.(functionName);
+  if (refused) throw refused;
   // An injected Lambda outage: the service fails the invocation before the function runs.
   if (rt.options.faults?.check("lambda", "Invoke"))
     throw taskError(

@@ -36,6 +36,11 @@ export interface LocalStepFunctionsOptions {
   /** Backs `arn:aws:states:::sns:publish` tasks. */
   snsPublish?: SnsPublish;
   /**
+   * IAM for the state machine's role: the error a Task fails with when the
+   * role may not invoke the function (its ARN, or the name the Task gives), else undefined.
+   */
+  authorizeInvoke?: (functionName: string) => Error | undefined;
+  /**
    * Injected failures (`/_local/faults`): task Lambda invocations (target `lambda`, operation `Invoke`)
    * fail with `Lambda.ServiceException` before the handler runs.
    */

@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { FaultPoint } from "../../../functions/adapters/local-hooks";
 import { readBody } from "../http-body";
 import { SfnServiceError, stateMachineDoesNotExist, validation } from "./errors";
@@ -18,6 +24,12 @@ const TARGET_PREFIX = "AWSStepFunctions.";
 export interface SfnWireOptions {
   /** Injected failures (`/_local/faults`, target `stepfunctions`, operation = the API operation). */
   faults?: FaultPoint;
+  /** IAM (infra/local/iam): the refusal of a call, from its operation, body and request headers. */
+  authorize?: (
+    operation: string,
+    body: Record<string, unknown>,
+    headers: IncomingHttpHeaders,
+  ) => SfnServiceError | undefined;
 }
 
 export interface WireAnswer {
@@ -128,6 +140,15 @@ async function dispatch(
   }
 }
 
+function parseBody(bodyText: string): Record<string, unknown> | undefined {
+  try {
+    const parsed = bodyText.trim() === "" ? {} : (JSON.parse(bodyText) as unknown);
+    return isObject(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const errorAnswer = (e: SfnServiceError, headers: Record<string, string>): WireAnswer => ({
   statusCode: e.statusCode,
   headers: { ...headers, "x-amzn-errortype": e.code },
@@ -143,10 +164,17 @@ export async function handleSfnJsonRequest(
   target: string | undefined,
   bodyText: string,
   options: SfnWireOptions = {},
+  requestHeaders: IncomingHttpHeaders = {},
 ): Promise<WireAnswer> {
   const headers = { "content-type": "application/x-amz-json-1.0", "x-amzn-requestid": randomUUID() };
   try {
     const operation = target?.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
+    const parsedBody = parseBody(bodyText);
+    // IAM decides before the service does anything (a refused call changes nothing).
+    if (operation && parsedBody && options.authorize) {
+      const refused = options.authorize(operation, parsedBody, requestHeaders);
+      if (refused) throw refused;
+    }
     // An injected outage: answered as AWS answers a transient failure (the SDK retries it), nothing done.
     if (operation && options.faults?.check("stepfunctions", operation))
       throw new SfnServiceError(
@@ -154,14 +182,8 @@ export async function handleSfnJsonRequest(
         `Service Unavailable: injected fault, ${operation} was not carried out`,
         503,
       );
-    let body: Record<string, unknown>;
-    try {
-      const parsed = bodyText.trim() === "" ? {} : (JSON.parse(bodyText) as unknown);
-      if (!isObject(parsed)) throw new Error("not an object");
-      body = parsed;
-    } catch {
-      throw new SfnServiceError("SerializationException", "The request body is not a JSON object");
-    }
+    const body = parsedBody;
+    if (!body) throw new SfnServiceError("SerializationException", "The request body is not a JSON object");
     const result = await dispatch(service, operation, body, target);
     return { statusCode: 200, headers, body: JSON.stringify(toWire(result)) };
   } catch (error) {
@@ -196,7 +218,13 @@ export function createSfnRequestListener(
         )
       ).toString("utf8");
       const target = req.headers["x-amz-target"];
-      answer = await handleSfnJsonRequest(service, Array.isArray(target) ? target[0] : target, body, options);
+      answer = await handleSfnJsonRequest(
+        service,
+        Array.isArray(target) ? target[0] : target,
+        body,
+        options,
+        req.headers,
+      );
     } catch (error) {
       const e =
         error instanceof SfnServiceError ? error : new SfnServiceError("InternalFailure", String(error), 500);
