@@ -211,7 +211,8 @@ async function visit(deps: ReconcileDeps, ref: DueEscrow, report: ReconcileRepor
     try {
       const outcome = await drive(deps, record, state, marks, wait, report);
       if (outcome === "moved") return; // this visit wrote to the record: that write set its mark
-      if (outcome === "handed") change.requested = false;
+      // The execution the record names runs and has what it needs, or was just handed it.
+      change.requested = false;
     } catch (error) {
       // A dependency refused (Step Functions, DynamoDB): try again next run.
       console.warn(`reconcile: ${ref.escrowId} could not be carried on`, error);

@@ -47,6 +47,9 @@ export async function startServer(
       ESCROW_LOCAL_DATA_DIR: dataDir,
       ESCROW_LOCAL_QUIET: "1",
       ESCROW_LOCAL_TEMPLATE_CACHE: TEMPLATE_CACHE,
+      // The workflow's retry back-off at a hundredth (AWS's 1 s to 5 min becomes 10 ms to 3 s): a step
+      // retried after a fault clears goes on within seconds, as the tests' time scale needs.
+      ESCROW_LOCAL_RETRY_SCALE: "0.01",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -46,7 +46,7 @@ interface Entry {
 }
 
 /** How long a step waits for the service to settle before going on (work that never ends, e.g. an outage). */
-const SETTLE_LIMIT_MS = 20_000;
+const SETTLE_LIMIT_MS = 10_000;
 /** Consecutive idle probes, this far apart, that count as settled. */
 const SETTLE_PROBES = 3;
 const SETTLE_PROBE_MS = 5;

@@ -153,7 +153,12 @@ function prepareTask(name: string, state: Record<string, unknown>, nested: boole
   return spec;
 }
 
-/** Multiplies every retrier's IntervalSeconds and MaxDelaySeconds (the engine takes fractions of a second). */
+/**
+ * Multiplies the IntervalSeconds and MaxDelaySeconds (the engine takes fractions of a second) of every
+ * retrier that retries without end (MaxAttempts of 1,000 or more: the workflow's transient retries). A
+ * bounded retrier keeps its timing: how long it tolerates an outage before giving up is behaviour a user
+ * sees (API.md: an unavailable provider is retried, then the escrow is cancelled).
+ */
 function scaleRetries(node: unknown, scale: number): void {
   if (Array.isArray(node)) {
     for (const item of node) scaleRetries(item, scale);
@@ -162,7 +167,7 @@ function scaleRetries(node: unknown, scale: number): void {
   if (!isObject(node)) return;
   if (Array.isArray(node.Retry))
     for (const retrier of node.Retry) {
-      if (!isObject(retrier)) continue;
+      if (!isObject(retrier) || typeof retrier.MaxAttempts !== "number" || retrier.MaxAttempts < 1000) continue;
       // AWS's default interval is 1 s: written out so that it scales too.
       retrier.IntervalSeconds =
         (typeof retrier.IntervalSeconds === "number" ? retrier.IntervalSeconds : 1) * scale;

@@ -60,6 +60,8 @@ export interface Live {
   started: Promise<void>;
   /** Engine runs started for it by this service (a long wait is carried across several). */
   engineRuns: number;
+  /** The last event recorded, and when (real time): a failed task followed by quiet is a retry's back-off. */
+  last?: { type: string; at: number };
 }
 
 export interface ExecutionEnd {
@@ -122,6 +124,7 @@ export class Runtime {
 
   record(exec: Live, type: string, details: Record<string, unknown>): void {
     appendEvent(exec.record, this.now(), type, details);
+    exec.last = { type, at: Date.now() };
   }
 
   addLive(record: ExecutionRecord): Live {
@@ -214,7 +217,13 @@ export class Runtime {
       if (exec.record.status !== "RUNNING") continue;
       const wait = exec.record.wait;
       const attempt = exec.segment?.attempt;
-      if (!wait || wait.result || !attempt || attempt.token !== wait.token) return false;
+      if (wait && !wait.result && attempt && attempt.token === wait.token) continue;
+      // A task that failed, with nothing since: the state waits out its Retry's back-off (real time, which a
+      // moved clock does not shorten); nothing else runs for it meanwhile.
+      const last = exec.last;
+      if (last && (last.type === "TaskFailed" || last.type === "TaskTimedOut") && Date.now() - last.at > 100)
+        continue;
+      return false;
     }
     return true;
   }
