@@ -142,7 +142,11 @@ const api = (route: FunctionRoute): FunctionSpec => ({
     : {}),
   // An action ends a live wait, or starts the continuation of a parked one.
   ...(route.kind === "action"
-    ? { env: [...STORE_ENV, "STATE_MACHINE_ARN"], endsWaits: true, startsExecutions: true }
+    ? {
+        env: [...STORE_ENV, "STATE_MACHINE_ARN", "PAYMENT_PROVIDER"],
+        endsWaits: true,
+        startsExecutions: true,
+      }
     : {}),
   // A piece of evidence is announced by the request that adds it (a failed publish is left to the reconciler).
   ...(route.kind === "record"

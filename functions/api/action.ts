@@ -1,10 +1,11 @@
 import { performAction } from "../app/escrow-service";
+import { payments } from "../shared/payments";
 import { now, store, tenants } from "../shared/store";
 import { workflow } from "../shared/workflow";
 import { apiHandler, json } from "./http";
 import type { ActionRoute } from "./routes";
 
-const deps = { store, workflow, now };
+const deps = { store, workflow, now, payments };
 
 /**
  * An action route of the route table: validate the body (it parses to the

@@ -131,13 +131,7 @@ export async function createEscrow(
   const replay = await replayIfCompleted(deps, tenantId, kHash, idem);
   if (replay) return replay;
 
-  if (!deps.payments.acceptsPaymentMethod(input.paymentMethod))
-    throw new ValidationError("The payment method is not accepted by the configured payment provider.", [
-      {
-        path: "paymentMethod",
-        message: "must be a pm_sandbox_… value while the sandbox provider is configured",
-      },
-    ]);
+  acceptedPaymentMethod(deps.payments, input.paymentMethod);
 
   const kindOf = kindTerms(input, now);
   const terms: EscrowTerms = {
@@ -178,15 +172,33 @@ export async function createEscrow(
   return { statusCode: 201, escrow: toView(snapshot(record)), replayed: false };
 }
 
+/** 400 for a payment method the configured provider does not take (create's, and an inspection's balance). */
+function acceptedPaymentMethod(
+  payments: Pick<PaymentProvider, "acceptsPaymentMethod"> | undefined,
+  paymentMethod: string,
+): void {
+  if (payments && !payments.acceptsPaymentMethod(paymentMethod))
+    throw new ValidationError("The payment method is not accepted by the configured payment provider.", [
+      {
+        path: "paymentMethod",
+        message: "must be a pm_sandbox_… value while the sandbox provider is configured",
+      },
+    ]);
+}
+
 // ---------------------------------------------------------------- actions
 
 export async function performAction(
-  deps: WriteDeps,
+  deps: WriteDeps & { payments?: Pick<PaymentProvider, "acceptsPaymentMethod"> },
   tenantId: string,
   escrowId: string,
   command: ActionCommand,
   idem?: IdempotentRequest,
 ): Promise<Answer> {
+  // An inspection's payment method (for the balance) follows create's rule: one the provider does not take
+  // is 400, checked with the body's shape (API.md v1.2).
+  if (command.action === "inspection" && command.paymentMethod !== undefined)
+    acceptedPaymentMethod(deps.payments, command.paymentMethod);
   const kHash = idem ? keyHash(tenantId, idem.key) : undefined;
   if (idem && kHash) {
     const replay = await replayIfCompleted(deps, tenantId, kHash, idem);

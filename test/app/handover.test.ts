@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { performAction } from "../../functions/app/escrow-service";
 import { HANDOVER, issueHandoverCode } from "../../functions/app/handover";
 import { holdFunds } from "../../functions/app/workflow-tasks";
+import type { EscrowStore } from "../../functions/ports/escrow-store";
 import { RecordingWorkflow, TestPayments } from "./fakes";
 import { createVia, useStore } from "./fixture";
 
@@ -66,5 +67,38 @@ describe("a handover code", () => {
     for (const r of results)
       if (r.status === "rejected")
         expect(["handover_code_invalid", "invalid_transition"]).toContain(r.reason.kind);
+  });
+});
+
+describe("a delivery that did not go through leaves its code valid (API.md v1.2; issue #16, finding 5)", () => {
+  it("after a 503 (the store failed to record the delivery), the same code works on the retry", async () => {
+    const ref = await funded();
+    const { code } = await issueHandoverCode(deps(), ref, "u-b");
+    const failing = Object.assign(Object.create(fixture.store) as EscrowStore, {
+      append: async () => {
+        throw Object.assign(new Error("Service unavailable"), {
+          name: "ServiceUnavailable",
+          $fault: "server",
+        });
+      },
+    });
+    await expect(
+      performAction({ ...deps(), store: failing }, "demo", ref.escrowId, {
+        action: "delivery",
+        actorId: "u-s",
+        handoverCode: code,
+      }),
+    ).rejects.toThrow();
+    expect(await fixture.store.getHandover("demo", ref.escrowId)).toMatchObject({ used: false, wrong: 0 });
+    await expect(deliver(ref, code)).resolves.toMatchObject({ statusCode: 202 });
+    expect(await fixture.store.getHandover("demo", ref.escrowId)).toMatchObject({ used: true });
+  });
+
+  it("after a 409 (a cancellation won the race), the code is neither used nor counted wrong", async () => {
+    const ref = await funded();
+    const { code } = await issueHandoverCode(deps(), ref, "u-b");
+    await performAction(deps(), "demo", ref.escrowId, { action: "cancellation", actorId: "u-b" });
+    await expect(deliver(ref, code)).rejects.toMatchObject({ kind: "invalid_transition" });
+    expect(await fixture.store.getHandover("demo", ref.escrowId)).toMatchObject({ used: false, wrong: 0 });
   });
 });

@@ -13,6 +13,7 @@ import type { ActionCommand } from "../../functions/domain/escrow";
 import { eventId } from "../../functions/domain/events";
 import type { EscrowStore } from "../../functions/ports/escrow-store";
 import { PaymentDeclined, PaymentUnavailable, PayoutRejected } from "../../functions/ports/payment-provider";
+import { carDeal } from "../support/orders";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
 import { createVia, keyed, useStore } from "./fixture";
 
@@ -234,6 +235,39 @@ describe("settling", () => {
     await settle(deps(), ref);
     expect((await getEscrow(deps(), "demo", ref.escrowId)).status).toBe("REFUNDED");
     await expectProviderAgrees(ref);
+  });
+});
+
+describe("a car's balance held unseen (issue #16, finding 2)", () => {
+  it("is let go by the settlement ops decide: nothing stays held at the provider", async () => {
+    const ref = await create(carDeal({ buyerId: "u-b", sellerId: "u-s" }) as Partial<CreateEscrowInput>);
+    await holdFunds(deps(), ref);
+    await act(ref, { action: "inspection", actorId: "u-b", accept: true });
+    // The balance is held at the provider, but the write that records it keeps failing.
+    const failing = Object.assign(Object.create(table.store) as EscrowStore, {
+      append: async () => {
+        throw Object.assign(new Error("Service unavailable"), {
+          name: "ServiceUnavailable",
+          $fault: "server",
+        });
+      },
+    });
+    await expect(holdFunds({ ...deps(), store: failing }, { ...ref, balance: true })).rejects.toThrow();
+    expect(payments.book.sum(ref.escrowId, "hold")).toBe(8_800_000);
+    // Ops are asked (whatever the reason), and refund the buyer.
+    await escalateToOps(deps(), { ...ref, error: "UnexpectedStep", cause: "outcome balance at version 3" });
+    await act(ref, { action: "resolution", outcome: "refund", note: "the buyer walked away" });
+    await settle(deps(), ref);
+    const escrow = await getEscrow(deps(), "demo", ref.escrowId);
+    expect(escrow).toMatchObject({ status: "REFUNDED", held: 0, funded: 200_000 });
+    // The balance (8,600,000) was let go by its own key; the deposit went back; the provider holds nothing.
+    expect(payments.book.of(ref.escrowId).map((m) => [m.type, m.amount, m.key])).toEqual([
+      ["hold", 200_000, movementKeys.hold(ref.escrowId)],
+      ["hold", 8_600_000, movementKeys.balance(ref.escrowId)],
+      ["void", 8_600_000, movementKeys.voidBalance(ref.escrowId)],
+      ["refund", 200_000, movementKeys.transfer(ref.escrowId, "refund", await intent(ref))],
+    ]);
+    expect(payments.book.held(ref.escrowId)).toBe(0);
   });
 });
 

@@ -574,7 +574,8 @@ async function drive(run: RunState, plan: EscrowPlan, t0: number): Promise<Escro
     const done = new Set<string>();
     for (let i = 0; ; i++) {
       if (Date.now() > run.deadline) {
-        result.error = "still not terminal when the campaign stopped waiting";
+        const last = await readEscrow(run, id).catch(() => null);
+        result.error = `still not terminal when the campaign stopped waiting: ${last?.status}${last?.pendingAction ? ` (${last.pendingAction} pending)` : ""} at version ${last?.version}`;
         return result;
       }
       const escrow = await readEscrow(run, id);
@@ -786,6 +787,8 @@ export async function runCampaign(url: string, options: CampaignOptions): Promis
   for (const line of api.answers500) problems.push(`500: ${line}`);
   for (const line of run.unexplained) problems.push(`unexplained: ${line}`);
   for (const line of run.landedDespite503) problems.push(`a 503 that changed something: ${line}`);
+  for (const r of results)
+    if (r.id && r.terminalAt === null) problems.push(`#${r.plan.n} ${r.id} (${r.plan.path}) late: ${r.error}`);
   return {
     seed: options.seed,
     escrows: plan.escrows.length,

@@ -130,6 +130,11 @@ describe("a used car", () => {
       ["hold", 200000],
       ["refund", 200000],
     ]);
+    // Every transition the events route lists is published (API.md v1.2): the inspection too.
+    const types = (
+      await api.waitForEvents(escrow.id, ["escrow.reserved", "escrow.inspected", "escrow.refunded"])
+    ).map((n) => n.event.type);
+    expect(types).toEqual(["escrow.reserved", "escrow.inspected", "escrow.refunded"]);
   });
 
   it("withdrawal: the buyer forfeits a forfeitable deposit; the seller's cancellation returns it", async () => {
@@ -141,8 +146,17 @@ describe("a used car", () => {
     expect((await api.waitFor(sellerQuits.id, "REFUNDED")).settlement.refundedToBuyer).toBe(200000);
   });
 
-  it("a declined balance returns the deposit: REFUNDED, balance_declined", async () => {
+  it("a declined balance returns the deposit: REFUNDED, balance_declined; escrow.inspected is published", async () => {
     const escrow = await reserved();
+    // A payment method the provider does not take is 400 (create's rule), and changes nothing.
+    const live = await api.act(escrow.id, "inspection", {
+      actorId: BUYER,
+      accept: true,
+      paymentMethod: "pm_live_4242",
+    });
+    expect(live.status).toBe(400);
+    expect(live.body.errors.map((e: { path: string }) => e.path)).toEqual(["paymentMethod"]);
+    expect((await api.get(escrow.id)).body).toEqual(escrow);
     await act(escrow.id, "inspection", { actorId: BUYER, accept: true, paymentMethod: "pm_sandbox_decline" });
     const done = await api.waitFor(escrow.id, "REFUNDED");
     expect(done).toMatchObject({
@@ -154,6 +168,10 @@ describe("a used car", () => {
       ["hold", 200000],
       ["refund", 200000],
     ]);
+    const types = (
+      await api.waitForEvents(escrow.id, ["escrow.reserved", "escrow.inspected", "escrow.refunded"])
+    ).map((n) => n.event.type);
+    expect(types).toEqual(["escrow.reserved", "escrow.inspected", "escrow.refunded"]);
   });
 
   it("a dispute over the deposit goes to ops, who decide what is held", async () => {

@@ -167,7 +167,8 @@ function scaleRetries(node: unknown, scale: number): void {
   if (!isObject(node)) return;
   if (Array.isArray(node.Retry))
     for (const retrier of node.Retry) {
-      if (!isObject(retrier) || typeof retrier.MaxAttempts !== "number" || retrier.MaxAttempts < 1000) continue;
+      if (!isObject(retrier) || typeof retrier.MaxAttempts !== "number" || retrier.MaxAttempts < 1000)
+        continue;
       // AWS's default interval is 1 s: written out so that it scales too.
       retrier.IntervalSeconds =
         (typeof retrier.IntervalSeconds === "number" ? retrier.IntervalSeconds : 1) * scale;
