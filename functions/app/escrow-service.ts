@@ -165,8 +165,8 @@ export async function createEscrow(
     if (!existing) throw new IdempotencyInProgressError();
     return finishAbandoned(deps, existing, existing.history[0], kHash, idem, 201);
   }
-  // The escrow is recorded, provisional: if Step Functions refuses the start now, the reconciler is asked
-  // to start it, so the answer is 201 all the same; if neither can be done, 503 and nothing is held.
+  // The escrow is recorded, provisional: confirmed (readable), then started — if Step Functions refuses,
+  // the reconciler starts it, so the answer is 201 all the same; if it cannot be confirmed, 503, nothing held.
   await startFirst(deps, tenantId, terms.id);
   await remember(deps, tenantId, kHash, idem, terms.id, 1, 201);
   return { statusCode: 201, escrow: toView(snapshot(record)), replayed: false };
@@ -261,45 +261,44 @@ async function createOnce(deps: WriteDeps, record: EscrowRecord): Promise<boolea
 }
 
 /**
- * Starts a new escrow's first execution and confirms the creation: "started"
- * by this call, "existed" (an earlier request started it), or "refused" — then
- * the reconciler is asked to start it (asked again within the request's
- * budget) and the creation is confirmed by that same write. When neither the
- * start nor the request can be made, the creation is not confirmed: 503, and
- * nothing is held (a retry of the key starts it; one never retried is let go
- * after the idempotency window). A confirmed escrow is readable: a started
- * one's confirmation that fails is made by its first transition soon after.
+ * Confirms a new escrow's creation, then starts its first execution: the
+ * escrow is readable, and may hold money, only once confirmed — so a creation
+ * that cannot be confirmed (the store keeps failing) answers 503 and leaves
+ * nothing behind (a retry of its key confirms and starts it; one never retried
+ * is let go after the idempotency window). Once confirmed the answer is 201
+ * whatever Step Functions says: "started" by this call, "existed" (an earlier
+ * request started it), or "refused" — then the reconciler starts it (asked
+ * now; the creation's own mark brings it within the grace anyway).
  */
 async function startFirst(
   deps: WriteDeps,
   tenantId: string,
   escrowId: string,
 ): Promise<"started" | "existed" | "refused"> {
-  let started: boolean | undefined;
-  try {
-    started = await deps.workflow.start({
-      tenantId,
-      escrowId,
-      name: executionNames.first(escrowId),
-      step: INITIAL_STEP,
-    });
-  } catch (error) {
-    logFailure("StartExecution", escrowId, error);
-  }
-  if (started !== undefined) {
-    await deps.store.confirm(tenantId, escrowId).catch((error) => logFailure("confirming", escrowId, error));
-    return started ? "started" : "existed";
-  }
   for (let attempt = 0, delay = 100; ; attempt++, delay *= 2) {
     try {
-      const at = deps.now().toISOString();
-      await deps.store.requestVisit(tenantId, escrowId, at, { requested: true, confirm: true });
-      return "refused";
+      await deps.store.confirm(tenantId, escrowId);
+      break;
     } catch (error) {
       if (attempt === 4) throw new DependencyUnavailableError("the escrow store", { cause: error });
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
+  try {
+    const started = await deps.workflow.start({
+      tenantId,
+      escrowId,
+      name: executionNames.first(escrowId),
+      step: INITIAL_STEP,
+    });
+    return started ? "started" : "existed";
+  } catch (error) {
+    logFailure("StartExecution", escrowId, error);
+  }
+  await deps.store
+    .requestVisit(tenantId, escrowId, deps.now().toISOString(), { requested: true })
+    .catch((error) => logFailure("asking the reconciler", escrowId, error));
+  return "refused";
 }
 
 /**

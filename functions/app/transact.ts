@@ -45,7 +45,9 @@ export async function transact<T>(
   // The entry of a write whose answer was lost (a timeout): it may have landed.
   let tried: Entry | undefined;
   for (let attempt = 1; ; attempt++) {
-    const record = await load(deps, ref);
+    // After a write whose answer was lost, the answer must say whether it landed: read back, and while the
+    // store fails to answer that too, ask again within the request's budget (about 3 s) before giving up.
+    const record = tried ? await readBack(deps, ref) : await load(deps, ref);
     // A write whose answer was lost may have landed: if the entry at its version is the same, it is ours.
     // (Only then: after a refused condition, an equal entry is another request's — two equal requests
     // in the same millisecond — and this one must be decided again.)
@@ -79,6 +81,21 @@ export async function transact<T>(
     };
   }
 }
+
+/** Reads the record again after a lost answer, a few times with back-off while the read fails. */
+async function readBack(deps: StoreDeps, ref: EscrowRef): Promise<EscrowRecord> {
+  for (let attempt = 0, delay = 100; ; attempt++, delay *= 2) {
+    try {
+      return await load(deps, ref);
+    } catch (error) {
+      if (error instanceof NotFoundError || attempt >= READ_BACK_ATTEMPTS - 1) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/** Read-back attempts after a lost answer (100 ms doubling: about 3 s in all). */
+const READ_BACK_ATTEMPTS = 6;
 
 /** JSON with object keys sorted: DynamoDB does not keep the order of a map's attributes. */
 const canonical = (value: unknown): string =>

@@ -184,28 +184,43 @@ describe("creating", () => {
     expect(await dueIds(table.store, new Date(clock + grace).toISOString())).toContain(started.escrow.id);
   });
 
-  it("answers 503 when neither the start nor the reconciler's mark can be made; a retry of the key starts it", async () => {
-    deps.workflow.refuse.start = true;
-    const unmarked = Object.assign(Object.create(table.store) as EscrowStore, {
-      requestVisit: async () => {
+  it("answers 503 when the creation cannot be confirmed: nothing started, held or readable; a retry of the key starts it", async () => {
+    const unconfirmed = Object.assign(Object.create(table.store) as EscrowStore, {
+      confirm: async () => {
         throw new Error("ServiceUnavailable");
       },
     });
-    const b = order({ description: "start refused, mark failing" });
-    const key = `unmarked-${++n}`;
-    await expect(createEscrow({ ...deps, store: unmarked }, "demo", b, keyed(key, b))).rejects.toMatchObject({
+    const b = order({ description: "confirmation failing" });
+    const key = `unconfirmed-${++n}`;
+    await expect(
+      createEscrow({ ...deps, store: unconfirmed }, "demo", b, keyed(key, b)),
+    ).rejects.toMatchObject({
       kind: "unavailable",
     });
-    // Nothing started, nothing held, nothing readable: the creation is not confirmed.
     expect(deps.workflow.names).toEqual([]);
     expect(deps.payments.calls).toEqual([]);
     await expect(getEscrow(deps, "demo", escrowIdFor("demo", key))).rejects.toBeInstanceOf(NotFoundError);
-    // Once the first attempt is over, the integrator's retry starts it; the answer is not a replay.
-    deps.workflow.refuse.start = false;
+    // Once the first attempt is over, the integrator's retry confirms and starts it; not a replay.
     clock += TAKEOVER_AFTER_MS + 1000;
     const retried = await createEscrow(deps, "demo", b, keyed(key, b));
     expect(retried).toMatchObject({ statusCode: 201, replayed: false });
     expect(deps.workflow.names).toEqual([retried.escrow.id]);
+  });
+
+  it("answers 201 once confirmed even when neither the start nor the reconciler's request can be made: the creation's own mark brings the reconciler within the grace", async () => {
+    deps.workflow.refuse.start = true;
+    const unasked = Object.assign(Object.create(table.store) as EscrowStore, {
+      requestVisit: async () => {
+        throw new Error("ServiceUnavailable");
+      },
+    });
+    const b = order({ description: "start refused, request failing" });
+    const answer = await createEscrow({ ...deps, store: unasked }, "demo", b, keyed(`unasked-${++n}`, b));
+    expect(answer).toMatchObject({ statusCode: 201, escrow: { status: "PENDING_FUNDS" } });
+    expect(await getEscrow(deps, "demo", answer.escrow.id)).toMatchObject({ status: "PENDING_FUNDS" });
+    expect(deps.workflow.names).toEqual([]);
+    const grace = RECONCILE_GRACE_SECONDS * 1000;
+    expect(await dueIds(table.store, new Date(clock + grace).toISOString())).toContain(answer.escrow.id);
   });
 
   it("rejects a payment method the sandbox does not know", async () => {
