@@ -2,11 +2,11 @@ import { beforeEach, describe, expect, it } from "vitest";
 import {
   createEscrow,
   getEscrow,
-  getOpsEscrow,
   listHistory,
   performAction,
   TAKEOVER_AFTER_MS,
 } from "../../functions/app/escrow-service";
+import { getOpsEscrow } from "../../functions/app/ops-view";
 import { reconcile } from "../../functions/app/reconcile";
 import { beginWait, holdFunds, settle } from "../../functions/app/workflow-tasks";
 import type { CreateEscrowInput } from "../../functions/domain/create-input";
@@ -19,6 +19,7 @@ import { INITIAL_STEP } from "../../functions/domain/workflow-step";
 import type { EscrowStore } from "../../functions/ports/escrow-store";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
 import { createInput, createVia, keyed, useStore } from "./fixture";
+import { opsParts } from "./ops-fixture";
 
 /**
  * The reconciler (ARCHITECTURE v1.1 decision 1) against a recording workflow
@@ -223,7 +224,7 @@ describe("a long wait parked in the record", () => {
       [`${ref.escrowId}-p2`, "delivered", 3],
     ]);
     // Ops find the current execution from the escrow.
-    const ops = await getOpsEscrow({ ...deps(), region: "eu-west-1" }, "demo", ref.escrowId);
+    const ops = await getOpsEscrow({ ...deps(), ...opsParts(table.db) }, "demo", ref.escrowId);
     expect(ops.ops.executionArn).toBe(workflow.executionArn(`${ref.escrowId}-p2`));
     expect(ops.ops.consoleUrl).toContain(encodeURI(workflow.executionArn(`${ref.escrowId}-p2`)));
     // The same continuation started again (the reconciler racing the action) is refused by its name.

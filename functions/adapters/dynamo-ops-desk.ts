@@ -1,0 +1,138 @@
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+} from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import type { AssignmentChange, DeskSummary, NoteRecord, OpsDeskStore } from "../ports/ops-desk";
+import { deskKey, deskSummaryRange, escrowKey, noteKey, notePrefix } from "./table-schema";
+
+const opts = { removeUndefinedValues: true, convertTopLevelContainer: false } as const;
+/** Conditional-write attempts before an assignment gives up on a hot case. */
+const MAX_ATTEMPTS = 8;
+
+/**
+ * The ops desk (notes and assignment) in the escrow's own partition: one item
+ * per note (NOTE#001…200, each taken with a conditional put, so the limit
+ * holds under racing additions) and one DESK item with the assignee and its
+ * changes (read, then written on the count read: two ops taking the case at
+ * once are both recorded, the last write holds it).
+ */
+export class DynamoOpsDesk implements OpsDeskStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async addNote(tenantId: string, escrowId: string, note: NoteRecord): Promise<boolean> {
+    const { idem, ...rest } = note;
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall(
+            { ...noteKey(tenantId, escrowId, note.seq), ...rest, ...(idem !== null ? { idem } : {}) },
+            opts,
+          ),
+          ConditionExpression: "attribute_not_exists(PK)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async listNotes(tenantId: string, escrowId: string): Promise<NoteRecord[]> {
+    const notes: NoteRecord[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "PK = :pk AND begins_with(SK, :prefix)",
+          ExpressionAttributeValues: marshall({
+            ":pk": escrowKey(tenantId, escrowId).PK,
+            ":prefix": notePrefix,
+          }),
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const n = unmarshall(item);
+        notes.push({ id: n.id, text: n.text, by: n.by, at: n.at, seq: n.seq, idem: n.idem ?? null });
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    // Keys sort by number: oldest first.
+    return notes;
+  }
+
+  async assign(tenantId: string, escrowId: string, change: AssignmentChange, keep: number): Promise<void> {
+    const key = marshall(deskKey(tenantId, escrowId));
+    for (let attempt = 1; ; attempt++) {
+      const out = await this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      );
+      const desk = out.Item ? unmarshall(out.Item) : undefined;
+      const changes = (desk?.changes as number | undefined) ?? 0;
+      const history = [...((desk?.history as AssignmentChange[] | undefined) ?? []), change].slice(-keep);
+      try {
+        await this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: marshall(
+              { ...deskKey(tenantId, escrowId), assignee: change.assignee, history, changes: changes + 1 },
+              opts,
+            ),
+            // Written on the count read: a concurrent change is read again and kept.
+            ConditionExpression: desk ? "changes = :read" : "attribute_not_exists(PK)",
+            ...(desk ? { ExpressionAttributeValues: marshall({ ":read": changes }) } : {}),
+          }),
+        );
+        return;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException && attempt < MAX_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  async summary(tenantId: string, escrowId: string): Promise<DeskSummary> {
+    const summary: DeskSummary = { assignee: null, history: [], evidenceCount: { buyer: 0, seller: 0 } };
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "PK = :pk AND SK BETWEEN :from AND :to",
+          // The evidence's keys name its party; nothing else of it, nor of the escrow, is needed.
+          ProjectionExpression: "SK, assignee, #history",
+          ExpressionAttributeNames: { "#history": "history" },
+          ExpressionAttributeValues: marshall({
+            ":pk": escrowKey(tenantId, escrowId).PK,
+            ":from": deskSummaryRange[0],
+            ":to": deskSummaryRange[1],
+          }),
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const sk = item.SK?.S ?? "";
+        if (sk === deskKey(tenantId, escrowId).SK) {
+          const desk = unmarshall(item);
+          summary.assignee = desk.assignee ?? null;
+          summary.history = (desk.history as AssignmentChange[] | undefined) ?? [];
+        } else if (sk.startsWith("EVID#buyer#")) summary.evidenceCount.buyer++;
+        else if (sk.startsWith("EVID#seller#")) summary.evidenceCount.seller++;
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return summary;
+  }
+}
