@@ -14,6 +14,7 @@ import {
   type FunctionRoute,
   GetOpsEscrow,
   ListEscrowEvents,
+  ResumeEscrow,
   ListEscrows,
   ListEvidence,
   ListOpsEscrows,
@@ -100,7 +101,7 @@ const TABLE_ACCESS: Record<FunctionRoute["kind"], TableAccess> = {
   // A preview reads the escrow and decides nothing.
   query: { items: ["GetItem"] },
   // Who holds the case: the desk item beside the escrow (read, then written), and the ops view after.
-  update: { items: ["GetItem", "PutItem"], query: ["table"] },
+  update: { items: ["GetItem", "PutItem", "UpdateItem"], query: ["table"] },
 };
 const READS: Record<string, TableAccess> = {
   // Lists read a page of keys from an index, then the items (BatchGetItem).
@@ -179,6 +180,8 @@ const api = (route: FunctionRoute): FunctionSpec => ({
     : {}),
   // The ops view, and the assignment that answers with it.
   ...(route.id === GetOpsEscrow.id || route.kind === "update" ? OPS_VIEW : {}),
+  // An escrow that needs ops is parked with no live wait: a resume always starts the continuation.
+  ...(route.id === ResumeEscrow.id ? { endsWaits: false } : {}),
 });
 
 /** A task takes its step with one conditional write on the escrow it reads. */
@@ -223,9 +226,13 @@ export const FUNCTIONS: FunctionSpec[] = [
   }),
   task("ApplyDeadline"),
   task("SettleEscrow", { ...ANNOUNCES, env: env(PAYS, ANNOUNCES.env) }),
+  // An escalation announces no escrow event: only its ops alert.
   task("EscalateToOps", {
     ...ANNOUNCES,
+    publishes: ["opsAlerts"] as const,
     env: env(ANNOUNCES.env),
+    // Its step, and the wait it parks for ops (exercised locally by a refused payout).
+    table: { items: ["GetItem", "PutItem", "UpdateItem"] },
   }),
   // On a schedule, not in the definition: brings stranded escrows back to where their records say.
   {

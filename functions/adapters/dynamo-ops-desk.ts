@@ -1,10 +1,12 @@
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import type { AssignmentChange, DeskSummary, NoteRecord, OpsDeskStore } from "../ports/ops-desk";
@@ -19,7 +21,8 @@ const MAX_ATTEMPTS = 8;
  * per note (NOTE#001…200, each taken with a conditional put, so the limit
  * holds under racing additions) and one DESK item with the assignee and its
  * changes (read, then written on the count read: two ops taking the case at
- * once are both recorded, the last write holds it).
+ * once are both recorded, the last write holds it), and each party's
+ * evidence count, so a page of the queue reads its escrows' desks at once.
  */
 export class DynamoOpsDesk implements OpsDeskStore {
   constructor(
@@ -80,19 +83,27 @@ export class DynamoOpsDesk implements OpsDeskStore {
         new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
       );
       const desk = out.Item ? unmarshall(out.Item) : undefined;
-      const changes = (desk?.changes as number | undefined) ?? 0;
+      const read = desk?.changes as number | undefined;
       const history = [...((desk?.history as AssignmentChange[] | undefined) ?? []), change].slice(-keep);
       try {
         await this.client.send(
-          new PutItemCommand({
+          new UpdateItemCommand({
             TableName: this.tableName,
-            Item: marshall(
-              { ...deskKey(tenantId, escrowId), assignee: change.assignee, history, changes: changes + 1 },
+            Key: key,
+            // The evidence counts on the item stay as they are.
+            UpdateExpression: "SET assignee = :assignee, #history = :history, changes = :changes",
+            // Written on the count read: a concurrent change is read again and kept.
+            ConditionExpression: read === undefined ? "attribute_not_exists(changes)" : "changes = :read",
+            ExpressionAttributeNames: { "#history": "history" },
+            ExpressionAttributeValues: marshall(
+              {
+                ":assignee": change.assignee,
+                ":history": history,
+                ":changes": (read ?? 0) + 1,
+                ...(read === undefined ? {} : { ":read": read }),
+              },
               opts,
             ),
-            // Written on the count read: a concurrent change is read again and kept.
-            ConditionExpression: desk ? "changes = :read" : "attribute_not_exists(PK)",
-            ...(desk ? { ExpressionAttributeValues: marshall({ ":read": changes }) } : {}),
           }),
         );
         return;
@@ -100,6 +111,63 @@ export class DynamoOpsDesk implements OpsDeskStore {
         if (error instanceof ConditionalCheckFailedException && attempt < MAX_ATTEMPTS) continue;
         throw error;
       }
+    }
+  }
+
+  async summaries(tenantId: string, escrowIds: readonly string[]): Promise<Map<string, DeskSummary>> {
+    const found = new Map<string, DeskSummary>();
+    let pending = escrowIds.map((id) => marshall(deskKey(tenantId, id)));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 8) throw new Error("BatchGetItem kept leaving desks unprocessed");
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      const batch = pending.slice(0, 100);
+      const out = await this.client.send(
+        new BatchGetItemCommand({
+          RequestItems: {
+            [this.tableName]: {
+              Keys: batch,
+              ProjectionExpression: "PK, assignee, #history, evidenceBuyer, evidenceSeller",
+              ExpressionAttributeNames: { "#history": "history" },
+            },
+          },
+        }),
+      );
+      for (const item of out.Responses?.[this.tableName] ?? []) {
+        const desk = unmarshall(item);
+        found.set(String(desk.PK).slice(String(desk.PK).lastIndexOf("#E#") + 3), {
+          assignee: desk.assignee ?? null,
+          history: (desk.history as AssignmentChange[] | undefined) ?? [],
+          evidenceCount: { buyer: desk.evidenceBuyer ?? 0, seller: desk.evidenceSeller ?? 0 },
+        });
+      }
+      const unprocessed = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<
+        string,
+        AttributeValue
+      >[];
+      pending = [...unprocessed, ...pending.slice(100)];
+    }
+    return found;
+  }
+
+  async countEvidence(
+    tenantId: string,
+    escrowId: string,
+    by: "buyer" | "seller",
+    seq: number,
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(deskKey(tenantId, escrowId)),
+          UpdateExpression: "SET #count = :seq",
+          ConditionExpression: "attribute_not_exists(#count) OR #count < :seq",
+          ExpressionAttributeNames: { "#count": by === "buyer" ? "evidenceBuyer" : "evidenceSeller" },
+          ExpressionAttributeValues: marshall({ ":seq": seq }),
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

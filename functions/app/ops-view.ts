@@ -151,15 +151,18 @@ export async function listOpsEscrows(
   const page = await deps.store.list(tenantId, {
     ...rest,
     opsQueue: queue,
-    // Each candidate's desk is read once: to filter by assignee, and for its `ops` object.
-    accept: async (records) =>
-      Promise.all(
-        records.map(async (r) => {
-          const desk = await deps.desk.summary(tenantId, r.terms.id);
-          desks.set(r.terms.id, desk);
-          return held(desk);
-        }),
-      ),
+    // The candidates' desks in one read per index page: to filter by assignee, and for `ops`.
+    accept: async (records) => {
+      const found = await deps.desk.summaries(
+        tenantId,
+        records.map((r) => r.terms.id),
+      );
+      return records.map((r) => {
+        const desk = found.get(r.terms.id) ?? EMPTY_DESK;
+        desks.set(r.terms.id, desk);
+        return held(desk);
+      });
+    },
   });
   const items = page.items.map((r) => {
     const state = fold(r.terms, r.history);

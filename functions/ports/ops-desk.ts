@@ -41,6 +41,17 @@ export interface OpsDeskStore {
   listNotes(tenantId: string, escrowId: string): Promise<NoteRecord[]>;
   /** Records who holds the case now (the last writer wins), keeping the last `keep` changes. */
   assign(tenantId: string, escrowId: string, change: AssignmentChange, keep: number): Promise<void>;
-  /** The assignment and the evidence counted per party, in one read. */
+  /** The assignment and the evidence counted per party from the evidence itself, in one read (the ops view). */
   summary(tenantId: string, escrowId: string): Promise<DeskSummary>;
+  /**
+   * The desks of many escrows in one read (the queue): the assignment, and the evidence counts the
+   * desk keeps (see countEvidence). Escrows without a desk are absent.
+   */
+  summaries(tenantId: string, escrowIds: readonly string[]): Promise<Map<string, DeskSummary>>;
+  /**
+   * The party's nth piece of evidence is stored: the desk's count for the party becomes n if it was
+   * less (pieces are numbered from 1 without gaps, so the highest number is the count; a repeat or a
+   * late, lower number changes nothing).
+   */
+  countEvidence(tenantId: string, escrowId: string, by: "buyer" | "seller", seq: number): Promise<void>;
 }

@@ -40,6 +40,7 @@ import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK, jwtVer
 import { TENANT_CLAIM } from "../../functions/auth/claims";
 import { AuthCodeFlow, OAuthFlowError } from "./auth-code";
 import { answerAuthorize } from "./auth-pages";
+import type { TokenClaims } from "./auth-trigger";
 import { DEFAULT_USERS, LOCAL_CONSOLE_CLIENT_ID, type LocalUser, usersFromEnv } from "./auth-users";
 import { readBody } from "./http-body";
 
@@ -179,6 +180,8 @@ export class LocalAuth {
   /** The ops console's sign-in (authorization code with PKCE). */
   readonly codeFlow: AuthCodeFlow;
   private readonly clientsById: Map<string, LocalClient>;
+  /** The pool's trigger, once the functions run; until then (and in tests) the tenant claim directly. */
+  private tokenClaims: TokenClaims = async (user) => ({ [TENANT_CLAIM]: user.tenantId });
   private readonly lifetime: number;
   private readonly now: () => number;
 
@@ -296,6 +299,11 @@ export class LocalAuth {
     return { access_token: accessToken, token_type: "Bearer", expires_in: this.lifetime };
   }
 
+  /** Asks the stack's pre-token-generation trigger for a person's claims (infra/local/auth-trigger.ts). */
+  useTokenClaims(claims: TokenClaims): void {
+    this.tokenClaims = claims;
+  }
+
   /**
    * The authorization code grant: a person's access token, with the claims of
    * a Cognito user access token (`sub`, `username`, `client_id`, `scope`) and
@@ -310,14 +318,15 @@ export class LocalAuth {
       throw error;
     }
     const iat = Math.floor(this.now() / 1000);
+    const added = await this.tokenClaims(grant.user, grant.clientId, grant.scope.split(" "));
     const accessToken = await new SignJWT({
+      ...added,
       client_id: grant.clientId,
       username: grant.user.username,
       token_use: "access",
       scope: grant.scope,
       auth_time: iat,
       version: 2,
-      [TENANT_CLAIM]: grant.user.tenantId,
     })
       .setProtectedHeader({ alg: "RS256", kid: this.kid })
       .setSubject(grant.sub)

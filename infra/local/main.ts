@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { TABLE } from "../../functions/adapters/table-schema";
 import { buildConsole } from "../console-build";
 import { createAuthRequestListener, LocalAuth } from "./auth";
+import { poolTrigger } from "./auth-trigger";
 import { LOCAL_CONSOLE_CLIENT_ID } from "./auth-users";
 import { createClockListener } from "./clock/listener";
 import { ServiceClock } from "./clock/service-clock";
@@ -53,6 +54,8 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 /** A fixed issuer, so tokens stay valid across restarts on other ports. */
 export const LOCAL_ISSUER = "http://127.0.0.1/escrow-local";
+/** The user pool's pre-token-generation trigger (a person's tenant claim). */
+export const TENANT_TRIGGER_FUNCTION_ID = "AddTenantClaim";
 /** The function the reconciler timer runs, once the stack has it. */
 export const RECONCILER_FUNCTION_ID = "Reconciler";
 
@@ -183,6 +186,17 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
   const gateway = new LocalGateway(model.routes, model.gatewayResponses, auth, lambdas, model.stageName, {
     mayInvoke: iam.gatewayMayInvoke,
   });
+  // People's tokens get their claims from the stack's own trigger, invoked as the pool invokes it.
+  const tenantTrigger = model.functions.find((f) => f.id === TENANT_TRIGGER_FUNCTION_ID);
+  if (tenantTrigger)
+    auth.useTokenClaims(
+      poolTrigger(
+        template,
+        tenantTrigger,
+        (fn, event) => lambdas.invoke(fn, event),
+        (fnArn, poolArn) => iam.iam.authorizeInvoke("cognito-idp.amazonaws.com", fnArn, poolArn),
+      ),
+    );
   const reconcilerFn = functionById(model, RECONCILER_FUNCTION_ID);
   /** The soonest reconciler mark after `after` (epoch ms), asked of the reconciler itself. */
   const nextMarkAfter = async (after: string): Promise<number | null> => {

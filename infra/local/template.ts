@@ -98,6 +98,9 @@ function otherLocalArn(template: Template, id: string, attr: string): string | u
       return sameRegion("events", `rule/${id}`);
     case "AWS::IAM::Role":
       return `arn:aws:iam::${LOCAL_ACCOUNT}:role/${id}`;
+    // The pool whose trigger the local issuer invokes (its permission names the pool).
+    case "AWS::Cognito::UserPool":
+      return sameRegion("cognito-idp", `userpool/${id}`);
   }
   return undefined;
 }

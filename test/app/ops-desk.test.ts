@@ -132,6 +132,14 @@ describe("assignment", () => {
       waitingFor: "ops",
       evidenceCount: { buyer: 0, seller: 0 },
     });
+    // A count the desk keeps is never lowered, and survives the assignment's writes.
+    await ops().desk.countEvidence(t, mine.escrowId, "buyer", 2);
+    await ops().desk.countEvidence(t, mine.escrowId, "buyer", 1);
+    await assign(ops(), mine, BOB, "me");
+    expect((await queue()).find((e) => e.id === mine.escrowId)?.ops.evidenceCount).toEqual({
+      buyer: 2,
+      seller: 0,
+    });
     // Letting go: nobody holds it.
     clock += 1000;
     expect((await assign(ops(), mine, BOB, null)).view.ops.assignee).toBeNull();
@@ -151,9 +159,16 @@ describe("assignment", () => {
 describe("the ops view", () => {
   it("counts each party's evidence, names who the escrow waits for, and reads its execution", async () => {
     const ref = await disputed();
-    await addEvidence({ ...deps(), events }, ref, { actorId: "u-b", text: "photo" });
-    await addEvidence({ ...deps(), events }, ref, { actorId: "u-b", text: "another" });
-    await addEvidence({ ...deps(), events }, ref, { actorId: "u-s", text: "packed well" });
+    const withDesk = () => ({ ...deps(), events, desk: ops().desk });
+    await addEvidence(withDesk(), ref, { actorId: "u-b", text: "photo" });
+    await addEvidence(withDesk(), ref, { actorId: "u-b", text: "another" });
+    await addEvidence(withDesk(), ref, { actorId: "u-s", text: "packed well" });
+    // The queue reads the counts the desk keeps; the view counts the pieces.
+    const queued = await listOpsEscrows(ops(), ref.tenantId, { limit: 100 }, ALICE);
+    expect(queued.items.find((e) => e.id === ref.escrowId)?.ops.evidenceCount).toEqual({
+      buyer: 2,
+      seller: 1,
+    });
     const arn = workflow.executionArn(ref.escrowId);
     executions.known.set(arn, {
       status: "RUNNING",
