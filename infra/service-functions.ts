@@ -14,10 +14,10 @@ import {
   type FunctionRoute,
   GetOpsEscrow,
   ListEscrowEvents,
-  ResumeEscrow,
   ListEscrows,
   ListEvidence,
   ListOpsEscrows,
+  ResumeEscrow,
 } from "../functions/api/routes";
 import type { Env } from "../functions/shared/config";
 
