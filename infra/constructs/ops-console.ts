@@ -73,9 +73,6 @@ export class OpsConsole extends Construct {
       writeAttributes: new ClientAttributes(),
     });
 
-    // The scope must exist before a client may be allowed it.
-    this.client.node.addDependency(props.resourceServer);
-
     const integration = new LambdaIntegration(props.fn, { allowTestInvoke: false });
     const ops = props.api.root.resourceForPath("/ops");
     const options = { authorizationType: AuthorizationType.NONE };
