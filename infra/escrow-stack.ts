@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { App, type AppProps, CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { App, type AppProps, Aws, CfnOutput, Duration, Lazy, Stack, type StackProps } from "aws-cdk-lib";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import type { Construct } from "constructs";
@@ -11,6 +11,7 @@ import { EscrowApi } from "./constructs/escrow-api";
 import { EscrowTable } from "./constructs/escrow-table";
 import { EscrowWorkflow } from "./constructs/escrow-workflow";
 import { LogsKey } from "./constructs/logs-key";
+import { OpsConsole } from "./constructs/ops-console";
 import { OUTPUT } from "./constructs/outputs";
 import { SecureTopic } from "./constructs/secure-topic";
 import { ServiceFunction } from "./constructs/service-function";
@@ -37,6 +38,7 @@ export class EscrowStack extends Stack {
   readonly api: EscrowApi;
   readonly firewall: ApiFirewall;
   readonly alarms: EscrowAlarms;
+  readonly opsConsole: OpsConsole;
   readonly reconcileSchedule?: Rule;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
@@ -83,6 +85,12 @@ export class EscrowStack extends Stack {
       // A reminder may go out up to one period early, never fall between two runs.
       REMINDER_EARLY_SECONDS: String(settings.reconcileSeconds),
       RECONCILE_SECONDS: String(settings.reconcileSeconds),
+      // The console, its app client and the sign-in domain are made with the API, after the functions.
+      OPS_CONSOLE_URL: Lazy.string({ produce: () => this.opsConsole.url }),
+      EXECUTION_CONSOLE_URL: `https://${Aws.REGION}.console.aws.amazon.com/states/home?region=${Aws.REGION}#/v2/executions/details/{executionArn}`,
+      OPS_CONSOLE_CLIENT_ID: Lazy.string({ produce: () => this.opsConsole.client.userPoolClientId }),
+      OPS_AUTH_URL: Lazy.string({ produce: () => this.api.domain.baseUrl() }),
+      OPS_CONSOLE_ASSETS: "console",
     };
     this.functions = FUNCTIONS.map((spec) => ({
       spec,
@@ -133,6 +141,11 @@ export class EscrowStack extends Stack {
     const apiFunctions = this.functions
       .filter(({ spec }) => spec.role === "api")
       .map(({ spec, construct }) => ({ spec, fn: construct.fn }));
+    const byRole = (role: FunctionSpec["role"]) => {
+      const found = this.functions.find(({ spec }) => spec.role === role)?.construct.fn;
+      if (!found) throw new Error(`no ${role} function in FUNCTIONS`);
+      return found;
+    };
     this.api = new EscrowApi(this, "Api", {
       routes: apiFunctions,
       cognitoDomainPrefix: domainPrefix,
@@ -140,6 +153,13 @@ export class EscrowStack extends Stack {
       burstLimit: settings.apiBurstLimit,
       createCloudWatchRole: settings.apiGatewayCloudWatchRole,
       logsKey: this.logsKey.key,
+      tenantClaimTrigger: byRole("trigger"),
+    });
+    this.opsConsole = new OpsConsole(this, "Console", {
+      api: this.api.api,
+      userPool: this.api.userPool,
+      resourceServer: this.api.resourceServer,
+      fn: byRole("console"),
     });
     this.firewall = new ApiFirewall(this, "Firewall", {
       stageArn: this.api.api.deploymentStage.stageArn,
@@ -164,6 +184,8 @@ export class EscrowStack extends Stack {
     out(OUTPUT.eventsTopicArn, this.events.topic.topicArn, "Escrow events (filter on tenantId, type)");
     out(OUTPUT.opsAlertsTopicArn, this.opsAlerts.topic.topicArn, "Alarms and escalations for ops");
     out(OUTPUT.tableName, this.data.table.tableName, "The escrow table");
+    out(OUTPUT.opsConsoleUrl, this.opsConsole.url, "The ops console (sign in with a user of the pool)");
+    out(OUTPUT.opsConsoleClientId, this.opsConsole.client.userPoolClientId, "The ops console's app client");
 
     acknowledgeEscrowFindings(this);
   }

@@ -31,11 +31,11 @@ const ack = (construct: IConstruct | undefined, id: string, reason: string) => {
  */
 export function acknowledgeEscrowFindings(stack: EscrowStack): void {
   for (const { spec, construct } of stack.functions) {
-    if (spec.reconciles)
+    if (spec.reconciles || spec.readsExecutions)
       ack(
         construct.access,
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stack.stackName}-EscrowLifecycle:*]`,
-        "The reconciler reads executions of this one state machine (DescribeExecution on <state machine>:<name>); execution names are escrow ids known only at run time, so the ARN ends in a wildcard over names, never over state machines or actions.",
+        `${spec.id} reads executions of this one state machine (${spec.reconciles ? "DescribeExecution" : "DescribeExecution and GetExecutionHistory, for the ops view"} on <state machine>:<name>); execution names are escrow ids known only at run time, so the ARN ends in a wildcard over names, never over state machines or actions.`,
       );
     ack(
       construct.access,
@@ -43,23 +43,25 @@ export function acknowledgeEscrowFindings(stack: EscrowStack): void {
       "Only xray:PutTraceSegments and xray:PutTelemetryRecords use Resource *: X-Ray trace submission has no resource-level permissions. Every data action is scoped to the table, its named indexes, the state machine (and its executions, for the reconciler) or the topics it publishes to and their keys.",
     );
     const reaches = [
-      "DynamoDB",
+      ...(spec.table.items.length > 0 ? ["DynamoDB"] : []),
       ...(spec.startsExecutions || spec.endsWaits || spec.reconciles ? ["Step Functions"] : []),
       ...(spec.publishes ? ["SNS"] : []),
     ];
     ack(
       construct.fn,
       "PCI.DSS.321-LambdaInsideVPC",
-      `${spec.id} reaches only AWS APIs (${reaches.join(", ")}) over TLS with SigV4 and has no inbound network path; there is nothing in a VPC for it to reach. A VPC would add NAT or endpoint cost and ENIs without narrowing what it can touch (IAM does that). Revisit if a payment provider needs a fixed egress IP.`,
+      `${spec.id} reaches ${reaches.length ? `only AWS APIs (${reaches.join(", ")}) over TLS with SigV4` : "nothing: it answers from its own bundle"} and has no inbound network path; there is nothing in a VPC for it to reach. A VPC would add NAT or endpoint cost and ENIs without narrowing what it can touch (IAM does that). Revisit if a payment provider needs a fixed egress IP.`,
     );
     ack(
       construct.fn,
       "Serverless-LambdaDLQ",
-      spec.role === "api"
-        ? `${spec.id} is invoked only synchronously by API Gateway (Lambda proxy); a failure is the caller's 5xx problem answer and the request is retried with its Idempotency-Key. There is no asynchronous event for a DLQ to keep.`
-        : spec.reconciles
-          ? `${spec.id} is invoked by its schedule with an empty event: a failed run keeps nothing worth replaying, since every mark it did not handle is still due and the next run reads it again (its failures raise the Lambda errors alarm).`
-          : `${spec.id} is invoked only synchronously by Step Functions (lambda:invoke, RequestResponse); failures go to the state's Retry (transient ones forever, with capped back-off) and then Catch (ops). There is no asynchronous event for a DLQ to keep.`,
+      spec.role === "api" || spec.role === "console"
+        ? `${spec.id} is invoked only synchronously by API Gateway (Lambda proxy); a failure is the caller's 5xx answer and the request is retried. There is no asynchronous event for a DLQ to keep.`
+        : spec.role === "trigger"
+          ? `${spec.id} is invoked only synchronously by Cognito while it issues a token; a failure fails that sign-in, which the person retries. There is no asynchronous event for a DLQ to keep.`
+          : spec.reconciles
+            ? `${spec.id} is invoked by its schedule with an empty event: a failed run keeps nothing worth replaying, since every mark it did not handle is still due and the next run reads it again (its failures raise the Lambda errors alarm).`
+            : `${spec.id} is invoked only synchronously by Step Functions (lambda:invoke, RequestResponse); failures go to the state's Retry (transient ones forever, with capped back-off) and then Catch (ops). There is no asynchronous event for a DLQ to keep.`,
     );
   }
 
@@ -94,13 +96,25 @@ export function acknowledgeEscrowFindings(stack: EscrowStack): void {
   ack(
     api.userPool,
     "AwsSolutions-COG2",
-    "The pool has no users: marketplaces are app clients using the OAuth client-credentials grant (client id and secret), where MFA does not apply. Self sign-up is disabled and no sign-in flow is enabled.",
+    "MFA is offered (TOTP) and the operator enrols each ops user when creating them: Cognito lets a pool require MFA only at its creation, and this pool exists (deletion protection, retained). Marketplaces use the client-credentials grant, where MFA does not apply. Self sign-up is disabled; users sign in only through the hosted sign-in page with the console's PKCE client.",
   );
   ack(
     api.userPool,
     "AwsSolutions-COG8",
-    "Plus-tier threat protection inspects user sign-ins (compromised credentials, adaptive authentication); this pool only serves machine-to-machine client-credentials tokens, which it does not cover. WAF and API throttling protect the API itself.",
+    "Plus-tier threat protection (adaptive authentication, compromised credentials) would cover the few ops staff who sign in to the console; on Essentials they are created by the operator (no sign-up), with a 14-character password policy and TOTP offered, and the console's client allows only the ops scope. Machine clients are not covered by threat protection at all. WAF and API throttling protect the API itself.",
   );
+  for (const method of stack.opsConsole.methods) {
+    ack(
+      method,
+      "AwsSolutions-APIG4",
+      "GET /ops and /ops/{proxy+} serve the ops console's static page and hashed assets, which hold no data (API.md v1.2: the page is served by the service and signs people in itself). Every call the page makes goes to the /v1 ops routes with the signed-in user's token, through the Cognito authorizer.",
+    );
+    ack(
+      method,
+      "AwsSolutions-COG4",
+      "The ops console's page must load before anyone is signed in (it starts the PKCE sign-in); it is public static content. The data it shows comes from the /v1 ops routes, all behind the Cognito user pools authorizer.",
+    );
+  }
   ack(
     api.api.deploymentStage,
     "PCI.DSS.321-APIGWCacheEnabledAndEncrypted",

@@ -48,6 +48,7 @@ const EXAMPLE_DELIVERED = {
   failureReason: null,
   needsOpsAttention: false,
   attentionReason: null,
+  resolution: null,
   createdAt: "2026-12-01T08:00:00.000Z",
   updatedAt: "2026-12-01T09:00:00.000Z",
   version: 3,

@@ -2,7 +2,7 @@ import * as z from "zod/mini";
 import { PROBLEM_CODES } from "../functions/api/problem";
 import { doc } from "../functions/api/schemas";
 import { EVENT_TYPES } from "../functions/domain/events";
-import { KINDS, type PendingAction, STATUSES } from "../functions/domain/types";
+import { KINDS, type PendingAction, REASON_CODES, STATUSES } from "../functions/domain/types";
 
 /**
  * Every pending action, once. The domain has the type only (functions/domain/types.ts); keyed by it, this
@@ -117,6 +117,35 @@ export const ReminderSchema = doc(
 );
 
 const money = () => z.int().check(z.minimum(0));
+
+export const OpsUserSchema = doc(
+  z.looseObject({
+    id: doc(z.string(), { description: "A signed-in user's `sub`; for the ops client, its client id." }),
+    name: doc(z.string(), {
+      description: "The user's `username`; for the ops client, its client id.",
+      example: "ops-alice",
+    }),
+  }),
+  { id: "OpsUser", description: "The ops staff member who acted (API.md v1.2)." },
+);
+
+export const ResolutionSchema = doc(
+  z.looseObject({
+    outcome: z.enum(["release", "refund", "split"]),
+    refundAmount: doc(money(), {
+      description: "What goes back to the buyer of what was held: 0 for a release, all of it for a refund.",
+    }),
+    reasonCode: z.nullable(z.enum(REASON_CODES)),
+    note: z.string(),
+    decidedBy: OpsUserSchema,
+    decidedAt: iso(),
+  }),
+  {
+    id: "Resolution",
+    description: "The ops decision (the latest, when a refused payout was decided again).",
+  },
+);
+
 export const DisbursementSchema = doc(
   z.looseObject({
     at: iso(),
@@ -222,26 +251,14 @@ export const EscrowSchema = doc(
     attentionReason: doc(z.nullable(z.enum(["payout_rejected", "unexpected_step", "workflow_failing"])), {
       description: "Why the escrow needs ops, else null.",
     }),
+    resolution: doc(z.nullable(ResolutionSchema), {
+      description: "Once ops decided: their resolution; else null.",
+    }),
     createdAt: iso(),
     updatedAt: iso(),
     version: doc(int(), { description: "Grows by one with every write to the escrow." }),
   }),
   { id: "Escrow" },
-);
-
-export const OpsEscrowSchema = doc(
-  z.looseObject({
-    ...EscrowSchema.def.shape,
-    ops: z.looseObject({
-      needsOpsAttention: z.boolean(),
-      attentionReason: z.nullable(z.string()),
-      executionArn: doc(z.string(), {
-        example: "arn:aws:states:us-east-1:123456789012:execution:Escrow-EscrowLifecycle:esc_…",
-      }),
-      consoleUrl: doc(z.string(), { description: "The execution in the Step Functions console." }),
-    }),
-  }),
-  { id: "OpsEscrow" },
 );
 
 export const HandoverCodeSchema = doc(
@@ -266,6 +283,9 @@ export const EscrowEventsSchema = doc(
         at: iso(),
         type: doc(z.string(), { example: "delivered" }),
         actor: z.enum(["buyer", "seller", "marketplace", "ops", "system"]),
+        opsUser: doc(z.optional(OpsUserSchema), {
+          description: "On an ops action's entry (actor `ops`): who among ops acted (API.md v1.2).",
+        }),
         data: doc(z.record(z.string(), z.unknown()), {
           description: "What the entry recorded; for `evidence_added` the evidence item.",
         }),
@@ -306,6 +326,13 @@ export const EscrowEventSchema = doc(
     tenantId: z.string(),
     escrowId: z.string(),
     escrow: EscrowSchema,
+    actor: doc(z.optional(z.literal("ops")), {
+      description:
+        "On an event an ops action caused (an evidence request; the settlement of a resolution): `ops`.",
+    }),
+    opsUser: doc(z.optional(OpsUserSchema), {
+      description: "With `actor`: who among ops acted (for a settlement, who decided the resolution).",
+    }),
     evidence: doc(z.optional(EvidenceItemSchema), {
       description: "`escrow.evidence_added` only: the item added.",
     }),

@@ -15,11 +15,10 @@ import {
   EVENT_EXAMPLES,
   EXAMPLE_ATTACHMENT,
   EXAMPLE_BUYER_EVIDENCE,
-  EXAMPLE_EVIDENCE_REQUEST,
-  EXAMPLE_EVIDENCE_REQUESTED,
   EXAMPLE_SELLER_EVIDENCE,
-  type Example,
 } from "./openapi-examples";
+import { OPS_DOCS } from "./openapi-ops";
+import { ACTION_ERRORS, ACTION_NOTES, accepted, READ_ERRORS, type RouteDoc } from "./openapi-route-doc";
 import {
   EscrowEventSchema,
   EscrowEventsSchema,
@@ -29,7 +28,6 @@ import {
   EvidenceListSchema,
   HandoverCodeSchema,
   HealthSchema,
-  OpsEscrowSchema,
   ProblemSchema,
 } from "./openapi-schemas";
 
@@ -42,26 +40,6 @@ import {
  *
  * `npx tsx infra/openapi.ts [file]` writes it (default: stdout).
  */
-
-/** What the route table does not say: prose, the success answer's shape, the error statuses, examples. */
-interface RouteDoc {
-  summary: string;
-  description: string;
-  ok: { schema: z.ZodMiniType; description: string };
-  errors: number[];
-  examples?: { request?: Record<string, Example>; response?: Record<string, Example> };
-}
-
-const ACTION_ERRORS = [400, 401, 403, 404, 409, 422, 429, 500, 503];
-const READ_ERRORS = [401, 403, 404, 429, 500, 503];
-const accepted = {
-  schema: EscrowSchema,
-  description:
-    "Accepted: the escrow as recorded once the action was accepted. The money moves in the workflow; the terminal status follows within seconds (poll GET or listen for the event).",
-};
-
-const ACTION_NOTES =
-  "Answers 403 `forbidden` when `actorId` is not the party allowed to act (checked before the status), 409 `invalid_transition` when the action is not allowed in the current status, while an accepted action is pending, or once the current window's deadline has passed (the automatic outcome then applies). Of several actions racing from one status exactly one is applied. An `Idempotency-Key` is optional; with one, a retry replays the first answer (with the header `Idempotent-Replayed: true`).";
 
 const EVIDENCE_STATUSES_TEXT = "REFUND_REQUESTED, CLAIMED or DISPUTED";
 
@@ -221,52 +199,7 @@ const DOCS: Record<RouteId, RouteDoc> = {
       },
     },
   },
-  ListOpsEscrows: {
-    summary: "Ops: the queue",
-    description:
-      "For ops staff (`escrow/ops`). Without `status` it lists what needs ops: every DISPUTED escrow and every escrow with `needsOpsAttention`, soonest deadline first (none last). `?status=X` lists every escrow in status X instead, in the same order (for a status other than DISPUTED the order holds within a page); `?needsOpsAttention=true` only those that need ops. Eventually consistent, like every list.",
-    ok: { schema: EscrowListSchema, description: "A page of escrows." },
-    errors: [400, 401, 403, 429, 500, 503],
-  },
-  GetOpsEscrow: {
-    summary: "Ops: an escrow and its workflow",
-    description:
-      "For ops staff (`escrow/ops`): the escrow plus `ops: { needsOpsAttention, attentionReason, executionArn, consoleUrl }` — the escrow's current workflow execution (an escrow that outlives one execution continues in another; this names the current one, or the last one while it is parked) and its Step Functions console link.",
-    ok: { schema: OpsEscrowSchema, description: "The escrow, as ops see it." },
-    errors: READ_ERRORS,
-  },
-  ResolveEscrow: {
-    summary: "Ops resolve a dispute",
-    description:
-      "DISPUTED → the terminal status the final sums give. A resolution decides what is still held (`held`; for goods the amount, after a rejected rental claim the contested part): `release` all of it to the seller less the pro-rata fee, `refund` all of it to the buyer, `split` `refundAmount` (1 to held − 1) to the buyer and the rest to the seller. Once a settlement was sent to the payment provider it can only be carried out, not replaced (409). Also settles an escrow whose workflow failed and was escalated to ops (`needsOpsAttention: true`) in any non-terminal status; an escalated escrow that never held money can only be `refund` (it ends CANCELLED). Other statuses are 409. Same idempotency rules as the other actions.",
-    ok: accepted,
-    errors: ACTION_ERRORS,
-  },
-  RequestEvidence: {
-    summary: "Ops ask the parties for evidence",
-    description:
-      "For ops staff (`escrow/ops`), in DISPUTED only: ops ask the buyer, the seller or both (`from`) for evidence by `dueAt` = now + `dueSeconds` (1 hour to 14 days). The dispute's deadline becomes the later of its current deadline and `dueAt` + 72 hours — a request never brings it earlier; the dispute's wait follows the new deadline, and so does its reminder (a new `escrow.deadline_approaching` for the new deadline). The 202 shows `dispute.evidenceRequest: { from, dueAt, note }`; a later request replaces it. The history gets an `evidence_requested` entry (data `from`, `dueAt`, `note` and, when it moved, `deadline`) and the event `escrow.evidence_requested` carries `evidenceRequest`. Not a settlement: `version` grows by one, no money moves. 409 `invalid_transition` in any other status, while an accepted resolution is pending, and once the dispute's deadline has passed. Same idempotency rules as the other actions.",
-    ok: {
-      schema: EscrowSchema,
-      description:
-        "Accepted: the escrow with `dispute.evidenceRequest` and the dispute's deadline as they now stand.",
-    },
-    errors: ACTION_ERRORS,
-    examples: {
-      request: {
-        fromSeller: {
-          summary: "The seller has two days",
-          value: { from: "seller", dueSeconds: 172800, note: EXAMPLE_EVIDENCE_REQUEST.note },
-        },
-      },
-      response: {
-        deadlineMoved: {
-          summary: "The 3-day dispute deadline moved to dueAt + 72 hours",
-          value: EXAMPLE_EVIDENCE_REQUESTED,
-        },
-      },
-    },
-  },
+  ...OPS_DOCS,
 };
 
 const ERROR_TEXT: Record<number, string> = {
@@ -440,8 +373,16 @@ export async function buildOpenApi(
         oauth2: {
           type: "oauth2",
           description:
-            "OAuth 2.0 client credentials (Cognito in AWS; `POST /oauth2/token` of the local server in local mode). The tenant is the marketplace the client belongs to.",
+            "OAuth 2.0 (Cognito in AWS; the local server's `/oauth2/token` and `/oauth2/authorize` in local mode). Machines use client credentials: the tenant is the marketplace the client belongs to. People — a marketplace's ops staff — sign in with the authorization code grant and PKCE (S256 only) through the ops console's app client; their token names their tenant (`tenant` claim), and ops actions are recorded under their `sub` and `username`.",
           flows: {
+            authorizationCode: {
+              authorizationUrl: tokenUrl.replace(/\/token$/, "/authorize"),
+              tokenUrl,
+              scopes: {
+                [SCOPES.ops]: SCOPE_DESCRIPTIONS.ops,
+                openid: "The signed-in person's identity (added by the sign-in page).",
+              },
+            },
             clientCredentials: {
               tokenUrl,
               scopes: Object.fromEntries(

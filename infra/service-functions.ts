@@ -7,6 +7,9 @@
  */
 import { TABLE } from "../functions/adapters/table-schema";
 import {
+  AddEvidence,
+  AddNote,
+  AssignEscrow,
   FUNCTION_ROUTES,
   type FunctionRoute,
   GetOpsEscrow,
@@ -14,6 +17,7 @@ import {
   ListEscrows,
   ListEvidence,
   ListOpsEscrows,
+  ResumeEscrow,
 } from "../functions/api/routes";
 import type { Env } from "../functions/shared/config";
 
@@ -49,7 +53,8 @@ export interface FunctionSpec {
   id: string;
   /** Source file, relative to the repository root; the handler is its `handler` export. */
   entry: string;
-  role: "api" | "task";
+  /** `console`: serves the ops console page; `trigger`: the user pool's pre-token-generation trigger. */
+  role: "api" | "task" | "console" | "trigger";
   env: EnvName[];
   table: TableAccess;
   /** states:StartExecution on the escrow state machine. */
@@ -60,6 +65,10 @@ export interface FunctionSpec {
   publishes?: readonly TopicName[];
   /** The reconciler: describes the one execution each due escrow's record names, besides starting and signalling them. */
   reconciles?: boolean;
+  /** states:DescribeExecution and GetExecutionHistory on the state machine's executions (the ops view). */
+  readsExecutions?: boolean;
+  /** Its bundle carries the ops console's built page (console/, beside index.js). */
+  consoleAssets?: boolean;
   /** The API route it serves (API functions only). */
   route?: FunctionRoute;
   /** ASL definition substitution that carries this function's ARN. */
@@ -95,6 +104,10 @@ const TABLE_ACCESS: Record<FunctionRoute["kind"], TableAccess> = {
   action: { items: ["GetItem", "PutItem", "UpdateItem"] },
   issue: { items: ["GetItem", "PutItem"] },
   record: { items: ["GetItem", "PutItem", "UpdateItem"], query: ["table"] },
+  // A preview reads the escrow and decides nothing.
+  query: { items: ["GetItem"] },
+  // Who holds the case: the desk item beside the escrow (read, then written), and the ops view after.
+  update: { items: ["GetItem", "PutItem", "UpdateItem"], query: ["table"] },
 };
 const READS: Record<string, TableAccess> = {
   // Lists read a page of keys from an index, then the items (BatchGetItem).
@@ -102,10 +115,15 @@ const READS: Record<string, TableAccess> = {
     items: ["GetItem", "BatchGetItem"],
     query: [TABLE.indexes.byBuyer.name, TABLE.indexes.bySeller.name, TABLE.indexes.byTenant.name],
   },
+  // The queue: a page of keys, the escrows and their ops desks (assignee, evidence counted) at once.
   [ListOpsEscrows.id]: {
     items: ["GetItem", "BatchGetItem"],
     query: [TABLE.indexes.opsQueue.name, TABLE.indexes.byTenant.name],
   },
+  // The ops view: the escrow, its wait, its desk and notes (items under its partition key).
+  [GetOpsEscrow.id]: { items: ["GetItem"], query: ["table"] },
+  // A note is put beside the escrow; the limit is counted from the notes there.
+  [AddNote.id]: { items: ["GetItem", "PutItem"], query: ["table"] },
   // An escrow's own items (its evidence) sit under its partition key.
   [ListEscrowEvents.id]: { items: ["GetItem"], query: ["table"] },
   [ListEvidence.id]: { items: ["GetItem"], query: ["table"] },
@@ -125,6 +143,19 @@ const ACTION_UNEXERCISED: UnexercisedGrant[] = [
   },
 ];
 
+/** The ops view names the escrow's execution and reads it from Step Functions (and links to it). */
+const OPS_VIEW = {
+  env: [...STORE_ENV, "STATE_MACHINE_ARN", "EXECUTION_CONSOLE_URL"] as EnvName[],
+  readsExecutions: true,
+};
+
+/** A write beside the escrow whose answer is stored only when the request carries an Idempotency-Key. */
+const KEYED_ANSWER: UnexercisedGrant = {
+  actions: ["dynamodb:PutItem"],
+  reason:
+    "A request sent with an Idempotency-Key (optional) stores its answer for replays; the ops console always sends one, the end-to-end suite does not on every route.",
+};
+
 /** What each kind of route needs beyond reading the table. */
 const api = (route: FunctionRoute): FunctionSpec => ({
   id: route.id,
@@ -132,7 +163,11 @@ const api = (route: FunctionRoute): FunctionSpec => ({
   role: "api",
   env: STORE_ENV,
   table: READS[route.id] ?? TABLE_ACCESS[route.kind],
-  notExercisedLocally: [TENANT_LOOKUP, ...(route.kind === "action" ? ACTION_UNEXERCISED : [])],
+  notExercisedLocally: [
+    TENANT_LOOKUP,
+    ...(route.kind === "action" ? ACTION_UNEXERCISED : []),
+    ...(route.id === AssignEscrow.id ? [KEYED_ANSWER] : []),
+  ],
   route,
   ...(route.kind === "create"
     ? {
@@ -148,12 +183,15 @@ const api = (route: FunctionRoute): FunctionSpec => ({
         startsExecutions: true,
       }
     : {}),
-  // A piece of evidence is announced by the request that adds it (a failed publish is left to the reconciler).
-  ...(route.kind === "record"
+  // A piece of evidence is announced by the request that adds it (a failed publish is left to the
+  // reconciler); an ops note never reaches an event.
+  ...(route.id === AddEvidence.id
     ? { env: [...STORE_ENV, "EVENTS_TOPIC_ARN"] as EnvName[], publishes: ["events"] as const }
     : {}),
-  // The ops view names the escrow's execution (an ARN built from the state machine's; no call, no grant).
-  ...(route.id === GetOpsEscrow.id ? { env: [...STORE_ENV, "STATE_MACHINE_ARN"] } : {}),
+  // The ops view, and the assignment that answers with it.
+  ...(route.id === GetOpsEscrow.id || route.kind === "update" ? OPS_VIEW : {}),
+  // An escrow that needs ops is parked with no live wait: a resume always starts the continuation.
+  ...(route.id === ResumeEscrow.id ? { endsWaits: false } : {}),
 });
 
 /** A task takes its step with one conditional write on the escrow it reads. */
@@ -176,7 +214,8 @@ const PAYS: EnvName[] = ["PAYMENT_PROVIDER"];
  * escalation's `escrow.needs_ops`, an unresolved dispute's refund).
  */
 const ANNOUNCES = {
-  env: ["EVENTS_TOPIC_ARN", "OPS_ALERTS_TOPIC_ARN"] as EnvName[],
+  // An ops alert links to the escrow's page in the ops console.
+  env: ["EVENTS_TOPIC_ARN", "OPS_ALERTS_TOPIC_ARN", "OPS_CONSOLE_URL"] as EnvName[],
   publishes: ["events", "opsAlerts"] as const,
 };
 const ANNOUNCES_EVENTS = { env: ANNOUNCES.env, publishes: ["events"] as const };
@@ -199,18 +238,13 @@ export const FUNCTIONS: FunctionSpec[] = [
   task("ApplyDeadline"),
   // It reads the wait's watermark to announce what no wait did.
   task("SettleEscrow", { ...ANNOUNCES, env: env(PAYS, ANNOUNCES.env) }),
+  // An escalation announces no escrow event: only its ops alert.
   task("EscalateToOps", {
     ...ANNOUNCES,
+    publishes: ["opsAlerts"] as const,
     env: env(ANNOUNCES.env),
-    // It parks the escrow's wait for ops (its own wait item).
+    // Its step, and the wait it parks for ops (exercised locally by a refused payout).
     table: { items: ["GetItem", "PutItem", "UpdateItem"] },
-    notExercisedLocally: [
-      {
-        actions: ["*"],
-        reason:
-          "The workflow escalates only when the provider rejects a payout for good (PayoutRejected), which the sandbox provider never does.",
-      },
-    ],
   }),
   // On a schedule, not in the definition: brings stranded escrows back to where their records say.
   {
@@ -233,5 +267,22 @@ export const FUNCTIONS: FunctionSpec[] = [
           "It publishes an ops alert its task could not (SNS down while escalating or settling an unresolved dispute); the suites fail SNS only around escrow events.",
       },
     ],
+  },
+  // The ops console (API.md v1.2): its page and hashed assets, on the API's own origin under /ops/.
+  {
+    id: "OpsConsole",
+    entry: "functions/console/serve.ts",
+    role: "console",
+    env: ["OPS_CONSOLE_CLIENT_ID", "OPS_AUTH_URL", "OPS_CONSOLE_ASSETS"],
+    table: { items: [] },
+    consoleAssets: true,
+  },
+  // A signed-in person's tenant, from the user's `custom:tenant`, into the access token.
+  {
+    id: "AddTenantClaim",
+    entry: "functions/auth/add-tenant-claim.ts",
+    role: "trigger",
+    env: [],
+    table: { items: [] },
   },
 ];

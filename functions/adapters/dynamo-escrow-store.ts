@@ -9,7 +9,7 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import { ConcurrentUpdateError, ValidationError } from "../domain/errors";
+import { ConcurrentUpdateError } from "../domain/errors";
 import { type Entry, fold } from "../domain/escrow";
 import { dueOf, type EscrowMarks, NO_MARKS } from "../domain/reconciliation";
 import type { EscrowState, EscrowTerms } from "../domain/types";
@@ -24,6 +24,7 @@ import type {
   ListFilter,
   WaitRecord,
 } from "../ports/escrow-store";
+import { decodeCursor, encodeCursor } from "./dynamo-cursor";
 import { DynamoDueMarks, MARK_ATTRIBUTES, markClauses, marksOf, marksUnchanged } from "./dynamo-due-marks";
 import { DynamoEvidence } from "./dynamo-evidence";
 import { DynamoHandoverCodes } from "./dynamo-handover";
@@ -202,9 +203,13 @@ export class DynamoEscrowStore implements EscrowStore {
       const records = await this.batchGet(
         keys.map((k) => ({ PK: k.PK as AttributeValue, SK: k.SK as AttributeValue })),
       );
+      const candidates = keys.map((key) => records.get(`${key.PK?.S}|${key.SK?.S}`));
+      const found = candidates.filter((r): r is EscrowRecord => r !== undefined && matches(r, filter));
+      const verdicts = filter.accept ? await filter.accept(found) : null;
+      const accepted = new Set(verdicts ? found.filter((_, i) => verdicts[i]) : found);
       for (const [i, key] of keys.entries()) {
-        const record = records.get(`${key.PK?.S}|${key.SK?.S}`);
-        if (record && matches(record, filter)) items.push(record);
+        const record = candidates[i];
+        if (record && accepted.has(record)) items.push(record);
         if (items.length === filter.limit) {
           const more = i < keys.length - 1 || out.LastEvaluatedKey !== undefined;
           return { items, nextCursor: more ? encodeCursor(key, index) : null };
@@ -500,36 +505,4 @@ function matches(record: EscrowRecord, f: ListFilter): boolean {
     if (f.needsOpsAttention !== undefined && (s.attention !== null) !== f.needsOpsAttention) return false;
   }
   return true;
-}
-
-function encodeCursor(key: Record<string, AttributeValue>, index: IndexSpec): string {
-  const plain = unmarshall(key);
-  return Buffer.from(JSON.stringify({ i: index.name, k: plain })).toString("base64url");
-}
-
-function decodeCursor(cursor: string, index: IndexSpec, partition: string): Record<string, AttributeValue> {
-  const invalid = () =>
-    new ValidationError("The cursor is not valid for this list.", [
-      { path: "cursor", message: "must be the nextCursor of a previous page of the same list" },
-    ]);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {
-    throw invalid();
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid();
-  const { i, k } = parsed as { i?: unknown; k?: unknown };
-  if (typeof k !== "object" || k === null || Array.isArray(k)) throw invalid();
-  const key = k as Record<string, unknown>;
-  // The cursor must belong to this tenant's partition of this index: it cannot be used to read elsewhere.
-  if (i !== index.name || key[index.partitionKey] !== partition) throw invalid();
-  // Exactly the table's and the index's keys, all strings (DynamoDB rejects a partial start key).
-  const required = [...new Set(["PK", "SK", index.partitionKey, index.sortKey])];
-  if (
-    Object.keys(key).length !== required.length ||
-    required.some((name) => typeof key[name] !== "string" || (key[name] as string).length === 0)
-  )
-    throw invalid();
-  return marshall(key);
 }

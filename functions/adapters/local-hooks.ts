@@ -9,7 +9,8 @@
 export const LOCAL_HOOKS = Symbol.for("escrow.local.hooks");
 
 export type FaultTarget = "stepfunctions" | "sns" | "lambda" | "dynamodb" | "payments";
-export type FaultMode = "error" | "ambiguous";
+/** `refused` (payments only): the provider declines the movement for good (API.md v1.2, local mode). */
+export type FaultMode = "error" | "ambiguous" | "refused";
 
 export interface FaultPoint {
   /**

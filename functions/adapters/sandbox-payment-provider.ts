@@ -4,6 +4,7 @@ import {
   PaymentDeclined,
   type PaymentProvider,
   PaymentUnavailable,
+  PayoutRejected,
   type TransferRequest,
   type VoidRequest,
 } from "../ports/payment-provider";
@@ -59,6 +60,11 @@ export class SandboxPaymentProvider implements PaymentProvider {
   private async move(operation: string, m: Movement): Promise<void> {
     const fault = this.faults?.check("payments", operation) ?? null;
     if (fault === "error") throw new PaymentUnavailable(`injected fault: ${operation} failed`);
+    // Refused for good, as a seller's closed account refuses a payout: nothing moves, and no retry helps.
+    if (fault === "refused")
+      throw operation === "payout"
+        ? new PayoutRejected(`injected fault: the provider refused the ${operation} for good`)
+        : new PaymentDeclined(`injected fault: the provider refused the ${operation} for good`);
     await this.ledger?.record(movementOf(m));
     if (m.type === "hold") this.held.set(m.key, m.amount);
     if (fault === "ambiguous") throw new PaymentUnavailable(`injected fault: ${operation} timed out`);

@@ -14,6 +14,8 @@ export class SnsEventPublisher implements EventPublisher {
     private readonly eventsTopicArn: string,
     /** Absent for a publisher of escrow events only. */
     private readonly opsAlertsTopicArn?: string,
+    /** The ops console's URL (ending `/ops/`): each alert links to its escrow's page under it. */
+    private readonly opsConsoleUrl?: string,
   ) {}
 
   publish(event: EscrowEvent): Promise<void> {
@@ -22,10 +24,14 @@ export class SnsEventPublisher implements EventPublisher {
 
   alert(alert: OpsAlert): Promise<void> {
     if (!this.opsAlertsTopicArn) return Promise.reject(new Error("this publisher has no ops-alerts topic"));
-    return this.send(this.opsAlertsTopicArn, alert);
+    const consoleUrl = `${this.opsConsoleUrl ?? "/ops/"}escrows/${alert.escrowId}`;
+    return this.send(this.opsAlertsTopicArn, { ...alert, consoleUrl });
   }
 
-  private async send(topicArn: string, body: { type: string; tenantId: string }): Promise<void> {
+  private async send(
+    topicArn: string,
+    body: { type: string; tenantId: string; consoleUrl?: string },
+  ): Promise<void> {
     await this.client.send(
       new PublishCommand({
         TopicArn: topicArn,

@@ -63,6 +63,24 @@ export const evidenceKey = (tenantId: string, escrowId: string, by: string, seq:
 });
 export const evidencePrefix = EVIDENCE;
 export const isEvidenceItem = (sortKey: string) => sortKey.startsWith(EVIDENCE);
+/**
+ * The ops desk beside an escrow (API.md v1.2): who holds the case and its changes in one item
+ * (DESK), and ops' notes, numbered NOTE#001…200. DESK sorts just before the escrow and its
+ * evidence, so one query reads the assignment and the evidence count; the notes sort elsewhere.
+ */
+const DESK = "DESK";
+export const deskKey = (tenantId: string, escrowId: string) => ({
+  PK: `T#${tenantId}#E#${escrowId}`,
+  SK: DESK,
+});
+const NOTE = "NOTE#";
+export const noteKey = (tenantId: string, escrowId: string, seq: number) => ({
+  PK: `T#${tenantId}#E#${escrowId}`,
+  SK: `${NOTE}${String(seq).padStart(3, "0")}`,
+});
+export const notePrefix = NOTE;
+/** The sort keys one desk summary reads: DESK, ESCROW and every EVID# item. */
+export const deskSummaryRange = [DESK, `${EVIDENCE}~`] as const;
 export const checkpointKey = () => ({ PK: "SYSTEM#RECONCILER", SK: "CHECKPOINT" });
 /** The partition keys of the indexes an escrow item is listed in (their sort keys: TABLE.indexes). */
 export const indexKeys = {

@@ -20,6 +20,7 @@ export function actionHandler(route: ActionRoute) {
       request.escrowId,
       request.body,
       request.idempotency,
+      request.caller.opsUser,
     );
     return json(answer.statusCode, answer.escrow, answer.replayed ? { "Idempotent-Replayed": "true" } : {});
   });

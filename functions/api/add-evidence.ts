@@ -1,10 +1,11 @@
 import { addEvidence } from "../app/evidence";
 import { announcements } from "../shared/announcements";
+import { desk } from "../shared/ops-desk";
 import { now, store, tenants } from "../shared/store";
 import { apiHandler, json } from "./http";
 import { AddEvidence } from "./routes";
 
-const deps = { store, events: announcements, now };
+const deps = { store, events: announcements, now, desk };
 
 /** POST /v1/escrows/{id}/evidence — a party's evidence while ops may have to decide; 201 the item. */
 export const handler = apiHandler(

@@ -2,8 +2,10 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { ZodMiniType as ZodType } from "zod/mini";
+import { TENANT_CLAIM } from "../auth/claims";
 import { ForbiddenError, NotFoundError, ValidationError } from "../domain/errors";
 import { ESCROW_ID } from "../domain/escrow-id";
+import type { OpsUser } from "../domain/types";
 import { logger } from "../shared/logger";
 import { inspectJsonText, RESERVED_KEY } from "./json-text";
 import { fromZod, toProblem } from "./problem";
@@ -19,6 +21,8 @@ export interface Caller {
   clientId: string;
   tenantId: string;
   scopes: ReadonlySet<Scope>;
+  /** Who acts: a signed-in person's `sub` and `username`, or a machine client's id twice (API.md v1.2). */
+  opsUser: OpsUser;
 }
 
 export interface ApiRequest<B, Q> {
@@ -77,9 +81,26 @@ async function authenticate(
   );
   if (!scopes.some((s) => granted.has(s)))
     throw new ForbiddenError(`This route needs the scope ${scopes.join(" or ")}.`);
+  const person = personOf(claims);
+  if (person) {
+    // A person signed in (authorization code): the tenant is the user's own, put in the token by the
+    // user pool (its pre-token-generation trigger; locally the issuer). The console's app client is
+    // shared by every tenant, so it never stands for one.
+    const tenantId = claims[TENANT_CLAIM];
+    if (typeof tenantId !== "string" || tenantId === "")
+      throw new ForbiddenError("This user belongs to no marketplace.");
+    return { clientId, tenantId, scopes: granted, opsUser: person };
+  }
   const tenantId = await tenants.tenantOf(clientId);
   if (!tenantId) throw new ForbiddenError("This client is not registered with any marketplace.");
-  return { clientId, tenantId, scopes: granted };
+  return { clientId, tenantId, scopes: granted, opsUser: { id: clientId, name: clientId } };
+}
+
+/** The signed-in person a user token names (client-credentials tokens carry no `username`). */
+function personOf(claims: Record<string, unknown>): OpsUser | null {
+  const { sub, username } = claims;
+  if (typeof username !== "string" || username === "" || typeof sub !== "string" || sub === "") return null;
+  return { id: sub, name: username };
 }
 
 function parseBody<B>(event: APIGatewayProxyEvent, schema: ZodType<B>): { parsed: B; raw: unknown } {

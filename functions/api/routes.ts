@@ -24,10 +24,11 @@ export const SCOPES = {
   ops: `${RESOURCE_SERVER}/ops`,
 } as const;
 export type ScopeName = keyof typeof SCOPES;
+
 export type Scope = (typeof SCOPES)[ScopeName];
 export const SCOPE_DESCRIPTIONS: Record<ScopeName, string> = {
   marketplace: "A marketplace's backend: create escrows and act for its buyers and sellers",
-  ops: "A marketplace's operations staff: list disputes and resolve them",
+  ops: "A marketplace's operations staff: work the queue, resolve disputes, keep notes, take cases",
 };
 const MARKETPLACE = [SCOPES.marketplace] as const;
 const OPS = [SCOPES.ops] as const;
@@ -63,9 +64,11 @@ export interface GatewayRoute extends RouteBase {
 export interface FunctionRoute<B = unknown, Q = unknown> extends RouteBase {
   /**
    * `issue`: creates something that is not the escrow (a handover code): 201, never replayed.
-   * `record`: adds something beside the escrow (a piece of evidence): 201, replayed by its key.
+   * `record`: adds something beside the escrow (a piece of evidence, an ops note): 201, replayed by its key.
+   * `query`: a POST that changes nothing (a resolution's preview): 200.
+   * `update`: changes something beside the escrow that is not a transition (who holds the case): 200.
    */
-  kind: "read" | "create" | "action" | "issue" | "record";
+  kind: "read" | "create" | "action" | "issue" | "record" | "query" | "update";
   /** The request body as the handler parses it, given the deployment's settings. */
   body?: (settings: BodySettings) => z.ZodMiniType<B>;
   query?: z.ZodMiniType<Q>;
@@ -219,6 +222,42 @@ export const RequestEvidence = /* @__PURE__ */ action(
   S.EvidenceRequestBody,
   OPS,
 );
+export const PreviewResolution = /* @__PURE__ */ (() =>
+  ({
+    kind: "query",
+    id: "PreviewResolution",
+    method: "POST",
+    path: "/v1/ops/escrows/{id}/resolution-preview",
+    scopes: OPS,
+    who: "ops",
+    status: 200,
+    body: () => S.ResolutionPreviewBody,
+  }) as const satisfies FunctionRoute<{ outcome: string }>)();
+export const ResumeEscrow = /* @__PURE__ */ action("ResumeEscrow", "resume", S.ResumeBody, OPS);
+export const AddNote = /* @__PURE__ */ (() =>
+  ({
+    kind: "record",
+    id: "AddNote",
+    method: "POST",
+    path: "/v1/ops/escrows/{id}/notes",
+    scopes: OPS,
+    who: "ops",
+    status: 201,
+    body: () => S.NoteBody,
+    idempotencyKey: "optional",
+  }) as const satisfies FunctionRoute<{ text: string }>)();
+export const AssignEscrow = /* @__PURE__ */ (() =>
+  ({
+    kind: "update",
+    id: "AssignEscrow",
+    method: "POST",
+    path: "/v1/ops/escrows/{id}/assignment",
+    scopes: OPS,
+    who: "ops",
+    status: 200,
+    body: () => S.AssignmentBody,
+    idempotencyKey: "optional",
+  }) as const satisfies FunctionRoute<{ assignee: "me" | null }>)();
 
 /** Every route of the API, in the order API.md lists them. */
 export const ROUTES = [
@@ -246,6 +285,10 @@ export const ROUTES = [
   ListOpsEscrows,
   GetOpsEscrow,
   ResolveEscrow,
+  PreviewResolution,
+  ResumeEscrow,
+  AddNote,
+  AssignEscrow,
   RequestEvidence,
 ] as const satisfies readonly (GatewayRoute | FunctionRoute | ActionRoute)[];
 

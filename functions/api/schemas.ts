@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import type { CreateEscrowInput } from "../domain/create-input";
 import { DEFAULT_CURRENCIES } from "../domain/money";
-import { CLAIM_CATEGORIES, KINDS, STATUSES } from "../domain/types";
+import { CLAIM_CATEGORIES, KINDS, REASON_CODES, STATUSES } from "../domain/types";
 import {
   DAY,
   MAX_EXTENSION_SECONDS,
@@ -285,15 +285,62 @@ export const CancellationBody = schema(() =>
     reason: optionalText(1000),
   }),
 );
+/* @__NO_SIDE_EFFECTS__ */ const resolutionShape = () => ({
+  outcome: z.enum(["release", "refund", "split"]),
+  refundAmount: z.optional(
+    minorUnits(
+      "Required for `split` (1 to what is held − 1); for `refund` it may only be all that is held; not allowed for `release`.",
+    ),
+  ),
+  reasonCode: z.optional(
+    doc(z.enum(REASON_CODES), {
+      description:
+        "Why ops decided so (optional in the API; the ops console asks for it). Shown in the escrow's `resolution`.",
+      example: "not_as_described",
+    }),
+  ),
+});
+
 export const ResolutionBody = schema(() =>
   z.strictObject({
-    outcome: z.enum(["release", "refund", "split"]),
-    refundAmount: z.optional(
-      minorUnits(
-        "Required for `split` (1 to amount − 1); for `refund` it may only be the whole amount; not allowed for `release`.",
-      ),
-    ),
-    note: text(1000),
+    ...resolutionShape(),
+    note: doc(text(1000), {
+      description: "Why, in words: kept in the escrow's `resolution` and its history.",
+      example: "The courier's photo shows the damage happened before pickup.",
+    }),
+  }),
+);
+
+/** The resolution's body with `note` optional: what a resolution would move, before deciding it. */
+export const ResolutionPreviewBody = schema(() =>
+  z.strictObject({ ...resolutionShape(), note: optionalText(1000) }),
+);
+
+export const ResumeBody = schema(() =>
+  z.strictObject({
+    note: doc(text(1000), {
+      description: "What ops did about the cause (kept in the history).",
+      example: "The seller reopened the payout account; paying out again.",
+    }),
+  }),
+);
+
+export const NoteBody = schema(() =>
+  z.strictObject({
+    text: doc(text(2000), {
+      description: "1–2,000 characters; only ops ever read it.",
+      example: "Called the seller: the courier confirms the parcel was damaged in transit.",
+    }),
+  }),
+);
+
+export const AssignmentBody = schema(() =>
+  z.strictObject({
+    assignee: doc(z.nullable(z.literal("me")), {
+      description:
+        "`me`: the caller takes the case (even from someone else: the last writer wins); null: nobody holds it.",
+      example: "me",
+    }),
   }),
 );
 
@@ -480,6 +527,11 @@ export const OpsListQuery = schema(() =>
   doc(
     z.strictObject({
       ...listShape(),
+      assignee: z.optional(
+        doc(z.enum(["me", "none"]), {
+          description: "`me`: only the caller's cases; `none`: only cases nobody holds.",
+        }),
+      ),
       needsOpsAttention: z.optional(
         doc(
           z.pipe(

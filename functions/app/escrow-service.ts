@@ -18,7 +18,7 @@ import {
 } from "../domain/escrow";
 import { escrowIdFor, IDEM_TAG_DIGITS, idemTag, keyHash } from "../domain/ids";
 import { kindTerms } from "../domain/terms";
-import type { EscrowTerms, EscrowView } from "../domain/types";
+import type { EscrowTerms, EscrowView, OpsUser } from "../domain/types";
 import { executionNames, INITIAL_STEP } from "../domain/workflow-step";
 import type {
   EscrowRecord,
@@ -90,7 +90,14 @@ export async function listHistory(deps: ReadDeps, tenantId: string, escrowId: st
   const record = await readEscrow(deps, tenantId, escrowId);
   const evidence = await evidenceInOrder(deps.store, { tenantId, escrowId });
   let state = initialState(record.terms);
-  const items: { at: string; type: string; actor: string; data: unknown; version?: number }[] = [];
+  const items: {
+    at: string;
+    type: string;
+    actor: string;
+    opsUser?: OpsUser;
+    data: unknown;
+    version?: number;
+  }[] = [];
   const evidenceUpTo = (version: number) => {
     while (evidence.length > 0 && (evidence[0] as EvidenceRecord).version <= version) {
       const e = evidence.shift() as EvidenceRecord;
@@ -108,6 +115,8 @@ export async function listHistory(deps: ReadDeps, tenantId: string, escrowId: st
       at: e.at,
       type: e.type,
       actor: e.actor,
+      // An ops action names who acted (API.md v1.2).
+      ...(e.opsUser ? { opsUser: e.opsUser } : {}),
       data: describeEntry(before, state, e),
       version: e.v,
     });
@@ -194,6 +203,8 @@ export async function performAction(
   escrowId: string,
   command: ActionCommand,
   idem?: IdempotentRequest,
+  /** The ops user behind an ops action: recorded on its entry (API.md v1.2, "Every ops action says who"). */
+  by?: OpsUser,
 ): Promise<Answer> {
   // An inspection's payment method (for the balance) follows create's rule: one the provider does not take
   // is 400, checked with the body's shape (API.md v1.2).
@@ -219,7 +230,9 @@ export async function performAction(
       const earlier = record.history.find((e) => e.idem?.startsWith(`${kHash.slice(0, IDEM_TAG_DIGITS)}.`));
       if (earlier) return { done: await finishAbandoned(deps, record, earlier, kHash, idem, 202) };
     }
-    return { append: decideAction(state, command, now), ...(tag ? { idem: tag } : {}) };
+    const draft = decideAction(state, command, now);
+    const signed = by && draft.actor === "ops" ? { ...draft, opsUser: by } : draft;
+    return { append: signed, ...(tag ? { idem: tag } : {}) };
   });
   if ("done" in result) return result.done;
   if (code) await useHandoverCode(deps, { tenantId, escrowId }, code);
@@ -379,59 +392,4 @@ const remember = (
 
 function logFailure(what: string, escrowId: string, error: unknown): void {
   logger.warn(`${what} failed; the reconciler will carry the escrow on`, { escrowId, error: String(error) });
-}
-
-// ---------------------------------------------------------------- ops
-
-export interface OpsView extends EscrowView {
-  ops: {
-    needsOpsAttention: boolean;
-    attentionReason: EscrowView["attentionReason"];
-    executionArn: string;
-    consoleUrl: string;
-  };
-}
-
-/**
- * The ops queue: without a status, every DISPUTED escrow and every escrow that
- * needs ops, soonest deadline first (none last); `status` lists every escrow
- * in that status instead, in the same order; `needsOpsAttention` narrows to those.
- */
-export async function listOpsEscrows(
-  deps: ReadDeps,
-  tenantId: string,
-  filter: Omit<ListFilter, "buyerId" | "sellerId" | "opsQueue">,
-): Promise<{ items: EscrowView[]; nextCursor: string | null }> {
-  // The queue index holds DISPUTED and needsOpsAttention escrows in deadline order; another status
-  // is read from the tenant's list and ordered the same way within the page.
-  const queue =
-    filter.status === undefined || filter.status === "DISPUTED" || filter.needsOpsAttention === true;
-  const page = await deps.store.list(tenantId, { ...filter, opsQueue: queue });
-  const items = page.items.map((r) => toView(snapshot(r)));
-  if (!queue) items.sort((a, b) => (a.deadline ?? "~").localeCompare(b.deadline ?? "~"));
-  return { items, nextCursor: page.nextCursor };
-}
-
-/** The escrow as ops see it: with the execution its workflow runs in (or last ran in) and its console link. */
-export async function getOpsEscrow(
-  deps: ReadDeps & { workflow: Pick<WorkflowEngine, "executionArn">; region: string },
-  tenantId: string,
-  escrowId: string,
-): Promise<OpsView> {
-  const record = await readEscrow(deps, tenantId, escrowId);
-  const wait = await deps.store.getWait(tenantId, escrowId);
-  const view = toView(snapshot(record));
-  // The execution the workflow runs in, or last ran in (a parked wait keeps the one that parked it).
-  const execution = wait ? wait.execution : executionNames.first(escrowId);
-  const executionArn = deps.workflow.executionArn(execution);
-  const consoleUrl = `https://${deps.region}.console.aws.amazon.com/states/home?region=${deps.region}#/v2/executions/details/${executionArn}`;
-  return {
-    ...view,
-    ops: {
-      needsOpsAttention: view.needsOpsAttention,
-      attentionReason: view.attentionReason,
-      executionArn,
-      consoleUrl,
-    },
-  };
 }

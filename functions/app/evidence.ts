@@ -13,6 +13,7 @@ import type { Attachment, EscrowState, EscrowStatus, EvidenceItem } from "../dom
 import { addSeconds } from "../domain/windows";
 import type { EscrowStore, EvidenceRecord } from "../ports/escrow-store";
 import type { EventPublisher } from "../ports/events";
+import type { OpsDeskStore } from "../ports/ops-desk";
 import { logger } from "../shared/logger";
 import type { IdempotentRequest } from "./escrow-service";
 import { rememberAnswer } from "./idempotency";
@@ -42,6 +43,8 @@ export interface EvidenceDeps {
   /** Escrow events only: evidence alerts nobody. */
   events: Pick<EventPublisher, "publish">;
   now: () => Date;
+  /** The ops desk keeps each party's count for the queue (API.md v1.2: `evidenceCount`). */
+  desk?: Pick<OpsDeskStore, "countEvidence">;
 }
 
 export interface EvidenceAnswer {
@@ -135,6 +138,14 @@ export async function addEvidence(
       evidenceOwed: true,
     });
     if (!(await deps.store.addEvidence(ref.tenantId, ref.escrowId, stored))) continue; // the number was taken
+    // The queue's count; the ops view counts the pieces themselves, so a count left behind (this
+    // write failing) shows only in the queue, until the party's next piece.
+    await deps.desk?.countEvidence(ref.tenantId, ref.escrowId, by, stored.seq).catch((error) =>
+      logger.warn("counting the evidence on the ops desk failed", {
+        escrowId: ref.escrowId,
+        error: String(error),
+      }),
+    );
     await announceEvidence(deps, ref, state, stored);
     await remember(deps, ref, idem, kHash, evidence.id);
     return { statusCode: 201, evidence, replayed: false };

@@ -1,4 +1,4 @@
-import { fold } from "../domain/escrow";
+import { fold, toView } from "../domain/escrow";
 import { evidenceEvent, reminderEvent } from "../domain/events";
 import {
   DEPENDENCY_ALERT_AFTER_SECONDS,
@@ -340,9 +340,11 @@ function dependencyAlert(
   const suffix = type === "escrow.dependency_failing" ? "f" : "r";
   return {
     type,
-    id: `alt_${record.terms.id.slice(4)}_${suffix}${stall.version}`,
+    id: `alr_${record.terms.id.slice(4)}_${suffix}${stall.version}`,
+    occurredAt: now.toISOString(),
     tenantId: record.terms.tenantId,
     escrowId: record.terms.id,
+    escrow: toView(state),
     status: state.status,
     reason:
       type === "escrow.dependency_failing"

@@ -2,6 +2,7 @@ import type { EntryDraft } from "./entries";
 import { ForbiddenError, InvalidTransitionError, ValidationError } from "./errors";
 import { finalDisbursement } from "./evolve";
 import { disburse, heldOf, sumOf } from "./money";
+import { decideResume } from "./ops-decisions";
 import { resolutionPending, windowOf } from "./outcomes";
 import { leaseEndErrors } from "./terms";
 import {
@@ -15,6 +16,7 @@ import {
   type EvidenceRequest,
   isTerminal,
   type Pending,
+  type ReasonCode,
   type SettlementOutcome,
 } from "./types";
 import { MAX_EXTENSIONS, MAX_TOTAL_EXTENSION_SECONDS } from "./windows";
@@ -37,7 +39,15 @@ export type ActionCommand =
   | { action: "refund-response"; actorId: string; accept: boolean; note?: string }
   | { action: "dispute"; actorId: string; reason: string }
   | { action: "cancellation"; actorId: string; reason?: string }
-  | { action: "resolution"; outcome: SettlementOutcome; refundAmount?: number; note: string }
+  | {
+      action: "resolution";
+      outcome: SettlementOutcome;
+      refundAmount?: number;
+      note: string;
+      reasonCode?: ReasonCode;
+    }
+  /** Ops dealt with the cause of `needsOpsAttention`: clear it and try again (API.md v1.2). */
+  | { action: "resume"; note: string }
   | { action: "evidence-request"; from: EvidenceRequest["from"]; dueSeconds: number; note: string }
   // rental_deposit
   | { action: "move-out"; actorId: string; note?: string }
@@ -61,6 +71,17 @@ export const ALLOWED_FROM: Record<ActionName, readonly EscrowStatus[]> = {
   cancellation: ["RESERVED", "FUNDED"],
   resolution: ["DISPUTED"],
   "evidence-request": ["DISPUTED"],
+  // Any status the escrow can need ops in; decideResume checks the flag itself.
+  resume: [
+    "PENDING_FUNDS",
+    "RESERVED",
+    "FUNDED",
+    "DELIVERED",
+    "REFUND_REQUESTED",
+    "DISPUTED",
+    "MOVED_OUT",
+    "CLAIMED",
+  ],
   inspection: ["RESERVED"],
   "move-out": ["FUNDED"],
   "lease-renewal": ["FUNDED"],
@@ -79,6 +100,7 @@ const GOODS_ACTIONS: readonly ActionName[] = [
   "cancellation",
   "resolution",
   "evidence-request",
+  "resume",
 ];
 
 /** The actions each kind has; any other is 409 on an escrow of that kind. */
@@ -94,6 +116,7 @@ export const ACTIONS_OF: Record<EscrowKind, readonly ActionName[]> = {
     "cancellation",
     "resolution",
     "evidence-request",
+    "resume",
   ],
   vehicle: [...GOODS_ACTIONS, "inspection"],
 };
@@ -109,6 +132,7 @@ export const ACTORS: Record<ActionName, "buyer" | "seller" | "party" | "ops"> = 
   cancellation: "party",
   resolution: "ops",
   "evidence-request": "ops",
+  resume: "ops",
   "move-out": "party",
   "lease-renewal": "buyer",
   "deduction-claim": "seller",
@@ -118,7 +142,8 @@ export const ACTORS: Record<ActionName, "buyer" | "seller" | "party" | "ops"> = 
 };
 
 function roleOf(state: EscrowState, command: ActionCommand): ActorRole {
-  if (command.action === "resolution" || command.action === "evidence-request") return "ops";
+  if (command.action === "resolution" || command.action === "evidence-request" || command.action === "resume")
+    return "ops";
   const who = ACTORS[command.action];
   const isBuyer = command.actorId === state.buyerId;
   const isSeller = command.actorId === state.sellerId;
@@ -227,6 +252,7 @@ function checkValues(state: EscrowState, command: ActionCommand, now: Date): voi
 
 /** Checks an API action against the escrow and returns the history entry it adds. */
 export function decideAction(state: EscrowState, command: ActionCommand, now: Date): EntryDraft {
+  if (command.action === "resume") return decideResume(state, command.note);
   checkValues(state, command, now);
   const actor = roleOf(state, command);
   guardStatus(state, command.action, now);
@@ -336,6 +362,7 @@ export function decideAction(state: EscrowState, command: ActionCommand, now: Da
           note: command.note,
           outcome: command.outcome,
           ...(p.outcome === "split" ? { refundAmount: p.refundAmount } : {}),
+          ...(command.reasonCode !== undefined ? { reasonCode: command.reasonCode } : {}),
         },
       };
     }

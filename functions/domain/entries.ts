@@ -1,5 +1,13 @@
 import type { WindowName } from "./outcomes";
-import type { ActorRole, AttentionReason, ClaimItem, EvidenceRequest, SettlementOutcome } from "./types";
+import type {
+  ActorRole,
+  AttentionReason,
+  ClaimItem,
+  EvidenceRequest,
+  OpsUser,
+  ReasonCode,
+  SettlementOutcome,
+} from "./types";
 
 /**
  * The escrow as a decider: commands are checked against the current state and
@@ -13,7 +21,8 @@ import type { ActorRole, AttentionReason, ClaimItem, EvidenceRequest, Settlement
  * with itself and each write stays small (DynamoDB bills writes per KB).
  */
 
-type EntryOf<T extends string, D> = { type: T; actor: ActorRole; data: D };
+/** An ops action's entry names the ops user at its top level (API.md v1.2: who decided). */
+type EntryOf<T extends string, D> = { type: T; actor: ActorRole; data: D; opsUser?: OpsUser };
 
 export type EntryDraft =
   | EntryOf<"created", Record<string, never>>
@@ -39,7 +48,12 @@ export type EntryDraft =
   | EntryOf<"disputed", { actorId: string; reason: string }>
   | EntryOf<"confirmed", { actorId: string }>
   | EntryOf<"cancellation_requested", { actorId: string; reason: string | null }>
-  | EntryOf<"resolution_accepted", { note: string; outcome: SettlementOutcome; refundAmount?: number }>
+  | EntryOf<
+      "resolution_accepted",
+      { note: string; outcome: SettlementOutcome; refundAmount?: number; reasonCode?: ReasonCode }
+    >
+  /** Ops dealt with what needed them (a refused payout, fixed at the provider): the workflow tries again. */
+  | EntryOf<"resumed", { note: string }>
   | EntryOf<"window_elapsed", { window: WindowName }>
   /** Ops asked the parties for evidence by `dueAt`; the dispute's deadline moves to at least 72 h after it. */
   | EntryOf<"evidence_requested", EvidenceRequest>

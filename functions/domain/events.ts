@@ -1,7 +1,7 @@
 import type { Entry, EntryType } from "./escrow";
 import { toView } from "./escrow";
 import type { Reminder } from "./reminders";
-import type { EscrowState, EscrowView, EvidenceItem, EvidenceRequest } from "./types";
+import type { EscrowState, EscrowView, EvidenceItem, EvidenceRequest, OpsUser } from "./types";
 
 export const EVENT_TYPES = [
   "escrow.funded",
@@ -55,6 +55,9 @@ export interface EscrowEvent {
   tenantId: string;
   escrowId: string;
   escrow: EscrowView;
+  /** An event an ops action caused (API.md v1.2): `actor: "ops"` and the ops user who acted. */
+  actor?: "ops";
+  opsUser?: OpsUser;
   /** escrow.evidence_added: the item added. */
   evidence?: EvidenceItem;
   /** escrow.evidence_requested: what ops asked for. */
@@ -81,8 +84,24 @@ export function eventFor(entry: Entry, state: EscrowState): EscrowEvent | null {
     tenantId: state.tenantId,
     escrowId: state.id,
     escrow: toView(state),
+    ...causedByOps(entry, state),
     ...(entry.type === "evidence_requested" ? { evidenceRequest: { ...entry.data } } : {}),
   };
+}
+
+/** The entries that carry out an ops resolution: its money moving (or, before any hold, the cancellation). */
+const SETTLEMENT_ENTRIES: ReadonlySet<string> = new Set(["released", "refunded", "settled", "cancelled"]);
+
+/**
+ * Who among ops caused the event: the ops user of an ops action's own entry,
+ * or — for the settlement that carries out a resolution — the one who decided
+ * it (an escrow settles after a resolution only by that resolution).
+ */
+function causedByOps(entry: Entry, state: EscrowState): { actor?: "ops"; opsUser?: OpsUser } {
+  if (entry.opsUser) return { actor: "ops", opsUser: entry.opsUser };
+  if (SETTLEMENT_ENTRIES.has(entry.type) && state.resolution)
+    return { actor: "ops", opsUser: state.resolution.decidedBy };
+  return {};
 }
 
 /** `escrow.evidence_added`: stable per evidence item. */

@@ -32,6 +32,7 @@ export function initialState(terms: EscrowTerms): EscrowState {
     failureReason: null,
     pending: null,
     attention: null,
+    resolution: null,
     settling: null,
     paymentRef: null,
     extensions: { count: 0, totalSeconds: 0 },
@@ -49,6 +50,9 @@ export function evolve(state: EscrowState, entry: Entry): EscrowState {
   if (state.deadline === null || next.status !== state.status) return { ...next, waitingSince: entry.at };
   return next;
 }
+
+/** Who decided, for a resolution recorded before ops users were named (v1.1). */
+const UNNAMED_OPS = { id: "ops", name: "ops" } as const;
 
 /** How long ops give the parties, at least, after the evidence they asked for is due. */
 export const AFTER_EVIDENCE_DUE_SECONDS = 72 * 3600;
@@ -170,15 +174,29 @@ function evolveEntry(state: EscrowState, entry: Entry): EscrowState {
       return { ...s, deadline: null, pending: cancellationOutcome(s, entry.actor, "cancellation") };
     case "refund_accepted":
       return { ...s, deadline: null, pending: acceptedRefund(s, "refund-response") };
-    case "resolution_accepted":
+    case "resolution_accepted": {
+      const decided = resolutionPending(s, entry.data.outcome, entry.data.refundAmount);
       return {
         ...s,
         deadline: null,
         // Ops decided what is held: a car's balance still to be held is not (any hold taken for it unseen
         // is let go by the settlement).
         balanceDue: null,
-        pending: resolutionPending(s, entry.data.outcome, entry.data.refundAmount),
+        pending: decided,
+        resolution: {
+          outcome: decided.outcome,
+          refundAmount: decided.refundAmount,
+          reasonCode: entry.data.reasonCode ?? null,
+          note: entry.data.note,
+          // Entries written before v1.2 named no one: the shared ops client decided.
+          decidedBy: entry.opsUser ?? UNNAMED_OPS,
+          decidedAt: entry.at,
+        },
       };
+    }
+    case "resumed":
+      // The escalation is superseded (above); the record's pending outcome or wait carries on.
+      return s;
     case "window_elapsed": {
       if (entry.data.window === "lease") return movedOut(s, entry.at, s.lease?.endsAt ?? entry.at);
       return { ...s, deadline: null, pending: automaticOutcome(s, entry.data.window) };

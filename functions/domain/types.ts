@@ -105,6 +105,40 @@ export interface Settlement {
 export type ActorRole = "buyer" | "seller" | "marketplace" | "ops" | "system";
 
 /**
+ * The ops staff member behind an ops action (API.md v1.2): a signed-in user's
+ * `sub` and `username`, or a client-credentials client's id twice.
+ */
+export interface OpsUser {
+  id: string;
+  name: string;
+}
+
+/** Why ops decided as they did (API.md v1.2, "Decisions"). */
+export const REASON_CODES = [
+  "not_received",
+  "not_as_described",
+  "damaged",
+  "seller_no_show",
+  "buyer_withdrew",
+  "agreement",
+  "deduction_justified",
+  "deduction_unjustified",
+  "other",
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+/** The ops decision an escrow carries once decided (the latest, after a repaired payout). */
+export interface Resolution {
+  outcome: SettlementOutcome;
+  /** What goes back to the buyer of what was held: 0 for a release, all of it for a refund. */
+  refundAmount: number;
+  reasonCode: ReasonCode | null;
+  note: string;
+  decidedBy: OpsUser;
+  decidedAt: string;
+}
+
+/**
  * The pending (accepted, not yet applied) money movement: of what is held,
  * `refundAmount` goes back to the buyer and the rest to the seller's side —
  * or, for a `partial` movement, only `partial.release` goes to the seller's
@@ -218,6 +252,8 @@ export interface EscrowState extends EscrowTerms {
   failureReason: string | null;
   pending: Pending | null;
   attention: Attention | null;
+  /** The ops resolution, once decided. */
+  resolution: Resolution | null;
   /**
    * Set from the moment the provider may have been told to move the pending
    * outcome's money (the `settling` entry, at `version`) until the outcome is
@@ -265,6 +301,7 @@ export interface EscrowView {
   failureReason: string | null;
   needsOpsAttention: boolean;
   attentionReason: AttentionReason | null;
+  resolution: Resolution | null;
   createdAt: string;
   updatedAt: string;
   version: number;

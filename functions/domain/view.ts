@@ -37,6 +37,7 @@ export function toView(s: EscrowState): EscrowView {
     failureReason: s.failureReason,
     needsOpsAttention: s.attention !== null,
     attentionReason: s.attention?.reason ?? null,
+    resolution: s.resolution,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
     version: s.version,

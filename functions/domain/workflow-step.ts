@@ -1,6 +1,6 @@
-import { type Entry, fold } from "./escrow";
+import { type Entry, fold, toView } from "./escrow";
 import { type EscrowEvent, eventFor } from "./events";
-import type { EscrowState, EscrowTerms } from "./types";
+import type { EscrowState, EscrowTerms, EscrowView } from "./types";
 import { DAY, secondsUntil } from "./windows";
 
 /**
@@ -54,20 +54,29 @@ export interface WorkflowStep {
   timeoutSeconds: number;
 }
 
+/**
+ * A message on the ops-alerts topic (API.md v1.2): shaped like the escrow
+ * events, with an id stable per alert; the publisher adds `consoleUrl`, the
+ * escrow's page in the ops console. `status` and `at` are v1.1's fields, kept.
+ */
 export interface OpsAlert {
+  id: string;
   type:
     | "escrow.needs_ops"
     | "escrow.dispute_unresolved"
     | "escrow.dependency_failing"
     | "escrow.dependency_recovered";
-  /** Stable per alert, so a repeated publish is the same alert. */
-  id?: string;
+  occurredAt: string;
   tenantId: string;
   escrowId: string;
+  escrow: EscrowView;
   status: string;
   reason: string;
   at: string;
 }
+
+/** Stable per escrow and the version that raised it, so a repeated publish is the same alert. */
+export const alertId = (escrowId: string, version: number): string => `alr_${escrowId.slice(4)}_${version}`;
 
 /** What a step announces: the marketplace's event and the ops alert, published by the task that takes the step. */
 export interface StepNotices {
@@ -130,6 +139,38 @@ function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
       return entry.type;
     case "created":
       return "created";
+    case "resumed":
+      return resumedOutcome(state);
+  }
+}
+
+/**
+ * Where the workflow carries on once ops resume an escrow: the pending
+ * outcome (a refused payout is tried again, with new movement keys), the
+ * balance still to hold, or the wait of the escrow's status.
+ */
+function resumedOutcome(state: EscrowState): StepOutcome {
+  if (state.pending) return state.pending.alertOps ? "refund_unresolved" : state.pending.outcome;
+  if (state.balanceDue) return "balance";
+  switch (state.status) {
+    case "PENDING_FUNDS":
+      return "created";
+    case "RESERVED":
+      return "reserved";
+    case "FUNDED":
+      return state.kind === "rental_deposit" ? "lease_funded" : "funded";
+    case "DELIVERED":
+      return "delivered";
+    case "REFUND_REQUESTED":
+      return "refund_requested";
+    case "DISPUTED":
+      return "disputed";
+    case "MOVED_OUT":
+      return "moved_out";
+    case "CLAIMED":
+      return "deductions_claimed";
+    default:
+      throw new Error(`escrow ${state.id} resumed in ${state.status}: nothing to carry on`);
   }
 }
 
@@ -172,7 +213,18 @@ export function stepAt(
   return { outcome, version, timeoutSeconds, event: eventFor(entry, state), alert };
 
   function alertOf(type: OpsAlert["type"], reason: string, status: string = state.status): OpsAlert {
-    return { type, tenantId: terms.tenantId, escrowId: terms.id, status, reason, at: entry?.at ?? "" };
+    const at = entry?.at ?? "";
+    return {
+      id: alertId(terms.id, version),
+      type,
+      occurredAt: at,
+      tenantId: terms.tenantId,
+      escrowId: terms.id,
+      escrow: toView(state),
+      status,
+      reason,
+      at,
+    };
   }
 }
 

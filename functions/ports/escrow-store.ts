@@ -78,6 +78,11 @@ export interface ListFilter {
   opsQueue?: boolean;
   limit: number;
   cursor?: string;
+  /**
+   * A further filter that reads beside the escrows (the ops desk's assignee): told each index
+   * page's escrows at once, it answers which to keep, in order.
+   */
+  accept?: (records: EscrowRecord[]) => Promise<boolean[]>;
 }
 
 /** A handover code as stored: never the code, only its salted hash. */

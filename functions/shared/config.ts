@@ -29,6 +29,21 @@ const EnvSchema = z.object({
   REMINDER_EARLY_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 0),
   /** Seconds between the reconciler's runs: a mark it could not handle comes due again after this. */
   RECONCILE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 300),
+  /** The ops console's URL (ends with `/ops/`): ops alerts link to an escrow's page under it. */
+  OPS_CONSOLE_URL: z.string().check(z.regex(/^https?:\/\/.+\/ops\/$/, "an http(s) URL ending in /ops/")),
+  /**
+   * An execution's page for ops, with `{executionArn}` in it: the Step Functions console in AWS, the
+   * local console's execution view locally.
+   */
+  EXECUTION_CONSOLE_URL: z
+    .string()
+    .check(z.regex(/^https?:\/\/.*\{executionArn\}/, "an http(s) URL with {executionArn}")),
+  /** The console's app client (authorization code with PKCE; no secret). */
+  OPS_CONSOLE_CLIENT_ID: z.string().check(z.minLength(1)),
+  /** Where the console signs people in: the user pool's domain (`/oauth2/authorize`, `/oauth2/token`). */
+  OPS_AUTH_URL: z.string().check(z.regex(/^https?:\/\/[^/]+$/, "an http(s) origin without a path")),
+  /** The console's built page (manifest.json, assets/): `console/` beside the bundle in AWS, built at start locally. */
+  OPS_CONSOLE_ASSETS: z._default(z.string().check(z.minLength(1)), "console"),
 });
 export type Env = z.infer<typeof EnvSchema>;
 /** The names of the environment variables functions read (the stack sets each with its grant). */

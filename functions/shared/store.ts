@@ -5,7 +5,8 @@ import { loadEnv } from "./config";
 
 /** The table, its store and the tenant directory: built once per container (cold start). */
 const env = loadEnv(["TABLE_NAME", "REMINDER_EARLY_SECONDS"]);
-const dynamo = new DynamoDBClient({});
+/** The one DynamoDB client of a container, shared by the stores built on it. */
+export const dynamo = new DynamoDBClient({});
 
 /** The store; a reminder's mark is set up to one reconciler period early (see reminderDue). */
 export const store = new DynamoEscrowStore(dynamo, env.TABLE_NAME, env.REMINDER_EARLY_SECONDS);

@@ -19,10 +19,13 @@ import {
 import {
   AccountRecovery,
   FeaturePlan,
+  LambdaVersion,
   Mfa,
   ResourceServerScope,
+  StringAttribute,
   UserPool,
   type UserPoolDomain,
+  UserPoolOperation,
   UserPoolResourceServer,
 } from "aws-cdk-lib/aws-cognito";
 import type { IKey } from "aws-cdk-lib/aws-kms";
@@ -50,6 +53,8 @@ export interface EscrowApiProps {
   burstLimit: number;
   createCloudWatchRole: boolean;
   logsKey: IKey;
+  /** Puts a signed-in person's tenant (`custom:tenant`) into their access token (pre-token-generation, V2_0). */
+  tenantClaimTrigger: IFunction;
   /**
    * The currencies the create body's model accepts (the functions' SUPPORTED_CURRENCIES);
    * by default the stack's setting from context `supportedCurrencies`.
@@ -76,6 +81,7 @@ export const SERVICE_SCOPES = Object.values(SCOPES);
 export class EscrowApi extends Construct {
   readonly api: RestApi;
   readonly userPool: UserPool;
+  readonly resourceServer: UserPoolResourceServer;
   readonly domain: UserPoolDomain;
   readonly accessLogs: LogGroup;
   readonly healthMethod: Method;
@@ -85,10 +91,16 @@ export class EscrowApi extends Construct {
     super(scope, id);
 
     this.userPool = new UserPool(this, "UserPool", {
-      // Machines only: each marketplace is an app client with a secret; nobody signs up or signs in.
+      // Marketplaces are app clients with a secret (client credentials). People — each marketplace's
+      // ops staff — are users an operator creates (nobody signs up), each of one tenant
+      // (`custom:tenant`, set at creation and never changed), signing in to the ops console.
       selfSignUpEnabled: false,
       accountRecovery: AccountRecovery.NONE,
-      mfa: Mfa.OFF,
+      // TOTP for the people who move money. Cognito makes MFA required only when a pool is created;
+      // this pool exists, so it is offered and the operator enrols each ops user.
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      customAttributes: { tenant: new StringAttribute({ minLen: 1, maxLen: 64, mutable: false }) },
       passwordPolicy: {
         minLength: 14,
         requireDigits: true,
@@ -97,13 +109,19 @@ export class EscrowApi extends Construct {
         requireSymbols: true,
         tempPasswordValidity: Duration.days(1),
       },
-      // Essentials, the plan AWS gives new pools. Tokens carry no tenant claim: the tenant is the client's
-      // registration item (functions/adapters/dynamo-tenant-directory.ts).
+      // Essentials, the plan AWS gives new pools, and the one that lets a trigger add a claim to access
+      // tokens (V2_0). A client-credentials token carries no tenant claim: a machine's tenant is its
+      // client's registration item (functions/adapters/dynamo-tenant-directory.ts).
       featurePlan: FeaturePlan.ESSENTIALS,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    new UserPoolResourceServer(this, "ResourceServer", {
+    this.userPool.addTrigger(
+      UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+      props.tenantClaimTrigger,
+      LambdaVersion.V2_0,
+    );
+    this.resourceServer = new UserPoolResourceServer(this, "ResourceServer", {
       userPool: this.userPool,
       identifier: RESOURCE_SERVER,
       userPoolResourceServerName: "Escrow API",

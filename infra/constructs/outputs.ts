@@ -7,4 +7,6 @@ export const OUTPUT = {
   eventsTopicArn: "EventsTopicArn",
   opsAlertsTopicArn: "OpsAlertsTopicArn",
   tableName: "TableName",
+  opsConsoleUrl: "OpsConsoleUrl",
+  opsConsoleClientId: "OpsConsoleClientId",
 } as const;

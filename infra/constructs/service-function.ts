@@ -23,6 +23,9 @@ if (TIMEOUTS.api.toMilliseconds() >= TAKEOVER_AFTER_MS)
     `API functions must time out before a retry takes their request over (${TAKEOVER_AFTER_MS} ms)`,
   );
 export const MEMORY_MB = 256;
+/** Builds the ops console's page into `<bundle>/console` (run by local bundling, in the repository root). */
+const consoleBuildCommand = (output: string) =>
+  `node --import tsx infra/console-build.ts ${JSON.stringify(join(output, "console"))}`;
 /** Replaces the SDK's default credential chain in the bundles: see lambda-credentials.ts. */
 const LAMBDA_CREDENTIALS = fileURLToPath(new URL("./lambda-credentials.ts", import.meta.url));
 
@@ -85,9 +88,12 @@ export class ServiceFunction extends Construct {
         }),
         "Active tracing: the Lambda runtime sends the traces; there is no X-Ray locally.",
       ),
-      // Exactly the calls the spec lists: no Scan, no DeleteItem, no `dynamodb:*`, no `index/*`.
-      new PolicyStatement({ actions: spec.table.items.map((a) => `dynamodb:${a}`), resources: [tableArn] }),
     ];
+    // Exactly the calls the spec lists: no Scan, no DeleteItem, no `dynamodb:*`, no `index/*`.
+    if (spec.table.items.length > 0)
+      statements.push(
+        new PolicyStatement({ actions: spec.table.items.map((a) => `dynamodb:${a}`), resources: [tableArn] }),
+      );
     if (spec.table.query?.length)
       statements.push(
         new PolicyStatement({
@@ -114,6 +120,14 @@ export class ServiceFunction extends Construct {
         // Its executions: <execution ARN prefix>:<name>, every name being an escrow's.
         new PolicyStatement({
           actions: ["states:DescribeExecution"],
+          resources: [`${props.stateMachineArn.replace(":stateMachine:", ":execution:")}:*`],
+        }),
+      );
+    if (spec.readsExecutions)
+      statements.push(
+        // The ops view reads the escrow's current execution and its last events; names are escrow ids.
+        new PolicyStatement({
+          actions: ["states:DescribeExecution", "states:GetExecutionHistory"],
           resources: [`${props.stateMachineArn.replace(":stateMachine:", ":execution:")}:*`],
         }),
       );
@@ -164,6 +178,16 @@ export class ServiceFunction extends Construct {
         mainFields: ["module", "main"],
         logLevel: LogLevel.ERROR,
         esbuildArgs: { "--alias:@aws-sdk/credential-provider-node": LAMBDA_CREDENTIALS },
+        // The console's page is built beside its handler (hashed file names: cached for good).
+        ...(spec.consoleAssets
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_input: string, output: string) => [consoleBuildCommand(output)],
+              },
+            }
+          : {}),
       },
     });
 

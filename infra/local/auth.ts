@@ -37,6 +37,11 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from "jose";
+import { TENANT_CLAIM } from "../../functions/auth/claims";
+import { AuthCodeFlow, OAuthFlowError } from "./auth-code";
+import { answerAuthorize } from "./auth-pages";
+import type { TokenClaims } from "./auth-trigger";
+import { DEFAULT_USERS, LOCAL_CONSOLE_CLIENT_ID, type LocalUser, usersFromEnv } from "./auth-users";
 import { readBody } from "./http-body";
 
 export interface LocalClient {
@@ -106,7 +111,13 @@ export function parseClients(value: unknown, source = "clients"): LocalClient[] 
 /** An OAuth error answer of the token endpoint. */
 export class OAuthError extends Error {
   constructor(
-    readonly error: "invalid_request" | "invalid_client" | "unsupported_grant_type" | "invalid_scope",
+    readonly error:
+      | "invalid_request"
+      | "invalid_client"
+      | "unsupported_grant_type"
+      | "invalid_scope"
+      | "invalid_grant"
+      | "unauthorized_client",
     readonly statusCode: 400 | 401 | 405,
     message: string = error,
   ) {
@@ -136,6 +147,8 @@ export interface LocalAuthOptions {
   issuer: string;
   /** Defaults to `clientsFromEnv()` or else DEFAULT_CLIENTS. */
   clients?: readonly LocalClient[];
+  /** People who sign in to the ops console; defaults to `usersFromEnv()` or else DEFAULT_USERS. */
+  users?: readonly LocalUser[];
   tokenLifetimeSeconds?: number;
   /** Clock, epoch ms. */
   now?: () => number;
@@ -164,7 +177,11 @@ export function gatewayDate(epochSeconds: number): string {
 
 export class LocalAuth {
   readonly issuer: string;
+  /** The ops console's sign-in (authorization code with PKCE). */
+  readonly codeFlow: AuthCodeFlow;
   private readonly clientsById: Map<string, LocalClient>;
+  /** The pool's trigger, once the functions run; until then (and in tests) the tenant claim directly. */
+  private tokenClaims: TokenClaims = async (user) => ({ [TENANT_CLAIM]: user.tenantId });
   private readonly lifetime: number;
   private readonly now: () => number;
 
@@ -180,6 +197,11 @@ export class LocalAuth {
     this.clientsById = new Map(parseClients(clients).map((c) => [c.clientId, c]));
     this.lifetime = options.tokenLifetimeSeconds ?? 3600;
     this.now = options.now ?? Date.now;
+    this.codeFlow = new AuthCodeFlow(
+      options.users ?? usersFromEnv() ?? DEFAULT_USERS,
+      LOCAL_CONSOLE_CLIENT_ID,
+      this.now,
+    );
   }
 
   /** Loads the signing key from `dataDir/auth/` (making it the first time). */
@@ -248,6 +270,7 @@ export class LocalAuth {
       secret = basicSecret;
     }
     if (!grant) throw new OAuthError("invalid_request", 400, "grant_type is required");
+    if (grant === "authorization_code" && authorization === undefined) return this.issueUserToken(form);
     if (grant !== "client_credentials") throw new OAuthError("unsupported_grant_type", 400);
     if (!id || secret === undefined)
       throw new OAuthError("invalid_client", 401, "Client authentication is required");
@@ -268,6 +291,45 @@ export class LocalAuth {
     })
       .setProtectedHeader({ alg: "RS256", kid: this.kid })
       .setSubject(client.clientId)
+      .setIssuer(this.issuer)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + this.lifetime)
+      .setJti(randomUUID())
+      .sign(this.privateKey);
+    return { access_token: accessToken, token_type: "Bearer", expires_in: this.lifetime };
+  }
+
+  /** Asks the stack's pre-token-generation trigger for a person's claims (infra/local/auth-trigger.ts). */
+  useTokenClaims(claims: TokenClaims): void {
+    this.tokenClaims = claims;
+  }
+
+  /**
+   * The authorization code grant: a person's access token, with the claims of
+   * a Cognito user access token (`sub`, `username`, `client_id`, `scope`) and
+   * the tenant claim the stack's pre-token-generation trigger adds.
+   */
+  private async issueUserToken(form: URLSearchParams): Promise<TokenResponse> {
+    let grant: ReturnType<AuthCodeFlow["exchange"]>;
+    try {
+      grant = this.codeFlow.exchange(form);
+    } catch (error) {
+      if (error instanceof OAuthFlowError) throw new OAuthError("invalid_grant", 400, error.message);
+      throw error;
+    }
+    const iat = Math.floor(this.now() / 1000);
+    const added = await this.tokenClaims(grant.user, grant.clientId, grant.scope.split(" "));
+    const accessToken = await new SignJWT({
+      ...added,
+      client_id: grant.clientId,
+      username: grant.user.username,
+      token_use: "access",
+      scope: grant.scope,
+      auth_time: iat,
+      version: 2,
+    })
+      .setProtectedHeader({ alg: "RS256", kid: this.kid })
+      .setSubject(grant.sub)
       .setIssuer(this.issuer)
       .setIssuedAt(iat)
       .setExpirationTime(iat + this.lifetime)
@@ -397,6 +459,10 @@ export function createAuthRequestListener(
       const body = JSON.stringify(auth.jwks());
       res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
       res.end(body);
+      return true;
+    }
+    if (path === "/oauth2/authorize") {
+      await answerAuthorize(auth, req, res);
       return true;
     }
     if (path !== "/oauth2/token") return false;

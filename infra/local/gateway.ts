@@ -25,10 +25,11 @@ function compile(route: LocalRoute) {
   const pattern = route.resourcePath
     .split("/")
     .map((segment) => {
-      const param = segment.match(/^\{([^}+]+)\}$/);
+      const param = segment.match(/^\{([^}+]+)(\+?)\}$/);
       if (param) {
         names.push(param[1] as string);
-        return "([^/]+)";
+        // `{proxy+}`: the rest of the path, slashes and all (API Gateway's greedy parameter).
+        return param[2] ? "(.+)" : "([^/]+)";
       }
       return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     })
@@ -211,7 +212,8 @@ function proxyEvent(
         sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
         userAgent: String(req.headers["user-agent"] ?? ""),
       },
-      path: `/${stage}${url.pathname}`,
+      // Local URLs have no stage segment (as behind a custom domain): the path is the URL's.
+      path: url.pathname,
       protocol: `HTTP/${req.httpVersion}`,
       requestId,
       extendedRequestId: requestId,

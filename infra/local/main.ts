@@ -4,7 +4,10 @@ import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TABLE } from "../../functions/adapters/table-schema";
+import { buildConsole } from "../console-build";
 import { createAuthRequestListener, LocalAuth } from "./auth";
+import { poolTrigger } from "./auth-trigger";
+import { LOCAL_CONSOLE_CLIENT_ID } from "./auth-users";
 import { createClockListener } from "./clock/listener";
 import { ServiceClock } from "./clock/service-clock";
 import {
@@ -51,6 +54,8 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 /** A fixed issuer, so tokens stay valid across restarts on other ports. */
 export const LOCAL_ISSUER = "http://127.0.0.1/escrow-local";
+/** The user pool's pre-token-generation trigger (a person's tenant claim). */
+export const TENANT_TRIGGER_FUNCTION_ID = "AddTenantClaim";
 /** The function the reconciler timer runs, once the stack has it. */
 export const RECONCILER_FUNCTION_ID = "Reconciler";
 
@@ -143,7 +148,9 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
         throw new Error(`functions disagree on ${name}: the local runtime runs them in one process`);
       environment[name] = value;
     }
-  Object.assign(process.env, environment, {
+  // The ops console's page, built from its sources at each start (a fraction of a second).
+  const consoleBuild = await buildConsole(join(dataDir, "console"));
+  Object.assign(process.env, environment, localOverrides(url, consoleBuild.dir), {
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: "local",
     AWS_SECRET_ACCESS_KEY: "local",
@@ -181,6 +188,17 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
   const gateway = new LocalGateway(model.routes, model.gatewayResponses, auth, lambdas, model.stageName, {
     mayInvoke: iam.gatewayMayInvoke,
   });
+  // People's tokens get their claims from the stack's own trigger, invoked as the pool invokes it.
+  const tenantTrigger = model.functions.find((f) => f.id === TENANT_TRIGGER_FUNCTION_ID);
+  if (tenantTrigger)
+    auth.useTokenClaims(
+      poolTrigger(
+        template,
+        tenantTrigger,
+        (fn, event) => lambdas.invoke(fn, event),
+        (fnArn, poolArn) => iam.iam.authorizeInvoke("cognito-idp.amazonaws.com", fnArn, poolArn),
+      ),
+    );
   const reconcilerFn = functionById(model, RECONCILER_FUNCTION_ID);
   /** The soonest reconciler mark after `after` (epoch ms), asked of the reconciler itself. */
   const nextMarkAfter = async (after: string): Promise<number | null> => {
@@ -293,6 +311,21 @@ export function retryScaleOf(value: string | undefined): number {
   if (!Number.isFinite(scale) || scale <= 0 || scale > 1)
     throw new Error(`ESCROW_LOCAL_RETRY_SCALE must be a number above 0 and at most 1, got ${value}`);
   return scale;
+}
+
+/**
+ * The settings that name things only AWS has (the API's URL, the console's app client and sign-in
+ * domain, the Step Functions console), as the local service has them: the console on this origin,
+ * signing in with the local issuer, and its own execution view standing in for the AWS console.
+ */
+function localOverrides(url: string, consoleDir: string): Record<string, string> {
+  return {
+    OPS_CONSOLE_URL: `${url}/ops/`,
+    EXECUTION_CONSOLE_URL: `${url}/ops/executions/{executionArn}`,
+    OPS_CONSOLE_CLIENT_ID: LOCAL_CONSOLE_CLIENT_ID,
+    OPS_AUTH_URL: url,
+    OPS_CONSOLE_ASSETS: consoleDir,
+  };
 }
 
 const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);

@@ -98,6 +98,9 @@ function otherLocalArn(template: Template, id: string, attr: string): string | u
       return sameRegion("events", `rule/${id}`);
     case "AWS::IAM::Role":
       return `arn:aws:iam::${LOCAL_ACCOUNT}:role/${id}`;
+    // The pool whose trigger the local issuer invokes (its permission names the pool).
+    case "AWS::Cognito::UserPool":
+      return sameRegion("cognito-idp", `userpool/${id}`);
   }
   return undefined;
 }
@@ -169,10 +172,19 @@ export function makeResolver(template: Template, tableName: string) {
     if (type === "AWS::Lambda::Function") return name;
     const local = otherLocalRef(template, name);
     if (local !== undefined) return local;
+    // Names that mean something only in AWS (the API's id, the console's app client and sign-in
+    // domain): their logical id stands in, and the local runtime sets the values the local
+    // service needs (infra/local/main.ts, localOverrides).
+    if (type && PLACEHOLDER_TYPES.has(type)) return name;
     throw new Error(`${where}: cannot resolve Ref ${name} (${type ?? "unknown"}) locally`);
   };
   return resolve;
 }
+
+const PLACEHOLDER_TYPES: ReadonlySet<string> = new Set([
+  "AWS::Cognito::UserPoolClient",
+  "AWS::Cognito::UserPoolDomain",
+]);
 
 const ofType = (template: Template, type: string) =>
   Object.entries(template.Resources).filter(([, r]) => r.Type === type);

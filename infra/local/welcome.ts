@@ -8,11 +8,17 @@ export function printWelcome(url: string, auth: LocalAuth) {
         `  ${c.clientId.padEnd(20)} ${c.clientSecret.padEnd(26)} tenant ${c.tenantId.padEnd(8)} ${c.scopes.join(" ")}`,
     )
     .join("\n");
+  const users = auth.codeFlow.users
+    .map((u) => `  ${u.username.padEnd(20)} ${u.password.padEnd(26)} tenant ${u.tenantId}`)
+    .join("\n");
   console.log(`
 listening on ${url}
 
 OAuth clients (client id, secret, tenant, scopes):
 ${clients}
+
+Ops console: ${url}/ops/   (sign in as one of these ops users: username, password, tenant)
+${users}
 
 Try it:
   TOKEN=$(curl -s -u demo-marketplace:demo-marketplace-secret -d grant_type=client_credentials ${url}/oauth2/token | jq -r .access_token)

@@ -56,6 +56,9 @@ export const HANDLER_ENV = {
   STATE_MACHINE_ARN: "arn:aws:states:us-east-1:123456789012:stateMachine:escrow",
   EVENTS_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:events",
   OPS_ALERTS_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:ops-alerts",
+  OPS_CONSOLE_URL: "https://api.example.com/prod/ops/",
+  EXECUTION_CONSOLE_URL:
+    "https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/{executionArn}",
   AWS_REGION: "us-east-1",
   POWERTOOLS_LOG_LEVEL: "SILENT",
 };

@@ -187,7 +187,8 @@ describe("the request an Idempotency-Key is bound to", () => {
     const res = await handler(event, context);
     expect(res.statusCode, res.body).toBeLessThan(300);
     const calls = vi.mocked(spy).mock.calls;
-    const hash = (calls.at(-1)?.at(-1) as { requestHash: string } | undefined)?.requestHash;
+    const idem = calls.at(-1)?.find((arg) => typeof arg === "object" && arg !== null && "requestHash" in arg);
+    const hash = (idem as { requestHash: string } | undefined)?.requestHash;
     expect(hash).toMatch(/^[0-9a-f]{32}$/);
     return hash;
   };

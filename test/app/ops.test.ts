@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { getOpsEscrow, listOpsEscrows, performAction } from "../../functions/app/escrow-service";
+import { performAction } from "../../functions/app/escrow-service";
+import { getOpsEscrow, listOpsEscrows } from "../../functions/app/ops-view";
 import { escalateToOps, holdFunds, settle } from "../../functions/app/workflow-tasks";
 import type { CreateEscrowInput } from "../../functions/domain/create-input";
 import { DAY } from "../../functions/domain/windows";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
 import { createVia, useStore } from "./fixture";
+import { opsParts } from "./ops-fixture";
 
 /**
  * The ops queue (API.md, "The ops queue"): DISPUTED escrows and escrows that
@@ -25,8 +27,10 @@ async function funded(tenantId: string, overrides: Partial<CreateEscrowInput> = 
 }
 const dispute = (tenantId: string, escrowId: string) =>
   performAction(deps(), tenantId, escrowId, { action: "dispute", actorId: "u-b", reason: "broken" });
+const ops = () => ({ ...deps(), ...opsParts(table.db) });
+const ALICE = { id: "sub-alice", name: "ops-alice" };
 const ids = async (tenantId: string, filter: Parameters<typeof listOpsEscrows>[2] = { limit: 100 }) =>
-  (await listOpsEscrows(deps(), tenantId, filter)).items.map((e) => e.id);
+  (await listOpsEscrows(ops(), tenantId, filter, ALICE)).items.map((e) => e.id);
 
 describe("the ops queue", () => {
   it("holds DISPUTED escrows and escrows that need ops, soonest deadline first, none last", async () => {
@@ -54,7 +58,7 @@ describe("the ops queue", () => {
     expect(await ids("someone-else")).toEqual([]);
 
     // The ops view says why, and names the execution.
-    const view = await getOpsEscrow({ ...deps(), region: "eu-west-1" }, t, stuckFunded);
+    const view = await getOpsEscrow(ops(), t, stuckFunded);
     expect(view.ops).toMatchObject({ needsOpsAttention: true, attentionReason: "payout_rejected" });
     expect(view.attentionReason).toBe("payout_rejected");
     expect(view.ops.executionArn).toBe(workflow.executionArn(stuckFunded));

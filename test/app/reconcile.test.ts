@@ -1,14 +1,15 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
+import { DynamoOpsDesk } from "../../functions/adapters/dynamo-ops-desk";
 import {
   createEscrow,
   getEscrow,
-  getOpsEscrow,
   listEscrows,
   listHistory,
   performAction,
   TAKEOVER_AFTER_MS,
 } from "../../functions/app/escrow-service";
+import { getOpsEscrow } from "../../functions/app/ops-view";
 import { type ReconcileReport, reconcile } from "../../functions/app/reconcile";
 import { applyDeadline, beginWait, holdFunds, settle } from "../../functions/app/workflow-tasks";
 import type { CreateEscrowInput } from "../../functions/domain/create-input";
@@ -27,6 +28,7 @@ import type { EscrowStore } from "../../functions/ports/escrow-store";
 import { createEscrowTable } from "../support/dynalite";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
 import { createInput, createVia, dueIds, keyed, useStore } from "./fixture";
+import { opsParts } from "./ops-fixture";
 
 /**
  * The reconciler (ARCHITECTURE.md v1.2 decision 1) against a recording
@@ -38,7 +40,7 @@ import { createInput, createVia, dueIds, keyed, useStore } from "./fixture";
  */
 const dynalite = useStore();
 /** A table of each test's own: the reconciler reads every mark of its table, and counts what it did. */
-let table: { store: DynamoEscrowStore };
+let table: { store: DynamoEscrowStore; name: string };
 let payments: TestPayments;
 let events: RecordingPublisher;
 let workflow: RecordingWorkflow;
@@ -62,7 +64,7 @@ let n = 0;
 beforeEach(async () => {
   const tableName = `reconcile-${++n}`;
   await createEscrowTable(dynalite.db.client, tableName);
-  table = { store: new DynamoEscrowStore(dynalite.db.client, tableName) };
+  table = { store: new DynamoEscrowStore(dynalite.db.client, tableName), name: tableName };
   clock = Date.parse("2026-11-25T10:00:00.000Z");
   payments = new TestPayments();
   events = new RecordingPublisher();
@@ -316,7 +318,8 @@ describe("a long wait parked in the record", () => {
     ]);
     expect((await table.store.get("demo", ref.escrowId))?.marks?.execution).toBe(`${ref.escrowId}-p2`);
     // Ops find the current execution from the escrow.
-    const ops = await getOpsEscrow({ ...deps(), region: "eu-west-1" }, "demo", ref.escrowId);
+    const desk = new DynamoOpsDesk(dynalite.db.client, table.name);
+    const ops = await getOpsEscrow({ ...deps(), ...opsParts(dynalite.db), desk }, "demo", ref.escrowId);
     expect(ops.ops.executionArn).toBe(workflow.executionArn(`${ref.escrowId}-p2`));
     // The reconciler, racing the action, starts nothing more.
     await reconcileIn(1);

@@ -92,9 +92,17 @@ describe("the step the record hands the workflow", () => {
     expect(step.outcome).toBe("escalated");
     expect(step.event).toBeNull();
     expect(step.alert).toEqual({
+      // Shaped like an escrow event (API.md v1.2): an id stable per escrow and version, the escrow.
+      id: `alr_${h.t.id.slice(4)}_3`,
       type: "escrow.needs_ops",
+      occurredAt: at(2).toISOString(),
       tenantId: h.t.tenantId,
       escrowId: h.t.id,
+      escrow: expect.objectContaining({
+        id: h.t.id,
+        needsOpsAttention: true,
+        attentionReason: "payout_rejected",
+      }),
       status: "FUNDED",
       reason: "payout_rejected: PayoutRejected: account closed",
       at: at(2).toISOString(),

@@ -788,7 +788,8 @@ export async function runCampaign(url: string, options: CampaignOptions): Promis
   for (const line of run.unexplained) problems.push(`unexplained: ${line}`);
   for (const line of run.landedDespite503) problems.push(`a 503 that changed something: ${line}`);
   for (const r of results)
-    if (r.id && r.terminalAt === null) problems.push(`#${r.plan.n} ${r.id} (${r.plan.path}) late: ${r.error}`);
+    if (r.id && r.terminalAt === null)
+      problems.push(`#${r.plan.n} ${r.id} (${r.plan.path}) late: ${r.error}`);
   return {
     seed: options.seed,
     escrows: plan.escrows.length,

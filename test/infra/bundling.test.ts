@@ -22,7 +22,7 @@ import { KEYS_ONLY_TABLE } from "../support/dynalite";
  */
 
 const require = createRequire(import.meta.url);
-const BUNDLED = ["GetEscrow", "CreateEscrow"];
+const BUNDLED = ["GetEscrow", "CreateEscrow", "OpsConsole"];
 const bundles = new Map<string, string>(); // function id → directory holding index.js
 
 type Handler = (
@@ -53,6 +53,9 @@ beforeAll(() => {
         SUPPORTED_CURRENCIES: "CNY,USD",
         PAYMENT_PROVIDER: "sandbox",
         REMINDER_EARLY_SECONDS: "300",
+        OPS_CONSOLE_CLIENT_ID: "console-client",
+        OPS_AUTH_URL: "https://escrow.auth.us-east-1.amazoncognito.com",
+        OPS_CONSOLE_ASSETS: "console",
       },
       logLevel: "ERROR",
       table,
@@ -124,6 +127,49 @@ describe("Lambda bundles", () => {
     });
 
     const handler = (id: string): Handler => require(join(bundles.get(id) ?? "", "index.js")).handler;
+
+    it("OpsConsole serves its page and the hashed assets built into its bundle, cached for good", async () => {
+      const dir = bundles.get("OpsConsole") ?? "";
+      process.env.LAMBDA_TASK_ROOT = dir;
+      process.env.OPS_CONSOLE_CLIENT_ID = "console-client";
+      process.env.OPS_AUTH_URL = "https://escrow.auth.us-east-1.amazoncognito.com";
+      process.env.OPS_CONSOLE_ASSETS = "console";
+      const serve = handler("OpsConsole");
+      // In an execute-api URL the stage comes first: the page's base is /prod/ops/.
+      const page = await serve(
+        {
+          httpMethod: "GET",
+          path: "/ops/escrows/esc_1",
+          requestContext: { path: "/prod/ops/escrows/esc_1" } as never,
+        },
+        context,
+      );
+      expect(page.statusCode).toBe(200);
+      expect(page.headers?.["Content-Security-Policy"]).toMatch(/script-src 'self';/);
+      expect(page.headers?.["Content-Security-Policy"]).toContain(
+        "connect-src 'self' https://escrow.auth.us-east-1.amazoncognito.com",
+      );
+      expect(page.body).toContain('<base href="/prod/ops/">');
+      expect(page.body).not.toMatch(/<script>|<script [^>]*>[^<]/);
+      const script = /src="(assets\/app\.[A-Z0-9]+\.js)"/.exec(page.body)?.[1] ?? "";
+      expect(existsSync(join(dir, "console", script))).toBe(true);
+      const asset = await serve(
+        {
+          httpMethod: "GET",
+          path: `/ops/${script}`,
+          requestContext: { path: `/prod/ops/${script}` } as never,
+        },
+        context,
+      );
+      expect(asset.statusCode).toBe(200);
+      expect(asset.headers?.["Cache-Control"]).toBe("public, max-age=31536000, immutable");
+      expect(asset.headers?.["Content-Type"]).toMatch(/^text\/javascript/);
+      const bare = await serve(
+        { httpMethod: "GET", path: "/ops", requestContext: { path: "/prod/ops" } as never },
+        context,
+      );
+      expect(bare).toMatchObject({ statusCode: 301, headers: { Location: "/prod/ops/" } });
+    });
 
     it("CreateEscrow loads (its configuration checks pass at cold start)", () => {
       expect(typeof handler("CreateEscrow")).toBe("function");

@@ -33,6 +33,8 @@ const only = (type: string) => {
   return found[0] as [string, Resources[string]];
 };
 const apiSpecs = FUNCTIONS.filter((f) => f.route);
+/** The ops console's page and assets (API.md v1.2), beside the route table's /v1 routes. */
+const CONSOLE_ROUTES = ["GET /ops", "GET /ops/{proxy+}"];
 const taskSpecs = FUNCTIONS.filter((f) => f.role === "task");
 
 // ------------------------------------------------------------------------------------------ REST API
@@ -68,7 +70,7 @@ function methodsByRoute() {
 describe("REST API", () => {
   it("serves exactly the routes of FUNCTIONS plus health", () => {
     const expected = [...apiSpecs.map((f) => `${f.route?.method} ${f.route?.path}`)];
-    expected.push(`${Health.method} ${Health.path}`);
+    expected.push(`${Health.method} ${Health.path}`, ...CONSOLE_ROUTES);
     expect([...methodsByRoute().keys()].sort()).toEqual(expected.sort());
   });
 
@@ -92,7 +94,9 @@ describe("REST API", () => {
     for (const [, m] of byType("AWS::ApiGateway::Method")) {
       const path = paths.get(refTarget(m.Properties.ResourceId) ?? "");
       expect(m.Metadata["escrow:route"]).toBe(`${m.Properties.HttpMethod} ${path}`);
-      const spec = apiSpecs.find((f) => `${f.route?.method} ${f.route?.path}` === m.Metadata["escrow:route"]);
+      const spec = CONSOLE_ROUTES.includes(m.Metadata["escrow:route"])
+        ? FUNCTIONS.find((f) => f.role === "console")
+        : apiSpecs.find((f) => `${f.route?.method} ${f.route?.path}` === m.Metadata["escrow:route"]);
       expect(m.Metadata["escrow:functionId"]).toBe(spec?.id);
     }
   });
@@ -126,7 +130,7 @@ describe("REST API", () => {
     });
   });
 
-  it("has a machine-only user pool with the escrow scopes and a token endpoint", () => {
+  it("has a user pool of operator-made users, each of one tenant, with the escrow scopes and a token endpoint", () => {
     template.hasResource("AWS::Cognito::UserPool", {
       DeletionPolicy: "Retain",
       Properties: Match.objectLike({
@@ -141,6 +145,60 @@ describe("REST API", () => {
     template.hasResourceProperties("AWS::Cognito::UserPoolDomain", {
       Domain: { "Fn::Join": ["", [`${stackName.toLowerCase()}-`, { Ref: "AWS::AccountId" }]] },
     });
+  });
+});
+
+describe("the ops console (API.md v1.2)", () => {
+  it("serves GET /ops and /ops/{proxy+} from its function, with no authorizer (the page holds no data)", () => {
+    for (const route of CONSOLE_ROUTES) {
+      const method = methodsByRoute().get(route);
+      expect(method?.AuthorizationType, route).toBe("NONE");
+      expect(method?.Integration.Type).toBe("AWS_PROXY");
+      expect(JSON.stringify(method?.Integration.Uri)).toContain(fnLogicalId.get("OpsConsole"));
+    }
+  });
+
+  it("signs people in with an app client of its own: code flow with PKCE, no secret, the ops scope, its URL as callback", () => {
+    const [, client] = byType("AWS::Cognito::UserPoolClient")[0] ?? [];
+    expect(byType("AWS::Cognito::UserPoolClient")).toHaveLength(1);
+    const p = client?.Properties;
+    expect(p.GenerateSecret).toBe(false);
+    expect(p.AllowedOAuthFlows).toEqual(["code"]);
+    expect(p.AllowedOAuthFlowsUserPoolClient).toBe(true);
+    expect(p.AllowedOAuthScopes).toHaveLength(2);
+    expect(p.AllowedOAuthScopes[0]).toBe("openid");
+    // `<resource server>/ops`: the escrow/ops scope, named through the resource server it belongs to.
+    expect(JSON.stringify(p.AllowedOAuthScopes[1])).toMatch(/ResourceServer.*"\/ops"/);
+    expect(p.SupportedIdentityProviders).toEqual(["COGNITO"]);
+    expect(p.WriteAttributes).toEqual([]);
+    expect(p.PreventUserExistenceErrors).toBe("ENABLED");
+    const callback = JSON.stringify(p.CallbackURLs);
+    expect(callback).toContain(".execute-api.");
+    expect(callback).toContain("/prod/ops/");
+    expect(JSON.stringify(json.Outputs[OUTPUT.opsConsoleUrl])).toContain("/ops/");
+  });
+
+  it("gives each user one tenant, put into their access tokens by a V2_0 pre-token-generation trigger", () => {
+    const [, pool] = only("AWS::Cognito::UserPool");
+    expect(pool.Properties.Schema).toContainEqual(
+      expect.objectContaining({ Name: "tenant", AttributeDataType: "String", Mutable: false }),
+    );
+    expect(pool.Properties.LambdaConfig.PreTokenGenerationConfig).toEqual({
+      LambdaArn: { "Fn::GetAtt": [fnLogicalId.get("AddTenantClaim"), "Arn"] },
+      LambdaVersion: "V2_0",
+    });
+    expect(pool.Properties.UserPoolAddOns ?? {}).not.toHaveProperty("AdvancedSecurityMode", "ENFORCED");
+    expect(pool.Properties.MfaConfiguration).toBe("OPTIONAL");
+    expect(pool.Properties.EnabledMfas).toEqual(["SOFTWARE_TOKEN_MFA"]);
+  });
+
+  it("links ops alerts and executions to the console", () => {
+    const env = (id: string) => json.Resources[fnLogicalId.get(id) ?? ""]?.Properties.Environment.Variables;
+    for (const id of ["EscalateToOps", "SettleEscrow", "Reconciler"])
+      expect(JSON.stringify(env(id).OPS_CONSOLE_URL), id).toContain("/prod/ops/");
+    expect(JSON.stringify(env("GetOpsEscrow").EXECUTION_CONSOLE_URL)).toContain(
+      "console.aws.amazon.com/states/",
+    );
   });
 
   it("stage prod: JSON access log, errors-only execution log without bodies, throttling, metrics, X-Ray", () => {
@@ -445,6 +503,7 @@ function expectedActions(spec: FunctionSpec): string[] {
   if (spec.publishes) actions.push("sns:Publish", "kms:Decrypt", "kms:GenerateDataKey");
   // The reconciler describes the one execution each due escrow's record names; it never lists executions.
   if (spec.reconciles) actions.push("states:DescribeExecution");
+  if (spec.readsExecutions) actions.push("states:DescribeExecution", "states:GetExecutionHistory");
   return [...new Set(actions)].sort();
 }
 
@@ -483,7 +542,7 @@ describe("IAM", () => {
             expect(topics).toContain(refTarget(resource));
           } else if (action.startsWith("kms:")) {
             expect(json.Resources[refTarget(resource) ?? ""]?.Type).toBe("AWS::KMS::Key");
-          } else if (action === "states:DescribeExecution") {
+          } else if (action === "states:DescribeExecution" || action === "states:GetExecutionHistory") {
             expect(text).toContain(`:execution:${stateMachineName()}:*`);
           } else {
             expect(text).toContain(`:stateMachine:${stateMachineName()}`);

@@ -11,9 +11,16 @@ import type { FaultMode, FaultPoint, FaultTarget } from "../../../functions/adap
  */
 
 export const FAULT_TARGETS = ["stepfunctions", "sns", "lambda", "dynamodb", "payments"] as const;
-export const FAULT_MODES = ["error", "ambiguous"] as const;
+export const FAULT_MODES = ["error", "ambiguous", "refused"] as const;
 /** `ambiguous` (took effect, the caller sees a timeout) only where a call can take effect unseen. */
 export const AMBIGUOUS_TARGETS: readonly FaultTarget[] = ["payments", "dynamodb"];
+/**
+ * `refused` (API.md v1.2): the provider declines a movement for good. Only the movements a provider
+ * can decline with a named outcome the workflow handles: a hold (declined: the escrow is cancelled)
+ * and a payout (rejected: the escrow needs ops, `payout_rejected`). A fee or refund refused after
+ * the payout went would leave a settlement half made, which no provider answer in the model means.
+ */
+export const REFUSABLE_OPERATIONS = ["hold", "payout"] as const;
 
 export interface FaultSpec {
   target: FaultTarget;

@@ -1,6 +1,12 @@
 import { z } from "zod";
 import type { FieldError } from "../local-http";
-import { AMBIGUOUS_TARGETS, FAULT_MODES, FAULT_TARGETS, type FaultSpec } from "./service";
+import {
+  AMBIGUOUS_TARGETS,
+  FAULT_MODES,
+  FAULT_TARGETS,
+  type FaultSpec,
+  REFUSABLE_OPERATIONS,
+} from "./service";
 
 /** The body of `POST /_local/faults`, checked strictly (an unknown field is an error, as in the API). */
 const faultBody = z
@@ -22,6 +28,18 @@ const faultBody = z
         code: "custom",
         path: ["mode"],
         message: `ambiguous applies to ${AMBIGUOUS_TARGETS.join(" and ")} only, not to ${body.target}`,
+      });
+    if (body.mode === "refused" && body.target !== "payments")
+      ctx.addIssue({ code: "custom", path: ["mode"], message: "refused applies to payments only" });
+    if (
+      body.mode === "refused" &&
+      body.target === "payments" &&
+      !(REFUSABLE_OPERATIONS as readonly string[]).includes(body.operation ?? "")
+    )
+      ctx.addIssue({
+        code: "custom",
+        path: ["operation"],
+        message: `refused names the movement refused: one of ${REFUSABLE_OPERATIONS.join(", ")}`,
       });
   });
 

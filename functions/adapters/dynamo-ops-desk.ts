@@ -1,0 +1,206 @@
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import type { AssignmentChange, DeskSummary, NoteRecord, OpsDeskStore } from "../ports/ops-desk";
+import { deskKey, deskSummaryRange, escrowKey, noteKey, notePrefix } from "./table-schema";
+
+const opts = { removeUndefinedValues: true, convertTopLevelContainer: false } as const;
+/** Conditional-write attempts before an assignment gives up on a hot case. */
+const MAX_ATTEMPTS = 8;
+
+/**
+ * The ops desk (notes and assignment) in the escrow's own partition: one item
+ * per note (NOTE#001…200, each taken with a conditional put, so the limit
+ * holds under racing additions) and one DESK item with the assignee and its
+ * changes (read, then written on the count read: two ops taking the case at
+ * once are both recorded, the last write holds it), and each party's
+ * evidence count, so a page of the queue reads its escrows' desks at once.
+ */
+export class DynamoOpsDesk implements OpsDeskStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async addNote(tenantId: string, escrowId: string, note: NoteRecord): Promise<boolean> {
+    const { idem, ...rest } = note;
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall(
+            { ...noteKey(tenantId, escrowId, note.seq), ...rest, ...(idem !== null ? { idem } : {}) },
+            opts,
+          ),
+          ConditionExpression: "attribute_not_exists(PK)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async listNotes(tenantId: string, escrowId: string): Promise<NoteRecord[]> {
+    const notes: NoteRecord[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "PK = :pk AND begins_with(SK, :prefix)",
+          ExpressionAttributeValues: marshall({
+            ":pk": escrowKey(tenantId, escrowId).PK,
+            ":prefix": notePrefix,
+          }),
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const n = unmarshall(item);
+        notes.push({ id: n.id, text: n.text, by: n.by, at: n.at, seq: n.seq, idem: n.idem ?? null });
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    // Keys sort by number: oldest first.
+    return notes;
+  }
+
+  async assign(tenantId: string, escrowId: string, change: AssignmentChange, keep: number): Promise<void> {
+    const key = marshall(deskKey(tenantId, escrowId));
+    for (let attempt = 1; ; attempt++) {
+      const out = await this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      );
+      const desk = out.Item ? unmarshall(out.Item) : undefined;
+      const read = desk?.changes as number | undefined;
+      const history = [...((desk?.history as AssignmentChange[] | undefined) ?? []), change].slice(-keep);
+      try {
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: key,
+            // The evidence counts on the item stay as they are.
+            UpdateExpression: "SET assignee = :assignee, #history = :history, changes = :changes",
+            // Written on the count read: a concurrent change is read again and kept.
+            ConditionExpression: read === undefined ? "attribute_not_exists(changes)" : "changes = :read",
+            ExpressionAttributeNames: { "#history": "history" },
+            ExpressionAttributeValues: marshall(
+              {
+                ":assignee": change.assignee,
+                ":history": history,
+                ":changes": (read ?? 0) + 1,
+                ...(read === undefined ? {} : { ":read": read }),
+              },
+              opts,
+            ),
+          }),
+        );
+        return;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException && attempt < MAX_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  async summaries(tenantId: string, escrowIds: readonly string[]): Promise<Map<string, DeskSummary>> {
+    const found = new Map<string, DeskSummary>();
+    let pending = escrowIds.map((id) => marshall(deskKey(tenantId, id)));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 8) throw new Error("BatchGetItem kept leaving desks unprocessed");
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      const batch = pending.slice(0, 100);
+      const out = await this.client.send(
+        new BatchGetItemCommand({
+          RequestItems: {
+            [this.tableName]: {
+              Keys: batch,
+              ProjectionExpression: "PK, assignee, #history, evidenceBuyer, evidenceSeller",
+              ExpressionAttributeNames: { "#history": "history" },
+            },
+          },
+        }),
+      );
+      for (const item of out.Responses?.[this.tableName] ?? []) {
+        const desk = unmarshall(item);
+        found.set(String(desk.PK).slice(String(desk.PK).lastIndexOf("#E#") + 3), {
+          assignee: desk.assignee ?? null,
+          history: (desk.history as AssignmentChange[] | undefined) ?? [],
+          evidenceCount: { buyer: desk.evidenceBuyer ?? 0, seller: desk.evidenceSeller ?? 0 },
+        });
+      }
+      const unprocessed = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<
+        string,
+        AttributeValue
+      >[];
+      pending = [...unprocessed, ...pending.slice(100)];
+    }
+    return found;
+  }
+
+  async countEvidence(
+    tenantId: string,
+    escrowId: string,
+    by: "buyer" | "seller",
+    seq: number,
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(deskKey(tenantId, escrowId)),
+          UpdateExpression: "SET #count = :seq",
+          ConditionExpression: "attribute_not_exists(#count) OR #count < :seq",
+          ExpressionAttributeNames: { "#count": by === "buyer" ? "evidenceBuyer" : "evidenceSeller" },
+          ExpressionAttributeValues: marshall({ ":seq": seq }),
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async summary(tenantId: string, escrowId: string): Promise<DeskSummary> {
+    const summary: DeskSummary = { assignee: null, history: [], evidenceCount: { buyer: 0, seller: 0 } };
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "PK = :pk AND SK BETWEEN :from AND :to",
+          // The evidence's keys name its party; nothing else of it, nor of the escrow, is needed.
+          ProjectionExpression: "SK, assignee, #history",
+          ExpressionAttributeNames: { "#history": "history" },
+          ExpressionAttributeValues: marshall({
+            ":pk": escrowKey(tenantId, escrowId).PK,
+            ":from": deskSummaryRange[0],
+            ":to": deskSummaryRange[1],
+          }),
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const sk = item.SK?.S ?? "";
+        if (sk === deskKey(tenantId, escrowId).SK) {
+          const desk = unmarshall(item);
+          summary.assignee = desk.assignee ?? null;
+          summary.history = (desk.history as AssignmentChange[] | undefined) ?? [];
+        } else if (sk.startsWith("EVID#buyer#")) summary.evidenceCount.buyer++;
+        else if (sk.startsWith("EVID#seller#")) summary.evidenceCount.seller++;
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return summary;
+  }
+}
