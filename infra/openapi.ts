@@ -25,10 +25,13 @@ import {
   EscrowEventsSchema,
   EscrowListSchema,
   EscrowSchema,
+  EventSchemaListSchema,
   EvidenceItemSchema,
   EvidenceListSchema,
   HandoverCodeSchema,
   HealthSchema,
+  OpenApiDocumentSchema,
+  OpsAlertSchema,
   OpsEscrowSchema,
   ProblemSchema,
 } from "./openapi-schemas";
@@ -71,6 +74,20 @@ const DOCS: Record<RouteId, RouteDoc> = {
     description: "No token needed. Answered by API Gateway itself.",
     ok: { schema: HealthSchema, description: "The service answers." },
     errors: [429],
+  },
+  GetOpenApiDocument: {
+    summary: "This OpenAPI document",
+    description:
+      "No token needed. The OpenAPI 3.1 document of the API, as `npm run openapi` generates it, with the serving address first in `servers`. The TypeScript client (`client/`) is generated from it.",
+    ok: { schema: OpenApiDocumentSchema, description: "The OpenAPI document." },
+    errors: [429, 500],
+  },
+  ListEventSchemas: {
+    summary: "The event schemas",
+    description:
+      'No token needed. One JSON Schema (draft 2020-12) per event type, escrow events and ops alerts: `{ "items": [{ "type", "schema" }] }`. Each schema stands alone (no external `$ref`; shared shapes are in its `$defs`), names itself with `$id` (`urn:escrow:event-schema:<type>`), fixes `type` to its own, requires at least `id`, `type`, `occurredAt`, `tenantId` and `escrowId`, allows fields it does not list (later versions add fields) and carries an example in `examples`. Every message the service publishes is valid against its type\'s schema.',
+    ok: { schema: EventSchemaListSchema, description: "Every event type's schema." },
+    errors: [429, 500],
   },
   CreateEscrow: {
     summary: "Create an escrow",
@@ -271,7 +288,7 @@ const DOCS: Record<RouteId, RouteDoc> = {
 
 const ERROR_TEXT: Record<number, string> = {
   400: "`validation_error`: the request is invalid (body, query, path or headers; a body over 16 KiB). Nothing was changed.",
-  401: "`unauthorized`: missing, malformed, forged or expired bearer token.",
+  401: '`unauthorized`: missing, malformed, forged or expired bearer token. `WWW-Authenticate` names the scheme (RFC 6750): `Bearer realm="escrow"` when no Bearer token was sent, with `error="invalid_token"` and an `error_description` saying expired, malformed or invalid when one was (in AWS the gateway sends one challenge for every 401, with `error="invalid_token"`, and the problem\'s `detail` says which).',
   403: "`forbidden`: the token lacks the route's scope, the client is not registered with a marketplace, or `actorId` is not allowed to act.",
   404: "`not_found`: no such escrow for this tenant.",
   409: "`invalid_transition` (not allowed in the current status; nothing changed) or `idempotency_in_progress` (the first request with this key is still running; retry shortly).",
@@ -305,8 +322,12 @@ function documentedBody(route: FunctionRoute): z.ZodMiniType | undefined {
 const IDEMPOTENCY_KEY_TEXT =
   "1-255 printable ASCII characters, scoped to the tenant. The same key with the same request within 24 hours replays the first successful answer; with another request it is 422; while the first is running it is 409 `idempotency_in_progress`. Failed requests are not stored.";
 
+/** Where the document says the API is: local mode unless the caller (the served document) says more. */
+export const LOCAL_SERVER = { url: "http://127.0.0.1:3000", description: "Local mode (npm start)" };
+
 export async function buildOpenApi(
   tokenUrl = "https://<your-cognito-domain>.auth.<region>.amazoncognito.com/oauth2/token",
+  servers: { url: string; description: string }[] = [LOCAL_SERVER],
 ) {
   const problem = { "application/problem+json": { schema: ProblemSchema } };
   const escrowId = z.object({
@@ -380,6 +401,16 @@ export async function buildOpenApi(
             code,
             {
               description: ERROR_TEXT[code] ?? "",
+              ...(code === PROBLEMS.unauthorized.status
+                ? {
+                    headers: {
+                      "WWW-Authenticate": {
+                        description: "The Bearer challenge (RFC 6750), with why the token was refused.",
+                        schema: { type: "string" },
+                      },
+                    },
+                  }
+                : {}),
               ...(code === PROBLEMS.unavailable.status
                 ? {
                     headers: {
@@ -405,10 +436,10 @@ export async function buildOpenApi(
       title: "Escrow API",
       version: "1.0.0",
       description:
-        "Secured transactions for marketplaces: the buyer's money is held, the seller delivers, the buyer confirms and the money is released — or refunded, or split by ops. Money is integer minor units with an ISO 4217 currency. Errors are RFC 9457 problem documents. Escrow events are published to an SNS topic (the `escrowEvent` webhook documents the message body; message attributes `type` and `tenantId` for filter policies); there is no event for creation.",
+        "Secured transactions for marketplaces: the buyer's money is held, the seller delivers, the buyer confirms and the money is released — or refunded, or split by ops. Money is integer minor units with an ISO 4217 currency. Errors are RFC 9457 problem documents. Escrow events are published to an SNS topic (the `escrowEvent` webhook documents the message body; message attributes `type` and `tenantId` for filter policies); there is no event for creation; ops alerts go to a topic of their own (`opsAlert`). `GET /v1/events/schemas` serves a JSON Schema per event type. A method that a path does not serve is 405 `method_not_allowed` with `Allow` naming the methods it does; a path that does not exist is 404.",
       license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
     },
-    servers: [{ url: "http://127.0.0.1:3000", description: "Local mode (npm start)" }],
+    servers,
     paths,
     webhooks: {
       escrowEvent: {
@@ -433,9 +464,20 @@ export async function buildOpenApi(
           },
         },
       },
+      opsAlert: {
+        post: {
+          operationId: "opsAlert",
+          summary: "An ops alert (SNS message body)",
+          description:
+            "Published to the ops-alerts topic, with message attributes `type` and `tenantId` as escrow events. A repeated delivery of one alert carries the same `id`.",
+          security: [],
+          requestBody: { required: true, content: { "application/json": { schema: OpsAlertSchema } } },
+          responses: { 200: { description: "Received. SNS counts any 2xx as delivered." } },
+        },
+      },
     },
     components: {
-      schemas: { EscrowEvent: EscrowEventSchema },
+      schemas: { EscrowEvent: EscrowEventSchema, OpsAlert: OpsAlertSchema },
       securitySchemes: {
         oauth2: {
           type: "oauth2",

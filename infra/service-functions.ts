@@ -89,6 +89,8 @@ const TABLE_ACCESS: Record<FunctionRoute["kind"], TableAccess> = {
   action: { items: ["GetItem", "PutItem", "UpdateItem"] },
   issue: { items: ["GetItem", "PutItem"] },
   record: { items: ["GetItem", "PutItem", "UpdateItem"], query: ["table"] },
+  // A document about the API is built from the route table in the function itself: no table at all.
+  document: { items: [] },
 };
 const READS: Record<string, TableAccess> = {
   // Lists read a page of keys from an index, then the items (BatchGetItem).
@@ -128,6 +130,8 @@ const api = (route: FunctionRoute): FunctionSpec => ({
   table: READS[route.id] ?? TABLE_ACCESS[route.kind],
   notExercisedLocally: [TENANT_LOOKUP, ...(route.kind === "action" ? ACTION_UNEXERCISED : [])],
   route,
+  // Served without a token (no tenant to look up), from no table and no variable.
+  ...(route.kind === "document" ? { env: [], notExercisedLocally: [] } : {}),
   ...(route.kind === "create"
     ? {
         env: ["TABLE_NAME", "STATE_MACHINE_ARN", "SUPPORTED_CURRENCIES", "PAYMENT_PROVIDER"],

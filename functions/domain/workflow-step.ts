@@ -1,6 +1,7 @@
-import { type Entry, fold } from "./escrow";
+import { type Entry, fold, toView } from "./escrow";
 import { type EscrowEvent, eventFor } from "./events";
-import type { EscrowState, EscrowTerms } from "./types";
+import { alertId, type OpsAlertType } from "./ops-alert-types";
+import type { EscrowState, EscrowTerms, EscrowView } from "./types";
 import { DAY, secondsUntil } from "./windows";
 
 /**
@@ -52,10 +53,14 @@ export interface WorkflowStep {
   timeoutSeconds: number;
 }
 
+/** Shaped like an escrow event (API.md v1.2, "Ops alerts"), with `reason`; `status` and `at` as before. */
 export interface OpsAlert {
-  type: "escrow.needs_ops" | "escrow.dispute_unresolved";
+  id: string;
+  type: Extract<OpsAlertType, "escrow.needs_ops" | "escrow.dispute_unresolved">;
+  occurredAt: string;
   tenantId: string;
   escrowId: string;
+  escrow: EscrowView;
   status: string;
   reason: string;
   at: string;
@@ -155,7 +160,18 @@ export function stepAt(
   return { outcome, version, timeoutSeconds, event: eventFor(entry, state), alert };
 
   function alertOf(type: OpsAlert["type"], reason: string, status: string = state.status): OpsAlert {
-    return { type, tenantId: terms.tenantId, escrowId: terms.id, status, reason, at: entry?.at ?? "" };
+    const at = entry?.at ?? "";
+    return {
+      id: alertId(terms.id, version),
+      type,
+      occurredAt: at,
+      tenantId: terms.tenantId,
+      escrowId: terms.id,
+      escrow: toView(state),
+      status,
+      reason,
+      at,
+    };
   }
 }
 

@@ -85,9 +85,13 @@ export class ServiceFunction extends Construct {
         }),
         "Active tracing: the Lambda runtime sends the traces; there is no X-Ray locally.",
       ),
-      // Exactly the calls the spec lists: no Scan, no DeleteItem, no `dynamodb:*`, no `index/*`.
-      new PolicyStatement({ actions: spec.table.items.map((a) => `dynamodb:${a}`), resources: [tableArn] }),
     ];
+    // Exactly the calls the spec lists: no Scan, no DeleteItem, no `dynamodb:*`, no `index/*` (none at all
+    // for a function that never touches the table: the served documents).
+    if (spec.table.items.length)
+      statements.push(
+        new PolicyStatement({ actions: spec.table.items.map((a) => `dynamodb:${a}`), resources: [tableArn] }),
+      );
     if (spec.table.query?.length)
       statements.push(
         new PolicyStatement({

@@ -96,9 +96,12 @@ describe("the step the record hands the workflow", () => {
     expect(step.outcome).toBe("escalated");
     expect(step.event).toBeNull();
     expect(step.alert).toEqual({
+      id: `alr_${h.t.id.slice(4)}_3`,
       type: "escrow.needs_ops",
+      occurredAt: at(2).toISOString(),
       tenantId: h.t.tenantId,
       escrowId: h.t.id,
+      escrow: expect.objectContaining({ id: h.t.id, status: "FUNDED", needsOpsAttention: true }),
       status: "FUNDED",
       reason: "payout_rejected: PayoutRejected: account closed",
       at: at(2).toISOString(),
