@@ -71,7 +71,7 @@ describe("event schemas", () => {
   it("requires the field a type carries beside the escrow", () => {
     const evidence = ajv.getSchema("urn:escrow:event-schema:escrow.evidence_added");
     if (!evidence) throw new Error("no validator for escrow.evidence_added");
-    const example = (byType.get("escrow.evidence_added")?.examples as Record<string, unknown>[])[0] ?? {};
+    const [example = {}] = (byType.get("escrow.evidence_added")?.examples ?? []) as Record<string, unknown>[];
     const { evidence: _, ...without } = example;
     expect(evidence(example)).toBe(true);
     expect(evidence(without)).toBe(false);
