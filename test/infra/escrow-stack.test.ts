@@ -333,11 +333,13 @@ describe("table", () => {
 
 describe("topics", () => {
   it.each([OUTPUT.eventsTopicArn, OUTPUT.opsAlertsTopicArn])(
-    "%s is encrypted with a rotated customer managed key and refuses non-TLS use",
+    "%s is encrypted with a rotated customer managed key, refuses non-TLS use and signs with SHA256",
     (output) => {
       const topicId = refTarget((json.Outputs[output] as { Value: unknown }).Value) ?? "";
       const topic = json.Resources[topicId];
       expect(topic?.Type).toBe("AWS::SNS::Topic");
+      // SignatureVersion 2: what the client's verifySnsMessage accepts.
+      expect(topic?.Properties.SignatureVersion).toBe("2");
       const key = json.Resources[refTarget(topic?.Properties.KmsMasterKeyId) ?? ""];
       expect(key?.Type).toBe("AWS::KMS::Key");
       expect(key?.Properties.EnableKeyRotation).toBe(true);
