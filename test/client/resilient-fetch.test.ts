@@ -49,7 +49,7 @@ const BODY = {
   amount: 100,
   currency: "CNY",
   paymentMethod: "pm_sandbox_ok",
-};
+} as const;
 
 describe("the client's requests", () => {
   it("sends a generated Idempotency-Key with every POST that has none, and the same one on each retry after a 503", async () => {
