@@ -3,6 +3,7 @@
  * (test/support/wait.ts) and the local service's own routes (`/_local/...`).
  */
 import { waitFor } from "../support/wait";
+import { expectValidEvents } from "./event-validation";
 
 export { BUYER, order, SELLER } from "../support/orders";
 
@@ -138,7 +139,13 @@ export class Api {
     const res = await fetch(`${this.url}/_local/notifications?escrowId=${escrowId}`);
     if (res.status !== 200)
       throw new Error(`notifications of ${escrowId}: ${res.status} ${await res.text()}`);
-    return ((await res.json()) as { items: any[] }).items;
+    const items = ((await res.json()) as { items: any[] }).items;
+    // Every event a test sees matches its type's published schema.
+    await expectValidEvents(
+      this.url,
+      items.map((i) => i.event),
+    );
+    return items;
   }
 
   /** `POST /_local/faults` (API.md, local mode): injects a failure; throws unless it is accepted. */
