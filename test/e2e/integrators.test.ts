@@ -2,7 +2,6 @@ import { spawnSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
-  ListSubscriptionsByTopicCommand,
   ListTopicsCommand,
   SNSClient,
   SubscribeCommand,
