@@ -323,11 +323,20 @@ if (isMain) {
     logLevel: env.ESCROW_LOCAL_LOG_LEVEL,
     templateCacheDir: env.ESCROW_LOCAL_TEMPLATE_CACHE,
   });
+  let stopping = false;
   const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     if (!env.ESCROW_LOCAL_QUIET)
       console.log(`\n${signal}: stopping (waits and timers resume on the next start)`);
     void service.close().then(() => process.exit(0));
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
+  // `kill <pid of npm start>`: npm passes SIGTERM to the shell that runs this, which dies without passing
+  // it on. The service then stops as if signalled once the process that started it is gone.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop("the process that started the service ended");
+  }, 250).unref();
 }
