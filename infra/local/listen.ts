@@ -19,7 +19,12 @@ import { readBody } from "./http-body";
  * Ctrl-C ends the subscription.
  */
 
-const USAGE = "usage: npm run listen -- --forward-to <url> [--events <type,…>] [--tenant <id>] [--url <service url>]";
+// Run on the developer's Node (20 is supported here): the SDK's notice about its own future Node 22
+// requirement is noise in the output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+const USAGE =
+  "usage: npm run listen -- --forward-to <url> [--events <type,…>] [--tenant <id>] [--url <service url>]";
 
 export interface ListenOptions {
   forwardTo: string;
@@ -88,7 +93,11 @@ export async function listen(options: ListenOptions): Promise<Listener> {
       let status: number;
       let answer: string;
       try {
-        const forwarded = await fetch(options.forwardTo, { method: "POST", headers: forwardedHeaders(req), body });
+        const forwarded = await fetch(options.forwardTo, {
+          method: "POST",
+          headers: forwardedHeaders(req),
+          body,
+        });
         await forwarded.arrayBuffer();
         status = forwarded.status;
         answer = `${status} ${forwarded.statusText}`.trim();
@@ -98,7 +107,9 @@ export async function listen(options: ListenOptions): Promise<Listener> {
         answer = `no answer (${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message})`;
       }
       const ms = Math.round(performance.now() - started);
-      print(`${new Date().toISOString()}  --> ${event.type} [${event.id}] ${event.escrowId}  <-- ${answer} (${ms} ms)`);
+      print(
+        `${new Date().toISOString()}  --> ${event.type} [${event.id}] ${event.escrowId}  <-- ${answer} (${ms} ms)`,
+      );
       res.writeHead(status).end();
     })().catch((error: unknown) => {
       print(`could not handle a delivery: ${(error as Error).message}`);
@@ -153,7 +164,14 @@ if (isMain) {
   }
   const listener = await listen({
     forwardTo,
-    ...(values.events ? { events: values.events.split(",").map((t) => t.trim()).filter(Boolean) } : {}),
+    ...(values.events
+      ? {
+          events: values.events
+            .split(",")
+            .map((t) => t.trim())
+            .filter(Boolean),
+        }
+      : {}),
     ...(values.tenant ? { tenant: values.tenant } : {}),
     url: values.url ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`,
   });
