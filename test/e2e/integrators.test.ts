@@ -1,12 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  ListTopicsCommand,
-  SNSClient,
-  SubscribeCommand,
-  UnsubscribeCommand,
-} from "@aws-sdk/client-sns";
+import { ListTopicsCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from "@aws-sdk/client-sns";
 import { afterAll, describe, expect, it } from "vitest";
 import { confirmSubscription, createEscrowClient, eventOf, verifySnsMessage } from "../../client/src/index";
 import { buildOpenApi } from "../../infra/openapi";
