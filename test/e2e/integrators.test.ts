@@ -1,10 +1,13 @@
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { ListTopicsCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from "@aws-sdk/client-sns";
 import { afterAll, describe, expect, it } from "vitest";
 import { confirmSubscription, createEscrowClient, eventOf, verifySnsMessage } from "../../client/src/index";
 import { buildOpenApi } from "../../infra/openapi";
+import { rentalDeposit } from "../support/orders";
 import { waitFor } from "../support/wait";
 import { BUYER, order, SELLER } from "./client";
 import { invalidEvents } from "./event-validation";
@@ -171,6 +174,44 @@ describe("rough edges", () => {
     expectProblem(await api.call("GET", "/v1/nothing-here"), 404, "not_found");
     // The refused method changed nothing.
     expect((await api.get(id)).body).toMatchObject({ status: "FUNDED", version: funded.version });
+  });
+});
+
+describe("the console's execution names", () => {
+  it("continues a parked rental in <id>-p<version>, which the ops view names, as the README says", async () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const ops = readme.slice(
+      readme.indexOf("### What ops do when an escrow needs them"),
+      readme.indexOf("## Local mode"),
+    );
+    expect(ops).toContain(
+      "continues in `<id>-p<version>` (a parked rental's live execution is\n`<id>-p2`, not `<id>`)",
+    );
+
+    const created = await api.create(rentalDeposit({ buyerId: "u-renter-20", sellerId: "u-landlord-20" }));
+    const id = created.body.id as string;
+    await api.waitFor(id, "FUNDED"); // parked in its record until the lease ends: no execution is open
+    const parked = await api.call("GET", `/v1/ops/escrows/${id}`, { as: "ops" });
+    const sfn = new SFNClient({
+      endpoint: api.url,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    const first = parked.body.ops.execution?.arn ?? parked.body.ops.executionArn;
+    expect(first).toMatch(new RegExp(`:${id}$`));
+    // The first execution ends once it has parked the wait in the record.
+    await waitFor(
+      async () =>
+        (await sfn.send(new DescribeExecutionCommand({ executionArn: first }))).status === "SUCCEEDED",
+      { what: "the first execution to end, parked" },
+    );
+
+    await api.act(id, "move-out", { actorId: "u-renter-20" });
+    await api.waitFor(id, "MOVED_OUT");
+    const moved = await api.call("GET", `/v1/ops/escrows/${id}`, { as: "ops" });
+    const live = moved.body.ops.execution?.arn ?? moved.body.ops.executionArn;
+    expect(live).toMatch(new RegExp(`:${id}-p2$`));
+    expect((await sfn.send(new DescribeExecutionCommand({ executionArn: live }))).status).toBe("RUNNING");
   });
 });
 
