@@ -170,7 +170,7 @@ export const LeaseInput = schema(() =>
   currency: doc(
     z.enum(currencies as [string, ...string[]], {
       error: (issue) =>
-        issue.code === "invalid_value"
+        issue.code === "invalid_value" && issue.input !== undefined
           ? `must be one of ${currencies.join(", ")} (ISO 4217, upper case)`
           : undefined,
     }),

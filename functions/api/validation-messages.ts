@@ -71,6 +71,7 @@ export function messageOf(issue: RawIssue): string | undefined {
       return issue.inclusive === false ? `must be greater than ${limit}` : `must be at least ${limit}`;
     }
     case "invalid_value":
+      if (issue.input === undefined) return "is required";
       return issue.values.length === 1
         ? `must be ${JSON.stringify(issue.values[0])}`
         : `must be one of ${list(issue.values)}`;
