@@ -501,8 +501,11 @@ export async function buildOpenApi(
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const doc = JSON.stringify(await buildOpenApi(), null, 2);
-  const out = process.argv[2];
-  if (out) writeFileSync(out, `${doc}\n`);
-  else process.stdout.write(`${doc}\n`);
+  // No top-level await: the served document's Lambda bundles this module as CommonJS.
+  void buildOpenApi().then((built) => {
+    const doc = JSON.stringify(built, null, 2);
+    const out = process.argv[2];
+    if (out) writeFileSync(out, `${doc}\n`);
+    else process.stdout.write(`${doc}\n`);
+  });
 }
