@@ -25,16 +25,15 @@ import {
   EscrowEventsSchema,
   EscrowListSchema,
   EscrowSchema,
-  EventSchemaListSchema,
   EvidenceItemSchema,
   EvidenceListSchema,
   HandoverCodeSchema,
   HealthSchema,
-  OpenApiDocumentSchema,
   OpsAlertSchema,
   OpsEscrowSchema,
   ProblemSchema,
 } from "./openapi-schemas";
+import { INTEGRATOR_DOCS, OPS_ALERT_WEBHOOK } from "./openapi-integrators";
 
 /**
  * The OpenAPI 3.1 document of the public API, generated from the route table
@@ -47,7 +46,7 @@ import {
  */
 
 /** What the route table does not say: prose, the success answer's shape, the error statuses, examples. */
-interface RouteDoc {
+export interface RouteDoc {
   summary: string;
   description: string;
   ok: { schema: z.ZodMiniType; description: string };
@@ -75,20 +74,7 @@ const DOCS: Record<RouteId, RouteDoc> = {
     ok: { schema: HealthSchema, description: "The service answers." },
     errors: [429],
   },
-  GetOpenApiDocument: {
-    summary: "This OpenAPI document",
-    description:
-      "No token needed. The OpenAPI 3.1 document of the API, as `npm run openapi` generates it, with the serving address first in `servers`. The TypeScript client (`client/`) is generated from it.",
-    ok: { schema: OpenApiDocumentSchema, description: "The OpenAPI document." },
-    errors: [429, 500],
-  },
-  ListEventSchemas: {
-    summary: "The event schemas",
-    description:
-      'No token needed. One JSON Schema (draft 2020-12) per event type, escrow events and ops alerts: `{ "items": [{ "type", "schema" }] }`. Each schema stands alone (no external `$ref`; shared shapes are in its `$defs`), names itself with `$id` (`urn:escrow:event-schema:<type>`), fixes `type` to its own, requires at least `id`, `type`, `occurredAt`, `tenantId` and `escrowId`, allows fields it does not list (later versions add fields) and carries an example in `examples`. Every message the service publishes is valid against its type\'s schema.',
-    ok: { schema: EventSchemaListSchema, description: "Every event type's schema." },
-    errors: [429, 500],
-  },
+  ...INTEGRATOR_DOCS,
   CreateEscrow: {
     summary: "Create an escrow",
     description:
@@ -464,17 +450,7 @@ export async function buildOpenApi(
           },
         },
       },
-      opsAlert: {
-        post: {
-          operationId: "opsAlert",
-          summary: "An ops alert (SNS message body)",
-          description:
-            "Published to the ops-alerts topic, with message attributes `type` and `tenantId` as escrow events. A repeated delivery of one alert carries the same `id`.",
-          security: [],
-          requestBody: { required: true, content: { "application/json": { schema: OpsAlertSchema } } },
-          responses: { 200: { description: "Received. SNS counts any 2xx as delivered." } },
-        },
-      },
+      opsAlert: OPS_ALERT_WEBHOOK,
     },
     components: {
       schemas: { EscrowEvent: EscrowEventSchema, OpsAlert: OpsAlertSchema },
