@@ -1,7 +1,11 @@
 /**
- * A small HTTP client for the end-to-end tests: tokens, JSON calls, polling
- * (test/support/wait.ts) and the local service's own routes (`/_local/...`).
+ * A small HTTP client for the end-to-end tests: tokens (from the TypeScript
+ * client's token source), raw JSON calls (the tests send what a typed client
+ * never would), polling (test/support/wait.ts) and the local service's own
+ * routes (`/_local/...`). Tests that act as an integration use the typed
+ * client itself (client/).
  */
+import { clientCredentials, type TokenSource } from "../../client/src/index";
 import { waitFor } from "../support/wait";
 import { expectValidEvents } from "./event-validation";
 
@@ -37,7 +41,7 @@ export const requestToken = (
   });
 
 export class Api {
-  private tokens = new Map<string, string>();
+  private tokens = new Map<string, TokenSource>();
   /** The service's base URL, or how to read it once the service has started. */
   constructor(private readonly base: string | (() => string)) {}
 
@@ -45,15 +49,19 @@ export class Api {
     return typeof this.base === "string" ? this.base : this.base();
   }
 
+  /** A token of the client, fetched and renewed by the TypeScript client's own token source. */
   async token(client: keyof typeof CLIENTS = "marketplace"): Promise<string> {
-    const cached = this.tokens.get(client);
-    if (cached) return cached;
-    const { id, secret } = CLIENTS[client];
-    const res = await requestToken(this.url, id, secret);
-    if (res.status !== 200) throw new Error(`token for ${client}: ${res.status} ${await res.text()}`);
-    const { access_token } = (await res.json()) as { access_token: string };
-    this.tokens.set(client, access_token);
-    return access_token;
+    let source = this.tokens.get(client);
+    if (!source) {
+      const { id, secret } = CLIENTS[client];
+      source = clientCredentials({
+        clientId: id,
+        clientSecret: secret,
+        tokenUrl: `${this.url}/oauth2/token`,
+      });
+      this.tokens.set(client, source);
+    }
+    return source.token();
   }
 
   async call<T = any>(
