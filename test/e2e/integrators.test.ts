@@ -272,6 +272,33 @@ describe("SNS locally as in AWS", () => {
     await client.send(new UnsubscribeCommand({ SubscriptionArn: arn }));
   });
 
+  it("delivers what verifies by the subscriber's own clock after the service's clock moved ten days", async () => {
+    const hook = await webhook();
+    const client = sns();
+    await client.send(
+      new SubscribeCommand({
+        TopicArn: EVENTS,
+        Protocol: "http",
+        Endpoint: hook.url,
+        Attributes: { FilterPolicy: JSON.stringify({ tenantId: ["demo"], type: ["escrow.released"] }) },
+      }),
+    );
+    await waitFor(() => hook.bodies.length === 1, { what: "the SubscriptionConfirmation" });
+    const arn = await confirmSubscription(hook.bodies[0] ?? "", verifyOptions());
+    const created = await api.create(order());
+    await api.waitFor(created.body.id, "FUNDED");
+    await api.act(created.body.id, "delivery", { actorId: SELLER });
+    await api.waitFor(created.body.id, "DELIVERED");
+    await api.advanceClock(10 * 86_400); // the inspection window ends: released by itself
+    await waitFor(() => hook.bodies.length === 2, { what: "escrow.released after the clock moved" });
+    const message = await verifySnsMessage(hook.bodies[1] ?? "", verifyOptions()); // the real clock
+    const released = eventOf(message);
+    expect([released.type, released.escrowId]).toEqual(["escrow.released", created.body.id]);
+    // The event is dated by the service's clock, the envelope by real time (the signature's age check).
+    expect(Date.parse(released.occurredAt) - Date.parse(message.Timestamp)).toBeGreaterThan(9 * 86_400_000);
+    await client.send(new UnsubscribeCommand({ SubscriptionArn: arn }));
+  });
+
   const awsCli = spawnSync("aws", ["--version"], { encoding: "utf8" });
   it.runIf(awsCli.status === 0)(
     "works with the AWS CLI: list-topics, subscribe with a filter policy, list, unsubscribe",

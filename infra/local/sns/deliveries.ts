@@ -125,7 +125,9 @@ export class Deliveries {
       TopicArn: m.topicArn,
       ...(m.subject !== undefined ? { Subject: m.subject } : {}),
       Message: m.message,
-      Timestamp: m.timestamp,
+      // Real time, not the service's clock (POST /_local/clock): a subscriber checks a message's age
+      // against its own clock, as it must in AWS; the event inside keeps the service's occurredAt.
+      Timestamp: new Date(this.now()).toISOString(),
     };
     const attributes = Object.entries(m.attributes);
     return {

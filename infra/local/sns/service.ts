@@ -72,7 +72,8 @@ export class LocalSns {
       this.subscriptions.open(this.options.subscribers ?? []),
     ]);
     for (const m of messages) this.remember(m);
-    this.signer = await SnsSigner.open(join(dir, "signing"), this.now);
+    // Certificates keep real time (as tokens do): the service's clock may run years ahead.
+    this.signer = await SnsSigner.open(join(dir, "signing"));
     const base = this.options.endpoint ?? (() => "http://127.0.0.1:3000");
     this.deliveries = new Deliveries(
       { base, signer: this.signer },

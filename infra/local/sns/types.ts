@@ -52,6 +52,7 @@ export interface DeliveryOptions {
   timeoutMs?: number;
   /** How a delay between attempts is waited (tests pass one that need not wait in real time). */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Real time: the envelope's Timestamp and each attempt's `at` (default Date.now, never the service's clock). */
   now?: () => number;
 }
 
