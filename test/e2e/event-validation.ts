@@ -9,12 +9,21 @@ import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 
 const validators = new Map<string, Promise<Map<string, ValidateFunction>>>();
 
+/** A GET, once more if a kept-alive connection the server had just closed was reused ("other side closed"). */
+async function get(url: string): Promise<Response> {
+  try {
+    return await fetch(url);
+  } catch {
+    return fetch(url, { headers: { Connection: "close" } });
+  }
+}
+
 /** The served schemas of the service at `url`, compiled once. */
 function validatorsOf(url: string): Promise<Map<string, ValidateFunction>> {
   let found = validators.get(url);
   if (!found) {
     found = (async () => {
-      const res = await fetch(`${url}/v1/events/schemas`);
+      const res = await get(`${url}/v1/events/schemas`);
       if (res.status !== 200) throw new Error(`GET /v1/events/schemas answered ${res.status}`);
       const { items } = (await res.json()) as { items: { type: string; schema: Record<string, unknown> }[] };
       const ajv = new Ajv2020({ strict: true, allErrors: true });
@@ -48,7 +57,7 @@ export async function expectValidEvents(url: string, events: unknown[]): Promise
 
 /** Every message the service at `url` has published on either topic, held to its schema. */
 export async function expectAllPublishedEventsValid(url: string): Promise<number> {
-  const res = await fetch(`${url}/_local/notifications?topic=all`);
+  const res = await get(`${url}/_local/notifications?topic=all`);
   if (res.status !== 200) throw new Error(`/_local/notifications answered ${res.status}`);
   const { items } = (await res.json()) as { items: { event: unknown }[] };
   await expectValidEvents(

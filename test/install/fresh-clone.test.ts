@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -35,11 +35,11 @@ const freePort = () =>
     });
   });
 
-/** Runs a command in the clone to its end; its output on failure. */
-function run(command: string, args: string[], env: Record<string, string> = {}) {
+/** Runs a command (in the clone unless told) to its end; its output on failure. */
+function run(command: string, args: string[], env: Record<string, string> = {}, cwd = clone) {
   return new Promise<string>((resolve, reject) => {
     const child = spawn(command, args, {
-      cwd: clone,
+      cwd,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -110,6 +110,43 @@ it("README's three commands deliver a signature-verified escrow.funded to a loca
   expect(example).toMatch(/escrow\.funded: 12999 CNY held for esc_\w+/);
   expect(example).toContain("escrow.released: 12609 CNY paid to the seller");
   expect(example).not.toContain("refused a message");
+
+  // The client is a package a marketplace installs: packed here, installed into an empty project, imported.
+  const project = `${clone}-marketplace`;
+  mkdirSync(project);
+  await run("npm", ["pack", "./client", "--pack-destination", project]);
+  writeFileSync(
+    join(project, "package.json"),
+    JSON.stringify({ name: "marketplace", private: true, type: "module" }),
+  );
+  await run(
+    "npm",
+    ["install", "--no-audit", "--no-fund", "--prefer-offline", "./escrow-client-1.2.0.tgz"],
+    {},
+    project,
+  );
+  const imported = await run(
+    "node",
+    [
+      "--input-type=module",
+      "-e",
+      "import * as c from '@escrow/client'; console.log(Object.keys(c).sort().join(' '))",
+    ],
+    {},
+    project,
+  );
+  expect(imported.trim().split(" ")).toEqual(
+    expect.arrayContaining([
+      "createEscrowClient",
+      "verifySnsMessage",
+      "confirmSubscription",
+      "eventOf",
+      "clientCredentials",
+    ]),
+  );
+  expect(existsSync(join(project, "node_modules/@escrow/client/dist/index.d.ts"))).toBe(true);
+  expect(existsSync(join(project, "node_modules/@escrow/client/README.md"))).toBe(true);
+  spawn("rm", ["-rf", project], { detached: true, stdio: "ignore" }).unref();
 
   process.kill(service.pid as number, "SIGTERM");
   await waitFor(() => service?.exitCode !== null || service?.signalCode !== null, {
