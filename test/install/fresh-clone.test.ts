@@ -1,5 +1,13 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -14,7 +22,9 @@ import { waitFor } from "../support/wait";
  * `npm run example`. Only the port differs (a free one, through PORT and
  * ESCROW_URL, as the README explains), and the synthesized template is shared
  * with the other tests (a cache keyed by the sources' fingerprint: the same
- * template a first start would synthesize).
+ * template a first start would synthesize). Then the packed client installs
+ * into an empty project, and `kill <pid of npm start>` stops everything the
+ * service ran and frees its port (README, "Stop the service").
  */
 const ROOT = new URL("../../", import.meta.url).pathname;
 const clone = mkdtempSync(join(tmpdir(), "escrow-fresh-clone-"));
@@ -34,6 +44,30 @@ const freePort = () =>
       server.close(() => resolve(port));
     });
   });
+
+const portTaken = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = createServer()
+      .once("error", () => resolve(true))
+      .listen(port, "127.0.0.1", () => server.close(() => resolve(false)));
+  });
+
+/** The processes running from the clone: the service (its cwd) and its store (the data folder in its command line). */
+function processesOf(dir: string): string[] {
+  return execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" })
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => {
+      const pid = line.split(" ")[0] ?? "";
+      if (!pid || line.includes(" ps -eo")) return false;
+      if (line.includes(dir)) return true;
+      try {
+        return readlinkSync(`/proc/${pid}/cwd`).startsWith(dir);
+      } catch {
+        return false;
+      }
+    });
+}
 
 /** Runs a command (in the clone unless told) to its end; its output on failure. */
 function run(command: string, args: string[], env: Record<string, string> = {}, cwd = clone) {
@@ -148,8 +182,14 @@ it("README's three commands deliver a signature-verified escrow.funded to a loca
   expect(existsSync(join(project, "node_modules/@escrow/client/README.md"))).toBe(true);
   spawn("rm", ["-rf", project], { detached: true, stdio: "ignore" }).unref();
 
+  // `kill <pid of npm start>` (SIGTERM to npm alone, as a script or a process manager stops it): the service
+  // and its store process stop, and the port is free again.
+  expect(processesOf(clone).length).toBeGreaterThan(0);
   process.kill(service.pid as number, "SIGTERM");
-  await waitFor(() => service?.exitCode !== null || service?.signalCode !== null, {
-    what: "npm start to stop",
+  await waitFor(async () => !(await portTaken(port)) && processesOf(clone).length === 0, {
+    timeoutMs: 20_000,
+    what: "the port to be free and the service's processes gone",
+    describe: () => `${processesOf(clone).join("\n")}\n${output}`,
   });
+  expect(output).toContain("stopping");
 }, 300_000);
