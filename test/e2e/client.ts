@@ -86,7 +86,14 @@ export class Api {
       body = JSON.stringify(options.body);
       headers["Content-Type"] ??= "application/json";
     }
-    const res = await fetch(`${this.url}${path}`, { method, headers, body });
+    const send = () => fetch(`${this.url}${path}`, { method, headers, body });
+    // A kept-alive connection the server closed just as it was reused ("other side closed"): the request
+    // never reached the service, so it is sent once more, on a new connection. Seen on a loaded machine
+    // after a test was idle longer than the service's keep-alive (5 s).
+    const res = await send().catch((error: Error & { cause?: { code?: string } }) => {
+      if (error.cause?.code !== "UND_ERR_SOCKET") throw error;
+      return send();
+    });
     const text = await res.text();
     const contentType = res.headers.get("content-type") ?? "";
     let parsed: unknown = text;

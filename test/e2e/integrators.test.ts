@@ -366,7 +366,6 @@ describe("SNS locally as in AWS", () => {
           (s: { SubscriptionArn: string }) => s.SubscriptionArn,
         ),
       ).not.toContain(subscribed.SubscriptionArn);
-      await api.act(escrow.body.id, "delivery", { actorId: SELLER });
     },
   );
 });
