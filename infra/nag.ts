@@ -1,4 +1,5 @@
 import { type App, Validations } from "aws-cdk-lib";
+import type { CfnMethod } from "aws-cdk-lib/aws-apigateway";
 import { AwsSolutionsChecks, PCIDSS321Checks, ServerlessChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import type { EscrowStack } from "./escrow-stack";
@@ -43,7 +44,7 @@ export function acknowledgeEscrowFindings(stack: EscrowStack): void {
       "Only xray:PutTraceSegments and xray:PutTelemetryRecords use Resource *: X-Ray trace submission has no resource-level permissions. Every data action is scoped to the table, its named indexes, the state machine (and its executions, for the reconciler) or the topics it publishes to and their keys.",
     );
     const reaches = [
-      ...(spec.table.items.length > 0 ? ["DynamoDB"] : []),
+      ...(spec.table.items.length || spec.table.query?.length ? ["DynamoDB"] : []),
       ...(spec.startsExecutions || spec.endsWaits || spec.reconciles ? ["Step Functions"] : []),
       ...(spec.publishes ? ["SNS"] : []),
     ];
@@ -93,6 +94,31 @@ export function acknowledgeEscrowFindings(stack: EscrowStack): void {
     "AwsSolutions-COG4",
     "GET /v1/health is the public liveness probe (API.md) and carries no authorizer on purpose; every other method uses the Cognito user pools authorizer with the route's scopes.",
   );
+  for (const method of api.publicMethods) {
+    const route = (method.node.defaultChild as CfnMethod).getMetadata("escrow:route");
+    ack(
+      method,
+      "AwsSolutions-APIG4",
+      `${route} serves a document about the API itself (API.md v1.2, "For integrators": the OpenAPI document or the event schemas), the same for every caller, built from the route table; it reads no table and no tenant's data. Every route with data has the Cognito authorizer.`,
+    );
+    ack(
+      method,
+      "AwsSolutions-COG4",
+      `${route} is public on purpose (API.md: "no token"); every route with data uses the Cognito user pools authorizer with the route's scopes.`,
+    );
+  }
+  for (const method of api.methodNotAllowed) {
+    ack(
+      method,
+      "AwsSolutions-APIG4",
+      "The ANY method of a path answers 405 method_not_allowed (with Allow) from a MOCK integration for the methods the path does not serve; it reaches no function and no data. API Gateway picks the path's own methods, which keep their authorizer, before ANY.",
+    );
+    ack(
+      method,
+      "AwsSolutions-COG4",
+      "A MOCK answering 405 with the path's Allow header needs no authorizer: it reveals only which methods a path serves, which the OpenAPI document publishes anyway.",
+    );
+  }
   ack(
     api.userPool,
     "AwsSolutions-COG2",

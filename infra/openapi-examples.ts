@@ -16,8 +16,8 @@ export interface Example {
  * item or the event exactly as the service answers or publishes it at that
  * point (Redocly checks them against the schemas).
  */
-const EXAMPLE_ID = "esc_01JD6Z2Q8M3V4N5P6R7S8T9V0W";
-const EXAMPLE_DELIVERED = {
+export const EXAMPLE_ID = "esc_01JD6Z2Q8M3V4N5P6R7S8T9V0W";
+export const EXAMPLE_DELIVERED = {
   id: EXAMPLE_ID,
   kind: "goods",
   status: "DELIVERED",
@@ -54,7 +54,7 @@ const EXAMPLE_DELIVERED = {
   version: 3,
 };
 /** After the buyer's refund request (v4) and the seller's rejection (v5): DISPUTED, a 3-day dispute window. */
-const EXAMPLE_DISPUTED = {
+export const EXAMPLE_DISPUTED = {
   ...EXAMPLE_DELIVERED,
   status: "DISPUTED",
   deadline: "2026-12-06T10:00:00.000Z",

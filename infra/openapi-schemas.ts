@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import { PROBLEM_CODES } from "../functions/api/problem";
 import { doc } from "../functions/api/schemas";
 import { EVENT_TYPES } from "../functions/domain/events";
+import { OPS_ALERT_TYPES } from "../functions/domain/ops-alert-types";
 import { KINDS, type PendingAction, REASON_CODES, STATUSES } from "../functions/domain/types";
 
 /**
@@ -345,6 +346,50 @@ export const EscrowEventSchema = doc(
     }),
   }),
   { id: "EscrowEvent" },
+);
+
+export const OpsAlertSchema = doc(
+  z.looseObject({
+    id: doc(z.string(), {
+      description: "Stable per alert: a repeated delivery of one alert carries the same id.",
+      example: "alr_01JD6Z2Q8M3V4N5P6R7S8T9V0W_9",
+    }),
+    type: z.enum(OPS_ALERT_TYPES),
+    occurredAt: doc(iso(), { description: "When what the alert reports happened." }),
+    tenantId: z.string(),
+    escrowId: z.string(),
+    escrow: EscrowSchema,
+    reason: doc(z.optional(z.string()), { description: "Why ops are told, in words." }),
+    consoleUrl: doc(z.optional(z.string()), { description: "The escrow's page in the ops console." }),
+  }),
+  {
+    id: "OpsAlert",
+    description:
+      "A message of the ops-alerts topic (message attributes `type` and `tenantId`, as escrow events): `escrow.dispute_unresolved` (a dispute's window passed; the buyer was refunded), `escrow.needs_ops` (something no retry can decide), `escrow.dependency_failing` (a dependency has failed for 15 minutes; the escrow resumes by itself once it recovers) and `escrow.dependency_recovered`.",
+  },
+);
+
+export const OpenApiDocumentSchema = doc(
+  z.looseObject({
+    openapi: doc(z.string(), { example: "3.1.0" }),
+    info: z.looseObject({}),
+    paths: z.looseObject({}),
+  }),
+  { id: "OpenApiDocument", description: "An OpenAPI 3.1 document." },
+);
+
+export const EventSchemaListSchema = doc(
+  z.looseObject({
+    items: z.array(
+      z.looseObject({
+        type: doc(z.string(), { example: "escrow.funded" }),
+        schema: doc(z.record(z.string(), z.unknown()), {
+          description: "A JSON Schema (draft 2020-12) of the type's message body, with its own `$id`.",
+        }),
+      }),
+    ),
+  }),
+  { id: "EventSchemaList", description: "One schema per event type: escrow events, then ops alerts." },
 );
 
 export const HealthSchema = doc(z.looseObject({ status: z.literal("ok") }), { id: "Health" });

@@ -17,6 +17,7 @@ import {
   EXAMPLE_BUYER_EVIDENCE,
   EXAMPLE_SELLER_EVIDENCE,
 } from "./openapi-examples";
+import { INTEGRATOR_DOCS, OPS_ALERT_WEBHOOK } from "./openapi-integrators";
 import { OPS_DOCS } from "./openapi-ops";
 import { ACTION_ERRORS, ACTION_NOTES, accepted, READ_ERRORS, type RouteDoc } from "./openapi-route-doc";
 import {
@@ -28,6 +29,7 @@ import {
   EvidenceListSchema,
   HandoverCodeSchema,
   HealthSchema,
+  OpsAlertSchema,
   ProblemSchema,
 } from "./openapi-schemas";
 
@@ -50,6 +52,7 @@ const DOCS: Record<RouteId, RouteDoc> = {
     ok: { schema: HealthSchema, description: "The service answers." },
     errors: [429],
   },
+  ...INTEGRATOR_DOCS,
   CreateEscrow: {
     summary: "Create an escrow",
     description:
@@ -204,7 +207,7 @@ const DOCS: Record<RouteId, RouteDoc> = {
 
 const ERROR_TEXT: Record<number, string> = {
   400: "`validation_error`: the request is invalid (body, query, path or headers; a body over 16 KiB). Nothing was changed.",
-  401: "`unauthorized`: missing, malformed, forged or expired bearer token.",
+  401: '`unauthorized`: missing, malformed, forged or expired bearer token. `WWW-Authenticate` names the scheme (RFC 6750): `Bearer realm="escrow"` when no Bearer token was sent, with `error="invalid_token"` and an `error_description` saying expired, malformed or invalid when one was (in AWS the gateway sends one challenge for every 401, with `error="invalid_token"`, and the problem\'s `detail` says which).',
   403: "`forbidden`: the token lacks the route's scope, the client is not registered with a marketplace, or `actorId` is not allowed to act.",
   404: "`not_found`: no such escrow for this tenant.",
   409: "`invalid_transition` (not allowed in the current status; nothing changed) or `idempotency_in_progress` (the first request with this key is still running; retry shortly).",
@@ -238,8 +241,12 @@ function documentedBody(route: FunctionRoute): z.ZodMiniType | undefined {
 const IDEMPOTENCY_KEY_TEXT =
   "1-255 printable ASCII characters, scoped to the tenant. The same key with the same request within 24 hours replays the first successful answer; with another request it is 422; while the first is running it is 409 `idempotency_in_progress`. Failed requests are not stored.";
 
+/** Where the document says the API is: local mode unless the caller (the served document) says more. */
+export const LOCAL_SERVER = { url: "http://127.0.0.1:3000", description: "Local mode (npm start)" };
+
 export async function buildOpenApi(
   tokenUrl = "https://<your-cognito-domain>.auth.<region>.amazoncognito.com/oauth2/token",
+  servers: { url: string; description: string }[] = [LOCAL_SERVER],
 ) {
   const problem = { "application/problem+json": { schema: ProblemSchema } };
   const escrowId = z.object({
@@ -313,6 +320,16 @@ export async function buildOpenApi(
             code,
             {
               description: ERROR_TEXT[code] ?? "",
+              ...(code === PROBLEMS.unauthorized.status
+                ? {
+                    headers: {
+                      "WWW-Authenticate": {
+                        description: "The Bearer challenge (RFC 6750), with why the token was refused.",
+                        schema: { type: "string" },
+                      },
+                    },
+                  }
+                : {}),
               ...(code === PROBLEMS.unavailable.status
                 ? {
                     headers: {
@@ -338,10 +355,10 @@ export async function buildOpenApi(
       title: "Escrow API",
       version: "1.0.0",
       description:
-        "Secured transactions for marketplaces: the buyer's money is held, the seller delivers, the buyer confirms and the money is released — or refunded, or split by ops. Money is integer minor units with an ISO 4217 currency. Errors are RFC 9457 problem documents. Escrow events are published to an SNS topic (the `escrowEvent` webhook documents the message body; message attributes `type` and `tenantId` for filter policies); there is no event for creation.",
+        "Secured transactions for marketplaces: the buyer's money is held, the seller delivers, the buyer confirms and the money is released — or refunded, or split by ops. Money is integer minor units with an ISO 4217 currency. Errors are RFC 9457 problem documents. Escrow events are published to an SNS topic (the `escrowEvent` webhook documents the message body; message attributes `type` and `tenantId` for filter policies); there is no event for creation; ops alerts go to a topic of their own (`opsAlert`). `GET /v1/events/schemas` serves a JSON Schema per event type. A method that a path does not serve is 405 `method_not_allowed` with `Allow` naming the methods it does; a path that does not exist is 404.",
       license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
     },
-    servers: [{ url: "http://127.0.0.1:3000", description: "Local mode (npm start)" }],
+    servers,
     paths,
     webhooks: {
       escrowEvent: {
@@ -366,9 +383,10 @@ export async function buildOpenApi(
           },
         },
       },
+      opsAlert: OPS_ALERT_WEBHOOK,
     },
     components: {
-      schemas: { EscrowEvent: EscrowEventSchema },
+      schemas: { EscrowEvent: EscrowEventSchema, OpsAlert: OpsAlertSchema },
       securitySchemes: {
         oauth2: {
           type: "oauth2",
@@ -400,8 +418,11 @@ export async function buildOpenApi(
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const doc = JSON.stringify(await buildOpenApi(), null, 2);
-  const out = process.argv[2];
-  if (out) writeFileSync(out, `${doc}\n`);
-  else process.stdout.write(`${doc}\n`);
+  // No top-level await: the served document's Lambda bundles this module as CommonJS.
+  void buildOpenApi().then((built) => {
+    const doc = JSON.stringify(built, null, 2);
+    const out = process.argv[2];
+    if (out) writeFileSync(out, `${doc}\n`);
+    else process.stdout.write(`${doc}\n`);
+  });
 }

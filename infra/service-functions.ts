@@ -108,6 +108,8 @@ const TABLE_ACCESS: Record<FunctionRoute["kind"], TableAccess> = {
   query: { items: ["GetItem"] },
   // Who holds the case: the desk item beside the escrow (read, then written), and the ops view after.
   update: { items: ["GetItem", "PutItem", "UpdateItem"], query: ["table"] },
+  // A document about the API is built from the route table in the function itself: no table at all.
+  document: { items: [] },
 };
 const READS: Record<string, TableAccess> = {
   // Lists read a page of keys from an index, then the items (BatchGetItem).
@@ -169,6 +171,8 @@ const api = (route: FunctionRoute): FunctionSpec => ({
     ...(route.id === AssignEscrow.id ? [KEYED_ANSWER] : []),
   ],
   route,
+  // Served without a token (no tenant to look up), from no table and no variable.
+  ...(route.kind === "document" ? { env: [], notExercisedLocally: [] } : {}),
   ...(route.kind === "create"
     ? {
         env: [...STORE_ENV, "STATE_MACHINE_ARN", "SUPPORTED_CURRENCIES", "PAYMENT_PROVIDER"],

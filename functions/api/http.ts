@@ -8,10 +8,11 @@ import { ESCROW_ID } from "../domain/escrow-id";
 import type { OpsUser } from "../domain/types";
 import { logger } from "../shared/logger";
 import { inspectJsonText, RESERVED_KEY } from "./json-text";
-import { fromZod, toProblem } from "./problem";
+import { toProblem } from "./problem";
 import { requestHash } from "./request-hash";
 import { type BodySettings, DEFAULT_BODY_SETTINGS, type FunctionRoute, type Scope } from "./routes";
 import { UnauthorizedError } from "./unauthorized-error";
+import { parseWithOurWords, validationErrorOf } from "./validation-messages";
 
 /** API.md: a body over 16 KiB is 400 validation_error. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -127,8 +128,8 @@ function parseBody<B>(event: APIGatewayProxyEvent, schema: ZodType<B>): { parsed
       { path: "(body)", message: "is not valid JSON" },
     ]);
   }
-  const result = schema.safeParse(raw);
-  if (!result.success) throw fromZod(result.error);
+  const result = parseWithOurWords(schema, raw);
+  if (!result.success) throw validationErrorOf(result.error);
   // What JSON.parse hides: integers written as floats (12999.0000000000001 parses to 12999) and
   // `__proto__` members (zod skips them, so they would vanish).
   const { nonIntegers, reservedKeys } = inspectJsonText(text);
@@ -151,8 +152,9 @@ function parseQuery<Q>(event: APIGatewayProxyEvent, schema: ZodType<Q>): Q {
       throw new ValidationError(`The query parameter ${name} is given more than once.`, [
         { path: name, message: "must be given at most once" },
       ]);
-  const result = schema.safeParse(event.queryStringParameters ?? {});
-  if (!result.success) throw fromZod(result.error);
+  const result = parseWithOurWords(schema, event.queryStringParameters ?? {});
+  if (!result.success)
+    throw validationErrorOf(result.error, { unknownKey: "query parameter", rootPath: "(query)" });
   return result.data;
 }
 

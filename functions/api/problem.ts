@@ -1,6 +1,6 @@
 import type { APIGatewayProxyResult } from "aws-lambda";
-import type { $ZodError as ZodError } from "zod/v4/core";
 import { DomainError, type ErrorKind, type FieldError, ValidationError } from "../domain/errors";
+import { bearerChallenge } from "./bearer-challenge";
 import { isTransientDependencyError } from "./dependency-failure";
 import { UnauthorizedError } from "./unauthorized-error";
 
@@ -14,6 +14,7 @@ export const PROBLEMS = {
   unauthorized: { status: 401, title: "Unauthorized" },
   forbidden: { status: 403, title: "Forbidden" },
   not_found: { status: 404, title: "Not found" },
+  method_not_allowed: { status: 405, title: "Method not allowed" },
   invalid_transition: { status: 409, title: "Action not allowed in the escrow's current status" },
   idempotency_in_progress: { status: 409, title: "A request with this Idempotency-Key is in progress" },
   idempotency_key_reused: { status: 422, title: "Idempotency-Key reused with a different request" },
@@ -66,18 +67,6 @@ export function problem(
   };
 }
 
-export function fromZod(error: ZodError, prefix = ""): ValidationError {
-  const errors = error.issues.map((issue) => ({
-    path: [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "(body)",
-    message:
-      issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message,
-  }));
-  return new ValidationError(
-    `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join("; ")}`,
-    errors,
-  );
-}
-
 const unavailable = () =>
   problem("unavailable", UNAVAILABLE_DETAIL, undefined, { "Retry-After": String(retryAfterSeconds()) });
 
@@ -88,7 +77,10 @@ const unavailable = () =>
  * nothing internal.
  */
 export function toProblem(error: unknown): APIGatewayProxyResult {
-  if (error instanceof UnauthorizedError) return problem("unauthorized", error.message);
+  if (error instanceof UnauthorizedError)
+    return problem("unauthorized", error.message, undefined, {
+      "WWW-Authenticate": bearerChallenge("invalid", error.message),
+    });
   if (error instanceof ValidationError) return problem("validation_error", error.message, error.errors);
   if (error instanceof DomainError) {
     const code = PROBLEM_OF_KIND[error.kind];

@@ -67,8 +67,9 @@ export interface FunctionRoute<B = unknown, Q = unknown> extends RouteBase {
    * `record`: adds something beside the escrow (a piece of evidence, an ops note): 201, replayed by its key.
    * `query`: a POST that changes nothing (a resolution's preview): 200.
    * `update`: changes something beside the escrow that is not a transition (who holds the case): 200.
+   * `document`: a document about the API itself (OpenAPI, event schemas), served without a token.
    */
-  kind: "read" | "create" | "action" | "issue" | "record" | "query" | "update";
+  kind: "read" | "create" | "action" | "issue" | "record" | "query" | "update" | "document";
   /** The request body as the handler parses it, given the deployment's settings. */
   body?: (settings: BodySettings) => z.ZodMiniType<B>;
   query?: z.ZodMiniType<Q>;
@@ -151,6 +152,21 @@ export const Health = {
   who: "none",
   status: 200,
 } as const satisfies GatewayRoute;
+
+/* @__NO_SIDE_EFFECTS__ */ const document = <Id extends string>(id: Id, path: RouteBase["path"]) =>
+  ({
+    kind: "document",
+    id,
+    method: "GET",
+    path,
+    scopes: [],
+    who: "none",
+    status: 200,
+  }) as const satisfies FunctionRoute;
+
+/** API.md v1.2, "For integrators": what an integration is generated from and verified against. */
+export const GetOpenApiDocument = /* @__PURE__ */ document("GetOpenApiDocument", "/v1/openapi.json");
+export const ListEventSchemas = /* @__PURE__ */ document("ListEventSchemas", "/v1/events/schemas");
 
 export const CreateEscrow = /* @__PURE__ */ (() =>
   ({
@@ -290,6 +306,8 @@ export const ROUTES = [
   AddNote,
   AssignEscrow,
   RequestEvidence,
+  GetOpenApiDocument,
+  ListEventSchemas,
 ] as const satisfies readonly (GatewayRoute | FunctionRoute | ActionRoute)[];
 
 /** The id of every route: its function's id, its operationId. */

@@ -68,10 +68,17 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 /* @__NO_SIDE_EFFECTS__ */ const partyId = (description: string) =>
   doc(text(128), { description, example: "u-1001" });
 
+/**
+ * Worded only when the value is not an integer at all: an integer out of range gets the range's
+ * own message (functions/api/validation-messages.ts), once.
+ */
+const minorUnitsType = (issue: { code: string }) =>
+  issue.code === "invalid_type" ? "must be an integer number of minor units" : undefined;
+
 /* @__NO_SIDE_EFFECTS__ */ const minorUnits = (description: string) =>
   doc(
     z
-      .int({ error: "must be an integer number of minor units" })
+      .int({ error: minorUnitsType })
       .check(z.positive("must be greater than 0"), z.maximum(Number.MAX_SAFE_INTEGER)),
     { description, example: 12999 },
   );
@@ -111,7 +118,14 @@ export const WindowsInput = schema(() =>
 /* @__NO_SIDE_EFFECTS__ */ const instant = (description: string, example: string) =>
   doc(
     z.pipe(
-      z.iso.datetime({ offset: true, error: "must be an ISO 8601 date and time, e.g. 2026-12-01T00:00:00Z" }),
+      z.iso.datetime({
+        offset: true,
+        // A missing or non-text value gets the general wording ("is required"); a malformed one this.
+        error: (issue) =>
+          issue.code === "invalid_format"
+            ? "must be an ISO 8601 date and time, e.g. 2026-12-01T00:00:00Z"
+            : undefined,
+      }),
       z.transform((value: string) => new Date(value).toISOString()),
     ),
     { description, example },
@@ -155,21 +169,19 @@ export const LeaseInput = schema(() =>
   ),
   currency: doc(
     z.enum(currencies as [string, ...string[]], {
-      error: `must be one of ${currencies.join(", ")} (ISO 4217, upper case)`,
+      error: (issue) =>
+        issue.code === "invalid_value" && issue.input !== undefined
+          ? `must be one of ${currencies.join(", ")} (ISO 4217, upper case)`
+          : undefined,
     }),
     { description: "ISO 4217 code in upper case, one of the configured currencies.", example: "CNY" },
   ),
   fee: z.optional(
-    doc(
-      z
-        .int({ error: "must be an integer number of minor units" })
-        .check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER)),
-      {
-        description:
-          "Platform commission in minor units, 0 ≤ fee ≤ amount, taken from the seller's side only on what is released to the seller (pro rata on a split, rounded down). Default 0.",
-        example: 390,
-      },
-    ),
+    doc(z.int({ error: minorUnitsType }).check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER)), {
+      description:
+        "Platform commission in minor units, 0 ≤ fee ≤ amount, taken from the seller's side only on what is released to the seller (pro rata on a split, rounded down). Default 0.",
+      example: 390,
+    }),
   ),
   paymentMethod: doc(text(255), {
     description:

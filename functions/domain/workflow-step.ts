@@ -1,5 +1,6 @@
 import { type Entry, fold, toView } from "./escrow";
 import { type EscrowEvent, eventFor } from "./events";
+import { alertId, type OpsAlertType } from "./ops-alert-types";
 import type { EscrowState, EscrowTerms, EscrowView } from "./types";
 import { DAY, secondsUntil } from "./windows";
 
@@ -61,11 +62,7 @@ export interface WorkflowStep {
  */
 export interface OpsAlert {
   id: string;
-  type:
-    | "escrow.needs_ops"
-    | "escrow.dispute_unresolved"
-    | "escrow.dependency_failing"
-    | "escrow.dependency_recovered";
+  type: OpsAlertType;
   occurredAt: string;
   tenantId: string;
   escrowId: string;
@@ -74,9 +71,6 @@ export interface OpsAlert {
   reason: string;
   at: string;
 }
-
-/** Stable per escrow and the version that raised it, so a repeated publish is the same alert. */
-export const alertId = (escrowId: string, version: number): string => `alr_${escrowId.slice(4)}_${version}`;
 
 /** What a step announces: the marketplace's event and the ops alert, published by the task that takes the step. */
 export interface StepNotices {

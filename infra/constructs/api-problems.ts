@@ -1,4 +1,5 @@
 import { ResponseType, type RestApi } from "aws-cdk-lib/aws-apigateway";
+import { GATEWAY_CHALLENGE } from "../../functions/api/bearer-challenge";
 import {
   INTERNAL_DETAIL,
   PROBLEM_CONTENT_TYPE,
@@ -34,6 +35,8 @@ interface GatewayProblem {
 }
 
 const MESSAGE = "$context.error.messageString";
+/** RFC 6750: every 401 names its scheme and realm (fixed in a gateway response: see bearer-challenge.ts). */
+const CHALLENGE = { "WWW-Authenticate": GATEWAY_CHALLENGE };
 
 export const GATEWAY_PROBLEMS: GatewayProblem[] = [
   { type: ResponseType.DEFAULT_4XX, code: "validation_error", detailJson: MESSAGE },
@@ -42,9 +45,9 @@ export const GATEWAY_PROBLEMS: GatewayProblem[] = [
     code: "internal_error",
     detailJson: JSON.stringify(INTERNAL_DETAIL),
   },
-  { type: ResponseType.UNAUTHORIZED, code: "unauthorized", detailJson: MESSAGE },
-  { type: ResponseType.EXPIRED_TOKEN, code: "unauthorized", detailJson: MESSAGE },
-  { type: ResponseType.INVALID_SIGNATURE, code: "unauthorized", detailJson: MESSAGE },
+  { type: ResponseType.UNAUTHORIZED, code: "unauthorized", detailJson: MESSAGE, headers: CHALLENGE },
+  { type: ResponseType.EXPIRED_TOKEN, code: "unauthorized", detailJson: MESSAGE, headers: CHALLENGE },
+  { type: ResponseType.INVALID_SIGNATURE, code: "unauthorized", detailJson: MESSAGE, headers: CHALLENGE },
   { type: ResponseType.ACCESS_DENIED, code: "forbidden", detailJson: MESSAGE },
   { type: ResponseType.WAF_FILTERED, code: "forbidden", detailJson: MESSAGE },
   {

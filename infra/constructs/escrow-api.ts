@@ -43,6 +43,7 @@ import {
 import type { FunctionSpec } from "../service-functions";
 import { gatewaySchema } from "./api-models";
 import { addGatewayProblems } from "./api-problems";
+import { addMethodNotAllowed } from "./method-not-allowed";
 import { settingsFromContext } from "./settings";
 
 export interface EscrowApiProps {
@@ -86,6 +87,10 @@ export class EscrowApi extends Construct {
   readonly accessLogs: LogGroup;
   readonly healthMethod: Method;
   readonly methods: Method[] = [];
+  /** The routes served without a token besides health: the documents about the API. */
+  readonly publicMethods: Method[] = [];
+  /** Each path's ANY method answering 405 for the methods the path does not serve. */
+  readonly methodNotAllowed: Method[];
 
   constructor(scope: Construct, id: string, props: EscrowApiProps) {
     super(scope, id);
@@ -178,6 +183,8 @@ export class EscrowApi extends Construct {
     const bodySettings: BodySettings = {
       currencies: props.supportedCurrencies ?? settingsFromContext(this.node).supportedCurrencies.split(","),
     };
+    /** Each path's methods, for the 405 of the others. */
+    const served = new Map<string, string[]>([[Health.path, [Health.method]]]);
     for (const { spec, fn } of props.routes) {
       const route = spec.route;
       if (!route) throw new Error(`${spec.id} is an API function without a route`);
@@ -190,13 +197,22 @@ export class EscrowApi extends Construct {
           schema: gatewaySchema(route.body(bodySettings)),
         });
       }
-      const method = resource.addMethod(route.method, new LambdaIntegration(fn, { allowTestInvoke: false }), {
-        authorizer,
-        authorizationType: AuthorizationType.COGNITO,
-        // Any service scope passes the gateway; the route's scope is enforced by the function (403).
-        authorizationScopes: SERVICE_SCOPES,
-        ...(model ? { requestValidator: bodyValidator, requestModels: { "application/json": model } } : {}),
-      });
+      const integration = new LambdaIntegration(fn, { allowTestInvoke: false });
+      const method =
+        route.scopes.length === 0
+          ? // A document about the API itself (API.md v1.2): public, like health.
+            resource.addMethod(route.method, integration, { authorizationType: AuthorizationType.NONE })
+          : resource.addMethod(route.method, integration, {
+              authorizer,
+              authorizationType: AuthorizationType.COGNITO,
+              // Any service scope passes the gateway; the route's scope is enforced by the function (403).
+              authorizationScopes: SERVICE_SCOPES,
+              ...(model
+                ? { requestValidator: bodyValidator, requestModels: { "application/json": model } }
+                : {}),
+            });
+      if (route.scopes.length === 0) this.publicMethods.push(method);
+      served.set(route.path, [...(served.get(route.path) ?? []), route.method]);
       // For readers of the template (the local runtime): the route and its function, without
       // rebuilding paths from the resource tree.
       const cfn = method.node.defaultChild as CfnMethod;
@@ -230,6 +246,7 @@ export class EscrowApi extends Construct {
       "escrow:route",
       `${Health.method} ${Health.path}`,
     );
+    this.methodNotAllowed = addMethodNotAllowed(this.api, served);
   }
 
   /** The token endpoint of the client-credentials grant. */

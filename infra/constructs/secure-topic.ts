@@ -13,7 +13,8 @@ export interface SecureTopicProps {
 
 /**
  * An SNS topic encrypted with its own customer managed key (rotated yearly),
- * whose policy refuses any publish or subscribe that does not arrive over TLS.
+ * whose policy refuses any publish or subscribe that does not arrive over TLS,
+ * and whose messages are signed with SignatureVersion 2 (SHA256).
  */
 export class SecureTopic extends Construct {
   readonly topic: Topic;
@@ -27,7 +28,12 @@ export class SecureTopic extends Construct {
       enableKeyRotation: true,
       pendingWindow: Duration.days(30),
     });
-    this.topic = new Topic(this, "Topic", { displayName: props.displayName, masterKey: this.key });
+    this.topic = new Topic(this, "Topic", {
+      displayName: props.displayName,
+      masterKey: this.key,
+      // HTTP(S) subscribers verify SHA256 signatures (the client's verifySnsMessage accepts version 2 only).
+      signatureVersion: "2",
+    });
     this.topic.addToResourcePolicy(
       new PolicyStatement({
         sid: "DenyWithoutTls",

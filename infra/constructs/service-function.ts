@@ -89,7 +89,8 @@ export class ServiceFunction extends Construct {
         "Active tracing: the Lambda runtime sends the traces; there is no X-Ray locally.",
       ),
     ];
-    // Exactly the calls the spec lists: no Scan, no DeleteItem, no `dynamodb:*`, no `index/*`.
+    // Exactly the calls the spec lists: no Scan, no `dynamodb:*`, no `index/*` (none at all for a function
+    // that never touches the table: the served documents).
     if (spec.table.items.length > 0)
       statements.push(
         new PolicyStatement({ actions: spec.table.items.map((a) => `dynamodb:${a}`), resources: [tableArn] }),

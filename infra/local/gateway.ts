@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { bearerChallenge, TOKEN_PROBLEM_TEXT, tokenProblemOf } from "../../functions/api/bearer-challenge";
 import type { LocalAuth } from "./auth";
 import { readBody } from "./http-body";
 import type { LocalLambdas } from "./lambdas";
@@ -71,6 +72,7 @@ export class LocalGateway {
 
   private match(method: string, path: string): Match | "no-method" | null {
     let pathExists = false;
+    let any: Match | undefined;
     for (const c of this.compiled) {
       const m = path.match(c.regex);
       if (!m) continue;
@@ -79,12 +81,19 @@ export class LocalGateway {
       const params = c.names.length
         ? Object.fromEntries(c.names.map((n, i) => [n, decodeURIComponent(m[i + 1] as string)]))
         : null;
-      return { route: c.route, pathParameters: params };
+      // As API Gateway: a resource's own method wins over its ANY method.
+      if (c.route.method === "ANY") any ??= { route: c.route, pathParameters: params };
+      else return { route: c.route, pathParameters: params };
     }
-    return pathExists ? "no-method" : null;
+    return any ?? (pathExists ? "no-method" : null);
   }
 
-  private gatewayAnswer(res: ServerResponse, type: string, message: string) {
+  private gatewayAnswer(
+    res: ServerResponse,
+    type: string,
+    message: string,
+    extraHeaders: Record<string, string> = {},
+  ) {
     const r = this.gatewayResponses[type] ??
       this.gatewayResponses[type.startsWith("DEFAULT_5") ? "DEFAULT_5XX" : "DEFAULT_4XX"] ?? {
         statusCode: 500,
@@ -95,6 +104,7 @@ export class LocalGateway {
     res.writeHead(r.statusCode, {
       "Content-Type": "application/json",
       ...r.headers,
+      ...extraHeaders,
       "Content-Length": Buffer.byteLength(body),
     });
     res.end(body);
@@ -114,7 +124,11 @@ export class LocalGateway {
       try {
         claims = await this.auth.verify(req.headers.authorization, { scopes: route.scopes });
       } catch {
-        return this.gatewayAnswer(res, "UNAUTHORIZED", "Unauthorized");
+        // Locally the answer says why (AWS's gateway response can only say it in the detail).
+        const why = tokenProblemOf(req.headers.authorization);
+        return this.gatewayAnswer(res, "UNAUTHORIZED", TOKEN_PROBLEM_TEXT[why], {
+          "WWW-Authenticate": bearerChallenge(why),
+        });
       }
     }
 
@@ -212,7 +226,7 @@ function proxyEvent(
         sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
         userAgent: String(req.headers["user-agent"] ?? ""),
       },
-      // Local URLs have no stage segment (as behind a custom domain): the path is the URL's.
+      // The path as called: locally the stage is not part of the URL (as behind a custom domain in AWS).
       path: url.pathname,
       protocol: `HTTP/${req.httpVersion}`,
       requestId,

@@ -6,11 +6,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
  * client parses one error format.
  */
 
-export type LocalProblemCode = "validation_error" | "not_found" | "internal_error";
+export type LocalProblemCode = "validation_error" | "not_found" | "method_not_allowed" | "internal_error";
 
 const TITLES: Record<LocalProblemCode, string> = {
   validation_error: "Invalid request",
   not_found: "Not found",
+  method_not_allowed: "Method not allowed",
   internal_error: "Internal error",
 };
 
@@ -41,6 +42,7 @@ export function sendProblem(
   code: LocalProblemCode,
   detail: string,
   errors?: FieldError[],
+  headers: Record<string, string> = {},
 ): void {
   const text = JSON.stringify({
     type: `urn:escrow:problem:${code}`,
@@ -54,14 +56,16 @@ export function sendProblem(
     "content-type": "application/problem+json",
     "cache-control": "no-store",
     "content-length": Buffer.byteLength(text),
+    ...headers,
   });
   res.end(text);
 }
 
+/** 405 `method_not_allowed` with `Allow`, as the API answers it. */
 export function sendMethodNotAllowed(res: ServerResponse, allow: string[]): void {
-  res
-    .writeHead(405, { allow: allow.join(", "), "content-type": "application/json" })
-    .end('{"message":"Method Not Allowed"}');
+  sendProblem(res, 405, "method_not_allowed", `This path serves ${allow.join(", ")} only.`, undefined, {
+    allow: allow.join(", "),
+  });
 }
 
 export const urlOf = (req: IncomingMessage) => new URL(req.url ?? "/", "http://local");

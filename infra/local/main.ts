@@ -29,9 +29,12 @@ import { createMetricsListener } from "./metrics";
 import { createPaymentsListener, LocalPaymentLedger } from "./payments/index";
 import { createReconcileListener, reconcileSeconds, startReconciler } from "./reconciler";
 import {
+  createDeliveriesListener,
   createNotificationsListener,
   createSnsRequestListener,
   isQueryProtocolRequest,
+  isSigningCertRequest,
+  isSnsUrlRequest,
   LocalSns,
 } from "./sns/index";
 import { createSfnRequestListener, isSfnRequest, LocalStepFunctions } from "./step-functions/index";
@@ -118,12 +121,15 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
   await seedClientRegistrations(admin, table.tableName, auth.tenantsByClient());
 
   const eventsTopic = eventsTopicOf(model);
+  let serviceUrl = "";
   const sns = new LocalSns({
     dataDir: join(dataDir, "sns"),
     topics: model.topics.map((t) => t.arn),
     now: clock.now,
     // Local webhooks get the escrow events, as a marketplace's subscription would.
     subscribers: (options.subscribers ?? []).map((url) => ({ url, topicArn: eventsTopic })),
+    // SigningCertURL, SubscribeURL and UnsubscribeURL point at this server (SNS's endpoint locally).
+    endpoint: () => serviceUrl,
     faults,
   });
 
@@ -139,6 +145,7 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
   iam.tagCallers([store.meterEndpoint, url]);
+  serviceUrl = url;
 
   // The functions' environment: their own variables from the template plus the local endpoints.
   const environment: Record<string, string> = {};
@@ -235,6 +242,7 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
       events: eventsTopic,
       ...(opsTopic ? { ops: opsTopic } : {}),
     }),
+    createDeliveriesListener(sns),
     createFaultsListener(faults, { afterChange: dynamoFaults.flush }),
     createPaymentsListener(ledger),
     createReconcileListener(reconciler),
@@ -261,8 +269,13 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
       try {
         // The engine's own endpoints serve at once (resumed executions use them while starting).
         if (isSfnRequest(req)) return await sfnListener(req, res);
-        // SDK clients post SNS Query-protocol calls to the endpoint's root path.
-        if ((req.url ?? "/").split("?")[0] === "/" && isQueryProtocolRequest(req))
+        // SDK clients post SNS Query-protocol calls to the endpoint's root path; subscribers GET its
+        // SubscribeURL and UnsubscribeURL there, and the signing certificate beside it.
+        if (
+          ((req.url ?? "/").split("?")[0] === "/" && isQueryProtocolRequest(req)) ||
+          isSnsUrlRequest(req) ||
+          isSigningCertRequest(req)
+        )
           return await snsListener(req, res);
         await ready.promise;
         for (const route of localRoutes) if (await route(req, res)) return;
@@ -345,11 +358,20 @@ if (isMain) {
     logLevel: env.ESCROW_LOCAL_LOG_LEVEL,
     templateCacheDir: env.ESCROW_LOCAL_TEMPLATE_CACHE,
   });
+  let stopping = false;
   const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     if (!env.ESCROW_LOCAL_QUIET)
       console.log(`\n${signal}: stopping (waits and timers resume on the next start)`);
     void service.close().then(() => process.exit(0));
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
+  // `kill <pid of npm start>`: npm passes SIGTERM to the shell that runs this, which dies without passing
+  // it on. The service then stops as if signalled once the process that started it is gone.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop("the process that started the service ended");
+  }, 250).unref();
 }

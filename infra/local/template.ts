@@ -79,7 +79,26 @@ export interface LocalModel {
 
 const functionArn = (logicalId: string) =>
   `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
-const topicArn = (logicalId: string) => `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${logicalId}`;
+
+/**
+ * The local names of the topics (API.md v1.2: `escrow-events` and
+ * `escrow-ops-alerts`, so a person tells them apart in `aws sns list-topics`),
+ * found by the stack's outputs that name them; any other topic keeps its
+ * logical id. In AWS CloudFormation names them.
+ */
+export const LOCAL_TOPIC_NAMES: Record<string, string> = {
+  [OUTPUT.eventsTopicArn]: "escrow-events",
+  [OUTPUT.opsAlertsTopicArn]: "escrow-ops-alerts",
+};
+
+function topicNames(template: Template): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const [output, name] of Object.entries(LOCAL_TOPIC_NAMES)) {
+    const value = template.Outputs?.[output]?.Value as { Ref?: unknown } | undefined;
+    if (typeof value?.Ref === "string") names.set(value.Ref, name);
+  }
+  return names;
+}
 
 const sameRegion = (service: string, resource: string) =>
   `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${resource}`;
@@ -126,6 +145,9 @@ function otherLocalRef(template: Template, id: string): string | undefined {
 
 /** Resolves the intrinsic functions the stack uses to local names and ARNs; anything else is an error. */
 export function makeResolver(template: Template, tableName: string) {
+  const names = topicNames(template);
+  const topicArn = (logicalId: string) =>
+    `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${names.get(logicalId) ?? logicalId}`;
   const resolve = (value: unknown, where: string): unknown => {
     if (Array.isArray(value)) return value.map((v) => resolve(v, where));
     if (value === null || typeof value !== "object") return value;
@@ -227,7 +249,7 @@ export function readModel(template: Template, tableName = "escrow-local"): Local
 
   const topics = ofType(template, "AWS::SNS::Topic").map(([logicalId]) => ({
     logicalId,
-    arn: topicArn(logicalId),
+    arn: String(resolve({ Ref: logicalId }, logicalId)),
   }));
 
   // API Gateway: rebuild each method's full path from the resource tree.

@@ -20,7 +20,8 @@ ${clients}
 Ops console: ${url}/ops/   (sign in as one of these ops users: username, password, tenant)
 ${users}
 
-Try it:
+Try it (a verified webhook, start to finish: npm run example${url.endsWith(":3000") ? "" : ` with ESCROW_URL=${url}`}):
+  curl -s ${url}/v1/health
   TOKEN=$(curl -s -u demo-marketplace:demo-marketplace-secret -d grant_type=client_credentials ${url}/oauth2/token | jq -r .access_token)
   ESCROW=$(curl -s ${url}/v1/escrows -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
     -H "Idempotency-Key: $(date +%s%N)" \\
@@ -32,7 +33,11 @@ Try it:
   curl -s "${url}/_local/notifications?escrowId=$ESCROW"
   curl -s "${url}/_local/payments?escrowId=$ESCROW"
 
-Local extras: /_local/faults (inject failures), /_local/reconcile (run the reconciler now);
+For integrators: ${url}/v1/openapi.json, ${url}/v1/events/schemas, the client in client/,
+  npm run listen -- --forward-to http://127.0.0.1:8080/webhooks   (escrow events to your endpoint, signed)
+  aws sns list-topics --endpoint-url ${url}                      (SNS as in AWS for HTTP(S) subscribers)
+Local extras: /_local/faults (inject failures), /_local/reconcile (run the reconciler now), /_local/deliveries;
 the workflow with the aws CLI (any credentials): aws stepfunctions list-state-machines --endpoint-url ${url}
+Stop: Ctrl-C (or kill this process's npm start): waits and timers resume on the next start.
 `);
 }

@@ -91,7 +91,7 @@ describe("POST /v1/escrows", () => {
     ["a lower-case currency", { currency: "cny" }, "currency"],
     ["the same buyer and seller", { sellerId: "u-1" }, "sellerId"],
     ["a fee above the amount", { fee: 13000 }, "fee"],
-    ["an unknown field", { colour: "red" }, "(body)"],
+    ["an unknown field", { colour: "red" }, "colour"],
     ["a window of 0 s", { windows: { deliverySeconds: 0 } }, "windows.deliverySeconds"],
     ["a window over 90 days", { windows: { disputeSeconds: 90 * 86400 + 1 } }, "windows.disputeSeconds"],
     [

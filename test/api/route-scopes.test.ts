@@ -17,13 +17,33 @@ const ddb = mockClient(DynamoDBClient);
 mockClient(SFNClient);
 const ESCROW_ID = "esc_0123456789ABCDEFGHJKMNPQRS";
 
-const apiSpecs = FUNCTIONS.filter((f) => f.route);
+/** The routes with data; the documents about the API are public (below). */
+const apiSpecs = FUNCTIONS.filter((f) => f.route && f.route.scopes.length > 0);
+const documentSpecs = FUNCTIONS.filter((f) => f.route?.kind === "document");
 const handlers = new Map<string, Handler>();
 
 beforeAll(async () => {
   for (const [name, value] of Object.entries(HANDLER_ENV)) vi.stubEnv(name, value);
-  for (const spec of apiSpecs)
+  for (const spec of [...apiSpecs, ...documentSpecs])
     handlers.set(spec.id, (await import(`${REPO_ROOT}/${spec.entry}`)).handler as Handler);
+});
+
+describe("the documents about the API", () => {
+  it.each(documentSpecs.map((s) => [s.id, s.route as FunctionRoute] as const))(
+    "%s answers without any token, from no table",
+    async (id, route) => {
+      const anonymous = {
+        ...requestFor(route, ""),
+        requestContext: { domainName: "api.test", path: route.path },
+      };
+      const res = await (handlers.get(id) as Handler)(anonymous as never, context);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.headers?.["Cache-Control"]).toBe("public, max-age=300");
+      const body = JSON.parse(res.body);
+      expect(body.openapi ?? body.items?.length).toBeTruthy();
+      expect(ddb.calls()).toHaveLength(0);
+    },
+  );
 });
 
 beforeEach(() => {

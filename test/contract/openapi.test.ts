@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { PROBLEMS, type ProblemCode } from "../../functions/api/problem";
 import { FUNCTION_ROUTES, ROUTES, type Route, type Who } from "../../functions/api/routes";
 import { EVENT_TYPES } from "../../functions/domain/events";
+import { OPS_ALERT_TYPES } from "../../functions/domain/ops-alert-types";
 import { DEFAULT_WINDOWS } from "../../functions/domain/windows";
 import { buildOpenApi } from "../../infra/openapi";
 import { FUNCTIONS } from "../../infra/service-functions";
@@ -94,15 +95,6 @@ function bulletText(lines: string[], index: number): string {
 
 const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
 
-/**
- * API.md v1.2 names these and they are being built (issues #16, #19, #20); each list must end empty.
- * The check is exact both ways: a route built without leaving this list fails too.
- */
-const V12_ROUTES_IN_PROGRESS = ["GET /v1/events/schemas", "GET /v1/openapi.json"] as const;
-const V12_EVENTS_IN_PROGRESS = ["escrow.dependency_failing", "escrow.dependency_recovered"] as const;
-/** The ops-alerts topic's types (API.md v1.2, "Ops alerts"), beside the escrow events. */
-const OPS_ALERT_TYPES = ["escrow.dispute_unresolved", "escrow.needs_ops"] as const;
-
 /** API.md's who column: empty for a route the caller itself acts on (and for ops, who act as ops). */
 const whoInDoc = (route: Route): string =>
   route.who === "none" || route.who === "ops"
@@ -162,7 +154,7 @@ describe("the contract", () => {
   it("implements every route API.md names", () => {
     const built = new Set(implemented.map(key));
     const missing = [...byKey.keys()].filter((k) => !built.has(k)).sort();
-    expect(missing).toEqual([...V12_ROUTES_IN_PROGRESS].sort());
+    expect(missing).toEqual([]);
   });
 
   it.each(implemented.map((r) => [key(r), r] as const))(
@@ -217,8 +209,15 @@ describe("the contract", () => {
   });
 
   it("answers every problem code of API.md with API.md's status, and documents them all", () => {
-    const codes = [...apiMd.matchAll(/`([a-z_]+)` \((\d{3})/g)].map((m) => [m[1] as string, Number(m[2])]);
-    expect(codes.length).toBeGreaterThanOrEqual(11);
+    // Written as "`code` (400)" in the lists, and as "`405 method_not_allowed` (a new problem code)" in v1.2.
+    const codes = [
+      ...[...apiMd.matchAll(/`([a-z_]+)` \((\d{3})/g)].map((m) => [m[1] as string, Number(m[2])] as const),
+      ...[...apiMd.matchAll(/`(\d{3}) ([a-z_]+)` \(a new problem code/g)].map(
+        (m) => [m[2] as string, Number(m[1])] as const,
+      ),
+    ];
+    expect(codes.length).toBeGreaterThanOrEqual(12);
+    expect(codes).toContainEqual(["method_not_allowed", 405]);
     for (const [code, status] of codes)
       expect(PROBLEMS[code as ProblemCode]?.status, String(code)).toBe(status);
     expect(Object.keys(PROBLEMS).sort()).toEqual([...new Set(codes.map(([c]) => c))].sort());
@@ -328,7 +327,7 @@ describe("the contract", () => {
     const named = [...new Set([...apiMd.matchAll(/`(escrow\.[a-z_]+)`/g)].map((m) => m[1] as string))];
     const published = [...EVENT_TYPES, ...OPS_ALERT_TYPES] as string[];
     expect(published.filter((t) => !named.includes(t))).toEqual([]);
-    expect(named.filter((t) => !published.includes(t)).sort()).toEqual([...V12_EVENTS_IN_PROGRESS].sort());
+    expect(named.filter((t) => !published.includes(t))).toEqual([]);
     const event = doc.components?.schemas?.EscrowEvent as { properties: { type: { enum: string[] } } };
     expect(event.properties.type.enum.sort()).toEqual([...EVENT_TYPES].sort());
   });

@@ -1,8 +1,13 @@
 /**
- * A small HTTP client for the end-to-end tests: tokens, JSON calls, polling
- * (test/support/wait.ts) and the local service's own routes (`/_local/...`).
+ * A small HTTP client for the end-to-end tests: tokens (from the TypeScript
+ * client's token source), raw JSON calls (the tests send what a typed client
+ * never would), polling (test/support/wait.ts) and the local service's own
+ * routes (`/_local/...`). Tests that act as an integration use the typed
+ * client itself (client/).
  */
+import { clientCredentials, type TokenSource } from "../../client/src/index";
 import { waitFor } from "../support/wait";
+import { expectValidEvents } from "./event-validation";
 
 export { BUYER, order, SELLER } from "../support/orders";
 
@@ -36,7 +41,7 @@ export const requestToken = (
   });
 
 export class Api {
-  private tokens = new Map<string, string>();
+  private tokens = new Map<string, TokenSource>();
   /** The service's base URL, or how to read it once the service has started. */
   constructor(private readonly base: string | (() => string)) {}
 
@@ -44,15 +49,19 @@ export class Api {
     return typeof this.base === "string" ? this.base : this.base();
   }
 
+  /** A token of the client, fetched and renewed by the TypeScript client's own token source. */
   async token(client: keyof typeof CLIENTS = "marketplace"): Promise<string> {
-    const cached = this.tokens.get(client);
-    if (cached) return cached;
-    const { id, secret } = CLIENTS[client];
-    const res = await requestToken(this.url, id, secret);
-    if (res.status !== 200) throw new Error(`token for ${client}: ${res.status} ${await res.text()}`);
-    const { access_token } = (await res.json()) as { access_token: string };
-    this.tokens.set(client, access_token);
-    return access_token;
+    let source = this.tokens.get(client);
+    if (!source) {
+      const { id, secret } = CLIENTS[client];
+      source = clientCredentials({
+        clientId: id,
+        clientSecret: secret,
+        tokenUrl: `${this.url}/oauth2/token`,
+      });
+      this.tokens.set(client, source);
+    }
+    return source.token();
   }
 
   async call<T = any>(
@@ -77,7 +86,14 @@ export class Api {
       body = JSON.stringify(options.body);
       headers["Content-Type"] ??= "application/json";
     }
-    const res = await fetch(`${this.url}${path}`, { method, headers, body });
+    const send = () => fetch(`${this.url}${path}`, { method, headers, body });
+    // A kept-alive connection the server closed just as it was reused ("other side closed"): the request
+    // never reached the service, so it is sent once more, on a new connection. Seen on a loaded machine
+    // after a test was idle longer than the service's keep-alive (5 s).
+    const res = await send().catch((error: Error & { cause?: { code?: string } }) => {
+      if (error.cause?.code !== "UND_ERR_SOCKET") throw error;
+      return send();
+    });
     const text = await res.text();
     const contentType = res.headers.get("content-type") ?? "";
     let parsed: unknown = text;
@@ -138,7 +154,13 @@ export class Api {
     const res = await fetch(`${this.url}/_local/notifications?escrowId=${escrowId}`);
     if (res.status !== 200)
       throw new Error(`notifications of ${escrowId}: ${res.status} ${await res.text()}`);
-    return ((await res.json()) as { items: any[] }).items;
+    const items = ((await res.json()) as { items: any[] }).items;
+    // Every event a test sees matches its type's published schema.
+    await expectValidEvents(
+      this.url,
+      items.map((i) => i.event),
+    );
+    return items;
   }
 
   /** `POST /_local/faults` (API.md, local mode): injects a failure; throws unless it is accepted. */

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { Api } from "./client";
+import { expectAllPublishedEventsValid } from "./event-validation";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -95,6 +96,10 @@ export async function startServer(
       // The local IAM enforces the stack's policies (infra/local/iam): a call the stack does not
       // allow fails a first deploy, so it fails the suite here, however the tests fared.
       const refusals = options.expectRefusals ? [] : await refusalsOf(url);
+      const alive = child.exitCode === null && child.signalCode === null;
+      // Before it stops: every event it published on either topic matches its type's schema.
+      const checked = alive ? expectAllPublishedEventsValid(url).catch((e: Error) => e) : undefined;
+      const invalid = await checked;
       await new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         stopping = true;
@@ -107,6 +112,7 @@ export async function startServer(
             .map((r) => `AccessDenied (${r.principal}): ${r.message}`)
             .join("\n")}`,
         );
+      if (invalid instanceof Error) throw invalid;
     },
   };
 }

@@ -22,7 +22,7 @@ import { KEYS_ONLY_TABLE } from "../support/dynalite";
  */
 
 const require = createRequire(import.meta.url);
-const BUNDLED = ["GetEscrow", "CreateEscrow", "OpsConsole"];
+const BUNDLED = ["GetEscrow", "CreateEscrow", "OpsConsole", "GetOpenApiDocument", "ListEventSchemas"];
 const bundles = new Map<string, string>(); // function id → directory holding index.js
 
 type Handler = (
@@ -169,6 +169,26 @@ describe("Lambda bundles", () => {
         context,
       );
       expect(bare).toMatchObject({ statusCode: 301, headers: { Location: "/prod/ops/" } });
+    });
+
+    it("GetOpenApiDocument and ListEventSchemas serve their documents from the bundle, as in AWS", async () => {
+      const event = (path: string) => ({
+        httpMethod: "GET",
+        path,
+        headers: { "X-Forwarded-Proto": "https" },
+        requestContext: {
+          domainName: "abc123.execute-api.us-east-1.amazonaws.com",
+          path: `/prod${path}`,
+        } as never,
+      });
+      const openapi = await handler("GetOpenApiDocument")(event("/v1/openapi.json"), context);
+      expect(openapi.statusCode, openapi.body).toBe(200);
+      const document = JSON.parse(openapi.body);
+      expect(document.openapi).toBe("3.1.0");
+      expect(document.servers[0].url).toBe("https://abc123.execute-api.us-east-1.amazonaws.com/prod");
+      const schemas = await handler("ListEventSchemas")(event("/v1/events/schemas"), context);
+      expect(schemas.statusCode, schemas.body).toBe(200);
+      expect(JSON.parse(schemas.body).items.map((i: { type: string }) => i.type)).toContain("escrow.funded");
     });
 
     it("CreateEscrow loads (its configuration checks pass at cold start)", () => {

@@ -35,6 +35,9 @@ const only = (type: string) => {
 const apiSpecs = FUNCTIONS.filter((f) => f.route);
 /** The ops console's page and assets (API.md v1.2), beside the route table's /v1 routes. */
 const CONSOLE_ROUTES = ["GET /ops", "GET /ops/{proxy+}"];
+/** The routes with data: everything but the public documents about the API. */
+const tokenSpecs = apiSpecs.filter((f) => (f.route?.scopes.length ?? 0) > 0);
+const documentSpecs = apiSpecs.filter((f) => f.route?.kind === "document");
 const taskSpecs = FUNCTIONS.filter((f) => f.role === "task");
 
 // ------------------------------------------------------------------------------------------ REST API
@@ -68,13 +71,61 @@ function methodsByRoute() {
 }
 
 describe("REST API", () => {
-  it("serves exactly the routes of FUNCTIONS plus health", () => {
+  it("serves exactly the routes of FUNCTIONS plus health, and ANY (405) on each of their paths", () => {
     const expected = [...apiSpecs.map((f) => `${f.route?.method} ${f.route?.path}`)];
-    expected.push(`${Health.method} ${Health.path}`, ...CONSOLE_ROUTES);
-    expect([...methodsByRoute().keys()].sort()).toEqual(expected.sort());
+    expected.push(`${Health.method} ${Health.path}`);
+    const routes = [...methodsByRoute().keys()];
+    expect(routes.filter((r) => !r.startsWith("ANY ")).sort()).toEqual(
+      [...expected, ...CONSOLE_ROUTES].sort(),
+    );
+    const paths = [...new Set(expected.map((r) => r.split(" ")[1]))];
+    expect(routes.filter((r) => r.startsWith("ANY ")).sort()).toEqual(paths.map((p) => `ANY ${p}`).sort());
   });
 
-  it.each(apiSpecs.map((f) => [`${f.route?.method} ${f.route?.path}`, f] as const))(
+  it("answers 405 method_not_allowed with Allow from a MOCK for the methods a path does not serve", () => {
+    const methods = methodsByRoute();
+    const servedBy = new Map<string, string[]>();
+    for (const key of methods.keys()) {
+      const [method, path] = key.split(" ") as [string, string];
+      if (method !== "ANY") servedBy.set(path, [...(servedBy.get(path) ?? []), method]);
+    }
+    expect(servedBy.get("/v1/escrows")?.sort()).toEqual(["GET", "POST"]);
+    for (const [path, served] of servedBy) {
+      const any = methods.get(`ANY ${path}`);
+      expect(any.AuthorizationType, path).toBe("NONE");
+      expect(any.Integration.Type).toBe("MOCK");
+      expect(any.Integration.PassthroughBehavior).toBe("NEVER");
+      const [response] = any.Integration.IntegrationResponses;
+      expect(response.StatusCode).toBe("405");
+      expect(response.ResponseParameters["method.response.header.Allow"]).toBe(
+        `'${served.sort().join(", ")}'`,
+      );
+      expect(response.ResponseParameters["method.response.header.Content-Type"]).toBe(
+        `'${PROBLEM_CONTENT_TYPE}'`,
+      );
+      const body = JSON.parse(response.ResponseTemplates["application/json"]);
+      expect(body).toMatchObject({
+        type: problemType("method_not_allowed"),
+        status: 405,
+        code: "method_not_allowed",
+      });
+      expect(body.detail).toContain(served[0]);
+      expect(JSON.parse(any.Integration.RequestTemplates["application/json"])).toEqual({ statusCode: 405 });
+    }
+  });
+
+  it.each(documentSpecs.map((f) => [`${f.route?.method} ${f.route?.path}`, f] as const))(
+    "%s is served without a token by its own function",
+    (key, spec) => {
+      const method = methodsByRoute().get(key);
+      expect(method.AuthorizationType).toBe("NONE");
+      expect(method.AuthorizerId).toBeUndefined();
+      expect(method.Integration.Type).toBe("AWS_PROXY");
+      expect(JSON.stringify(method.Integration.Uri)).toContain(fnLogicalId.get(spec.id));
+    },
+  );
+
+  it.each(tokenSpecs.map((f) => [`${f.route?.method} ${f.route?.path}`, f] as const))(
     "%s needs a Cognito access token of the service and proxies to its function",
     (key, spec) => {
       const method = methodsByRoute().get(key);
@@ -263,6 +314,13 @@ describe("the ops console (API.md v1.2)", () => {
       code,
     });
     if (code === "internal_error") expect(body.detail).not.toContain("Something");
+    // RFC 6750: every 401 carries the Bearer challenge (fixed in AWS: one for every cause).
+    const challenge = p.ResponseParameters["gatewayresponse.header.WWW-Authenticate"];
+    if (status === 401)
+      expect(challenge).toMatch(
+        /^'Bearer realm="escrow", error="invalid_token", error_description="[^"']+"'$/,
+      );
+    else expect(challenge).toBeUndefined();
   });
 
   it("is behind a WAF web ACL with managed rules and a rate limit, logged without the Authorization header", () => {
@@ -335,11 +393,13 @@ describe("table", () => {
 
 describe("topics", () => {
   it.each([OUTPUT.eventsTopicArn, OUTPUT.opsAlertsTopicArn])(
-    "%s is encrypted with a rotated customer managed key and refuses non-TLS use",
+    "%s is encrypted with a rotated customer managed key, refuses non-TLS use and signs with SHA256",
     (output) => {
       const topicId = refTarget((json.Outputs[output] as { Value: unknown }).Value) ?? "";
       const topic = json.Resources[topicId];
       expect(topic?.Type).toBe("AWS::SNS::Topic");
+      // SignatureVersion 2: what the client's verifySnsMessage accepts.
+      expect(topic?.Properties.SignatureVersion).toBe("2");
       const key = json.Resources[refTarget(topic?.Properties.KmsMasterKeyId) ?? ""];
       expect(key?.Type).toBe("AWS::KMS::Key");
       expect(key?.Properties.EnableKeyRotation).toBe(true);

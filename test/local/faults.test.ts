@@ -186,7 +186,7 @@ describe("/_local/faults", () => {
   });
 
   it.each([
-    ["an unknown field", { target: "sns", mode: "error", seconds: 5, extra: true }, "(body)"],
+    ["an unknown field", { target: "sns", mode: "error", seconds: 5, extra: true }, "extra"],
     ["a bad target", { target: "s3", mode: "error", seconds: 5 }, "target"],
     ["a bad mode", { target: "sns", mode: "slow", seconds: 5 }, "mode"],
     ["ambiguous on sns", { target: "sns", mode: "ambiguous", seconds: 5 }, "mode"],

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { fieldErrors, messageOf } from "../../../functions/api/validation-messages";
 import type { FieldError } from "../local-http";
 import {
   AMBIGUOUS_TARGETS,
@@ -46,14 +47,8 @@ const faultBody = z
 export type FaultBodyResult = { ok: true; spec: FaultSpec } | { ok: false; errors: FieldError[] };
 
 export function parseFaultBody(body: unknown): FaultBodyResult {
-  const parsed = faultBody.safeParse(body);
+  // Worded as the API words its own refusals (one error per field, each unknown field by its path).
+  const parsed = faultBody.safeParse(body, { error: messageOf });
   if (parsed.success) return { ok: true, spec: parsed.data };
-  return {
-    ok: false,
-    errors: parsed.error.issues.map((issue) => ({
-      path: issue.path.map(String).join(".") || "(body)",
-      message:
-        issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message,
-    })),
-  };
+  return { ok: false, errors: fieldErrors(parsed.error) };
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { sendMethodNotAllowed } from "../local-http";
 import type { LocalSns } from "./service";
 
 /**
@@ -17,9 +18,7 @@ export function createNotificationsListener(
     const url = new URL(req.url ?? "/", "http://local");
     if (url.pathname !== path) return false;
     if (req.method !== "GET") {
-      res
-        .writeHead(405, { allow: "GET", "content-type": "application/json" })
-        .end('{"message":"Method Not Allowed"}');
+      sendMethodNotAllowed(res, ["GET"]);
       return true;
     }
     const escrowId = url.searchParams.get("escrowId");

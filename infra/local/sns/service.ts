@@ -2,6 +2,11 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { JsonLinesLog } from "../json-lines-log";
 import { Deliveries } from "./deliveries";
+import { type DeliveryAttempt, DeliveryLog } from "./delivery-log";
+import { invalidParameter, notFound } from "./errors";
+import { matchesFilterPolicy } from "./filter-policy";
+import { SnsSigner } from "./signing";
+import { type Subscription, SubscriptionStore } from "./subscriptions";
 import {
   type LocalSnsOptions,
   type NotificationItem,
@@ -14,16 +19,19 @@ import {
  * Local SNS: `publish()` checks a message as SNS does, appends it to a
  * durable log (`dataDir/sns/messages.ndjson`) and acknowledges it once it is
  * there (so a SIGKILL after the MessageId was returned loses nothing), then
- * hands it to the subscribers' deliveries. wire.ts serves it over the AWS
- * Query protocol; the local Step Functions `sns:publish` integration calls it
- * directly.
+ * hands it to the deliveries of every confirmed HTTP(S) subscription of its
+ * topic whose filter policy lets it through. Subscriptions are made, confirmed
+ * and ended as in SNS (subscriptions.ts), messages are signed with a local
+ * certificate (signing.ts) and delivered with SNS's default HTTP(S) policy
+ * (deliveries.ts). wire.ts serves it over the AWS Query protocol; the local
+ * Step Functions `sns:publish` integration calls it directly.
  */
 
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 const MAX_ATTRIBUTES = 10;
 const DATA_TYPE = /^(String|Number|Binary|String\.Array)(\.[A-Za-z0-9_.-]+)?$/;
 
-export const invalid = (m: string) => new SnsServiceError("InvalidParameter", `Invalid parameter: ${m}`);
+export const invalid = invalidParameter;
 
 export class LocalSns {
   private readonly now: () => number;
@@ -31,27 +39,48 @@ export class LocalSns {
   private readonly byEscrow = new Map<string, NotificationItem[]>();
   private readonly items: NotificationItem[] = [];
   private readonly log: JsonLinesLog<PublishedMessage>;
-  private readonly deliveries: Deliveries;
+  private readonly deliveryLog: DeliveryLog;
+  private readonly subscriptions: SubscriptionStore;
+  private deliveries?: Deliveries;
+  private signer?: SnsSigner;
   private readonly ready: Promise<void>;
   private closed = false;
 
   constructor(private readonly options: LocalSnsOptions) {
     this.now = options.now ?? Date.now;
     const report = (m: string, e: unknown) => this.report(m, e);
+    const dir = join(options.dataDir, "sns");
     this.log = new JsonLinesLog(
-      join(options.dataDir, "sns", "messages.ndjson"),
+      join(dir, "messages.ndjson"),
       report,
       () => new SnsServiceError("ServiceUnavailable", "the message log is closed", 503),
     );
-    this.deliveries = new Deliveries(
-      (options.subscribers ?? []).map((s) => (typeof s === "string" ? { url: s } : s)),
-      options.delivery ?? {},
-      report,
+    this.deliveryLog = new DeliveryLog(join(dir, "deliveries.ndjson"), report);
+    this.subscriptions = new SubscriptionStore(
+      join(dir, "subscriptions.json"),
+      options.account ?? "000000000000",
+      this.now,
     );
-    this.ready = this.log.open().then((messages) => {
-      for (const m of messages) this.remember(m);
-    });
+    this.ready = this.open(dir);
     this.ready.catch(() => {});
+  }
+
+  private async open(dir: string): Promise<void> {
+    const [messages] = await Promise.all([
+      this.log.open(),
+      this.deliveryLog.open(),
+      this.subscriptions.open(this.options.subscribers ?? []),
+    ]);
+    for (const m of messages) this.remember(m);
+    // Certificates keep real time (as tokens do): the service's clock may run years ahead.
+    this.signer = await SnsSigner.open(join(dir, "signing"));
+    const base = this.options.endpoint ?? (() => "http://127.0.0.1:3000");
+    this.deliveries = new Deliveries(
+      { base, signer: this.signer },
+      this.deliveryLog,
+      this.options.delivery ?? {},
+      (m, e) => this.report(m, e),
+    );
   }
 
   /** Publishes a message; resolves with its MessageId once it is in the log. */
@@ -64,8 +93,107 @@ export class LocalSns {
     const record = this.check(input);
     await this.log.append(record);
     this.remember(record);
-    this.deliveries.send(record);
+    for (const { subscription, policy } of this.subscriptions.receivers(record.topicArn))
+      if (!policy || matchesFilterPolicy(policy, record.attributes, record.attributeTypes))
+        this.deliveries?.notify(subscription, record);
     return { MessageId: record.messageId };
+  }
+
+  /** ListTopics: every topic of the stack. */
+  async listTopics(): Promise<string[]> {
+    return [...(this.options.topics ?? [])];
+  }
+
+  /** Subscribe: a pending HTTP(S) subscription; its endpoint gets a SubscriptionConfirmation. */
+  async subscribe(input: {
+    TopicArn?: string;
+    Protocol?: string;
+    Endpoint?: string;
+    Attributes?: Record<string, string>;
+    ReturnSubscriptionArn?: boolean;
+  }): Promise<{ SubscriptionArn: string }> {
+    await this.ready;
+    const topicArn = this.topic(input.TopicArn);
+    if (!input.Protocol) throw invalidParameter("Protocol Reason: no value for required parameter");
+    if (!input.Endpoint) throw invalidParameter("Endpoint Reason: no value for required parameter");
+    const { subscription, created } = this.subscriptions.subscribe({
+      topicArn,
+      protocol: input.Protocol,
+      endpoint: input.Endpoint,
+      attributes: input.Attributes ?? {},
+    });
+    await this.subscriptions.flush();
+    if (created) this.deliveries?.confirmSubscription(subscription);
+    const arn =
+      subscription.confirmed || input.ReturnSubscriptionArn ? subscription.arn : "pending confirmation";
+    return { SubscriptionArn: arn };
+  }
+
+  /** ConfirmSubscription (also a GET of the message's SubscribeURL). */
+  async confirmSubscription(input: {
+    TopicArn?: string;
+    Token?: string;
+  }): Promise<{ SubscriptionArn: string }> {
+    await this.ready;
+    const topicArn = this.topic(input.TopicArn);
+    if (!input.Token) throw invalidParameter("Token Reason: no value for required parameter");
+    const subscription = this.subscriptions.confirm(topicArn, input.Token);
+    await this.subscriptions.flush();
+    return { SubscriptionArn: subscription.arn };
+  }
+
+  /** Unsubscribe (also a GET of a notification's UnsubscribeURL); the endpoint gets an UnsubscribeConfirmation. */
+  async unsubscribe(input: { SubscriptionArn?: string }): Promise<void> {
+    await this.ready;
+    if (!input.SubscriptionArn)
+      throw invalidParameter("SubscriptionArn Reason: no value for required parameter");
+    const ended = this.subscriptions.unsubscribe(input.SubscriptionArn);
+    await this.subscriptions.flush();
+    this.deliveries?.unsubscribed(ended);
+  }
+
+  /** ListSubscriptions / ListSubscriptionsByTopic (every subscription, or a topic's). */
+  async listSubscriptions(topicArn?: string): Promise<Subscription[]> {
+    await this.ready;
+    if (topicArn !== undefined) this.topic(topicArn);
+    return this.subscriptions.list(topicArn);
+  }
+
+  async getSubscription(arn: string | undefined): Promise<Subscription> {
+    await this.ready;
+    if (!arn) throw invalidParameter("SubscriptionArn Reason: no value for required parameter");
+    return this.subscriptions.get(arn);
+  }
+
+  async setSubscriptionAttribute(
+    arn: string | undefined,
+    name: string | undefined,
+    value: string,
+  ): Promise<void> {
+    await this.ready;
+    if (!arn) throw invalidParameter("SubscriptionArn Reason: no value for required parameter");
+    if (!name) throw invalidParameter("AttributeName Reason: no value for required parameter");
+    this.subscriptions.setAttribute(arn, name, value);
+    await this.subscriptions.flush();
+  }
+
+  /** The signing certificate, under the file name that SigningCertURL carries. */
+  async certificate(): Promise<{ fileName: string; pem: string }> {
+    await this.ready;
+    const signer = this.signer as SnsSigner;
+    return { fileName: signer.certificateFileName, pem: signer.certificatePem };
+  }
+
+  /** The delivery attempts so far, oldest first (`/_local/deliveries`). */
+  deliveryAttempts(filter: { escrowId?: string; subscriptionArn?: string } = {}): Promise<DeliveryAttempt[]> {
+    return this.deliveryLog.list(filter);
+  }
+
+  /** A topic that exists, or SNS's NotFound. */
+  private topic(arn: string | undefined): string {
+    if (!arn) throw invalidParameter("TopicArn Reason: no value for required parameter");
+    if (this.options.topics && !this.options.topics.includes(arn)) throw notFound("Topic does not exist");
+    return arn;
   }
 
   /** The messages published so far, oldest first; only an escrow's when `escrowId` is given (matched on `event.escrowId`). */
@@ -87,16 +215,19 @@ export class LocalSns {
     return [...this.messages];
   }
 
-  /** Waits for the deliveries in flight (tests, graceful stop). */
-  drain(): Promise<void> {
-    return this.deliveries.drain();
+  /** Waits for the deliveries in flight, their retries included (tests). */
+  async drain(): Promise<void> {
+    await this.ready;
+    await this.deliveries?.drain();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.ready.catch(() => {});
-    await this.deliveries.close();
+    await this.deliveries?.close();
+    await this.subscriptions.flush().catch((e) => this.report("could not save the subscriptions", e));
+    await this.deliveryLog.close();
     await this.log.close();
   }
 
@@ -107,7 +238,7 @@ export class LocalSns {
     if (!/^arn:[^:]+:sns:[^:]*:[^:]*:[^:]+$/.test(topicArn))
       throw invalid(`TopicArn Reason: ${topicArn} is not an ARN`);
     if (this.options.topics && !this.options.topics.includes(topicArn))
-      throw new SnsServiceError("NotFound", "Topic does not exist", 404);
+      throw notFound("Topic does not exist");
     if (typeof input.Message !== "string" || input.Message.length === 0) throw invalid("Empty message");
     const attributes: Record<string, string> = {};
     const attributeTypes: Record<string, string> = {};

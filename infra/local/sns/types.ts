@@ -45,32 +45,28 @@ export interface NotificationItem {
   timestamp: string;
 }
 
-export interface Subscriber {
-  url: string;
-  /** Only this topic's messages (default: every topic). */
-  topicArn?: string;
-  /** Exact-match filter on message attributes: name → accepted values. */
-  filterPolicy?: Record<string, string[]>;
-  /** Post the message body alone, as with SNS raw message delivery. */
-  raw?: boolean;
-}
-
 export interface DeliveryOptions {
-  /** Delivery attempts per subscriber (default 3). */
-  attempts?: number;
-  /** First back-off (default 500 ms, doubled each attempt). */
-  backoffMs?: number;
-  /** Per-attempt timeout (default 5 s). */
+  /** The delays before each retry (default SNS's HTTP(S) policy: 3 retries, 20 s apart). */
+  retryDelaysMs?: number[];
+  /** How long an attempt waits for the endpoint's answer (default 15 s). */
   timeoutMs?: number;
+  /** How a delay between attempts is waited (tests pass one that need not wait in real time). */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Real time: the envelope's Timestamp and each attempt's `at` (default Date.now, never the service's clock). */
+  now?: () => number;
 }
 
 export interface LocalSnsOptions {
   dataDir: string;
   /** Topics that exist; when given, a publish to any other fails with NotFound. */
   topics?: string[];
-  /** Subscriber URLs (or full subscriber specs). */
-  subscribers?: Array<string | Subscriber>;
+  /** Confirmed HTTP(S) subscriptions from the start (ESCROW_LOCAL_SUBSCRIBERS), not saved. */
+  subscribers?: { url: string; topicArn: string }[];
   delivery?: DeliveryOptions;
+  /** The service's base URL, for SigningCertURL, SubscribeURL and UnsubscribeURL (known once it listens). */
+  endpoint?: () => string;
+  /** The account that owns subscriptions. */
+  account?: string;
   /** Injected failures (`/_local/faults`, target `sns`, operation `Publish`): the publish fails, nothing is kept. */
   faults?: FaultPoint;
   now?: () => number;

@@ -7,13 +7,16 @@ import {
   type ServerResponse,
 } from "node:http";
 import { readBody } from "../http-body";
+import { actionOf, xmlEscape } from "./query-actions";
 import { invalid, type LocalSns, MAX_MESSAGE_BYTES } from "./service";
-import { type MessageAttributeValue, SnsServiceError } from "./types";
+import { SnsServiceError } from "./types";
 
 /**
  * The AWS Query protocol of SNS (form-encoded POST, XML answers), as an
- * unmodified `@aws-sdk/client-sns` speaks it through `AWS_ENDPOINT_URL_SNS`.
- * Supports `Action=Publish`.
+ * unmodified `@aws-sdk/client-sns` or the AWS CLI speaks it through
+ * `--endpoint-url` / `AWS_ENDPOINT_URL_SNS`; also the GETs of a message's
+ * SubscribeURL and UnsubscribeURL (the action in the URL's query), and the
+ * signing certificate at its SigningCertURL. The actions are query-actions.ts.
  */
 
 const XMLNS = "http://sns.amazonaws.com/doc/2010-03-31/";
@@ -22,39 +25,6 @@ export interface QueryAnswer {
   statusCode: number;
   headers: Record<string, string>;
   body: string;
-}
-
-const xmlEscape = (s: string) =>
-  s.replace(
-    /[<>&'"]/g,
-    (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", '"': "&quot;" })[c] as string,
-  );
-
-/** Reads `MessageAttributes.entry.N.Name` / `.Value.DataType` / `.Value.StringValue` / `.Value.BinaryValue`. */
-function attributesFromQuery(form: URLSearchParams): Record<string, MessageAttributeValue> | undefined {
-  const entries = new Map<string, Record<string, string>>();
-  for (const [key, value] of form) {
-    const m =
-      /^MessageAttributes\.entry\.(\d+)\.(Name|Value\.DataType|Value\.StringValue|Value\.BinaryValue)$/.exec(
-        key,
-      );
-    if (!m) continue;
-    const entry = entries.get(m[1] as string) ?? {};
-    entry[m[2] as string] = value;
-    entries.set(m[1] as string, entry);
-  }
-  if (entries.size === 0) return undefined;
-  const out: Record<string, MessageAttributeValue> = {};
-  for (const entry of entries.values()) {
-    const name = entry.Name;
-    if (!name) throw invalid("Message attribute name can not be null or empty");
-    out[name] = {
-      DataType: entry["Value.DataType"] ?? "",
-      ...(entry["Value.StringValue"] !== undefined ? { StringValue: entry["Value.StringValue"] } : {}),
-      ...(entry["Value.BinaryValue"] !== undefined ? { BinaryValue: entry["Value.BinaryValue"] } : {}),
-    };
-  }
-  return out;
 }
 
 export interface SnsWireOptions {
@@ -66,40 +36,25 @@ export interface SnsWireOptions {
   ) => SnsServiceError | undefined;
 }
 
-/** Runs one Query-protocol call (form-encoded body) and returns the HTTP answer. */
+/** Runs one Query-protocol call (form-encoded parameters) and returns the HTTP answer. */
 export async function handleSnsQueryRequest(
   sns: LocalSns,
-  bodyText: string,
+  parameters: string,
   options: SnsWireOptions = {},
   requestHeaders: IncomingHttpHeaders = {},
 ): Promise<QueryAnswer> {
   const requestId = randomUUID();
   const headers = { "content-type": "text/xml", "x-amzn-requestid": requestId };
   try {
-    const form = new URLSearchParams(bodyText);
-    const action = form.get("Action");
+    const form = new URLSearchParams(parameters);
+    const name = form.get("Action");
     // IAM decides before the service does anything (a refused call publishes nothing).
-    const refused = action ? options.authorize?.(action, form, requestHeaders) : undefined;
+    const refused = name ? options.authorize?.(name, form, requestHeaders) : undefined;
     if (refused) throw refused;
-    if (action !== "Publish")
-      throw new SnsServiceError(
-        "InvalidAction",
-        `The action ${action ?? "(none)"} is not valid for this endpoint.`,
-      );
-    const get = (k: string) => form.get(k) ?? undefined;
-    const result = await sns.publish({
-      TopicArn: get("TopicArn"),
-      TargetArn: get("TargetArn"),
-      Message: get("Message"),
-      Subject: get("Subject"),
-      MessageStructure: get("MessageStructure"),
-      MessageGroupId: get("MessageGroupId"),
-      MessageDeduplicationId: get("MessageDeduplicationId"),
-      MessageAttributes: attributesFromQuery(form),
-    });
+    const result = await actionOf(name)(form, sns);
     const body =
-      `<PublishResponse xmlns="${XMLNS}"><PublishResult><MessageId>${xmlEscape(result.MessageId)}</MessageId>` +
-      `</PublishResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></PublishResponse>`;
+      `<${name}Response xmlns="${XMLNS}">${result === null ? "" : `<${name}Result>${result}</${name}Result>`}` +
+      `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${name}Response>`;
     return { statusCode: 200, headers, body };
   } catch (error) {
     return errorAnswer(error, requestId);
@@ -129,7 +84,19 @@ export const isQueryProtocolRequest = (req: IncomingMessage): boolean =>
   String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded") &&
   req.headers["x-amz-target"] === undefined;
 
-/** A Node request listener serving the SNS Query API. */
+/** A GET of the root with an SNS action in its query: a SubscribeURL or an UnsubscribeURL being visited. */
+export const isSnsUrlRequest = (req: IncomingMessage): boolean => {
+  if (req.method !== "GET") return false;
+  const url = new URL(req.url ?? "/", "http://local");
+  return url.pathname === "/" && url.searchParams.has("Action");
+};
+
+/** A GET of the signing certificate (`/SimpleNotificationService-<hash>.pem`). */
+export const isSigningCertRequest = (req: IncomingMessage): boolean =>
+  req.method === "GET" &&
+  /^\/SimpleNotificationService-[0-9a-f]+\.pem$/.test((req.url ?? "").split("?")[0] ?? "");
+
+/** A Node request listener serving the SNS Query API, SubscribeURL and UnsubscribeURL, and SigningCertURL. */
 export function createSnsRequestListener(
   sns: LocalSns,
   options: SnsWireOptions = {},
@@ -137,10 +104,19 @@ export function createSnsRequestListener(
   return async (req, res) => {
     let answer: QueryAnswer;
     try {
-      const body = (await readBody(req, 4 * MAX_MESSAGE_BYTES, () => invalid("request too large"))).toString(
-        "utf8",
-      );
-      answer = await handleSnsQueryRequest(sns, body, options, req.headers);
+      if (isSigningCertRequest(req)) {
+        const { fileName, pem } = await sns.certificate();
+        answer =
+          req.url?.split("?")[0] === `/${fileName}`
+            ? { statusCode: 200, headers: { "content-type": "application/x-pem-file" }, body: pem }
+            : { statusCode: 404, headers: { "content-type": "text/plain" }, body: "no such certificate" };
+      } else if (req.method === "GET") {
+        const query = new URL(req.url ?? "/", "http://local").search.slice(1);
+        answer = await handleSnsQueryRequest(sns, query, options, req.headers);
+      } else {
+        const body = await readBody(req, 4 * MAX_MESSAGE_BYTES, () => invalid("request too large"));
+        answer = await handleSnsQueryRequest(sns, body.toString("utf8"), options, req.headers);
+      }
     } catch (error) {
       answer = errorAnswer(error);
     }
