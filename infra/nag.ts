@@ -107,7 +107,7 @@ export function acknowledgeEscrowFindings(stack: EscrowStack): void {
       `${route} is public on purpose (API.md: "no token"); every route with data uses the Cognito user pools authorizer with the route's scopes.`,
     );
   }
-  for (const method of api.methodNotAllowed) {
+  for (const method of [...api.methodNotAllowed, ...stack.opsConsole.methodNotAllowed]) {
     ack(
       method,
       "AwsSolutions-APIG4",

@@ -18,6 +18,7 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
 import { RESOURCE_SERVER, SCOPES } from "../../functions/api/routes";
 import { STAGE_NAME } from "./escrow-api";
+import { addMethodNotAllowed } from "./method-not-allowed";
 
 export interface OpsConsoleProps {
   api: RestApi;
@@ -40,6 +41,8 @@ export class OpsConsole extends Construct {
   readonly url: string;
   readonly client: UserPoolClient;
   readonly methods: Method[];
+  /** The ANY methods answering 405 (with Allow: GET) on the console's paths. */
+  readonly methodNotAllowed: Method[];
 
   constructor(scope: Construct, id: string, props: OpsConsoleProps) {
     super(scope, id);
@@ -88,5 +91,13 @@ export class OpsConsole extends Construct {
       cfn.addMetadata("escrow:route", `GET ${path}`);
       cfn.addMetadata("escrow:functionId", "OpsConsole");
     }
+    // The console's paths answer other methods as the API's do: 405 with Allow.
+    this.methodNotAllowed = addMethodNotAllowed(
+      props.api,
+      new Map([
+        ["/ops", ["GET"]],
+        ["/ops/{proxy+}", ["GET"]],
+      ]),
+    );
   }
 }

@@ -71,14 +71,14 @@ function methodsByRoute() {
 }
 
 describe("REST API", () => {
-  it("serves exactly the routes of FUNCTIONS plus health, and ANY (405) on each of their paths", () => {
+  it("serves exactly the routes of FUNCTIONS, health and the console, and ANY (405) on each of their paths", () => {
     const expected = [...apiSpecs.map((f) => `${f.route?.method} ${f.route?.path}`)];
     expected.push(`${Health.method} ${Health.path}`);
     const routes = [...methodsByRoute().keys()];
     expect(routes.filter((r) => !r.startsWith("ANY ")).sort()).toEqual(
       [...expected, ...CONSOLE_ROUTES].sort(),
     );
-    const paths = [...new Set(expected.map((r) => r.split(" ")[1]))];
+    const paths = [...new Set([...expected, ...CONSOLE_ROUTES].map((r) => r.split(" ")[1]))];
     expect(routes.filter((r) => r.startsWith("ANY ")).sort()).toEqual(paths.map((p) => `ANY ${p}`).sort());
   });
 

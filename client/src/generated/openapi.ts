@@ -401,7 +401,7 @@ export interface paths {
         };
         /**
          * Ops: the queue
-         * @description For ops staff (`escrow/ops`). Without `status` it lists what needs ops: every DISPUTED escrow and every escrow with `needsOpsAttention`, soonest deadline first (none last). `?status=X` lists every escrow in status X instead, in the same order (for a status other than DISPUTED the order holds within a page); `?needsOpsAttention=true` only those that need ops. Eventually consistent, like every list.
+         * @description For ops staff (`escrow/ops`). Without `status` it lists what needs ops: every DISPUTED escrow and every escrow with `needsOpsAttention`, soonest deadline first (none last). `?status=X` lists every escrow in status X instead, in the same order (for a status other than DISPUTED the order holds within a page); `?needsOpsAttention=true` only those that need ops; `?assignee=me` only the caller's cases, `?assignee=none` only cases nobody holds (with `assignee` a page may hold fewer than `limit` items while `nextCursor` is set). Each item carries the `ops` object of `GET /v1/ops/escrows/{id}` without `notes`, `execution`, `executionArn` and `consoleUrl` (open the escrow for those). Eventually consistent, like every list.
          */
         get: operations["listOpsEscrows"];
         put?: never;
@@ -420,8 +420,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Ops: an escrow and its workflow
-         * @description For ops staff (`escrow/ops`): the escrow plus `ops: { needsOpsAttention, attentionReason, executionArn, consoleUrl }` — the escrow's current workflow execution (an escrow that outlives one execution continues in another; this names the current one, or the last one while it is parked) and its Step Functions console link.
+         * Ops: an escrow, its desk and its workflow
+         * @description For ops staff (`escrow/ops`): the escrow plus `ops`: `needsOpsAttention`, `attentionReason`; who holds the case (`assignee`, `history` of its changes), the `notes` (oldest first), who must act next (`waitingFor`), the evidence counted per party (`evidenceCount`), and the current workflow `execution` — its ARN, status, start, console link and last 20 history events, read from Step Functions (locally from the local endpoint). An escrow that outlives one execution continues in another; this names the current one, or the last one while it is parked. When Step Functions cannot be asked just now the escrow is still answered, with the execution's `status` null and no `recent` events. `executionArn` and `consoleUrl` (v1.1) name the same execution.
          */
         get: operations["getOpsEscrow"];
         put?: never;
@@ -443,9 +443,89 @@ export interface paths {
         put?: never;
         /**
          * Ops resolve a dispute
-         * @description DISPUTED → the terminal status the final sums give. A resolution decides what is still held (`held`; for goods the amount, after a rejected rental claim the contested part): `release` all of it to the seller less the pro-rata fee, `refund` all of it to the buyer, `split` `refundAmount` (1 to held − 1) to the buyer and the rest to the seller. Once a settlement was sent to the payment provider it can only be carried out, not replaced (409). Also settles an escrow whose workflow failed and was escalated to ops (`needsOpsAttention: true`) in any non-terminal status; an escalated escrow that never held money can only be `refund` (it ends CANCELLED). Other statuses are 409. Same idempotency rules as the other actions.
+         * @description DISPUTED → the terminal status the final sums give. A resolution decides what is still held (`held`; for goods the amount, after a rejected rental claim the contested part): `release` all of it to the seller less the pro-rata fee, `refund` all of it to the buyer, `split` `refundAmount` (1 to held − 1) to the buyer and the rest to the seller. Once a settlement was sent to the payment provider it can only be carried out, not replaced (409). Also settles an escrow whose workflow failed and was escalated to ops (`needsOpsAttention: true`) in any non-terminal status; an escalated escrow that never held money can only be `refund` (it ends CANCELLED). Other statuses are 409. `reasonCode` (optional here; the ops console asks for it) and `note` are kept in the escrow's `resolution` (every route shows it once decided, with `decidedBy` and `decidedAt`); the history's `resolution_accepted` entry and the events the settlement causes carry `actor: "ops"` and `opsUser` (the signed-in user's sub and username, or the ops client's id twice). Preview first with `POST …/resolution-preview`. Same idempotency rules as the other actions.
          */
         post: operations["resolveEscrow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ops/escrows/{id}/resolution-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ops preview a resolution
+         * @description For ops staff (`escrow/ops`): a signed-in person (authorization code with PKCE) or the ops client. The resolution's body (`note` optional) → what that resolution would move now, by the same rules: `paidToSeller`, `refundedToBuyer`, `platformFee` in minor units (their sum is what is held; for an escrow that never held money, all 0). The same checks and problems as `POST …/resolution` (400, 404, 409 — a conflict if someone decided first), and it changes nothing: no entry, no event, the `version` stays. An `Idempotency-Key` is accepted and ignored: a preview is safe to repeat.
+         */
+        post: operations["previewResolution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ops/escrows/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ops resume an escrow that needs them
+         * @description For ops staff (`escrow/ops`): a signed-in person (authorization code with PKCE) or the ops client. For an escrow with `needsOpsAttention` whose cause ops have dealt with (a payout the provider refused, now fixed at the provider): clears the flag and the service tries again at once — the workflow carries on from the record (a refused payout is paid out again, under new movement keys; a wait goes on to its deadline). The history gets a `resumed` entry (`note`, `actor: "ops"`, `opsUser`); no event is published for it (the escrow's own events follow). 409 `invalid_transition` when the escrow does not need ops attention (or is terminal). Same idempotency rules as the other actions.
+         */
+        post: operations["resumeEscrow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ops/escrows/{id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ops add a note
+         * @description For ops staff (`escrow/ops`): a signed-in person (authorization code with PKCE) or the ops client. A note for the next shift (`text` 1–2,000 characters), in any status → 201 `{ id, text, by, at }`. Internal: notes appear only on ops routes (`GET /v1/ops/escrows/{id}`, oldest first), never on marketplace routes or in events. At most 200 an escrow: the 201st is 400 `validation_error` (path `text`). Not a transition: the escrow's `version` does not move. An `Idempotency-Key` is optional; with one, a retry replays the 201 with the same note.
+         */
+        post: operations["addNote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ops/escrows/{id}/assignment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ops take or let go of a case
+         * @description For ops staff (`escrow/ops`): a signed-in person (authorization code with PKCE) or the ops client. `{ "assignee": "me" }` makes the caller the case's assignee — also when someone else holds it (the last writer wins); `{ "assignee": null }` leaves it to nobody. Any status. Each change is kept in `ops.history` (`{ at, type: "assigned", by, assignee }`, oldest first, the last 200). Answers 200 with the ops view as it now is. Not a transition: the escrow's `version` does not move, and no event is published. An `Idempotency-Key` is optional; with one, a retry records nothing more and answers the ops view as it then is.
+         */
+        post: operations["assignEscrow"];
         delete?: never;
         options?: never;
         head?: never;
@@ -840,11 +920,58 @@ export interface components {
             /** @enum {string} */
             outcome: "release" | "refund" | "split";
             /**
-             * @description Required for `split` (1 to amount − 1); for `refund` it may only be the whole amount; not allowed for `release`.
+             * @description Required for `split` (1 to what is held − 1); for `refund` it may only be all that is held; not allowed for `release`.
              * @example 12999
              */
             refundAmount?: number;
+            /**
+             * @description Why ops decided so (optional in the API; the ops console asks for it). Shown in the escrow's `resolution`.
+             * @example not_as_described
+             * @enum {string}
+             */
+            reasonCode?: "not_received" | "not_as_described" | "damaged" | "seller_no_show" | "buyer_withdrew" | "agreement" | "deduction_justified" | "deduction_unjustified" | "other";
+            /**
+             * @description Why, in words: kept in the escrow's `resolution` and its history.
+             * @example The courier's photo shows the damage happened before pickup.
+             */
             note: string;
+        };
+        PreviewResolutionRequest: {
+            /** @enum {string} */
+            outcome: "release" | "refund" | "split";
+            /**
+             * @description Required for `split` (1 to what is held − 1); for `refund` it may only be all that is held; not allowed for `release`.
+             * @example 12999
+             */
+            refundAmount?: number;
+            /**
+             * @description Why ops decided so (optional in the API; the ops console asks for it). Shown in the escrow's `resolution`.
+             * @example not_as_described
+             * @enum {string}
+             */
+            reasonCode?: "not_received" | "not_as_described" | "damaged" | "seller_no_show" | "buyer_withdrew" | "agreement" | "deduction_justified" | "deduction_unjustified" | "other";
+            note?: string | null;
+        };
+        ResumeRequest: {
+            /**
+             * @description What ops did about the cause (kept in the history).
+             * @example The seller reopened the payout account; paying out again.
+             */
+            note: string;
+        };
+        AddNoteRequest: {
+            /**
+             * @description 1–2,000 characters; only ops ever read it.
+             * @example Called the seller: the courier confirms the parcel was damaged in transit.
+             */
+            text: string;
+        };
+        AssignEscrowRequest: {
+            /**
+             * @description `me`: the caller takes the case (even from someone else: the last writer wins); null: nobody holds it.
+             * @example me
+             */
+            assignee: "me" | null;
         };
         EvidenceRequestRequest: {
             /**
@@ -985,6 +1112,8 @@ export interface components {
             needsOpsAttention: boolean;
             /** @description Why the escrow needs ops, else null. */
             attentionReason: ("payout_rejected" | "unexpected_step" | "workflow_failing") | null;
+            /** @description Once ops decided: their resolution; else null. */
+            resolution: components["schemas"]["Resolution"] | null;
             /**
              * @description ISO 8601 UTC timestamp.
              * @example 2026-12-05T10:00:00.000Z
@@ -1039,6 +1168,35 @@ export interface components {
             platformFee: number;
             /** @enum {string} */
             reason: "settlement" | "undisputed_part" | "deposit_forfeited";
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The ops decision (the latest, when a refused payout was decided again). */
+        Resolution: {
+            /** @enum {string} */
+            outcome: "release" | "refund" | "split";
+            /** @description What goes back to the buyer of what was held: 0 for a release, all of it for a refund. */
+            refundAmount: number;
+            reasonCode: ("not_received" | "not_as_described" | "damaged" | "seller_no_show" | "buyer_withdrew" | "agreement" | "deduction_justified" | "deduction_unjustified" | "other") | null;
+            note: string;
+            decidedBy: components["schemas"]["OpsUser"];
+            /**
+             * @description ISO 8601 UTC timestamp.
+             * @example 2026-12-05T10:00:00.000Z
+             */
+            decidedAt: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The ops staff member who acted (API.md v1.2). */
+        OpsUser: {
+            /** @description A signed-in user's `sub`; for the ops client, its client id. */
+            id: string;
+            /**
+             * @description The user's `username`; for the ops client, its client id.
+             * @example ops-alice
+             */
+            name: string;
         } & {
             [key: string]: unknown;
         };
@@ -1109,6 +1267,13 @@ export interface components {
             tenantId: string;
             escrowId: string;
             escrow: components["schemas"]["Escrow"];
+            /**
+             * @description On an event an ops action caused (an evidence request; the settlement of a resolution): `ops`.
+             * @constant
+             */
+            actor?: "ops";
+            /** @description With `actor`: who among ops acted (for a settlement, who decided the resolution). */
+            opsUser?: components["schemas"]["OpsUser"];
             /** @description `escrow.evidence_added` only: the item added. */
             evidence?: components["schemas"]["EvidenceItem"];
             /** @description `escrow.evidence_requested` only: what ops asked for, and by when. */
@@ -1179,6 +1344,8 @@ export interface components {
                 type: string;
                 /** @enum {string} */
                 actor: "buyer" | "seller" | "marketplace" | "ops" | "system";
+                /** @description On an ops action's entry (actor `ops`): who among ops acted (API.md v1.2). */
+                opsUser?: components["schemas"]["OpsUser"];
                 /** @description What the entry recorded; for `evidence_added` the evidence item. */
                 data: {
                     [key: string]: unknown;
@@ -1208,6 +1375,184 @@ export interface components {
         /** @description Both parties' evidence, oldest first, in one page (at most 40 items: 20 a party). */
         EvidenceList: {
             items: components["schemas"]["EvidenceItem"][];
+        } & {
+            [key: string]: unknown;
+        };
+        OpsQueue: {
+            items: components["schemas"]["OpsQueueItem"][];
+            nextCursor: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description An escrow of the queue with its ops desk (no notes, no execution). */
+        OpsQueueItem: {
+            /** @example esc_01JD6Z2Q8M3V4N5P6R7S8T9V0W */
+            id: string;
+            /** @enum {string} */
+            kind: "goods" | "service" | "rental_deposit" | "vehicle";
+            /** @enum {string} */
+            status: "PENDING_FUNDS" | "FUNDED" | "DELIVERED" | "REFUND_REQUESTED" | "DISPUTED" | "RESERVED" | "MOVED_OUT" | "CLAIMED" | "RELEASED" | "REFUNDED" | "SETTLED" | "CANCELLED";
+            buyerId: string;
+            sellerId: string;
+            amount: number;
+            currency: string;
+            fee: number;
+            description: string | null;
+            listingRef: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            windows: components["schemas"]["Windows"];
+            /** @description When the current wait ends by itself; null in terminal statuses and while an accepted action is pending. */
+            deadline: string | null;
+            /** @description The accepted (202) action the workflow has not applied yet; `auto-…` when a window elapsed. */
+            pendingAction: ("confirmation" | "cancellation" | "refund-response" | "resolution" | "auto-release" | "auto-refund" | "auto-refund-acceptance" | "deposit-return" | "claim-response" | "auto-claim-acceptance" | "inspection" | "auto-cancellation") | null;
+            delivery: ({
+                carrier: string | null;
+                trackingNumber: string | null;
+                note: string | null;
+                /**
+                 * @description ISO 8601 UTC timestamp.
+                 * @example 2026-12-05T10:00:00.000Z
+                 */
+                deliveredAt: string;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+            refundRequest: ({
+                amount: number;
+                reason: string;
+                /**
+                 * @description ISO 8601 UTC timestamp.
+                 * @example 2026-12-05T10:00:00.000Z
+                 */
+                requestedAt: string;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+            dispute: ({
+                /** @enum {string} */
+                openedBy: "buyer" | "seller";
+                reason: string;
+                /**
+                 * @description ISO 8601 UTC timestamp.
+                 * @example 2026-12-05T10:00:00.000Z
+                 */
+                openedAt: string;
+                /** @description After a rejected rental claim: the part still held for ops to decide. */
+                contestedAmount?: number;
+                /** @description Once ops asked for evidence (`POST /v1/ops/escrows/{id}/evidence-request`): the latest request. */
+                evidenceRequest?: components["schemas"]["EvidenceRequest"];
+            } & {
+                [key: string]: unknown;
+            }) | null;
+            /** @description rental_deposit only: the lease as it stands (renewals move endsAt); movedOutAt once moved out or ended. */
+            lease?: {
+                /**
+                 * @description ISO 8601 UTC timestamp.
+                 * @example 2026-12-05T10:00:00.000Z
+                 */
+                startsAt: string;
+                /**
+                 * @description ISO 8601 UTC timestamp.
+                 * @example 2026-12-05T10:00:00.000Z
+                 */
+                endsAt: string;
+                movedOutAt: string | null;
+            } & {
+                [key: string]: unknown;
+            };
+            /** @description rental_deposit only: the landlord's deduction claim, once made. */
+            claim?: ({
+                items: ({
+                    /** @enum {string} */
+                    category: "cleaning" | "damage" | "unpaid_rent" | "utilities" | "other";
+                    amount: number;
+                    description: string;
+                } & {
+                    [key: string]: unknown;
+                })[];
+                total: number;
+                /**
+                 * @description ISO 8601 UTC timestamp.
+                 * @example 2026-12-05T10:00:00.000Z
+                 */
+                claimedAt: string;
+                acceptedAmount: number | null;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+            /** @description The total ever held (0 before the hold; the amount once FUNDED). */
+            funded: number;
+            /** @description What is held right now (0 in terminal statuses). */
+            held: number;
+            /** @description The money that has left the escrow so far, oldest first. held + Σ(paidToSeller + refundedToBuyer + platformFee) == funded at every moment. */
+            disbursements: components["schemas"]["Disbursement"][];
+            /** @description Set in RELEASED, REFUNDED and SETTLED: the sum of the disbursements; paidToSeller + refundedToBuyer + platformFee == funded. */
+            settlement: ({
+                paidToSeller: number;
+                refundedToBuyer: number;
+                platformFee: number;
+                /**
+                 * @description ISO 8601 UTC timestamp.
+                 * @example 2026-12-05T10:00:00.000Z
+                 */
+                settledAt: string;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+            /** @description Why a CANCELLED escrow never held money: `payment_declined`, `payment_unavailable`, `cancelled_by_ops`. */
+            failureReason: string | null;
+            /** @description Something no retry can decide happened (the provider refused a payout for good, or the workflow kept failing); ops were alerted and settle it with a resolution. */
+            needsOpsAttention: boolean;
+            /** @description Why the escrow needs ops, else null. */
+            attentionReason: ("payout_rejected" | "unexpected_step" | "workflow_failing") | null;
+            /** @description Once ops decided: their resolution; else null. */
+            resolution: components["schemas"]["Resolution"] | null;
+            /**
+             * @description ISO 8601 UTC timestamp.
+             * @example 2026-12-05T10:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * @description ISO 8601 UTC timestamp.
+             * @example 2026-12-05T10:00:00.000Z
+             */
+            updatedAt: string;
+            /** @description Grows by one with every write to the escrow. */
+            version: number;
+            ops: {
+                needsOpsAttention: boolean;
+                attentionReason: string | null;
+                /** @description Who holds the case, or null. */
+                assignee: components["schemas"]["OpsUser"] | null;
+                /** @description Every change of who holds the case, oldest first (the last 200). */
+                history: components["schemas"]["AssignmentChange"][];
+                /** @description Who must act next for the escrow to move other than by its deadline: the party of the current wait, `ops` for a dispute or an escrow that needs them; null while the service itself acts (a hold, an accepted outcome being carried out) or once terminal. */
+                waitingFor: ("buyer" | "seller" | "ops") | null;
+                evidenceCount: {
+                    buyer: number;
+                    seller: number;
+                } & {
+                    [key: string]: unknown;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        AssignmentChange: {
+            /**
+             * @description ISO 8601 UTC timestamp.
+             * @example 2026-12-05T10:00:00.000Z
+             */
+            at: string;
+            /** @constant */
+            type: "assigned";
+            by: components["schemas"]["OpsUser"];
+            /** @description Who holds the case after the change; null: nobody. */
+            assignee: components["schemas"]["OpsUser"] | null;
         } & {
             [key: string]: unknown;
         };
@@ -1333,6 +1678,8 @@ export interface components {
             needsOpsAttention: boolean;
             /** @description Why the escrow needs ops, else null. */
             attentionReason: ("payout_rejected" | "unexpected_step" | "workflow_failing") | null;
+            /** @description Once ops decided: their resolution; else null. */
+            resolution: components["schemas"]["Resolution"] | null;
             /**
              * @description ISO 8601 UTC timestamp.
              * @example 2026-12-05T10:00:00.000Z
@@ -1348,13 +1695,76 @@ export interface components {
             ops: {
                 needsOpsAttention: boolean;
                 attentionReason: string | null;
+                /** @description Who holds the case, or null. */
+                assignee: components["schemas"]["OpsUser"] | null;
+                /** @description Every change of who holds the case, oldest first (the last 200). */
+                history: components["schemas"]["AssignmentChange"][];
+                /** @description Who must act next for the escrow to move other than by its deadline: the party of the current wait, `ops` for a dispute or an escrow that needs them; null while the service itself acts (a hold, an accepted outcome being carried out) or once terminal. */
+                waitingFor: ("buyer" | "seller" | "ops") | null;
+                evidenceCount: {
+                    buyer: number;
+                    seller: number;
+                } & {
+                    [key: string]: unknown;
+                };
                 /** @example arn:aws:states:us-east-1:123456789012:execution:Escrow-EscrowLifecycle:esc_… */
                 executionArn: string;
                 /** @description The execution in the Step Functions console. */
                 consoleUrl: string;
+                /** @description Oldest first. */
+                notes: components["schemas"]["OpsNote"][];
+                /** @description The escrow's current workflow execution (an escrow that outlives one continues in another). */
+                execution: {
+                    arn: string;
+                    /** @description Null when Step Functions has no such execution yet, or could not be asked just now. */
+                    status: ("RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED" | "PENDING_REDRIVE") | null;
+                    startedAt: string | null;
+                    /** @description The execution's page: the AWS Step Functions console in AWS; locally the ops console's execution view (`/ops/executions/{executionArn}`). */
+                    consoleUrl: string;
+                    /** @description The execution's last 20 history events, oldest first; `state` names the state an event entered or left. */
+                    recent: ({
+                        /**
+                         * @description ISO 8601 UTC timestamp.
+                         * @example 2026-12-05T10:00:00.000Z
+                         */
+                        at: string;
+                        /** @example TaskStateEntered */
+                        type: string;
+                        state?: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                } & {
+                    [key: string]: unknown;
+                };
             } & {
                 [key: string]: unknown;
             };
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description An ops note: internal, never on a marketplace route nor in an event. */
+        OpsNote: {
+            /**
+             * @description Note id (`note_…`).
+             * @example note_5f0c9a1b2d3e4f5a6b7c8d9e
+             */
+            id: string;
+            text: string;
+            by: components["schemas"]["OpsUser"];
+            /**
+             * @description ISO 8601 UTC timestamp.
+             * @example 2026-12-05T10:00:00.000Z
+             */
+            at: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description What the resolution would move now, in minor units. */
+        ResolutionPreview: {
+            paidToSeller: number;
+            refundedToBuyer: number;
+            platformFee: number;
         } & {
             [key: string]: unknown;
         };
@@ -3591,6 +4001,7 @@ export interface operations {
                 status?: "PENDING_FUNDS" | "FUNDED" | "DELIVERED" | "REFUND_REQUESTED" | "DISPUTED" | "RESERVED" | "MOVED_OUT" | "CLAIMED" | "RELEASED" | "REFUNDED" | "SETTLED" | "CANCELLED";
                 limit?: number;
                 cursor?: string;
+                assignee?: "me" | "none";
                 needsOpsAttention?: "true" | "false";
             };
             header?: never;
@@ -3599,13 +4010,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of escrows. */
+            /** @description A page of the queue. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EscrowList"];
+                    "application/json": components["schemas"]["OpsQueue"];
                 };
             };
             /** @description `validation_error`: the request is invalid (body, query, path or headers; a body over 16 KiB). Nothing was changed. */
@@ -3818,6 +4229,439 @@ export interface operations {
             };
             /** @description `invalid_transition` (not allowed in the current status; nothing changed) or `idempotency_in_progress` (the first request with this key is still running; retry shortly). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency_key_reused`: the key was used with a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: throttled; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable`: a service the request depends on failed briefly and nothing was changed; retry after `Retry-After` seconds with the same Idempotency-Key. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (1-5). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewResolution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Escrow id (`esc_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewResolutionRequest"];
+            };
+        };
+        responses: {
+            /** @description The three sums the resolution would move. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResolutionPreview"];
+                };
+            };
+            /** @description `validation_error`: the request is invalid (body, query, path or headers; a body over 16 KiB). Nothing was changed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: missing, malformed, forged or expired bearer token. `WWW-Authenticate` names the scheme (RFC 6750): `Bearer realm="escrow"` when no Bearer token was sent, with `error="invalid_token"` and an `error_description` saying expired, malformed or invalid when one was (in AWS the gateway sends one challenge for every 401, with `error="invalid_token"`, and the problem's `detail` says which). */
+            401: {
+                headers: {
+                    /** @description The Bearer challenge (RFC 6750), with why the token was refused. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the token lacks the route's scope, the client is not registered with a marketplace, or `actorId` is not allowed to act. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: no such escrow for this tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_transition` (not allowed in the current status; nothing changed) or `idempotency_in_progress` (the first request with this key is still running; retry shortly). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: throttled; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable`: a service the request depends on failed briefly and nothing was changed; retry after `Retry-After` seconds with the same Idempotency-Key. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (1-5). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resumeEscrow: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Escrow id (`esc_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResumeRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted: the escrow as recorded once the action was accepted. The money moves in the workflow; the terminal status follows within seconds (poll GET or listen for the event). */
+            202: {
+                headers: {
+                    /** @description `true` when this answer replays an earlier request's. */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Escrow"];
+                };
+            };
+            /** @description `validation_error`: the request is invalid (body, query, path or headers; a body over 16 KiB). Nothing was changed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: missing, malformed, forged or expired bearer token. `WWW-Authenticate` names the scheme (RFC 6750): `Bearer realm="escrow"` when no Bearer token was sent, with `error="invalid_token"` and an `error_description` saying expired, malformed or invalid when one was (in AWS the gateway sends one challenge for every 401, with `error="invalid_token"`, and the problem's `detail` says which). */
+            401: {
+                headers: {
+                    /** @description The Bearer challenge (RFC 6750), with why the token was refused. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the token lacks the route's scope, the client is not registered with a marketplace, or `actorId` is not allowed to act. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: no such escrow for this tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_transition` (not allowed in the current status; nothing changed) or `idempotency_in_progress` (the first request with this key is still running; retry shortly). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency_key_reused`: the key was used with a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: throttled; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable`: a service the request depends on failed briefly and nothing was changed; retry after `Retry-After` seconds with the same Idempotency-Key. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (1-5). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    addNote: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Escrow id (`esc_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddNoteRequest"];
+            };
+        };
+        responses: {
+            /** @description Added: the note (on a replay, the same note). */
+            201: {
+                headers: {
+                    /** @description `true` when this answer replays an earlier request's. */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpsNote"];
+                };
+            };
+            /** @description `validation_error`: the request is invalid (body, query, path or headers; a body over 16 KiB). Nothing was changed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: missing, malformed, forged or expired bearer token. `WWW-Authenticate` names the scheme (RFC 6750): `Bearer realm="escrow"` when no Bearer token was sent, with `error="invalid_token"` and an `error_description` saying expired, malformed or invalid when one was (in AWS the gateway sends one challenge for every 401, with `error="invalid_token"`, and the problem's `detail` says which). */
+            401: {
+                headers: {
+                    /** @description The Bearer challenge (RFC 6750), with why the token was refused. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the token lacks the route's scope, the client is not registered with a marketplace, or `actorId` is not allowed to act. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: no such escrow for this tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency_key_reused`: the key was used with a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: throttled; retry with backoff. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable`: a service the request depends on failed briefly and nothing was changed; retry after `Retry-After` seconds with the same Idempotency-Key. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (1-5). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    assignEscrow: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Escrow id (`esc_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignEscrowRequest"];
+            };
+        };
+        responses: {
+            /** @description The ops view after the change. */
+            200: {
+                headers: {
+                    /** @description `true` when this answer replays an earlier request's. */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpsEscrow"];
+                };
+            };
+            /** @description `validation_error`: the request is invalid (body, query, path or headers; a body over 16 KiB). Nothing was changed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: missing, malformed, forged or expired bearer token. `WWW-Authenticate` names the scheme (RFC 6750): `Bearer realm="escrow"` when no Bearer token was sent, with `error="invalid_token"` and an `error_description` saying expired, malformed or invalid when one was (in AWS the gateway sends one challenge for every 401, with `error="invalid_token"`, and the problem's `detail` says which). */
+            401: {
+                headers: {
+                    /** @description The Bearer challenge (RFC 6750), with why the token was refused. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the token lacks the route's scope, the client is not registered with a marketplace, or `actorId` is not allowed to act. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: no such escrow for this tenant. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
