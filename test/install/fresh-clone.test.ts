@@ -89,6 +89,7 @@ function run(command: string, args: string[], env: Record<string, string> = {}, 
 it("README's quick start uses $URL and PORT, names /v1/health, shows the ops queue and says how to stop", () => {
   const readme = readFileSync(join(ROOT, "README.md"), "utf8");
   const quickStart = readme.slice(readme.indexOf("## Quick start"), readme.indexOf("### For integrators"));
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, as the README shows it
   expect(quickStart).toContain("URL=http://127.0.0.1:${PORT:-3000}");
   // Every call goes to $URL: no address written out but the one that defines it.
   expect(quickStart.match(/127\.0\.0\.1:3000\//g) ?? []).toEqual([]);
