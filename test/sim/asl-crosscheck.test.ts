@@ -231,7 +231,7 @@ describe("the simulator's ASL interpreter and aws-local-stepfunctions", () => {
     expect(() => loadDefinition(text, {})).toThrow(/not supported/);
     const unknown = JSON.stringify({
       StartAt: "T",
-      States: { T: { Type: "Task", Resource: "${Nope}", End: true } },
+      States: { T: { Type: "Task", Resource: ["$", "{Nope}"].join(""), End: true } },
     });
     expect(() => loadDefinition(unknown, {})).toThrow(/nothing substitutes/);
   });
