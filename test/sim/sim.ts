@@ -7,6 +7,7 @@ import { activate } from "./kernel/determinism";
 import { SETTINGS, silenceServiceLogs } from "./wiring";
 import { Actors } from "./world/actors";
 import { Client } from "./world/client";
+import { OpsDesk } from "./world/ops-desk";
 import { ReconcilerSchedule } from "./world/reconciler-schedule";
 import { type SimOptions, World } from "./world/world";
 
@@ -42,6 +43,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
   const world = new World(options);
   const client = new Client(world);
   const actors = new Actors(world, client, options.escrows);
+  const desk = new OpsDesk(world, actors);
   const reconciler = new ReconcilerSchedule(world);
   const startedAt = world.now();
   let healedAt: number | null = null;
@@ -70,6 +72,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
   let chaosSteps = 0;
   try {
     actors.start();
+    desk.start();
     reconciler.start();
     while (world.scheduler.steps < options.steps && !failed()) if (!(await step())) break;
     chaosSteps = world.scheduler.steps;
@@ -77,6 +80,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       healedAt = world.now();
       world.faults.healed = true;
       actors.stop();
+      desk.stopped = true;
       world.note(null, "every fault healed; nobody acts any more");
       const liveness = new Liveness(world, world.checker, healedAt, reconciler.periodMs);
       let horizon = liveness.horizon();

@@ -37,9 +37,9 @@ let active: Determinism | null = null;
 /** Whether the function that called the patched one is the service's code. */
 function calledByService(): boolean {
   const stack = new Error().stack ?? "";
-  // Frames: Error, the patch itself, then its caller (and, through promisify, one more).
-  const lines = stack.split("\n", 6);
-  for (let i = 2; i < lines.length; i++) if (lines[i]?.includes(SERVICE_CODE)) return true;
+  // Frames: Error, this function, the patch, then its caller (through promisify: three frames more).
+  const lines = stack.split("\n", 9);
+  for (let i = 3; i < lines.length; i++) if (lines[i]?.includes(SERVICE_CODE)) return true;
   return false;
 }
 

@@ -35,6 +35,8 @@ export class SnsData {
   /** By escrow: the meanings published (`type@version`, or the evidence's or reminder's id). */
   readonly published = new Map<string, Set<string>>();
   readonly dirty = new Set<string>();
+  /** Who reads the topics (ops read their alerts and the disputes). */
+  readonly listeners: ((escrowId: string, what: string) => void)[] = [];
 
   constructor(private readonly now: () => number) {}
 
@@ -53,10 +55,12 @@ export class SnsData {
     if (event.evidenceId) set.add(`evidence ${event.evidenceId}`);
     this.published.set(event.escrowId, set);
     this.dirty.add(event.escrowId);
+    for (const l of this.listeners) l(event.escrowId, event.type);
   }
 
   alert(alert: OpsAlert): void {
     this.alerts.push(alert);
+    for (const l of this.listeners) l(alert.escrowId, alert.type);
   }
 }
 

@@ -36,6 +36,8 @@ export class ProviderData {
   readonly keyReuse: { escrowId: string; detail: string }[] = [];
   private readonly firstUse = new Map<string, string>();
   readonly dirty = new Set<string>();
+  /** Told of every movement as it lands (the simulation may strike right then). */
+  onMovement: ((m: Movement) => void) | null = null;
 
   constructor(
     private readonly now: () => number,
@@ -63,6 +65,7 @@ export class ProviderData {
     list.push(movement);
     this.byEscrow.set(m.escrowId, list);
     this.dirty.add(m.escrowId);
+    this.onMovement?.(movement);
   }
 
   hold(r: HoldRequest): { reference: string } {

@@ -32,8 +32,26 @@ export class Actors {
     return this.world.random.actors;
   }
 
+  /** How often the marketplace makes a deal (its traffic does not depend on our health): drawn per seed. */
+  private arrivalMeanMs = 0;
+
+  get active(): number {
+    return this.deals.filter((d) => !d.retired).length;
+  }
+
   start(): void {
+    this.arrivalMeanMs = this.r.pick([30_000, 300_000, 3_600_000, 6 * 3_600_000]);
     for (let i = 0; i < this.atOnce; i++) this.newDeal(this.r.int(0, 60_000));
+    this.arrive();
+  }
+
+  /** Deals arrive at the marketplace's pace; one is made when fewer than `atOnce` are in progress. */
+  private arrive(): void {
+    const wait = Math.max(1, Math.round(-Math.log(1 - this.r.next()) * this.arrivalMeanMs));
+    this.at(wait, "a deal arrives", () => {
+      if (this.active < this.atOnce) this.newDeal(0);
+      this.arrive();
+    });
   }
 
   private at(delayMs: number, label: string, fn: () => void): void {
@@ -84,8 +102,6 @@ export class Actors {
   private retire(d: Deal): void {
     if (d.retired) return;
     d.retired = true;
-    // The marketplace's next deal: soon, or after a quiet spell.
-    this.newDeal(this.r.logUniform(1_000, 6 * 3_600_000));
   }
 
   private schedule(d: Deal): void {
@@ -114,6 +130,18 @@ export class Actors {
     this.schedule(d);
   }
 
+  /** Ops at their desk take an escrow from their queue: a resolution (or, for a dispute, a request for evidence). */
+  async actAsOps(d: Deal): Promise<void> {
+    const s = this.state(d);
+    if (!s || d.retired || d.busy) return;
+    const routeId =
+      s.status === "DISPUTED" && !s.attention && this.r.chance(0.25) ? "RequestEvidence" : "ResolveEscrow";
+    const move = chooseMove(s, d, this.r, this.world.now(), routeId);
+    d.busy = true;
+    await this.request(d, move, this.keyFor(move), `ops desk: ${routeId}`);
+    d.busy = false;
+  }
+
   private keyFor(move: Move): string | undefined {
     if (move.routeId === "GetEscrow" || move.routeId === "IssueHandoverCode" || !this.r.chance(0.7))
       return undefined;
@@ -137,8 +165,10 @@ export class Actors {
       ...(key ? { idempotencyKey: key } : {}),
     };
     const answer = await this.client.send(request, attempt === 0 ? why : `${why}, retry ${attempt}`);
-    if (move.routeId === "IssueHandoverCode" && answer.status === 201)
+    if (move.routeId === "IssueHandoverCode" && answer.status === 201) {
       d.codes.push({ code: (answer.body as { code: string }).code, at: this.world.now() });
+      this.meet(d);
+    }
     // A client retries what failed for want of a dependency: with its key, or blindly without one.
     if (
       (answer.status >= 500 || (answer.status === 409 && key && isInProgress(answer))) &&
@@ -155,6 +185,29 @@ export class Actors {
       );
     }
     return answer;
+  }
+
+  /**
+   * The handover meeting: the seller submits the code the buyer's app shows within minutes (sometimes
+   * after it expired), while now and then the buyer withdraws at the same moment.
+   */
+  private meet(d: Deal): void {
+    const s = this.state(d);
+    if (!s) return;
+    this.at(this.r.logUniform(5_000, 20 * 60_000), `deal ${d.n} meets`, () => {
+      const now = this.state(d) ?? s;
+      const delivery = chooseMove(now, d, this.r, this.world.now(), "RecordDelivery");
+      if (this.r.chance(0.25)) {
+        this.stats.races++;
+        void this.request(
+          d,
+          chooseMove(now, d, this.r, this.world.now(), "CancelEscrow"),
+          this.keyFor(delivery),
+          "withdraws at the meeting",
+        );
+      }
+      void this.request(d, delivery, this.keyFor(delivery), "hands over");
+    });
   }
 
   stop(): void {

@@ -70,7 +70,8 @@ export function drawWeather(r: Random, start: number, outageRandom: Random): Wea
 }
 
 function outage(r: Random, id: number, target: Target, start: number): Outage {
-  const kinds = KINDS_OF[target];
+  // Lambda does not crash for hours on end: its outages are refusals and throttling (crashes are a rate).
+  const kinds = KINDS_OF[target].filter((k) => k !== "crash");
   const kind: FaultKind = r.chance(0.6)
     ? kinds.includes("error")
       ? "error"
@@ -94,6 +95,34 @@ function outage(r: Random, id: number, target: Target, start: number): Outage {
     start,
     end: start + ms,
   };
+}
+
+/**
+ * Trouble at the worst moment (FoundationDB's "buggify"): right after money
+ * moved at the provider, the write that records it, or the next movement,
+ * starts failing for minutes to hours. This is how money is left held or
+ * moved twice, and a uniform rate seldom lines it up.
+ */
+export function strikeAfterMovement(r: Random, plan: FaultPlan, now: number, type: string): Outage {
+  const next: Record<string, string> = {
+    hold: "void",
+    payout: "fee",
+    fee: "refund",
+    refund: "payout",
+    void: "hold",
+  };
+  const where = r.weighted({ record: 50, next: 35, workflow: 15 });
+  const o: Outage = {
+    id: plan.outages.length,
+    target: where === "record" ? "dynamodb" : where === "next" ? "payments" : "stepfunctions",
+    operation: where === "record" ? "UpdateItem" : where === "next" ? (next[type] ?? null) : null,
+    kind: "error",
+    probability: r.pick([1, 0.9]),
+    start: now,
+    end: now + r.logUniform(60_000, 6 * 3_600_000),
+  };
+  plan.outages.push(o);
+  return o;
 }
 
 export const describeOutage = (o: Outage) =>

@@ -54,7 +54,7 @@ export function bodyFor(
   switch (routeId) {
     case "RecordDelivery": {
       const code = d.codes[d.codes.length - 1];
-      const withCode = code && r.chance(0.7);
+      const withCode = code && r.chance(0.85);
       return {
         actorId,
         ...(r.chance(0.5) ? { carrier: "SF", trackingNumber: `SF${r.int(1000, 9999)}` } : {}),
@@ -210,9 +210,18 @@ function rightMoves(s: EscrowState, d: Deal): [RouteId, "buyer" | "seller" | "op
   }
 }
 
-export function chooseMove(s: EscrowState, d: Deal, r: Random, now: number): Move {
+export function chooseMove(s: EscrowState, d: Deal, r: Random, now: number, only?: RouteId): Move {
   const idOf = (who: "buyer" | "seller" | "ops" | "stranger") =>
     who === "buyer" ? s.buyerId : who === "seller" ? s.sellerId : who === "stranger" ? `someone-${d.n}` : "";
+  if (only) {
+    const who =
+      only === "RecordDelivery"
+        ? "seller"
+        : only === "ResolveEscrow" || only === "RequestEvidence"
+          ? "ops"
+          : "buyer";
+    return { routeId: only, body: bodyFor(only, idOf(who), s, d, r, now), why: `${who} ${only}` };
+  }
   const options = rightMoves(s, d);
   if (options.length > 0 && r.chance(0.8)) {
     const weights = Object.fromEntries(options.map(([, , w], i) => [`${i}`, w])) as Record<string, number>;

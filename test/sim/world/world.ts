@@ -15,7 +15,7 @@ import { StoreData } from "../ports/store-data";
 import { SimStore } from "../ports/store-view";
 import { SimWorkflow, WorkflowData } from "../ports/workflow";
 import { SETTINGS, type SimPorts, TASK_BODIES } from "../wiring";
-import { describeOutage, drawWeather } from "./fault-plan";
+import { describeOutage, drawWeather, strikeAfterMovement } from "./fault-plan";
 
 /**
  * One simulated deployment: the clock, the dependencies (with their faults),
@@ -55,7 +55,14 @@ export class World implements CheckedWorld {
   readonly profile: string;
   readonly ctx: PortContext;
   readonly checker: Checker;
-  readonly params: { maxSkewMs: number; quota: number; closedPayeeShare: number; chaosMeanMs: number | null };
+  readonly params: {
+    maxSkewMs: number;
+    quota: number;
+    closedPayeeShare: number;
+    chaosMeanMs: number | null;
+    /** How often trouble strikes right after money moved. */
+    strikeRate: number;
+  };
 
   constructor(readonly options: SimOptions) {
     const fork = (label: string) => Random.fork(options.seed, label);
@@ -84,6 +91,7 @@ export class World implements CheckedWorld {
       closedPayeeShare: p.pick([0, 0, 0, 0.02, 0.1]),
       chaosMeanMs:
         p.chance(0.5) && !this.faults.disabled.has("chaos") ? p.logUniform(3_600_000, 30 * 86_400_000) : null,
+      strikeRate: this.faults.disabled.has("strike") ? 0 : p.pick([0, 0.01, 0.03, 0.1]),
     };
     const closed = new Set<string>();
     const payees = fork("payees");
@@ -91,6 +99,12 @@ export class World implements CheckedWorld {
       if (payees.chance(this.params.closedPayeeShare)) closed.add(`seller-${n}`);
     this.provider = new ProviderData(() => this.scheduler.now, closed);
     this.sns = new SnsData(() => this.scheduler.now);
+    this.provider.onMovement = (m) => {
+      if (this.faults.healed || !this.random.outages.chance(this.params.strikeRate)) return;
+      const o = strikeAfterMovement(this.random.outages, this.faults, this.scheduler.now, m.type);
+      this.note(m.escrowId, `strikes after the ${m.type}: ${describeOutage(o)}`);
+      this.scheduler.at(o.end, `outage ${o.id} ends`, () => this.note(null, `ends: outage ${o.id}`));
+    };
     this.lambda = new LambdaRuntime(
       this.scheduler,
       this.faults,
