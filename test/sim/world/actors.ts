@@ -61,7 +61,7 @@ export class Actors {
   }
 
   private newDeal(delayMs: number): void {
-    const d = newDeal(this.r, this.next++, this.world.now() + delayMs);
+    const d = newDeal(this.r, this.next++, this.world.now() + delayMs, this.world.swarm.kinds);
     this.deals.push(d);
     this.stats.deals++;
     this.at(delayMs, `deal ${d.n} is made`, () => void this.create(d));
@@ -119,11 +119,12 @@ export class Actors {
       if (d.strayRequests > 0 || !this.r.chance(0.3)) return this.retire(d);
       d.strayRequests++;
     }
-    const move = chooseMove(s, d, this.r, this.world.now());
+    const bias = this.world.swarm.bias;
+    const move = chooseMove(s, d, this.r, this.world.now(), undefined, bias);
     if (this.r.chance(0.12)) {
       // A race: the other party acts at the same moment, or the same request goes out twice.
       this.stats.races++;
-      const other = this.r.chance(0.5) ? move : chooseMove(s, d, this.r, this.world.now());
+      const other = this.r.chance(0.5) ? move : chooseMove(s, d, this.r, this.world.now(), undefined, bias);
       void this.request(d, other, this.keyFor(other), "races");
     }
     await this.request(d, move, this.keyFor(move), move.why);

@@ -56,8 +56,13 @@ const WINDOWS: Record<EscrowKind, string[]> = {
   ],
 };
 
-export function newDeal(r: Random, n: number, now: number): Deal {
-  const kind = r.weighted(KIND_WEIGHTS);
+export function newDeal(
+  r: Random,
+  n: number,
+  now: number,
+  kinds: Record<EscrowKind, number> = KIND_WEIGHTS,
+): Deal {
+  const kind = r.weighted(kinds);
   const amount = r.chance(0.1) ? r.int(1, 100) : r.int(100, 10_000_000);
   const windows: Record<string, number> = {};
   for (const w of WINDOWS[kind]) if (r.chance(0.85)) windows[w] = windowLength(r);

@@ -210,7 +210,14 @@ function rightMoves(s: EscrowState, d: Deal): [RouteId, "buyer" | "seller" | "op
   }
 }
 
-export function chooseMove(s: EscrowState, d: Deal, r: Random, now: number, only?: RouteId): Move {
+export function chooseMove(
+  s: EscrowState,
+  d: Deal,
+  r: Random,
+  now: number,
+  only?: RouteId,
+  bias: Partial<Record<RouteId, number>> = {},
+): Move {
   const idOf = (who: "buyer" | "seller" | "ops" | "stranger") =>
     who === "buyer" ? s.buyerId : who === "seller" ? s.sellerId : who === "stranger" ? `someone-${d.n}` : "";
   if (only) {
@@ -224,7 +231,9 @@ export function chooseMove(s: EscrowState, d: Deal, r: Random, now: number, only
   }
   const options = rightMoves(s, d);
   if (options.length > 0 && r.chance(0.8)) {
-    const weights = Object.fromEntries(options.map(([, , w], i) => [`${i}`, w])) as Record<string, number>;
+    const weights = Object.fromEntries(
+      options.map(([route, , w], i) => [`${i}`, w * (bias[route] ?? 1)]),
+    ) as Record<string, number>;
     const [routeId, who] = options[Number(r.weighted(weights))] as [
       RouteId,
       "buyer" | "seller" | "ops",

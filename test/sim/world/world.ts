@@ -16,6 +16,7 @@ import { SimStore } from "../ports/store-view";
 import { SimWorkflow, WorkflowData } from "../ports/workflow";
 import { SETTINGS, type SimPorts, TASK_BODIES } from "../wiring";
 import { describeOutage, drawWeather, strikeAfterMovement } from "./fault-plan";
+import { drawSwarm, type Swarm } from "./swarm";
 
 /**
  * One simulated deployment: the clock, the dependencies (with their faults),
@@ -60,9 +61,8 @@ export class World implements CheckedWorld {
     quota: number;
     closedPayeeShare: number;
     chaosMeanMs: number | null;
-    /** How often trouble strikes right after money moved. */
-    strikeRate: number;
   };
+  readonly swarm: Swarm;
 
   constructor(readonly options: SimOptions) {
     const fork = (label: string) => Random.fork(options.seed, label);
@@ -91,8 +91,8 @@ export class World implements CheckedWorld {
       closedPayeeShare: p.pick([0, 0, 0, 0.02, 0.1]),
       chaosMeanMs:
         p.chance(0.5) && !this.faults.disabled.has("chaos") ? p.logUniform(3_600_000, 30 * 86_400_000) : null,
-      strikeRate: this.faults.disabled.has("strike") ? 0 : p.pick([0, 0.01, 0.03, 0.1]),
     };
+    this.swarm = drawSwarm(fork("swarm"), this.faults.disabled.has("strike"));
     const closed = new Set<string>();
     const payees = fork("payees");
     for (let n = 0; n < 100_000; n++)
@@ -100,7 +100,7 @@ export class World implements CheckedWorld {
     this.provider = new ProviderData(() => this.scheduler.now, closed);
     this.sns = new SnsData(() => this.scheduler.now);
     this.provider.onMovement = (m) => {
-      if (this.faults.healed || !this.random.outages.chance(this.params.strikeRate)) return;
+      if (this.faults.healed || !this.random.outages.chance(this.swarm.strikeRate)) return;
       const o = strikeAfterMovement(this.random.outages, this.faults, this.scheduler.now, m.type);
       this.note(m.escrowId, `strikes after the ${m.type}: ${describeOutage(o)}`);
       this.scheduler.at(o.end, `outage ${o.id} ends`, () => this.note(null, `ends: outage ${o.id}`));
