@@ -1,7 +1,6 @@
 // First, on its own: the service's modules capture scrypt when they load.
 import "./kernel/determinism";
 import { parseArgs } from "node:util";
-import { KINDS_OF, TARGETS } from "./ports/faults";
 import { shrink } from "./shrink";
 import { runSimulation, type SimResult } from "./sim";
 
@@ -86,12 +85,7 @@ for (const seed of seeds) {
   let shown = result;
   if (!values["no-shrink"]) {
     console.log("  shrinking…");
-    const knobs = [
-      "chaos",
-      ...Array.from({ length: 20 }, (_, i) => `outage.${i}`),
-      ...TARGETS.flatMap((t) => KINDS_OF[t].map((k) => `${t}.${k}`)),
-    ].filter((k) => !disabled.includes(k));
-    shown = await shrink(result, knobs, 24, (line) => console.log(line));
+    shown = await shrink(result, 24, (line) => console.log(line));
   }
   const v = shown.violation ?? result.violation;
   console.log(`\nFAILED  seed ${shown.options.seed}  step ${v.step}  at ${new Date(v.at).toISOString()}`);

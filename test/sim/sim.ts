@@ -32,6 +32,8 @@ export interface SimResult {
   story: readonly string[];
   storyOf(escrowId: string): readonly string[];
   summary: Record<string, unknown>;
+  /** The fault knobs this run had on (what a shrink may turn off). */
+  knobs: string[];
   /** What the run reached: faults injected, workflow states entered, how escrows of each kind ended. */
   coverage: { faults: Record<string, number>; states: string[]; outcomes: Record<string, number> };
 }
@@ -122,6 +124,18 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     violations,
     story: violation?.escrowId ? world.trace.of(violation.escrowId) : world.trace.global.slice(-60),
     storyOf: (escrowId: string) => world.trace.of(escrowId),
+    knobs: [
+      ...(world.params.chaosMeanMs !== null ? ["chaos"] : []),
+      ...(world.swarm.strikeRate > 0 ? ["strike"] : []),
+      ...world.faults.outages
+        .filter((o) => !world.faults.disabled.has(`outage.${o.id}`))
+        .map((o) => `outage.${o.id}`),
+      ...Object.entries(world.faults.rates).flatMap(([t, kinds]) =>
+        Object.entries(kinds)
+          .filter(([k, rate]) => (rate ?? 0) > 0 && !world.faults.disabled.has(`${t}.${k}`))
+          .map(([k]) => `${t}.${k}`),
+      ),
+    ],
     coverage: {
       faults: Object.fromEntries([...world.faults.injected.entries()].sort()),
       states: [...states].sort(),

@@ -151,6 +151,16 @@ export class Checker {
       );
       return;
     }
+    if (request.routeId === "AddEvidence") {
+      const id = (answer.body as { id?: string }).id;
+      if (!this.w.store.listEvidence(this.w.tenantId, escrowId).some((e) => e.id === id))
+        this.fail(
+          "a 2xx answer's effect is recorded",
+          escrowId,
+          `AddEvidence answered 201 with ${id}, not stored`,
+        );
+      return;
+    }
     const version = (answer.body as { version?: number }).version;
     if (
       answer.status === 202 &&
