@@ -38,6 +38,8 @@ export interface SimResult {
   coverage: { faults: Record<string, number>; states: string[]; outcomes: Record<string, number> };
 }
 
+/** Healing needs few steps (the deals' own work, and idle reconciler runs are skipped): more means a livelock. */
+const LIVENESS_MAX_STEPS = 60_000;
 /** The liveness phase ends at the latest this long after the last deadline (then whatever is left is stuck). */
 const LIVENESS_SLACK_MS = 40 * 86_400_000;
 
@@ -90,11 +92,17 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       reconciler.onTick = () => {
         horizon = liveness.horizon();
       };
-      const maxSteps = chaosSteps + Math.max(options.steps, 200_000);
+      const maxSteps = chaosSteps + Math.max(options.steps, LIVENESS_MAX_STEPS);
       while (!failed() && world.scheduler.steps < maxSteps) {
         if (world.now() > horizon + LIVENESS_SLACK_MS) break;
         if (!(await step())) break;
       }
+      if (world.scheduler.steps >= maxSteps)
+        world.checker.fail(
+          "every escrow reaches its outcome within a reconciliation period",
+          null,
+          `the healing did not settle within ${maxSteps - chaosSteps} steps (${new Date(healedAt).toISOString()} to ${new Date(world.now()).toISOString()}): something keeps working without an end`,
+        );
       if (!failed()) liveness.finish(client.evidence);
     }
   } finally {

@@ -16,7 +16,7 @@ import {
 } from "../../functions/app/workflow-tasks";
 import type { ActionCommand } from "../../functions/domain/escrow";
 import { PARK_AFTER_SECONDS } from "../../functions/domain/workflow-step";
-import type { EscrowStore } from "../../functions/ports/escrow-store";
+import type { EscrowRecord, EscrowStore } from "../../functions/ports/escrow-store";
 import type { EventPublisher } from "../../functions/ports/events";
 import type { PaymentProvider } from "../../functions/ports/payment-provider";
 import type { WorkflowEngine } from "../../functions/ports/workflow";
@@ -98,6 +98,9 @@ export function reconcilerHasWork(data: { store: StoreData; workflow: WorkflowDa
     (s) => data.workflow.stoppedSince(since, s).length > 0,
   );
 }
+
+/** Whether readers see the escrow (its creation answered, or carried on): everything the store holds, today. */
+export const readable = (record: EscrowRecord | null): boolean => record !== null;
 
 export function skipIdleReconcilerRun(data: { store: StoreData }, at: number): void {
   data.store.putCheckpoint(new Date(at).toISOString());

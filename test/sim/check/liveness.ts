@@ -96,6 +96,7 @@ export class Liveness {
   /** At the end: outcomes, owed events, executions. */
   finish(evidenceAnswered: ReadonlyMap<string, string[]>): void {
     this.check();
+    this.checker.checkRefusedCreations();
     for (const { escrowId } of this.w.store.refs()) {
       const record = this.w.store.peek(this.w.tenantId, escrowId);
       if (!record) continue;
