@@ -78,6 +78,7 @@ for (const seed of seeds) {
       survey.set(v.invariant, e);
     }
     if (result.violations.length > 0) failed++;
+    console.log(`  ${result.violations.length} violations`);
     continue;
   }
   if (!result.violation) continue;

@@ -94,6 +94,15 @@ export class Checker {
       const pending = tracked.pending;
       const why = track(tracked, entry, terms.depositForfeitable);
       if (why) this.fail("every transition is legal for its kind", escrowId, `v${entry.v} ${why}`);
+      // Only what no retry can decide goes to ops (API.md v1.2): a refused payout, never a dependency's trouble.
+      if (entry.type === "escalated" && entry.data.reason !== "payout_rejected")
+        this.fail(
+          entry.data.reason === "unexpected_step"
+            ? "the workflow has a route for every step"
+            : "no escrow needs ops after a transient fault",
+          escrowId,
+          `v${entry.v} escalated (${entry.data.reason}): ${entry.data.detail}`,
+        );
       if (pending && (entry.type === "released" || entry.type === "refunded" || entry.type === "settled")) {
         const last = after.disbursements.at(-1);
         if (last && !sameDirection(pending, last.refundedToBuyer, last.paidToSeller + last.platformFee))

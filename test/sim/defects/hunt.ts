@@ -10,24 +10,29 @@ import { DEFECTS } from "./catalog";
  * which it was first caught — the step counted from the first seed's start,
  * so it is the simulation's whole cost of finding it. One JSON line a defect.
  *
- *   npx tsx test/sim/defects/hunt.ts --seeds 1-6 --steps 17000 [--only 16.5]
+ *   npx tsx test/sim/defects/hunt.ts --seeds 1-6 --steps 17000 [--only 16.5] [--seed-list 5,6,8]
  */
 const { values } = parseArgs({
   options: {
     seeds: { type: "string", default: "1-6" },
+    "seed-list": { type: "string" },
     steps: { type: "string", default: "17000" },
     escrows: { type: "string", default: "20" },
     only: { type: "string" },
   },
 });
 const [a, b] = (values.seeds as string).split("-").map(Number) as [number, number];
+const seeds = values["seed-list"]
+  ? values["seed-list"].split(",").map(Number)
+  : Array.from({ length: (b ?? a) - a + 1 }, (_, i) => a + i);
 const wanted = DEFECTS.filter((d) => !values.only || values.only.split(",").includes(d.id));
 const found = new Map<
   string,
   { seed: number; step: number; stepsSoFar: number; escrowId: string | null; detail: string }
 >();
 let before = 0;
-for (let seed = a; seed <= (b ?? a) && found.size < wanted.length; seed++) {
+for (const seed of seeds) {
+  if (found.size >= wanted.length) break;
   const r = await runSimulation({
     seed,
     steps: Number(values.steps),
@@ -36,7 +41,9 @@ for (let seed = a; seed <= (b ?? a) && found.size < wanted.length; seed++) {
   });
   for (const d of wanted) {
     if (found.has(d.id)) continue;
-    const v = r.violations.find((x) => x.invariant === d.invariant && (!d.detail || d.detail.test(x.detail)));
+    const v = r.violations.find((x) =>
+      d.caughtBy.some((c) => x.invariant === c.invariant && (!c.detail || c.detail.test(x.detail))),
+    );
     if (v)
       found.set(d.id, {
         seed,
