@@ -9,6 +9,9 @@ import type { Scheduler } from "./scheduler";
  * answers, entries, executions, movements, the faults it met) are kept to
  * tell the story of the escrow that broke an invariant.
  */
+const STORY_LINES = 800;
+const STORY_HEAD = 100;
+
 export class Trace {
   private readonly hash = createHash("sha256");
   private readonly notes = new Map<string, string[]>();
@@ -30,6 +33,8 @@ export class Trace {
     }
     const lines = this.notes.get(escrowId) ?? [];
     lines.push(line);
+    // A long-lived escrow's story keeps its beginning and its latest lines (memory stays bounded on long runs).
+    if (lines.length > STORY_LINES) lines.splice(STORY_HEAD, lines.length - STORY_LINES + 1, "  …");
     this.notes.set(escrowId, lines);
   }
 
