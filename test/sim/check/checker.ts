@@ -42,9 +42,9 @@ export class Checker {
   private readonly tracked = new Map<string, Tracked>();
   readonly states = new StateCache();
   private keyReuseSeen = 0;
-  /** Creations answered 503 (by escrow), and those a later answer confirmed with 201. */
+  /** Creations answered 503 (by escrow), and those an answer confirmed (201) or left unknown (502, 504). */
   private readonly refusedCreations = new Map<string, string>();
-  private readonly confirmedCreations = new Set<string>();
+  private readonly answeredCreations = new Set<string>();
   private idReuseSeen = 0;
 
   constructor(private readonly w: CheckedWorld) {}
@@ -134,7 +134,8 @@ export class Checker {
     if (request.routeId === "CreateEscrow" && escrowId) {
       // A creation's record may stay behind a 503, unseen (a retry of its key confirms it): judged at the end.
       if (answer.status === 503) this.refusedCreations.set(escrowId, `${lasting.join("; ") || "nothing"}`);
-      if (answer.status === 201) this.confirmedCreations.add(escrowId);
+      if (answer.status === 201 || answer.status === 502 || answer.status === 504)
+        this.answeredCreations.add(escrowId);
     } else if (answer.status === 503 && lasting.length > 0)
       this.fail(
         "a 503 changes nothing",
@@ -147,9 +148,10 @@ export class Checker {
         escrowId,
         `${request.routeId}: ${JSON.stringify(answer.body)}`,
       );
+    // API.md v1.2: a delivery that answered 503 or 409 leaves its code valid (a 502 or 504 may have succeeded).
     if (
       request.routeId === "RecordDelivery" &&
-      answer.status >= 400 &&
+      (answer.status === 503 || answer.status === 409 || answer.status === 422) &&
       op.effects.includes("handover code used")
     )
       this.fail(
@@ -190,12 +192,13 @@ export class Checker {
   }
 
   /**
-   * A creation that answered 503 and that no retry of its key confirmed has left nothing behind: nobody
-   * can read it, nothing was held for it, no event was published about it.
+   * A creation that answered 503 and that no request with its key confirmed (201) or left unknown (a
+   * 502 or 504: it may have succeeded) has left nothing behind: nobody can read it, nothing was held for
+   * it, no event was published about it.
    */
   checkRefusedCreations(): void {
     for (const [escrowId, effects] of this.refusedCreations) {
-      if (this.confirmedCreations.has(escrowId)) continue;
+      if (this.answeredCreations.has(escrowId)) continue;
       const seen = readable(this.w.store.peek(this.w.tenantId, escrowId));
       const held = this.w.provider.of(escrowId).length;
       const events = this.w.sns.published.get(escrowId)?.size ?? 0;
