@@ -19,6 +19,8 @@ const WORK_MARGIN_MS = 180_000;
 
 export class Liveness {
   private readonly reported = new Set<string>();
+  /** Escrows still waiting for a deadline when the run had to stop: not judged (counted in the summary). */
+  readonly unjudged = new Set<string>();
 
   constructor(
     private readonly w: CheckedWorld,
@@ -85,6 +87,27 @@ export class Liveness {
     );
   }
 
+  /**
+   * Every escrow has reached its outcome or waits for ops, and nothing runs: what is left is the
+   * reconciler looking in on those that wait (finish() judges whether they should).
+   */
+  settled(): boolean {
+    return this.w.workflow.openCount === 0 && this.unsettled().length === 0;
+  }
+
+  /** Escrows neither at their outcome, nor waiting for ops, nor already reported stuck. */
+  unsettled(): string[] {
+    return this.w.store
+      .refs()
+      .map(({ escrowId }) => escrowId)
+      .filter((escrowId) => {
+        const record = this.w.store.peek(this.w.tenantId, escrowId);
+        if (!record || this.reported.has(escrowId)) return false;
+        const s = this.checker.states.advance(record);
+        return !TERMINAL.includes(s.status) && s.attention === null;
+      });
+  }
+
   /** The latest time an escrow is due to have moved by (to know how long to run on). */
   horizon(): number {
     let latest = this.healedAt;
@@ -93,11 +116,19 @@ export class Liveness {
     return latest;
   }
 
+  /** The run stops now: escrows that are not late yet are left unjudged; a late one is a violation (check). */
+  cut(): void {
+    const now = this.w.now();
+    for (const escrowId of this.unsettled())
+      if ((this.expectedBy(escrowId) ?? Number.POSITIVE_INFINITY) > now) this.unjudged.add(escrowId);
+  }
+
   /** At the end: outcomes, owed events, executions. */
   finish(evidenceAnswered: ReadonlyMap<string, string[]>): void {
     this.check();
     this.checker.checkRefusedCreations();
     for (const { escrowId } of this.w.store.refs()) {
+      if (this.unjudged.has(escrowId)) continue;
       const record = this.w.store.peek(this.w.tenantId, escrowId);
       if (!record) continue;
       const s = fold(record.terms, record.history);
