@@ -1,7 +1,7 @@
 import { App } from "aws-cdk-lib";
 import { fromZod, toProblem } from "../../functions/api/problem";
 import { requestHash } from "../../functions/api/request-hash";
-import { DEFAULT_BODY_SETTINGS, type FunctionRoute, ROUTES } from "../../functions/api/routes";
+import { DEFAULT_BODY_SETTINGS, type FunctionRoute, ROUTES, SCOPES } from "../../functions/api/routes";
 import { createEscrow, getEscrow, performAction } from "../../functions/app/escrow-service";
 import { addEvidence } from "../../functions/app/evidence";
 import { issueHandoverCode } from "../../functions/app/handover";
@@ -52,6 +52,9 @@ export const SETTINGS = {
   timeoutMs: { api: TIMEOUTS.api.toMilliseconds(), task: TIMEOUTS.task.toMilliseconds() },
   tenantId: "sim",
 };
+
+/** Who ops actions are recorded as (a machine client's token names its client id twice). */
+const OPS_USER = { id: "sim-ops", name: "sim-ops" };
 
 // biome-ignore lint/suspicious/noExplicitAny: a task's payload is what the definition's Parameters build
 type Payload = any;
@@ -156,23 +159,24 @@ export async function serve(p: SimPorts, request: ApiRequest): Promise<ApiAnswer
           }
         : undefined;
     const deps = { store: p.store, workflow: p.workflow, payments: p.payments, now: p.now };
-    switch (route.kind) {
-      case "create": {
+    if (route.kind === "action") {
+      const by = route.scopes.includes(SCOPES.ops) ? OPS_USER : undefined;
+      const a = await performAction(deps, tenantId, escrowId, body as ActionCommand, idem, by);
+      return { status: a.statusCode, body: a.escrow };
+    }
+    switch (route.id) {
+      case "CreateEscrow": {
         if (!idem)
           return { status: 400, body: { code: "validation_error", detail: "Idempotency-Key is required" } };
         const a = await createEscrow(deps, tenantId, body as Parameters<typeof createEscrow>[2], idem);
         return { status: a.statusCode, body: a.escrow };
       }
-      case "action": {
-        const a = await performAction(deps, tenantId, escrowId, body as ActionCommand, idem);
-        return { status: a.statusCode, body: a.escrow };
-      }
-      case "issue":
+      case "IssueHandoverCode":
         return {
           status: 201,
           body: await issueHandoverCode(deps, { tenantId, escrowId }, (body as { actorId: string }).actorId),
         };
-      case "record": {
+      case "AddEvidence": {
         const a = await addEvidence(
           { store: p.store, events: p.events, now: p.now },
           { tenantId, escrowId },
@@ -181,9 +185,10 @@ export async function serve(p: SimPorts, request: ApiRequest): Promise<ApiAnswer
         );
         return { status: a.statusCode, body: a.evidence };
       }
-      case "read":
+      case "GetEscrow":
         return { status: 200, body: await getEscrow(deps, tenantId, escrowId) };
     }
+    throw new Error(`the simulation does not serve ${route.id}`);
   } catch (error) {
     const problem = toProblem(error);
     return { status: problem.statusCode, body: JSON.parse(problem.body) as unknown };

@@ -92,6 +92,8 @@ const RULES: Record<Exclude<EntryType, "created">, Rule> = {
   window_elapsed: { from: WAITING, to: "same", actor: ["system"], idle: true },
   evidence_requested: { from: ["DISPUTED"], to: "same", actor: ["ops"], idle: true },
   escalated: { from: OPEN, to: "same", actor: ["system"] },
+  /** Ops dealt with what needed them (checked below: only an escrow that needs ops). */
+  resumed: { from: OPEN, to: "same", actor: ["ops"] },
   settling: { from: OPEN, to: "same", actor: ["system"], needsPending: true },
   moved_out: {
     from: ["FUNDED"],

@@ -36,6 +36,7 @@ const ACTION_ROUTES: RouteId[] = [
   "AddEvidence",
   "ResolveEscrow",
   "RequestEvidence",
+  "ResumeEscrow",
 ];
 
 const held = (s: EscrowState) =>
@@ -137,6 +138,8 @@ export function bodyFor(
           }
         : { outcome, note: "decided" };
     }
+    case "ResumeEscrow":
+      return { note: "dealt with" };
     case "RequestEvidence":
       return {
         from: r.pick(["buyer", "seller", "both"]),
