@@ -1,5 +1,5 @@
 import { App } from "aws-cdk-lib";
-import { fromZod, toProblem } from "../../functions/api/problem";
+import { toProblem } from "../../functions/api/problem";
 import { requestHash } from "../../functions/api/request-hash";
 import { DEFAULT_BODY_SETTINGS, type FunctionRoute, ROUTES, SCOPES } from "../../functions/api/routes";
 import { createEscrow, getEscrow, performAction } from "../../functions/app/escrow-service";
@@ -14,6 +14,7 @@ import {
   recordPaymentFailure,
   settle,
 } from "../../functions/app/workflow-tasks";
+import { ValidationError } from "../../functions/domain/errors";
 import type { ActionCommand } from "../../functions/domain/escrow";
 import { PARK_AFTER_SECONDS } from "../../functions/domain/workflow-step";
 import type { EscrowRecord, EscrowStore } from "../../functions/ports/escrow-store";
@@ -148,7 +149,8 @@ export async function serve(p: SimPorts, request: ApiRequest): Promise<ApiAnswer
     const schema = bodySchemas.get(route.id);
     if (schema) {
       const parsed = schema.safeParse(request.body);
-      if (!parsed.success) throw fromZod(parsed.error);
+      // A 400, as the handler answers it (the wording of its field errors does not matter here).
+      if (!parsed.success) throw new ValidationError("The request is invalid.", []);
       body = parsed.data;
     }
     const idem =
