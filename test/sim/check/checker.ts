@@ -133,7 +133,11 @@ export class Checker {
     const lasting = op.effects.filter((e) => !e.startsWith("handover wrong attempt"));
     if (request.routeId === "CreateEscrow" && escrowId) {
       // A creation's record may stay behind a 503, unseen (a retry of its key confirms it): judged at the end.
-      if (answer.status === 503) this.refusedCreations.set(escrowId, `${lasting.join("; ") || "nothing"}`);
+      if (answer.status === 503) {
+        const before = this.refusedCreations.get(escrowId);
+        const now = lasting.join("; ");
+        this.refusedCreations.set(escrowId, [before, now].filter((x) => x).join("; "));
+      }
       if (answer.status === 201 || answer.status === 502 || answer.status === 504)
         this.answeredCreations.add(escrowId);
     } else if (answer.status === 503 && lasting.length > 0)
@@ -206,7 +210,7 @@ export class Checker {
         this.fail(
           "a 503 changes nothing",
           escrowId,
-          `CreateEscrow answered 503 (after: ${effects}) and no retry confirmed it, yet${seen ? " it is readable" : ""}${held ? `, ${held} provider movements` : ""}${events ? `, ${events} events published` : ""}`,
+          `CreateEscrow answered 503 (its requests left: ${effects || "nothing"}) and no retry confirmed it, yet${seen ? " it is readable" : ""}${held ? `, ${held} provider movements` : ""}${events ? `, ${events} events published` : ""}`,
         );
     }
   }
