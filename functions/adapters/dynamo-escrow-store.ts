@@ -325,6 +325,24 @@ export class DynamoEscrowStore implements EscrowStore {
     );
   }
 
+  async unconfirm(tenantId: string, escrowId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(escrowKey(tenantId, escrowId)),
+          UpdateExpression: "SET provisional = :true",
+          ConditionExpression: "attribute_exists(PK) AND #version = :one",
+          ExpressionAttributeNames: { "#version": "version" },
+          ExpressionAttributeValues: marshall({ ":true": true, ":one": 1 }),
+        }),
+      );
+    } catch (error) {
+      // It moved on (its workflow funded it: a retry of its key was answered 201): it stays.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   dropUnconfirmed(tenantId: string, escrowId: string): Promise<boolean> {
     return this.marks.dropUnconfirmed(tenantId, escrowId);
   }

@@ -274,6 +274,24 @@ async function createOnce(deps: WriteDeps, record: EscrowRecord): Promise<boolea
 }
 
 /**
+ * Undoes confirmations that may have landed unseen, trying a few times (the
+ * store was failing). Only if the store takes a confirmation and then none of
+ * these writes can the escrow be left confirmed behind a 503; its next visit
+ * then starts it, as a retry of its key would.
+ */
+async function unconfirm(deps: WriteDeps, tenantId: string, escrowId: string): Promise<void> {
+  for (let attempt = 0, delay = 100; attempt < 4; attempt++, delay *= 2) {
+    try {
+      await deps.store.unconfirm(tenantId, escrowId);
+      return;
+    } catch (error) {
+      logFailure("undoing a confirmation", escrowId, error);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/**
  * Confirms a new escrow's creation, then starts its first execution: the
  * escrow is readable, and may hold money, only once confirmed — so a creation
  * that cannot be confirmed (the store keeps failing) answers 503 and leaves
@@ -293,7 +311,11 @@ async function startFirst(
       await deps.store.confirm(tenantId, escrowId);
       break;
     } catch (error) {
-      if (attempt === 4) throw new DependencyUnavailableError("the escrow store", { cause: error });
+      if (attempt === 4) {
+        // One of those confirmations may have landed unseen: the 503 must leave nothing readable.
+        await unconfirm(deps, tenantId, escrowId);
+        throw new DependencyUnavailableError("the escrow store", { cause: error });
+      }
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

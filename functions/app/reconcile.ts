@@ -11,7 +11,13 @@ import {
 import { reminderDue } from "../domain/reminders";
 import { type EscrowState, isTerminal } from "../domain/types";
 import { addSeconds } from "../domain/windows";
-import { executionNames, INITIAL_STEP, type OpsAlert, stepAt } from "../domain/workflow-step";
+import {
+  executionNames,
+  INITIAL_STEP,
+  type OpsAlert,
+  RESTARTS_PER_VERSION,
+  stepAt,
+} from "../domain/workflow-step";
 import type { DueEscrow, EscrowRecord, EscrowStore, WaitRecord } from "../ports/escrow-store";
 import type { EventPublisher } from "../ports/events";
 import type { WorkflowEngine } from "../ports/workflow";
@@ -298,18 +304,19 @@ async function drive(
     else report.started++;
     return "handed";
   }
-  // The execution the record names ended without finishing the escrow: restart from the record, once per
-  // version (a restart that ends the same way again is for ops).
-  const restart = executionNames.restart(id, latest);
-  if (name === restart) {
+  // The execution the record names ended without finishing the escrow: restart from the record — up to
+  // RESTARTS_PER_VERSION times at one version (then it is for ops).
+  const restarts = executionNames.restartOf(id, latest, name);
+  if (restarts >= RESTARTS_PER_VERSION) {
     await escalateToOps(deps, {
       ...refOf(record),
       error: "WorkflowFailing",
-      cause: `execution ${name} ended (${status}) at version ${latest} after a restart`,
+      cause: `execution ${name} ended (${status}) at version ${latest} after ${restarts} restarts`,
     });
     report.escalated++;
     return "moved";
   }
+  const restart = executionNames.restart(id, latest, restarts + 1);
   // Recorded as the escrow's execution before it starts: an older one that runs on finds itself superseded.
   const read = { version: latest, mv: marks.mv };
   if (!(await deps.store.setMarks(record.terms.tenantId, id, read, { execution: restart }))) return "ok";

@@ -144,6 +144,12 @@ export interface EscrowStore {
   nextDue(after: string): Promise<string | null>;
   /** A new escrow's creation is answered (201): it becomes readable. */
   confirm(tenantId: string, escrowId: string): Promise<void>;
+  /**
+   * Makes a creation provisional again while it is still at version 1: its
+   * request answers 503 after its confirmations failed (one may have landed
+   * unseen). Does nothing once it moved on.
+   */
+  unconfirm(tenantId: string, escrowId: string): Promise<void>;
   /** Removes a creation that was never confirmed (still provisional, at version 1); false when it moved on. */
   dropUnconfirmed(tenantId: string, escrowId: string): Promise<boolean>;
   /** Adds a piece of evidence at its party's `seq`; false when that number is taken (another addition won). */

@@ -116,7 +116,7 @@ export class ServiceFunction extends Construct {
       // Only the topics it publishes to.
       for (const topic of spec.publishes) statements.push(...topics[topic]);
     }
-    if (spec.reconciles)
+    if (spec.describesExecutions)
       statements.push(
         // Its executions: <execution ARN prefix>:<name>, every name being an escrow's.
         new PolicyStatement({

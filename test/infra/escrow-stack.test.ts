@@ -561,8 +561,9 @@ function expectedActions(spec: FunctionSpec): string[] {
   if (spec.startsExecutions) actions.push("states:StartExecution");
   if (spec.endsWaits) actions.push("states:SendTaskSuccess");
   if (spec.publishes) actions.push("sns:Publish", "kms:Decrypt", "kms:GenerateDataKey");
-  // The reconciler describes the one execution each due escrow's record names; it never lists executions.
-  if (spec.reconciles) actions.push("states:DescribeExecution");
+  // The reconciler describes the one execution each due escrow's record names (it never lists executions);
+  // an action, a parked wait's execution before it starts the continuation.
+  if (spec.describesExecutions) actions.push("states:DescribeExecution");
   if (spec.readsExecutions) actions.push("states:DescribeExecution", "states:GetExecutionHistory");
   return [...new Set(actions)].sort();
 }
@@ -652,7 +653,7 @@ describe("IAM", () => {
     for (const spec of taskSpecs) {
       const actions = dataActionsOf(roleOf(spec.id));
       expect(actions.has("states:ListExecutions"), spec.id).toBe(false);
-      expect(actions.has("states:DescribeExecution"), spec.id).toBe(spec.reconciles === true);
+      expect(actions.has("states:DescribeExecution"), spec.id).toBe(spec.describesExecutions === true);
     }
   });
 

@@ -140,6 +140,13 @@ export class SimStore implements EscrowStore {
     });
   }
 
+  unconfirm(tenantId: string, escrowId: string) {
+    return this.call("UpdateItem", true, () => {
+      this.data.unconfirm(tenantId, escrowId);
+      this.noteEffect(`unconfirmed ${escrowId}`);
+    });
+  }
+
   dropUnconfirmed(tenantId: string, escrowId: string) {
     return this.call("DeleteItem", true, () => this.data.dropUnconfirmed(tenantId, escrowId));
   }
