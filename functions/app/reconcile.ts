@@ -79,7 +79,10 @@ export interface ReconcileReport {
   maxLagSeconds: number;
 }
 
-const DEFAULTS = { budgetMs: 20_000, pageSize: 100, concurrency: 8 };
+/** A run's defaults: 8 escrows at once per shard (16 shards: 128 visits in flight), pages of 100 marks. */
+export const RECONCILE_DEFAULTS = { budgetMs: 20_000, pageSize: 100, concurrency: 8 };
+/** Left of the reconciler's Lambda time when a run stops starting pages (the rest of the marks wait a period). */
+export const RECONCILE_RESERVE_MS = 5_000;
 /** AWS's default reconciliation period (the stack's `reconcileSeconds`). */
 const DEFAULT_PERIOD_SECONDS = 300;
 
@@ -87,7 +90,7 @@ export async function reconcile(
   deps: ReconcileDeps,
   options: ReconcileOptions = {},
 ): Promise<ReconcileReport> {
-  const { budgetMs, pageSize, concurrency } = { ...DEFAULTS, ...options };
+  const { budgetMs, pageSize, concurrency } = { ...RECONCILE_DEFAULTS, ...options };
   const report: ReconcileReport = {
     visited: 0,
     started: 0,
