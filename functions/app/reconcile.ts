@@ -210,7 +210,12 @@ async function visit(deps: ReconcileDeps, ref: DueEscrow, report: ReconcileRepor
   }
 
   let stalledFor = 0;
-  if (!isTerminal(state.status)) {
+  // Step Functions is asked only when the record is overdue or a hand-over was refused: a visit for a
+  // reminder alone reads the record and nothing else (DescribeExecution's quota is a few per second).
+  const expected = expectedBy(state, marks);
+  const mustAsk = marks.requested || expected === null || Date.parse(expected) <= now.getTime();
+  if (isTerminal(state.status)) change.requested = false;
+  else if (mustAsk) {
     try {
       const outcome = await drive(deps, record, state, marks, wait, report);
       if (outcome === "moved") return; // this visit wrote to the record: that write set its mark
@@ -222,11 +227,8 @@ async function visit(deps: ReconcileDeps, ref: DueEscrow, report: ReconcileRepor
       again();
     }
     // Overdue: the record should have moved by now. Look again next run, and tell ops if it lasts.
-    const expected = expectedBy(state, marks);
     stalledFor = expected ? (now.getTime() - Date.parse(expected)) / 1000 : 0;
     if (stalledFor > 0) again();
-  } else {
-    change.requested = false;
   }
 
   // A step that has not moved for 15 minutes: ops are told, once per escrow and outage.

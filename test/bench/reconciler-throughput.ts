@@ -147,7 +147,14 @@ export interface ThroughputFigures {
   pageSize: number;
   awsLatencyMs: typeof AWS_LATENCY_MS;
   /** Runs over a fresh backlog, each with a budget large enough to finish it. */
-  runs: { visited: number; seconds: number; visitsPerSecond: number; cpuMsPerVisit: number }[];
+  runs: {
+    visited: number;
+    seconds: number;
+    visitsPerSecond: number;
+    cpuMsPerVisit: number;
+    /** DescribeExecution calls per visit (a reminder or an owed event alone asks none). */
+    describesPerVisit: number;
+  }[];
   visitsPerSecond: number;
   cpuMsPerVisit: number;
   /** What the CPU of the reconciler's Lambda allows (memory / 1,769 MB of a vCPU ÷ CPU per visit). */
@@ -197,9 +204,10 @@ export async function measureReconcilerThroughput(): Promise<{ figures: Throughp
       const store = new DynamoEscrowStore(client, table);
       const clock = T0 + 6 * DAY_MS + 1000; // every delivery reminder has come due (a day before the deadline)
       const events = new LatentPublisher(() => clock);
+      const workflow = new LatentWorkflow();
       const deps = {
         store,
-        workflow: new LatentWorkflow(),
+        workflow,
         events,
         now: () => new Date(clock),
         periodSeconds: RECONCILER.periodSeconds,
@@ -219,6 +227,7 @@ export async function measureReconcilerThroughput(): Promise<{ figures: Throughp
         seconds: round(seconds, 2),
         visitsPerSecond: round(report.visited / seconds, 1),
         cpuMsPerVisit: round((used.user + used.system) / 1000 / report.visited, 3),
+        describesPerVisit: round(workflow.describes / report.visited, 3),
       });
     }
     const visitsPerSecond = round(median(runs.map((r) => r.visitsPerSecond)), 1);
