@@ -22,6 +22,10 @@ export interface PathFigures {
   dynamoReadUnits: number;
   snsPublishes: number;
   dynamoRequests: Record<string, number>;
+  /** SendTaskSuccess calls: every wait that ended other than by its timeout (read from the histories). */
+  sendTaskSuccess: number;
+  /** The states entered, by name, over all its executions. */
+  statesEntered: Record<string, number>;
   /** What the reconciler will find of this escrow: its due marks left, and its executions that did not succeed. */
   reconcilerTouches: number;
   costUSD: number;
@@ -40,6 +44,7 @@ export async function measurePath(
   const m = await metrics(server.url);
   const executions = await executionsOf(sfn, m.stateMachineArn, id);
   let transitions = 0;
+  const statesEntered: Record<string, number> = {};
   for (const execution of executions) {
     const history = await sfn.send(
       new GetExecutionHistoryCommand({
@@ -47,8 +52,18 @@ export async function measurePath(
         maxResults: 1000,
       }),
     );
-    transitions += (history.events ?? []).filter((e) => String(e.type).endsWith("StateEntered")).length;
+    for (const e of history.events ?? []) {
+      if (!String(e.type).endsWith("StateEntered")) continue;
+      transitions++;
+      const state = String(e.stateEnteredEventDetails?.name);
+      statesEntered[state] = (statesEntered[state] ?? 0) + 1;
+    }
   }
+  const count = (test: (state: string) => boolean) =>
+    Object.entries(statesEntered).reduce((n, [state, k]) => n + (test(state) ? k : 0), 0);
+  // A wait ends by SendTaskSuccess unless it timed out into its <Wait>WindowEnded (or LeaseEnded) task.
+  const sendTaskSuccess =
+    count((s) => s.startsWith("Await")) - count((s) => s.endsWith("WindowEnded") || s === "LeaseEnded");
   let invocations = 0;
   let billedMs = 0;
   let gbSeconds = 0;
@@ -83,6 +98,8 @@ export async function measurePath(
     dynamoReadUnits: d.readUnits,
     snsPublishes,
     dynamoRequests: d.requests,
+    sendTaskSuccess,
+    statesEntered,
     reconcilerTouches,
     costUSD: Object.values(breakdown).reduce((a, b) => a + b, 0),
     costBreakdownUSD: breakdown,

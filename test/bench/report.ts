@@ -45,6 +45,33 @@ one client alone:   ${Object.entries(
       .join(" · ")}
 raw conditional puts: ${results.local.putCeilingPerSecond}/s → ceilingRatio ${results.local.ceilingRatio} (reported, not a target)`);
   }
+  const t = results.reconcilerThroughput;
+  if (t)
+    sections.push(`
+reconciler on DynamoDB Local: ${t.backlog} due marks, ${t.shards} shards × ${t.concurrencyPerShard} at once, pages of ${t.pageSize}; Step Functions and SNS answering after ${JSON.stringify(t.awsLatencyMs)} ms
+  runs: ${t.runs.map((r: any) => `${r.visitsPerSecond}/s (${r.cpuMsPerVisit} ms CPU, ${r.describesPerVisit} DescribeExecution per visit)`).join(" · ")}
+  median ${t.visitsPerSecond} visits/s; CPU-bound at ${t.lambda.memoryMb} MB: ${t.cpuBoundVisitsPerSecond}/s → ${t.lambda.budgetSeconds} s of work per ${t.lambda.timeoutSeconds} s run, every ${t.lambda.periodSeconds} s → ${t.dailyCapacity.toLocaleString("en")} visits/day per cell
+  backlog drill (budget ${t.backlogDrill.budgetMs} ms, pages of ${t.backlogDrill.pageSize}): ${t.backlogDrill.runs} runs; reminders ${t.backlogDrill.remindersPublished}/${t.backlogDrill.remindersDue} (${t.backlogDrill.remindersTwice} twice), owed events ${t.backlogDrill.owedPublished}/${t.backlogDrill.owedDue}; the last went out ${t.backlogDrill.maxDelaySeconds} s late (${t.backlogDrill.maxDelayRuns} periods); a run went ${t.backlogDrill.maxOverrunMs} ms past its budget at most`);
+  const cap = results.capacity;
+  if (cap) {
+    const designs = cap.designs
+      .map(
+        (d: any) =>
+          `  park after ${String(d.parkAfterDays).padStart(2)} d: ${d.openExecutionsPerEscrowDays} execution-days, ${d.parksPerEscrow} parks, ${d.transitionsPerEscrow} transitions, $${d.costPerEscrowUSD}/escrow (happy at the mix's waits $${d.happyCostAtMixWaitsUSD}) → cells ${JSON.stringify(d.cells)}, ~$${d.monthlyUSD.toLocaleString("en")}/month`,
+      )
+      .join("\n");
+    const quotas = Object.entries(cap.byRegionClass as Record<string, { cells: number; quotas: any[] }>)
+      .map(
+        ([region, r]) =>
+          `  ${region}, ${r.cells} cells:\n${r.quotas.map((q) => `    ${q.quota.padEnd(52)} ${String(q.usePerCell).padStart(10)} of ${String(q.limit).padStart(10)}  ${(q.share * 100).toFixed(1)} %`).join("\n")}`,
+      )
+      .join("\n");
+    sections.push(`
+capacity: ${cap.escrowsPerDay.toLocaleString("en")} new escrows/day, ${cap.peakFactor}× peak hour, the stated mix (capacity.ts); a cell's fixed cost ~$${cap.cellFixedUSDPerMonth}/month
+${designs}
+chosen: park after ${cap.chosen.parkAfterDays} days, ${cap.chosen.cells} cells in ${cap.chosen.region}; open executions at rest ${cap.openExecutionsAtRest.toLocaleString("en")} (${cap.openExecutionsPerEscrowDays} days per escrow); binding quota: ${cap.bindingQuota}
+${quotas}`);
+  }
   const f = results.faults;
   const c = results.faultCampaign;
   if (f && c) {
