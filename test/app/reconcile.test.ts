@@ -457,4 +457,3 @@ describe("a reminder's visit (issue #21: DescribeExecution is a few calls a seco
     expect(workflow.described).toContain(ref.escrowId);
   });
 });
-

@@ -129,7 +129,10 @@ function weigh(paths: Record<PathName, PathFigures>, parkAfterDays: number): Wei
     w.apiRequests += mix.share * p.apiRequests;
     w.lambdaSeconds += mix.share * (p.lambdaBilledMs / 1000);
     w.costUSD += mix.share * (p.costUSD + extra * parkCost + mix.reminders * PRICES.snsPerPublish);
-    w.openDays += mix.share * mix.waitDays.reduce((sum, d) => sum + (d > parkAfterDays ? parkAfterDays : d), 0);
+    // A wait longer than 30 days parks at once (as today); a shorter one is held until it parks at the horizon.
+    w.openDays +=
+      mix.share *
+      mix.waitDays.reduce((sum, d) => sum + (d > PARK_AFTER_DAYS ? 0 : Math.min(d, parkAfterDays)), 0);
     w.parks += mix.share * parks;
     w.reminderVisits += mix.share * (mix.reminders + parks);
     // Index writes beyond the three list entries of a creation: counted as the due index's (an upper bound).
@@ -137,8 +140,7 @@ function weigh(paths: Record<PathName, PathFigures>, parkAfterDays: number): Wei
     if (OPS_QUEUE_PATHS.includes(name)) w.opsQueueShare += mix.share;
   }
   const happy = MIX.happy as MixEntry;
-  w.happyCostUSD =
-    paths.happy.costUSD + happy.waitDays.filter((d) => d > parkAfterDays).length * parkCost;
+  w.happyCostUSD = paths.happy.costUSD + happy.waitDays.filter((d) => d > parkAfterDays).length * parkCost;
   return w;
 }
 
@@ -150,7 +152,12 @@ interface QuotaUse {
 }
 
 /** Every quota's use in one cell of `cells`, at the peak hour (open executions and daily visits: at rest, a day). */
-function quotasPerCell(w: Weighted, cells: number, region: RegionClass, throughput: ThroughputFigures | null) {
+function quotasPerCell(
+  w: Weighted,
+  cells: number,
+  region: RegionClass,
+  throughput: ThroughputFigures | null,
+) {
   const q = REGION_CLASSES[region];
   const perSecondPeak = (ESCROWS_PER_DAY / cells / 86_400) * PEAK_FACTOR;
   const perDay = ESCROWS_PER_DAY / cells;
@@ -175,18 +182,25 @@ function quotasPerCell(w: Weighted, cells: number, region: RegionClass, throughp
     use("Lambda concurrent executions", perSecondPeak * w.lambdaSeconds, COMMON.lambdaConcurrency),
     use("API Gateway requests /s", perSecondPeak * w.apiRequests, COMMON.apiRequests),
     use("ByTenant partition WCU (one tenant, all escrows)", perSecondPeak, COMMON.partitionWcu),
-    use("OpsQueue partition WCU (one tenant: enter and leave)", perSecondPeak * w.opsQueueShare * 2, COMMON.partitionWcu),
+    use(
+      "OpsQueue partition WCU (one tenant: enter and leave)",
+      perSecondPeak * w.opsQueueShare * 2,
+      COMMON.partitionWcu,
+    ),
     use("ByDue shard WCU (hottest of 16)", (perSecondPeak * w.dueIndexWcu) / DUE_SHARDS, COMMON.partitionWcu),
   ];
   if (throughput)
-    rows.push(use("reconciler visits a day (measured capacity)", perDay * w.reminderVisits, throughput.dailyCapacity));
+    rows.push(
+      use("reconciler visits a day (measured capacity)", perDay * w.reminderVisits, throughput.dailyCapacity),
+    );
   return rows;
 }
 
 /** The fewest cells with no quota above TARGETS.quotaShareAtPeak in any cell. */
 function cellsNeeded(w: Weighted, region: RegionClass, throughput: ThroughputFigures | null): number {
   for (let cells = 1; cells <= 200; cells++)
-    if (quotasPerCell(w, cells, region, throughput).every((r) => r.share <= TARGETS.quotaShareAtPeak)) return cells;
+    if (quotasPerCell(w, cells, region, throughput).every((r) => r.share <= TARGETS.quotaShareAtPeak))
+      return cells;
   return Number.POSITIVE_INFINITY;
 }
 
@@ -219,7 +233,9 @@ export function capacityModel(
   // The choice: the cheapest a month (escrows and cells), among designs whose happy escrow — at the mix's
   // own wait times — stays within the target.
   const eligible = designs.filter((d) => d.happyCostAtMixWaitsUSD <= TARGETS.happyCostUSD);
-  const chosen = [...(eligible.length ? eligible : designs)].sort((a, b) => a.monthlyUSD - b.monthlyUSD)[0] as (typeof designs)[number];
+  const chosen = [...(eligible.length ? eligible : designs)].sort(
+    (a, b) => a.monthlyUSD - b.monthlyUSD,
+  )[0] as (typeof designs)[number];
   const region: RegionClass = "us-east-1";
   const cells = chosen.cells[region];
   const table = Object.fromEntries(
@@ -236,7 +252,9 @@ export function capacityModel(
     cellFixedUSDPerMonth: CELL_FIXED_USD_PER_MONTH,
     designs: designs.map(({ weighted, ...d }) => d),
     chosen: { parkAfterDays: chosen.parkAfterDays, region, cells },
-    perEscrow: Object.fromEntries(Object.entries(chosen.weighted).map(([k, v]) => [k, round(v as number, 6)])),
+    perEscrow: Object.fromEntries(
+      Object.entries(chosen.weighted).map(([k, v]) => [k, round(v as number, 6)]),
+    ),
     openExecutionsAtRest: Math.round(ESCROWS_PER_DAY * chosen.weighted.openDays),
     openExecutionsPerEscrowDays: round(chosen.weighted.openDays, 2),
     byRegionClass: table,

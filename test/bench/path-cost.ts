@@ -106,7 +106,6 @@ export async function measurePath(
   };
 }
 
-
 export interface ReconcilerFigures {
   /** Runs measured (on the service at rest after the paths and the load: nothing due, nothing failed). */
   runs: number;

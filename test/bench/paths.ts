@@ -73,7 +73,10 @@ async function reminded(
 }
 
 /** Each path returns the escrow id and the API requests it made (polling excluded: events are used instead). */
-export const PATHS: Record<PathName, (api: Api) => Promise<{ id: string; apiRequests: number; final: string }>> = {
+export const PATHS: Record<
+  PathName,
+  (api: Api) => Promise<{ id: string; apiRequests: number; final: string }>
+> = {
   async happy(api) {
     const { id } = await must(api.create(order({ buyerId: BUYER, sellerId: SELLER })), 201);
     await event(api, id, "escrow.funded");

@@ -16,8 +16,8 @@ import type { OpsAlert, WorkflowStep } from "../../functions/domain/workflow-ste
 import type { EventPublisher } from "../../functions/ports/events";
 import type { ExecutionStatus, WorkflowEngine, WorkflowStart } from "../../functions/ports/workflow";
 import { startLocalDynamo } from "../../infra/local/dynamo/backends";
-import { keyed } from "../app/fixture";
 import { TestPayments } from "../app/fakes";
+import { keyed } from "../app/fixture";
 import { createEscrowTable } from "../support/dynalite";
 import { order } from "../support/orders";
 import { BACKLOG } from "./settings";
@@ -97,7 +97,12 @@ async function templates(client: DynamoDBClient, table: string) {
     const ref = { tenantId: "bench", escrowId: escrow.id as string };
     await holdFunds(deps, { ...ref, execution: ref.escrowId });
     events.fails = owed; // SNS down when the wait announces funded: the event is owed
-    await beginWait(deps, { ...ref, seenVersion: 2, taskToken: `t-${ref.escrowId}`, execution: ref.escrowId });
+    await beginWait(deps, {
+      ...ref,
+      seenVersion: 2,
+      taskToken: `t-${ref.escrowId}`,
+      execution: ref.escrowId,
+    });
     events.fails = false;
     made.push(ref.escrowId);
   }
@@ -112,7 +117,10 @@ async function templates(client: DynamoDBClient, table: string) {
     );
     items.push(out.Items ?? []);
   }
-  return { reminder: { id: made[0] as string, items: items[0] ?? [] }, owed: { id: made[1] as string, items: items[1] ?? [] } };
+  return {
+    reminder: { id: made[0] as string, items: items[0] ?? [] },
+    owed: { id: made[1] as string, items: items[1] ?? [] },
+  };
 }
 
 /** `count` copies of the templates' items under new escrow ids (one in five with an event owed). */
@@ -125,7 +133,10 @@ async function seed(client: DynamoDBClient, table: string, from: number, count: 
     const id = escrowIdFor("bench", `seed-${i}`);
     ids.push(id);
     for (const item of template.items) {
-      const copy = JSON.parse(JSON.stringify(item).split(template.id).join(id)) as Record<string, AttributeValue>;
+      const copy = JSON.parse(JSON.stringify(item).split(template.id).join(id)) as Record<
+        string,
+        AttributeValue
+      >;
       if (copy.dueShard) copy.dueShard = { S: dueShardOf(id) };
       puts.push(copy);
     }
@@ -181,7 +192,10 @@ export interface ThroughputFigures {
   };
 }
 
-export async function measureReconcilerThroughput(): Promise<{ figures: ThroughputFigures | null; checks: Check[] }> {
+export async function measureReconcilerThroughput(): Promise<{
+  figures: ThroughputFigures | null;
+  checks: Check[];
+}> {
   const java = spawnSync("java", ["-version"], { stdio: "ignore" });
   if (java.error || java.status !== 0) {
     log("the reconciler's throughput needs Java 17 (DynamoDB Local): not measured");
@@ -237,7 +251,9 @@ export async function measureReconcilerThroughput(): Promise<{ figures: Throughp
     const timeoutSeconds = RECONCILER.timeoutSeconds;
     const budgetSeconds = timeoutSeconds - RECONCILER.reserveSeconds;
     const runsPerDay = 86_400 / RECONCILER.periodSeconds;
-    const dailyCapacity = Math.floor(Math.min(visitsPerSecond, cpuBoundVisitsPerSecond) * budgetSeconds * runsPerDay);
+    const dailyCapacity = Math.floor(
+      Math.min(visitsPerSecond, cpuBoundVisitsPerSecond) * budgetSeconds * runsPerDay,
+    );
     const backlogDrill = await drill(client);
     const figures: ThroughputFigures = {
       backend: "dynamodb-local",
@@ -263,7 +279,12 @@ export async function measureReconcilerThroughput(): Promise<{ figures: Throughp
     return {
       figures,
       checks: [
-        ["reconciler daily capacity per cell (visits)", dailyCapacity, "≥ 3,000,000", dailyCapacity >= 3_000_000],
+        [
+          "reconciler daily capacity per cell (visits)",
+          dailyCapacity,
+          "≥ 3,000,000",
+          dailyCapacity >= 3_000_000,
+        ],
         [
           "reconciler backlog: reminders and owed events published exactly once",
           `${d.remindersPublished}/${d.remindersDue} reminders (${d.remindersTwice} twice), ${d.owedPublished}/${d.owedDue} owed`,

@@ -5,7 +5,11 @@ import { INIT_RUNS } from "./settings";
 import type { Check } from "./util";
 
 /** The bench's printout: the per-path table, speed, the reconciler, the capacity model, the campaign, the targets. */
-export function print(results: any, checks: readonly Check[], paths: Record<PathName, PathFigures> | undefined) {
+export function print(
+  results: any,
+  checks: readonly Check[],
+  paths: Record<PathName, PathFigures> | undefined,
+) {
   const sections: string[] = [
     `\nEscrow benchmark — ${results.measuredAt ?? "(fault campaign only)"} (prices ${PRICES.asOf}, ${PRICES.region}, arm64)`,
   ];
@@ -90,4 +94,3 @@ ${checks.map(([name, value, target, pass]) => `  ${pass ? "PASS" : "FAIL"}  ${na
 `);
   console.log(sections.join("\n"));
 }
-

@@ -1,5 +1,5 @@
-import { RECONCILE_DEFAULTS, RECONCILE_RESERVE_MS } from "../../functions/app/reconcile";
 import { DUE_SHARDS } from "../../functions/adapters/table-schema";
+import { RECONCILE_DEFAULTS, RECONCILE_RESERVE_MS } from "../../functions/app/reconcile";
 import { RECONCILER_MEMORY_MB, TIMEOUTS } from "../../infra/constructs/service-function";
 import { SCALE } from "./prices";
 
