@@ -82,6 +82,9 @@ ${quotas}`);
     const problems: string[] = c.problems ?? [];
     sections.push(`
 fault campaign (seed ${f.seed}; replay with BENCH_SEED=${f.seed}): ${f.escrows} escrows, ${c.faultsInjected} faults over ${c.faultSeconds} s (one Lambda outage of ${c.longLambdaSeconds} s), reconciler every ${c.reconcileSeconds} s
+  long outages: ${(c.longOutages ?? []).map((o: any) => `${o.faults.join(" + ")} for ${o.equivalentSeconds} s of the service's clock (${o.realSeconds} s real)`).join("; ")}
+  ops alerts: dependency_failing ${c.dependencyAlerts?.failing}, dependency_recovered ${c.dependencyAlerts?.recovered}; left for ops ${c.leftForOps}
+  executions per escrow: median ${c.executions?.perEscrowMedian}, max ${c.executions?.perEscrowMax} (${JSON.stringify(c.executions?.histogram)}); most RUNNING for one escrow at once ${c.executions?.maxRunningAtOnce} (${c.executions?.samples} samples)
   paths ${JSON.stringify(c.paths)} → ${JSON.stringify(c.outcomes)}
   stranded ${f.stranded} · doubleMoves ${f.doubleMoves} · lostEvents ${f.lostEvents} · maxRecoverySeconds ${f.maxRecoverySeconds} (events: ${c.maxEventRecoverySeconds} s)
   API answers ${JSON.stringify(c.answers)}; 500s ${c.answers500}; 503s that had changed something ${c.landedDespite503}; unexplained 409/422 ${c.unexplained}; conflicts after a retry ${c.conflictsAfterRetry.length}; repeated deliveries ${c.duplicateDeliveries} (at most ${c.maxDeliveriesOfOneEvent} of one event)${problems.length ? `\n  problems:\n${problems.map((p) => `    ${p}`).join("\n")}` : ""}`);

@@ -145,8 +145,7 @@ export async function runCampaign(url: string, options: CampaignOptions): Promis
       const started = Date.now();
       const ids = [];
       for (const spec of outage.specs) ids.push((await api.injectFault(spec)).id);
-      for (let moved = 0; moved < outage.equivalentSeconds; moved += 60)
-        await api.advanceClock(Math.min(60, outage.equivalentSeconds - moved));
+      await advanceClockBy(api, outage.equivalentSeconds);
       for (const id of ids) await api.call("DELETE", `/_local/faults/${id}`, { token: null });
       const what = outage.specs.map(
         (s) => `${s.target}${s.operation ? `/${s.operation}` : ""} p=${s.probability}`,
@@ -308,4 +307,23 @@ async function opsAlerts(url: string, escrowId: string): Promise<string[]> {
   const res = await fetch(`${url}/_local/notifications?escrowId=${escrowId}&topic=ops`);
   if (res.status !== 200) return [];
   return ((await res.json()) as { items: { event: { type: string } }[] }).items.map((i) => i.event.type);
+}
+
+/**
+ * Moves the service's clock `seconds` forward, a minute at a time. A move can fail while faults are in
+ * force (it asks the reconciler's Lambda and DynamoDB when the next mark is due): it is retried from where
+ * the clock got to, so the clock ends exactly `seconds` ahead.
+ */
+async function advanceClockBy(api: RecordingApi, seconds: number): Promise<void> {
+  const offset = async () => {
+    const res = await api.call("GET", "/_local/clock", { token: null });
+    return Number(res.body.offsetSeconds);
+  };
+  const target = (await offset()) + seconds;
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const left = target - (await offset());
+    if (left <= 0) return;
+    await api.advanceClock(Math.min(60, left)).catch(() => sleep(500));
+  }
+  throw new Error(`the service's clock did not move ${seconds} s`);
 }

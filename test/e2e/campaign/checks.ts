@@ -124,8 +124,12 @@ export function checkLedger(escrow: any, ledger: LedgerItem[]): string[] {
   if (payout !== s.paidToSeller) problems.push(`payouts ${payout} ≠ paidToSeller ${s.paidToSeller}`);
   if (fee !== s.platformFee) problems.push(`fees ${fee} ≠ platformFee ${s.platformFee}`);
   if (refund !== s.refundedToBuyer) problems.push(`refunds ${refund} ≠ refundedToBuyer ${s.refundedToBuyer}`);
-  if (escrow.settlement && s.paidToSeller + s.platformFee + s.refundedToBuyer !== escrow.amount)
-    problems.push(`the settlement adds up to ${s.paidToSeller + s.platformFee + s.refundedToBuyer}`);
+  // What was ever held: the amount, or a car's deposit alone when its balance was never held.
+  const funded = typeof escrow.funded === "number" ? escrow.funded : escrow.amount;
+  if (escrow.settlement && s.paidToSeller + s.platformFee + s.refundedToBuyer !== funded)
+    problems.push(
+      `the settlement adds up to ${s.paidToSeller + s.platformFee + s.refundedToBuyer}, ${funded} was held`,
+    );
   if (terminal && escrow.status !== "CANCELLED" && !escrow.settlement)
     problems.push(`${escrow.status} without a settlement`);
   return problems;

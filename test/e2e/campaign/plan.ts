@@ -194,7 +194,10 @@ export function planCampaign(options: CampaignOptions): {
           atMs: Math.floor(faultMs * between(rnd, 0.3, 0.4)),
           equivalentSeconds: long,
           specs: [
-            { target: "payments", mode: "error", probability: 1, seconds: 600 },
+            // Every movement after the hold (a hold that stays unavailable cancels the escrow, by design).
+            { target: "payments", operation: "payout", mode: "error", probability: 1, seconds: 600 },
+            { target: "payments", operation: "fee", mode: "error", probability: 1, seconds: 600 },
+            { target: "payments", operation: "refund", mode: "error", probability: 1, seconds: 600 },
             { target: "sns", operation: "Publish", mode: "error", probability: 1, seconds: 600 },
           ],
         },
