@@ -130,7 +130,7 @@ const INTERNAL_ENTRIES: ReadonlySet<string> = new Set(["settling"]);
 // ---------------------------------------------------------------- creation
 
 export async function createEscrow(
-  deps: WriteDeps & Pick<ServiceDeps, "payments">,
+  deps: WriteDeps & Pick<ServiceDeps, "payments"> & { cellId?: string | null },
   tenantId: string,
   input: CreateEscrowInput,
   idem: IdempotentRequest,
@@ -145,7 +145,7 @@ export async function createEscrow(
   const kindOf = kindTerms(input, now);
   const terms: EscrowTerms = {
     tenantId,
-    id: escrowIdFor(tenantId, idem.key),
+    id: escrowIdFor(tenantId, idem.key, deps.cellId),
     ...kindOf,
     buyerId: input.buyerId,
     sellerId: input.sellerId,
