@@ -25,7 +25,8 @@ export function cellOfEscrowId(id: string): string | null {
 /** The id's prefix in a cell: `esc_<cell>_` (none in the home cell, whose ids keep their first form). */
 export function escrowIdPrefix(cellId: string | null | undefined): string {
   if (!cellId || cellId === HOME_CELL) return "esc_";
-  if (!CELL_ID.test(cellId)) throw new Error(`cell id ${cellId}: a lower-case letter, then up to 7 letters or digits`);
+  if (!CELL_ID.test(cellId))
+    throw new Error(`cell id ${cellId}: a lower-case letter, then up to 7 letters or digits`);
   return `esc_${cellId}_`;
 }
 

@@ -90,6 +90,8 @@ function cellIdOf(node: Node): string | null {
   if (raw === undefined || raw === HOME_CELL) return null;
   const cell = String(raw);
   if (!CELL_ID.test(cell))
-    throw new Error(`Context cellId must be a lower-case letter, then up to 7 letters or digits, got ${cell}`);
+    throw new Error(
+      `Context cellId must be a lower-case letter, then up to 7 letters or digits, got ${cell}`,
+    );
   return cell;
 }
