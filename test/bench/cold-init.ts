@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { build } from "esbuild";
 import { log, OUT, ROOT } from "./util";
 
@@ -80,6 +80,10 @@ const INIT_ENV = {
   OPS_ALERTS_TOPIC_ARN: "arn:aws:sns:us-east-1:000000000000:ops-alerts",
   SUPPORTED_CURRENCIES: "CNY,USD",
   PAYMENT_PROVIDER: "sandbox",
+  OPS_CONSOLE_URL: "https://example.com/prod/ops/",
+  EXECUTION_CONSOLE_URL: "https://console.example.com/states#/executions/{executionArn}",
+  OPS_CONSOLE_CLIENT_ID: "x",
+  OPS_AUTH_URL: "https://auth.example.com",
   POWERTOOLS_LOG_LEVEL: "WARN",
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };
@@ -87,7 +91,12 @@ const INIT_ENV = {
 /** Cold init of one bundle: a fresh Node process timing the require of the module (its import-time work included). */
 export function initOnce(file: string): number {
   const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
-  const r = spawnSync(process.execPath, ["-e", script], { env: INIT_ENV, encoding: "utf8" });
+  // Lambda runs a bundle from its own folder (the console reads its assets relative to it).
+  const r = spawnSync(process.execPath, ["-e", script], {
+    env: INIT_ENV,
+    encoding: "utf8",
+    cwd: dirname(file),
+  });
   if (r.status !== 0)
     throw new Error(
       `init of ${file} failed: ${r.stderr
