@@ -180,7 +180,7 @@ const api = (route: FunctionRoute): FunctionSpec => ({
   ...(route.kind === "document" ? { env: [], notExercisedLocally: [] } : {}),
   ...(route.kind === "create"
     ? {
-        env: [...STORE_ENV, "STATE_MACHINE_ARN", "SUPPORTED_CURRENCIES", "PAYMENT_PROVIDER"],
+        env: [...STORE_ENV, "STATE_MACHINE_ARN", "SUPPORTED_CURRENCIES", "PAYMENT_PROVIDER", "CELL_ID"],
         startsExecutions: true,
       }
     : {}),

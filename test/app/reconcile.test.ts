@@ -593,3 +593,17 @@ describe("a backlog", () => {
     expect(lag).toBeGreaterThanOrEqual(PERIOD);
   });
 });
+
+describe("a reminder's visit (issue #21: DescribeExecution is a few calls a second per account)", () => {
+  it("publishes the reminder from the record and asks Step Functions nothing while the wait is not overdue", async () => {
+    const ref = await waitingForDelivery();
+    // The delivery reminder is due a day before the 7-day deadline.
+    const report = await reconcileIn(6 * DAY + 1);
+    expect(report.reminded).toBe(1);
+    expect(events.events.filter((e) => e.type === "escrow.deadline_approaching")).toHaveLength(1);
+    expect(workflow.described).toEqual([]);
+    // At the deadline (plus the grace) the record is overdue if nothing moved it: then the execution is asked about.
+    await reconcileIn(DAY + RECONCILE_GRACE_SECONDS);
+    expect(workflow.described).toContain(ref.escrowId);
+  });
+});

@@ -444,14 +444,14 @@ describe("functions", () => {
   });
 
   it.each(FUNCTIONS.map((f) => [f.id, f] as const))(
-    "%s: Node.js 22+ on arm64, 256 MB, its timeout, X-Ray, its own log group",
+    "%s: Node.js 22+ on arm64, 256 MB (the reconciler 1,024 MB), its timeout, X-Ray, its own log group",
     (id, spec) => {
       const fn = json.Resources[fnLogicalId.get(id) ?? ""];
       const p = fn?.Properties;
       expect(p.Runtime).toMatch(/^nodejs(2[2-9]|[3-9]\d)\.x$/);
       expect(p.Architectures).toEqual(["arm64"]);
-      expect(p.MemorySize).toBe(256);
-      expect(p.Timeout).toBe(spec.role === "api" ? 10 : 30);
+      expect(p.MemorySize).toBe(spec.reconciles ? 1024 : 256);
+      expect(p.Timeout).toBe(spec.role === "api" ? 10 : spec.reconciles ? 120 : 30);
       expect(p.Handler).toBe("index.handler");
       expect(p.TracingConfig).toEqual({ Mode: "Active" });
       const logGroup = json.Resources[refTarget(p.LoggingConfig?.LogGroup) ?? ""];

@@ -161,6 +161,12 @@ export class Checker {
       }
       if (answer.status === 201 || answer.status === 502 || answer.status === 504)
         this.answeredCreations.add(escrowId);
+      // A confirmation that landed unseen and could not be undone: the outcome is unknown, and the
+      // answer says so (500, retry with the key) rather than promise nothing changed.
+      if (answer.status === 500 && confirmationStands(lasting, escrowId)) {
+        this.answeredCreations.add(escrowId);
+        return;
+      }
     } else if (answer.status === 503 && lasting.length > 0)
       this.fail(
         "a 503 changes nothing",
@@ -218,7 +224,7 @@ export class Checker {
 
   /**
    * A creation that answered 503 and that no request with its key confirmed (201) or left unknown (a
-   * 502 or 504: it may have succeeded) has left nothing behind: nobody can read it, nothing was held for
+   * 502 or 504: it may have succeeded; a 500 after a confirmation that could not be undone) has left nothing behind: nobody can read it, nothing was held for
    * it, no event was published about it.
    */
   checkRefusedCreations(): void {
@@ -240,6 +246,12 @@ export class Checker {
   get trackedEscrows(): ReadonlyMap<string, Tracked> {
     return this.tracked;
   }
+}
+
+/** Whether a request's writes leave its escrow's creation confirmed: a confirmation not undone after. */
+function confirmationStands(effects: string[], escrowId: string): boolean {
+  const last = effects.findLastIndex((e) => e === `confirmed ${escrowId}` || e === `unconfirmed ${escrowId}`);
+  return last >= 0 && effects[last] === `confirmed ${escrowId}`;
 }
 
 export const isTerminalStatus = (s: string) => TERMINAL.includes(s as never);
