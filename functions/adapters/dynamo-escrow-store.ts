@@ -258,7 +258,10 @@ export class DynamoEscrowStore implements EscrowStore {
           ConditionExpression:
             "attribute_not_exists(PK) OR seenVersion < :seen OR (seenVersion = :seen AND (attribute_not_exists(#since) OR #since <= :since))",
           ExpressionAttributeNames: { "#since": "since" },
-          ExpressionAttributeValues: { ":seen": { N: String(wait.seenVersion) }, ":since": { S: wait.since } },
+          ExpressionAttributeValues: {
+            ":seen": { N: String(wait.seenVersion) },
+            ":since": { S: wait.since },
+          },
         }),
       );
     } catch (error) {
