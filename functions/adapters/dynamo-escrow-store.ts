@@ -28,6 +28,7 @@ import { decodeCursor, encodeCursor } from "./dynamo-cursor";
 import { DynamoDueMarks, MARK_ATTRIBUTES, markClauses, marksOf, marksUnchanged } from "./dynamo-due-marks";
 import { DynamoEvidence } from "./dynamo-evidence";
 import { DynamoHandoverCodes } from "./dynamo-handover";
+import { watchLostAnswers } from "./lost-answers";
 import {
   dueShardOf,
   escrowKey,
@@ -69,6 +70,7 @@ export class DynamoEscrowStore implements EscrowStore {
     /** How far ahead of its time a reminder's mark is set (the reconciler's period in AWS; see reminderDue). */
     private readonly reminderEarlySeconds = 0,
   ) {
+    watchLostAnswers(client);
     this.handover = new DynamoHandoverCodes(client, tableName);
     this.evidence = new DynamoEvidence(client, tableName);
     this.marks = new DynamoDueMarks(client, tableName);
@@ -173,7 +175,9 @@ export class DynamoEscrowStore implements EscrowStore {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new ConcurrentUpdateError();
+      // Refused after the SDK's own retries: an earlier attempt, whose answer was lost, may be what won.
+      if (error instanceof ConditionalCheckFailedException)
+        throw new ConcurrentUpdateError(undefined, (error as { $lostAnswer?: boolean }).$lostAnswer === true);
       throw error;
     }
   }

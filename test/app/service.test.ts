@@ -216,12 +216,15 @@ describe("creating", () => {
     expect(deps.workflow.names).toEqual([retried.escrow.id]);
   });
 
-  it("undoes a confirmation that landed unseen before answering 503: nothing readable, nothing started", async () => {
+  it("undoes a confirmation that landed unseen and cannot be read back before answering 503: nothing readable, nothing started", async () => {
     // The store takes every confirmation and answers with an error (a timeout after the write).
     const unseen = Object.assign(Object.create(table.store) as EscrowStore, {
       confirm: async (tenantId: string, escrowId: string) => {
         await table.store.confirm(tenantId, escrowId);
         throw new Error("ServiceUnavailable");
+      },
+      get: async () => {
+        throw serverError();
       },
     });
     const b = order({ description: "confirmation landing unseen" });
@@ -243,6 +246,9 @@ describe("creating", () => {
       unconfirm: async () => {
         throw serverError();
       },
+      get: async () => {
+        throw serverError();
+      },
     });
     const b = order({ description: "confirmation stuck" });
     const key = `stuck-${++n}`;
@@ -258,6 +264,20 @@ describe("creating", () => {
     const retried = await createEscrow(deps, "demo", b, keyed(key, b));
     expect(retried).toMatchObject({ statusCode: 201, escrow: { id: escrowIdFor("demo", key) } });
     expect(deps.workflow.names).toEqual([retried.escrow.id]);
+  });
+
+  it("answers 201 when a confirmation landed unseen and the read-back finds it: the escrow is carried on", async () => {
+    const unseen = Object.assign(Object.create(table.store) as EscrowStore, {
+      confirm: async (tenantId: string, escrowId: string) => {
+        await table.store.confirm(tenantId, escrowId);
+        throw Object.assign(new Error("Connection timed out after 3000 ms"), { name: "TimeoutError" });
+      },
+    });
+    const b = order({ description: "confirmation read back" });
+    const answer = await createEscrow({ ...deps, store: unseen }, "demo", b, keyed(`read-back-${++n}`, b));
+    expect(answer).toMatchObject({ statusCode: 201, escrow: { status: "PENDING_FUNDS" } });
+    expect(deps.workflow.names).toEqual([answer.escrow.id]);
+    expect(await getEscrow(deps, "demo", answer.escrow.id)).toMatchObject({ status: "PENDING_FUNDS" });
   });
 
   it("answers 503 when the store answered every confirmation with an error, even if nothing can be undone", async () => {

@@ -3,6 +3,7 @@ import { performAction } from "../../functions/app/escrow-service";
 import { addEvidence } from "../../functions/app/evidence";
 import { holdFunds } from "../../functions/app/workflow-tasks";
 import { OutcomeUnknownError, writeSeeingThrough } from "../../functions/app/write-outcome";
+import { ConcurrentUpdateError } from "../../functions/domain/errors";
 import type { EscrowStore } from "../../functions/ports/escrow-store";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
 import { createVia, useStore } from "./fixture";
@@ -91,5 +92,52 @@ describe("evidence whose write loses its answer", () => {
     expect(answer.statusCode).toBe(201);
     const stored = await table.store.listEvidence(ref.tenantId, ref.escrowId);
     expect(stored.map((e) => [e.id, e.text])).toEqual([[answer.evidence.id, "photo of the crack"]]);
+  });
+});
+
+describe("a transition whose write loses its answer behind the SDK's retries", () => {
+  const funded = async (tenant: string) => {
+    const ref = await createVia(deps(), tenant);
+    await holdFunds(deps(), ref);
+    clock += 1000;
+    return ref;
+  };
+  /** The store takes the write, then answers as the SDK does after retrying it. */
+  const landingThen = (error: () => Error) =>
+    Object.assign(Object.create(table.store) as EscrowStore, {
+      append: async (...args: Parameters<EscrowStore["append"]>) => {
+        await table.store.append(...args);
+        throw error();
+      },
+    });
+  const dispute = { action: "dispute" as const, actorId: "u-b", reason: "broken" };
+
+  it("is the caller's 202 when the SDK's retry found the condition spent by its own first attempt", async () => {
+    const ref = await funded("retried-condition");
+    const store = landingThen(() => new ConcurrentUpdateError(undefined, true));
+    const answer = await performAction(deps(store), ref.tenantId, ref.escrowId, dispute);
+    expect(answer).toMatchObject({ statusCode: 202, escrow: { status: "DISPUTED", version: 3 } });
+  });
+
+  it("is the caller's 202 when the SDK's last attempt was answered with an error after an earlier one landed", async () => {
+    const ref = await funded("retried-error");
+    const store = landingThen(() => Object.assign(answered500(), { $lostAnswer: true }));
+    const answer = await performAction(deps(store), ref.tenantId, ref.escrowId, dispute);
+    expect(answer).toMatchObject({ statusCode: 202, escrow: { status: "DISPUTED", version: 3 } });
+  });
+
+  it("is OutcomeUnknownError, not a 503, when the record cannot be read back", async () => {
+    const ref = await funded("unreadable");
+    let reads = 0;
+    const store = Object.assign(landingThen(timeout), {
+      get: async (...args: Parameters<EscrowStore["get"]>) => {
+        if (++reads > 1) throw answered500();
+        return table.store.get(...args);
+      },
+    });
+    await expect(performAction(deps(store), ref.tenantId, ref.escrowId, dispute)).rejects.toBeInstanceOf(
+      OutcomeUnknownError,
+    );
+    expect((await table.store.get(ref.tenantId, ref.escrowId))?.history.at(-1)?.type).toBe("disputed");
   });
 });
