@@ -200,8 +200,9 @@ const api = (route: FunctionRoute): FunctionSpec => ({
     : {}),
   // The ops view, and the assignment that answers with it.
   ...(route.id === GetOpsEscrow.id || route.kind === "update" ? OPS_VIEW : {}),
-  // An escrow that needs ops is parked with no live wait: a resume always starts the continuation.
-  ...(route.id === ResumeEscrow.id ? { endsWaits: false, describesExecutions: false } : {}),
+  // An escrow that needs ops is parked with no live wait: a resume starts the continuation — once the
+  // execution that parked it has ended, which it asks about when that was a moment ago.
+  ...(route.id === ResumeEscrow.id ? { endsWaits: false } : {}),
 });
 
 /** A task takes its step with one conditional write on the escrow it reads. */

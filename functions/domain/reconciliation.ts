@@ -99,7 +99,9 @@ export function dueOf(
   reminderEarlySeconds = 0,
 ): string | null {
   const now = new Date(at);
-  const wanted = marks.requested || marks.owed || marks.evidenceOwed || marks.stall?.alerted ? at : null;
+  // A hand-over asked for is moot once the escrow is terminal: nothing is left for the workflow to do.
+  const requested = marks.requested && !isTerminal(state.status);
+  const wanted = requested || marks.owed || marks.evidenceOwed || marks.stall?.alerted ? at : null;
   return earliest(
     wanted,
     expectedBy(state, marks),

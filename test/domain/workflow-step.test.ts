@@ -167,6 +167,10 @@ describe("when the reconciler should look (the escrow's one due mark)", () => {
     expect(dueOf(h.state, NO_MARKS, at0(4))).toBe(addSeconds(at0(4), RECONCILE_GRACE_SECONDS));
     h.settle(at(5));
     expect(dueOf(h.state, NO_MARKS, at0(5))).toBeNull();
+    // A hand-over an action asked for (its signal raced the next wait) is moot once terminal: no visit;
+    // an owed event still is one.
+    expect(dueOf(h.state, { ...NO_MARKS, requested: true }, at0(5))).toBeNull();
+    expect(dueOf(h.state, { ...NO_MARKS, requested: true, owed: true }, at0(5))).toBe(at0(5));
   });
 
   it("a parked wait at its deadline; the reminder first, until it is out", () => {
