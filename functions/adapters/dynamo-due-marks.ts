@@ -8,8 +8,8 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { type EscrowMarks, NO_MARKS } from "../domain/reconciliation";
-import type { DuePage } from "../ports/escrow-store";
-import { DUE_SHARDS, dueShard, dueShardOf, escrowKey, escrowRefOfKey, TABLE, waitKey } from "./table-schema";
+import type { DueMarks, DuePage } from "../ports/due-marks";
+import { DUE_SHARDS, dueShard, dueShardOf, escrowKey, escrowRefOfKey, TABLE } from "./table-schema";
 
 const { byDue } = TABLE.indexes;
 
@@ -93,15 +93,15 @@ const expression = (set: string[], remove: string[]) =>
  * moves (to the escrow's next due time) or goes: the index itself is the
  * checkpoint, so nothing can be skipped by moving a bookmark.
  */
-export class DynamoDueMarks {
-  readonly shards = DUE_SHARDS;
+export class DynamoDueMarks implements DueMarks {
+  readonly dueShards = DUE_SHARDS;
 
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
   ) {}
 
-  async setMarks(
+  async set(
     tenantId: string,
     escrowId: string,
     read: { version: number; mv: number },
@@ -168,22 +168,6 @@ export class DynamoDueMarks {
         if (!(e instanceof ConditionalCheckFailedException)) throw e;
       });
     }
-  }
-
-  async setPublished(tenantId: string, escrowId: string, version: number): Promise<void> {
-    await this.client
-      .send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(waitKey(tenantId, escrowId)),
-          UpdateExpression: "SET published = :v",
-          ConditionExpression: "attribute_exists(PK) AND (attribute_not_exists(published) OR published < :v)",
-          ExpressionAttributeValues: marshall({ ":v": version }),
-        }),
-      )
-      .catch((error) => {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      });
   }
 
   async listDue(shard: number, now: string, limit: number, start?: string | null): Promise<DuePage> {

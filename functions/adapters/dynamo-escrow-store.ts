@@ -9,25 +9,13 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import { ConcurrentUpdateError } from "../domain/errors";
 import { type Entry, fold } from "../domain/escrow";
 import { dueOf, type EscrowMarks, NO_MARKS } from "../domain/reconciliation";
-import type { EscrowState, EscrowTerms } from "../domain/types";
-import { WINDOW_KEYS, windowSeconds } from "../domain/windows";
-import type {
-  DuePage,
-  EscrowRecord,
-  EscrowStore,
-  EvidenceRecord,
-  HandoverRecord,
-  IdempotencyRecord,
-  ListFilter,
-  WaitRecord,
-} from "../ports/escrow-store";
+import type { EscrowState, EscrowTerms, WindowKey, Windows } from "../domain/types";
+import type { AppendResult, EscrowRecord, EscrowRecords, ListFilter } from "../ports/escrow-records";
+import { isAnswerLost } from "./answer-lost";
 import { decodeCursor, encodeCursor } from "./dynamo-cursor";
-import { DynamoDueMarks, MARK_ATTRIBUTES, markClauses, marksOf, marksUnchanged } from "./dynamo-due-marks";
-import { DynamoEvidence } from "./dynamo-evidence";
-import { DynamoHandoverCodes } from "./dynamo-handover";
+import { MARK_ATTRIBUTES, markClauses, marksOf, marksUnchanged } from "./dynamo-due-marks";
 import {
   dueShardOf,
   escrowKey,
@@ -53,27 +41,16 @@ const opsOrder = (s: EscrowState) => s.deadline ?? "~";
  * The escrow store on one DynamoDB table. Every transition is a single
  * UpdateItem conditioned on the version that was read; it sets the few
  * attributes conditions and indexes need and appends the history entry (which
- * carries its ledger postings). A lost condition is a ConcurrentUpdateError,
- * never an SDK error.
+ * carries its ledger postings). A lost condition is a `conflict`, a lost
+ * answer `unknown` (the escrows port's results), never an SDK error.
  */
-export class DynamoEscrowStore implements EscrowStore {
-  private readonly handover: DynamoHandoverCodes;
-  private readonly evidence: DynamoEvidence;
-  private readonly marks: DynamoDueMarks;
-
-  readonly dueShards: number;
-
+export class DynamoEscrowStore implements EscrowRecords {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
     /** How far ahead of its time a reminder's mark is set (the reconciler's period in AWS; see reminderDue). */
     private readonly reminderEarlySeconds = 0,
-  ) {
-    this.handover = new DynamoHandoverCodes(client, tableName);
-    this.evidence = new DynamoEvidence(client, tableName);
-    this.marks = new DynamoDueMarks(client, tableName);
-    this.dueShards = this.marks.shards;
-  }
+  ) {}
 
   async get(tenantId: string, escrowId: string): Promise<EscrowRecord | null> {
     const out = await this.client.send(
@@ -119,7 +96,12 @@ export class DynamoEscrowStore implements EscrowStore {
     }
   }
 
-  async append(record: EscrowRecord, entry: Entry, previous: EscrowState, next: EscrowState): Promise<void> {
+  async append(
+    record: EscrowRecord,
+    entry: Entry,
+    previous: EscrowState,
+    next: EscrowState,
+  ): Promise<AppendResult> {
     const { tenantId, id } = record.terms;
     const m = materialized(next);
     const names: Record<string, string> = {
@@ -172,8 +154,10 @@ export class DynamoEscrowStore implements EscrowStore {
           ExpressionAttributeValues: marshall(values, opts),
         }),
       );
+      return "appended";
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new ConcurrentUpdateError();
+      if (error instanceof ConditionalCheckFailedException) return "conflict";
+      if (isAnswerLost(error)) return "unknown";
       throw error;
     }
   }
@@ -245,74 +229,6 @@ export class DynamoEscrowStore implements EscrowStore {
     return found;
   }
 
-  async putWait(tenantId: string, escrowId: string, wait: WaitRecord): Promise<void> {
-    const { token, ...rest } = wait;
-    const item = { ...waitKey(tenantId, escrowId), ...rest, ...(token !== null ? { token } : {}) };
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: marshall(item),
-          // A slow, superseded attempt must not overwrite the token of a later wait.
-          ConditionExpression: "attribute_not_exists(PK) OR seenVersion <= :seen",
-          ExpressionAttributeValues: { ":seen": { N: String(wait.seenVersion) } },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
-
-  async getWait(tenantId: string, escrowId: string): Promise<WaitRecord | null> {
-    const out = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: marshall(waitKey(tenantId, escrowId)),
-        ConsistentRead: true,
-      }),
-    );
-    if (!out.Item) return null;
-    const w = unmarshall(out.Item);
-    return {
-      token: w.token ?? null,
-      seenVersion: w.seenVersion,
-      since: w.since,
-      execution: w.execution ?? escrowId,
-      parked: w.parked === true,
-      published: w.published ?? 0,
-    };
-  }
-
-  setPublished(tenantId: string, escrowId: string, version: number): Promise<void> {
-    return this.marks.setPublished(tenantId, escrowId, version);
-  }
-
-  setMarks(
-    tenantId: string,
-    escrowId: string,
-    read: { version: number; mv: number },
-    change: Partial<Omit<EscrowMarks, "mv">>,
-  ): Promise<boolean> {
-    return this.marks.setMarks(tenantId, escrowId, read, change);
-  }
-
-  requestVisit(
-    tenantId: string,
-    escrowId: string,
-    at: string,
-    flags: Partial<Pick<EscrowMarks, "requested" | "owed" | "evidenceOwed">> & { confirm?: true },
-  ): Promise<void> {
-    return this.marks.requestVisit(tenantId, escrowId, at, flags);
-  }
-
-  listDue(shard: number, now: string, limit: number, start?: string | null): Promise<DuePage> {
-    return this.marks.listDue(shard, now, limit, start);
-  }
-
-  nextDue(after: string): Promise<string | null> {
-    return this.marks.nextDue(after);
-  }
-
   async confirm(tenantId: string, escrowId: string): Promise<void> {
     // Not a mark of the reconciler's (no `mv`): a transition that read it provisional removes it too.
     await this.client.send(
@@ -321,65 +237,6 @@ export class DynamoEscrowStore implements EscrowStore {
         Key: marshall(escrowKey(tenantId, escrowId)),
         UpdateExpression: "REMOVE provisional",
         ConditionExpression: "attribute_exists(PK)",
-      }),
-    );
-  }
-
-  dropUnconfirmed(tenantId: string, escrowId: string): Promise<boolean> {
-    return this.marks.dropUnconfirmed(tenantId, escrowId);
-  }
-
-  putHandover(tenantId: string, escrowId: string, record: HandoverRecord): Promise<void> {
-    return this.handover.put(tenantId, escrowId, record);
-  }
-
-  getHandover(tenantId: string, escrowId: string): Promise<HandoverRecord | null> {
-    return this.handover.get(tenantId, escrowId);
-  }
-
-  updateHandover(
-    tenantId: string,
-    escrowId: string,
-    read: Pick<HandoverRecord, "id" | "wrong">,
-    change: { wrong: number } | { used: true },
-  ): Promise<boolean> {
-    return this.handover.update(tenantId, escrowId, read, change);
-  }
-
-  addEvidence(tenantId: string, escrowId: string, evidence: EvidenceRecord): Promise<boolean> {
-    return this.evidence.add(tenantId, escrowId, evidence);
-  }
-
-  listEvidence(tenantId: string, escrowId: string): Promise<EvidenceRecord[]> {
-    return this.evidence.list(tenantId, escrowId);
-  }
-
-  evidencePublished(
-    tenantId: string,
-    escrowId: string,
-    evidence: Pick<EvidenceRecord, "by" | "seq">,
-  ): Promise<void> {
-    return this.evidence.published(tenantId, escrowId, evidence);
-  }
-
-  async getIdempotency(tenantId: string, keyHash: string): Promise<IdempotencyRecord | null> {
-    const out = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: marshall(idempotencyKey(tenantId, keyHash)),
-        ConsistentRead: true,
-      }),
-    );
-    if (!out.Item) return null;
-    const { requestHash, escrowId, version, statusCode, expiresAt, resourceId } = unmarshall(out.Item);
-    return { requestHash, escrowId, version, statusCode, expiresAt, ...(resourceId ? { resourceId } : {}) };
-  }
-
-  async putIdempotency(tenantId: string, keyHash: string, record: IdempotencyRecord): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: marshall({ ...idempotencyKey(tenantId, keyHash), ...record }, opts),
       }),
     );
   }
@@ -396,15 +253,15 @@ function materialized(s: EscrowState) {
 
 /**
  * The terms as stored: the tenant and the id are already in the key, the
- * windows are kept as [delivery, confirmation, seller response, dispute]
- * seconds, and empty optional fields are left out — every byte of the item is
- * paid for again on each of its ~6 writes.
+ * creation time is the `created` entry's, and empty optional fields are left
+ * out — every byte of the item is paid for again on each of its ~6 writes.
+ * Windows are stored by name, so a new window key relabels nothing.
  */
 type StoredTerms = Omit<
   EscrowTerms,
   | "tenantId"
   | "id"
-  | "windows"
+  | "createdAt"
   | "description"
   | "listingRef"
   | "metadata"
@@ -416,19 +273,49 @@ type StoredTerms = Omit<
   deposit?: number;
   depositForfeitable?: true;
   vehicle?: EscrowTerms["vehicle"];
-  /** In the order of the kind's WINDOW_KEYS. */
-  windows: number[];
   description?: string;
   listingRef?: string;
   metadata?: Record<string, string>;
   lease?: EscrowTerms["lease"];
 };
 
+/**
+ * Terms as records written before windows were stored by name keep them: the
+ * windows as a list in this order per kind, and `createdAt`. Frozen: it is
+ * how those records were written, not a list of the kind's windows.
+ */
+type LegacyTerms = Omit<StoredTerms, "windows"> & { windows: number[]; createdAt: string };
+const LEGACY_WINDOW_ORDER: Record<string, readonly WindowKey[]> = {
+  goods: [
+    "deliverySeconds",
+    "confirmationSeconds",
+    "sellerResponseSeconds",
+    "disputeSeconds",
+    "reminderSeconds",
+  ],
+  service: [
+    "deliverySeconds",
+    "confirmationSeconds",
+    "sellerResponseSeconds",
+    "disputeSeconds",
+    "reminderSeconds",
+  ],
+  rental_deposit: ["claimSeconds", "claimResponseSeconds", "disputeSeconds", "reminderSeconds"],
+  vehicle: [
+    "inspectionSeconds",
+    "deliverySeconds",
+    "confirmationSeconds",
+    "sellerResponseSeconds",
+    "disputeSeconds",
+    "reminderSeconds",
+  ],
+};
+
 export function storedTerms(terms: EscrowTerms): StoredTerms {
   const {
     tenantId: _tenant,
     id: _id,
-    windows: _windows,
+    createdAt: _createdAt,
     description,
     listingRef,
     metadata,
@@ -440,7 +327,6 @@ export function storedTerms(terms: EscrowTerms): StoredTerms {
   } = terms;
   return {
     ...rest,
-    windows: WINDOW_KEYS[terms.kind].map((k) => windowSeconds(terms, k)),
     ...(description !== null ? { description } : {}),
     ...(listingRef !== null ? { listingRef } : {}),
     ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
@@ -451,25 +337,47 @@ export function storedTerms(terms: EscrowTerms): StoredTerms {
   };
 }
 
-/** An entry as stored: an empty `data` is left out (every byte is paid for on each write of the item). */
-const storedEntry = (entry: Entry) => {
-  if (Object.keys(entry.data).length > 0) return entry;
-  const { data: _data, ...rest } = entry;
-  return rest;
+/**
+ * An entry as stored: its time as epoch milliseconds (8 bytes, not 24: it is
+ * on every entry), and an empty `data` left out (every byte is paid for on
+ * each write of the item).
+ */
+type StoredEntry = Omit<Entry, "at" | "data"> & { at: number | string; data?: Entry["data"] };
+const storedEntry = (entry: Entry): StoredEntry => {
+  const { data, at, ...rest } = entry;
+  return { ...rest, at: Date.parse(at), ...(Object.keys(data).length > 0 ? { data } : {}) };
 };
-const readEntry = (stored: Entry): Entry =>
-  "data" in stored ? stored : ({ ...(stored as object), data: {} } as Entry);
+/** Reads both shapes: `at` as epoch milliseconds, or as ISO text (records written before). */
+const readEntry = (stored: StoredEntry): Entry =>
+  ({
+    ...stored,
+    at: typeof stored.at === "number" ? new Date(stored.at).toISOString() : stored.at,
+    data: stored.data ?? {},
+  }) as Entry;
+
+/** The windows by name; a legacy record's list read in its kind's frozen order. */
+function windowsOf(terms: StoredTerms | LegacyTerms): Windows {
+  const { windows } = terms;
+  if (!Array.isArray(windows)) return windows;
+  return Object.fromEntries((LEGACY_WINDOW_ORDER[terms.kind] ?? []).map((k, i) => [k, windows[i]]));
+}
 
 function toRecord(item: Record<string, AttributeValue>): EscrowRecord {
   const plain = unmarshall(item);
-  const { PK, terms, history } = plain as { PK: string; terms: StoredTerms; history: Entry[] };
+  const { PK, terms, history } = plain as {
+    PK: string;
+    terms: StoredTerms | LegacyTerms;
+    history: StoredEntry[];
+  };
   const { tenantId, escrowId } = escrowRefOfKey(PK);
+  const entries = history.map(readEntry);
   return {
     terms: {
       ...terms,
       tenantId,
       id: escrowId,
-      windows: Object.fromEntries(WINDOW_KEYS[terms.kind].map((k, i) => [k, terms.windows[i]])),
+      windows: windowsOf(terms),
+      createdAt: "createdAt" in terms ? terms.createdAt : (entries[0]?.at ?? ""),
       lease: terms.lease ?? null,
       deposit: terms.deposit ?? null,
       depositForfeitable: terms.depositForfeitable === true,
@@ -478,7 +386,7 @@ function toRecord(item: Record<string, AttributeValue>): EscrowRecord {
       listingRef: terms.listingRef ?? null,
       metadata: terms.metadata ?? {},
     },
-    history: history.map(readEntry),
+    history: entries,
     marks: marksOf(plain),
   };
 }

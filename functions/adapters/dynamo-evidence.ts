@@ -6,7 +6,7 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import type { EvidenceRecord } from "../ports/escrow-store";
+import type { EvidenceRecord, EvidenceStore } from "../ports/evidence-store";
 import { escrowKey, evidenceKey, evidencePrefix, TABLE } from "./table-schema";
 
 const { byDue } = TABLE.indexes;
@@ -18,7 +18,7 @@ const opts = { removeUndefinedValues: true, convertTopLevelContainer: false } as
  * numbered in their keys (EVID#<party>#01…20): the limit holds under racing
  * additions, each of which takes the next free number with a conditional put.
  */
-export class DynamoEvidence {
+export class DynamoEvidence implements EvidenceStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,

@@ -6,13 +6,13 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import type { HandoverRecord } from "../ports/escrow-store";
+import type { HandoverCodes, HandoverRecord } from "../ports/handover-codes";
 import { handoverKey, TABLE } from "./table-schema";
 
 const opts = { removeUndefinedValues: true, convertTopLevelContainer: false } as const;
 
 /** The buyer's current handover code of an escrow, one item beside it (only the code's salted hash). */
-export class DynamoHandoverCodes {
+export class DynamoHandoverCodes implements HandoverCodes {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,

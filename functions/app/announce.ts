@@ -14,7 +14,7 @@ type AnnounceDeps = StoreDeps & { events: Pick<EventPublisher, "publish" | "aler
 
 /** Asks the reconciler to publish what may be owed; a failure to ask is left to the escrow's own mark. */
 export async function owe(deps: StoreDeps, ref: EscrowRef): Promise<void> {
-  await deps.store
+  await deps.store.marks
     .requestVisit(ref.tenantId, ref.escrowId, deps.now().toISOString(), { owed: true })
     .catch(() => undefined);
 }

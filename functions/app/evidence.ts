@@ -67,13 +67,13 @@ const chronological = (a: EvidenceRecord, b: EvidenceRecord) =>
 
 export async function listEvidence(deps: Pick<EvidenceDeps, "store">, ref: EscrowRef) {
   await readEscrow(deps, ref.tenantId, ref.escrowId);
-  const items = await deps.store.listEvidence(ref.tenantId, ref.escrowId);
+  const items = await deps.store.evidence.list(ref.tenantId, ref.escrowId);
   return { items: items.sort(chronological).map(toEvidenceItem) };
 }
 
 /** Every piece of evidence with the version of the escrow it was added at, oldest first (for the history). */
 export async function evidenceInOrder(store: EscrowStore, ref: EscrowRef): Promise<EvidenceRecord[]> {
-  return (await store.listEvidence(ref.tenantId, ref.escrowId)).sort(chronological);
+  return (await store.evidence.list(ref.tenantId, ref.escrowId)).sort(chronological);
 }
 
 export async function addEvidence(
@@ -85,10 +85,10 @@ export async function addEvidence(
   const kHash = idem ? keyHash(ref.tenantId, idem.key) : undefined;
   const tag = idem && kHash ? idemTag(kHash, idem.requestHash) : null;
   if (idem && kHash) {
-    const done = await deps.store.getIdempotency(ref.tenantId, kHash);
+    const done = await deps.store.idempotency.get(ref.tenantId, kHash);
     if (done && done.expiresAt * 1000 > deps.now().getTime()) {
       if (done.requestHash !== idem.requestHash) throw new IdempotencyKeyReusedError();
-      const earlier = (await deps.store.listEvidence(ref.tenantId, done.escrowId)).find(
+      const earlier = (await deps.store.evidence.list(ref.tenantId, done.escrowId)).find(
         (e) => e.id === done.resourceId,
       );
       if (earlier) return { statusCode: 201, evidence: toEvidenceItem(earlier), replayed: true };
@@ -98,7 +98,7 @@ export async function addEvidence(
   const state = fold(record.terms, record.history);
 
   for (let attempt = 0; attempt < 3 * MAX_EVIDENCE_PER_PARTY; attempt++) {
-    const existing = await deps.store.listEvidence(ref.tenantId, ref.escrowId);
+    const existing = await deps.store.evidence.list(ref.tenantId, ref.escrowId);
     // A retry of a request whose answer was lost: its item carries the key's tag.
     const earlier = kHash
       ? existing.find((e) => e.idem?.startsWith(`${kHash.slice(0, IDEM_TAG_DIGITS)}.`))
@@ -134,10 +134,15 @@ export async function addEvidence(
     };
     // The escrow is marked first: whatever happens after (a publish that fails, a request that dies), the
     // reconciler publishes the item's event, with the same id, after the grace.
-    await deps.store.requestVisit(ref.tenantId, ref.escrowId, addSeconds(now, RECONCILE_GRACE_SECONDS), {
-      evidenceOwed: true,
-    });
-    if (!(await deps.store.addEvidence(ref.tenantId, ref.escrowId, stored))) continue; // the number was taken
+    await deps.store.marks.requestVisit(
+      ref.tenantId,
+      ref.escrowId,
+      addSeconds(now, RECONCILE_GRACE_SECONDS),
+      {
+        evidenceOwed: true,
+      },
+    );
+    if (!(await deps.store.evidence.add(ref.tenantId, ref.escrowId, stored))) continue; // the number was taken
     // The queue's count; the ops view counts the pieces themselves, so a count left behind (this
     // write failing) shows only in the queue, until the party's next piece.
     await deps.desk?.countEvidence(ref.tenantId, ref.escrowId, by, stored.seq).catch((error) =>
@@ -185,7 +190,7 @@ async function announceEvidence(deps: EvidenceDeps, ref: EscrowRef, state: Escro
     });
     return;
   }
-  await deps.store.evidencePublished(ref.tenantId, ref.escrowId, e).catch((error) => {
+  await deps.store.evidence.published(ref.tenantId, ref.escrowId, e).catch((error) => {
     // Published: the reconciler may publish it again, with the same id.
     logger.warn("clearing the evidence's mark failed", { escrowId: ref.escrowId, error: String(error) });
   });

@@ -37,7 +37,7 @@ export async function issueHandoverCode(
   const code = String(randomInt(0, 10 ** HANDOVER.digits)).padStart(HANDOVER.digits, "0");
   const salt = randomBytes(16).toString("base64");
   const expiresAt = new Date(deps.now().getTime() + HANDOVER.validSeconds * 1000).toISOString();
-  await deps.store.putHandover(ref.tenantId, ref.escrowId, {
+  await deps.store.handover.put(ref.tenantId, ref.escrowId, {
     id: randomBytes(8).toString("hex"),
     salt,
     hash: (await hashOf(code, salt)).toString("base64"),
@@ -65,7 +65,7 @@ export async function checkHandoverCode(
   decideAction(state, command, deps.now());
   const ref = { tenantId: state.tenantId, escrowId: state.id };
   for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await deps.store.getHandover(ref.tenantId, ref.escrowId);
+    const current = await deps.store.handover.get(ref.tenantId, ref.escrowId);
     const usable =
       current !== null &&
       !current.used &&
@@ -78,7 +78,7 @@ export async function checkHandoverCode(
     // Wrong, expired, used, voided or never issued: a wrong attempt against the current code.
     if (current && !current.used && current.wrong < HANDOVER.maxWrong)
       if (
-        !(await deps.store.updateHandover(ref.tenantId, ref.escrowId, current, { wrong: current.wrong + 1 }))
+        !(await deps.store.handover.update(ref.tenantId, ref.escrowId, current, { wrong: current.wrong + 1 }))
       )
         continue; // another attempt changed it meanwhile: look again
     throw new HandoverCodeInvalidError();
@@ -96,7 +96,7 @@ export async function useHandoverCode(
   ref: EscrowRef,
   code: HandoverRecord,
 ): Promise<void> {
-  await deps.store.updateHandover(ref.tenantId, ref.escrowId, code, { used: true }).catch(() => false);
+  await deps.store.handover.update(ref.tenantId, ref.escrowId, code, { used: true }).catch(() => false);
 }
 
 /** What a code is compared with when there is none: same work, never equal (its salt is random per start). */

@@ -1,4 +1,4 @@
-import { ConcurrentUpdateError, NotFoundError } from "../domain/errors";
+import { ConcurrentUpdateError, DependencyUnavailableError, NotFoundError } from "../domain/errors";
 import { apply, type Entry, type EntryDraft, fold } from "../domain/escrow";
 import { ledgerViolations } from "../domain/ledger";
 import type { EscrowState } from "../domain/types";
@@ -27,7 +27,7 @@ export interface Appended {
 }
 
 export async function load(deps: StoreDeps, ref: EscrowRef): Promise<EscrowRecord> {
-  const record = await deps.store.get(ref.tenantId, ref.escrowId);
+  const record = await deps.store.escrows.get(ref.tenantId, ref.escrowId);
   if (!record) throw new NotFoundError();
   return record;
 }
@@ -62,15 +62,18 @@ export async function transact<T>(
     tried = undefined;
     const broken = ledgerViolations(next);
     if (broken.length > 0) throw new Error(`refusing to write a broken ledger: ${broken.join("; ")}`);
-    try {
-      await deps.store.append(record, entry, state, next);
-    } catch (error) {
-      if (error instanceof ConcurrentUpdateError && attempt < MAX_ATTEMPTS) continue;
-      if (isAmbiguous(error) && attempt < MAX_ATTEMPTS) {
+    const result = await deps.store.escrows.append(record, entry, state, next);
+    if (result === "conflict") {
+      if (attempt < MAX_ATTEMPTS) continue;
+      throw new ConcurrentUpdateError();
+    }
+    if (result === "unknown") {
+      // The write may have landed: read back and see (above).
+      if (attempt < MAX_ATTEMPTS) {
         tried = entry;
         continue;
       }
-      throw error;
+      throw new DependencyUnavailableError("the escrow store");
     }
     // The marks as the write left them (it confirms a creation and ends a parked wait; `mv` is unchanged).
     const marks = record.marks ? { ...record.marks, provisional: false, parked: false } : undefined;
@@ -107,14 +110,3 @@ const canonical = (value: unknown): string =>
     : Array.isArray(value)
       ? `[${value.map(canonical).join(",")}]`
       : (JSON.stringify(value) ?? "null");
-
-/** A write failure that may have taken effect (timed out, connection lost): read back and see. */
-function isAmbiguous(error: unknown): boolean {
-  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
-  return (
-    e?.name === "TimeoutError" ||
-    e?.code === "ECONNRESET" ||
-    e?.code === "EPIPE" ||
-    /socket hang up|ECONNRESET/.test(String((error as Error)?.message ?? ""))
-  );
-}

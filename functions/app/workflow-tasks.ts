@@ -196,7 +196,7 @@ export async function beginWait(
     await deps.workflow.signal(ref.taskToken, supersededStep(ref.seenVersion));
     return;
   }
-  const before = await deps.store.getWait(ref.tenantId, ref.escrowId);
+  const before = await deps.store.waits.get(ref.tenantId, ref.escrowId);
   // The tasks before a wait record steps; the wait announces what is not out yet (a failure is owed).
   const published = await announceSteps(deps, ref, record, before?.published ?? 0, ref.seenVersion, {
     alerts: false,
@@ -209,7 +209,7 @@ export async function beginWait(
     parked: false,
     published: Math.max(published, before?.published ?? 0),
   };
-  await deps.store.putWait(ref.tenantId, ref.escrowId, wait);
+  await deps.store.waits.put(ref.tenantId, ref.escrowId, wait);
   for (;;) {
     record = await load(deps, ref);
     const next = nextStep(record.terms, record.history, ref.seenVersion, deps.now());
@@ -229,9 +229,9 @@ export async function beginWait(
       const due = dueOf(latest, parkedMarks, deps.now().toISOString(), deps.reminderEarlySeconds);
       const read = { version: latest.version, mv: marks.mv };
       // The record moved meanwhile (an action): read it again, and hand the workflow its step instead.
-      if (!(await deps.store.setMarks(ref.tenantId, ref.escrowId, read, { parked: true, due }))) continue;
+      if (!(await deps.store.marks.set(ref.tenantId, ref.escrowId, read, { parked: true, due }))) continue;
     }
-    await deps.store.putWait(ref.tenantId, ref.escrowId, { ...wait, parked: true });
+    await deps.store.waits.put(ref.tenantId, ref.escrowId, { ...wait, parked: true });
     await deps.workflow.signal(ref.taskToken, parkedStep(ref.seenVersion));
     return;
   }
@@ -286,10 +286,10 @@ export async function escalateToOps(
   if (version === null) return routeOf(stepOf(record, latestVersion(record), deps.now()));
   const step = stepOf(record, version, deps.now());
   // The alert, with whatever the workflow had not announced before it (a failure is owed).
-  const wait = await deps.store.getWait(ref.tenantId, ref.escrowId);
+  const wait = await deps.store.waits.get(ref.tenantId, ref.escrowId);
   const published = await announceSteps(deps, ref, record, wait?.published ?? 0, version);
   // Parked for ops: no token; their resolution (or resume) starts the continuation.
-  await deps.store.putWait(ref.tenantId, ref.escrowId, {
+  await deps.store.waits.put(ref.tenantId, ref.escrowId, {
     token: null,
     seenVersion: version,
     since: deps.now().toISOString(),

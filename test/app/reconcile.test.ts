@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
 import { DynamoOpsDesk } from "../../functions/adapters/dynamo-ops-desk";
+import { dynamoStore } from "../../functions/adapters/dynamo-store";
 import {
   createEscrow,
   getEscrow,
@@ -26,6 +26,7 @@ import { DAY } from "../../functions/domain/windows";
 import { INITIAL_STEP } from "../../functions/domain/workflow-step";
 import type { EscrowStore } from "../../functions/ports/escrow-store";
 import { createEscrowTable } from "../support/dynalite";
+import { withPort } from "../support/store-faults";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
 import { createInput, createVia, dueIds, keyed, useStore } from "./fixture";
 import { opsParts } from "./ops-fixture";
@@ -40,7 +41,7 @@ import { opsParts } from "./ops-fixture";
  */
 const dynalite = useStore();
 /** A table of each test's own: the reconciler reads every mark of its table, and counts what it did. */
-let table: { store: DynamoEscrowStore; name: string };
+let table: { store: EscrowStore; name: string };
 let payments: TestPayments;
 let events: RecordingPublisher;
 let workflow: RecordingWorkflow;
@@ -64,7 +65,7 @@ let n = 0;
 beforeEach(async () => {
   const tableName = `reconcile-${++n}`;
   await createEscrowTable(dynalite.db.client, tableName);
-  table = { store: new DynamoEscrowStore(dynalite.db.client, tableName), name: tableName };
+  table = { store: dynamoStore(dynalite.db.client, tableName), name: tableName };
   clock = Date.parse("2026-11-25T10:00:00.000Z");
   payments = new TestPayments();
   events = new RecordingPublisher();
@@ -132,9 +133,9 @@ describe("an execution that was never started", () => {
 describe("a creation no answer confirmed (API.md v1.2: a create that answered 503 leaves nothing behind)", () => {
   it("is never readable, listed or announced; a retry of its key creates it; else it is removed after the window", async () => {
     // The write takes effect but its answer is lost, and every read-back fails: the API cannot know.
-    const lost = Object.assign(Object.create(table.store) as EscrowStore, {
-      create: async (...args: Parameters<EscrowStore["create"]>) => {
-        await table.store.create(...args);
+    const lost = withPort(table.store, "escrows", {
+      create: async (...args: Parameters<EscrowStore["escrows"]["create"]>) => {
+        await table.store.escrows.create(...args);
         throw new Error("TimeoutError: the write's answer was lost");
       },
       get: async () => {
@@ -175,7 +176,7 @@ describe("a creation no answer confirmed (API.md v1.2: a create that answered 50
     expect(await reconcileIn(UNCONFIRMED_CREATION_SECONDS - 120)).toMatchObject({ started: 0, dropped: 0 });
     // …then it is removed: nothing was held, nothing is announced.
     expect(await reconcileIn(120)).toMatchObject({ dropped: 1, started: 0, failed: 0 });
-    expect(await table.store.get("demo", abandoned)).toBeNull();
+    expect(await table.store.escrows.get("demo", abandoned)).toBeNull();
     expect(events.of(abandoned)).toEqual([]);
     expect(workflow.names).toEqual([retried.escrow.id]);
     expect(payments.calls).toEqual([]);
@@ -294,7 +295,7 @@ describe("a long wait parked in the record", () => {
     expect(workflow.signals).toEqual([
       { token: "t-park", step: { outcome: "parked", version: 2, timeoutSeconds: 1 } },
     ]);
-    expect(await table.store.getWait("demo", ref.escrowId)).toMatchObject({
+    expect(await table.store.waits.get("demo", ref.escrowId)).toMatchObject({
       // The token is kept: until the execution has ended, an action can still signal it.
       token: "t-park",
       parked: true,
@@ -304,7 +305,7 @@ describe("a long wait parked in the record", () => {
     });
     const escrow = await getEscrow(deps(), "demo", ref.escrowId);
     // The escrow's mark: its reminder (a day before), then its deadline itself (nothing else ends it).
-    const record = await table.store.get("demo", ref.escrowId);
+    const record = await table.store.escrows.get("demo", ref.escrowId);
     expect(record?.marks).toMatchObject({
       parked: true,
       due: new Date(Date.parse(escrow.deadline as string) - DAY * 1000).toISOString(),
@@ -316,7 +317,9 @@ describe("a long wait parked in the record", () => {
       [ref.escrowId, "created", 1],
       [`${ref.escrowId}-p2`, "delivered", 3],
     ]);
-    expect((await table.store.get("demo", ref.escrowId))?.marks?.execution).toBe(`${ref.escrowId}-p2`);
+    expect((await table.store.escrows.get("demo", ref.escrowId))?.marks?.execution).toBe(
+      `${ref.escrowId}-p2`,
+    );
     // Ops find the current execution from the escrow.
     const desk = new DynamoOpsDesk(dynalite.db.client, table.name);
     const ops = await getOpsEscrow({ ...deps(), ...opsParts(dynalite.db), desk }, "demo", ref.escrowId);
@@ -362,16 +365,19 @@ describe("an event that was never published", () => {
     events.fails = true;
     await beginWait(deps(), { ...ref, seenVersion: 2, taskToken: "t-owed", execution: ref.escrowId });
     // The wait began all the same (notifications never stop the workflow); its watermark is behind.
-    expect(await table.store.getWait("demo", ref.escrowId)).toMatchObject({ token: "t-owed", published: 1 });
-    expect((await table.store.get("demo", ref.escrowId))?.marks).toMatchObject({ owed: true });
+    expect(await table.store.waits.get("demo", ref.escrowId)).toMatchObject({
+      token: "t-owed",
+      published: 1,
+    });
+    expect((await table.store.escrows.get("demo", ref.escrowId))?.marks).toMatchObject({ owed: true });
     // While SNS still fails it stays owed, and is looked at again next period.
     expect((await reconcileIn(1)).published).toBe(0);
     expect(await due(PERIOD)).toContain(ref.escrowId);
     events.fails = false;
     expect((await reconcileIn(PERIOD)).published).toBe(1);
     expect(events.of(ref.escrowId)).toEqual([{ id: eventId(ref.escrowId, 2), type: "escrow.funded" }]);
-    expect(await table.store.getWait("demo", ref.escrowId)).toMatchObject({ published: 2 });
-    expect((await table.store.get("demo", ref.escrowId))?.marks).toMatchObject({ owed: false });
+    expect(await table.store.waits.get("demo", ref.escrowId)).toMatchObject({ published: 2 });
+    expect((await table.store.escrows.get("demo", ref.escrowId))?.marks).toMatchObject({ owed: false });
     expect((await reconcileIn(PERIOD)).published).toBe(0);
   });
 

@@ -23,6 +23,7 @@ import { RECONCILE_GRACE_SECONDS } from "../../functions/domain/reconciliation";
 import { INITIAL_STEP } from "../../functions/domain/workflow-step";
 import type { EscrowStore } from "../../functions/ports/escrow-store";
 import { order } from "../support/orders";
+import { withPort } from "../support/store-faults";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
 import { dueIds, keyed, useStore } from "./fixture";
 
@@ -141,9 +142,7 @@ describe("creating", () => {
     // answers 201 all the same (a 503 would say nothing changed), and a retry finishes the record.
     const dying: ServiceDeps = {
       ...deps,
-      store: Object.assign(Object.create(deps.store) as EscrowStore, {
-        putIdempotency: () => Promise.reject(new Error("crash")),
-      }),
+      store: withPort(deps.store, "idempotency", { put: () => Promise.reject(new Error("crash")) }),
     };
     await expect(createEscrow(dying, "demo", b, key)).resolves.toMatchObject({
       statusCode: 201,
@@ -185,7 +184,7 @@ describe("creating", () => {
   });
 
   it("answers 503 when the creation cannot be confirmed: nothing started, held or readable; a retry of the key starts it", async () => {
-    const unconfirmed = Object.assign(Object.create(table.store) as EscrowStore, {
+    const unconfirmed = withPort(table.store, "escrows", {
       confirm: async () => {
         throw new Error("ServiceUnavailable");
       },
@@ -209,7 +208,7 @@ describe("creating", () => {
 
   it("answers 201 once confirmed even when neither the start nor the reconciler's request can be made: the creation's own mark brings the reconciler within the grace", async () => {
     deps.workflow.refuse.start = true;
-    const unasked = Object.assign(Object.create(table.store) as EscrowStore, {
+    const unasked = withPort(table.store, "marks", {
       requestVisit: async () => {
         throw new Error("ServiceUnavailable");
       },
@@ -266,14 +265,14 @@ describe("acting on an escrow", () => {
       occurredAt: new Date(clock).toISOString(),
       escrow: { status: "DELIVERED", version: 3, delivery: { carrier: "SF", trackingNumber: "SF1" } },
     });
-    expect(await deps.store.getWait("demo", ref.escrowId)).toMatchObject({
+    expect(await deps.store.waits.get("demo", ref.escrowId)).toMatchObject({
       token: "t-3",
       seenVersion: 3,
       published: 3,
       parked: false,
     });
     // Nothing owed: the escrow's one mark is the confirmation window's reminder, a day before its deadline.
-    expect((await deps.store.get("demo", ref.escrowId))?.marks).toMatchObject({
+    expect((await deps.store.escrows.get("demo", ref.escrowId))?.marks).toMatchObject({
       owed: false,
       requested: false,
       reminded: null,
@@ -395,7 +394,7 @@ describe("timeouts and the record", () => {
     const s1 = await settle(deps, ref);
     const s2 = await settle(deps, ref);
     expect(s2).toEqual(s1);
-    const history = ((await deps.store.get("demo", ref.escrowId))?.history ?? []).map((e) => e.type);
+    const history = ((await deps.store.escrows.get("demo", ref.escrowId))?.history ?? []).map((e) => e.type);
     // The intent (settling) is recorded before the provider is called; a retried settle adds nothing.
     expect(history).toEqual(["created", "funded", "cancellation_requested", "settling", "refunded"]);
     // The events route lists transitions and accepted actions only.

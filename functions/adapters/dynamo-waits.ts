@@ -1,0 +1,72 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import type { WaitRecord, WorkflowWaits } from "../ports/workflow-waits";
+import { waitKey } from "./table-schema";
+
+/** The workflow's wait of each escrow: one item beside it (WAIT), written by the wait tasks and the reconciler. */
+export class DynamoWorkflowWaits implements WorkflowWaits {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async put(tenantId: string, escrowId: string, wait: WaitRecord): Promise<void> {
+    const { token, ...rest } = wait;
+    const item = { ...waitKey(tenantId, escrowId), ...rest, ...(token !== null ? { token } : {}) };
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall(item),
+          // A slow, superseded attempt must not overwrite the token of a later wait.
+          ConditionExpression: "attribute_not_exists(PK) OR seenVersion <= :seen",
+          ExpressionAttributeValues: { ":seen": { N: String(wait.seenVersion) } },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async get(tenantId: string, escrowId: string): Promise<WaitRecord | null> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall(waitKey(tenantId, escrowId)),
+        ConsistentRead: true,
+      }),
+    );
+    if (!out.Item) return null;
+    const w = unmarshall(out.Item);
+    return {
+      token: w.token ?? null,
+      seenVersion: w.seenVersion,
+      since: w.since,
+      execution: w.execution ?? escrowId,
+      parked: w.parked === true,
+      published: w.published ?? 0,
+    };
+  }
+
+  async setPublished(tenantId: string, escrowId: string, version: number): Promise<void> {
+    await this.client
+      .send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(waitKey(tenantId, escrowId)),
+          UpdateExpression: "SET published = :v",
+          ConditionExpression: "attribute_exists(PK) AND (attribute_not_exists(published) OR published < :v)",
+          ExpressionAttributeValues: marshall({ ":v": version }),
+        }),
+      )
+      .catch((error) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+  }
+}
