@@ -11,11 +11,19 @@ import {
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { type Entry, fold } from "../domain/escrow";
 import { dueOf, type EscrowMarks, NO_MARKS } from "../domain/reconciliation";
-import type { EscrowState, EscrowTerms, WindowKey, Windows } from "../domain/types";
+import type { EscrowState } from "../domain/types";
 import type { AppendResult, EscrowRecord, EscrowRecords, ListFilter } from "../ports/escrow-records";
 import { isAnswerLost } from "./answer-lost";
 import { decodeCursor, encodeCursor } from "./dynamo-cursor";
 import { MARK_ATTRIBUTES, markClauses, marksOf, marksUnchanged } from "./dynamo-due-marks";
+import {
+  readEntry,
+  readTerms,
+  type StoredEntry,
+  type StoredTerms,
+  storedEntry,
+  storedTerms,
+} from "./stored-escrow";
 import {
   dueShardOf,
   escrowKey,
@@ -251,144 +259,11 @@ function materialized(s: EscrowState) {
   return { status: s.status, version: s.version };
 }
 
-/**
- * The terms as stored: the tenant and the id are already in the key, the
- * creation time is the `created` entry's, and empty optional fields are left
- * out — every byte of the item is paid for again on each of its ~6 writes.
- * Windows are stored by name, so a new window key relabels nothing.
- */
-type StoredTerms = Omit<
-  EscrowTerms,
-  | "tenantId"
-  | "id"
-  | "createdAt"
-  | "description"
-  | "listingRef"
-  | "metadata"
-  | "lease"
-  | "deposit"
-  | "depositForfeitable"
-  | "vehicle"
-> & {
-  deposit?: number;
-  depositForfeitable?: true;
-  vehicle?: EscrowTerms["vehicle"];
-  description?: string;
-  listingRef?: string;
-  metadata?: Record<string, string>;
-  lease?: EscrowTerms["lease"];
-};
-
-/**
- * Terms as records written before windows were stored by name keep them: the
- * windows as a list in this order per kind, and `createdAt`. Frozen: it is
- * how those records were written, not a list of the kind's windows.
- */
-type LegacyTerms = Omit<StoredTerms, "windows"> & { windows: number[]; createdAt: string };
-const LEGACY_WINDOW_ORDER: Record<string, readonly WindowKey[]> = {
-  goods: [
-    "deliverySeconds",
-    "confirmationSeconds",
-    "sellerResponseSeconds",
-    "disputeSeconds",
-    "reminderSeconds",
-  ],
-  service: [
-    "deliverySeconds",
-    "confirmationSeconds",
-    "sellerResponseSeconds",
-    "disputeSeconds",
-    "reminderSeconds",
-  ],
-  rental_deposit: ["claimSeconds", "claimResponseSeconds", "disputeSeconds", "reminderSeconds"],
-  vehicle: [
-    "inspectionSeconds",
-    "deliverySeconds",
-    "confirmationSeconds",
-    "sellerResponseSeconds",
-    "disputeSeconds",
-    "reminderSeconds",
-  ],
-};
-
-export function storedTerms(terms: EscrowTerms): StoredTerms {
-  const {
-    tenantId: _tenant,
-    id: _id,
-    createdAt: _createdAt,
-    description,
-    listingRef,
-    metadata,
-    lease,
-    deposit,
-    depositForfeitable,
-    vehicle,
-    ...rest
-  } = terms;
-  return {
-    ...rest,
-    ...(description !== null ? { description } : {}),
-    ...(listingRef !== null ? { listingRef } : {}),
-    ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
-    ...(lease ? { lease } : {}),
-    ...(deposit !== null ? { deposit } : {}),
-    ...(depositForfeitable ? { depositForfeitable: true as const } : {}),
-    ...(vehicle ? { vehicle } : {}),
-  };
-}
-
-/**
- * An entry as stored: its time as epoch milliseconds (8 bytes, not 24: it is
- * on every entry), and an empty `data` left out (every byte is paid for on
- * each write of the item).
- */
-type StoredEntry = Omit<Entry, "at" | "data"> & { at: number | string; data?: Entry["data"] };
-const storedEntry = (entry: Entry): StoredEntry => {
-  const { data, at, ...rest } = entry;
-  return { ...rest, at: Date.parse(at), ...(Object.keys(data).length > 0 ? { data } : {}) };
-};
-/** Reads both shapes: `at` as epoch milliseconds, or as ISO text (records written before). */
-const readEntry = (stored: StoredEntry): Entry =>
-  ({
-    ...stored,
-    at: typeof stored.at === "number" ? new Date(stored.at).toISOString() : stored.at,
-    data: stored.data ?? {},
-  }) as Entry;
-
-/** The windows by name; a legacy record's list read in its kind's frozen order. */
-function windowsOf(terms: StoredTerms | LegacyTerms): Windows {
-  const { windows } = terms;
-  if (!Array.isArray(windows)) return windows;
-  return Object.fromEntries((LEGACY_WINDOW_ORDER[terms.kind] ?? []).map((k, i) => [k, windows[i]]));
-}
-
 function toRecord(item: Record<string, AttributeValue>): EscrowRecord {
   const plain = unmarshall(item);
-  const { PK, terms, history } = plain as {
-    PK: string;
-    terms: StoredTerms | LegacyTerms;
-    history: StoredEntry[];
-  };
-  const { tenantId, escrowId } = escrowRefOfKey(PK);
+  const { PK, terms, history } = plain as { PK: string; terms: StoredTerms; history: StoredEntry[] };
   const entries = history.map(readEntry);
-  return {
-    terms: {
-      ...terms,
-      tenantId,
-      id: escrowId,
-      windows: windowsOf(terms),
-      createdAt: "createdAt" in terms ? terms.createdAt : (entries[0]?.at ?? ""),
-      lease: terms.lease ?? null,
-      deposit: terms.deposit ?? null,
-      depositForfeitable: terms.depositForfeitable === true,
-      vehicle: terms.vehicle ?? null,
-      description: terms.description ?? null,
-      listingRef: terms.listingRef ?? null,
-      metadata: terms.metadata ?? {},
-    },
-    history: entries,
-    marks: marksOf(plain),
-  };
+  return { terms: readTerms(terms, escrowRefOfKey(PK), entries), history: entries, marks: marksOf(plain) };
 }
 
 /** The reconciler's mark on a new escrow item: its hold is due within the grace (or it is let go). */

@@ -1,7 +1,8 @@
 import * as z from "zod/mini";
 import type { CreateEscrowInput } from "../domain/create-input";
+import { KIND_MODULES, KINDS } from "../domain/kinds/registry";
 import { DEFAULT_CURRENCIES } from "../domain/money";
-import { CLAIM_CATEGORIES, KINDS, REASON_CODES, STATUSES } from "../domain/types";
+import { CLAIM_CATEGORIES, REASON_CODES, STATUSES } from "../domain/types";
 import {
   DAY,
   MAX_EXTENSION_SECONDS,
@@ -88,6 +89,21 @@ const minorUnitsType = (issue: { code: string }) =>
     description: "Seconds, from 1 second to 90 days.",
   });
 
+/** Each kind's default windows, in words ("goods: delivery 7 days, …; service: …"), from the kinds' modules. */
+const defaultWindowsText = () =>
+  Object.values(KIND_MODULES)
+    .map(
+      (kind) =>
+        `${kind.name}: ${Object.entries(kind.windows)
+          .filter(([key]) => key !== "reminderSeconds")
+          .map(
+            ([key, seconds]) =>
+              `${key.replace(/Seconds$/, "").replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`)} ${seconds / DAY} days`,
+          )
+          .join(", ")}`,
+    )
+    .join("; ");
+
 export const WindowsInput = schema(() =>
   doc(
     z.strictObject({
@@ -108,8 +124,7 @@ export const WindowsInput = schema(() =>
     }),
     {
       id: "WindowsInput",
-      description:
-        "How long each wait lasts; each kind has its own windows, and a window of another kind is 400 (`reminderSeconds` is every kind's). A window left out takes its default per kind — goods: delivery 7 days, confirmation 10 days, seller response 5 days, dispute 30 days; service: delivery 14 days, confirmation 7 days, seller response 5 days, dispute 30 days; rental_deposit: claim 14 days, claim response 14 days, dispute 30 days; vehicle: inspection 3 days, delivery 7 days, confirmation 3 days, seller response 5 days, dispute 30 days.",
+      description: `How long each wait lasts; each kind has its own windows, and a window of another kind is 400 (\`reminderSeconds\` is every kind's). A window left out takes its default per kind — ${defaultWindowsText()}.`,
     },
   ),
 );

@@ -2,6 +2,7 @@ import { randomBytes, randomInt, scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 import { ForbiddenError, HandoverCodeInvalidError, InvalidTransitionError } from "../domain/errors";
 import { decideAction, fold } from "../domain/escrow";
+import { kindOf } from "../domain/kinds/registry";
 import type { EscrowState } from "../domain/types";
 import type { EscrowStore, HandoverRecord } from "../ports/escrow-store";
 import { type EscrowRef, load, type StoreDeps } from "./transact";
@@ -15,7 +16,6 @@ import { type EscrowRef, load, type StoreDeps } from "./transact";
  * hash), compared in constant time; the code is never written anywhere else.
  */
 export const HANDOVER = { digits: 8, validSeconds: 10 * 60, maxWrong: 5 } as const;
-const KINDS_WITH_HANDOVER = new Set(["goods", "service", "vehicle"]);
 
 const scryptAsync = promisify(scrypt) as (code: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 const hashOf = (code: string, salt: string) => scryptAsync(code, Buffer.from(salt, "base64"), 32);
@@ -30,7 +30,7 @@ export async function issueHandoverCode(
   const state = fold(record.terms, record.history);
   if (actorId !== state.buyerId)
     throw new ForbiddenError("Only the buyer of this escrow may ask for a handover code.");
-  if (!KINDS_WITH_HANDOVER.has(state.kind))
+  if (!kindOf(state).handover)
     throw new InvalidTransitionError(`A ${state.kind} escrow has no in-person handover.`);
   if (state.status !== "FUNDED" || state.pending)
     throw new InvalidTransitionError(`A handover code is for a FUNDED escrow; this one is ${state.status}.`);

@@ -1,5 +1,5 @@
-import { PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { marshall } from "@aws-sdk/util-dynamodb";
+import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { describe, expect, it } from "vitest";
 import { escrowKey } from "../../functions/adapters/table-schema";
 import { type Entry, fold, initialState, toView } from "../../functions/domain/escrow";
@@ -11,7 +11,8 @@ import { useStore } from "./fixture";
  * its windows as a list in the order of its kind's window keys, its
  * `createdAt` in the terms and each entry's time as ISO text; now windows are
  * kept by name, the creation time is the `created` entry's, and entry times
- * are epoch milliseconds. An escrow written either way reads as the same view.
+ * are epoch milliseconds, and a kind's own terms are kept under the kind. An
+ * escrow written either way reads as the same view.
  */
 const table = useStore();
 
@@ -155,6 +156,18 @@ describe("an item written before windows were stored by name", () => {
       const now = await table.store.escrows.get("demo", again.id);
       if (!now) throw new Error("the new item was not found");
       expect({ ...toView(fold(now.terms, now.history)), id: terms.id }).toEqual(view);
+      const raw = await table.db.client.send(
+        new GetItemCommand({ TableName: table.db.tableName, Key: marshall(escrowKey("demo", again.id)) }),
+      );
+      const stored = unmarshall(raw.Item ?? {}).terms;
+      expect(stored.windows).toEqual(terms.windows);
+      expect(stored.createdAt).toBeUndefined();
+      // A kind's own terms are kept under the kind.
+      for (const field of ["lease", "deposit", "depositForfeitable"] as const)
+        expect(stored[field]).toBeUndefined();
+      if (terms.kind === "rental_deposit") expect(stored.rental_deposit).toEqual({ lease: terms.lease });
+      if (terms.kind === "vehicle")
+        expect(stored.vehicle).toEqual({ deposit: 20_000, depositForfeitable: true, vehicle: terms.vehicle });
     });
   }
 });
