@@ -4,6 +4,7 @@ import { App, type AppProps, Aws, CfnOutput, Duration, Lazy, Stack, type StackPr
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import type { Construct } from "constructs";
+import { HOME_CELL } from "../functions/domain/cells";
 import { PARK_AFTER_SECONDS } from "../functions/domain/workflow-step";
 import { ApiFirewall } from "./constructs/api-firewall";
 import { EscrowAlarms } from "./constructs/escrow-alarms";
@@ -86,6 +87,7 @@ export class EscrowStack extends Stack {
       // A reminder may go out up to one period early, never fall between two runs.
       REMINDER_EARLY_SECONDS: String(settings.reconcileSeconds),
       RECONCILE_SECONDS: String(settings.reconcileSeconds),
+      CELL_ID: settings.cellId ?? "",
       // The console, its app client and the sign-in domain are made with the API, after the functions.
       OPS_CONSOLE_URL: Lazy.string({ produce: () => this.opsConsole.url }),
       EXECUTION_CONSOLE_URL: `https://${Aws.REGION}.console.aws.amazon.com/states/home?region=${Aws.REGION}#/v2/executions/details/{executionArn}`,
@@ -194,12 +196,16 @@ export class EscrowStack extends Stack {
 
 /**
  * The app `cdk synth` runs (infra/app.ts) and the tests build: the stack,
- * named by context `stackName` (default `Escrow`), and the cdk-nag packs.
+ * named by context `stackName` (default `Escrow`, or `Escrow-<cellId>` for a
+ * cell: `cdk deploy -c cellId=c2` adds cell c2), and the cdk-nag packs.
  * Context `terminationProtection=false` allows deleting a test deployment.
  */
 export function createEscrowApp(props: AppProps = {}) {
   const app = new App(props);
-  const stackName = String(app.node.tryGetContext("stackName") ?? "Escrow");
+  const cellId = app.node.tryGetContext("cellId");
+  const stackName = String(
+    app.node.tryGetContext("stackName") ?? (cellId && cellId !== HOME_CELL ? `Escrow-${cellId}` : "Escrow"),
+  );
   const stack = new EscrowStack(app, stackName, {
     description: "Serverless escrow (secured transaction) service",
     terminationProtection: String(app.node.tryGetContext("terminationProtection") ?? "true") !== "false",

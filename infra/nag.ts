@@ -32,11 +32,11 @@ const ack = (construct: IConstruct | undefined, id: string, reason: string) => {
  */
 export function acknowledgeEscrowFindings(stack: EscrowStack): void {
   for (const { spec, construct } of stack.functions) {
-    if (spec.reconciles || spec.readsExecutions)
+    if (spec.describesExecutions || spec.readsExecutions)
       ack(
         construct.access,
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stack.stackName}-EscrowLifecycle:*]`,
-        `${spec.id} reads executions of this one state machine (${spec.reconciles ? "DescribeExecution" : "DescribeExecution and GetExecutionHistory, for the ops view"} on <state machine>:<name>); execution names are escrow ids known only at run time, so the ARN ends in a wildcard over names, never over state machines or actions.`,
+        `${spec.id} reads executions of this one state machine (${spec.readsExecutions ? "DescribeExecution and GetExecutionHistory, for the ops view" : spec.reconciles ? "DescribeExecution of the execution a due escrow's record names" : "DescribeExecution of a parked wait's execution before its continuation starts"} on <state machine>:<name>); execution names are escrow ids known only at run time, so the ARN ends in a wildcard over names, never over state machines or actions.`,
       );
     ack(
       construct.access,
@@ -45,7 +45,7 @@ export function acknowledgeEscrowFindings(stack: EscrowStack): void {
     );
     const reaches = [
       ...(spec.table.items.length || spec.table.query?.length ? ["DynamoDB"] : []),
-      ...(spec.startsExecutions || spec.endsWaits || spec.reconciles ? ["Step Functions"] : []),
+      ...(spec.startsExecutions || spec.endsWaits || spec.describesExecutions ? ["Step Functions"] : []),
       ...(spec.publishes ? ["SNS"] : []),
     ];
     ack(

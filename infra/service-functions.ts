@@ -63,8 +63,13 @@ export interface FunctionSpec {
   endsWaits?: boolean;
   /** The topics it publishes to (sns:Publish on each, and its key's use): escrow events, ops alerts. */
   publishes?: readonly TopicName[];
-  /** The reconciler: describes the one execution each due escrow's record names, besides starting and signalling them. */
+  /** The reconciler: on a schedule, describes the one execution each due escrow's record names, besides starting and signalling them. */
   reconciles?: boolean;
+  /**
+   * states:DescribeExecution on the state machine's executions: the reconciler, and an action that
+   * ends a parked wait (it starts the continuation only once the parked execution has ended).
+   */
+  describesExecutions?: boolean;
   /** states:DescribeExecution and GetExecutionHistory on the state machine's executions (the ops view). */
   readsExecutions?: boolean;
   /** Its bundle carries the ops console's built page (console/, beside index.js). */
@@ -139,9 +144,9 @@ const ACTION_UNEXERCISED: UnexercisedGrant[] = [
       "An action sent with an Idempotency-Key (optional) stores its answer; the suites send keys with some actions (delivery, confirmation, cancellation...), not with every one.",
   },
   {
-    actions: ["states:StartExecution"],
+    actions: ["states:StartExecution", "states:DescribeExecution"],
     reason:
-      "An action that ends a parked wait (longer than PARK_AFTER_SECONDS) starts the continuation; the suites park the waits that cancellation and move-out end.",
+      "An action that ends a parked wait (longer than PARK_AFTER_SECONDS) makes sure the parked execution has ended, then starts the continuation; the suites park the waits that cancellation and move-out end.",
   },
 ];
 
@@ -175,7 +180,7 @@ const api = (route: FunctionRoute): FunctionSpec => ({
   ...(route.kind === "document" ? { env: [], notExercisedLocally: [] } : {}),
   ...(route.kind === "create"
     ? {
-        env: [...STORE_ENV, "STATE_MACHINE_ARN", "SUPPORTED_CURRENCIES", "PAYMENT_PROVIDER"],
+        env: [...STORE_ENV, "STATE_MACHINE_ARN", "SUPPORTED_CURRENCIES", "PAYMENT_PROVIDER", "CELL_ID"],
         startsExecutions: true,
       }
     : {}),
@@ -185,6 +190,7 @@ const api = (route: FunctionRoute): FunctionSpec => ({
         env: [...STORE_ENV, "STATE_MACHINE_ARN", "PAYMENT_PROVIDER"],
         endsWaits: true,
         startsExecutions: true,
+        describesExecutions: true,
       }
     : {}),
   // A piece of evidence is announced by the request that adds it (a failed publish is left to the
@@ -195,7 +201,7 @@ const api = (route: FunctionRoute): FunctionSpec => ({
   // The ops view, and the assignment that answers with it.
   ...(route.id === GetOpsEscrow.id || route.kind === "update" ? OPS_VIEW : {}),
   // An escrow that needs ops is parked with no live wait: a resume always starts the continuation.
-  ...(route.id === ResumeEscrow.id ? { endsWaits: false } : {}),
+  ...(route.id === ResumeEscrow.id ? { endsWaits: false, describesExecutions: false } : {}),
 });
 
 /** A task takes its step with one conditional write on the escrow it reads. */
@@ -264,6 +270,7 @@ export const FUNCTIONS: FunctionSpec[] = [
     startsExecutions: true,
     endsWaits: true,
     reconciles: true,
+    describesExecutions: true,
     notExercisedLocally: [
       {
         actions: ["sns:Publish", "kms:GenerateDataKey", "kms:Decrypt"],

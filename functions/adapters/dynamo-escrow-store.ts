@@ -24,15 +24,7 @@ import {
   storedEntry,
   storedTerms,
 } from "./stored-escrow";
-import {
-  dueShardOf,
-  escrowKey,
-  escrowRefOfKey,
-  idempotencyKey,
-  indexKeys,
-  TABLE,
-  waitKey,
-} from "./table-schema";
+import { dueShardOf, escrowKey, escrowRefOfKey, indexKeys, TABLE } from "./table-schema";
 
 const { byBuyer, bySeller, byTenant, opsQueue, byDue } = TABLE.indexes;
 type IndexSpec = (typeof TABLE.indexes)[keyof typeof TABLE.indexes];
@@ -247,6 +239,24 @@ export class DynamoEscrowStore implements EscrowRecords {
         ConditionExpression: "attribute_exists(PK)",
       }),
     );
+  }
+
+  async unconfirm(tenantId: string, escrowId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(escrowKey(tenantId, escrowId)),
+          UpdateExpression: "SET provisional = :true",
+          ConditionExpression: "attribute_exists(PK) AND #version = :one",
+          ExpressionAttributeNames: { "#version": "version" },
+          ExpressionAttributeValues: marshall({ ":true": true, ":one": 1 }),
+        }),
+      );
+    } catch (error) {
+      // It moved on (its workflow funded it: a retry of its key was answered 201): it stays.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 }
 

@@ -6,8 +6,8 @@ import { workflow } from "../shared/workflow";
 import { apiHandler, json } from "./http";
 import { CreateEscrow } from "./routes";
 
-const env = loadEnv(["STATE_MACHINE_ARN", "SUPPORTED_CURRENCIES"]);
-const deps = { store, workflow, payments, now };
+const env = loadEnv(["STATE_MACHINE_ARN", "SUPPORTED_CURRENCIES", "CELL_ID"]);
+const deps = { store, workflow, payments, now, cellId: env.CELL_ID };
 const settings = { currencies: env.SUPPORTED_CURRENCIES.split(",") };
 
 /** POST /v1/escrows — 201 with the new escrow (PENDING_FUNDS); the workflow takes the hold. */

@@ -12,14 +12,19 @@ import type { EscrowRef, StoreDeps } from "./transact";
 
 type AnnounceDeps = StoreDeps & { events: Pick<EventPublisher, "publish" | "alert"> };
 
-/** Asks the reconciler to publish what may be owed; a failure to ask is left to the escrow's own mark. */
+/**
+ * Asks the reconciler to publish what may be owed. A failure to ask fails the
+ * caller: a settled escrow has no other mark, so the task (or the reconciler's
+ * visit) must be retried until either the publish or the ask succeeds.
+ */
 export async function owe(deps: StoreDeps, ref: EscrowRef): Promise<void> {
-  await deps.store.marks
-    .requestVisit(ref.tenantId, ref.escrowId, deps.now().toISOString(), { owed: true })
-    .catch(() => undefined);
+  await deps.store.marks.requestVisit(ref.tenantId, ref.escrowId, deps.now().toISOString(), { owed: true });
 }
 
-/** Publishes one step's notices; on failure the escrow is marked and false is answered. */
+/**
+ * Publishes one step's notices; on failure the escrow is marked and false is
+ * answered (and when marking fails too, that error is thrown).
+ */
 export async function announce(deps: AnnounceDeps, ref: EscrowRef, notices: StepNotices): Promise<boolean> {
   try {
     if (notices.alert) await deps.events.alert(notices.alert);

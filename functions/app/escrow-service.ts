@@ -29,6 +29,7 @@ import type {
 } from "../ports/escrow-store";
 import type { PaymentProvider } from "../ports/payment-provider";
 import type { WorkflowEngine } from "../ports/workflow";
+import { mayHaveTakenEffect } from "../ports/write-outcome";
 import { logger } from "../shared/logger";
 import { evidenceInOrder, toEvidenceItem } from "./evidence";
 import { checkHandoverCode, useHandoverCode } from "./handover";
@@ -130,7 +131,7 @@ const INTERNAL_ENTRIES: ReadonlySet<string> = new Set(["settling"]);
 // ---------------------------------------------------------------- creation
 
 export async function createEscrow(
-  deps: WriteDeps & Pick<ServiceDeps, "payments">,
+  deps: WriteDeps & Pick<ServiceDeps, "payments"> & { cellId?: string | null },
   tenantId: string,
   input: CreateEscrowInput,
   idem: IdempotentRequest,
@@ -145,7 +146,7 @@ export async function createEscrow(
   const kindOf = kindTerms(input, now);
   const terms: EscrowTerms = {
     tenantId,
-    id: escrowIdFor(tenantId, idem.key),
+    id: escrowIdFor(tenantId, idem.key, deps.cellId),
     ...kindOf,
     buyerId: input.buyerId,
     sellerId: input.sellerId,
@@ -274,11 +275,39 @@ async function createOnce(deps: WriteDeps, record: EscrowRecord): Promise<boolea
 }
 
 /**
+ * Undoes confirmations that may have landed unseen, trying a few times (the
+ * store was failing); whether one of these writes was taken.
+ */
+async function unconfirm(deps: WriteDeps, tenantId: string, escrowId: string): Promise<boolean> {
+  for (let attempt = 0, delay = 100; attempt < 4; attempt++, delay *= 2) {
+    try {
+      await deps.store.escrows.unconfirm(tenantId, escrowId);
+      return true;
+    } catch (error) {
+      logFailure("undoing a confirmation", escrowId, error);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+  return false;
+}
+
+/**
+ * A creation whose confirmation may have landed (a call got no answer) and could not be undone: the
+ * escrow may exist, and will then be carried on. Not a 503 (a 503 promises
+ * that nothing changed) but a 500, whose detail asks for a retry with the same
+ * Idempotency-Key — which answers 201 with the escrow, created either way.
+ */
+export class CreationOutcomeUnknownError extends Error {
+  override readonly name = "CreationOutcomeUnknownError";
+}
+
+/**
  * Confirms a new escrow's creation, then starts its first execution: the
  * escrow is readable, and may hold money, only once confirmed — so a creation
  * that cannot be confirmed (the store keeps failing) answers 503 and leaves
  * nothing behind (a retry of its key confirms and starts it; one never retried
- * is let go after the idempotency window). Once confirmed the answer is 201
+ * is let go after the idempotency window) — or, if the store will not even take
+ * the undoing of a confirmation that may have landed, 500: outcome unknown. Once confirmed the answer is 201
  * whatever Step Functions says: "started" by this call, "existed" (an earlier
  * request started it), or "refused" — then the reconciler starts it (asked
  * now; the creation's own mark brings it within the grace anyway).
@@ -288,12 +317,23 @@ async function startFirst(
   tenantId: string,
   escrowId: string,
 ): Promise<"started" | "existed" | "refused"> {
+  let unseen = false;
   for (let attempt = 0, delay = 100; ; attempt++, delay *= 2) {
     try {
       await deps.store.escrows.confirm(tenantId, escrowId);
       break;
     } catch (error) {
-      if (attempt === 4) throw new DependencyUnavailableError("the escrow store", { cause: error });
+      unseen ||= mayHaveTakenEffect(error);
+      if (attempt === 4) {
+        // One of those confirmations may have landed unseen: the 503 must leave nothing readable.
+        if ((await unconfirm(deps, tenantId, escrowId)) || !unseen)
+          throw new DependencyUnavailableError("the escrow store", { cause: error });
+        // Logged here, not carried as `cause`: a transient cause would make the answer a 503.
+        logFailure("confirming the creation; its outcome is unknown", escrowId, error);
+        throw new CreationOutcomeUnknownError(
+          "the escrow store failed to confirm the creation, then to undo a confirmation that may have landed",
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

@@ -11,7 +11,13 @@ import {
 import { reminderDue } from "../domain/reminders";
 import { type EscrowState, isTerminal } from "../domain/types";
 import { addSeconds } from "../domain/windows";
-import { executionNames, INITIAL_STEP, type OpsAlert, stepAt } from "../domain/workflow-step";
+import {
+  executionNames,
+  INITIAL_STEP,
+  type OpsAlert,
+  RESTARTS_PER_VERSION,
+  stepAt,
+} from "../domain/workflow-step";
 import type { DueEscrow, EscrowRecord, EscrowStore, WaitRecord } from "../ports/escrow-store";
 import type { EventPublisher } from "../ports/events";
 import type { WorkflowEngine } from "../ports/workflow";
@@ -79,7 +85,10 @@ export interface ReconcileReport {
   maxLagSeconds: number;
 }
 
-const DEFAULTS = { budgetMs: 20_000, pageSize: 100, concurrency: 8 };
+/** A run's defaults: 8 escrows at once per shard (16 shards: 128 visits in flight), pages of 100 marks. */
+export const RECONCILE_DEFAULTS = { budgetMs: 20_000, pageSize: 100, concurrency: 8 };
+/** Left of the reconciler's Lambda time when a run stops starting pages (the rest of the marks wait a period). */
+export const RECONCILE_RESERVE_MS = 5_000;
 /** AWS's default reconciliation period (the stack's `reconcileSeconds`). */
 const DEFAULT_PERIOD_SECONDS = 300;
 
@@ -87,7 +96,7 @@ export async function reconcile(
   deps: ReconcileDeps,
   options: ReconcileOptions = {},
 ): Promise<ReconcileReport> {
-  const { budgetMs, pageSize, concurrency } = { ...DEFAULTS, ...options };
+  const { budgetMs, pageSize, concurrency } = { ...RECONCILE_DEFAULTS, ...options };
   const report: ReconcileReport = {
     visited: 0,
     started: 0,
@@ -207,7 +216,12 @@ async function visit(deps: ReconcileDeps, ref: DueEscrow, report: ReconcileRepor
   }
 
   let stalledFor = 0;
-  if (!isTerminal(state.status)) {
+  // Step Functions is asked only when the record is overdue or a hand-over was refused: a visit for a
+  // reminder alone reads the record and nothing else (DescribeExecution's quota is a few per second).
+  const expected = expectedBy(state, marks);
+  const mustAsk = marks.requested || expected === null || Date.parse(expected) <= now.getTime();
+  if (isTerminal(state.status)) change.requested = false;
+  else if (mustAsk) {
     try {
       const outcome = await drive(deps, record, state, marks, wait, report);
       if (outcome === "moved") return; // this visit wrote to the record: that write set its mark
@@ -219,11 +233,8 @@ async function visit(deps: ReconcileDeps, ref: DueEscrow, report: ReconcileRepor
       again();
     }
     // Overdue: the record should have moved by now. Look again next run, and tell ops if it lasts.
-    const expected = expectedBy(state, marks);
     stalledFor = expected ? (now.getTime() - Date.parse(expected)) / 1000 : 0;
     if (stalledFor > 0) again();
-  } else {
-    change.requested = false;
   }
 
   // A step that has not moved for 15 minutes: ops are told, once per escrow and outage.
@@ -298,18 +309,19 @@ async function drive(
     else report.started++;
     return "handed";
   }
-  // The execution the record names ended without finishing the escrow: restart from the record, once per
-  // version (a restart that ends the same way again is for ops).
-  const restart = executionNames.restart(id, latest);
-  if (name === restart) {
+  // The execution the record names ended without finishing the escrow: restart from the record — up to
+  // RESTARTS_PER_VERSION times at one version (then it is for ops).
+  const restarts = executionNames.restartOf(id, latest, name);
+  if (restarts >= RESTARTS_PER_VERSION) {
     await escalateToOps(deps, {
       ...refOf(record),
       error: "WorkflowFailing",
-      cause: `execution ${name} ended (${status}) at version ${latest} after a restart`,
+      cause: `execution ${name} ended (${status}) at version ${latest} after ${restarts} restarts`,
     });
     report.escalated++;
     return "moved";
   }
+  const restart = executionNames.restart(id, latest, restarts + 1);
   // Recorded as the escrow's execution before it starts: an older one that runs on finds itself superseded.
   const read = { version: latest, mv: marks.mv };
   if (!(await deps.store.marks.set(record.terms.tenantId, id, read, { execution: restart }))) return "ok";

@@ -1,7 +1,7 @@
 import { fold } from "../domain/escrow";
 import { executionNames, nextStep } from "../domain/workflow-step";
 import type { EscrowRecord, EscrowStore, WaitRecord } from "../ports/escrow-store";
-import type { WorkflowEngine } from "../ports/workflow";
+import type { ExecutionStatus, WorkflowEngine } from "../ports/workflow";
 import { load } from "./transact";
 import { applyDeadline } from "./workflow-tasks";
 
@@ -24,28 +24,36 @@ export interface HandoffDeps {
  *   continuation was started — named after the version the wait had seen and
  *   recorded as the escrow's execution first, so the action and the reconciler
  *   racing start one, and an older execution that runs on finds itself
- *   superseded; a parked deadline that has passed is applied first, as a timed
- *   out wait's would be;
+ *   superseded;
  * - "unhanded": a step could not be handed — no wait has begun (the first
- *   wait catches up from the record), or the wait's token is not open any
- *   more (it ended or timed out: the workflow reads the record when it goes on,
- *   if it runs at all; the caller may ask the reconciler to make sure);
+ *   wait catches up from the record), the wait's token is not open any more
+ *   (it ended or timed out: the workflow reads the record when it goes on, if
+ *   it runs at all; the caller may ask the reconciler to make sure), or the
+ *   parked wait's execution has not ended yet (a park whose signal failed is
+ *   retried: that execution reads the record at its next attempt, so no second
+ *   one is started beside it);
  * - "nothing": the workflow has seen every step, or the wait is parked and
  *   nothing ends it yet.
+ *
+ * A deadline that has passed without the wait ending is applied first, as the
+ * wait's timeout would: a parked wait's, and a live one's whose timer started
+ * again when its task was retried through an outage (Step Functions times each
+ * attempt of a task on its own), so no outage moves a deadline.
+ *
+ * `executionStatus`: the status of the wait's execution, when the caller has
+ * just described it (the reconciler).
  */
 export async function continueFromRecord(
   deps: HandoffDeps,
   record: EscrowRecord,
   wait?: WaitRecord | null,
+  executionStatus?: ExecutionStatus | null,
 ): Promise<"signalled" | "continued" | "unhanded" | "nothing"> {
   const ref = { tenantId: record.terms.tenantId, escrowId: record.terms.id };
   const w = wait === undefined ? await deps.store.waits.get(ref.tenantId, ref.escrowId) : wait;
   if (!w) return "unhanded";
   let current = record;
   let step = nextStep(current.terms, current.history, w.seenVersion, deps.now());
-  // A parked execution may not have ended yet: its token still works.
-  if (step && w.token && (await deps.workflow.signal(w.token, step))) return "signalled";
-  if (!w.parked) return step ? "unhanded" : "nothing";
   if (!step) {
     const state = fold(current.terms, current.history);
     if (state.attention || state.deadline === null || Date.parse(state.deadline) > deps.now().getTime())
@@ -54,6 +62,14 @@ export async function continueFromRecord(
     current = await load(deps, ref);
     step = nextStep(current.terms, current.history, w.seenVersion, deps.now());
     if (!step) return "nothing";
+  }
+  // A parked execution may not have ended yet: its token still works.
+  if (w.token && (await deps.workflow.signal(w.token, step))) return "signalled";
+  if (!w.parked) return "unhanded";
+  if (w.token) {
+    // Parked by its wait: that execution may still run (its park's signal failed and is retried).
+    const status = executionStatus !== undefined ? executionStatus : await deps.workflow.status(w.execution);
+    if (status === "RUNNING") return "unhanded";
   }
   const name = executionNames.afterPark(ref.escrowId, w.seenVersion);
   if (!current.marks) current = await load(deps, ref);

@@ -219,6 +219,12 @@ export async function beginWait(
     }
     const latest = fold(record.terms, record.history);
     const waitSeconds = latest.deadline ? (Date.parse(latest.deadline) - now.getTime()) / 1000 : 0;
+    if (latest.deadline && waitSeconds <= 0 && !latest.attention) {
+      // Its deadline passed while this task was retried (an outage): the wait would time out only a whole
+      // window after this attempt began, so the deadline is applied now, as its timeout would.
+      await deps.workflow.signal(ref.taskToken, await applyDeadline(deps, ref));
+      return;
+    }
     if (waitSeconds <= (deps.parkAfterSeconds ?? PARK_AFTER_SECONDS)) return;
     // Park: the record keeps the wait — due at its deadline — before the execution is told to end, so a
     // failure in between strands nothing. The token is kept: until the execution has ended, an action can

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { escrowIdPrefix } from "./cells";
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -23,10 +24,11 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest();
 /**
  * The escrow id is derived from the tenant and the creation's Idempotency-Key,
  * so two concurrent creations with one key race for one item and exactly one
- * wins the conditional write (130 bits: no collisions in practice).
+ * wins the conditional write (130 bits: no collisions in practice). It names
+ * the cell that made it (cells.ts); the home cell's ids keep their first form.
  */
-export const escrowIdFor = (tenantId: string, idempotencyKey: string): string =>
-  `esc_${base32(sha256(`escrow\u0000${tenantId}\u0000${idempotencyKey}`), 26)}`;
+export const escrowIdFor = (tenantId: string, idempotencyKey: string, cellId?: string | null): string =>
+  `${escrowIdPrefix(cellId)}${base32(sha256(`escrow\u0000${tenantId}\u0000${idempotencyKey}`), 26)}`;
 
 /** The tenant-scoped hash of an Idempotency-Key, under which its completion record is kept. */
 export const keyHash = (tenantId: string, idempotencyKey: string): string =>

@@ -25,9 +25,6 @@ export const UNCONFIRMED_CREATION_SECONDS = DAY + RECONCILE_GRACE_SECONDS;
  */
 export const DEPENDENCY_ALERT_AFTER_SECONDS = 15 * 60;
 
-/** An escrow parked for ops with no deadline is looked at this often (nothing runs for it meanwhile). */
-const ATTENTION_CHECK_SECONDS = 7 * DAY;
-
 /**
  * What the escrow item keeps beside its terms and history for the
  * reconciler (ARCHITECTURE.md v1.2 decision 1): none of it is a transition,
@@ -79,7 +76,9 @@ export const NO_MARKS: EscrowMarks = {
  */
 export function expectedBy(state: EscrowState, marks: Pick<EscrowMarks, "parked">): string | null {
   if (isTerminal(state.status)) return null;
-  if (state.attention) return state.deadline ?? addSeconds(state.updatedAt, ATTENTION_CHECK_SECONDS);
+  // Parked for ops: nothing is expected of the service until they act (a resume or a resolution marks it
+  // again); no dependency is failing, so none is reported, and nothing is visited meanwhile.
+  if (state.attention) return null;
   if (state.pending || state.balanceDue) return addSeconds(state.updatedAt, RECONCILE_GRACE_SECONDS);
   if (state.status === "PENDING_FUNDS") return addSeconds(state.createdAt, RECONCILE_GRACE_SECONDS);
   if (state.deadline !== null)

@@ -259,17 +259,34 @@ export const supersededStep = (version: number): WorkflowStep => ({
 });
 
 /**
+ * How many executions may end without finishing the escrow at one version of
+ * its record before ops are asked: an end from outside (an operator's
+ * StopExecution, the one-year limit, a history over 25,000 events after a
+ * long outage) is restarted from the record; one that ends again and again at
+ * the same version is no longer something a restart decides.
+ */
+export const RESTARTS_PER_VERSION = 3;
+
+/**
  * Execution names, each derived from the record (ARCHITECTURE.md v1.2
  * decision 2), so that a repeated start is refused by Step Functions itself:
  * the first execution is named after the escrow (ops find it by its id); a
  * continuation after a parked wait `<id>-p<version seen>` (the action and the
  * reconciler racing to start it start one); a restart of an execution that
- * ended without finishing the escrow `<id>-r<latest version>` — one per
- * version of the record, so a workflow that dies again at the same version is
- * not restarted a second time (ops are asked).
+ * ended without finishing the escrow `<id>-r<latest version>`, then
+ * `<id>-r<version>-2` and `-3` for the next restarts at the same version.
  */
 export const executionNames = {
   first: (escrowId: string) => escrowId,
   afterPark: (escrowId: string, seenVersion: number) => `${escrowId}-p${seenVersion}`,
-  restart: (escrowId: string, version: number) => `${escrowId}-r${version}`,
+  restart: (escrowId: string, version: number, attempt = 1) =>
+    attempt <= 1 ? `${escrowId}-r${version}` : `${escrowId}-r${version}-${attempt}`,
+  /** Which restart at `version` the name is (1, 2, …), or 0 when it is not one. */
+  restartOf(escrowId: string, version: number, name: string): number {
+    const base = `${escrowId}-r${version}`;
+    if (name === base) return 1;
+    if (!name.startsWith(`${base}-`)) return 0;
+    const n = Number(name.slice(base.length + 1));
+    return Number.isInteger(n) && n >= 2 ? n : 0;
+  },
 };

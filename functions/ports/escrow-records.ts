@@ -51,4 +51,10 @@ export interface EscrowRecords {
   list(tenantId: string, filter: ListFilter): Promise<{ items: EscrowRecord[]; nextCursor: string | null }>;
   /** A new escrow's creation is answered (201): it becomes readable. */
   confirm(tenantId: string, escrowId: string): Promise<void>;
+  /**
+   * Makes a creation provisional again while it is still at version 1: its
+   * request answers 503 after its confirmations failed (one may have landed
+   * unseen). Does nothing once it moved on.
+   */
+  unconfirm(tenantId: string, escrowId: string): Promise<void>;
 }

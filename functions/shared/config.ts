@@ -27,6 +27,8 @@ const EnvSchema = z.object({
    * short lead is never missed between two runs); 0 locally, where it is woken when a mark comes due.
    */
   REMINDER_EARLY_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 0),
+  /** The cell this stack is (context `cellId`): new escrow ids carry it; empty for the home cell. */
+  CELL_ID: z._default(z.string().check(z.regex(/^([a-z][a-z0-9]{0,7})?$/, "a cell id, or empty")), ""),
   /** Seconds between the reconciler's runs: a mark it could not handle comes due again after this. */
   RECONCILE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 300),
   /** The ops console's URL (ends with `/ops/`): ops alerts link to an escrow's page under it. */

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
-import { reconcile } from "../app/reconcile";
+import { RECONCILE_RESERVE_MS, reconcile } from "../app/reconcile";
 import { loadEnv } from "../shared/config";
 import { events } from "../shared/events";
 import { logger } from "../shared/logger";
@@ -12,8 +12,6 @@ const { REMINDER_EARLY_SECONDS: reminderEarlySeconds, RECONCILE_SECONDS: periodS
   "REMINDER_EARLY_SECONDS",
   "RECONCILE_SECONDS",
 ]);
-/** Left of the function's own time when a run stops starting pages (the rest of the marks wait a period). */
-const RESERVE_MS = 5_000;
 
 /**
  * The reconciler, on its schedule: brings every stranded escrow back to where
@@ -26,7 +24,7 @@ export const handler = middy<{ nextDueAfter?: string } | undefined, unknown, Err
   .handler(async (event, context) => {
     if (typeof event?.nextDueAfter === "string")
       return { nextDue: await store.marks.nextDue(event.nextDueAfter) };
-    const budgetMs = Math.max(1_000, context.getRemainingTimeInMillis() - RESERVE_MS);
+    const budgetMs = Math.max(1_000, context.getRemainingTimeInMillis() - RECONCILE_RESERVE_MS);
     const report = await reconcile(
       { store, workflow, events, now, reminderEarlySeconds, periodSeconds },
       { budgetMs },

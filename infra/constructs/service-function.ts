@@ -15,7 +15,15 @@ import { dropReferencedDependency } from "./implied-dependencies";
 
 /** Lambda runtime: the newest Node.js this aws-cdk-lib knows; bundles target node22 so 22.x stays a fallback. */
 export const RUNTIME = Runtime.NODEJS_24_X;
-export const TIMEOUTS = { api: Duration.seconds(10), task: Duration.seconds(30) } as const;
+/**
+ * The reconciler's own: it works through due marks until 5 s before its timeout (RECONCILE_RESERVE_MS),
+ * so its timeout is its work per run — 120 s every 5 minutes is what the bench's capacity figure uses.
+ */
+export const TIMEOUTS = {
+  api: Duration.seconds(10),
+  task: Duration.seconds(30),
+  reconciler: Duration.seconds(120),
+} as const;
 // A retry takes over a request older than TAKEOVER_AFTER_MS as one that died: the API functions must have
 // stopped by then, or a request still running could be finished twice.
 if (TIMEOUTS.api.toMilliseconds() >= TAKEOVER_AFTER_MS)
@@ -23,6 +31,11 @@ if (TIMEOUTS.api.toMilliseconds() >= TAKEOVER_AFTER_MS)
     `API functions must time out before a retry takes their request over (${TAKEOVER_AFTER_MS} ms)`,
   );
 export const MEMORY_MB = 256;
+/**
+ * The reconciler's memory, and so its CPU (1,769 MB is one vCPU): its visits are CPU-bound (the SDK's
+ * requests and the fold of each record), measured by the bench at about 2–3 ms of CPU each.
+ */
+export const RECONCILER_MEMORY_MB = 1024;
 /** Builds the ops console's page into `<bundle>/console` (run by local bundling, in the repository root). */
 const consoleBuildCommand = (output: string) =>
   `node --import tsx infra/console-build.ts ${JSON.stringify(join(output, "console"))}`;
@@ -116,7 +129,7 @@ export class ServiceFunction extends Construct {
       // Only the topics it publishes to.
       for (const topic of spec.publishes) statements.push(...topics[topic]);
     }
-    if (spec.reconciles)
+    if (spec.describesExecutions)
       statements.push(
         // Its executions: <execution ARN prefix>:<name>, every name being an escrow's.
         new PolicyStatement({
@@ -157,8 +170,8 @@ export class ServiceFunction extends Construct {
       depsLockFilePath: join(props.repoRoot, "package-lock.json"),
       runtime: RUNTIME,
       architecture: Architecture.ARM_64,
-      memorySize: MEMORY_MB,
-      timeout: spec.role === "api" ? TIMEOUTS.api : TIMEOUTS.task,
+      memorySize: spec.reconciles ? RECONCILER_MEMORY_MB : MEMORY_MB,
+      timeout: spec.role === "api" ? TIMEOUTS.api : spec.reconciles ? TIMEOUTS.reconciler : TIMEOUTS.task,
       description: `${spec.id} (${spec.entry})`,
       // Grants live in `access` only; CDK's own additions (tracing) are already in it.
       role: this.role.withoutPolicyUpdates(),

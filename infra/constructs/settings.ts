@@ -1,4 +1,5 @@
 import type { Node } from "constructs";
+import { CELL_ID, HOME_CELL } from "../../functions/domain/cells";
 import { DEFAULT_CURRENCIES } from "../../functions/domain/money";
 import { CURRENCY_LIST } from "../../functions/shared/config";
 
@@ -30,6 +31,11 @@ export interface EscrowSettings {
   apiGatewayCloudWatchRole: boolean;
   /** How often the reconciler runs (ESCROW_RECONCILE_SECONDS in AWS): whole minutes, default 300. */
   reconcileSeconds: number;
+  /**
+   * The cell this stack is (functions/domain/cells.ts): new escrow ids carry it. Unset: the home cell,
+   * whose ids keep their first form (`esc_` and 26 digits).
+   */
+  cellId: string | null;
 }
 
 const number = (node: Node, key: string, fallback: number): number => {
@@ -68,6 +74,7 @@ export function settingsFromContext(node: Node): EscrowSettings {
     logLevel: String(node.tryGetContext("logLevel") ?? "INFO"),
     apiGatewayCloudWatchRole: bool(node, "apiGatewayCloudWatchRole", true),
     reconcileSeconds: reconcileSeconds(node),
+    cellId: cellIdOf(node),
   };
 }
 
@@ -76,4 +83,15 @@ function reconcileSeconds(node: Node): number {
   const seconds = number(node, "reconcileSeconds", 300);
   if (seconds % 60 !== 0) throw new Error(`Context reconcileSeconds must be whole minutes, got ${seconds}`);
   return seconds;
+}
+
+function cellIdOf(node: Node): string | null {
+  const raw = node.tryGetContext("cellId");
+  if (raw === undefined || raw === HOME_CELL) return null;
+  const cell = String(raw);
+  if (!CELL_ID.test(cell))
+    throw new Error(
+      `Context cellId must be a lower-case letter, then up to 7 letters or digits, got ${cell}`,
+    );
+  return cell;
 }

@@ -189,7 +189,12 @@ export async function startLocalService(options: LocalServiceOptions = {}) {
     now: clock.now,
     timers: (at, fire) => clock.timerAt(at, fire),
     retryScale: options.retryScale ?? retryScaleOf(process.env.ESCROW_LOCAL_RETRY_SCALE),
-    defaultTaskTimeoutSeconds: Math.max(...model.functions.map((f) => f.timeoutSeconds)),
+    // The workflow's own tasks (the reconciler, with its longer timeout, is no task of it).
+    defaultTaskTimeoutSeconds: Math.max(
+      ...model.functions
+        .filter((f) => Object.values(model.stateMachine.substitutions).includes(f.arn))
+        .map((f) => f.timeoutSeconds),
+    ),
     onError: (message, error) => console.error(`[local] ${message}`, error),
   });
   const gateway = new LocalGateway(model.routes, model.gatewayResponses, auth, lambdas, model.stageName, {

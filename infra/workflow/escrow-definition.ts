@@ -232,7 +232,7 @@ const STATES: Record<string, State> = {
 
 export const ESCROW_DEFINITION = {
   Comment:
-    "Escrow lifecycle: hold the buyer's money (goods and services: wait for delivery and confirmation; rental deposits: hold through the lease, then the landlord's claim and the renter's answer; cars: hold a reservation deposit, the buyer inspects, hold the balance, then as goods), then release, refund or split. Every wait ends by itself; each wait routes its own outcomes. The record decides: a long wait parks in it, and the reconciler continues an escrow from it. Every step is retried until its dependency answers. Rendered from infra/workflow/escrow-definition.ts (npm run asl); the escrow's record names its current execution (<escrow id>, then <escrow id>-p<version> after a park or -r<version> after a restart).",
+    "Escrow lifecycle: hold the buyer's money (goods and services: wait for delivery and confirmation; rental deposits: hold through the lease, then the landlord's claim and the renter's answer; cars: hold a reservation deposit, the buyer inspects, hold the balance, then as goods), then release, refund or split. Every wait ends by itself; each wait routes its own outcomes. The record decides: a long wait parks in it, and the reconciler continues an escrow from it. Every step is retried until its dependency answers. Rendered from infra/workflow/escrow-definition.ts (npm run asl); the escrow's record names its current execution (<escrow id>, then <escrow id>-p<version> after a park, -r<version> after a restart, -r<version>-2 and -3 after more restarts at that version).",
   StartAt: "HoldFunds",
   States: STATES,
 };

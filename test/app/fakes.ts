@@ -45,7 +45,10 @@ export class RecordingWorkflow implements WorkflowEngine {
     this.signals.push({ token, step: routeOf(step) });
     return true;
   }
+  /** The executions asked about (DescribeExecution), in order. */
+  described: string[] = [];
   async status(name: string): Promise<ExecutionStatus | null> {
+    this.described.push(name);
     return this.executions.get(name)?.status ?? null;
   }
   executionArn(name: string): string {

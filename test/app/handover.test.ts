@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { performAction } from "../../functions/app/escrow-service";
 import { HANDOVER, issueHandoverCode } from "../../functions/app/handover";
 import { holdFunds } from "../../functions/app/workflow-tasks";
-import type { EscrowStore } from "../../functions/ports/escrow-store";
 import { withPort } from "../support/store-faults";
 import { RecordingWorkflow, TestPayments } from "./fakes";
 import { createVia, useStore } from "./fixture";

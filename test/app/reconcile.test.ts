@@ -11,9 +11,15 @@ import {
 } from "../../functions/app/escrow-service";
 import { getOpsEscrow } from "../../functions/app/ops-view";
 import { type ReconcileReport, reconcile } from "../../functions/app/reconcile";
-import { applyDeadline, beginWait, holdFunds, settle } from "../../functions/app/workflow-tasks";
+import {
+  applyDeadline,
+  beginWait,
+  escalateToOps,
+  holdFunds,
+  settle,
+} from "../../functions/app/workflow-tasks";
 import type { CreateEscrowInput } from "../../functions/domain/create-input";
-import { NotFoundError } from "../../functions/domain/errors";
+import { DependencyUnavailableError, NotFoundError } from "../../functions/domain/errors";
 import type { ActionCommand } from "../../functions/domain/escrow";
 import { eventId } from "../../functions/domain/events";
 import { escrowIdFor } from "../../functions/domain/ids";
@@ -25,6 +31,7 @@ import {
 import { DAY } from "../../functions/domain/windows";
 import { INITIAL_STEP } from "../../functions/domain/workflow-step";
 import type { EscrowStore } from "../../functions/ports/escrow-store";
+import { PayoutRejected } from "../../functions/ports/payment-provider";
 import { createEscrowTable } from "../support/dynalite";
 import { withPort } from "../support/store-faults";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
@@ -181,6 +188,26 @@ describe("a creation no answer confirmed (API.md v1.2: a create that answered 50
     expect(workflow.names).toEqual([retried.escrow.id]);
     expect(payments.calls).toEqual([]);
   }, 30_000);
+
+  it("one whose confirmation landed unseen (every answer lost) is made provisional again: the 503 leaves nothing readable or started", async () => {
+    const lostConfirm = withPort(table.store, "escrows", {
+      confirm: async (tenantId: string, escrowId: string) => {
+        await table.store.escrows.confirm(tenantId, escrowId);
+        throw Object.assign(new Error("the confirmation's answer was lost"), { name: "TimeoutError" });
+      },
+    });
+    const body = createInput({ description: "confirmed unseen" });
+    const key = `confirm-lost-${clock}`;
+    await expect(
+      createEscrow({ ...deps(), store: lostConfirm }, "demo", body, keyed(key, body)),
+    ).rejects.toBeInstanceOf(DependencyUnavailableError);
+    const id = escrowIdOf(key);
+    await expect(getEscrow(deps(), "demo", id)).rejects.toBeInstanceOf(NotFoundError);
+    // The reconciler does not start it either: nothing is held for a request that answered 503.
+    expect(await reconcileIn(RECONCILE_GRACE_SECONDS + 1)).toMatchObject({ started: 0 });
+    expect(workflow.names).toEqual([]);
+    expect(payments.calls).toEqual([]);
+  }, 30_000);
 });
 
 describe("a claim that was never signalled", () => {
@@ -247,16 +274,24 @@ describe("an execution that ended without finishing the escrow (issue #16, findi
     expect(startsOf(ref.escrowId).slice(1)).toEqual([[`${ref.escrowId}-r3`, "delivered", 3]]);
   });
 
-  it("is restarted once per version: an execution that dies again at the same version is for ops, and never two run", async () => {
-    const ref = await waitingForDelivery();
-    stop(ref.escrowId);
-    expect((await reconcileIn(7 * DAY + RECONCILE_GRACE_SECONDS + 1)).restarted).toBe(1);
+  it("is restarted up to three times at one version: an execution that ends a fourth time there is for ops, and never two run", async () => {
+    // Stopped before its hold (an operator, a limit), again and again: the record stays at version 1.
+    const ref = await create();
+    stop(ref.escrowId, "ABORTED");
+    expect((await reconcileIn(RECONCILE_GRACE_SECONDS + 1)).restarted).toBe(1);
     // Every later run sees one running execution and leaves it.
     for (let run = 0; run < 3; run++) {
       expect(await reconcileIn(PERIOD)).toMatchObject({ restarted: 0, started: 0 });
       expect(running(ref.escrowId)).toHaveLength(1);
     }
-    stop(`${ref.escrowId}-r2`);
+    // Restarted from the record each time, under a name of its own.
+    stop(`${ref.escrowId}-r1`, "ABORTED");
+    expect(await reconcileIn(PERIOD)).toMatchObject({ restarted: 1, escalated: 0 });
+    expect(running(ref.escrowId)).toHaveLength(1);
+    stop(`${ref.escrowId}-r1-2`);
+    expect(await reconcileIn(PERIOD)).toMatchObject({ restarted: 1, escalated: 0 });
+    expect(await getEscrow(deps(), "demo", ref.escrowId)).toMatchObject({ needsOpsAttention: false });
+    stop(`${ref.escrowId}-r1-3`);
     const report = await reconcileIn(PERIOD);
     expect(report).toMatchObject({ restarted: 0, escalated: 1 });
     expect(running(ref.escrowId)).toEqual([]);
@@ -264,7 +299,12 @@ describe("an execution that ended without finishing the escrow (issue #16, findi
       needsOpsAttention: true,
       attentionReason: "workflow_failing",
     });
-    expect(workflow.names).toEqual([ref.escrowId, `${ref.escrowId}-r2`]);
+    expect(startsOf(ref.escrowId)).toEqual([
+      [ref.escrowId, "created", 1],
+      [`${ref.escrowId}-r1`, "created", 1],
+      [`${ref.escrowId}-r1-2`, "created", 1],
+      [`${ref.escrowId}-r1-3`, "created", 1],
+    ]);
   });
 
   it("a task of an execution the record no longer names does nothing and ends (superseded)", async () => {
@@ -358,6 +398,116 @@ describe("a long wait parked in the record", () => {
   });
 });
 
+describe("an escrow waiting for ops", () => {
+  it("is not visited again until ops act, and no dependency is reported failing for it", async () => {
+    const ref = await waitingForDelivery();
+    await act(ref, { action: "delivery", actorId: "u-s" });
+    await act(ref, { action: "confirmation", actorId: "u-b" });
+    payments.rejectPayouts = true;
+    await expect(settle(deps(), { ...ref, execution: ref.escrowId })).rejects.toThrow(PayoutRejected);
+    await escalateToOps(deps(), {
+      ...ref,
+      error: "PayoutRejected",
+      cause: "closed",
+      execution: ref.escrowId,
+    });
+    stop(ref.escrowId, "ABORTED"); // its execution ended after parking for ops
+    const alerts = events.alerts.length;
+    await reconcileIn(1);
+    // A month of reconciler runs: nothing to visit, nothing reported, nothing restarted.
+    for (let day = 0; day < 30; day++) {
+      expect(await reconcileIn(DAY)).toMatchObject({ visited: 0, alerted: 0, restarted: 0 });
+    }
+    expect(events.alerts.length).toBe(alerts);
+    expect(await due(60 * DAY)).not.toContain(ref.escrowId);
+    expect(await getEscrow(deps(), "demo", ref.escrowId)).toMatchObject({
+      needsOpsAttention: true,
+      attentionReason: "payout_rejected",
+    });
+  });
+});
+
+describe("a park whose signal failed (the execution retries its wait)", () => {
+  const parkingDeps = () => ({ ...deps(), parkAfterSeconds: 60 });
+
+  it("gets no second execution beside it: the action leaves the step to it, and the reconciler starts the continuation only once it has ended", async () => {
+    const ref = await create();
+    await holdFunds(deps(), ref);
+    // The park is recorded, then Step Functions refuses its signal: the task fails and will be retried.
+    workflow.refuse.signal = true;
+    await expect(
+      beginWait(parkingDeps(), { ...ref, seenVersion: 2, taskToken: "t-p1", execution: ref.escrowId }),
+    ).rejects.toThrow("Rate exceeded");
+    workflow.refuse.signal = false;
+    workflow.used.add("t-p1"); // that attempt's token ended with it
+    expect(await table.store.waits.get("demo", ref.escrowId)).toMatchObject({ parked: true });
+    expect(running(ref.escrowId)).toHaveLength(1);
+    // The seller delivers while the execution waits to retry: 202, and no continuation beside it.
+    await act(ref, { action: "delivery", actorId: "u-s" });
+    expect(await reconcileIn(1)).toMatchObject({ continued: 0, restarted: 0 });
+    expect(workflow.names).toEqual([ref.escrowId]);
+    // Its retry reads the record and carries the delivery on, in the same execution.
+    await beginWait(parkingDeps(), { ...ref, seenVersion: 2, taskToken: "t-p2", execution: ref.escrowId });
+    expect(workflow.signals.at(-1)).toEqual({
+      token: "t-p2",
+      step: expect.objectContaining({ outcome: "delivered", version: 3 }),
+    });
+    expect(workflow.names).toEqual([ref.escrowId]);
+  });
+
+  it("once that execution has ended (stopped from outside), the reconciler continues from the record", async () => {
+    const ref = await create();
+    await holdFunds(deps(), ref);
+    workflow.refuse.signal = true;
+    await expect(
+      beginWait(parkingDeps(), { ...ref, seenVersion: 2, taskToken: "t-p3", execution: ref.escrowId }),
+    ).rejects.toThrow("Rate exceeded");
+    workflow.refuse.signal = false;
+    workflow.used.add("t-p3");
+    await act(ref, { action: "delivery", actorId: "u-s" });
+    stop(ref.escrowId, "ABORTED");
+    expect(await reconcileIn(1)).toMatchObject({ continued: 1 });
+    expect(startsOf(ref.escrowId).at(-1)).toEqual([`${ref.escrowId}-p2`, "delivered", 3]);
+    expect(running(ref.escrowId).map(([name]) => name)).toEqual([`${ref.escrowId}-p2`]);
+  });
+});
+
+describe("a live wait whose deadline passed without its timeout", () => {
+  it("is ended by the reconciler with the deadline's outcome: an outage that made Step Functions retry the wait's task does not move the deadline", async () => {
+    const ref = await waitingForDelivery({ windows: { reminderSeconds: 0 } });
+    const deadline = Date.parse((await getEscrow(deps(), "demo", ref.escrowId)).deadline as string);
+    // Its timer started again with the retried attempt: the execution still waits after the deadline.
+    expect((await reconcileIn(1)).signalled).toBe(0);
+    clock = deadline - 1000;
+    expect((await reconcileIn(0)).signalled).toBe(0);
+    await reconcileIn(RECONCILE_GRACE_SECONDS + 2);
+    expect(workflow.signals.at(-1)).toEqual({
+      token: `t-${ref.escrowId}`,
+      step: expect.objectContaining({ outcome: "refund", version: 3 }),
+    });
+    expect((await listHistory(deps(), "demo", ref.escrowId)).items.map((e) => e.type)).toEqual([
+      "created",
+      "funded",
+      "window_elapsed",
+    ]);
+    // A delivery after the deadline loses, as it would to the wait's own timeout.
+    await expect(act(ref, { action: "delivery", actorId: "u-s" })).rejects.toMatchObject({
+      kind: "invalid_transition",
+    });
+  });
+
+  it("whose task is retried after the deadline applies it at once, instead of waiting a whole window again", async () => {
+    const ref = await create({ windows: { reminderSeconds: 0 } });
+    await holdFunds(deps(), ref);
+    const deadline = Date.parse((await getEscrow(deps(), "demo", ref.escrowId)).deadline as string);
+    clock = deadline + 5 * 60_000; // Lambda was down from the hold until after the deadline
+    await beginWait(deps(), { ...ref, seenVersion: 2, taskToken: "t-late", execution: ref.escrowId });
+    expect(workflow.signals).toEqual([
+      { token: "t-late", step: expect.objectContaining({ outcome: "refund", version: 3 }) },
+    ]);
+  });
+});
+
 describe("an event that was never published", () => {
   it("a wait's event is owed and published later by the reconciler, with the same id", async () => {
     const ref = await create();
@@ -447,5 +597,19 @@ describe("a backlog", () => {
     expect(new Set(workflow.names)).toEqual(new Set(refs.map((r) => r.escrowId)));
     // The delay is reported: the most overdue mark waited at least one period.
     expect(lag).toBeGreaterThanOrEqual(PERIOD);
+  });
+});
+
+describe("a reminder's visit (issue #21: DescribeExecution is a few calls a second per account)", () => {
+  it("publishes the reminder from the record and asks Step Functions nothing while the wait is not overdue", async () => {
+    const ref = await waitingForDelivery();
+    // The delivery reminder is due a day before the 7-day deadline.
+    const report = await reconcileIn(6 * DAY + 1);
+    expect(report.reminded).toBe(1);
+    expect(events.events.filter((e) => e.type === "escrow.deadline_approaching")).toHaveLength(1);
+    expect(workflow.described).toEqual([]);
+    // At the deadline (plus the grace) the record is overdue if nothing moved it: then the execution is asked about.
+    await reconcileIn(DAY + RECONCILE_GRACE_SECONDS);
+    expect(workflow.described).toContain(ref.escrowId);
   });
 });

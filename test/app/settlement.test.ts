@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { getEscrow, performAction } from "../../functions/app/escrow-service";
 import {
   escalateToOps,
@@ -237,6 +237,29 @@ describe("settling", () => {
     await settle(deps(), ref);
     expect((await getEscrow(deps(), "demo", ref.escrowId)).status).toBe("REFUNDED");
     await expectProviderAgrees(ref);
+  });
+});
+
+describe("an announcement that fails with the mark that would owe it", () => {
+  it("fails the settlement task, so its retry announces it or owes it; the event is never dropped", async () => {
+    const ref = await confirmed();
+    events.fails = true;
+    const requestVisit = vi
+      .spyOn(table.store.marks, "requestVisit")
+      .mockRejectedValue(Object.assign(new Error("DynamoDB is unavailable"), { name: "ServiceUnavailable" }));
+    // The money moved and the record is RELEASED, but escrow.released reached no one and nothing owes it.
+    await expect(settle(deps(), ref)).rejects.toThrow("DynamoDB is unavailable");
+    expect(payments.book.sum(ref.escrowId, "payout")).toBeGreaterThan(0);
+    expect((await getEscrow(deps(), "demo", ref.escrowId)).status).toBe("RELEASED");
+    // The retry, with DynamoDB back and SNS still down: the escrow is marked, the reconciler publishes it.
+    requestVisit.mockRestore();
+    await settle(deps(), ref);
+    expect((await table.store.escrows.get("demo", ref.escrowId))?.marks?.owed).toBe(true);
+    // With SNS back too, a retry announces it: once, under the id the first try gave it.
+    events.fails = false;
+    await settle(deps(), ref);
+    expect(events.of(ref.escrowId).filter((e) => e.type === "escrow.released")).toHaveLength(1);
+    expect(payments.book.of(ref.escrowId).filter((m) => m.type === "payout")).toHaveLength(1);
   });
 });
 

@@ -133,6 +133,13 @@ describe("the step the record hands the workflow", () => {
     expect(executionNames.restart(id, 6)).not.toBe(executionNames.restart(id, 5));
     // Step Functions allows 80 characters in a name.
     expect(executionNames.restart(id, 99_999).length).toBeLessThanOrEqual(80);
+    expect(executionNames.restart(id, 99_999, 3).length).toBeLessThanOrEqual(80);
+    expect(executionNames.restart(id, 5, 2)).toBe(`${id}-r5-2`);
+    expect(executionNames.restartOf(id, 5, `${id}-r5`)).toBe(1);
+    expect(executionNames.restartOf(id, 5, `${id}-r5-3`)).toBe(3);
+    expect(executionNames.restartOf(id, 5, `${id}-r4`)).toBe(0);
+    expect(executionNames.restartOf(id, 5, `${id}-r55`)).toBe(0);
+    expect(executionNames.restartOf(id, 5, id)).toBe(0);
     expect(supersededStep(4)).toEqual({ outcome: "superseded", version: 4, timeoutSeconds: 1 });
     expect(PARK_AFTER_SECONDS).toBe(30 * DAY);
   });
@@ -190,17 +197,18 @@ describe("when the reconciler should look (the escrow's one due mark)", () => {
     expect(dueOf(h.state, { ...NO_MARKS, owed: true }, at0(9))).toBe(at0(9));
   });
 
-  it("an escrow parked for ops at its deadline, else a week on (nothing runs for it meanwhile)", () => {
+  it("an escrow parked for ops has no mark: nothing is expected of the service until ops act (unless something is owed)", () => {
     const h = noReminder();
     h.fund(at(1));
     h.act({ action: "delivery", actorId: SELLER }, at(2));
     h.act({ action: "confirmation", actorId: BUYER }, at(3));
     h.push(escalate(h.state, "payout_rejected", "x"), at(4));
-    expect(dueOf(h.state, NO_MARKS, at0(4))).toBe(addSeconds(at0(4), 7 * DAY));
+    expect(dueOf(h.state, NO_MARKS, at0(4))).toBeNull();
+    expect(dueOf(h.state, { ...NO_MARKS, owed: true }, at0(4))).toBe(at0(4));
     const disputed = noReminder();
     disputed.fund(at(1));
     disputed.act({ action: "dispute", actorId: BUYER, reason: "x" }, at(2));
     disputed.push(escalate(disputed.state, "unexpected_step", "x"), at(3));
-    expect(dueOf(disputed.state, NO_MARKS, at0(3))).toBe(disputed.state.deadline);
+    expect(dueOf(disputed.state, NO_MARKS, at0(3))).toBeNull();
   });
 });

@@ -10,7 +10,9 @@ import { type LocalServer, startServer } from "./server";
  * stranded, no money moved twice, no event lost, every escrow at its outcome
  * within one reconciliation period plus a minute (RECONCILE_GRACE_SECONDS),
  * no 500, no 503 that changed something (its retry answered as a replay),
- * and every 409/422 after a client's retry explained by the record.
+ * every 409/422 after a client's retry explained by the record, no escrow left
+ * for ops by a transient fault, and never two executions of one escrow running
+ * at once. The paths include a car's two holds and a rental's partial settlement.
  */
 const SEED = 20261129;
 const RECONCILE_SECONDS = 2;
@@ -39,6 +41,8 @@ describe("fault campaign", () => {
       unexplained: result.unexplained,
       inconsistentEvents: result.inconsistentEvents,
       landedDespite503: result.landedDespite503,
+      leftForOps: result.leftForOps,
+      maxRunningAtOnce: Math.min(result.executions.maxRunningAtOnce, 2),
     };
     const summary = JSON.stringify({ ...result, answers: undefined }, null, 1);
     expect(figures, summary).toEqual({
@@ -49,6 +53,9 @@ describe("fault campaign", () => {
       unexplained: 0,
       inconsistentEvents: 0,
       landedDespite503: 0,
+      leftForOps: 0,
+      // one escrow, one running execution (sampled every second)
+      maxRunningAtOnce: 1,
     });
     expect(result.escrows).toBe(12);
     expect(result.faultsInjected).toBeGreaterThanOrEqual(18);

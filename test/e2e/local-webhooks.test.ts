@@ -138,9 +138,21 @@ describe("npm run listen", () => {
       what: "listen to print the failed delivery",
       describe: () => output,
     });
-    const attempts = (await (await fetch(`${api.url}/_local/deliveries?escrowId=${id}`)).json()) as {
-      items: { eventType: string; status: number; outcome: string }[];
-    };
+    // listen prints the answer as it sends it; SNS records the attempt once the answer reaches it.
+    let attempts: { items: { eventType: string; status: number; outcome: string }[] } = { items: [] };
+    await waitFor(
+      async () => {
+        attempts = (await (
+          await fetch(`${api.url}/_local/deliveries?escrowId=${id}`)
+        ).json()) as typeof attempts;
+        return attempts.items.length >= 2;
+      },
+      {
+        what: "the local SNS to record both delivery attempts",
+        intervalMs: 50,
+        describe: () => JSON.stringify(attempts),
+      },
+    );
     expect(attempts.items.map((a) => [a.eventType, a.status, a.outcome])).toEqual([
       ["escrow.funded", 200, "delivered"],
       ["escrow.delivered", 500, "retrying"],

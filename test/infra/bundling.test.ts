@@ -52,6 +52,7 @@ beforeAll(() => {
         STATE_MACHINE_ARN: "arn:aws:states:us-east-1:123456789012:stateMachine:test",
         SUPPORTED_CURRENCIES: "CNY,USD",
         PAYMENT_PROVIDER: "sandbox",
+        CELL_ID: "",
         REMINDER_EARLY_SECONDS: "300",
         OPS_CONSOLE_CLIENT_ID: "console-client",
         OPS_AUTH_URL: "https://escrow.auth.us-east-1.amazoncognito.com",

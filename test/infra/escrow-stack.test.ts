@@ -444,14 +444,14 @@ describe("functions", () => {
   });
 
   it.each(FUNCTIONS.map((f) => [f.id, f] as const))(
-    "%s: Node.js 22+ on arm64, 256 MB, its timeout, X-Ray, its own log group",
+    "%s: Node.js 22+ on arm64, 256 MB (the reconciler 1,024 MB), its timeout, X-Ray, its own log group",
     (id, spec) => {
       const fn = json.Resources[fnLogicalId.get(id) ?? ""];
       const p = fn?.Properties;
       expect(p.Runtime).toMatch(/^nodejs(2[2-9]|[3-9]\d)\.x$/);
       expect(p.Architectures).toEqual(["arm64"]);
-      expect(p.MemorySize).toBe(256);
-      expect(p.Timeout).toBe(spec.role === "api" ? 10 : 30);
+      expect(p.MemorySize).toBe(spec.reconciles ? 1024 : 256);
+      expect(p.Timeout).toBe(spec.role === "api" ? 10 : spec.reconciles ? 120 : 30);
       expect(p.Handler).toBe("index.handler");
       expect(p.TracingConfig).toEqual({ Mode: "Active" });
       const logGroup = json.Resources[refTarget(p.LoggingConfig?.LogGroup) ?? ""];
@@ -561,8 +561,9 @@ function expectedActions(spec: FunctionSpec): string[] {
   if (spec.startsExecutions) actions.push("states:StartExecution");
   if (spec.endsWaits) actions.push("states:SendTaskSuccess");
   if (spec.publishes) actions.push("sns:Publish", "kms:Decrypt", "kms:GenerateDataKey");
-  // The reconciler describes the one execution each due escrow's record names; it never lists executions.
-  if (spec.reconciles) actions.push("states:DescribeExecution");
+  // The reconciler describes the one execution each due escrow's record names (it never lists executions);
+  // an action, a parked wait's execution before it starts the continuation.
+  if (spec.describesExecutions) actions.push("states:DescribeExecution");
   if (spec.readsExecutions) actions.push("states:DescribeExecution", "states:GetExecutionHistory");
   return [...new Set(actions)].sort();
 }
@@ -652,7 +653,7 @@ describe("IAM", () => {
     for (const spec of taskSpecs) {
       const actions = dataActionsOf(roleOf(spec.id));
       expect(actions.has("states:ListExecutions"), spec.id).toBe(false);
-      expect(actions.has("states:DescribeExecution"), spec.id).toBe(spec.reconciles === true);
+      expect(actions.has("states:DescribeExecution"), spec.id).toBe(spec.describesExecutions === true);
     }
   });
 

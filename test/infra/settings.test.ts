@@ -17,6 +17,7 @@ describe("deployment settings from context", () => {
       logLevel: "INFO",
       apiGatewayCloudWatchRole: true,
       reconcileSeconds: 300,
+      cellId: null,
     });
   });
 

@@ -16,5 +16,5 @@ export const CI = {
   /** The seed run twice to prove the digest is the same. */
   determinismSeed: 7,
   determinismSteps: 6_000,
-  enforce: false,
+  enforce: true,
 } as const;

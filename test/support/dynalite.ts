@@ -60,10 +60,9 @@ export async function createEscrowTable(client: DynamoDBClient, tableName: strin
     new CreateTableCommand({
       TableName: tableName,
       ...KEYS_ONLY_TABLE,
+      // Each attribute once (the list indexes share `listSK`): DynamoDB Local refuses a repeat, dynalite does not.
       AttributeDefinitions: [
-        TABLE.partitionKey,
-        TABLE.sortKey,
-        ...gsi.flatMap((i) => [i.partitionKey, i.sortKey]),
+        ...new Set([TABLE.partitionKey, TABLE.sortKey, ...gsi.flatMap((i) => [i.partitionKey, i.sortKey])]),
       ].map((name) => ({ AttributeName: name, AttributeType: "S" })),
       GlobalSecondaryIndexes: gsi.map((i) => ({
         IndexName: i.name,

@@ -21,7 +21,6 @@ import {
 } from "../../functions/app/workflow-tasks";
 import type { CreateEscrowInput } from "../../functions/domain/create-input";
 import type { ActionCommand } from "../../functions/domain/escrow";
-import type { EscrowStore } from "../../functions/ports/escrow-store";
 import type { EventPublisher } from "../../functions/ports/events";
 import type { WorkflowEngine } from "../../functions/ports/workflow";
 import { createSfnRequestListener, LocalStepFunctions } from "../../infra/local/step-functions";

@@ -1,3 +1,4 @@
+import { executionNames, RESTARTS_PER_VERSION } from "../../../functions/domain/workflow-step";
 import type { Op } from "../kernel/ops";
 import type { SnsData } from "../ports/events";
 import type { ProviderData } from "../ports/provider";
@@ -33,6 +34,8 @@ export interface CheckedWorld {
   provider: ProviderData;
   sns: SnsData;
   workflow: WorkflowData;
+  /** The executions the simulation ended from outside (an operator's stop, an AWS limit). */
+  endedFromOutside: ReadonlySet<string>;
   step(): number;
   now(): number;
 }
@@ -52,6 +55,20 @@ export class Checker {
   private readonly seen = new Set<string>();
 
   /** Records a violation (once per invariant and escrow: a broken escrow stays broken). */
+  /**
+   * A workflow whose executions were ended from outside at one version more
+   * often than the service restarts them there (RESTARTS_PER_VERSION) is for
+   * ops: that escalation is the service's rule, not a transient fault's
+   * doing.
+   */
+  private endedAgainAndAgain(escrowId: string, version: number, reason: unknown): boolean {
+    if (reason !== "workflow_failing") return false;
+    let ended = 0;
+    for (let n = 1; n <= RESTARTS_PER_VERSION; n++)
+      if (this.w.endedFromOutside.has(executionNames.restart(escrowId, version, n))) ended++;
+    return ended === RESTARTS_PER_VERSION;
+  }
+
   fail(invariant: string, escrowId: string | null, detail: string): void {
     const key = `${invariant}|${escrowId ?? detail}`;
     if (this.seen.has(key)) return;
@@ -95,7 +112,11 @@ export class Checker {
       const why = track(tracked, entry, terms.depositForfeitable);
       if (why) this.fail("every transition is legal for its kind", escrowId, `v${entry.v} ${why}`);
       // Only what no retry can decide goes to ops (API.md v1.2): a refused payout, never a dependency's trouble.
-      if (entry.type === "escalated" && entry.data.reason !== "payout_rejected")
+      if (
+        entry.type === "escalated" &&
+        entry.data.reason !== "payout_rejected" &&
+        !this.endedAgainAndAgain(escrowId, entry.v - 1, entry.data.reason)
+      )
         this.fail(
           entry.data.reason === "unexpected_step"
             ? "the workflow has a route for every step"
@@ -140,6 +161,12 @@ export class Checker {
       }
       if (answer.status === 201 || answer.status === 502 || answer.status === 504)
         this.answeredCreations.add(escrowId);
+      // A confirmation that landed unseen and could not be undone: the outcome is unknown, and the
+      // answer says so (500, retry with the key) rather than promise nothing changed.
+      if (answer.status === 500 && confirmationStands(lasting, escrowId)) {
+        this.answeredCreations.add(escrowId);
+        return;
+      }
     } else if (answer.status === 503 && lasting.length > 0)
       this.fail(
         "a 503 changes nothing",
@@ -197,7 +224,7 @@ export class Checker {
 
   /**
    * A creation that answered 503 and that no request with its key confirmed (201) or left unknown (a
-   * 502 or 504: it may have succeeded) has left nothing behind: nobody can read it, nothing was held for
+   * 502 or 504: it may have succeeded; a 500 after a confirmation that could not be undone) has left nothing behind: nobody can read it, nothing was held for
    * it, no event was published about it.
    */
   checkRefusedCreations(): void {
@@ -219,6 +246,12 @@ export class Checker {
   get trackedEscrows(): ReadonlyMap<string, Tracked> {
     return this.tracked;
   }
+}
+
+/** Whether a request's writes leave its escrow's creation confirmed: a confirmation not undone after. */
+function confirmationStands(effects: string[], escrowId: string): boolean {
+  const last = effects.findLastIndex((e) => e === `confirmed ${escrowId}` || e === `unconfirmed ${escrowId}`);
+  return last >= 0 && effects[last] === `confirmed ${escrowId}`;
 }
 
 export const isTerminalStatus = (s: string) => TERMINAL.includes(s as never);

@@ -151,6 +151,14 @@ export class StoreData {
     this.dirty.add(escrowId);
   }
 
+  unconfirm(tenantId: string, escrowId: string): void {
+    const item = this.escrows.get(key(tenantId, escrowId));
+    if (!item) return;
+    if (item.history[item.history.length - 1]?.v !== 1) return;
+    item.marks = { ...item.marks, provisional: true };
+    this.dirty.add(escrowId);
+  }
+
   dropUnconfirmed(tenantId: string, escrowId: string): boolean {
     const k = key(tenantId, escrowId);
     const item = this.escrows.get(k);

@@ -143,6 +143,13 @@ export class SimStore {
     });
   }
 
+  unconfirm(tenantId: string, escrowId: string) {
+    return this.call("UpdateItem", true, () => {
+      this.data.unconfirm(tenantId, escrowId);
+      this.noteEffect(`unconfirmed ${escrowId}`);
+    });
+  }
+
   dropUnconfirmed(tenantId: string, escrowId: string) {
     return this.call("DeleteItem", true, () => this.data.dropUnconfirmed(tenantId, escrowId));
   }
@@ -217,6 +224,7 @@ export function simStore(data: StoreData, ctx: PortContext, op: Op | null): Escr
       },
       list: (t, f) => s.list(t, f),
       confirm: (t, e) => s.confirm(t, e),
+      unconfirm: (t, e) => s.unconfirm(t, e),
     },
     waits: {
       put: (t, e, w) => s.putWait(t, e, w),

@@ -56,6 +56,7 @@ export class World implements CheckedWorld {
   readonly profile: string;
   readonly ctx: PortContext;
   readonly checker: Checker;
+  readonly endedFromOutside = new Set<string>();
   readonly params: {
     maxSkewMs: number;
     quota: number;
@@ -223,6 +224,7 @@ export class World implements CheckedWorld {
         const victim = r.pick(running);
         const status = r.pick(["FAILED", "TIMED_OUT", "ABORTED"] as const);
         this.note(victim.escrowId, `chaos: execution ${victim.name} ends ${status}`);
+        this.endedFromOutside.add(victim.name);
         this.workflow.stop(victim.name, status, "injected by the simulation");
       }
       this.scheduleChaos();
