@@ -221,7 +221,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: "`invalid_transition` (not allowed in the current status; nothing changed) or `idempotency_in_progress` (the first request with this key is still running; retry shortly).",
   422: "`idempotency_key_reused`: the key was used with a different request.",
   429: "`rate_limited`: throttled; retry with backoff.",
-  500: "`internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key.",
+  500: "`internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created.",
   503: "`unavailable`: a service the request depends on failed briefly and nothing was changed; retry after `Retry-After` seconds with the same Idempotency-Key.",
 };
 

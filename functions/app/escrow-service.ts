@@ -37,6 +37,7 @@ import { IDEMPOTENCY_TTL_SECONDS, rememberAnswer } from "./idempotency";
 import { readable, readEscrow } from "./readable";
 import { transact } from "./transact";
 import { continueFromRecord } from "./workflow-handoff";
+import { OutcomeUnknownError } from "./write-outcome";
 
 /** What a use case may need; each takes only the ports it uses. */
 export interface ServiceDeps {
@@ -292,16 +293,6 @@ async function unconfirm(deps: WriteDeps, tenantId: string, escrowId: string): P
 }
 
 /**
- * A creation whose confirmation may have landed (a call got no answer) and could not be undone: the
- * escrow may exist, and will then be carried on. Not a 503 (a 503 promises
- * that nothing changed) but a 500, whose detail asks for a retry with the same
- * Idempotency-Key — which answers 201 with the escrow, created either way.
- */
-export class CreationOutcomeUnknownError extends Error {
-  override readonly name = "CreationOutcomeUnknownError";
-}
-
-/**
  * Confirms a new escrow's creation, then starts its first execution: the
  * escrow is readable, and may hold money, only once confirmed — so a creation
  * that cannot be confirmed (the store keeps failing) answers 503 and leaves
@@ -330,7 +321,7 @@ async function startFirst(
           throw new DependencyUnavailableError("the escrow store", { cause: error });
         // Logged here, not carried as `cause`: a transient cause would make the answer a 503.
         logFailure("confirming the creation; its outcome is unknown", escrowId, error);
-        throw new CreationOutcomeUnknownError(
+        throw new OutcomeUnknownError(
           "the escrow store failed to confirm the creation, then to undo a confirmation that may have landed",
         );
       }

@@ -19,6 +19,7 @@ import type { IdempotentRequest } from "./escrow-service";
 import { rememberAnswer } from "./idempotency";
 import { readEscrow } from "./readable";
 import type { EscrowRef } from "./transact";
+import { writeSeeingThrough } from "./write-outcome";
 
 /**
  * Dispute evidence (API.md v1.1): the buyer's and the seller's statements,
@@ -142,7 +143,15 @@ export async function addEvidence(
         evidenceOwed: true,
       },
     );
-    if (!(await deps.store.evidence.add(ref.tenantId, ref.escrowId, stored))) continue; // the number was taken
+    const added = await writeSeeingThrough(
+      "adding evidence",
+      () => deps.store.evidence.add(ref.tenantId, ref.escrowId, stored),
+      async () =>
+        (await deps.store.evidence.list(ref.tenantId, ref.escrowId)).some((e) => e.id === stored.id)
+          ? true
+          : undefined,
+    );
+    if (!added) continue; // the number was taken
     // The queue's count; the ops view counts the pieces themselves, so a count left behind (this
     // write failing) shows only in the queue, until the party's next piece.
     await deps.desk?.countEvidence(ref.tenantId, ref.escrowId, by, stored.seq).catch((error) =>

@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { toProblem } from "../../functions/api/problem";
 import {
-  CreationOutcomeUnknownError,
   createEscrow,
   getEscrow,
   listEscrows,
@@ -11,6 +10,7 @@ import {
   TAKEOVER_AFTER_MS,
 } from "../../functions/app/escrow-service";
 import { applyDeadline, beginWait, holdFunds, settle } from "../../functions/app/workflow-tasks";
+import { OutcomeUnknownError } from "../../functions/app/write-outcome";
 import {
   IdempotencyInProgressError,
   IdempotencyKeyReusedError,
@@ -246,7 +246,7 @@ describe("creating", () => {
     const key = `stuck-${++n}`;
     const refused = await createEscrow({ ...deps, store: stuck }, "demo", b, keyed(key, b)).catch((e) => e);
     // Not a 503: a 503 promises nothing changed, and here the escrow may exist (it does).
-    expect(refused).toBeInstanceOf(CreationOutcomeUnknownError);
+    expect(refused).toBeInstanceOf(OutcomeUnknownError);
     expect(toProblem(refused)).toMatchObject({ statusCode: 500 });
     expect(JSON.parse(toProblem(refused).body)).toMatchObject({
       code: "internal_error",

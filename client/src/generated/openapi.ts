@@ -1896,7 +1896,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2003,7 +2003,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2084,7 +2084,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2165,7 +2165,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2281,7 +2281,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2397,7 +2397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2513,7 +2513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2629,7 +2629,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2745,7 +2745,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2861,7 +2861,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2977,7 +2977,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3093,7 +3093,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3209,7 +3209,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3325,7 +3325,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3441,7 +3441,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3557,7 +3557,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3673,7 +3673,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3776,7 +3776,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3857,7 +3857,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3973,7 +3973,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4057,7 +4057,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4138,7 +4138,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4254,7 +4254,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4357,7 +4357,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4473,7 +4473,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4580,7 +4580,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4687,7 +4687,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4803,7 +4803,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4852,7 +4852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4890,7 +4890,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. */
+            /** @description `internal_error`: nothing internal is disclosed; safe to retry with the same Idempotency-Key. Unlike a 503 it does not promise that nothing changed: it is also the answer when the store took a write (a creation's confirmation, a piece of evidence) without answering and could not be read back — the outcome is unknown, and a retry with the same key answers with what was created. */
             500: {
                 headers: {
                     [name: string]: unknown;
