@@ -1,14 +1,26 @@
-import { describe, expect, it } from "vitest";
-import { performAction } from "../../functions/app/escrow-service";
+import { beforeEach, describe, expect, it } from "vitest";
+import { toProblem } from "../../functions/api/problem";
+import {
+  createEscrow,
+  getEscrow,
+  performAction,
+  TAKEOVER_AFTER_MS,
+} from "../../functions/app/escrow-service";
 import { addEvidence } from "../../functions/app/evidence";
 import { holdFunds } from "../../functions/app/workflow-tasks";
 import { OutcomeUnknownError, writeSeeingThrough } from "../../functions/app/write-outcome";
+import { NotFoundError } from "../../functions/domain/errors";
+import { escrowIdFor } from "../../functions/domain/ids";
 import type { EscrowStore, EvidenceStore } from "../../functions/ports/escrow-store";
+import { order } from "../support/orders";
 import { withPort } from "../support/store-faults";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
-import { createVia, useStore } from "./fixture";
+import { createVia, keyed, useStore } from "./fixture";
 
-/** Writes whose answer is lost: what landed is read back, never reported as a 503 that changed nothing. */
+/**
+ * Writes whose answer is lost: what landed is read back or undone, never
+ * reported as a 503 that changed nothing.
+ */
 const table = useStore();
 let clock = Date.parse("2026-11-25T10:00:00.000Z");
 const deps = (store: EscrowStore = table.store) => ({
@@ -92,5 +104,95 @@ describe("evidence whose write loses its answer", () => {
     expect(answer.statusCode).toBe(201);
     const stored = await table.store.evidence.list(ref.tenantId, ref.escrowId);
     expect(stored.map((e) => [e.id, e.text])).toEqual([[answer.evidence.id, "photo of the crack"]]);
+  });
+});
+
+describe("a creation whose confirmation fails", () => {
+  let d: ReturnType<typeof deps>;
+  let n = 0;
+  beforeEach(() => {
+    d = deps();
+  });
+
+  it("answers 503 when the creation cannot be confirmed: nothing started, held or readable; a retry of the key starts it", async () => {
+    const unconfirmed = withPort(table.store, "escrows", {
+      confirm: async () => {
+        throw new Error("ServiceUnavailable");
+      },
+    });
+    const b = order({ description: "confirmation failing" });
+    const key = `unconfirmed-${++n}`;
+    await expect(createEscrow({ ...d, store: unconfirmed }, "demo", b, keyed(key, b))).rejects.toMatchObject({
+      kind: "unavailable",
+    });
+    expect(d.workflow.names).toEqual([]);
+    expect(d.payments.calls).toEqual([]);
+    await expect(getEscrow(d, "demo", escrowIdFor("demo", key))).rejects.toBeInstanceOf(NotFoundError);
+    // Once the first attempt is over, the integrator's retry confirms and starts it; not a replay.
+    clock += TAKEOVER_AFTER_MS + 1000;
+    const retried = await createEscrow(d, "demo", b, keyed(key, b));
+    expect(retried).toMatchObject({ statusCode: 201, replayed: false });
+    expect(d.workflow.names).toEqual([retried.escrow.id]);
+  });
+
+  it("undoes a confirmation that landed unseen before answering 503: nothing readable, nothing started", async () => {
+    // The store takes every confirmation and answers with an error (a timeout after the write).
+    const unseen = withPort(table.store, "escrows", {
+      confirm: async (tenantId: string, escrowId: string) => {
+        await table.store.escrows.confirm(tenantId, escrowId);
+        throw new Error("ServiceUnavailable");
+      },
+    });
+    const b = order({ description: "confirmation landing unseen" });
+    const key = `unseen-${++n}`;
+    await expect(createEscrow({ ...d, store: unseen }, "demo", b, keyed(key, b))).rejects.toMatchObject({
+      kind: "unavailable",
+    });
+    await expect(getEscrow(d, "demo", escrowIdFor("demo", key))).rejects.toBeInstanceOf(NotFoundError);
+    expect(d.workflow.names).toEqual([]);
+  });
+
+  it("answers 500, outcome unknown, when a confirmation may have landed and cannot be undone; a retry of the key answers 201", async () => {
+    const stuck = withPort(table.store, "escrows", {
+      // The write lands and its answer is lost: the call times out.
+      confirm: async (tenantId: string, escrowId: string) => {
+        await table.store.escrows.confirm(tenantId, escrowId);
+        throw Object.assign(new Error("Connection timed out after 3000 ms"), { name: "TimeoutError" });
+      },
+      unconfirm: async () => {
+        throw answered500();
+      },
+    });
+    const b = order({ description: "confirmation stuck" });
+    const key = `stuck-${++n}`;
+    const refused = await createEscrow({ ...d, store: stuck }, "demo", b, keyed(key, b)).catch((e) => e);
+    // Not a 503: a 503 promises nothing changed, and here the escrow may exist (it does).
+    expect(refused).toBeInstanceOf(OutcomeUnknownError);
+    expect(toProblem(refused)).toMatchObject({ statusCode: 500 });
+    expect(JSON.parse(toProblem(refused).body)).toMatchObject({
+      code: "internal_error",
+      detail: expect.stringContaining("same Idempotency-Key"),
+    });
+    clock += TAKEOVER_AFTER_MS + 1000;
+    const retried = await createEscrow(d, "demo", b, keyed(key, b));
+    expect(retried).toMatchObject({ statusCode: 201, escrow: { id: escrowIdFor("demo", key) } });
+    expect(d.workflow.names).toEqual([retried.escrow.id]);
+  });
+
+  it("answers 503 when the store answered every confirmation with an error, even if nothing can be undone", async () => {
+    const refusing = withPort(table.store, "escrows", {
+      confirm: async () => {
+        throw answered500();
+      },
+      unconfirm: async () => {
+        throw answered500();
+      },
+    });
+    const b = order({ description: "confirmation answered with errors" });
+    const key = `answered-${++n}`;
+    await expect(createEscrow({ ...d, store: refusing }, "demo", b, keyed(key, b))).rejects.toMatchObject({
+      kind: "unavailable",
+    });
+    await expect(getEscrow(d, "demo", escrowIdFor("demo", key))).rejects.toBeInstanceOf(NotFoundError);
   });
 });
