@@ -16,6 +16,7 @@ import type { AppendResult, EscrowRecord, EscrowRecords, ListFilter } from "../p
 import { isAnswerLost } from "./answer-lost";
 import { decodeCursor, encodeCursor } from "./dynamo-cursor";
 import { MARK_ATTRIBUTES, markClauses, marksOf, marksUnchanged } from "./dynamo-due-marks";
+import { MARSHALL_OPTIONS as opts } from "./dynamo-items";
 import {
   readEntry,
   readTerms,
@@ -29,7 +30,6 @@ import { dueShardOf, escrowKey, escrowRefOfKey, indexKeys, TABLE } from "./table
 const { byBuyer, bySeller, byTenant, opsQueue, byDue } = TABLE.indexes;
 type IndexSpec = (typeof TABLE.indexes)[keyof typeof TABLE.indexes];
 
-const opts = { removeUndefinedValues: true, convertTopLevelContainer: false } as const;
 /** Reads of a page of keys-only results stop after this many index pages, so a sparse filter cannot run away. */
 const MAX_INDEX_PAGES = 10;
 

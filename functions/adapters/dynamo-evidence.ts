@@ -2,15 +2,14 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
 import type { EvidenceRecord, EvidenceStore } from "../ports/evidence-store";
-import { escrowKey, evidenceKey, evidencePrefix, TABLE } from "./table-schema";
+import { itemsBeside, MARSHALL_OPTIONS as opts } from "./dynamo-items";
+import { evidenceKey, evidencePrefix, TABLE } from "./table-schema";
 
 const { byDue } = TABLE.indexes;
-const opts = { removeUndefinedValues: true, convertTopLevelContainer: false } as const;
 
 /**
  * Dispute evidence: one item per piece, beside the escrow item, so a dispute
@@ -51,39 +50,19 @@ export class DynamoEvidence implements EvidenceStore {
   }
 
   async list(tenantId: string, escrowId: string): Promise<EvidenceRecord[]> {
-    const items: EvidenceRecord[] = [];
-    let start: Record<string, import("@aws-sdk/client-dynamodb").AttributeValue> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "PK = :pk AND begins_with(SK, :prefix)",
-          ExpressionAttributeValues: marshall({
-            ":pk": escrowKey(tenantId, escrowId).PK,
-            ":prefix": evidencePrefix,
-          }),
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const r = unmarshall(item);
-        items.push({
-          id: r.id,
-          by: r.by,
-          text: r.text,
-          attachments: r.attachments ?? [],
-          at: r.at,
-          seq: r.seq,
-          version: r.version,
-          idem: r.idem ?? null,
-          // An item written before the marks moved to the escrow item carried its own due mark.
-          unpublished: r.unpublished === true || r[byDue.sortKey] !== undefined,
-        });
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+    const items = await itemsBeside(this.client, this.tableName, tenantId, escrowId, evidencePrefix);
+    return items.map((r) => ({
+      id: r.id,
+      by: r.by,
+      text: r.text,
+      attachments: r.attachments ?? [],
+      at: r.at,
+      seq: r.seq,
+      version: r.version,
+      idem: r.idem ?? null,
+      // An item written before the marks moved to the escrow item carried its own due mark.
+      unpublished: r.unpublished === true || r[byDue.sortKey] !== undefined,
+    }));
   }
 
   async published(tenantId: string, escrowId: string, e: Pick<EvidenceRecord, "by" | "seq">): Promise<void> {

@@ -1,9 +1,8 @@
-import { type DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
 import type { IdempotencyRecord, IdempotencyStore } from "../ports/idempotency-store";
+import { getItem, MARSHALL_OPTIONS as opts } from "./dynamo-items";
 import { idempotencyKey } from "./table-schema";
-
-const opts = { removeUndefinedValues: true, convertTopLevelContainer: false } as const;
 
 /** Completed requests by key, one item each in the escrow table (expired by TTL). */
 export class DynamoIdempotency implements IdempotencyStore {
@@ -13,15 +12,9 @@ export class DynamoIdempotency implements IdempotencyStore {
   ) {}
 
   async get(tenantId: string, keyHash: string): Promise<IdempotencyRecord | null> {
-    const out = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: marshall(idempotencyKey(tenantId, keyHash)),
-        ConsistentRead: true,
-      }),
-    );
-    if (!out.Item) return null;
-    const { requestHash, escrowId, version, statusCode, expiresAt, resourceId } = unmarshall(out.Item);
+    const item = await getItem(this.client, this.tableName, idempotencyKey(tenantId, keyHash));
+    if (!item) return null;
+    const { requestHash, escrowId, version, statusCode, expiresAt, resourceId } = item;
     return { requestHash, escrowId, version, statusCode, expiresAt, ...(resourceId ? { resourceId } : {}) };
   }
 

@@ -1,12 +1,12 @@
 import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
-  GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
 import type { WaitRecord, WorkflowWaits } from "../ports/workflow-waits";
+import { getItem } from "./dynamo-items";
 import { waitKey } from "./table-schema";
 
 /** The workflow's wait of each escrow: one item beside it (WAIT), written by the wait tasks and the reconciler. */
@@ -35,15 +35,8 @@ export class DynamoWorkflowWaits implements WorkflowWaits {
   }
 
   async get(tenantId: string, escrowId: string): Promise<WaitRecord | null> {
-    const out = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: marshall(waitKey(tenantId, escrowId)),
-        ConsistentRead: true,
-      }),
-    );
-    if (!out.Item) return null;
-    const w = unmarshall(out.Item);
+    const w = await getItem(this.client, this.tableName, waitKey(tenantId, escrowId));
+    if (!w) return null;
     return {
       token: w.token ?? null,
       seenVersion: w.seenVersion,
