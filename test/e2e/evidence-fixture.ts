@@ -151,19 +151,19 @@ export function evidenceKit(api: Api) {
   }
 
   return {
-    addEvidence,
-    listEvidence,
-    requestEvidence,
-    history,
-    added,
     act,
+    added,
+    addEvidence,
+    awaitPublished,
+    claimed,
     delivered,
     disputed,
-    refundRequested,
-    movedOut,
-    claimed,
-    snapshot,
     expectUnchanged,
-    awaitPublished,
+    history,
+    listEvidence,
+    movedOut,
+    refundRequested,
+    requestEvidence,
+    snapshot,
   };
 }
