@@ -4,7 +4,6 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
-  PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
@@ -16,7 +15,7 @@ import type { AppendResult, EscrowRecord, EscrowRecords, ListFilter } from "../p
 import { isAnswerLost } from "./answer-lost";
 import { decodeCursor, encodeCursor } from "./dynamo-cursor";
 import { MARK_ATTRIBUTES, markClauses, marksOf, marksUnchanged } from "./dynamo-due-marks";
-import { MARSHALL_OPTIONS as opts } from "./dynamo-items";
+import { MARSHALL_OPTIONS as opts, putNew } from "./dynamo-items";
 import {
   readEntry,
   readTerms,
@@ -81,19 +80,7 @@ export class DynamoEscrowStore implements EscrowRecords {
       provisional: true,
       ...dueAttributes(state),
     };
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: marshall(item, opts),
-          ConditionExpression: "attribute_not_exists(PK)",
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return putNew(this.client, this.tableName, item);
   }
 
   async append(

@@ -1,12 +1,11 @@
 import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
-  PutItemCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import type { EvidenceRecord, EvidenceStore } from "../ports/evidence-store";
-import { itemsBeside, MARSHALL_OPTIONS as opts } from "./dynamo-items";
+import { itemsBeside, putNew } from "./dynamo-items";
 import { evidenceKey, evidencePrefix, TABLE } from "./table-schema";
 
 const { byDue } = TABLE.indexes;
@@ -25,28 +24,13 @@ export class DynamoEvidence implements EvidenceStore {
 
   async add(tenantId: string, escrowId: string, e: EvidenceRecord): Promise<boolean> {
     const { unpublished, idem, ...rest } = e;
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: marshall(
-            {
-              ...evidenceKey(tenantId, escrowId, e.by, e.seq),
-              ...rest,
-              ...(idem !== null ? { idem } : {}),
-              // Until its event is published (the escrow's mark asks the reconciler to see to it).
-              ...(unpublished ? { unpublished: true } : {}),
-            },
-            opts,
-          ),
-          ConditionExpression: "attribute_not_exists(PK)",
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return putNew(this.client, this.tableName, {
+      ...evidenceKey(tenantId, escrowId, e.by, e.seq),
+      ...rest,
+      ...(idem !== null ? { idem } : {}),
+      // Until its event is published (the escrow's mark asks the reconciler to see to it).
+      ...(unpublished ? { unpublished: true } : {}),
+    });
   }
 
   async list(tenantId: string, escrowId: string): Promise<EvidenceRecord[]> {

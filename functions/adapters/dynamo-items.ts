@@ -1,7 +1,9 @@
 import {
   type AttributeValue,
+  ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
+  PutItemCommand,
   QueryCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
@@ -49,4 +51,25 @@ export async function itemsBeside(
     start = out.LastEvaluatedKey;
   } while (start);
   return items;
+}
+
+/** Puts a new item; false when one with its key exists (the condition failed: nothing was written). */
+export async function putNew(
+  client: DynamoDBClient,
+  tableName: string,
+  item: Record<string, unknown>,
+): Promise<boolean> {
+  try {
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: marshall(item, MARSHALL_OPTIONS),
+        ConditionExpression: "attribute_not_exists(PK)",
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
 }

@@ -4,13 +4,12 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
-  PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import type { AssignmentChange, DeskSummary, NoteRecord, OpsDeskStore } from "../ports/ops-desk";
-import { itemsBeside, MARSHALL_OPTIONS as opts } from "./dynamo-items";
+import { itemsBeside, MARSHALL_OPTIONS as opts, putNew } from "./dynamo-items";
 import { deskKey, deskSummaryRange, escrowKey, noteKey, notePrefix } from "./table-schema";
 
 /** Conditional-write attempts before an assignment gives up on a hot case. */
@@ -32,22 +31,11 @@ export class DynamoOpsDesk implements OpsDeskStore {
 
   async addNote(tenantId: string, escrowId: string, note: NoteRecord): Promise<boolean> {
     const { idem, ...rest } = note;
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: marshall(
-            { ...noteKey(tenantId, escrowId, note.seq), ...rest, ...(idem !== null ? { idem } : {}) },
-            opts,
-          ),
-          ConditionExpression: "attribute_not_exists(PK)",
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return putNew(this.client, this.tableName, {
+      ...noteKey(tenantId, escrowId, note.seq),
+      ...rest,
+      ...(idem !== null ? { idem } : {}),
+    });
   }
 
   async listNotes(tenantId: string, escrowId: string): Promise<NoteRecord[]> {
