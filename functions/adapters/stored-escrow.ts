@@ -16,10 +16,10 @@ import type { EscrowKind, EscrowTerms, WindowKey, Windows } from "../domain/type
  * kind's terms among the common ones.
  */
 
-type Common = Pick<
-  EscrowTerms,
-  "kind" | "buyerId" | "sellerId" | "amount" | "currency" | "fee" | "paymentMethod"
->;
+/** The terms every kind has, stored as they are. */
+const COMMON = ["kind", "buyerId", "sellerId", "amount", "currency", "fee", "paymentMethod"] as const;
+type Common = Pick<EscrowTerms, (typeof COMMON)[number]>;
+const commonOf = (terms: Common): Common => Object.fromEntries(COMMON.map((k) => [k, terms[k]])) as Common;
 
 export type StoredTerms = Common & {
   windows: Windows | number[];
@@ -60,23 +60,16 @@ const LEGACY_WINDOW_ORDER: Record<string, readonly WindowKey[]> = {
 const KIND_TERM_FIELDS = Object.keys(NO_KIND_TERMS) as (keyof KindTerms)[];
 
 export function storedTerms(terms: EscrowTerms): StoredTerms {
-  const { kind, buyerId, sellerId, amount, currency, fee, paymentMethod, windows } = terms;
   const own = Object.fromEntries(
     KIND_TERM_FIELDS.filter((k) => terms[k] !== NO_KIND_TERMS[k]).map((k) => [k, terms[k]]),
   );
   return {
-    kind,
-    buyerId,
-    sellerId,
-    amount,
-    currency,
-    fee,
-    paymentMethod,
-    windows,
+    ...commonOf(terms),
+    windows: terms.windows,
     ...(terms.description !== null ? { description: terms.description } : {}),
     ...(terms.listingRef !== null ? { listingRef: terms.listingRef } : {}),
     ...(Object.keys(terms.metadata).length > 0 ? { metadata: terms.metadata } : {}),
-    ...(Object.keys(own).length > 0 ? { [kind]: own } : {}),
+    ...(Object.keys(own).length > 0 ? { [terms.kind]: own } : {}),
   };
 }
 
@@ -105,17 +98,10 @@ export function readTerms(
   ref: { tenantId: string; escrowId: string },
   history: readonly Entry[],
 ): EscrowTerms {
-  const { kind, buyerId, sellerId, amount, currency, fee, paymentMethod } = stored;
   return {
     tenantId: ref.tenantId,
     id: ref.escrowId,
-    kind,
-    buyerId,
-    sellerId,
-    amount,
-    currency,
-    fee,
-    paymentMethod,
+    ...commonOf(stored),
     description: stored.description ?? null,
     listingRef: stored.listingRef ?? null,
     metadata: stored.metadata ?? {},
