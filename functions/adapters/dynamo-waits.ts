@@ -24,9 +24,15 @@ export class DynamoWorkflowWaits implements WorkflowWaits {
         new PutItemCommand({
           TableName: this.tableName,
           Item: marshall(item),
-          // A slow, superseded attempt must not overwrite the token of a later wait.
-          ConditionExpression: "attribute_not_exists(PK) OR seenVersion <= :seen",
-          ExpressionAttributeValues: { ":seen": { N: String(wait.seenVersion) } },
+          // A slow, superseded attempt must not overwrite the token of a later wait — nor, at the same
+          // version, of a later attempt (a retried task, a restart) whose attempt began after it did.
+          ConditionExpression:
+            "attribute_not_exists(PK) OR seenVersion < :seen OR (seenVersion = :seen AND (attribute_not_exists(#since) OR #since <= :since))",
+          ExpressionAttributeNames: { "#since": "since" },
+          ExpressionAttributeValues: {
+            ":seen": { N: String(wait.seenVersion) },
+            ":since": { S: wait.since },
+          },
         }),
       );
     } catch (error) {

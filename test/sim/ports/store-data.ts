@@ -171,8 +171,10 @@ export class StoreData {
   putWait(tenantId: string, escrowId: string, wait: WaitRecord): void {
     const k = key(tenantId, escrowId);
     const current = this.waits.get(k);
-    // A slow, superseded attempt must not overwrite the token of a later wait.
+    // A slow, superseded attempt must not overwrite the token of a later wait — nor, at the same
+    // version, of a later attempt (a retried task, a restart) whose attempt began after it did.
     if (current && current.seenVersion > wait.seenVersion) return;
+    if (current && current.seenVersion === wait.seenVersion && current.since > wait.since) return;
     this.waits.set(k, { ...wait });
   }
 
