@@ -171,17 +171,7 @@ export class DynamoDueMarks implements DueMarks {
   }
 
   async listDue(shard: number, now: string, limit: number, start?: string | null): Promise<DuePage> {
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: byDue.name,
-        KeyConditionExpression: "#pk = :pk AND #due <= :now",
-        ExpressionAttributeNames: { "#pk": byDue.partitionKey, "#due": byDue.sortKey },
-        ExpressionAttributeValues: marshall({ ":pk": dueShard(shard), ":now": now }),
-        Limit: limit,
-        ...(start ? { ExclusiveStartKey: JSON.parse(start) as Record<string, AttributeValue> } : {}),
-      }),
-    );
+    const out = await this.queryDue(shard, "<=", now, limit, start);
     const items = (out.Items ?? []).flatMap((item) => {
       const { PK, SK, [byDue.sortKey]: due } = unmarshall(item) as Record<string, string>;
       // Only escrow items carry marks now; an older wait or evidence item's mark is read as its escrow's.
@@ -190,20 +180,26 @@ export class DynamoDueMarks implements DueMarks {
     return { items, next: out.LastEvaluatedKey ? JSON.stringify(out.LastEvaluatedKey) : null };
   }
 
+  /** Up to `limit` of shard `shard`'s due marks whose time is `op` `at`, soonest first, from `start` on. */
+  private queryDue(shard: number, op: "<=" | ">", at: string, limit: number, start?: string | null) {
+    return this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: byDue.name,
+        KeyConditionExpression: `#pk = :pk AND #due ${op} :at`,
+        ExpressionAttributeNames: { "#pk": byDue.partitionKey, "#due": byDue.sortKey },
+        ExpressionAttributeValues: marshall({ ":pk": dueShard(shard), ":at": at }),
+        Limit: limit,
+        ...(start ? { ExclusiveStartKey: JSON.parse(start) as Record<string, AttributeValue> } : {}),
+      }),
+    );
+  }
+
   async nextDue(after: string): Promise<string | null> {
     let soonest: string | null = null;
     await Promise.all(
       Array.from({ length: DUE_SHARDS }, async (_, shard) => {
-        const out = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: byDue.name,
-            KeyConditionExpression: "#pk = :pk AND #due > :after",
-            ExpressionAttributeNames: { "#pk": byDue.partitionKey, "#due": byDue.sortKey },
-            ExpressionAttributeValues: marshall({ ":pk": dueShard(shard), ":after": after }),
-            Limit: 1,
-          }),
-        );
+        const out = await this.queryDue(shard, ">", after, 1);
         const due = out.Items?.[0]?.[byDue.sortKey]?.S;
         if (due && (soonest === null || due < soonest)) soonest = due;
       }),
