@@ -16,8 +16,7 @@ import type {
   WaitRecord,
 } from "../../../functions/ports/escrow-store";
 import type { Op } from "../kernel/ops";
-import type { FaultKind } from "./faults";
-import { awsError, type PortContext, portCall } from "./port-call";
+import { awsFailure, type PortContext, portCall } from "./port-call";
 import type { StoreData } from "./store-data";
 
 /**
@@ -27,12 +26,11 @@ import type { StoreData } from "./store-data";
  * operation's lasting effects are noted on it.
  */
 
-const failure = (kind: FaultKind): Error =>
-  kind === "throttle"
-    ? awsError("ProvisionedThroughputExceededException", 400, "Throughput exceeds the current capacity")
-    : kind === "ambiguous"
-      ? Object.assign(new Error("Connection timed out after 3000 ms"), { name: "TimeoutError" })
-      : awsError("InternalServerError", 500, "Internal server error");
+const failure = awsFailure({
+  throttle: ["ProvisionedThroughputExceededException", "Throughput exceeds the current capacity"],
+  error: ["InternalServerError", 500, "Internal server error"],
+  timeout: "Connection timed out after 3000 ms",
+});
 
 export class SimStore {
   constructor(
