@@ -12,10 +12,11 @@ import { type Entry, fold } from "../domain/escrow";
 import { dueOf, type EscrowMarks, NO_MARKS } from "../domain/reconciliation";
 import type { EscrowState } from "../domain/types";
 import type { AppendResult, EscrowRecord, EscrowRecords, ListFilter } from "../ports/escrow-records";
-import { isAnswerLost } from "./answer-lost";
+import { mayHaveTakenEffect } from "../ports/write-outcome";
 import { decodeCursor, encodeCursor } from "./dynamo-cursor";
 import { MARK_ATTRIBUTES, markClauses, marksOf, marksUnchanged } from "./dynamo-due-marks";
 import { MARSHALL_OPTIONS as opts, putNew } from "./dynamo-items";
+import { watchLostAnswers } from "./lost-answers";
 import {
   readEntry,
   readTerms,
@@ -41,7 +42,9 @@ const opsOrder = (s: EscrowState) => s.deadline ?? "~";
  * UpdateItem conditioned on the version that was read; it sets the few
  * attributes conditions and indexes need and appends the history entry (which
  * carries its ledger postings). A lost condition is a `conflict`, a lost
- * answer `unknown` (the escrows port's results), never an SDK error.
+ * answer `unknown` — and so is a refused condition after the SDK retried an
+ * attempt that got no answer (that attempt may be what won) — never an SDK
+ * error.
  */
 export class DynamoEscrowStore implements EscrowRecords {
   constructor(
@@ -49,7 +52,10 @@ export class DynamoEscrowStore implements EscrowRecords {
     private readonly tableName: string,
     /** How far ahead of its time a reminder's mark is set (the reconciler's period in AWS; see reminderDue). */
     private readonly reminderEarlySeconds = 0,
-  ) {}
+  ) {
+    // Marks an error the SDK throws after its own retries when an earlier attempt got no answer.
+    watchLostAnswers(client);
+  }
 
   async get(tenantId: string, escrowId: string): Promise<EscrowRecord | null> {
     const out = await this.client.send(
@@ -143,8 +149,10 @@ export class DynamoEscrowStore implements EscrowRecords {
       );
       return "appended";
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return "conflict";
-      if (isAnswerLost(error)) return "unknown";
+      // Refused after the SDK's own retries: an earlier attempt, whose answer was lost, may be what won.
+      if (error instanceof ConditionalCheckFailedException)
+        return (error as { $lostAnswer?: boolean }).$lostAnswer === true ? "unknown" : "conflict";
+      if (mayHaveTakenEffect(error)) return "unknown";
       throw error;
     }
   }

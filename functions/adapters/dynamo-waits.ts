@@ -9,6 +9,15 @@ import type { WaitRecord, WorkflowWaits } from "../ports/workflow-waits";
 import { getItem } from "./dynamo-items";
 import { waitKey } from "./table-schema";
 
+/**
+ * A wait's write is refused when the wait item holds an attempt at the same
+ * version that began more than this after it: a later attempt of the wait
+ * task began at least the task's timeout (30 s) after one that timed out and
+ * whose write lands late, and a few seconds more than any clock difference
+ * between two invocations.
+ */
+export const WAIT_ATTEMPT_SKEW_MS = 10_000;
+
 /** The workflow's wait of each escrow: one item beside it (WAIT), written by the wait tasks and the reconciler. */
 export class DynamoWorkflowWaits implements WorkflowWaits {
   constructor(
@@ -25,13 +34,13 @@ export class DynamoWorkflowWaits implements WorkflowWaits {
           TableName: this.tableName,
           Item: marshall(item),
           // A slow, superseded attempt must not overwrite the token of a later wait — nor, at the same
-          // version, of a later attempt (a retried task, a restart) whose attempt began after it did.
+          // version, of an attempt that began well after it (WAIT_ATTEMPT_SKEW_MS: clocks differ a little).
           ConditionExpression:
-            "attribute_not_exists(PK) OR seenVersion < :seen OR (seenVersion = :seen AND (attribute_not_exists(#since) OR #since <= :since))",
+            "attribute_not_exists(PK) OR seenVersion < :seen OR (seenVersion = :seen AND (attribute_not_exists(#since) OR #since <= :latest))",
           ExpressionAttributeNames: { "#since": "since" },
           ExpressionAttributeValues: {
             ":seen": { N: String(wait.seenVersion) },
-            ":since": { S: wait.since },
+            ":latest": { S: new Date(Date.parse(wait.since) + WAIT_ATTEMPT_SKEW_MS).toISOString() },
           },
         }),
       );

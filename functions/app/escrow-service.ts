@@ -275,6 +275,25 @@ async function createOnce(deps: WriteDeps, record: EscrowRecord): Promise<boolea
   throw lastError;
 }
 
+/** Whether a creation's confirmation landed, read back a few times while the read fails. */
+async function confirmationSeen(
+  deps: WriteDeps,
+  tenantId: string,
+  escrowId: string,
+): Promise<"confirmed" | "provisional" | "unknown"> {
+  for (let attempt = 0, delay = 100; attempt < 4; attempt++, delay *= 2) {
+    try {
+      const record = await deps.store.escrows.get(tenantId, escrowId);
+      if (record) return record.marks?.provisional ? "provisional" : "confirmed";
+      return "unknown";
+    } catch (error) {
+      logFailure("reading back a confirmation", escrowId, error);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+  return "unknown";
+}
+
 /**
  * Undoes confirmations that may have landed unseen, trying a few times (the
  * store was failing); whether one of these writes was taken.
@@ -316,8 +335,12 @@ async function startFirst(
     } catch (error) {
       unseen ||= mayHaveTakenEffect(error);
       if (attempt === 4) {
-        // One of those confirmations may have landed unseen: the 503 must leave nothing readable.
-        if ((await unconfirm(deps, tenantId, escrowId)) || !unseen)
+        if (!unseen) throw new DependencyUnavailableError("the escrow store", { cause: error });
+        // One of those confirmations may have landed unseen: if one did, the escrow is carried on (201);
+        // if none did, or it can be undone, the 503 leaves nothing readable.
+        const seen = await confirmationSeen(deps, tenantId, escrowId);
+        if (seen === "confirmed") break;
+        if (seen === "provisional" || (await unconfirm(deps, tenantId, escrowId)))
           throw new DependencyUnavailableError("the escrow store", { cause: error });
         // Logged here, not carried as `cause`: a transient cause would make the answer a 503.
         logFailure("confirming the creation; its outcome is unknown", escrowId, error);

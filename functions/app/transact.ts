@@ -3,6 +3,7 @@ import { apply, type Entry, type EntryDraft, fold } from "../domain/escrow";
 import { ledgerViolations } from "../domain/ledger";
 import type { EscrowState } from "../domain/types";
 import type { EscrowRecord, EscrowStore } from "../ports/escrow-store";
+import { OutcomeUnknownError } from "./write-outcome";
 
 export interface EscrowRef {
   tenantId: string;
@@ -42,24 +43,13 @@ export async function transact<T>(
   ref: EscrowRef,
   decide: (state: EscrowState, record: EscrowRecord, now: Date) => Promise<Decision<T>> | Decision<T>,
 ): Promise<{ done: T } | Appended> {
-  // The entry of a write whose answer was lost (a timeout): it may have landed.
-  let tried: Entry | undefined;
   for (let attempt = 1; ; attempt++) {
-    // After a write whose answer was lost, the answer must say whether it landed: read back, and while the
-    // store fails to answer that too, ask again within the request's budget (about 3 s) before giving up.
-    const record = tried ? await readBack(deps, ref) : await load(deps, ref);
-    // A write whose answer was lost may have landed: if the entry at its version is the same, it is ours.
-    // (Only then: after a refused condition, an equal entry is another request's — two equal requests
-    // in the same millisecond — and this one must be decided again.)
-    const landed = tried && record.history.find((e) => e.v === tried?.v);
-    if (landed && tried && canonical(landed) === canonical(tried))
-      return { record, entry: landed, state: fold(record.terms, record.history, landed.v) };
+    const record = await load(deps, ref);
     const state = fold(record.terms, record.history);
     const now = deps.now();
     const decided = await decide(state, record, now);
     if ("done" in decided) return decided;
     const { entry, state: next } = apply(state, decided.append, now, decided.idem);
-    tried = undefined;
     const broken = ledgerViolations(next);
     if (broken.length > 0) throw new Error(`refusing to write a broken ledger: ${broken.join("; ")}`);
     const result = await deps.store.escrows.append(record, entry, state, next);
@@ -68,11 +58,14 @@ export async function transact<T>(
       throw new ConcurrentUpdateError();
     }
     if (result === "unknown") {
-      // The write may have landed: read back and see (above).
-      if (attempt < MAX_ATTEMPTS) {
-        tried = entry;
-        continue;
-      }
+      // The write's answer was lost: it may have landed. If the entry at its version is the same, it is
+      // ours. (Only then: after a refused condition, an equal entry is another request's — two equal
+      // requests in the same millisecond — and this one must be decided again.)
+      const back = await readBack(deps, ref);
+      const landed = back.history.find((e) => e.v === entry.v);
+      if (landed && canonical(landed) === canonical(entry))
+        return { record: back, entry: landed, state: fold(back.terms, back.history, landed.v) };
+      if (attempt < MAX_ATTEMPTS) continue;
       throw new DependencyUnavailableError("the escrow store");
     }
     // The marks as the write left them (it confirms a creation and ends a parked wait; `mv` is unchanged).
@@ -85,13 +78,22 @@ export async function transact<T>(
   }
 }
 
-/** Reads the record again after a lost answer, a few times with back-off while the read fails. */
+/**
+ * Reads the record again after a lost answer, a few times with back-off while
+ * the read fails (about 3 s); if it cannot be read, whether the write landed
+ * is unknown: OutcomeUnknownError (a 500 asking for a retry with the same key,
+ * never a 503, which promises that nothing changed).
+ */
 async function readBack(deps: StoreDeps, ref: EscrowRef): Promise<EscrowRecord> {
   for (let attempt = 0, delay = 100; ; attempt++, delay *= 2) {
     try {
       return await load(deps, ref);
     } catch (error) {
-      if (error instanceof NotFoundError || attempt >= READ_BACK_ATTEMPTS - 1) throw error;
+      if (error instanceof NotFoundError) throw error;
+      if (attempt >= READ_BACK_ATTEMPTS - 1)
+        throw new OutcomeUnknownError(
+          `escrow ${ref.escrowId}: a write whose answer was lost could not be read back (${String(error)})`,
+        );
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

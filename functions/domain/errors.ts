@@ -87,10 +87,18 @@ export class DependencyUnavailableError extends ofKind("unavailable", "Dependenc
   }
 }
 
-/** The store lost a conditional write: someone else changed the escrow first. */
+/**
+ * The store lost a conditional write: someone else changed the escrow first —
+ * or, when `mayHaveLanded`, an earlier attempt of the same write did (the
+ * client retried a request whose answer was lost, and its retry found the
+ * condition already spent).
+ */
 export class ConcurrentUpdateError extends Error {
   override readonly name = "ConcurrentUpdateError";
-  constructor(message = "The escrow changed while this action was being applied.") {
+  constructor(
+    message = "The escrow changed while this action was being applied.",
+    readonly mayHaveLanded = false,
+  ) {
     super(message);
   }
 }

@@ -1,4 +1,6 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
+import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
 import { toProblem } from "../../functions/api/problem";
 import {
   createEscrow,
@@ -7,11 +9,14 @@ import {
   TAKEOVER_AFTER_MS,
 } from "../../functions/app/escrow-service";
 import { addEvidence } from "../../functions/app/evidence";
+import { load } from "../../functions/app/transact";
 import { holdFunds } from "../../functions/app/workflow-tasks";
 import { OutcomeUnknownError, writeSeeingThrough } from "../../functions/app/write-outcome";
+import { decideAction } from "../../functions/domain/decide";
 import { NotFoundError } from "../../functions/domain/errors";
+import { apply, fold } from "../../functions/domain/escrow";
 import { escrowIdFor } from "../../functions/domain/ids";
-import type { EscrowStore, EvidenceStore } from "../../functions/ports/escrow-store";
+import type { EscrowRecords, EscrowStore, EvidenceStore } from "../../functions/ports/escrow-store";
 import { order } from "../support/orders";
 import { withPort } from "../support/store-faults";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
@@ -135,12 +140,15 @@ describe("a creation whose confirmation fails", () => {
     expect(d.workflow.names).toEqual([retried.escrow.id]);
   });
 
-  it("undoes a confirmation that landed unseen before answering 503: nothing readable, nothing started", async () => {
+  it("undoes a confirmation that landed unseen and cannot be read back before answering 503: nothing readable, nothing started", async () => {
     // The store takes every confirmation and answers with an error (a timeout after the write).
     const unseen = withPort(table.store, "escrows", {
       confirm: async (tenantId: string, escrowId: string) => {
         await table.store.escrows.confirm(tenantId, escrowId);
         throw new Error("ServiceUnavailable");
+      },
+      get: async () => {
+        throw answered500();
       },
     });
     const b = order({ description: "confirmation landing unseen" });
@@ -162,6 +170,9 @@ describe("a creation whose confirmation fails", () => {
       unconfirm: async () => {
         throw answered500();
       },
+      get: async () => {
+        throw answered500();
+      },
     });
     const b = order({ description: "confirmation stuck" });
     const key = `stuck-${++n}`;
@@ -179,6 +190,20 @@ describe("a creation whose confirmation fails", () => {
     expect(d.workflow.names).toEqual([retried.escrow.id]);
   });
 
+  it("answers 201 when a confirmation landed unseen and the read-back finds it: the escrow is carried on", async () => {
+    const unseen = withPort(table.store, "escrows", {
+      confirm: async (tenantId: string, escrowId: string) => {
+        await table.store.escrows.confirm(tenantId, escrowId);
+        throw timeout();
+      },
+    });
+    const b = order({ description: "confirmation read back" });
+    const answer = await createEscrow({ ...d, store: unseen }, "demo", b, keyed(`read-back-${++n}`, b));
+    expect(answer).toMatchObject({ statusCode: 201, escrow: { status: "PENDING_FUNDS" } });
+    expect(d.workflow.names).toEqual([answer.escrow.id]);
+    expect(await getEscrow(d, "demo", answer.escrow.id)).toMatchObject({ status: "PENDING_FUNDS" });
+  });
+
   it("answers 503 when the store answered every confirmation with an error, even if nothing can be undone", async () => {
     const refusing = withPort(table.store, "escrows", {
       confirm: async () => {
@@ -194,5 +219,87 @@ describe("a creation whose confirmation fails", () => {
       kind: "unavailable",
     });
     await expect(getEscrow(d, "demo", escrowIdFor("demo", key))).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe("a transition whose write loses its answer behind the SDK's retries", () => {
+  const funded = async (tenant: string) => {
+    const ref = await createVia(deps(), tenant);
+    await holdFunds(deps(), ref);
+    clock += 1000;
+    return ref;
+  };
+  /** The escrows port takes the write, then answers `unknown`, as its adapter does after the SDK's retries. */
+  const landingUnknown = () =>
+    withPort(table.store, "escrows", {
+      append: async (...args: Parameters<EscrowRecords["append"]>) => {
+        await table.store.escrows.append(...args);
+        return "unknown";
+      },
+    });
+  const dispute = { action: "dispute" as const, actorId: "u-b", reason: "broken" };
+
+  it("is the caller's 202 when the write it could not see landed", async () => {
+    const ref = await funded("retried-condition");
+    const answer = await performAction(deps(landingUnknown()), ref.tenantId, ref.escrowId, dispute);
+    expect(answer).toMatchObject({ statusCode: 202, escrow: { status: "DISPUTED", version: 3 } });
+  });
+
+  it("is OutcomeUnknownError, not a 503, when the record cannot be read back", async () => {
+    const ref = await funded("unreadable");
+    let reads = 0;
+    const lossy = landingUnknown();
+    const store = withPort(lossy, "escrows", {
+      get: async (...args: Parameters<EscrowRecords["get"]>) => {
+        if (++reads > 1) throw answered500();
+        return table.store.escrows.get(...args);
+      },
+    });
+    await expect(performAction(deps(store), ref.tenantId, ref.escrowId, dispute)).rejects.toBeInstanceOf(
+      OutcomeUnknownError,
+    );
+    expect((await table.store.escrows.get(ref.tenantId, ref.escrowId))?.history.at(-1)?.type).toBe(
+      "disputed",
+    );
+  });
+
+  describe("the escrows adapter's answer when its append fails", () => {
+    /** DynamoEscrowStore's append over a client whose every call fails with `error`. */
+    const appendFailing = async (tenant: string, error: Error) => {
+      const ref = await funded(tenant);
+      const record = await load(deps(), ref);
+      const state = fold(record.terms, record.history);
+      const now = new Date(clock);
+      const { entry, state: next } = apply(state, decideAction(state, dispute, now), now);
+      const client = new DynamoDBClient({
+        region: "us-east-1",
+        credentials: { accessKeyId: "x", secretAccessKey: "x" },
+      });
+      client.send = (async () => {
+        throw error;
+      }) as typeof client.send;
+      return new DynamoEscrowStore(client, table.db.tableName)
+        .append(record, entry, state, next)
+        .catch((e) => e);
+    };
+    const refused = () =>
+      new ConditionalCheckFailedException({ message: "refused", $metadata: { httpStatusCode: 400 } });
+
+    it("a refused condition is a conflict; after an attempt without an answer (the SDK retried) it is unknown", async () => {
+      expect(await appendFailing("adapter-conflict", refused())).toBe("conflict");
+      expect(await appendFailing("adapter-spent", Object.assign(refused(), { $lostAnswer: true }))).toBe(
+        "unknown",
+      );
+    });
+
+    it("a call without an answer is unknown, and so is an answered error after one; an answered error is thrown", async () => {
+      expect(await appendFailing("adapter-timeout", timeout())).toBe("unknown");
+      expect(
+        await appendFailing("adapter-lost-500", Object.assign(answered500(), { $lostAnswer: true })),
+      ).toBe("unknown");
+      expect(await appendFailing("adapter-500", answered500())).toMatchObject({
+        name: "InternalServerError",
+      });
+    });
   });
 });

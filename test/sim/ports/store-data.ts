@@ -1,3 +1,4 @@
+import { WAIT_ATTEMPT_SKEW_MS } from "../../../functions/adapters/dynamo-waits";
 import { dueShardOf } from "../../../functions/adapters/table-schema";
 import { ConcurrentUpdateError } from "../../../functions/domain/errors";
 import type { Entry } from "../../../functions/domain/escrow";
@@ -172,9 +173,14 @@ export class StoreData {
     const k = key(tenantId, escrowId);
     const current = this.waits.get(k);
     // A slow, superseded attempt must not overwrite the token of a later wait — nor, at the same
-    // version, of a later attempt (a retried task, a restart) whose attempt began after it did.
+    // version, of an attempt that began well after it (as DynamoWorkflowWaits.put's condition).
     if (current && current.seenVersion > wait.seenVersion) return;
-    if (current && current.seenVersion === wait.seenVersion && current.since > wait.since) return;
+    if (
+      current &&
+      current.seenVersion === wait.seenVersion &&
+      Date.parse(current.since) > Date.parse(wait.since) + WAIT_ATTEMPT_SKEW_MS
+    )
+      return;
     this.waits.set(k, { ...wait });
   }
 

@@ -1,4 +1,3 @@
-import { isAnswerLost } from "../../../functions/adapters/answer-lost";
 import { ConcurrentUpdateError } from "../../../functions/domain/errors";
 import type { Entry } from "../../../functions/domain/escrow";
 import { fold } from "../../../functions/domain/escrow";
@@ -15,6 +14,7 @@ import type {
   ListFilter,
   WaitRecord,
 } from "../../../functions/ports/escrow-store";
+import { mayHaveTakenEffect } from "../../../functions/ports/write-outcome";
 import type { Op } from "../kernel/ops";
 import { awsFailure, type PortContext, portCall } from "./port-call";
 import type { StoreData } from "./store-data";
@@ -216,7 +216,7 @@ export function simStore(data: StoreData, ctx: PortContext, op: Op | null): Escr
           return "appended";
         } catch (error) {
           if (error instanceof ConcurrentUpdateError) return "conflict";
-          if (isAnswerLost(error)) return "unknown";
+          if (mayHaveTakenEffect(error)) return "unknown";
           throw error;
         }
       },
