@@ -43,6 +43,9 @@ export interface HandoffDeps {
  * `executionStatus`: the status of the wait's execution, when the caller has
  * just described it (the reconciler).
  */
+/** An execution ends within seconds of parking its wait; a wait parked longer ago needs no look. */
+const RECENTLY_PARKED_MS = 10 * 60 * 1000;
+
 export async function continueFromRecord(
   deps: HandoffDeps,
   record: EscrowRecord,
@@ -66,8 +69,10 @@ export async function continueFromRecord(
   // A parked execution may not have ended yet: its token still works.
   if (w.token && (await deps.workflow.signal(w.token, step))) return "signalled";
   if (!w.parked) return "unhanded";
-  if (w.token) {
-    // Parked by its wait: that execution may still run (its park's signal failed and is retried).
+  if (w.token || Date.parse(w.since) > deps.now().getTime() - RECENTLY_PARKED_MS) {
+    // The execution that parked it may still run: its park's signal failed and is retried (it kept its
+    // token), or it parked a moment ago (an escalation on its way to ParkedForOps). Not beside it: the
+    // reconciler starts the continuation once it has ended.
     const status = executionStatus !== undefined ? executionStatus : await deps.workflow.status(w.execution);
     if (status === "RUNNING") return "unhanded";
   }

@@ -45,6 +45,11 @@ export class RecordingWorkflow implements WorkflowEngine {
     this.signals.push({ token, step: routeOf(step) });
     return true;
   }
+  /** An execution ends (as one that parked its escrow for ops does, in ParkedForOps). */
+  end(name: string, status: ExecutionStatus = "SUCCEEDED"): void {
+    const execution = this.executions.get(name);
+    if (execution) execution.status = status;
+  }
   /** The executions asked about (DescribeExecution), in order. */
   described: string[] = [];
   async status(name: string): Promise<ExecutionStatus | null> {

@@ -246,6 +246,7 @@ describe("a preview and a resume", () => {
       needsOpsAttention: true,
       waitingFor: "ops",
     });
+    workflow.end(ref.escrowId); // in ParkedForOps
     payments.rejectPayouts = false;
 
     const started = workflow.started.length;

@@ -132,11 +132,14 @@ describe("a creation no answer confirmed (API.md v1.2: a create that answered 50
     expect(payments.calls).toEqual([]);
   }, 30_000);
 
-  it("one whose confirmation landed unseen (every answer lost) is made provisional again: the 503 leaves nothing readable or started", async () => {
+  it("one whose confirmation landed unseen (every answer lost, no read-back) is made provisional again: the 503 leaves nothing readable or started", async () => {
     const lostConfirm = withPort(table.store, "escrows", {
       confirm: async (tenantId: string, escrowId: string) => {
         await table.store.escrows.confirm(tenantId, escrowId);
         throw Object.assign(new Error("the confirmation's answer was lost"), { name: "TimeoutError" });
+      },
+      get: async () => {
+        throw Object.assign(new Error("the read's answer was lost"), { name: "TimeoutError" });
       },
     });
     const body = createInput({ description: "confirmed unseen" });

@@ -203,6 +203,7 @@ describe("settling", () => {
     await escalateToOps(deps(), { ...ref, error: "PayoutRejected", cause });
     expect((await types(ref)).filter((t) => t === "escalated")).toHaveLength(1);
 
+    workflow.end(ref.escrowId); // in ParkedForOps
     payments.rejectPayouts = false;
     await act(ref, { action: "resolution", outcome: "refund", note: "seller's account is closed; refund" });
     expect(workflow.started.map((s) => [s.name, s.step.outcome])).toEqual([

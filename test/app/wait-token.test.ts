@@ -53,3 +53,37 @@ describe("a wait's token", () => {
     expect(await table.store.waits.get(ref.tenantId, ref.escrowId)).toMatchObject({ token: "t-3" });
   });
 });
+
+describe("a parked wait's continuation", () => {
+  const parkedAt = async (tenant: string, sinceMs: number, status: "RUNNING" | "SUCCEEDED") => {
+    const ref = await createVia(at(t0), tenant);
+    await holdFunds(at(t0), ref);
+    await table.store.waits.put(ref.tenantId, ref.escrowId, {
+      token: null,
+      seenVersion: 2,
+      since: new Date(sinceMs).toISOString(),
+      execution: ref.escrowId,
+      parked: true,
+      published: 2,
+    });
+    const started = workflow.started.length;
+    const first = workflow.executions.get(ref.escrowId);
+    if (first) first.status = status;
+    await performAction(at(t0 + 60_000), ref.tenantId, ref.escrowId, { action: "delivery", actorId: "u-s" });
+    return workflow.started.slice(started).map((s) => s.name);
+  };
+
+  it("is not started beside the execution that parked it a moment ago and still runs (an escalation ending)", async () => {
+    expect(await parkedAt("parked-running", t0 + 59_000, "RUNNING")).toEqual([]);
+  });
+
+  it("is started once that execution has ended, or when the wait was parked long ago (no look needed)", async () => {
+    const ended = await parkedAt("parked-ended", t0 + 59_000, "SUCCEEDED");
+    expect(ended).toHaveLength(1);
+    expect(ended[0]).toMatch(/-p2$/);
+    const described = workflow.described.length;
+    const old = await parkedAt("parked-long-ago", t0 - 3_600_000, "RUNNING");
+    expect(old).toHaveLength(1);
+    expect(workflow.described.length).toBe(described);
+  });
+});
