@@ -19,6 +19,7 @@ import { type FaultPoint, localHooks, type Movement, movementOf, type SandboxLed
  * a timeout). In AWS it moves nothing.
  */
 export const SANDBOX_PREFIX = "pm_sandbox_";
+export const VOIDED_HOLD = "the hold under this key was voided; it is not taken again";
 
 export class SandboxPaymentProvider implements PaymentProvider {
   /** Holds this provider has taken, by key (a void only lets go of one that exists). */
@@ -36,6 +37,9 @@ export class SandboxPaymentProvider implements PaymentProvider {
   async hold(request: HoldRequest): Promise<{ reference: string }> {
     if (request.paymentMethod === "pm_sandbox_decline") throw new PaymentDeclined();
     if (request.paymentMethod === "pm_sandbox_unavailable") throw new PaymentUnavailable();
+    // A hold let go of (voided after the provider did not answer) is not taken again under its key: a
+    // replay of it after the void does not say "held" (the escrow is then cancelled, nothing held).
+    if ((await this.heldAmount(request.key)) === 0) throw new PaymentUnavailable(VOIDED_HOLD);
     await this.move("hold", { ...request, type: "hold", amount: request.amount });
     const digest = createHash("sha256").update(request.key).digest("hex").slice(0, 24);
     return { reference: `auth_sandbox_${digest}` };
@@ -67,6 +71,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
         : new PaymentDeclined(`injected fault: the provider refused the ${operation} for good`);
     await this.ledger?.record(movementOf(m));
     if (m.type === "hold") this.held.set(m.key, m.amount);
+    if (m.type === "void" && "holdKey" in m) this.held.set(String(m.holdKey), 0);
     if (fault === "ambiguous") throw new PaymentUnavailable(`injected fault: ${operation} timed out`);
   }
 }

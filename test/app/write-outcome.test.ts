@@ -10,13 +10,14 @@ import {
 } from "../../functions/app/escrow-service";
 import { addEvidence } from "../../functions/app/evidence";
 import { load } from "../../functions/app/transact";
-import { holdFunds } from "../../functions/app/workflow-tasks";
+import { holdFunds, recordPaymentFailure } from "../../functions/app/workflow-tasks";
 import { OutcomeUnknownError, writeSeeingThrough } from "../../functions/app/write-outcome";
 import { decideAction } from "../../functions/domain/decide";
 import { NotFoundError } from "../../functions/domain/errors";
 import { apply, fold } from "../../functions/domain/escrow";
 import { escrowIdFor } from "../../functions/domain/ids";
 import type { EscrowRecords, EscrowStore, EvidenceStore } from "../../functions/ports/escrow-store";
+import { PaymentUnavailable } from "../../functions/ports/payment-provider";
 import { order } from "../support/orders";
 import { withPort } from "../support/store-faults";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
@@ -301,5 +302,26 @@ describe("a transition whose write loses its answer behind the SDK's retries", (
         name: "InternalServerError",
       });
     });
+  });
+});
+
+describe("a hold let go of after the provider did not answer", () => {
+  it("is not taken again by a restarted execution: the escrow is cancelled, the provider holds nothing", async () => {
+    const payments = new TestPayments();
+    const d = { ...deps(), payments };
+    const ref = await createVia(d, "voided-hold");
+    // The hold lands unseen; after its retries the workflow lets it go, and that void lands unseen too.
+    payments.faultSwitch.set("payments", "hold", "ambiguous");
+    await expect(holdFunds(d, ref)).rejects.toThrow(PaymentUnavailable);
+    payments.faultSwitch.set("payments", "void", "ambiguous");
+    await expect(recordPaymentFailure(d, { ...ref, error: "PaymentUnavailable" })).rejects.toThrow();
+    payments.faultSwitch.clear();
+    // The execution is aborted there; its restart begins again from the record (PENDING_FUNDS).
+    await expect(holdFunds(d, ref)).rejects.toThrow(PaymentUnavailable);
+    await recordPaymentFailure(d, { ...ref, error: "PaymentUnavailable" });
+    const record = await table.store.escrows.get(ref.tenantId, ref.escrowId);
+    expect(record?.history.at(-1)?.type).toBe("payment_failed");
+    const moved = payments.book.movements.filter((m) => m.escrowId === ref.escrowId).map((m) => m.type);
+    expect(moved).toEqual(["hold", "void"]);
   });
 });

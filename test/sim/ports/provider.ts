@@ -68,10 +68,14 @@ export class ProviderData {
     this.onMovement?.(movement);
   }
 
+  private readonly voidedHolds = new Set<string>();
+
   hold(r: HoldRequest): { reference: string } {
     this.use(r.key, r.escrowId, `hold ${r.amount}`);
     if (r.paymentMethod === "pm_sandbox_decline") throw new PaymentDeclined();
     if (r.paymentMethod === "pm_sandbox_unavailable") throw new PaymentUnavailable();
+    // As the sandbox: a hold voided is not taken again under its key.
+    if (this.voidedHolds.has(r.key)) throw new PaymentUnavailable("the hold under this key was voided");
     this.record({ key: r.key, escrowId: r.escrowId, type: "hold", amount: r.amount });
     return { reference: `auth_sim_${r.key}` };
   }
@@ -81,6 +85,7 @@ export class ProviderData {
     const hold = this.movements.get(r.holdKey);
     if (hold?.type !== "hold") return;
     this.record({ key: r.key, escrowId: r.escrowId, type: "void", amount: hold.amount });
+    this.voidedHolds.add(r.holdKey);
   }
 
   transfer(r: TransferRequest, payee: string): void {
