@@ -57,8 +57,9 @@ export class EscrowStack extends Stack {
     this.logsKey = new LogsKey(this, "LogsKey");
     this.data = new EscrowTable(this, "Data");
     /**
-     * Escrow events for marketplaces. The workflow sets the message attributes
-     * `type` (e.g. `escrow.released`) and `tenantId` on every publish, so each
+     * Escrow events for marketplaces. The task Lambdas (and the API and the
+     * reconciler, for what they publish) set the message attributes `type`
+     * (e.g. `escrow.released`) and `tenantId` on every publish, so each
      * subscription carries a filter policy on `tenantId` (and optionally
      * `type`). The topic holds every tenant's events: subscriptions are made by
      * the operator with that filter, never by marketplaces themselves.

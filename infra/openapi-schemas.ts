@@ -2,8 +2,9 @@ import * as z from "zod/mini";
 import { PROBLEM_CODES } from "../functions/api/problem";
 import { doc } from "../functions/api/schemas";
 import { EVENT_TYPES } from "../functions/domain/events";
+import { KINDS } from "../functions/domain/kinds/registry";
 import { OPS_ALERT_TYPES } from "../functions/domain/ops-alert-types";
-import { KINDS, type PendingAction, REASON_CODES, STATUSES } from "../functions/domain/types";
+import { type PendingAction, REASON_CODES, STATUSES } from "../functions/domain/types";
 
 /**
  * Every pending action, once. The domain has the type only (functions/domain/types.ts); keyed by it, this

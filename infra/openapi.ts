@@ -11,6 +11,7 @@ import {
   SCOPES,
 } from "../functions/api/routes";
 import { doc } from "../functions/api/schemas";
+import { KIND_MODULES } from "../functions/domain/kinds/registry";
 import {
   EVENT_EXAMPLES,
   EXAMPLE_ATTACHMENT,
@@ -32,6 +33,14 @@ import {
   OpsAlertSchema,
   ProblemSchema,
 } from "./openapi-schemas";
+
+/** The kinds with in-person handover, in words ("goods, service or vehicle"). */
+const handoverKinds = () => {
+  const names = Object.values(KIND_MODULES)
+    .filter((k) => k.handover)
+    .map((k) => k.name);
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : (names[0] ?? "");
+};
 
 /**
  * The OpenAPI 3.1 document of the public API, generated from the route table
@@ -160,8 +169,7 @@ const DOCS: Record<RouteId, RouteDoc> = {
   },
   IssueHandoverCode: {
     summary: "The buyer's handover code",
-    description:
-      "goods, service or vehicle, by the buyer, in FUNDED: a new 8-digit code from a cryptographically secure source, valid 10 minutes and once. The buyer's app shows it at the meeting; the seller's app sends it with `delivery` (`handoverCode`), which proves the handover. Asking again voids the previous code; five wrong codes void the current one. The code is stored only as a hash and appears in no resource, event, log line or history entry. Never replayed: an `Idempotency-Key` is ignored.",
+    description: `${handoverKinds()}, by the buyer, in FUNDED: a new 8-digit code from a cryptographically secure source, valid 10 minutes and once. The buyer's app shows it at the meeting; the seller's app sends it with \`delivery\` (\`handoverCode\`), which proves the handover. Asking again voids the previous code; five wrong codes void the current one. The code is stored only as a hash and appears in no resource, event, log line or history entry. Never replayed: an \`Idempotency-Key\` is ignored.`,
     ok: { schema: HandoverCodeSchema, description: "The code and when it expires." },
     errors: [400, 401, 403, 404, 409, 429, 500, 503],
   },

@@ -8,8 +8,8 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { type EscrowMarks, NO_MARKS } from "../domain/reconciliation";
-import type { DuePage } from "../ports/escrow-store";
-import { DUE_SHARDS, dueShard, dueShardOf, escrowKey, escrowRefOfKey, TABLE, waitKey } from "./table-schema";
+import type { DueMarks, DuePage } from "../ports/due-marks";
+import { DUE_SHARDS, dueShard, dueShardOf, escrowKey, escrowRefOfKey, TABLE } from "./table-schema";
 
 const { byDue } = TABLE.indexes;
 
@@ -93,15 +93,15 @@ const expression = (set: string[], remove: string[]) =>
  * moves (to the escrow's next due time) or goes: the index itself is the
  * checkpoint, so nothing can be skipped by moving a bookmark.
  */
-export class DynamoDueMarks {
-  readonly shards = DUE_SHARDS;
+export class DynamoDueMarks implements DueMarks {
+  readonly dueShards = DUE_SHARDS;
 
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
   ) {}
 
-  async setMarks(
+  async set(
     tenantId: string,
     escrowId: string,
     read: { version: number; mv: number },
@@ -170,34 +170,8 @@ export class DynamoDueMarks {
     }
   }
 
-  async setPublished(tenantId: string, escrowId: string, version: number): Promise<void> {
-    await this.client
-      .send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(waitKey(tenantId, escrowId)),
-          UpdateExpression: "SET published = :v",
-          ConditionExpression: "attribute_exists(PK) AND (attribute_not_exists(published) OR published < :v)",
-          ExpressionAttributeValues: marshall({ ":v": version }),
-        }),
-      )
-      .catch((error) => {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      });
-  }
-
   async listDue(shard: number, now: string, limit: number, start?: string | null): Promise<DuePage> {
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: byDue.name,
-        KeyConditionExpression: "#pk = :pk AND #due <= :now",
-        ExpressionAttributeNames: { "#pk": byDue.partitionKey, "#due": byDue.sortKey },
-        ExpressionAttributeValues: marshall({ ":pk": dueShard(shard), ":now": now }),
-        Limit: limit,
-        ...(start ? { ExclusiveStartKey: JSON.parse(start) as Record<string, AttributeValue> } : {}),
-      }),
-    );
+    const out = await this.queryDue(shard, "<=", now, limit, start);
     const items = (out.Items ?? []).flatMap((item) => {
       const { PK, SK, [byDue.sortKey]: due } = unmarshall(item) as Record<string, string>;
       // Only escrow items carry marks now; an older wait or evidence item's mark is read as its escrow's.
@@ -206,20 +180,26 @@ export class DynamoDueMarks {
     return { items, next: out.LastEvaluatedKey ? JSON.stringify(out.LastEvaluatedKey) : null };
   }
 
+  /** Up to `limit` of shard `shard`'s due marks whose time is `op` `at`, soonest first, from `start` on. */
+  private queryDue(shard: number, op: "<=" | ">", at: string, limit: number, start?: string | null) {
+    return this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: byDue.name,
+        KeyConditionExpression: `#pk = :pk AND #due ${op} :at`,
+        ExpressionAttributeNames: { "#pk": byDue.partitionKey, "#due": byDue.sortKey },
+        ExpressionAttributeValues: marshall({ ":pk": dueShard(shard), ":at": at }),
+        Limit: limit,
+        ...(start ? { ExclusiveStartKey: JSON.parse(start) as Record<string, AttributeValue> } : {}),
+      }),
+    );
+  }
+
   async nextDue(after: string): Promise<string | null> {
     let soonest: string | null = null;
     await Promise.all(
       Array.from({ length: DUE_SHARDS }, async (_, shard) => {
-        const out = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: byDue.name,
-            KeyConditionExpression: "#pk = :pk AND #due > :after",
-            ExpressionAttributeNames: { "#pk": byDue.partitionKey, "#due": byDue.sortKey },
-            ExpressionAttributeValues: marshall({ ":pk": dueShard(shard), ":after": after }),
-            Limit: 1,
-          }),
-        );
+        const out = await this.queryDue(shard, ">", after, 1);
         const due = out.Items?.[0]?.[byDue.sortKey]?.S;
         if (due && (soonest === null || due < soonest)) soonest = due;
       }),

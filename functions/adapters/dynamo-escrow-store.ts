@@ -4,45 +4,32 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
-  PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import { ConcurrentUpdateError } from "../domain/errors";
 import { type Entry, fold } from "../domain/escrow";
 import { dueOf, type EscrowMarks, NO_MARKS } from "../domain/reconciliation";
-import type { EscrowState, EscrowTerms } from "../domain/types";
-import { WINDOW_KEYS, windowSeconds } from "../domain/windows";
-import type {
-  DuePage,
-  EscrowRecord,
-  EscrowStore,
-  EvidenceRecord,
-  HandoverRecord,
-  IdempotencyRecord,
-  ListFilter,
-  WaitRecord,
-} from "../ports/escrow-store";
+import type { EscrowState } from "../domain/types";
+import type { AppendResult, EscrowRecord, EscrowRecords, ListFilter } from "../ports/escrow-records";
+import { mayHaveTakenEffect } from "../ports/write-outcome";
 import { decodeCursor, encodeCursor } from "./dynamo-cursor";
-import { DynamoDueMarks, MARK_ATTRIBUTES, markClauses, marksOf, marksUnchanged } from "./dynamo-due-marks";
-import { DynamoEvidence } from "./dynamo-evidence";
-import { DynamoHandoverCodes } from "./dynamo-handover";
+import { MARK_ATTRIBUTES, markClauses, marksOf, marksUnchanged } from "./dynamo-due-marks";
+import { MARSHALL_OPTIONS as opts, putNew } from "./dynamo-items";
 import { watchLostAnswers } from "./lost-answers";
 import {
-  dueShardOf,
-  escrowKey,
-  escrowRefOfKey,
-  idempotencyKey,
-  indexKeys,
-  TABLE,
-  waitKey,
-} from "./table-schema";
+  readEntry,
+  readTerms,
+  type StoredEntry,
+  type StoredTerms,
+  storedEntry,
+  storedTerms,
+} from "./stored-escrow";
+import { dueShardOf, escrowKey, escrowRefOfKey, indexKeys, TABLE } from "./table-schema";
 
 const { byBuyer, bySeller, byTenant, opsQueue, byDue } = TABLE.indexes;
 type IndexSpec = (typeof TABLE.indexes)[keyof typeof TABLE.indexes];
 
-const opts = { removeUndefinedValues: true, convertTopLevelContainer: false } as const;
 /** Reads of a page of keys-only results stop after this many index pages, so a sparse filter cannot run away. */
 const MAX_INDEX_PAGES = 10;
 
@@ -54,36 +41,20 @@ const opsOrder = (s: EscrowState) => s.deadline ?? "~";
  * The escrow store on one DynamoDB table. Every transition is a single
  * UpdateItem conditioned on the version that was read; it sets the few
  * attributes conditions and indexes need and appends the history entry (which
- * carries its ledger postings). A lost condition is a ConcurrentUpdateError,
- * never an SDK error.
+ * carries its ledger postings). A lost condition is a `conflict`, a lost
+ * answer `unknown` — and so is a refused condition after the SDK retried an
+ * attempt that got no answer (that attempt may be what won) — never an SDK
+ * error.
  */
-/**
- * A wait's write is refused when the wait item holds an attempt at the same
- * version that began more than this after it: a later attempt of the wait
- * task began at least the task's timeout (30 s) after one that timed out and
- * whose write lands late, and a few seconds more than any clock difference
- * between two invocations.
- */
-export const WAIT_ATTEMPT_SKEW_MS = 10_000;
-
-export class DynamoEscrowStore implements EscrowStore {
-  private readonly handover: DynamoHandoverCodes;
-  private readonly evidence: DynamoEvidence;
-  private readonly marks: DynamoDueMarks;
-
-  readonly dueShards: number;
-
+export class DynamoEscrowStore implements EscrowRecords {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
     /** How far ahead of its time a reminder's mark is set (the reconciler's period in AWS; see reminderDue). */
     private readonly reminderEarlySeconds = 0,
   ) {
+    // Marks an error the SDK throws after its own retries when an earlier attempt got no answer.
     watchLostAnswers(client);
-    this.handover = new DynamoHandoverCodes(client, tableName);
-    this.evidence = new DynamoEvidence(client, tableName);
-    this.marks = new DynamoDueMarks(client, tableName);
-    this.dueShards = this.marks.shards;
   }
 
   async get(tenantId: string, escrowId: string): Promise<EscrowRecord | null> {
@@ -115,22 +86,15 @@ export class DynamoEscrowStore implements EscrowStore {
       provisional: true,
       ...dueAttributes(state),
     };
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: marshall(item, opts),
-          ConditionExpression: "attribute_not_exists(PK)",
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return putNew(this.client, this.tableName, item);
   }
 
-  async append(record: EscrowRecord, entry: Entry, previous: EscrowState, next: EscrowState): Promise<void> {
+  async append(
+    record: EscrowRecord,
+    entry: Entry,
+    previous: EscrowState,
+    next: EscrowState,
+  ): Promise<AppendResult> {
     const { tenantId, id } = record.terms;
     const m = materialized(next);
     const names: Record<string, string> = {
@@ -183,10 +147,12 @@ export class DynamoEscrowStore implements EscrowStore {
           ExpressionAttributeValues: marshall(values, opts),
         }),
       );
+      return "appended";
     } catch (error) {
       // Refused after the SDK's own retries: an earlier attempt, whose answer was lost, may be what won.
       if (error instanceof ConditionalCheckFailedException)
-        throw new ConcurrentUpdateError(undefined, (error as { $lostAnswer?: boolean }).$lostAnswer === true);
+        return (error as { $lostAnswer?: boolean }).$lostAnswer === true ? "unknown" : "conflict";
+      if (mayHaveTakenEffect(error)) return "unknown";
       throw error;
     }
   }
@@ -258,80 +224,6 @@ export class DynamoEscrowStore implements EscrowStore {
     return found;
   }
 
-  async putWait(tenantId: string, escrowId: string, wait: WaitRecord): Promise<void> {
-    const { token, ...rest } = wait;
-    const item = { ...waitKey(tenantId, escrowId), ...rest, ...(token !== null ? { token } : {}) };
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: marshall(item),
-          // A slow, superseded attempt must not overwrite the token of a later wait — nor, at the same
-          // version, of an attempt that began well after it (WAIT_ATTEMPT_SKEW_MS: clocks differ a little).
-          ConditionExpression:
-            "attribute_not_exists(PK) OR seenVersion < :seen OR (seenVersion = :seen AND (attribute_not_exists(#since) OR #since <= :latest))",
-          ExpressionAttributeNames: { "#since": "since" },
-          ExpressionAttributeValues: {
-            ":seen": { N: String(wait.seenVersion) },
-            ":latest": { S: new Date(Date.parse(wait.since) + WAIT_ATTEMPT_SKEW_MS).toISOString() },
-          },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
-
-  async getWait(tenantId: string, escrowId: string): Promise<WaitRecord | null> {
-    const out = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: marshall(waitKey(tenantId, escrowId)),
-        ConsistentRead: true,
-      }),
-    );
-    if (!out.Item) return null;
-    const w = unmarshall(out.Item);
-    return {
-      token: w.token ?? null,
-      seenVersion: w.seenVersion,
-      since: w.since,
-      execution: w.execution ?? escrowId,
-      parked: w.parked === true,
-      published: w.published ?? 0,
-    };
-  }
-
-  setPublished(tenantId: string, escrowId: string, version: number): Promise<void> {
-    return this.marks.setPublished(tenantId, escrowId, version);
-  }
-
-  setMarks(
-    tenantId: string,
-    escrowId: string,
-    read: { version: number; mv: number },
-    change: Partial<Omit<EscrowMarks, "mv">>,
-  ): Promise<boolean> {
-    return this.marks.setMarks(tenantId, escrowId, read, change);
-  }
-
-  requestVisit(
-    tenantId: string,
-    escrowId: string,
-    at: string,
-    flags: Partial<Pick<EscrowMarks, "requested" | "owed" | "evidenceOwed">> & { confirm?: true },
-  ): Promise<void> {
-    return this.marks.requestVisit(tenantId, escrowId, at, flags);
-  }
-
-  listDue(shard: number, now: string, limit: number, start?: string | null): Promise<DuePage> {
-    return this.marks.listDue(shard, now, limit, start);
-  }
-
-  nextDue(after: string): Promise<string | null> {
-    return this.marks.nextDue(after);
-  }
-
   async confirm(tenantId: string, escrowId: string): Promise<void> {
     // Not a mark of the reconciler's (no `mv`): a transition that read it provisional removes it too.
     await this.client.send(
@@ -361,65 +253,6 @@ export class DynamoEscrowStore implements EscrowStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
-
-  dropUnconfirmed(tenantId: string, escrowId: string): Promise<boolean> {
-    return this.marks.dropUnconfirmed(tenantId, escrowId);
-  }
-
-  putHandover(tenantId: string, escrowId: string, record: HandoverRecord): Promise<void> {
-    return this.handover.put(tenantId, escrowId, record);
-  }
-
-  getHandover(tenantId: string, escrowId: string): Promise<HandoverRecord | null> {
-    return this.handover.get(tenantId, escrowId);
-  }
-
-  updateHandover(
-    tenantId: string,
-    escrowId: string,
-    read: Pick<HandoverRecord, "id" | "wrong">,
-    change: { wrong: number } | { used: true },
-  ): Promise<boolean> {
-    return this.handover.update(tenantId, escrowId, read, change);
-  }
-
-  addEvidence(tenantId: string, escrowId: string, evidence: EvidenceRecord): Promise<boolean> {
-    return this.evidence.add(tenantId, escrowId, evidence);
-  }
-
-  listEvidence(tenantId: string, escrowId: string): Promise<EvidenceRecord[]> {
-    return this.evidence.list(tenantId, escrowId);
-  }
-
-  evidencePublished(
-    tenantId: string,
-    escrowId: string,
-    evidence: Pick<EvidenceRecord, "by" | "seq">,
-  ): Promise<void> {
-    return this.evidence.published(tenantId, escrowId, evidence);
-  }
-
-  async getIdempotency(tenantId: string, keyHash: string): Promise<IdempotencyRecord | null> {
-    const out = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: marshall(idempotencyKey(tenantId, keyHash)),
-        ConsistentRead: true,
-      }),
-    );
-    if (!out.Item) return null;
-    const { requestHash, escrowId, version, statusCode, expiresAt, resourceId } = unmarshall(out.Item);
-    return { requestHash, escrowId, version, statusCode, expiresAt, ...(resourceId ? { resourceId } : {}) };
-  }
-
-  async putIdempotency(tenantId: string, keyHash: string, record: IdempotencyRecord): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: marshall({ ...idempotencyKey(tenantId, keyHash), ...record }, opts),
-      }),
-    );
-  }
 }
 
 /**
@@ -431,93 +264,11 @@ function materialized(s: EscrowState) {
   return { status: s.status, version: s.version };
 }
 
-/**
- * The terms as stored: the tenant and the id are already in the key, the
- * windows are kept as [delivery, confirmation, seller response, dispute]
- * seconds, and empty optional fields are left out — every byte of the item is
- * paid for again on each of its ~6 writes.
- */
-type StoredTerms = Omit<
-  EscrowTerms,
-  | "tenantId"
-  | "id"
-  | "windows"
-  | "description"
-  | "listingRef"
-  | "metadata"
-  | "lease"
-  | "deposit"
-  | "depositForfeitable"
-  | "vehicle"
-> & {
-  deposit?: number;
-  depositForfeitable?: true;
-  vehicle?: EscrowTerms["vehicle"];
-  /** In the order of the kind's WINDOW_KEYS. */
-  windows: number[];
-  description?: string;
-  listingRef?: string;
-  metadata?: Record<string, string>;
-  lease?: EscrowTerms["lease"];
-};
-
-export function storedTerms(terms: EscrowTerms): StoredTerms {
-  const {
-    tenantId: _tenant,
-    id: _id,
-    windows: _windows,
-    description,
-    listingRef,
-    metadata,
-    lease,
-    deposit,
-    depositForfeitable,
-    vehicle,
-    ...rest
-  } = terms;
-  return {
-    ...rest,
-    windows: WINDOW_KEYS[terms.kind].map((k) => windowSeconds(terms, k)),
-    ...(description !== null ? { description } : {}),
-    ...(listingRef !== null ? { listingRef } : {}),
-    ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
-    ...(lease ? { lease } : {}),
-    ...(deposit !== null ? { deposit } : {}),
-    ...(depositForfeitable ? { depositForfeitable: true as const } : {}),
-    ...(vehicle ? { vehicle } : {}),
-  };
-}
-
-/** An entry as stored: an empty `data` is left out (every byte is paid for on each write of the item). */
-const storedEntry = (entry: Entry) => {
-  if (Object.keys(entry.data).length > 0) return entry;
-  const { data: _data, ...rest } = entry;
-  return rest;
-};
-const readEntry = (stored: Entry): Entry =>
-  "data" in stored ? stored : ({ ...(stored as object), data: {} } as Entry);
-
 function toRecord(item: Record<string, AttributeValue>): EscrowRecord {
   const plain = unmarshall(item);
-  const { PK, terms, history } = plain as { PK: string; terms: StoredTerms; history: Entry[] };
-  const { tenantId, escrowId } = escrowRefOfKey(PK);
-  return {
-    terms: {
-      ...terms,
-      tenantId,
-      id: escrowId,
-      windows: Object.fromEntries(WINDOW_KEYS[terms.kind].map((k, i) => [k, terms.windows[i]])),
-      lease: terms.lease ?? null,
-      deposit: terms.deposit ?? null,
-      depositForfeitable: terms.depositForfeitable === true,
-      vehicle: terms.vehicle ?? null,
-      description: terms.description ?? null,
-      listingRef: terms.listingRef ?? null,
-      metadata: terms.metadata ?? {},
-    },
-    history: history.map(readEntry),
-    marks: marksOf(plain),
-  };
+  const { PK, terms, history } = plain as { PK: string; terms: StoredTerms; history: StoredEntry[] };
+  const entries = history.map(readEntry);
+  return { terms: readTerms(terms, escrowRefOfKey(PK), entries), history: entries, marks: marksOf(plain) };
 }
 
 /** The reconciler's mark on a new escrow item: its hold is due within the grace (or it is let go). */

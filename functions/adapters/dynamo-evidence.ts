@@ -1,16 +1,14 @@
 import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
-  PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import type { EvidenceRecord } from "../ports/escrow-store";
-import { escrowKey, evidenceKey, evidencePrefix, TABLE } from "./table-schema";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import type { EvidenceRecord, EvidenceStore } from "../ports/evidence-store";
+import { itemsBeside, putNew } from "./dynamo-items";
+import { evidenceKey, evidencePrefix, TABLE } from "./table-schema";
 
 const { byDue } = TABLE.indexes;
-const opts = { removeUndefinedValues: true, convertTopLevelContainer: false } as const;
 
 /**
  * Dispute evidence: one item per piece, beside the escrow item, so a dispute
@@ -18,7 +16,7 @@ const opts = { removeUndefinedValues: true, convertTopLevelContainer: false } as
  * numbered in their keys (EVID#<party>#01…20): the limit holds under racing
  * additions, each of which takes the next free number with a conditional put.
  */
-export class DynamoEvidence {
+export class DynamoEvidence implements EvidenceStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -26,64 +24,29 @@ export class DynamoEvidence {
 
   async add(tenantId: string, escrowId: string, e: EvidenceRecord): Promise<boolean> {
     const { unpublished, idem, ...rest } = e;
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: marshall(
-            {
-              ...evidenceKey(tenantId, escrowId, e.by, e.seq),
-              ...rest,
-              ...(idem !== null ? { idem } : {}),
-              // Until its event is published (the escrow's mark asks the reconciler to see to it).
-              ...(unpublished ? { unpublished: true } : {}),
-            },
-            opts,
-          ),
-          ConditionExpression: "attribute_not_exists(PK)",
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return putNew(this.client, this.tableName, {
+      ...evidenceKey(tenantId, escrowId, e.by, e.seq),
+      ...rest,
+      ...(idem !== null ? { idem } : {}),
+      // Until its event is published (the escrow's mark asks the reconciler to see to it).
+      ...(unpublished ? { unpublished: true } : {}),
+    });
   }
 
   async list(tenantId: string, escrowId: string): Promise<EvidenceRecord[]> {
-    const items: EvidenceRecord[] = [];
-    let start: Record<string, import("@aws-sdk/client-dynamodb").AttributeValue> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "PK = :pk AND begins_with(SK, :prefix)",
-          ExpressionAttributeValues: marshall({
-            ":pk": escrowKey(tenantId, escrowId).PK,
-            ":prefix": evidencePrefix,
-          }),
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const r = unmarshall(item);
-        items.push({
-          id: r.id,
-          by: r.by,
-          text: r.text,
-          attachments: r.attachments ?? [],
-          at: r.at,
-          seq: r.seq,
-          version: r.version,
-          idem: r.idem ?? null,
-          // An item written before the marks moved to the escrow item carried its own due mark.
-          unpublished: r.unpublished === true || r[byDue.sortKey] !== undefined,
-        });
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+    const items = await itemsBeside(this.client, this.tableName, tenantId, escrowId, evidencePrefix);
+    return items.map((r) => ({
+      id: r.id,
+      by: r.by,
+      text: r.text,
+      attachments: r.attachments ?? [],
+      at: r.at,
+      seq: r.seq,
+      version: r.version,
+      idem: r.idem ?? null,
+      // An item written before the marks moved to the escrow item carried its own due mark.
+      unpublished: r.unpublished === true || r[byDue.sortKey] !== undefined,
+    }));
   }
 
   async published(tenantId: string, escrowId: string, e: Pick<EvidenceRecord, "by" | "seq">): Promise<void> {

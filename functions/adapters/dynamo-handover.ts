@@ -1,18 +1,16 @@
 import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
-  GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import type { HandoverRecord } from "../ports/escrow-store";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import type { HandoverCodes, HandoverRecord } from "../ports/handover-codes";
+import { getItem, MARSHALL_OPTIONS as opts } from "./dynamo-items";
 import { handoverKey, TABLE } from "./table-schema";
 
-const opts = { removeUndefinedValues: true, convertTopLevelContainer: false } as const;
-
 /** The buyer's current handover code of an escrow, one item beside it (only the code's salted hash). */
-export class DynamoHandoverCodes {
+export class DynamoHandoverCodes implements HandoverCodes {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -41,15 +39,8 @@ export class DynamoHandoverCodes {
   }
 
   async get(tenantId: string, escrowId: string): Promise<HandoverRecord | null> {
-    const out = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: marshall(handoverKey(tenantId, escrowId)),
-        ConsistentRead: true,
-      }),
-    );
-    if (!out.Item) return null;
-    const h = unmarshall(out.Item);
+    const h = await getItem(this.client, this.tableName, handoverKey(tenantId, escrowId));
+    if (!h) return null;
     return { id: h.id, salt: h.salt, hash: h.hash, expiresAt: h.validUntil, wrong: h.wrong, used: h.used };
   }
 

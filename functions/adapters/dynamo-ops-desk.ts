@@ -4,15 +4,14 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
-  PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import type { AssignmentChange, DeskSummary, NoteRecord, OpsDeskStore } from "../ports/ops-desk";
+import { itemsBeside, MARSHALL_OPTIONS as opts, putNew } from "./dynamo-items";
 import { deskKey, deskSummaryRange, escrowKey, noteKey, notePrefix } from "./table-schema";
 
-const opts = { removeUndefinedValues: true, convertTopLevelContainer: false } as const;
 /** Conditional-write attempts before an assignment gives up on a hot case. */
 const MAX_ATTEMPTS = 8;
 
@@ -32,48 +31,24 @@ export class DynamoOpsDesk implements OpsDeskStore {
 
   async addNote(tenantId: string, escrowId: string, note: NoteRecord): Promise<boolean> {
     const { idem, ...rest } = note;
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: marshall(
-            { ...noteKey(tenantId, escrowId, note.seq), ...rest, ...(idem !== null ? { idem } : {}) },
-            opts,
-          ),
-          ConditionExpression: "attribute_not_exists(PK)",
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return putNew(this.client, this.tableName, {
+      ...noteKey(tenantId, escrowId, note.seq),
+      ...rest,
+      ...(idem !== null ? { idem } : {}),
+    });
   }
 
   async listNotes(tenantId: string, escrowId: string): Promise<NoteRecord[]> {
-    const notes: NoteRecord[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "PK = :pk AND begins_with(SK, :prefix)",
-          ExpressionAttributeValues: marshall({
-            ":pk": escrowKey(tenantId, escrowId).PK,
-            ":prefix": notePrefix,
-          }),
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const n = unmarshall(item);
-        notes.push({ id: n.id, text: n.text, by: n.by, at: n.at, seq: n.seq, idem: n.idem ?? null });
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
     // Keys sort by number: oldest first.
-    return notes;
+    const notes = await itemsBeside(this.client, this.tableName, tenantId, escrowId, notePrefix);
+    return notes.map((n) => ({
+      id: n.id,
+      text: n.text,
+      by: n.by,
+      at: n.at,
+      seq: n.seq,
+      idem: n.idem ?? null,
+    }));
   }
 
   async assign(tenantId: string, escrowId: string, change: AssignmentChange, keep: number): Promise<void> {

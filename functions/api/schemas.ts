@@ -1,14 +1,24 @@
 import * as z from "zod/mini";
-import type { CreateEscrowInput } from "../domain/create-input";
-import { DEFAULT_CURRENCIES } from "../domain/money";
-import { CLAIM_CATEGORIES, KINDS, REASON_CODES, STATUSES } from "../domain/types";
 import {
-  DAY,
-  MAX_EXTENSION_SECONDS,
-  MAX_REMINDER_SECONDS,
-  MAX_WINDOW_SECONDS,
-  MIN_WINDOW_SECONDS,
-} from "../domain/windows";
+  doc,
+  instant,
+  minorUnits,
+  minorUnitsType,
+  optionalText,
+  partyId,
+  schema,
+  text,
+  wellFormed,
+  windowSeconds,
+} from "./schema-kit";
+
+export { doc } from "./schema-kit";
+
+import type { CreateEscrowInput } from "../domain/create-input";
+import { KIND_MODULES, KINDS } from "../domain/kinds/registry";
+import { DEFAULT_CURRENCIES } from "../domain/money";
+import { CLAIM_CATEGORIES, REASON_CODES } from "../domain/types";
+import { DAY, MAX_EXTENSION_SECONDS, MAX_REMINDER_SECONDS } from "../domain/windows";
 
 /**
  * The request shapes of the public API. Handlers validate with these schemas
@@ -22,71 +32,20 @@ import {
  * builds (at cold start) only the schemas its route uses.
  */
 
-type Doc = { id?: string; description?: string; example?: unknown };
-/**
- * Builds a top-level schema. Marked free of side effects (zod's builders are
- * not known to esbuild as such), so a bundle that does not use a schema does
- * not build it at cold start, nor carry its code.
- */
-/* @__NO_SIDE_EFFECTS__ */ const schema = <S>(build: () => S): S => build();
-
-/* @__NO_SIDE_EFFECTS__ */ export const doc = <S extends z.ZodMiniType>(schema: S, meta: Doc): S => {
-  z.globalRegistry.add(schema, meta);
-  return schema;
-};
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-const NO_CONTROL_CHARACTERS = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/;
-/** Half of a surrogate pair without its other half: JSON allows it (`"\ud800"`), UTF-8 cannot encode it. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-/** A check function, not a pattern, so the gateway's models (draft-4 patterns) never see it. */
-/* @__NO_SIDE_EFFECTS__ */ const wellFormed = () =>
-  z.refine<string>((s) => !LONE_SURROGATE.test(s), "must not contain lone surrogates (invalid Unicode)");
-
-/* @__NO_SIDE_EFFECTS__ */ const text = (max: number) =>
-  z
-    .string()
-    .check(
-      z.minLength(1),
-      z.maxLength(max),
-      z.regex(NO_CONTROL_CHARACTERS, "must not contain control characters"),
-      wellFormed(),
-    );
-
-/**
- * An optional text field: absent and null both mean "not given" (API.md's
- * choice: optional text fields may be null), so the parsed body has no nulls —
- * the same request hashes the same either way, and it fits the domain's
- * commands.
- */
-/* @__NO_SIDE_EFFECTS__ */ const optionalText = (max: number) =>
-  z.pipe(
-    z.nullish(text(max)),
-    z.transform((value: string | null | undefined) => value ?? undefined),
-  );
-
-/* @__NO_SIDE_EFFECTS__ */ const partyId = (description: string) =>
-  doc(text(128), { description, example: "u-1001" });
-
-/**
- * Worded only when the value is not an integer at all: an integer out of range gets the range's
- * own message (functions/api/validation-messages.ts), once.
- */
-const minorUnitsType = (issue: { code: string }) =>
-  issue.code === "invalid_type" ? "must be an integer number of minor units" : undefined;
-
-/* @__NO_SIDE_EFFECTS__ */ const minorUnits = (description: string) =>
-  doc(
-    z
-      .int({ error: minorUnitsType })
-      .check(z.positive("must be greater than 0"), z.maximum(Number.MAX_SAFE_INTEGER)),
-    { description, example: 12999 },
-  );
-
-/* @__NO_SIDE_EFFECTS__ */ const windowSeconds = () =>
-  doc(z.int().check(z.minimum(MIN_WINDOW_SECONDS), z.maximum(MAX_WINDOW_SECONDS)), {
-    description: "Seconds, from 1 second to 90 days.",
-  });
+/** Each kind's default windows, in words ("goods: delivery 7 days, …; service: …"), from the kinds' modules. */
+const defaultWindowsText = () =>
+  Object.values(KIND_MODULES)
+    .map(
+      (kind) =>
+        `${kind.name}: ${Object.entries(kind.windows)
+          .filter(([key]) => key !== "reminderSeconds")
+          .map(
+            ([key, seconds]) =>
+              `${key.replace(/Seconds$/, "").replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`)} ${seconds / DAY} days`,
+          )
+          .join(", ")}`,
+    )
+    .join("; ");
 
 export const WindowsInput = schema(() =>
   doc(
@@ -108,28 +67,10 @@ export const WindowsInput = schema(() =>
     }),
     {
       id: "WindowsInput",
-      description:
-        "How long each wait lasts; each kind has its own windows, and a window of another kind is 400 (`reminderSeconds` is every kind's). A window left out takes its default per kind — goods: delivery 7 days, confirmation 10 days, seller response 5 days, dispute 30 days; service: delivery 14 days, confirmation 7 days, seller response 5 days, dispute 30 days; rental_deposit: claim 14 days, claim response 14 days, dispute 30 days; vehicle: inspection 3 days, delivery 7 days, confirmation 3 days, seller response 5 days, dispute 30 days.",
+      description: `How long each wait lasts; each kind has its own windows, and a window of another kind is 400 (\`reminderSeconds\` is every kind's). A window left out takes its default per kind — ${defaultWindowsText()}.`,
     },
   ),
 );
-
-/** An ISO 8601 date and time, with `Z` or an offset; kept as the UTC instant it names. */
-/* @__NO_SIDE_EFFECTS__ */ const instant = (description: string, example: string) =>
-  doc(
-    z.pipe(
-      z.iso.datetime({
-        offset: true,
-        // A missing or non-text value gets the general wording ("is required"); a malformed one this.
-        error: (issue) =>
-          issue.code === "invalid_format"
-            ? "must be an ISO 8601 date and time, e.g. 2026-12-01T00:00:00Z"
-            : undefined,
-      }),
-      z.transform((value: string) => new Date(value).toISOString()),
-    ),
-    { description, example },
-  );
 
 export const LeaseInput = schema(() =>
   doc(
@@ -506,57 +447,4 @@ export const InspectionBody = schema(() =>
 
 export const HandoverCodeBody = schema(() => z.strictObject({ actorId: actorId() }));
 
-/** Page size when `limit` is not given. */
-export const DEFAULT_PAGE_SIZE = 20;
-
-/* @__NO_SIDE_EFFECTS__ */ const listShape = () => ({
-  status: z.optional(z.enum(STATUSES)),
-  limit: z.optional(
-    doc(z.coerce.number().check(z.multipleOf(1, "must be an integer"), z.minimum(1), z.maximum(100)), {
-      description: "1-100, default 20.",
-    }),
-  ),
-  cursor: z.optional(
-    doc(z.string().check(z.minLength(1), z.maxLength(2048)), {
-      description: "`nextCursor` of the previous page.",
-    }),
-  ),
-});
-
-export const ListQuery = schema(() =>
-  doc(
-    z.strictObject({
-      buyerId: z.optional(partyId("Only this buyer's escrows.")),
-      sellerId: z.optional(partyId("Only this seller's escrows.")),
-      ...listShape(),
-    }),
-    { id: "ListEscrowsQuery" },
-  ),
-);
-export type ListQueryInput = z.infer<typeof ListQuery>;
-
-export const OpsListQuery = schema(() =>
-  doc(
-    z.strictObject({
-      ...listShape(),
-      assignee: z.optional(
-        doc(z.enum(["me", "none"]), {
-          description: "`me`: only the caller's cases; `none`: only cases nobody holds.",
-        }),
-      ),
-      needsOpsAttention: z.optional(
-        doc(
-          z.pipe(
-            z.enum(["true", "false"]),
-            z.transform((v) => v === "true"),
-          ),
-          {
-            description:
-              "`true`: only escrows that need ops (a step no retry can decide); `false`: only those that do not.",
-          },
-        ),
-      ),
-    }),
-    { id: "OpsListEscrowsQuery" },
-  ),
-);
+export * from "./list-queries";

@@ -18,7 +18,7 @@ type AnnounceDeps = StoreDeps & { events: Pick<EventPublisher, "publish" | "aler
  * visit) must be retried until either the publish or the ask succeeds.
  */
 export async function owe(deps: StoreDeps, ref: EscrowRef): Promise<void> {
-  await deps.store.requestVisit(ref.tenantId, ref.escrowId, deps.now().toISOString(), { owed: true });
+  await deps.store.marks.requestVisit(ref.tenantId, ref.escrowId, deps.now().toISOString(), { owed: true });
 }
 
 /**

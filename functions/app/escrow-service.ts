@@ -79,7 +79,7 @@ export async function listEscrows(
   tenantId: string,
   filter: ListFilter,
 ): Promise<{ items: EscrowView[]; nextCursor: string | null }> {
-  const page = await deps.store.list(tenantId, filter);
+  const page = await deps.store.escrows.list(tenantId, filter);
   return { items: page.items.filter(readable).map((r) => toView(snapshot(r))), nextCursor: page.nextCursor };
 }
 
@@ -172,7 +172,7 @@ export async function createEscrow(
   const record: EscrowRecord = { terms, history: [created] };
 
   if (!(await createOnce(deps, record))) {
-    const existing = await deps.store.get(tenantId, terms.id);
+    const existing = await deps.store.escrows.get(tenantId, terms.id);
     if (!existing) throw new IdempotencyInProgressError();
     return finishAbandoned(deps, existing, existing.history[0], kHash, idem, 201);
   }
@@ -258,15 +258,15 @@ async function createOnce(deps: WriteDeps, record: EscrowRecord): Promise<boolea
   let ambiguous = false;
   for (let attempt = 0, delay = 100; attempt < 6; attempt++, delay *= 2) {
     try {
-      if (await deps.store.create(record, snapshot(record))) return true;
+      if (await deps.store.escrows.create(record, snapshot(record))) return true;
       // The item exists: this request's own earlier attempt (whose answer was lost), or another's.
       if (!ambiguous) return false;
-      const found = await deps.store.get(tenantId, id);
+      const found = await deps.store.escrows.get(tenantId, id);
       return mine(found);
     } catch (error) {
       lastError = error;
       ambiguous = true;
-      const found = await deps.store.get(tenantId, id).catch(() => undefined);
+      const found = await deps.store.escrows.get(tenantId, id).catch(() => undefined);
       if (found && mine(found)) return true;
       if (found === null) throw error; // definitely not written: the 503 changes nothing
       if (attempt < 5) await new Promise((resolve) => setTimeout(resolve, delay));
@@ -283,7 +283,7 @@ async function confirmationSeen(
 ): Promise<"confirmed" | "provisional" | "unknown"> {
   for (let attempt = 0, delay = 100; attempt < 4; attempt++, delay *= 2) {
     try {
-      const record = await deps.store.get(tenantId, escrowId);
+      const record = await deps.store.escrows.get(tenantId, escrowId);
       if (record) return record.marks?.provisional ? "provisional" : "confirmed";
       return "unknown";
     } catch (error) {
@@ -301,7 +301,7 @@ async function confirmationSeen(
 async function unconfirm(deps: WriteDeps, tenantId: string, escrowId: string): Promise<boolean> {
   for (let attempt = 0, delay = 100; attempt < 4; attempt++, delay *= 2) {
     try {
-      await deps.store.unconfirm(tenantId, escrowId);
+      await deps.store.escrows.unconfirm(tenantId, escrowId);
       return true;
     } catch (error) {
       logFailure("undoing a confirmation", escrowId, error);
@@ -330,7 +330,7 @@ async function startFirst(
   let unseen = false;
   for (let attempt = 0, delay = 100; ; attempt++, delay *= 2) {
     try {
-      await deps.store.confirm(tenantId, escrowId);
+      await deps.store.escrows.confirm(tenantId, escrowId);
       break;
     } catch (error) {
       unseen ||= mayHaveTakenEffect(error);
@@ -362,7 +362,7 @@ async function startFirst(
   } catch (error) {
     logFailure("StartExecution", escrowId, error);
   }
-  await deps.store
+  await deps.store.marks
     .requestVisit(tenantId, escrowId, deps.now().toISOString(), { requested: true })
     .catch((error) => logFailure("asking the reconciler", escrowId, error));
   return "refused";
@@ -384,7 +384,7 @@ export async function handOff(deps: WriteDeps, record: EscrowRecord): Promise<vo
   }
   if (handed === "signalled" || handed === "continued" || handed === "nothing") return;
   try {
-    await deps.store.requestVisit(tenantId, id, deps.now().toISOString(), { requested: true });
+    await deps.store.marks.requestVisit(tenantId, id, deps.now().toISOString(), { requested: true });
   } catch (error) {
     // The action stands (it is recorded): a claim is due by its own write, and any other action is
     // carried out by the wait's timeout branch at the latest. The caller's answer does not wait on this.
@@ -400,10 +400,10 @@ async function replayIfCompleted(
   kHash: string,
   idem: IdempotentRequest,
 ): Promise<Answer | null> {
-  const done = await deps.store.getIdempotency(tenantId, kHash);
+  const done = await deps.store.idempotency.get(tenantId, kHash);
   if (!done || done.expiresAt * 1000 <= deps.now().getTime()) return null;
   if (done.requestHash !== idem.requestHash) throw new IdempotencyKeyReusedError();
-  const record = await deps.store.get(tenantId, done.escrowId);
+  const record = await deps.store.escrows.get(tenantId, done.escrowId);
   if (!record) throw new NotFoundError();
   await handOff(deps, record);
   return { statusCode: done.statusCode, escrow: toView(snapshot(record, done.version)), replayed: true };

@@ -68,13 +68,13 @@ const chronological = (a: EvidenceRecord, b: EvidenceRecord) =>
 
 export async function listEvidence(deps: Pick<EvidenceDeps, "store">, ref: EscrowRef) {
   await readEscrow(deps, ref.tenantId, ref.escrowId);
-  const items = await deps.store.listEvidence(ref.tenantId, ref.escrowId);
+  const items = await deps.store.evidence.list(ref.tenantId, ref.escrowId);
   return { items: items.sort(chronological).map(toEvidenceItem) };
 }
 
 /** Every piece of evidence with the version of the escrow it was added at, oldest first (for the history). */
 export async function evidenceInOrder(store: EscrowStore, ref: EscrowRef): Promise<EvidenceRecord[]> {
-  return (await store.listEvidence(ref.tenantId, ref.escrowId)).sort(chronological);
+  return (await store.evidence.list(ref.tenantId, ref.escrowId)).sort(chronological);
 }
 
 export async function addEvidence(
@@ -86,10 +86,10 @@ export async function addEvidence(
   const kHash = idem ? keyHash(ref.tenantId, idem.key) : undefined;
   const tag = idem && kHash ? idemTag(kHash, idem.requestHash) : null;
   if (idem && kHash) {
-    const done = await deps.store.getIdempotency(ref.tenantId, kHash);
+    const done = await deps.store.idempotency.get(ref.tenantId, kHash);
     if (done && done.expiresAt * 1000 > deps.now().getTime()) {
       if (done.requestHash !== idem.requestHash) throw new IdempotencyKeyReusedError();
-      const earlier = (await deps.store.listEvidence(ref.tenantId, done.escrowId)).find(
+      const earlier = (await deps.store.evidence.list(ref.tenantId, done.escrowId)).find(
         (e) => e.id === done.resourceId,
       );
       if (earlier) return { statusCode: 201, evidence: toEvidenceItem(earlier), replayed: true };
@@ -99,7 +99,7 @@ export async function addEvidence(
   const state = fold(record.terms, record.history);
 
   for (let attempt = 0; attempt < 3 * MAX_EVIDENCE_PER_PARTY; attempt++) {
-    const existing = await deps.store.listEvidence(ref.tenantId, ref.escrowId);
+    const existing = await deps.store.evidence.list(ref.tenantId, ref.escrowId);
     // A retry of a request whose answer was lost: its item carries the key's tag.
     const earlier = kHash
       ? existing.find((e) => e.idem?.startsWith(`${kHash.slice(0, IDEM_TAG_DIGITS)}.`))
@@ -135,14 +135,19 @@ export async function addEvidence(
     };
     // The escrow is marked first: whatever happens after (a publish that fails, a request that dies), the
     // reconciler publishes the item's event, with the same id, after the grace.
-    await deps.store.requestVisit(ref.tenantId, ref.escrowId, addSeconds(now, RECONCILE_GRACE_SECONDS), {
-      evidenceOwed: true,
-    });
+    await deps.store.marks.requestVisit(
+      ref.tenantId,
+      ref.escrowId,
+      addSeconds(now, RECONCILE_GRACE_SECONDS),
+      {
+        evidenceOwed: true,
+      },
+    );
     const added = await writeSeeingThrough(
       "adding evidence",
-      () => deps.store.addEvidence(ref.tenantId, ref.escrowId, stored),
+      () => deps.store.evidence.add(ref.tenantId, ref.escrowId, stored),
       async () =>
-        (await deps.store.listEvidence(ref.tenantId, ref.escrowId)).some((e) => e.id === stored.id)
+        (await deps.store.evidence.list(ref.tenantId, ref.escrowId)).some((e) => e.id === stored.id)
           ? true
           : undefined,
     );
@@ -194,7 +199,7 @@ async function announceEvidence(deps: EvidenceDeps, ref: EscrowRef, state: Escro
     });
     return;
   }
-  await deps.store.evidencePublished(ref.tenantId, ref.escrowId, e).catch((error) => {
+  await deps.store.evidence.published(ref.tenantId, ref.escrowId, e).catch((error) => {
     // Published: the reconciler may publish it again, with the same id.
     logger.warn("clearing the evidence's mark failed", { escrowId: ref.escrowId, error: String(error) });
   });

@@ -2,6 +2,7 @@ import { randomBytes, randomInt, scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 import { ForbiddenError, HandoverCodeInvalidError, InvalidTransitionError } from "../domain/errors";
 import { decideAction, fold } from "../domain/escrow";
+import { kindOf } from "../domain/kinds/registry";
 import type { EscrowState } from "../domain/types";
 import type { EscrowStore, HandoverRecord } from "../ports/escrow-store";
 import { type EscrowRef, load, type StoreDeps } from "./transact";
@@ -15,7 +16,6 @@ import { type EscrowRef, load, type StoreDeps } from "./transact";
  * hash), compared in constant time; the code is never written anywhere else.
  */
 export const HANDOVER = { digits: 8, validSeconds: 10 * 60, maxWrong: 5 } as const;
-const KINDS_WITH_HANDOVER = new Set(["goods", "service", "vehicle"]);
 
 const scryptAsync = promisify(scrypt) as (code: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 const hashOf = (code: string, salt: string) => scryptAsync(code, Buffer.from(salt, "base64"), 32);
@@ -30,14 +30,14 @@ export async function issueHandoverCode(
   const state = fold(record.terms, record.history);
   if (actorId !== state.buyerId)
     throw new ForbiddenError("Only the buyer of this escrow may ask for a handover code.");
-  if (!KINDS_WITH_HANDOVER.has(state.kind))
+  if (!kindOf(state).handover)
     throw new InvalidTransitionError(`A ${state.kind} escrow has no in-person handover.`);
   if (state.status !== "FUNDED" || state.pending)
     throw new InvalidTransitionError(`A handover code is for a FUNDED escrow; this one is ${state.status}.`);
   const code = String(randomInt(0, 10 ** HANDOVER.digits)).padStart(HANDOVER.digits, "0");
   const salt = randomBytes(16).toString("base64");
   const expiresAt = new Date(deps.now().getTime() + HANDOVER.validSeconds * 1000).toISOString();
-  await deps.store.putHandover(ref.tenantId, ref.escrowId, {
+  await deps.store.handover.put(ref.tenantId, ref.escrowId, {
     id: randomBytes(8).toString("hex"),
     salt,
     hash: (await hashOf(code, salt)).toString("base64"),
@@ -65,7 +65,7 @@ export async function checkHandoverCode(
   decideAction(state, command, deps.now());
   const ref = { tenantId: state.tenantId, escrowId: state.id };
   for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await deps.store.getHandover(ref.tenantId, ref.escrowId);
+    const current = await deps.store.handover.get(ref.tenantId, ref.escrowId);
     const usable =
       current !== null &&
       !current.used &&
@@ -78,7 +78,7 @@ export async function checkHandoverCode(
     // Wrong, expired, used, voided or never issued: a wrong attempt against the current code.
     if (current && !current.used && current.wrong < HANDOVER.maxWrong)
       if (
-        !(await deps.store.updateHandover(ref.tenantId, ref.escrowId, current, { wrong: current.wrong + 1 }))
+        !(await deps.store.handover.update(ref.tenantId, ref.escrowId, current, { wrong: current.wrong + 1 }))
       )
         continue; // another attempt changed it meanwhile: look again
     throw new HandoverCodeInvalidError();
@@ -96,7 +96,7 @@ export async function useHandoverCode(
   ref: EscrowRef,
   code: HandoverRecord,
 ): Promise<void> {
-  await deps.store.updateHandover(ref.tenantId, ref.escrowId, code, { used: true }).catch(() => false);
+  await deps.store.handover.update(ref.tenantId, ref.escrowId, code, { used: true }).catch(() => false);
 }
 
 /** What a code is compared with when there is none: same work, never equal (its salt is random per start). */

@@ -19,7 +19,7 @@ export async function rememberAnswer(
 ): Promise<void> {
   const expiresAt = Math.floor(deps.now().getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS;
   try {
-    await deps.store.putIdempotency(tenantId, kHash, { ...record, expiresAt });
+    await deps.store.idempotency.put(tenantId, kHash, { ...record, expiresAt });
   } catch (error) {
     logger.warn("the completion record was not written; the key's entry stands in for it", {
       escrowId: record.escrowId,

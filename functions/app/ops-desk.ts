@@ -42,7 +42,7 @@ async function completed(
   idem?: IdempotentRequest,
 ) {
   if (!idem || !kHash) return null;
-  const done = await deps.store.getIdempotency(tenantId, kHash);
+  const done = await deps.store.idempotency.get(tenantId, kHash);
   if (!done || done.expiresAt * 1000 <= deps.now().getTime()) return null;
   if (done.requestHash !== idem.requestHash) throw new IdempotencyKeyReusedError();
   return done;
@@ -76,7 +76,7 @@ export async function addNote(
 ): Promise<NoteAnswer> {
   const { kHash, tag } = tagOf(ref.tenantId, idem);
   const done = await completed(deps, ref.tenantId, kHash, idem);
-  if (!(await deps.store.get(ref.tenantId, ref.escrowId))) throw new NotFoundError();
+  if (!(await deps.store.escrows.get(ref.tenantId, ref.escrowId))) throw new NotFoundError();
   for (let attempt = 0; attempt <= MAX_NOTES; attempt++) {
     const existing = await deps.desk.listNotes(ref.tenantId, ref.escrowId);
     // A replay, or a retry of a request whose answer was lost: its note carries the key's tag.
@@ -125,7 +125,7 @@ export async function assign(
 ): Promise<AssignmentAnswer> {
   const { kHash, tag } = tagOf(ref.tenantId, idem);
   const done = await completed(deps, ref.tenantId, kHash, idem);
-  if (!(await deps.store.get(ref.tenantId, ref.escrowId))) throw new NotFoundError();
+  if (!(await deps.store.escrows.get(ref.tenantId, ref.escrowId))) throw new NotFoundError();
   const desk = await deps.desk.summary(ref.tenantId, ref.escrowId);
   const earlier = kHash ? desk.history.find((c) => sameKey(kHash, c.idem)) : undefined;
   if (earlier && earlier.idem !== tag) throw new IdempotencyKeyReusedError();
@@ -152,7 +152,7 @@ export async function previewResolutionOf(
   ref: EscrowRef,
   body: { outcome: SettlementOutcome; refundAmount?: number; reasonCode?: ReasonCode; note?: string },
 ): Promise<ResolutionPreview> {
-  const record = await deps.store.get(ref.tenantId, ref.escrowId);
+  const record = await deps.store.escrows.get(ref.tenantId, ref.escrowId);
   if (!record) throw new NotFoundError();
   return previewResolution(fold(record.terms, record.history), body, deps.now());
 }

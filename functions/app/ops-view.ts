@@ -90,8 +90,8 @@ function summaryOf(state: EscrowState, desk: DeskSummary): OpsSummary {
 
 export async function getOpsEscrow(deps: OpsViewDeps, tenantId: string, escrowId: string): Promise<OpsView> {
   const [record, wait, desk, notes] = await Promise.all([
-    deps.store.get(tenantId, escrowId),
-    deps.store.getWait(tenantId, escrowId),
+    deps.store.escrows.get(tenantId, escrowId),
+    deps.store.waits.get(tenantId, escrowId),
     deps.desk.summary(tenantId, escrowId),
     deps.desk.listNotes(tenantId, escrowId),
   ]);
@@ -151,7 +151,7 @@ export async function listOpsEscrows(
   const desks = new Map<string, DeskSummary>();
   const held = (desk: DeskSummary) =>
     assignee === undefined || (assignee === "me" ? desk.assignee?.id === caller.id : desk.assignee === null);
-  const page = await deps.store.list(tenantId, {
+  const page = await deps.store.escrows.list(tenantId, {
     ...rest,
     opsQueue: queue,
     // The candidates' desks in one read per index page: to filter by assignee, and for `ops`.

@@ -11,11 +11,11 @@ export const readable = (record: EscrowRecord | null): record is EscrowRecord =>
 
 /** The escrow as readers see it, or 404. */
 export async function readEscrow(
-  deps: { store: Pick<EscrowStore, "get"> },
+  deps: { store: Pick<EscrowStore, "escrows"> },
   tenantId: string,
   escrowId: string,
 ): Promise<EscrowRecord> {
-  const record = await deps.store.get(tenantId, escrowId);
+  const record = await deps.store.escrows.get(tenantId, escrowId);
   if (!readable(record)) throw new NotFoundError();
   return record;
 }

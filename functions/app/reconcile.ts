@@ -116,14 +116,14 @@ export async function reconcile(
   const startedAt = Date.now();
   const now = deps.now().toISOString();
   await Promise.all(
-    Array.from({ length: deps.store.dueShards }, async (_, shard) => {
+    Array.from({ length: deps.store.marks.dueShards }, async (_, shard) => {
       let start: string | null = null;
       do {
         if (Date.now() - startedAt > budgetMs) {
           report.backlog = true;
           return;
         }
-        const page = await deps.store.listDue(shard, now, pageSize, start);
+        const page = await deps.store.marks.listDue(shard, now, pageSize, start);
         report.pages++;
         await inParallel(page.items, concurrency, async (due) => {
           report.visited++;
@@ -156,11 +156,11 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
 
 /** One due escrow, from its record. */
 async function visit(deps: ReconcileDeps, ref: DueEscrow, report: ReconcileReport): Promise<void> {
-  const record = await deps.store.get(ref.tenantId, ref.escrowId);
+  const record = await deps.store.escrows.get(ref.tenantId, ref.escrowId);
   if (!record) return;
   const marks = record.marks ?? NO_MARKS;
   const state = fold(record.terms, record.history);
-  const wait = await deps.store.getWait(ref.tenantId, ref.escrowId);
+  const wait = await deps.store.waits.get(ref.tenantId, ref.escrowId);
   const now = deps.now();
   const change: Partial<EscrowMarks> = {};
   const period = deps.periodSeconds ?? DEFAULT_PERIOD_SECONDS;
@@ -174,7 +174,7 @@ async function visit(deps: ReconcileDeps, ref: DueEscrow, report: ReconcileRepor
     if ((await deps.workflow.status(executionNames.first(ref.escrowId))) === null) {
       const letGo = Date.parse(record.terms.createdAt) + UNCONFIRMED_CREATION_SECONDS * 1000;
       if (now.getTime() >= letGo) {
-        if (await deps.store.dropUnconfirmed(ref.tenantId, ref.escrowId)) report.dropped++;
+        if (await deps.store.marks.dropUnconfirmed(ref.tenantId, ref.escrowId)) report.dropped++;
       } else await setMarks(deps, record, { due: new Date(letGo).toISOString() });
       return;
     }
@@ -187,7 +187,7 @@ async function visit(deps: ReconcileDeps, ref: DueEscrow, report: ReconcileRepor
     const from = wait?.published ?? 0;
     const published = await announceSteps(deps, ref, record, from, latest);
     report.published += published - from;
-    if (published > from && wait) await deps.store.setPublished(ref.tenantId, ref.escrowId, published);
+    if (published > from && wait) await deps.store.waits.setPublished(ref.tenantId, ref.escrowId, published);
     if (published === latest) change.owed = false;
     else again();
   }
@@ -268,7 +268,7 @@ async function setMarks(deps: ReconcileDeps, record: EscrowRecord, change: Parti
   const version = record.history[record.history.length - 1]?.v ?? 1;
   // False when the record moved meanwhile: its own write set its mark, and what this visit cleared is
   // looked at again (a repeated publish carries the same id).
-  await deps.store.setMarks(record.terms.tenantId, record.terms.id, { version, mv: marks.mv }, change);
+  await deps.store.marks.set(record.terms.tenantId, record.terms.id, { version, mv: marks.mv }, change);
 }
 
 /**
@@ -324,7 +324,7 @@ async function drive(
   const restart = executionNames.restart(id, latest, restarts + 1);
   // Recorded as the escrow's execution before it starts: an older one that runs on finds itself superseded.
   const read = { version: latest, mv: marks.mv };
-  if (!(await deps.store.setMarks(record.terms.tenantId, id, read, { execution: restart }))) return "ok";
+  if (!(await deps.store.marks.set(record.terms.tenantId, id, read, { execution: restart }))) return "ok";
   await deps.workflow.start({
     ...refOf(record),
     name: restart,
@@ -374,13 +374,13 @@ async function publishOwedEvidence(
 ): Promise<boolean> {
   const { tenantId, id } = record.terms;
   let all = true;
-  for (const e of await deps.store.listEvidence(tenantId, id)) {
+  for (const e of await deps.store.evidence.list(tenantId, id)) {
     if (!e.unpublished) continue;
     try {
       await deps.events.publish(
         evidenceEvent(fold(record.terms, record.history, e.version), toEvidenceItem(e)),
       );
-      await deps.store.evidencePublished(tenantId, id, e);
+      await deps.store.evidence.published(tenantId, id, e);
       report.published++;
     } catch {
       all = false;

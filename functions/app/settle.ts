@@ -105,7 +105,7 @@ export async function settle(
     // A terminal outcome is announced here, with every step not announced before it (a rejected
     // inspection's escrow.inspected); a first step (the undisputed part) by the wait that follows.
     if (fold(record.terms, record.history, version).settlement !== null || step.outcome === "cancelled") {
-      const wait = await deps.store.getWait(ref.tenantId, ref.escrowId);
+      const wait = await deps.store.waits.get(ref.tenantId, ref.escrowId);
       await announceSteps(deps, ref, record, wait?.published ?? 0, version);
     }
     return routeOf(step);

@@ -1,9 +1,8 @@
-import { ConcurrentUpdateError, NotFoundError } from "../domain/errors";
+import { ConcurrentUpdateError, DependencyUnavailableError, NotFoundError } from "../domain/errors";
 import { apply, type Entry, type EntryDraft, fold } from "../domain/escrow";
 import { ledgerViolations } from "../domain/ledger";
 import type { EscrowState } from "../domain/types";
 import type { EscrowRecord, EscrowStore } from "../ports/escrow-store";
-import { mayHaveTakenEffect } from "../ports/write-outcome";
 import { OutcomeUnknownError } from "./write-outcome";
 
 export interface EscrowRef {
@@ -29,7 +28,7 @@ export interface Appended {
 }
 
 export async function load(deps: StoreDeps, ref: EscrowRef): Promise<EscrowRecord> {
-  const record = await deps.store.get(ref.tenantId, ref.escrowId);
+  const record = await deps.store.escrows.get(ref.tenantId, ref.escrowId);
   if (!record) throw new NotFoundError();
   return record;
 }
@@ -53,14 +52,12 @@ export async function transact<T>(
     const { entry, state: next } = apply(state, decided.append, now, decided.idem);
     const broken = ledgerViolations(next);
     if (broken.length > 0) throw new Error(`refusing to write a broken ledger: ${broken.join("; ")}`);
-    try {
-      await deps.store.append(record, entry, state, next);
-    } catch (error) {
-      const lost = error instanceof ConcurrentUpdateError ? error.mayHaveLanded : mayHaveTakenEffect(error);
-      if (!lost) {
-        if (error instanceof ConcurrentUpdateError && attempt < MAX_ATTEMPTS) continue;
-        throw error;
-      }
+    const result = await deps.store.escrows.append(record, entry, state, next);
+    if (result === "conflict") {
+      if (attempt < MAX_ATTEMPTS) continue;
+      throw new ConcurrentUpdateError();
+    }
+    if (result === "unknown") {
       // The write's answer was lost: it may have landed. If the entry at its version is the same, it is
       // ours. (Only then: after a refused condition, an equal entry is another request's — two equal
       // requests in the same millisecond — and this one must be decided again.)
@@ -69,7 +66,7 @@ export async function transact<T>(
       if (landed && canonical(landed) === canonical(entry))
         return { record: back, entry: landed, state: fold(back.terms, back.history, landed.v) };
       if (attempt < MAX_ATTEMPTS) continue;
-      throw error;
+      throw new DependencyUnavailableError("the escrow store");
     }
     // The marks as the write left them (it confirms a creation and ends a parked wait; `mv` is unchanged).
     const marks = record.marks ? { ...record.marks, provisional: false, parked: false } : undefined;

@@ -53,7 +53,7 @@ export async function continueFromRecord(
   executionStatus?: ExecutionStatus | null,
 ): Promise<"signalled" | "continued" | "unhanded" | "nothing"> {
   const ref = { tenantId: record.terms.tenantId, escrowId: record.terms.id };
-  const w = wait === undefined ? await deps.store.getWait(ref.tenantId, ref.escrowId) : wait;
+  const w = wait === undefined ? await deps.store.waits.get(ref.tenantId, ref.escrowId) : wait;
   if (!w) return "unhanded";
   let current = record;
   let step = nextStep(current.terms, current.history, w.seenVersion, deps.now());
@@ -81,12 +81,17 @@ export async function continueFromRecord(
   for (let attempt = 0; current.marks && current.marks.execution !== name; attempt++) {
     const version = current.history[current.history.length - 1]?.v ?? 1;
     const read = { version, mv: current.marks.mv };
-    if (await deps.store.setMarks(ref.tenantId, ref.escrowId, read, { execution: name })) break;
+    if (await deps.store.marks.set(ref.tenantId, ref.escrowId, read, { execution: name })) break;
     if (attempt === 3) throw new Error(`escrow ${ref.escrowId} kept moving while its continuation was named`);
     current = await load(deps, ref);
   }
   await deps.workflow.start({ ...ref, name, step });
   // The wait is no longer parked: the continuation runs it (a later wait of its own replaces this).
-  await deps.store.putWait(ref.tenantId, ref.escrowId, { ...w, token: null, parked: false, execution: name });
+  await deps.store.waits.put(ref.tenantId, ref.escrowId, {
+    ...w,
+    token: null,
+    parked: false,
+    execution: name,
+  });
   return "continued";
 }

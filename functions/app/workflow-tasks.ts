@@ -1,3 +1,4 @@
+import type { EntryDraft } from "../domain/entries";
 import {
   declineBalance,
   type Entry,
@@ -9,7 +10,7 @@ import {
   fundBalance,
 } from "../domain/escrow";
 import { dueOf } from "../domain/reconciliation";
-import { isTerminal } from "../domain/types";
+import { type EscrowState, isTerminal } from "../domain/types";
 import {
   executionNames,
   nextStep,
@@ -98,18 +99,31 @@ export async function holdFunds(
   return "done" in result ? routeOf(result.done) : routeOf(stepOf(result.record, result.entry.v, deps.now()));
 }
 
-/** HoldBalance: a car's balance after an accepted inspection (its own key), then FUNDED. */
-async function holdBalance(
+/**
+ * A task on a car's balance: `act` moves its money and answers the entry to
+ * record. Once recorded by an earlier run, or decided otherwise meanwhile
+ * (ops), there is no balance due: the record says where it is.
+ */
+async function onBalance(
   deps: StoreDeps & { payments: PaymentProvider },
   ref: TaskRef,
+  act: (state: EscrowState & { balanceDue: NonNullable<EscrowState["balanceDue"]> }) => Promise<EntryDraft>,
 ): Promise<WorkflowStep> {
   const result = await transact<WorkflowStep>(deps, ref, async (state, record, now) => {
     if (isSuperseded(record, ref)) return { done: supersededStep(latestVersion(record)) };
-    if (!state.balanceDue) {
-      // Recorded by an earlier run, or decided otherwise meanwhile (ops): the record says where it is.
+    const { balanceDue } = state;
+    if (!balanceDue) {
       const done = lastOf(record, ["funded", "balance_declined"]);
       return { done: stepOf(record, done?.v ?? latestVersion(record), now) };
     }
+    return { append: await act({ ...state, balanceDue }) };
+  });
+  return "done" in result ? routeOf(result.done) : routeOf(stepOf(result.record, result.entry.v, deps.now()));
+}
+
+/** HoldBalance: a car's balance after an accepted inspection (its own key), then FUNDED. */
+const holdBalance = (deps: StoreDeps & { payments: PaymentProvider }, ref: TaskRef) =>
+  onBalance(deps, ref, async (state) => {
     const { reference } = await deps.payments.hold({
       tenantId: state.tenantId,
       escrowId: state.id,
@@ -118,27 +132,15 @@ async function holdBalance(
       amount: state.amount - state.funded,
       currency: state.currency,
     });
-    return { append: fundBalance(state, reference) };
+    return fundBalance(state, reference);
   });
-  return "done" in result ? routeOf(result.done) : routeOf(stepOf(result.record, result.entry.v, deps.now()));
-}
 
 /** RecordBalanceDeclined: the balance was declined or stayed unavailable: let go of it; the deposit goes back. */
-export async function recordBalanceDeclined(
-  deps: StoreDeps & { payments: PaymentProvider },
-  ref: TaskRef,
-): Promise<WorkflowStep> {
-  const result = await transact<WorkflowStep>(deps, ref, async (state, record, now) => {
-    if (isSuperseded(record, ref)) return { done: supersededStep(latestVersion(record)) };
-    if (!state.balanceDue) {
-      const done = lastOf(record, ["balance_declined", "funded"]);
-      return { done: stepOf(record, done?.v ?? latestVersion(record), now) };
-    }
+export const recordBalanceDeclined = (deps: StoreDeps & { payments: PaymentProvider }, ref: TaskRef) =>
+  onBalance(deps, ref, async (state) => {
     await voidHold(deps, state, "balance");
-    return { append: declineBalance(state) };
+    return declineBalance(state);
   });
-  return "done" in result ? routeOf(result.done) : routeOf(stepOf(result.record, result.entry.v, deps.now()));
-}
 
 export const FAILURE_REASONS: Record<string, string> = {
   PaymentDeclined: "payment_declined",
@@ -196,7 +198,7 @@ export async function beginWait(
     await deps.workflow.signal(ref.taskToken, supersededStep(ref.seenVersion));
     return;
   }
-  const before = await deps.store.getWait(ref.tenantId, ref.escrowId);
+  const before = await deps.store.waits.get(ref.tenantId, ref.escrowId);
   // The tasks before a wait record steps; the wait announces what is not out yet (a failure is owed).
   const published = await announceSteps(deps, ref, record, before?.published ?? 0, ref.seenVersion, {
     alerts: false,
@@ -209,7 +211,7 @@ export async function beginWait(
     parked: false,
     published: Math.max(published, before?.published ?? 0),
   };
-  await deps.store.putWait(ref.tenantId, ref.escrowId, wait);
+  await deps.store.waits.put(ref.tenantId, ref.escrowId, wait);
   for (;;) {
     record = await load(deps, ref);
     const next = nextStep(record.terms, record.history, ref.seenVersion, deps.now());
@@ -235,9 +237,9 @@ export async function beginWait(
       const due = dueOf(latest, parkedMarks, deps.now().toISOString(), deps.reminderEarlySeconds);
       const read = { version: latest.version, mv: marks.mv };
       // The record moved meanwhile (an action): read it again, and hand the workflow its step instead.
-      if (!(await deps.store.setMarks(ref.tenantId, ref.escrowId, read, { parked: true, due }))) continue;
+      if (!(await deps.store.marks.set(ref.tenantId, ref.escrowId, read, { parked: true, due }))) continue;
     }
-    await deps.store.putWait(ref.tenantId, ref.escrowId, { ...wait, parked: true });
+    await deps.store.waits.put(ref.tenantId, ref.escrowId, { ...wait, parked: true });
     await deps.workflow.signal(ref.taskToken, parkedStep(ref.seenVersion));
     return;
   }
@@ -292,10 +294,10 @@ export async function escalateToOps(
   if (version === null) return routeOf(stepOf(record, latestVersion(record), deps.now()));
   const step = stepOf(record, version, deps.now());
   // The alert, with whatever the workflow had not announced before it (a failure is owed).
-  const wait = await deps.store.getWait(ref.tenantId, ref.escrowId);
+  const wait = await deps.store.waits.get(ref.tenantId, ref.escrowId);
   const published = await announceSteps(deps, ref, record, wait?.published ?? 0, version);
   // Parked for ops: no token; their resolution (or resume) starts the continuation.
-  await deps.store.putWait(ref.tenantId, ref.escrowId, {
+  await deps.store.waits.put(ref.tenantId, ref.escrowId, {
     token: null,
     seenVersion: version,
     since: deps.now().toISOString(),

@@ -1,16 +1,16 @@
 import type { EntryDraft } from "./entries";
 import { ForbiddenError, InvalidTransitionError, ValidationError } from "./errors";
 import { finalDisbursement } from "./evolve";
+import { kindOf } from "./kinds/registry";
+import { leaseEndErrors } from "./lease";
 import { disburse, heldOf, sumOf } from "./money";
 import { decideResume } from "./ops-decisions";
 import { resolutionPending, windowOf } from "./outcomes";
-import { leaseEndErrors } from "./terms";
 import {
   type ActorRole,
   type AttentionReason,
   type ClaimItem,
   type Disbursement,
-  type EscrowKind,
   type EscrowState,
   type EscrowStatus,
   type EvidenceRequest,
@@ -90,37 +90,6 @@ export const ALLOWED_FROM: Record<ActionName, readonly EscrowStatus[]> = {
   "claim-response": ["CLAIMED"],
 };
 
-const GOODS_ACTIONS: readonly ActionName[] = [
-  "delivery",
-  "confirmation",
-  "extension",
-  "refund-request",
-  "refund-response",
-  "dispute",
-  "cancellation",
-  "resolution",
-  "evidence-request",
-  "resume",
-];
-
-/** The actions each kind has; any other is 409 on an escrow of that kind. */
-export const ACTIONS_OF: Record<EscrowKind, readonly ActionName[]> = {
-  goods: GOODS_ACTIONS,
-  service: GOODS_ACTIONS,
-  rental_deposit: [
-    "move-out",
-    "lease-renewal",
-    "deduction-claim",
-    "deposit-return",
-    "claim-response",
-    "cancellation",
-    "resolution",
-    "evidence-request",
-    "resume",
-  ],
-  vehicle: [...GOODS_ACTIONS, "inspection"],
-};
-
 /** Who may perform each action: the buyer, the seller, either, or ops staff. */
 export const ACTORS: Record<ActionName, "buyer" | "seller" | "party" | "ops"> = {
   delivery: "seller",
@@ -155,7 +124,8 @@ function roleOf(state: EscrowState, command: ActionCommand): ActorRole {
 }
 
 function guardStatus(state: EscrowState, action: ActionName, now: Date): void {
-  if (!ACTIONS_OF[state.kind].includes(action))
+  const kind = kindOf(state);
+  if (!kind.actions.includes(action))
     throw new InvalidTransitionError(`'${action}' is not an action of a ${state.kind} escrow.`);
   const repair = action === "resolution" && state.attention !== null && !isTerminal(state.status);
   if (isTerminal(state.status))
@@ -173,10 +143,7 @@ function guardStatus(state: EscrowState, action: ActionName, now: Date): void {
     throw new InvalidTransitionError(
       `The window of the ${state.status} status ended at ${state.deadline}; the automatic outcome applies.`,
     );
-  if (action === "cancellation" && state.lease && now.getTime() >= Date.parse(state.lease.startsAt))
-    throw new InvalidTransitionError(
-      `The lease started at ${state.lease.startsAt}; a deposit can be cancelled only before it starts.`,
-    );
+  kind.guard?.(state, action, now);
 }
 
 const invalid = (path: string, message: string, detail: string) =>
@@ -188,6 +155,7 @@ const invalid = (path: string, message: string, detail: string) =>
  * v1.1 order says.
  */
 function checkValues(state: EscrowState, command: ActionCommand, now: Date): void {
+  kindOf(state).checkValues?.(state, command, now);
   switch (command.action) {
     case "refund-request":
       if (command.amount !== undefined && command.amount > heldOf(state) && state.status !== "PENDING_FUNDS")
@@ -201,14 +169,6 @@ function checkValues(state: EscrowState, command: ActionCommand, now: Date): voi
           "amount",
           `must be at most ${state.amount}`,
           "The refund amount exceeds the escrow's amount.",
-        );
-      return;
-    case "delivery":
-      if (state.kind === "vehicle" && command.titleTransferRef === undefined)
-        throw invalid(
-          "titleTransferRef",
-          "is required for a vehicle: the number of the registration-transfer document",
-          "A car's delivery needs its title transfer.",
         );
       return;
     case "deduction-claim": {
@@ -375,8 +335,7 @@ export function decideAction(state: EscrowState, command: ActionCommand, now: Da
 export function fund(state: EscrowState, paymentRef: string): EntryDraft {
   if (state.status !== "PENDING_FUNDS")
     throw new InvalidTransitionError(`Cannot fund an escrow in ${state.status}.`);
-  if (state.kind === "vehicle") return { type: "reserved", actor: "system", data: { paymentRef } };
-  return { type: "funded", actor: "system", data: { paymentRef } };
+  return { type: kindOf(state).firstHold, actor: "system", data: { paymentRef } };
 }
 
 /** A car's balance is held after an accepted inspection: FUNDED. */
@@ -481,8 +440,7 @@ export function movementFor(state: EscrowState, at: string): Disbursement | null
  */
 export function unrecordedHolds(state: EscrowState): ("hold" | "balance")[] {
   if (state.status === "PENDING_FUNDS") return ["hold"];
-  if (state.kind === "vehicle" && state.inspection?.accepted && state.funded < state.amount)
-    return ["balance"];
+  if (kindOf(state).balanceUnrecorded?.(state)) return ["balance"];
   return [];
 }
 

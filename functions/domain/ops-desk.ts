@@ -1,6 +1,6 @@
 import { decideAction, movementFor } from "./decide";
 import { apply } from "./evolve";
-import { windowOf } from "./outcomes";
+import { waitOf } from "./kinds/registry";
 import { type EscrowState, isTerminal, type ReasonCode, type SettlementOutcome } from "./types";
 
 /**
@@ -26,21 +26,7 @@ export function waitingFor(state: EscrowState): WaitingFor | null {
   if (isTerminal(state.status)) return null;
   if (state.attention) return "ops";
   if (state.pending || state.balanceDue) return null;
-  switch (windowOf(state)) {
-    case "delivery":
-    case "seller_response":
-    case "claim":
-      return "seller";
-    case "confirmation":
-    case "lease":
-    case "claim_response":
-    case "inspection":
-      return "buyer";
-    case "dispute":
-      return "ops";
-    default:
-      return null;
-  }
+  return waitOf(state)?.party ?? null;
 }
 
 export interface ResolutionPreview {

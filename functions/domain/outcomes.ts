@@ -1,4 +1,5 @@
 import { InvalidTransitionError, ValidationError } from "./errors";
+import { waitOf } from "./kinds/registry";
 import { heldOf } from "./money";
 import type { EscrowState, Pending, PendingAction, SettlementOutcome } from "./types";
 
@@ -62,27 +63,9 @@ export function resolutionPending(
   }
 }
 
-/** The window that runs in each status (by kind where they differ). */
-export function windowOf(state: Pick<EscrowState, "status" | "kind">): WindowName | undefined {
-  switch (state.status) {
-    case "FUNDED":
-      return state.kind === "rental_deposit" ? "lease" : "delivery";
-    case "DELIVERED":
-      return "confirmation";
-    case "REFUND_REQUESTED":
-      return "seller_response";
-    case "DISPUTED":
-      return "dispute";
-    case "MOVED_OUT":
-      return "claim";
-    case "RESERVED":
-      return "inspection";
-    case "CLAIMED":
-      return "claim_response";
-    default:
-      return undefined;
-  }
-}
+/** The window that runs in the escrow's status (its kind's wait), if any. */
+export const windowOf = (state: Pick<EscrowState, "status" | "kind">): WindowName | undefined =>
+  waitOf(state)?.window;
 
 /** What happens when a window elapses with nothing accepted. */
 export function automaticOutcome(state: EscrowState, window: WindowName): Pending | null {

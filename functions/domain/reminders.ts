@@ -1,4 +1,4 @@
-import { windowOf } from "./outcomes";
+import { waitOf } from "./kinds/registry";
 import { type EscrowState, isTerminal } from "./types";
 import { addSeconds, DEFAULT_REMINDER_SECONDS } from "./windows";
 
@@ -34,28 +34,12 @@ export interface PlannedReminder {
 export const reminderSecondsOf = (state: Pick<EscrowState, "windows">): number =>
   state.windows.reminderSeconds ?? DEFAULT_REMINDER_SECONDS;
 
-/** Who must act in the current wait, and what happens when no one does (API.md's "ends by" column). */
+/** Who must act in the current wait, and what happens when no one does (the kind's wait). */
 function partyAndOutcome(state: EscrowState): Omit<Reminder, "deadline"> | null {
-  switch (windowOf(state)) {
-    case "delivery":
-      return { party: "seller", outcomeIfSilent: "refund" };
-    case "confirmation":
-      return { party: "buyer", outcomeIfSilent: "release" };
-    case "seller_response":
-      return { party: "seller", outcomeIfSilent: "accept_refund" };
-    case "dispute":
-      return { party: "ops", outcomeIfSilent: "refund" };
-    case "lease":
-      return { party: "buyer", outcomeIfSilent: "move_out" };
-    case "claim":
-      return { party: "seller", outcomeIfSilent: "refund" };
-    case "claim_response":
-      return { party: "buyer", outcomeIfSilent: "accept_claim" };
-    case "inspection":
-      return { party: "buyer", outcomeIfSilent: state.depositForfeitable ? "forfeit_deposit" : "refund" };
-    default:
-      return null;
-  }
+  const wait = waitOf(state);
+  if (!wait) return null;
+  const { party, ifSilent } = wait;
+  return { party, outcomeIfSilent: typeof ifSilent === "function" ? ifSilent(state) : ifSilent };
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { EscrowKind } from "./kinds/registry";
+
 /** Statuses of API.md's table. */
 export const STATUSES = [
   "PENDING_FUNDS",
@@ -18,10 +20,10 @@ export type EscrowStatus = (typeof STATUSES)[number];
 export const TERMINAL_STATUSES: readonly EscrowStatus[] = ["RELEASED", "REFUNDED", "SETTLED", "CANCELLED"];
 export const isTerminal = (status: EscrowStatus): boolean => TERMINAL_STATUSES.includes(status);
 
-export const KINDS = ["goods", "service", "rental_deposit", "vehicle"] as const;
-export type EscrowKind = (typeof KINDS)[number];
+/** The kinds are listed by their registry (functions/domain/kinds/registry.ts). */
+export type { EscrowKind } from "./kinds/registry";
 
-/** Every window any kind has; each kind has its own set (windows.ts, WINDOW_KEYS). */
+/** Every window any kind has; each kind has its own set (its module's `windows`). */
 export type WindowKey =
   | "deliverySeconds"
   | "confirmationSeconds"

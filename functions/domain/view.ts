@@ -1,4 +1,5 @@
 import type { Entry } from "./entries";
+import { kindOf } from "./kinds/registry";
 import { heldOf } from "./money";
 import type { EscrowState, EscrowView } from "./types";
 
@@ -21,15 +22,7 @@ export function toView(s: EscrowState): EscrowView {
     delivery: s.delivery,
     refundRequest: s.refundRequest,
     dispute: s.dispute,
-    ...(s.kind === "rental_deposit" ? { lease: s.lease, claim: s.claim } : {}),
-    ...(s.kind === "vehicle"
-      ? {
-          vehicle: s.vehicle,
-          deposit: s.deposit,
-          depositForfeitable: s.depositForfeitable,
-          inspection: s.inspection,
-        }
-      : {}),
+    ...kindOf(s).view(s),
     funded: s.funded,
     held: heldOf(s),
     disbursements: s.disbursements,

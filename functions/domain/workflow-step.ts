@@ -1,5 +1,6 @@
 import { type Entry, fold, toView } from "./escrow";
 import { type EscrowEvent, eventFor } from "./events";
+import { kindOf } from "./kinds/registry";
 import { alertId, type OpsAlertType } from "./ops-alert-types";
 import type { EscrowState, EscrowTerms, EscrowView } from "./types";
 import { DAY, secondsUntil } from "./windows";
@@ -89,7 +90,7 @@ export const PARK_AFTER_SECONDS = 30 * DAY;
 function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
   switch (entry.type) {
     case "funded":
-      return state.kind === "rental_deposit" ? "lease_funded" : "funded";
+      return kindOf(state).fundedStep;
     case "reserved":
       return "reserved";
     case "inspected":
@@ -152,7 +153,7 @@ function resumedOutcome(state: EscrowState): StepOutcome {
     case "RESERVED":
       return "reserved";
     case "FUNDED":
-      return state.kind === "rental_deposit" ? "lease_funded" : "funded";
+      return kindOf(state).fundedStep;
     case "DELIVERED":
       return "delivered";
     case "REFUND_REQUESTED":

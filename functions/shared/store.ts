@@ -1,5 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoEscrowStore } from "../adapters/dynamo-escrow-store";
+import { dynamoStore } from "../adapters/dynamo-store";
 import { DynamoTenantDirectory } from "../adapters/dynamo-tenant-directory";
 import { loadEnv } from "./config";
 
@@ -9,6 +9,6 @@ const env = loadEnv(["TABLE_NAME", "REMINDER_EARLY_SECONDS"]);
 export const dynamo = new DynamoDBClient({});
 
 /** The store; a reminder's mark is set up to one reconciler period early (see reminderDue). */
-export const store = new DynamoEscrowStore(dynamo, env.TABLE_NAME, env.REMINDER_EARLY_SECONDS);
+export const store = dynamoStore(dynamo, env.TABLE_NAME, env.REMINDER_EARLY_SECONDS);
 export const tenants = new DynamoTenantDirectory(dynamo, env.TABLE_NAME);
 export { now } from "./clock";

@@ -22,7 +22,8 @@ const { REMINDER_EARLY_SECONDS: reminderEarlySeconds, RECONCILE_SECONDS: periodS
 export const handler = middy<{ nextDueAfter?: string } | undefined, unknown, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async (event, context) => {
-    if (typeof event?.nextDueAfter === "string") return { nextDue: await store.nextDue(event.nextDueAfter) };
+    if (typeof event?.nextDueAfter === "string")
+      return { nextDue: await store.marks.nextDue(event.nextDueAfter) };
     const budgetMs = Math.max(1_000, context.getRemainingTimeInMillis() - RECONCILE_RESERVE_MS);
     const report = await reconcile(
       { store, workflow, events, now, reminderEarlySeconds, periodSeconds },

@@ -281,16 +281,15 @@ export class LocalAuth {
     const requested = (form.get("scope") ?? "").split(" ").filter(Boolean);
     if (requested.some((s) => !client.scopes.includes(s))) throw new OAuthError("invalid_scope", 400);
     const scopes = requested.length > 0 ? [...new Set(requested)] : client.scopes;
+    return this.accessToken(client.clientId, { client_id: client.clientId, scope: scopes.join(" ") });
+  }
+
+  /** An access token for `sub` as Cognito signs one: `claims`, the token's use, time and version. */
+  private async accessToken(sub: string, claims: Record<string, unknown>): Promise<TokenResponse> {
     const iat = Math.floor(this.now() / 1000);
-    const accessToken = await new SignJWT({
-      client_id: client.clientId,
-      token_use: "access",
-      scope: scopes.join(" "),
-      auth_time: iat,
-      version: 2,
-    })
+    const accessToken = await new SignJWT({ ...claims, token_use: "access", auth_time: iat, version: 2 })
       .setProtectedHeader({ alg: "RS256", kid: this.kid })
-      .setSubject(client.clientId)
+      .setSubject(sub)
       .setIssuer(this.issuer)
       .setIssuedAt(iat)
       .setExpirationTime(iat + this.lifetime)
@@ -317,25 +316,13 @@ export class LocalAuth {
       if (error instanceof OAuthFlowError) throw new OAuthError("invalid_grant", 400, error.message);
       throw error;
     }
-    const iat = Math.floor(this.now() / 1000);
     const added = await this.tokenClaims(grant.user, grant.clientId, grant.scope.split(" "));
-    const accessToken = await new SignJWT({
+    return this.accessToken(grant.sub, {
       ...added,
       client_id: grant.clientId,
       username: grant.user.username,
-      token_use: "access",
       scope: grant.scope,
-      auth_time: iat,
-      version: 2,
-    })
-      .setProtectedHeader({ alg: "RS256", kid: this.kid })
-      .setSubject(grant.sub)
-      .setIssuer(this.issuer)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + this.lifetime)
-      .setJti(randomUUID())
-      .sign(this.privateKey);
-    return { access_token: accessToken, token_type: "Bearer", expires_in: this.lifetime };
+    });
   }
 
   /**

@@ -11,7 +11,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { storedTerms } from "../../functions/adapters/dynamo-escrow-store";
+import { storedTerms } from "../../functions/adapters/stored-escrow";
 import { at, Harness } from "../support/escrows";
 import { context, apiEvent as event, type Handler } from "./api-event";
 

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll } from "vitest";
-import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
+import { dynamoStore } from "../../functions/adapters/dynamo-store";
 import { requestHash } from "../../functions/api/request-hash";
 import { createEscrow } from "../../functions/app/escrow-service";
 import type { CreateEscrowInput } from "../../functions/domain/create-input";
+import type { EscrowStore } from "../../functions/ports/escrow-store";
 import { startDynalite } from "../support/dynalite";
 
 /**
@@ -13,11 +14,11 @@ import { startDynalite } from "../support/dynalite";
 export type Dynalite = Awaited<ReturnType<typeof startDynalite>>;
 
 /** A dynalite with the escrow table, and the store over it: started before the file's tests, closed after them. */
-export function useStore(): { readonly db: Dynalite; readonly store: DynamoEscrowStore } {
-  let started: { db: Dynalite; store: DynamoEscrowStore } | undefined;
+export function useStore(): { readonly db: Dynalite; readonly store: EscrowStore } {
+  let started: { db: Dynalite; store: EscrowStore } | undefined;
   beforeAll(async () => {
     const db = await startDynalite();
-    started = { db, store: new DynamoEscrowStore(db.client, db.tableName) };
+    started = { db, store: dynamoStore(db.client, db.tableName) };
   });
   afterAll(async () => started?.db.close());
   const get = () => {
@@ -64,12 +65,12 @@ export async function createVia(
 }
 
 /** The escrows whose due mark has come by `at` (every shard of the due index, every page). */
-export async function dueIds(store: DynamoEscrowStore, at: string): Promise<string[]> {
+export async function dueIds(store: EscrowStore, at: string): Promise<string[]> {
   const ids: string[] = [];
-  for (let shard = 0; shard < store.dueShards; shard++) {
+  for (let shard = 0; shard < store.marks.dueShards; shard++) {
     let start: string | null = null;
     do {
-      const page = await store.listDue(shard, at, 100, start);
+      const page = await store.marks.listDue(shard, at, 100, start);
       ids.push(...page.items.map((d) => d.escrowId));
       start = page.next;
     } while (start);

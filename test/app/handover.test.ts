@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { performAction } from "../../functions/app/escrow-service";
 import { HANDOVER, issueHandoverCode } from "../../functions/app/handover";
 import { holdFunds } from "../../functions/app/workflow-tasks";
-import type { EscrowStore } from "../../functions/ports/escrow-store";
+import { withPort } from "../support/store-faults";
 import { RecordingWorkflow, TestPayments } from "./fakes";
 import { createVia, useStore } from "./fixture";
 
@@ -42,7 +42,7 @@ describe("a handover code", () => {
   it("is stored only as a salted hash, and works once", async () => {
     const ref = await funded();
     const { code } = await issueHandoverCode(deps(), ref, "u-b");
-    const stored = await fixture.store.getHandover("demo", ref.escrowId);
+    const stored = await fixture.store.handover.get("demo", ref.escrowId);
     expect(JSON.stringify(stored)).not.toContain(code);
     expect(stored).toMatchObject({
       wrong: 0,
@@ -53,10 +53,10 @@ describe("a handover code", () => {
     // Two codes issued for two escrows never share a hash, even for the same digits (salted).
     const other = await funded();
     await issueHandoverCode(deps(), other, "u-b");
-    expect((await fixture.store.getHandover("demo", other.escrowId))?.salt).not.toBe(stored?.salt);
+    expect((await fixture.store.handover.get("demo", other.escrowId))?.salt).not.toBe(stored?.salt);
 
     await deliver(ref, code);
-    expect(await fixture.store.getHandover("demo", ref.escrowId)).toMatchObject({ used: true });
+    expect(await fixture.store.handover.get("demo", ref.escrowId)).toMatchObject({ used: true });
   });
 
   it("of two deliveries racing with one code, exactly one wins", async () => {
@@ -74,7 +74,7 @@ describe("a delivery that did not go through leaves its code valid (API.md v1.2;
   it("after a 503 (the store failed to record the delivery), the same code works on the retry", async () => {
     const ref = await funded();
     const { code } = await issueHandoverCode(deps(), ref, "u-b");
-    const failing = Object.assign(Object.create(fixture.store) as EscrowStore, {
+    const failing = withPort(fixture.store, "escrows", {
       append: async () => {
         throw Object.assign(new Error("Service unavailable"), {
           name: "ServiceUnavailable",
@@ -89,9 +89,9 @@ describe("a delivery that did not go through leaves its code valid (API.md v1.2;
         handoverCode: code,
       }),
     ).rejects.toThrow();
-    expect(await fixture.store.getHandover("demo", ref.escrowId)).toMatchObject({ used: false, wrong: 0 });
+    expect(await fixture.store.handover.get("demo", ref.escrowId)).toMatchObject({ used: false, wrong: 0 });
     await expect(deliver(ref, code)).resolves.toMatchObject({ statusCode: 202 });
-    expect(await fixture.store.getHandover("demo", ref.escrowId)).toMatchObject({ used: true });
+    expect(await fixture.store.handover.get("demo", ref.escrowId)).toMatchObject({ used: true });
   });
 
   it("after a 409 (a cancellation won the race), the code is neither used nor counted wrong", async () => {
@@ -99,6 +99,6 @@ describe("a delivery that did not go through leaves its code valid (API.md v1.2;
     const { code } = await issueHandoverCode(deps(), ref, "u-b");
     await performAction(deps(), "demo", ref.escrowId, { action: "cancellation", actorId: "u-b" });
     await expect(deliver(ref, code)).rejects.toMatchObject({ kind: "invalid_transition" });
-    expect(await fixture.store.getHandover("demo", ref.escrowId)).toMatchObject({ used: false, wrong: 0 });
+    expect(await fixture.store.handover.get("demo", ref.escrowId)).toMatchObject({ used: false, wrong: 0 });
   });
 });

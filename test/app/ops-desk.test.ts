@@ -218,10 +218,10 @@ describe("the ops view", () => {
 describe("a preview and a resume", () => {
   it("a preview changes nothing", async () => {
     const ref = await disputed();
-    const before = await table.store.get(ref.tenantId, ref.escrowId);
+    const before = await table.store.escrows.get(ref.tenantId, ref.escrowId);
     const preview = await previewResolutionOf(ops(), ref, { outcome: "split", refundAmount: 2500 });
     expect(preview).toEqual({ paidToSeller: 7275, refundedToBuyer: 2500, platformFee: 225 });
-    expect(await table.store.get(ref.tenantId, ref.escrowId)).toEqual(before);
+    expect(await table.store.escrows.get(ref.tenantId, ref.escrowId)).toEqual(before);
   });
 
   it("a payout refused for good needs ops; once fixed, resume pays it out once, under new keys", async () => {

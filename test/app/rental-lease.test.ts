@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
+import { dynamoStore } from "../../functions/adapters/dynamo-store";
 import { requestHash } from "../../functions/api/request-hash";
 import { createEscrow, getEscrow, performAction } from "../../functions/app/escrow-service";
 import { reconcile } from "../../functions/app/reconcile";
@@ -7,6 +7,7 @@ import { beginWait, holdFunds, settle } from "../../functions/app/workflow-tasks
 import { eventId } from "../../functions/domain/events";
 import { DAY } from "../../functions/domain/windows";
 import { PARK_AFTER_SECONDS } from "../../functions/domain/workflow-step";
+import type { EscrowStore } from "../../functions/ports/escrow-store";
 import { startDynalite } from "../support/dynalite";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
 
@@ -17,7 +18,7 @@ import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
  * continues the escrow from its record.
  */
 let db: Awaited<ReturnType<typeof startDynalite>>;
-let store: DynamoEscrowStore;
+let store: EscrowStore;
 const payments = new TestPayments();
 const events = new RecordingPublisher();
 const workflow = new RecordingWorkflow();
@@ -32,7 +33,7 @@ const ended = (name: string) => {
 
 beforeAll(async () => {
   db = await startDynalite();
-  store = new DynamoEscrowStore(db.client, db.tableName);
+  store = dynamoStore(db.client, db.tableName);
 });
 afterAll(async () => db.close());
 
@@ -65,9 +66,9 @@ describe("a four-year lease", () => {
     });
     expect(4 * YEAR).toBeGreaterThan(PARK_AFTER_SECONDS);
     ended(escrow.id); // by its Parked state
-    expect(await store.getWait("demo", escrow.id)).toMatchObject({ parked: true });
+    expect(await store.waits.get("demo", escrow.id)).toMatchObject({ parked: true });
     // Due first for the lease end's reminder to the renter, a day before it.
-    expect((await store.get("demo", escrow.id))?.marks).toMatchObject({
+    expect((await store.escrows.get("demo", escrow.id))?.marks).toMatchObject({
       parked: true,
       due: new Date(Date.parse(body.lease.endsAt) - 86_400_000).toISOString(),
     });
@@ -88,8 +89,8 @@ describe("a four-year lease", () => {
     await beginWait(deps(), { ...ref, seenVersion: 3, taskToken: "t-renewed", execution: `${escrow.id}-p2` });
     ended(`${escrow.id}-p2`);
     // The renewed end has its own reminder, a day before it.
-    expect(await store.getWait("demo", escrow.id)).toMatchObject({ parked: true, seenVersion: 3 });
-    expect((await store.get("demo", escrow.id))?.marks).toMatchObject({
+    expect(await store.waits.get("demo", escrow.id)).toMatchObject({ parked: true, seenVersion: 3 });
+    expect((await store.escrows.get("demo", escrow.id))?.marks).toMatchObject({
       parked: true,
       due: new Date(Date.parse(newEnd) - 86_400_000).toISOString(),
       execution: `${escrow.id}-p2`,
@@ -113,7 +114,7 @@ describe("a four-year lease", () => {
       reminder: { deadline: newEnd, party: "buyer", outcomeIfSilent: "move_out" },
       occurredAt: new Date(Date.parse(newEnd) - DAY * 1000).toISOString(),
     });
-    expect((await store.get("demo", escrow.id))?.marks).toMatchObject({
+    expect((await store.escrows.get("demo", escrow.id))?.marks).toMatchObject({
       parked: true,
       due: newEnd,
       reminded: newEnd,
@@ -128,7 +129,7 @@ describe("a four-year lease", () => {
     });
     // The claim window (14 days) is a wait an execution holds.
     await beginWait(deps(), { ...ref, seenVersion: 4, taskToken: "t-claim", execution: `${escrow.id}-p3` });
-    expect((await store.getWait("demo", escrow.id))?.parked).toBe(false);
+    expect((await store.waits.get("demo", escrow.id))?.parked).toBe(false);
     expect(events.of(escrow.id).map((e) => e.type)).toEqual([
       "escrow.funded",
       "escrow.lease_renewed",

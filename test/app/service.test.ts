@@ -1,5 +1,4 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { toProblem } from "../../functions/api/problem";
 import {
   createEscrow,
   getEscrow,
@@ -10,7 +9,6 @@ import {
   TAKEOVER_AFTER_MS,
 } from "../../functions/app/escrow-service";
 import { applyDeadline, beginWait, holdFunds, settle } from "../../functions/app/workflow-tasks";
-import { OutcomeUnknownError } from "../../functions/app/write-outcome";
 import {
   IdempotencyInProgressError,
   IdempotencyKeyReusedError,
@@ -20,11 +18,10 @@ import {
 } from "../../functions/domain/errors";
 import type { ActionCommand } from "../../functions/domain/escrow";
 import { eventId } from "../../functions/domain/events";
-import { escrowIdFor } from "../../functions/domain/ids";
 import { RECONCILE_GRACE_SECONDS } from "../../functions/domain/reconciliation";
 import { INITIAL_STEP } from "../../functions/domain/workflow-step";
-import type { EscrowStore } from "../../functions/ports/escrow-store";
 import { order } from "../support/orders";
+import { withPort } from "../support/store-faults";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
 import { dueIds, keyed, useStore } from "./fixture";
 
@@ -44,13 +41,6 @@ beforeEach(() => {
 });
 
 let n = 0;
-
-/** DynamoDB answering a write with a 500: the write was not made. */
-const serverError = () =>
-  Object.assign(new Error("Internal server error"), {
-    name: "InternalServerError",
-    $metadata: { httpStatusCode: 500 },
-  });
 
 async function create(tenant = "demo", b = order()) {
   const key = `key-${++n}`;
@@ -150,9 +140,7 @@ describe("creating", () => {
     // answers 201 all the same (a 503 would say nothing changed), and a retry finishes the record.
     const dying: ServiceDeps = {
       ...deps,
-      store: Object.assign(Object.create(deps.store) as EscrowStore, {
-        putIdempotency: () => Promise.reject(new Error("crash")),
-      }),
+      store: withPort(deps.store, "idempotency", { put: () => Promise.reject(new Error("crash")) }),
     };
     await expect(createEscrow(dying, "demo", b, key)).resolves.toMatchObject({
       statusCode: 201,
@@ -193,113 +181,9 @@ describe("creating", () => {
     expect(await dueIds(table.store, new Date(clock + grace).toISOString())).toContain(started.escrow.id);
   });
 
-  it("answers 503 when the creation cannot be confirmed: nothing started, held or readable; a retry of the key starts it", async () => {
-    const unconfirmed = Object.assign(Object.create(table.store) as EscrowStore, {
-      confirm: async () => {
-        throw new Error("ServiceUnavailable");
-      },
-    });
-    const b = order({ description: "confirmation failing" });
-    const key = `unconfirmed-${++n}`;
-    await expect(
-      createEscrow({ ...deps, store: unconfirmed }, "demo", b, keyed(key, b)),
-    ).rejects.toMatchObject({
-      kind: "unavailable",
-    });
-    expect(deps.workflow.names).toEqual([]);
-    expect(deps.payments.calls).toEqual([]);
-    await expect(getEscrow(deps, "demo", escrowIdFor("demo", key))).rejects.toBeInstanceOf(NotFoundError);
-    // Once the first attempt is over, the integrator's retry confirms and starts it; not a replay.
-    clock += TAKEOVER_AFTER_MS + 1000;
-    const retried = await createEscrow(deps, "demo", b, keyed(key, b));
-    expect(retried).toMatchObject({ statusCode: 201, replayed: false });
-    expect(deps.workflow.names).toEqual([retried.escrow.id]);
-  });
-
-  it("undoes a confirmation that landed unseen and cannot be read back before answering 503: nothing readable, nothing started", async () => {
-    // The store takes every confirmation and answers with an error (a timeout after the write).
-    const unseen = Object.assign(Object.create(table.store) as EscrowStore, {
-      confirm: async (tenantId: string, escrowId: string) => {
-        await table.store.confirm(tenantId, escrowId);
-        throw new Error("ServiceUnavailable");
-      },
-      get: async () => {
-        throw serverError();
-      },
-    });
-    const b = order({ description: "confirmation landing unseen" });
-    const key = `unseen-${++n}`;
-    await expect(createEscrow({ ...deps, store: unseen }, "demo", b, keyed(key, b))).rejects.toMatchObject({
-      kind: "unavailable",
-    });
-    await expect(getEscrow(deps, "demo", escrowIdFor("demo", key))).rejects.toBeInstanceOf(NotFoundError);
-    expect(deps.workflow.names).toEqual([]);
-  });
-
-  it("answers 500, outcome unknown, when a confirmation may have landed and cannot be undone; a retry of the key answers 201", async () => {
-    const stuck = Object.assign(Object.create(table.store) as EscrowStore, {
-      // The write lands and its answer is lost: the call times out.
-      confirm: async (tenantId: string, escrowId: string) => {
-        await table.store.confirm(tenantId, escrowId);
-        throw Object.assign(new Error("Connection timed out after 3000 ms"), { name: "TimeoutError" });
-      },
-      unconfirm: async () => {
-        throw serverError();
-      },
-      get: async () => {
-        throw serverError();
-      },
-    });
-    const b = order({ description: "confirmation stuck" });
-    const key = `stuck-${++n}`;
-    const refused = await createEscrow({ ...deps, store: stuck }, "demo", b, keyed(key, b)).catch((e) => e);
-    // Not a 503: a 503 promises nothing changed, and here the escrow may exist (it does).
-    expect(refused).toBeInstanceOf(OutcomeUnknownError);
-    expect(toProblem(refused)).toMatchObject({ statusCode: 500 });
-    expect(JSON.parse(toProblem(refused).body)).toMatchObject({
-      code: "internal_error",
-      detail: expect.stringContaining("same Idempotency-Key"),
-    });
-    clock += TAKEOVER_AFTER_MS + 1000;
-    const retried = await createEscrow(deps, "demo", b, keyed(key, b));
-    expect(retried).toMatchObject({ statusCode: 201, escrow: { id: escrowIdFor("demo", key) } });
-    expect(deps.workflow.names).toEqual([retried.escrow.id]);
-  });
-
-  it("answers 201 when a confirmation landed unseen and the read-back finds it: the escrow is carried on", async () => {
-    const unseen = Object.assign(Object.create(table.store) as EscrowStore, {
-      confirm: async (tenantId: string, escrowId: string) => {
-        await table.store.confirm(tenantId, escrowId);
-        throw Object.assign(new Error("Connection timed out after 3000 ms"), { name: "TimeoutError" });
-      },
-    });
-    const b = order({ description: "confirmation read back" });
-    const answer = await createEscrow({ ...deps, store: unseen }, "demo", b, keyed(`read-back-${++n}`, b));
-    expect(answer).toMatchObject({ statusCode: 201, escrow: { status: "PENDING_FUNDS" } });
-    expect(deps.workflow.names).toEqual([answer.escrow.id]);
-    expect(await getEscrow(deps, "demo", answer.escrow.id)).toMatchObject({ status: "PENDING_FUNDS" });
-  });
-
-  it("answers 503 when the store answered every confirmation with an error, even if nothing can be undone", async () => {
-    const refusing = Object.assign(Object.create(table.store) as EscrowStore, {
-      confirm: async () => {
-        throw serverError();
-      },
-      unconfirm: async () => {
-        throw serverError();
-      },
-    });
-    const b = order({ description: "confirmation answered with errors" });
-    const key = `answered-${++n}`;
-    await expect(createEscrow({ ...deps, store: refusing }, "demo", b, keyed(key, b))).rejects.toMatchObject({
-      kind: "unavailable",
-    });
-    await expect(getEscrow(deps, "demo", escrowIdFor("demo", key))).rejects.toBeInstanceOf(NotFoundError);
-  });
-
   it("answers 201 once confirmed even when neither the start nor the reconciler's request can be made: the creation's own mark brings the reconciler within the grace", async () => {
     deps.workflow.refuse.start = true;
-    const unasked = Object.assign(Object.create(table.store) as EscrowStore, {
+    const unasked = withPort(table.store, "marks", {
       requestVisit: async () => {
         throw new Error("ServiceUnavailable");
       },
@@ -356,14 +240,14 @@ describe("acting on an escrow", () => {
       occurredAt: new Date(clock).toISOString(),
       escrow: { status: "DELIVERED", version: 3, delivery: { carrier: "SF", trackingNumber: "SF1" } },
     });
-    expect(await deps.store.getWait("demo", ref.escrowId)).toMatchObject({
+    expect(await deps.store.waits.get("demo", ref.escrowId)).toMatchObject({
       token: "t-3",
       seenVersion: 3,
       published: 3,
       parked: false,
     });
     // Nothing owed: the escrow's one mark is the confirmation window's reminder, a day before its deadline.
-    expect((await deps.store.get("demo", ref.escrowId))?.marks).toMatchObject({
+    expect((await deps.store.escrows.get("demo", ref.escrowId))?.marks).toMatchObject({
       owed: false,
       requested: false,
       reminded: null,
@@ -485,7 +369,7 @@ describe("timeouts and the record", () => {
     const s1 = await settle(deps, ref);
     const s2 = await settle(deps, ref);
     expect(s2).toEqual(s1);
-    const history = ((await deps.store.get("demo", ref.escrowId))?.history ?? []).map((e) => e.type);
+    const history = ((await deps.store.escrows.get("demo", ref.escrowId))?.history ?? []).map((e) => e.type);
     // The intent (settling) is recorded before the provider is called; a retried settle adds nothing.
     expect(history).toEqual(["created", "funded", "cancellation_requested", "settling", "refunded"]);
     // The events route lists transitions and accepted actions only.

@@ -11,9 +11,10 @@ import type { CreateEscrowInput } from "../../functions/domain/create-input";
 import { InvalidTransitionError } from "../../functions/domain/errors";
 import type { ActionCommand } from "../../functions/domain/escrow";
 import { eventId } from "../../functions/domain/events";
-import type { EscrowStore } from "../../functions/ports/escrow-store";
+import type { EscrowRecords } from "../../functions/ports/escrow-store";
 import { PaymentDeclined, PaymentUnavailable, PayoutRejected } from "../../functions/ports/payment-provider";
 import { carDeal } from "../support/orders";
+import { withPort } from "../support/store-faults";
 import { RecordingPublisher, RecordingWorkflow, TestPayments } from "./fakes";
 import { createVia, keyed, useStore } from "./fixture";
 
@@ -49,12 +50,13 @@ const act = (ref: { escrowId: string }, command: ActionCommand) =>
   performAction(deps(), "demo", ref.escrowId, command);
 /** The record's own history (the events route leaves the settling intent out: it is bookkeeping). */
 const types = async (ref: { escrowId: string }) =>
-  ((await table.store.get("demo", ref.escrowId))?.history ?? []).map((e) => e.type);
+  ((await table.store.escrows.get("demo", ref.escrowId))?.history ?? []).map((e) => e.type);
 
 /** The version of the escrow's `n`th settlement intent (its movements' keys are named after it). */
 const intent = async (ref: { escrowId: string }, n = 1) =>
-  ((await table.store.get("demo", ref.escrowId))?.history ?? []).filter((e) => e.type === "settling")[n - 1]
-    ?.v as number;
+  ((await table.store.escrows.get("demo", ref.escrowId))?.history ?? []).filter((e) => e.type === "settling")[
+    n - 1
+  ]?.v as number;
 
 async function confirmed() {
   const ref = await create();
@@ -88,7 +90,7 @@ describe("settling", () => {
     const ref = await confirmed();
     const seenByProvider: string[] = [];
     payments.onCall = async () => {
-      const record = await table.store.get("demo", ref.escrowId);
+      const record = await table.store.escrows.get("demo", ref.escrowId);
       seenByProvider.push(record?.history.at(-1)?.type ?? "none");
     };
     const step = await settle(deps(), ref);
@@ -192,7 +194,7 @@ describe("settling", () => {
       }),
     ]);
     // Parked for ops: no token, no deadline; their resolution starts the continuation.
-    expect(await table.store.getWait("demo", ref.escrowId)).toMatchObject({
+    expect(await table.store.waits.get("demo", ref.escrowId)).toMatchObject({
       token: null,
       parked: true,
       seenVersion: 6,
@@ -244,7 +246,7 @@ describe("an announcement that fails with the mark that would owe it", () => {
     const ref = await confirmed();
     events.fails = true;
     const requestVisit = vi
-      .spyOn(table.store, "requestVisit")
+      .spyOn(table.store.marks, "requestVisit")
       .mockRejectedValue(Object.assign(new Error("DynamoDB is unavailable"), { name: "ServiceUnavailable" }));
     // The money moved and the record is RELEASED, but escrow.released reached no one and nothing owes it.
     await expect(settle(deps(), ref)).rejects.toThrow("DynamoDB is unavailable");
@@ -253,7 +255,7 @@ describe("an announcement that fails with the mark that would owe it", () => {
     // The retry, with DynamoDB back and SNS still down: the escrow is marked, the reconciler publishes it.
     requestVisit.mockRestore();
     await settle(deps(), ref);
-    expect((await table.store.get("demo", ref.escrowId))?.marks?.owed).toBe(true);
+    expect((await table.store.escrows.get("demo", ref.escrowId))?.marks?.owed).toBe(true);
     // With SNS back too, a retry announces it: once, under the id the first try gave it.
     events.fails = false;
     await settle(deps(), ref);
@@ -268,7 +270,7 @@ describe("a car's balance held unseen (issue #16, finding 2)", () => {
     await holdFunds(deps(), ref);
     await act(ref, { action: "inspection", actorId: "u-b", accept: true });
     // The balance is held at the provider, but the write that records it keeps failing.
-    const failing = Object.assign(Object.create(table.store) as EscrowStore, {
+    const failing = withPort(table.store, "escrows", {
       append: async () => {
         throw Object.assign(new Error("Service unavailable"), {
           name: "ServiceUnavailable",
@@ -346,18 +348,21 @@ describe("a hold that failed", () => {
 });
 
 describe("the one transact loop", () => {
-  /** A store whose next append writes, then loses its answer (a timeout the SDK could not retry). */
-  function ambiguousStore(mode: "landed" | "lost"): EscrowStore & { failures: number } {
-    const wrapped = Object.create(table.store) as EscrowStore & { failures: number };
-    wrapped.failures = 0;
-    wrapped.append = async (...args: Parameters<EscrowStore["append"]>) => {
-      if (wrapped.failures++ === 0) {
-        if (mode === "landed") await table.store.append(...args);
-        throw Object.assign(new Error("Connection timed out after 3000 ms"), { name: "TimeoutError" });
+  /**
+   * A store whose next append writes (or not), then loses its answer: the
+   * adapter answers `unknown` (a timeout the SDK could not retry).
+   */
+  function ambiguousStore(mode: "landed" | "lost") {
+    const records = Object.create(table.store.escrows) as EscrowRecords & { failures: number };
+    records.failures = 0;
+    records.append = async (...args: Parameters<EscrowRecords["append"]>) => {
+      if (records.failures++ === 0) {
+        if (mode === "landed") await table.store.escrows.append(...args);
+        return "unknown";
       }
-      return table.store.append(...args);
+      return table.store.escrows.append(...args);
     };
-    return wrapped;
+    return { store: { ...table.store, escrows: records }, records };
   }
 
   it.each(["landed", "lost"] as const)(
@@ -366,11 +371,11 @@ describe("the one transact loop", () => {
       const ref = await create();
       await holdFunds(deps(), ref);
       const flaky = ambiguousStore(mode);
-      const answer = await performAction({ ...deps(), store: flaky }, "demo", ref.escrowId, {
+      const answer = await performAction({ ...deps(), store: flaky.store }, "demo", ref.escrowId, {
         action: "delivery",
         actorId: "u-s",
       });
-      expect(flaky.failures).toBeGreaterThanOrEqual(1);
+      expect(flaky.records.failures).toBeGreaterThanOrEqual(1);
       expect(answer).toMatchObject({ statusCode: 202, escrow: { status: "DELIVERED", version: 3 } });
       expect(await types(ref)).toEqual(["created", "funded", "delivered"]);
     },
@@ -379,8 +384,8 @@ describe("the one transact loop", () => {
   it("recognises its own entry even when the store returns its attributes in another order", async () => {
     // DynamoDB does not keep the order of a map's attributes: an entry read back may list them differently.
     const reordering = ambiguousStore("landed");
-    reordering.get = async (tenantId: string, escrowId: string) => {
-      const record = await table.store.get(tenantId, escrowId);
+    reordering.records.get = async (tenantId: string, escrowId: string) => {
+      const record = await table.store.escrows.get(tenantId, escrowId);
       if (!record) return null;
       const reversed = <T extends object>(o: T): T =>
         Object.fromEntries(
@@ -392,7 +397,7 @@ describe("the one transact loop", () => {
     };
     const ref = await create();
     await holdFunds(deps(), ref);
-    const answer = await performAction({ ...deps(), store: reordering }, "demo", ref.escrowId, {
+    const answer = await performAction({ ...deps(), store: reordering.store }, "demo", ref.escrowId, {
       action: "delivery",
       actorId: "u-s",
       carrier: "SF",
@@ -407,7 +412,7 @@ describe("the one transact loop", () => {
     const command: ActionCommand = { action: "delivery", actorId: "u-s", carrier: "SF" };
     const idem = keyed("deliver-ambiguous", command, `/v1/escrows/${ref.escrowId}/delivery`);
     const first = await performAction(
-      { ...deps(), store: ambiguousStore("landed") },
+      { ...deps(), store: ambiguousStore("landed").store },
       "demo",
       ref.escrowId,
       command,
@@ -421,7 +426,7 @@ describe("the one transact loop", () => {
 
   it("a workflow task whose write landed unseen returns the same step", async () => {
     const ref = await confirmed();
-    const step = await settle({ ...deps(), store: ambiguousStore("landed") }, ref);
+    const step = await settle({ ...deps(), store: ambiguousStore("landed").store }, ref);
     expect(step).toMatchObject({ outcome: "released", version: 6 });
     expect(await types(ref)).toEqual(["created", "funded", "delivered", "confirmed", "settling", "released"]);
     await expectProviderAgrees(ref);

@@ -30,7 +30,7 @@ describe("a wait's token", () => {
     await beginWait(at(t0 + 31_000), { ...wait, taskToken: "t-retry" });
     // ...then the first attempt's write, in flight when its Lambda timed out, lands.
     await beginWait(at(t0), { ...wait, taskToken: "t-timed-out" });
-    expect(await table.store.getWait(ref.tenantId, ref.escrowId)).toMatchObject({ token: "t-retry" });
+    expect(await table.store.waits.get(ref.tenantId, ref.escrowId)).toMatchObject({ token: "t-retry" });
 
     await performAction(at(t0 + 60_000), ref.tenantId, ref.escrowId, {
       action: "delivery",
@@ -47,10 +47,10 @@ describe("a wait's token", () => {
     const wait = { ...ref, seenVersion: 2, execution: ref.escrowId };
     await beginWait(at(t0), { ...wait, taskToken: "t-1" });
     await beginWait(at(t0 + 5_000), { ...wait, taskToken: "t-2" });
-    expect(await table.store.getWait(ref.tenantId, ref.escrowId)).toMatchObject({ token: "t-2" });
+    expect(await table.store.waits.get(ref.tenantId, ref.escrowId)).toMatchObject({ token: "t-2" });
     // A retry right after a crash, on a host whose clock is half a second behind, still replaces it.
     await beginWait(at(t0 + 4_500), { ...wait, taskToken: "t-3" });
-    expect(await table.store.getWait(ref.tenantId, ref.escrowId)).toMatchObject({ token: "t-3" });
+    expect(await table.store.waits.get(ref.tenantId, ref.escrowId)).toMatchObject({ token: "t-3" });
   });
 });
 
@@ -58,7 +58,7 @@ describe("a parked wait's continuation", () => {
   const parkedAt = async (tenant: string, sinceMs: number, status: "RUNNING" | "SUCCEEDED") => {
     const ref = await createVia(at(t0), tenant);
     await holdFunds(at(t0), ref);
-    await table.store.putWait(ref.tenantId, ref.escrowId, {
+    await table.store.waits.put(ref.tenantId, ref.escrowId, {
       token: null,
       seenVersion: 2,
       since: new Date(sinceMs).toISOString(),

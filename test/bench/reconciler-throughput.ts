@@ -5,7 +5,7 @@ import {
   type DynamoDBClient,
   QueryCommand,
 } from "@aws-sdk/client-dynamodb";
-import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
+import { dynamoStore } from "../../functions/adapters/dynamo-store";
 import { dueShardOf, escrowKey } from "../../functions/adapters/table-schema";
 import { createEscrow } from "../../functions/app/escrow-service";
 import { type ReconcileReport, reconcile } from "../../functions/app/reconcile";
@@ -81,7 +81,7 @@ const T0 = Date.parse("2026-12-01T00:00:00.000Z");
 
 /** The two kinds of escrow the backlog is made of: funded and waiting for delivery, one of them with funded owed. */
 async function templates(client: DynamoDBClient, table: string) {
-  const store = new DynamoEscrowStore(client, table);
+  const store = dynamoStore(client, table);
   const events = new LatentPublisher(() => T0);
   const deps = {
     store,
@@ -215,7 +215,7 @@ export async function measureReconcilerThroughput(): Promise<{
       await createEscrowTable(client, table);
       const backlog = r === 0 ? 500 : BACKLOG;
       await seed(client, table, 0, backlog);
-      const store = new DynamoEscrowStore(client, table);
+      const store = dynamoStore(client, table);
       const clock = T0 + 6 * DAY_MS + 1000; // every delivery reminder has come due (a day before the deadline)
       const events = new LatentPublisher(() => clock);
       const workflow = new LatentWorkflow();
@@ -314,7 +314,7 @@ async function drill(client: DynamoDBClient): Promise<ThroughputFigures["backlog
   const table = "reconcile-bench-drill";
   await createEscrowTable(client, table);
   const ids = await seed(client, table, 0, BACKLOG);
-  const store = new DynamoEscrowStore(client, table);
+  const store = dynamoStore(client, table);
   const dueAt = T0 + 6 * DAY_MS; // the reminders' time; the owed events have been due since T0
   let clock = dueAt + 1000;
   const events = new LatentPublisher(() => clock);

@@ -4,8 +4,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { PROBLEMS, type ProblemCode } from "../../functions/api/problem";
 import { FUNCTION_ROUTES, ROUTES, type Route, type Who } from "../../functions/api/routes";
 import { EVENT_TYPES } from "../../functions/domain/events";
+import { KIND_MODULES } from "../../functions/domain/kinds/registry";
 import { OPS_ALERT_TYPES } from "../../functions/domain/ops-alert-types";
-import { DEFAULT_WINDOWS } from "../../functions/domain/windows";
 import { buildOpenApi } from "../../infra/openapi";
 import { FUNCTIONS } from "../../infra/service-functions";
 
@@ -276,7 +276,7 @@ describe("the contract", () => {
     };
     expect(Object.keys(dispute.anyOf[0]?.properties ?? {})).toContain("evidenceRequest");
     // Every window of every kind, the reminder lead included, as the resource shows them.
-    const windows = new Set(Object.values(DEFAULT_WINDOWS).flatMap((w) => Object.keys(w)));
+    const windows = new Set(Object.values(KIND_MODULES).flatMap((k) => Object.keys(k.windows)));
     expect(Object.keys(schemas.Windows?.properties ?? {}).sort()).toEqual([...windows].sort());
   });
 

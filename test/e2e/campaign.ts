@@ -84,14 +84,7 @@ export interface CampaignResult extends CampaignFigures {
   /** Ops alerts about a dependency failing for 15 minutes, and about its recovery. */
   dependencyAlerts: { failing: number; recovered: number };
   /** Executions per escrow, and the most seen RUNNING for one escrow at once (sampled). */
-  executions: {
-    samples: number;
-    maxRunningAtOnce: number;
-    escrowsWithTwoRunning: string[];
-    perEscrowMedian: number;
-    perEscrowMax: number;
-    histogram: Record<string, number>;
-  };
+  executions: Awaited<ReturnType<ExecutionObserver["stop"]>>;
 }
 
 /**

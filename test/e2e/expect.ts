@@ -4,7 +4,7 @@
  */
 import { expect } from "vitest";
 import type { Answer, Api } from "./client";
-import { order } from "./client";
+import { BUYER, order } from "./client";
 
 /** Expects `res` to be a problem document (API.md, "Conventions": RFC 9457) with this status and code. */
 export function expectProblem(
@@ -28,4 +28,12 @@ export async function funded(api: Api, overrides: Record<string, unknown> = {}) 
   const created = await api.create(order(overrides));
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   return api.waitFor(created.body.id, "FUNDED");
+}
+
+/** The test bicycle (with `overrides`), funded, then disputed by the buyer: DISPUTED. */
+export async function disputed(api: Api, overrides: Record<string, unknown> = {}) {
+  const escrow = await funded(api, overrides);
+  const res = await api.act(escrow.id, "dispute", { actorId: BUYER, reason: "not as described" });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  return api.waitFor(escrow.id, "DISPUTED");
 }

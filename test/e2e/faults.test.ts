@@ -1,17 +1,23 @@
-import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
-  ListStateMachinesCommand,
-  SFNClient,
-  StopExecutionCommand,
-} from "@aws-sdk/client-sfn";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { executionsOf as executionsOfEscrow } from "../support/executions";
+import { StopExecutionCommand } from "@aws-sdk/client-sfn";
+import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "../support/wait";
-import { checkEvents, checkLedger, type HistoryItem, RecordingApi } from "./campaign";
 import { order } from "./client";
-import { type LocalServer, startServer } from "./server";
+import {
+  api,
+  BUYER,
+  delivered,
+  endFault,
+  executionArn,
+  executionsOf,
+  funded,
+  GRACE_SECONDS,
+  historyOf,
+  no500,
+  SELLER,
+  settles,
+  sfn,
+  useFaultedService,
+} from "./faults-fixture";
 
 /**
  * API.md "When dependencies fail", end to end on the running local service:
@@ -23,115 +29,7 @@ import { type LocalServer, startServer } from "./server";
  * runs at its local default period (60 s); where a recovery goes through it,
  * the service's clock is moved past its marks instead of waiting.
  */
-const GRACE_SECONDS = 60;
-/** Once the clock is moved, what is left is the workflow's own steps (their retries at a hundredth). */
-const RECOVERY_MS = 30_000;
-
-let server: LocalServer;
-let api: RecordingApi;
-let sfn: SFNClient;
-let stateMachineArn: string;
-
-beforeAll(async () => {
-  server = await startServer();
-  api = new RecordingApi(server.url);
-  sfn = new SFNClient({
-    endpoint: server.url,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
-  const machines = await sfn.send(new ListStateMachinesCommand({}));
-  stateMachineArn = machines.stateMachines?.[0]?.stateMachineArn as string;
-});
-afterAll(async () => {
-  sfn?.destroy();
-  await server?.stop();
-});
-
-const BUYER = "u-1001";
-const SELLER = "u-2002";
-
-const executionArn = (name: string) => `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
-
-/** Every execution of one escrow: `<id>`, and its continuations and restarts `<id>-…`. */
-const executionsOf = (id: string) => executionsOfEscrow(sfn, stateMachineArn, id);
-
-async function historyOf(name: string): Promise<HistoryEvent[]> {
-  const out = await sfn.send(
-    new GetExecutionHistoryCommand({ executionArn: executionArn(name), maxResults: 1000 }),
-  );
-  return out.events ?? [];
-}
-
-/** The escrow's own history (GET …/events). */
-async function recordOf(id: string): Promise<HistoryItem[]> {
-  const res = await api.call("GET", `/v1/escrows/${id}/events`);
-  expect(res.status).toBe(200);
-  return res.body.items;
-}
-
-async function funded(overrides: Record<string, unknown> = {}) {
-  const created = await api.create(order(overrides));
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  return api.waitFor(created.body.id, "FUNDED");
-}
-
-/** A delivered escrow whose confirmation wait has begun (its escrow.delivered event is out). */
-async function delivered() {
-  const escrow = await funded();
-  const res = await api.act(escrow.id, "delivery", { actorId: SELLER, carrier: "SF", trackingNumber: "SF1" });
-  expect(res.status, JSON.stringify(res.body)).toBe(202);
-  await api.waitForEvents(escrow.id, ["escrow.funded", "escrow.delivered"]);
-  return res.body;
-}
-
-/**
- * What a user notices once it is over: the escrow in `status` with nothing
- * pending, the provider's ledger equal to its settlement (every key once),
- * every event its history announces published — one body per event id
- * (repeated deliveries allowed) and nothing it does not announce.
- */
-async function settles(id: string, status: string, timeoutMs = RECOVERY_MS) {
-  // The reconciler's marks of what is owed or overdue come due (a minute's grace, then its visit).
-  await api.advanceClock(GRACE_SECONDS + 1);
-  const escrow = await api.waitFor(id, status, timeoutMs);
-  const ledger = await api.payments(id);
-  expect(checkLedger(escrow, ledger), JSON.stringify(ledger)).toEqual([]);
-  const history = await recordOf(id);
-  let check = checkEvents(id, history, []);
-  const notes = await waitFor(
-    async () => {
-      const items = await api.notifications(id);
-      check = checkEvents(id, history, items);
-      return check.missing.length === 0 && items;
-    },
-    {
-      timeoutMs,
-      intervalMs: 250,
-      what: `every event the history of ${id} announces`,
-      describe: () => `missing ${check.missing.join(", ")}`,
-    },
-  );
-  check = checkEvents(id, history, notes);
-  expect(check.inconsistent, "event ids delivered with different bodies").toEqual([]);
-  expect(check.unexpected, "events the history does not announce").toEqual([]);
-  return { escrow, ledger, history, notes, types: check.expected.map((e) => e.type) };
-}
-
-/** API.md: while a dependency fails, 2xx (carried out) or 503 (changed nothing), never 500. */
-const no500 = () => expect(api.answers500).toEqual([]);
-
-/** Fault phases of the concurrent scenarios run one at a time (each fault is global to the service). */
-let lock: Promise<unknown> = Promise.resolve();
-function exclusive<T>(phase: () => Promise<T>): Promise<T> {
-  const run = lock.then(phase);
-  lock = run.catch(() => {});
-  return run;
-}
-async function endFault(id: string) {
-  const res = await api.call("DELETE", `/_local/faults/${id}`, { token: null });
-  expect(res.status).toBe(204);
-}
+useFaultedService();
 
 describe("/_local/faults over HTTP (API.md, local mode)", () => {
   afterEach(async () => api.clearFaults());
@@ -401,142 +299,5 @@ describe("a dependency fails while escrows go through their lifecycle", () => {
     expect(done.types).toEqual(["escrow.funded"]);
     const failed = (await historyOf(created.body.id)).filter((e) => e.type === "TaskFailed");
     expect(failed.length).toBeGreaterThan(0);
-  });
-
-  describe("recoveries through the reconciler (one at a time: each clears every fault after it)", () => {
-    it("SNS failing for longer than any retry from hold to release: the money moves anyway, the owed events follow once it clears", {
-      timeout: RECOVERY_MS + 60_000,
-    }, async () => {
-      const id = await exclusive(async () => {
-        const fault = await api.injectFault({ target: "sns", mode: "error", seconds: 300 });
-        const escrow = await funded();
-        expect((await api.act(escrow.id, "delivery", { actorId: SELLER })).status).toBe(202);
-        expect((await api.act(escrow.id, "confirmation", { actorId: BUYER })).status).toBe(202);
-        const released = await api.waitFor(escrow.id, "RELEASED");
-        expect(checkLedger(released, await api.payments(escrow.id))).toEqual([]);
-        // nothing could be announced, and the reconciler cannot publish either while SNS fails
-        await api.reconcile();
-        expect(await api.notifications(escrow.id)).toEqual([]);
-        await endFault(fault.id);
-        return escrow.id as string;
-      });
-      const done = await settles(id, "RELEASED");
-      expect(done.types).toEqual(["escrow.funded", "escrow.delivered", "escrow.released"]);
-      expect(new Set(done.notes.map((n) => n.event.type))).toEqual(
-        new Set(["escrow.funded", "escrow.delivered", "escrow.released"]),
-      );
-    });
-
-    it("SNS failing when evidence is added: 201 all the same, and escrow.evidence_added follows once it clears, under one id", {
-      timeout: RECOVERY_MS + 60_000,
-    }, async () => {
-      const escrow = await delivered();
-      expect((await api.act(escrow.id, "dispute", { actorId: BUYER, reason: "cracked" })).status).toBe(202);
-      await api.waitForEvents(escrow.id, ["escrow.funded", "escrow.delivered", "escrow.disputed"]);
-      const evidenceOf = async () =>
-        (await api.notifications(escrow.id)).filter((n) => n.event.type === "escrow.evidence_added");
-      const item = await exclusive(async () => {
-        const fault = await api.injectFault({
-          target: "sns",
-          operation: "Publish",
-          mode: "error",
-          seconds: 300,
-        });
-        const res = await api.call("POST", `/v1/escrows/${escrow.id}/evidence`, {
-          body: { actorId: BUYER, text: "Cracked on arrival." },
-        });
-        expect(res.status, JSON.stringify(res.body)).toBe(201);
-        // The API did not wait on SNS, and the reconciler cannot publish either while it fails.
-        await api.reconcile();
-        expect(await evidenceOf()).toEqual([]);
-        await endFault(fault.id);
-        return res.body;
-      });
-      // The item's mark comes due (a minute on): the reconciler publishes the event it owes.
-      await api.advanceClock(GRACE_SECONDS + 1);
-      const notes = await waitFor(async () => ((await evidenceOf()).length > 0 ? evidenceOf() : false), {
-        timeoutMs: RECOVERY_MS,
-        intervalMs: 500,
-        what: "escrow.evidence_added once SNS recovered",
-      });
-      expect(new Set(notes.map((n) => n.event.id)).size).toBe(1);
-      expect(notes[0]?.event).toMatchObject({
-        evidence: item,
-        escrow: { id: escrow.id, status: "DISPUTED" },
-      });
-      const listed = await api.call("GET", `/v1/escrows/${escrow.id}/evidence`);
-      expect(listed.body.items).toEqual([item]);
-    });
-
-    it("StartExecution refused at creation: 201, and the escrow is funded through the reconciler once it clears", {
-      timeout: RECOVERY_MS + 60_000,
-    }, async () => {
-      const id = await exclusive(async () => {
-        const fault = await api.injectFault({
-          target: "stepfunctions",
-          operation: "StartExecution",
-          mode: "error",
-          seconds: 300,
-        });
-        const created = await api.create(order());
-        expect(created.status, JSON.stringify(created.body)).toBe(201);
-        expect(created.body).toMatchObject({ status: "PENDING_FUNDS", version: 1 });
-        await expect(
-          sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(created.body.id) })),
-        ).rejects.toMatchObject({ name: "ExecutionDoesNotExist" });
-        await api.reconcile();
-        expect((await api.get(created.body.id)).body.status).toBe("PENDING_FUNDS");
-        await endFault(fault.id);
-        return created.body.id as string;
-      });
-      const done = await settles(id, "FUNDED");
-      expect(done.ledger.map((m) => m.type)).toEqual(["hold"]);
-      expect(done.types).toEqual(["escrow.funded"]);
-      expect((await executionsOf(id)).map((e) => e.name)).toContain(id);
-    });
-  });
-
-  it("Lambda failing for longer than 15 minutes: the step is retried, never left; ops are told once, and again when it recovers; money moved once", async () => {
-    const escrow = await delivered();
-    await api.injectFault({ target: "lambda", mode: "error", seconds: 300 });
-    expect((await api.act(escrow.id, "confirmation", { actorId: BUYER })).status).toBe(202);
-    // Twenty minutes pass on the service's clock while ReleaseToSeller keeps failing (ops are told once the
-    // step has not moved for 15; the reconciler looks once a period).
-    await api.advanceClock(20 * 60);
-    const alerts = async () =>
-      (
-        (await (
-          await fetch(`${server.url}/_local/notifications?escrowId=${escrow.id}&topic=ops`)
-        ).json()) as {
-          items: { event: { id: string; type: string; escrowId: string } }[];
-        }
-      ).items.map((i) => i.event);
-    expect((await alerts()).map((a) => a.type)).toEqual(["escrow.dependency_failing"]);
-    // Still one running execution, still retrying, and nothing for ops to do (no needsOpsAttention).
-    expect(
-      (await sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(escrow.id) }))).status,
-    ).toBe("RUNNING");
-    expect((await api.get(escrow.id)).body).toMatchObject({
-      status: "DELIVERED",
-      pendingAction: "confirmation",
-      needsOpsAttention: false,
-    });
-    await api.advanceClock(5 * 60);
-    expect(await alerts()).toHaveLength(1);
-
-    await api.clearFaults();
-    const released = await settles(escrow.id, "RELEASED");
-    expect(released.ledger.map((m) => m.type).sort()).toEqual(["fee", "hold", "payout"]);
-    expect(released.types).toEqual(["escrow.funded", "escrow.delivered", "escrow.released"]);
-    await waitFor(async () => (await alerts()).length === 2, {
-      timeoutMs: RECOVERY_MS,
-      intervalMs: 250,
-      what: "escrow.dependency_recovered",
-    });
-    const [failing, recovered] = await alerts();
-    expect(recovered?.type).toBe("escrow.dependency_recovered");
-    expect(recovered?.id).not.toBe(failing?.id);
-    // The one execution carried it through: no restart.
-    expect(await executionsOf(escrow.id)).toEqual([{ name: escrow.id, status: "SUCCEEDED" }]);
   });
 });

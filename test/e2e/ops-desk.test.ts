@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type OpsUserName, signInAs } from "../support/people";
 import { waitFor } from "../support/wait";
 import { BUYER, order, SELLER } from "./client";
+import { disputed as disputedVia } from "./expect";
 import { useLocalService } from "./server";
 
 /**
@@ -28,15 +29,7 @@ const opsCall = (
   headers: Record<string, string> = {},
 ) => api.call(method, path, { token: as(who), ...(body !== undefined ? { body } : {}), headers });
 
-async function disputed(overrides: Record<string, unknown> = {}) {
-  const created = await api.create(order(overrides));
-  expect(created.status).toBe(201);
-  await api.waitFor(created.body.id, "FUNDED");
-  expect(
-    (await api.act(created.body.id, "dispute", { actorId: BUYER, reason: "not as described" })).status,
-  ).toBe(202);
-  return api.waitFor(created.body.id, "DISPUTED");
-}
+const disputed = (overrides: Record<string, unknown> = {}) => disputedVia(api, overrides);
 
 describe("who decided, and why", () => {
   it("a signed-in person's resolution carries their name in the history, the resource and the events", async () => {

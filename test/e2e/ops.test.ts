@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BUYER, order, SELLER } from "./client";
+import { disputed as disputedVia } from "./expect";
 import { useLocalService } from "./server";
 
 /**
@@ -8,15 +9,7 @@ import { useLocalService } from "./server";
  */
 const api = useLocalService();
 
-async function disputed(disputeSeconds: number) {
-  const created = await api.create(order({ windows: { disputeSeconds } }));
-  expect(created.status).toBe(201);
-  await api.waitFor(created.body.id, "FUNDED");
-  expect(
-    (await api.act(created.body.id, "dispute", { actorId: BUYER, reason: "not as described" })).status,
-  ).toBe(202);
-  return api.waitFor(created.body.id, "DISPUTED");
-}
+const disputed = (disputeSeconds: number) => disputedVia(api, { windows: { disputeSeconds } });
 
 /** Every page of an ops list, in order. */
 async function allOf(query: string): Promise<any[]> {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import type { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
+import { dynamoStore } from "../../functions/adapters/dynamo-store";
 import { SfnWorkflow } from "../../functions/adapters/sfn-workflow";
 import { SnsEventPublisher } from "../../functions/adapters/sns-event-publisher";
 import { getEscrow, performAction, type ServiceDeps } from "../../functions/app/escrow-service";
@@ -68,7 +68,7 @@ export type Harness = Awaited<ReturnType<typeof startHarness>>;
 export async function startHarness(tenant = "paths") {
   const db = await startDynalite();
   const dir = mkdtempSync(join(tmpdir(), "escrow-workflow-"));
-  const store = new DynamoEscrowStore(db.client, db.tableName);
+  const store = dynamoStore(db.client, db.tableName);
   const payments = new TestPayments();
   const published: Published[] = [];
   /** What tests switch on and off: an SNS outage, a task Lambda that keeps failing, the parking lease. */
@@ -220,7 +220,7 @@ export async function startHarness(tenant = "paths") {
         const entered = await statesEntered(execution);
         const exec = await sfn.describeExecution(arnOf(execution));
         if (entered.at(-1) !== state || exec.status !== "RUNNING") return false;
-        const [wait, escrow] = await Promise.all([store.getWait(tenant, id), getEscrow(deps, tenant, id)]);
+        const [wait, escrow] = await Promise.all([store.waits.get(tenant, id), getEscrow(deps, tenant, id)]);
         return wait?.seenVersion === escrow.version && wait.token !== null && wait.execution === execution;
       }, `${execution} waiting in ${state}`);
     },

@@ -325,8 +325,8 @@ describe("paths of the escrow workflow", () => {
         movementKeys.transfer(
           id,
           "refund",
-          ((await h.store.get(h.tenant, id))?.history.filter((e) => e.type === "settling").at(-1)?.v ??
-            0) as number,
+          ((await h.store.escrows.get(h.tenant, id))?.history.filter((e) => e.type === "settling").at(-1)
+            ?.v ?? 0) as number,
         ),
       ],
     ]);

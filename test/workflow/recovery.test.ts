@@ -38,7 +38,7 @@ const refusing = (call: "start" | "signal"): WorkflowEngine => ({
 /** The escrow's wait once it is parked at `version`. */
 const parkedWait = (id: string, version: number) =>
   h.until(async () => {
-    const wait = await h.store.getWait(h.tenant, id);
+    const wait = await h.store.waits.get(h.tenant, id);
     return wait?.parked && wait.seenVersion === version && wait;
   }, `${id} parked at version ${version}`);
 
@@ -65,7 +65,10 @@ describe("a long wait parks in the record", () => {
       seenVersion: 2,
       published: 2,
     });
-    expect((await h.store.get(h.tenant, id))?.marks).toMatchObject({ parked: true, due: funded.deadline });
+    expect((await h.store.escrows.get(h.tenant, id))?.marks).toMatchObject({
+      parked: true,
+      due: funded.deadline,
+    });
     expect(h.eventsOf(id)).toEqual([ev(id, 2, "escrow.funded")]);
 
     await h.act(id, { action: "delivery", actorId: "u-s" });
@@ -221,7 +224,7 @@ describe("the reconciler", () => {
       expect((await h.executionsOf(id)).map((e) => e.name)).toEqual([id]);
       expect(await h.escrow(id)).toMatchObject({ status: "RELEASED", settlement: { paidToSeller: 9700 } });
       // Money moved once: every payout call carried the one key, named after the intent, recorded once.
-      const intent = (await h.store.get(h.tenant, id))?.history.find((e) => e.type === "settling")
+      const intent = (await h.store.escrows.get(h.tenant, id))?.history.find((e) => e.type === "settling")
         ?.v as number;
       const payoutKey = movementKeys.transfer(id, "payout", intent);
       const payoutCalls = h.payments.callsOf(id, "payout");
@@ -245,18 +248,18 @@ describe("the reconciler", () => {
     // The wait began all the same; escrow.funded is owed.
     await h.waitingIn(id, "AwaitDelivery");
     expect(h.eventsOf(id)).toEqual([]);
-    expect(await h.store.getWait(h.tenant, id)).toMatchObject({ published: 1 });
-    expect((await h.store.get(h.tenant, id))?.marks).toMatchObject({ owed: true });
+    expect(await h.store.waits.get(h.tenant, id)).toMatchObject({ published: 1 });
+    expect((await h.store.escrows.get(h.tenant, id))?.marks).toMatchObject({ owed: true });
     h.faults.publishFails = false;
     await h.act(id, { action: "delivery", actorId: "u-s" });
     await h.waitingIn(id, "AwaitBuyerConfirmation");
     // The next wait announces what is still owed first, in order.
     expect(h.eventsOf(id)).toEqual([ev(id, 2, "escrow.funded"), ev(id, 3, "escrow.delivered")]);
-    expect(await h.store.getWait(h.tenant, id)).toMatchObject({ published: 3 });
+    expect(await h.store.waits.get(h.tenant, id)).toMatchObject({ published: 3 });
     // The reconciler, asked, finds nothing more owed; then the escrow is due only for its reminder.
     expect((await h.reconcile()).published).toBe(0);
     const { deadline } = await h.escrow(id);
-    expect((await h.store.get(h.tenant, id))?.marks).toMatchObject({
+    expect((await h.store.escrows.get(h.tenant, id))?.marks).toMatchObject({
       owed: false,
       due: new Date(Date.parse(deadline as string) - 86_400_000).toISOString(),
     });

@@ -1,57 +1,32 @@
+import type { EscrowView, OpsUser } from "../../domain/types";
+
 /** What the console reads of the API's answers (the OpenAPI document has the whole shapes). */
-export interface OpsUser {
-  id: string;
-  name: string;
-}
+export type { Disbursement, OpsUser } from "../../domain/types";
 
-export interface Disbursement {
-  at: string;
-  paidToSeller: number;
-  refundedToBuyer: number;
-  platformFee: number;
-  reason: string;
-}
-
-export interface Escrow {
-  id: string;
-  kind: string;
-  status: string;
-  buyerId: string;
-  sellerId: string;
-  amount: number;
-  currency: string;
-  fee: number;
-  description: string | null;
-  deadline: string | null;
-  pendingAction: string | null;
-  dispute: {
-    openedBy: string;
-    reason: string;
-    openedAt: string;
-    contestedAmount?: number;
-    evidenceRequest?: { from: string; dueAt: string; note: string };
-  } | null;
-  funded: number;
-  held: number;
-  disbursements: Disbursement[];
-  settlement: {
-    paidToSeller: number;
-    refundedToBuyer: number;
-    platformFee: number;
-    settledAt: string;
-  } | null;
-  needsOpsAttention: boolean;
-  attentionReason: string | null;
-  resolution: {
-    outcome: string;
-    refundAmount: number;
-    reasonCode: string | null;
-    note: string;
-    decidedBy: OpsUser;
-    decidedAt: string;
-  } | null;
-  version: number;
-}
+/** An escrow as the API answers it: the fields the console reads. */
+export type Escrow = Pick<
+  EscrowView,
+  | "id"
+  | "kind"
+  | "status"
+  | "buyerId"
+  | "sellerId"
+  | "amount"
+  | "currency"
+  | "fee"
+  | "description"
+  | "deadline"
+  | "pendingAction"
+  | "dispute"
+  | "funded"
+  | "held"
+  | "disbursements"
+  | "settlement"
+  | "needsOpsAttention"
+  | "attentionReason"
+  | "resolution"
+  | "version"
+>;
 
 export interface OpsSummary {
   needsOpsAttention: boolean;

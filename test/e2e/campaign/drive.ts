@@ -1,3 +1,4 @@
+import { ALLOWED_FROM } from "../../support/api-status-table";
 import { carDeal, DAY, isoAt, rentalDeposit } from "../../support/orders";
 import type { Answer, CLIENTS } from "../client";
 import { order } from "../client";
@@ -64,21 +65,8 @@ export async function send(run: RunState, what: string, call: () => Promise<Answ
   }
 }
 
-/** The actions a status allows (API.md, goods). */
-const ALLOWED: Record<string, string[]> = {
-  inspection: ["RESERVED"],
-  "move-out": ["FUNDED"],
-  "deduction-claim": ["MOVED_OUT"],
-  "claim-response": ["CLAIMED"],
-  delivery: ["FUNDED"],
-  cancellation: ["FUNDED"],
-  dispute: ["FUNDED", "DELIVERED", "REFUND_REQUESTED"],
-  confirmation: ["DELIVERED"],
-  extension: ["DELIVERED"],
-  "refund-request": ["DELIVERED"],
-  "refund-response": ["REFUND_REQUESTED"],
-  resolution: ["DISPUTED"],
-};
+/** The statuses each action is allowed from (API.md). */
+const ALLOWED: Record<string, readonly string[]> = ALLOWED_FROM;
 
 /** The history entries an action records. */
 const ENTRY_OF_ACTION: Record<string, string[]> = {

@@ -1,5 +1,5 @@
 import type { Entry, EntryType } from "../../../functions/domain/escrow";
-import type { EscrowKind, EscrowStatus } from "../../../functions/domain/types";
+import { type EscrowKind, type EscrowStatus, STATUSES } from "../../../functions/domain/types";
 
 /**
  * Which history entries may follow which, by kind — written from API.md's
@@ -10,26 +10,10 @@ import type { EscrowKind, EscrowStatus } from "../../../functions/domain/types";
 
 type S = EscrowStatus;
 const GOODS_LIKE: EscrowKind[] = ["goods", "service", "vehicle"];
-const OPEN: S[] = [
-  "PENDING_FUNDS",
-  "FUNDED",
-  "DELIVERED",
-  "REFUND_REQUESTED",
-  "DISPUTED",
-  "RESERVED",
-  "MOVED_OUT",
-  "CLAIMED",
-];
-const WAITING: S[] = [
-  "FUNDED",
-  "DELIVERED",
-  "REFUND_REQUESTED",
-  "DISPUTED",
-  "RESERVED",
-  "MOVED_OUT",
-  "CLAIMED",
-];
 export const TERMINAL: S[] = ["RELEASED", "REFUNDED", "SETTLED", "CANCELLED"];
+/** Every other status of API.md's table, in its order; the waits are those after the hold. */
+const OPEN: S[] = STATUSES.filter((s) => !TERMINAL.includes(s));
+const WAITING: S[] = OPEN.filter((s) => s !== "PENDING_FUNDS");
 
 /** What a settlement may look like once it is pending: the direction of the money. */
 export type Direction = "release" | "refund" | "split";

@@ -2,8 +2,7 @@ import type { EscrowEvent } from "../../../functions/domain/events";
 import type { OpsAlert } from "../../../functions/domain/workflow-step";
 import type { EventPublisher } from "../../../functions/ports/events";
 import type { Op } from "../kernel/ops";
-import type { FaultKind } from "./faults";
-import { awsError, type PortContext, portCall } from "./port-call";
+import { awsFailure, type PortContext, portCall } from "./port-call";
 
 /**
  * SNS: what was published (every delivery, duplicates included) and the ops
@@ -64,12 +63,11 @@ export class SnsData {
   }
 }
 
-const failure = (kind: FaultKind): Error =>
-  kind === "throttle"
-    ? awsError("ThrottledException", 400, "Rate exceeded")
-    : kind === "ambiguous"
-      ? Object.assign(new Error("socket hang up"), { name: "TimeoutError" })
-      : awsError("InternalErrorException", 500, "Internal error");
+const failure = awsFailure({
+  throttle: ["ThrottledException", "Rate exceeded"],
+  error: ["InternalErrorException", 500, "Internal error"],
+  timeout: "socket hang up",
+});
 
 export class SimEvents implements EventPublisher {
   constructor(

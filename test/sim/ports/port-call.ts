@@ -103,3 +103,17 @@ export function awsError(name: string, status: number, message = name): Error {
     $fault: status >= 500 ? "server" : "client",
   });
 }
+
+/**
+ * How an AWS service fails, by fault kind: throttled and failed calls answer
+ * (an SDK error with its status: nothing was done); an ambiguous one times out
+ * with no answer (`timeout`, the SDK's TimeoutError message).
+ */
+export const awsFailure =
+  (service: { throttle: [string, string]; error: [string, number, string]; timeout: string }) =>
+  (kind: FaultKind): Error =>
+    kind === "throttle"
+      ? awsError(service.throttle[0], 400, service.throttle[1])
+      : kind === "ambiguous"
+        ? Object.assign(new Error(service.timeout), { name: "TimeoutError" })
+        : awsError(...service.error);

@@ -1,4 +1,4 @@
-import { WAIT_ATTEMPT_SKEW_MS } from "../../../functions/adapters/dynamo-escrow-store";
+import { WAIT_ATTEMPT_SKEW_MS } from "../../../functions/adapters/dynamo-waits";
 import { dueShardOf } from "../../../functions/adapters/table-schema";
 import { ConcurrentUpdateError } from "../../../functions/domain/errors";
 import type { Entry } from "../../../functions/domain/escrow";
@@ -173,7 +173,7 @@ export class StoreData {
     const k = key(tenantId, escrowId);
     const current = this.waits.get(k);
     // A slow, superseded attempt must not overwrite the token of a later wait — nor, at the same
-    // version, of an attempt that began well after it (as DynamoEscrowStore.putWait's condition).
+    // version, of an attempt that began well after it (as DynamoWorkflowWaits.put's condition).
     if (current && current.seenVersion > wait.seenVersion) return;
     if (
       current &&

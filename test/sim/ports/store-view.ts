@@ -1,8 +1,10 @@
+import { ConcurrentUpdateError } from "../../../functions/domain/errors";
 import type { Entry } from "../../../functions/domain/escrow";
 import { fold } from "../../../functions/domain/escrow";
 import type { EscrowMarks } from "../../../functions/domain/reconciliation";
 import type { EscrowState } from "../../../functions/domain/types";
 import type {
+  AppendResult,
   DuePage,
   EscrowRecord,
   EscrowStore,
@@ -12,9 +14,9 @@ import type {
   ListFilter,
   WaitRecord,
 } from "../../../functions/ports/escrow-store";
+import { mayHaveTakenEffect } from "../../../functions/ports/write-outcome";
 import type { Op } from "../kernel/ops";
-import type { FaultKind } from "./faults";
-import { awsError, type PortContext, portCall } from "./port-call";
+import { awsFailure, type PortContext, portCall } from "./port-call";
 import type { StoreData } from "./store-data";
 
 /**
@@ -24,14 +26,13 @@ import type { StoreData } from "./store-data";
  * operation's lasting effects are noted on it.
  */
 
-const failure = (kind: FaultKind): Error =>
-  kind === "throttle"
-    ? awsError("ProvisionedThroughputExceededException", 400, "Throughput exceeds the current capacity")
-    : kind === "ambiguous"
-      ? Object.assign(new Error("Connection timed out after 3000 ms"), { name: "TimeoutError" })
-      : awsError("InternalServerError", 500, "Internal server error");
+const failure = awsFailure({
+  throttle: ["ProvisionedThroughputExceededException", "Throughput exceeds the current capacity"],
+  error: ["InternalServerError", 500, "Internal server error"],
+  timeout: "Connection timed out after 3000 ms",
+});
 
-export class SimStore implements EscrowStore {
+export class SimStore {
   constructor(
     private readonly data: StoreData,
     private readonly ctx: PortContext,
@@ -196,4 +197,61 @@ export class SimStore implements EscrowStore {
   putIdempotency(tenantId: string, keyHash: string, record: IdempotencyRecord) {
     return this.call("PutItem", true, () => this.data.putIdempotency(tenantId, keyHash, record));
   }
+}
+
+/**
+ * The store's six ports (issue #18) over one operation's SimStore, answering
+ * as the DynamoDB adapters do: a lost condition on append is `conflict`, a
+ * lost answer `unknown` (the adapter classifies its errors, not the service).
+ */
+export function simStore(data: StoreData, ctx: PortContext, op: Op | null): EscrowStore {
+  const s = new SimStore(data, ctx, op);
+  return {
+    escrows: {
+      get: (t, e) => s.get(t, e),
+      create: (r, st) => s.create(r, st),
+      append: async (r, e, p, n): Promise<AppendResult> => {
+        try {
+          await s.append(r, e, p, n);
+          return "appended";
+        } catch (error) {
+          if (error instanceof ConcurrentUpdateError) return "conflict";
+          if (mayHaveTakenEffect(error)) return "unknown";
+          throw error;
+        }
+      },
+      list: (t, f) => s.list(t, f),
+      confirm: (t, e) => s.confirm(t, e),
+      unconfirm: (t, e) => s.unconfirm(t, e),
+    },
+    waits: {
+      put: (t, e, w) => s.putWait(t, e, w),
+      get: (t, e) => s.getWait(t, e),
+      setPublished: (t, e, v) => s.setPublished(t, e, v),
+    },
+    marks: {
+      set: (t, e, r, c) => s.setMarks(t, e, r, c),
+      requestVisit: (t, e, a, f) => s.requestVisit(t, e, a, f),
+      listDue: (sh, n, l, st) => s.listDue(sh, n, l, st),
+      get dueShards() {
+        return s.dueShards;
+      },
+      nextDue: (a) => s.nextDue(a),
+      dropUnconfirmed: (t, e) => s.dropUnconfirmed(t, e),
+    },
+    evidence: {
+      add: (t, e, ev) => s.addEvidence(t, e, ev),
+      list: (t, e) => s.listEvidence(t, e),
+      published: (t, e, ev) => s.evidencePublished(t, e, ev),
+    },
+    handover: {
+      put: (t, e, r) => s.putHandover(t, e, r),
+      get: (t, e) => s.getHandover(t, e),
+      update: (t, e, r, c) => s.updateHandover(t, e, r, c),
+    },
+    idempotency: {
+      get: (t, k) => s.getIdempotency(t, k),
+      put: (t, k, r) => s.putIdempotency(t, k, r),
+    },
+  };
 }

@@ -6,8 +6,7 @@ import { type Json, toJson } from "../asl/json";
 import type { Op } from "../kernel/ops";
 import type { Random } from "../kernel/random";
 import type { Scheduler } from "../kernel/scheduler";
-import type { FaultKind } from "./faults";
-import { awsError, type PortContext, portCall } from "./port-call";
+import { awsError, awsFailure, type PortContext, portCall } from "./port-call";
 
 /**
  * Step Functions: the escrow state machine's executions, run by the ASL
@@ -116,12 +115,11 @@ export class WorkflowData {
   }
 }
 
-const failure = (kind: FaultKind): Error =>
-  kind === "throttle"
-    ? awsError("ThrottlingException", 400, "Rate exceeded")
-    : kind === "ambiguous"
-      ? Object.assign(new Error("Connection timed out"), { name: "TimeoutError" })
-      : awsError("ServiceUnavailable", 503, "Service unavailable");
+const failure = awsFailure({
+  throttle: ["ThrottlingException", "Rate exceeded"],
+  error: ["ServiceUnavailable", 503, "Service unavailable"],
+  timeout: "Connection timed out",
+});
 
 /** The WorkflowEngine port as one operation sees it: the Step Functions calls SfnWorkflow makes. */
 export class SimWorkflow implements WorkflowEngine {

@@ -1,3 +1,4 @@
+import { windowKeysOf } from "../../../functions/domain/kinds/registry";
 import type { EscrowKind } from "../../../functions/domain/types";
 import type { Random } from "../kernel/random";
 
@@ -43,18 +44,8 @@ export const windowLength = (r: Random): number =>
       ? r.logUniform(3_600, 7 * DAY)
       : r.logUniform(7 * DAY, 90 * DAY);
 
-const WINDOWS: Record<EscrowKind, string[]> = {
-  goods: ["deliverySeconds", "confirmationSeconds", "sellerResponseSeconds", "disputeSeconds"],
-  service: ["deliverySeconds", "confirmationSeconds", "sellerResponseSeconds", "disputeSeconds"],
-  rental_deposit: ["claimSeconds", "claimResponseSeconds", "disputeSeconds"],
-  vehicle: [
-    "inspectionSeconds",
-    "deliverySeconds",
-    "confirmationSeconds",
-    "sellerResponseSeconds",
-    "disputeSeconds",
-  ],
-};
+/** A kind's windows, as its module lists them, but the reminder's (drawn on its own). */
+const windowsToDraw = (kind: EscrowKind) => windowKeysOf(kind).filter((w) => w !== "reminderSeconds");
 
 export function newDeal(
   r: Random,
@@ -65,7 +56,7 @@ export function newDeal(
   const kind = r.weighted(kinds);
   const amount = r.chance(0.1) ? r.int(1, 100) : r.int(100, 10_000_000);
   const windows: Record<string, number> = {};
-  for (const w of WINDOWS[kind]) if (r.chance(0.85)) windows[w] = windowLength(r);
+  for (const w of windowsToDraw(kind)) if (r.chance(0.85)) windows[w] = windowLength(r);
   if (r.chance(0.7)) windows.reminderSeconds = r.chance(0.3) ? 0 : r.logUniform(1, 7 * DAY);
   const body: Record<string, unknown> = {
     kind,

@@ -12,7 +12,7 @@ import { LambdaRuntime, lambdaError } from "../ports/lambda";
 import type { PortContext } from "../ports/port-call";
 import { ProviderData, SimPayments } from "../ports/provider";
 import { StoreData } from "../ports/store-data";
-import { SimStore } from "../ports/store-view";
+import { simStore } from "../ports/store-view";
 import { SimWorkflow, WorkflowData } from "../ports/workflow";
 import { SETTINGS, type SimPorts, TASK_BODIES } from "../wiring";
 import { describeOutage, drawWeather, strikeAfterMovement } from "./fault-plan";
@@ -159,7 +159,7 @@ export class World implements CheckedWorld {
   portsFor(op: Op | null): SimPorts {
     const skew = op?.skewMs ?? 0;
     return {
-      store: new SimStore(this.store, this.ctx, op),
+      store: simStore(this.store, this.ctx, op),
       workflow: new SimWorkflow(this.workflow, this.ctx, op),
       events: new SimEvents(this.sns, this.ctx, op),
       payments: new SimPayments(

@@ -1,0 +1,50 @@
+import type { ActionName } from "../../decide";
+import { DAY, DEFAULT_REMINDER_SECONDS } from "../../durations";
+import type { EscrowStatus } from "../../types";
+import type { Kind, Wait } from "../kind";
+
+/**
+ * Goods (API.md v1, the default kind): the whole price is held, the seller
+ * delivers, the buyer confirms or asks for a refund, ops decide a dispute.
+ * Services and cars reuse its waits and actions.
+ */
+
+/** The waits from FUNDED on (a car's too, once its balance is held). */
+export const GOODS_WAITS = {
+  FUNDED: { window: "delivery", party: "seller", ifSilent: "refund" },
+  DELIVERED: { window: "confirmation", party: "buyer", ifSilent: "release" },
+  REFUND_REQUESTED: { window: "seller_response", party: "seller", ifSilent: "accept_refund" },
+  DISPUTED: { window: "dispute", party: "ops", ifSilent: "refund" },
+} as const satisfies Partial<Record<EscrowStatus, Wait>>;
+
+export const GOODS_ACTIONS: readonly ActionName[] = [
+  "delivery",
+  "confirmation",
+  "extension",
+  "refund-request",
+  "refund-response",
+  "dispute",
+  "cancellation",
+  "resolution",
+  "evidence-request",
+  "resume",
+];
+
+export const goods: Kind = {
+  name: "goods",
+  windows: {
+    deliverySeconds: 7 * DAY,
+    confirmationSeconds: 10 * DAY,
+    sellerResponseSeconds: 5 * DAY,
+    disputeSeconds: 30 * DAY,
+    reminderSeconds: DEFAULT_REMINDER_SECONDS,
+  },
+  createFields: [],
+  terms: () => ({}),
+  firstHold: "funded",
+  fundedStep: "funded",
+  waits: GOODS_WAITS,
+  actions: GOODS_ACTIONS,
+  handover: true,
+  view: () => ({}),
+};

@@ -1,0 +1,61 @@
+import type { CreateEscrowInput } from "../create-input";
+import type { ActionCommand, ActionName } from "../decide";
+import type { WindowName } from "../outcomes";
+import type { OutcomeIfSilent, ReminderParty } from "../reminders";
+import type { EscrowState, EscrowStatus, EscrowTerms, EscrowView, Windows } from "../types";
+import type { StepOutcome } from "../workflow-step";
+
+/** A broken rule of the create body or of an action, as a 400 names it. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** The terms a kind adds to the common ones (all kinds' fields, each kind filling its own). */
+export type KindTerms = Pick<EscrowTerms, "lease" | "deposit" | "depositForfeitable" | "vehicle">;
+
+/**
+ * A wait of the kind: the window that runs while the escrow is in a status,
+ * who must act before it ends (the reminder's party, and who the ops desk
+ * shows it waits for), and what happens when no one does.
+ */
+export interface Wait {
+  window: WindowName;
+  party: ReminderParty;
+  ifSilent: OutcomeIfSilent | ((state: EscrowState) => OutcomeIfSilent);
+}
+
+/**
+ * A kind of deal (API.md: goods, service, rental_deposit, vehicle): its
+ * create terms, windows and their defaults, statuses and their waits,
+ * actions and their rules, and view fields. Everything that differs between
+ * kinds is here; code outside functions/domain/kinds asks the escrow's kind
+ * (registry.ts, `kindOf`) and never which kind it is.
+ */
+export interface Kind {
+  readonly name: EscrowTerms["kind"];
+  /** The kind's windows (their keys are its windows; `reminderSeconds` included) with their defaults. */
+  readonly windows: Required<Pick<Windows, "reminderSeconds">> & Windows;
+  /** Create-body fields only this kind has (a field of another kind on it is 400). */
+  readonly createFields: readonly (keyof CreateEscrowInput)[];
+  /** Checks the kind's own create fields and answers its terms (with `errors` pushed for what is broken). */
+  terms(input: CreateEscrowInput, now: Date, errors: FieldError[]): Partial<KindTerms>;
+  /** The status the first hold leaves (its entry: `funded`, or `reserved` for a reservation deposit). */
+  readonly firstHold: "funded" | "reserved";
+  /** The step the workflow takes once the whole price is held (`funded`, or `lease_funded`: a long wait). */
+  readonly fundedStep: Extract<StepOutcome, "funded" | "lease_funded">;
+  /** The waits of the kind's statuses (a status without one: nothing runs out by itself). */
+  readonly waits: Partial<Record<EscrowStatus, Wait>>;
+  /** The actions of the kind; any other is 409 on its escrows. */
+  readonly actions: readonly ActionName[];
+  /** The kind's own checks of an action's values against the escrow (400), before who acts is checked. */
+  checkValues?(state: EscrowState, command: ActionCommand, now: Date): void;
+  /** The kind's own rule on when an action is allowed (409), after the status allows it. */
+  guard?(state: EscrowState, command: ActionCommand["action"], now: Date): void;
+  /** Whether its buyer can prove a face-to-face handover with a code (API.md v1.1). */
+  readonly handover: boolean;
+  /** Whether a second hold (a car's balance) may have been taken unseen: a settlement lets it go. */
+  balanceUnrecorded?(state: EscrowState): boolean;
+  /** The fields the kind adds to the escrow resource. */
+  view(state: EscrowState): Partial<EscrowView>;
+}

@@ -1,0 +1,52 @@
+import type { EscrowState, WindowKey, Windows } from "../types";
+import { goods } from "./goods";
+import type { Kind, KindTerms, Wait } from "./kind";
+import { rentalDeposit } from "./rental-deposit";
+import { service } from "./service";
+import { vehicle } from "./vehicle";
+
+/**
+ * The kinds of deal, each a module of its own (functions/domain/kinds/<kind>).
+ * To add a kind: its module, a line here, its OpenAPI examples and its tests
+ * (README, "Adding a kind").
+ */
+export const KINDS = ["goods", "service", "rental_deposit", "vehicle"] as const;
+export type EscrowKind = (typeof KINDS)[number];
+
+/** The kind of an escrow whose create body names none. */
+export const DEFAULT_KIND: EscrowKind = "goods";
+
+export const KIND_MODULES: Record<EscrowKind, Kind> = {
+  goods,
+  service,
+  rental_deposit: rentalDeposit,
+  vehicle,
+};
+
+/** The kind an escrow (or its terms) is of. */
+export const kindOf = (of: { kind: EscrowKind }): Kind => KIND_MODULES[of.kind];
+
+/** The kind's windows (its create body's `windows` keys). */
+export const windowKeysOf = (kind: EscrowKind): WindowKey[] =>
+  Object.keys(KIND_MODULES[kind].windows) as WindowKey[];
+
+/** The terms a kind adds, as an escrow of another kind has them: none. */
+export const NO_KIND_TERMS: KindTerms = {
+  lease: null,
+  deposit: null,
+  depositForfeitable: false,
+  vehicle: null,
+};
+
+/** Every kind's own create fields (a field of another kind is 400 on an escrow of this one). */
+export const KIND_FIELDS = [...new Set(Object.values(KIND_MODULES).flatMap((k) => k.createFields))];
+
+/** The wait that runs in the escrow's status, if any. */
+export const waitOf = (state: Pick<EscrowState, "kind" | "status">): Wait | undefined =>
+  KIND_MODULES[state.kind].waits[state.status];
+
+/** The kind's windows as given at creation, each left out taking the kind's default. */
+export const withDefaults = (kind: EscrowKind, given: Partial<Windows> | undefined): Windows => ({
+  ...KIND_MODULES[kind].windows,
+  ...Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined)),
+});
