@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { escrowIdFor } from "../../functions/domain/ids";
+import { UNCONFIRMED_CREATION_SECONDS } from "../../functions/domain/reconciliation";
+import { order } from "../support/orders";
 import { BUYER, SELLER } from "./client";
 import { expectProblem, funded } from "./expect";
 import { useLocalService } from "./server";
@@ -78,5 +81,34 @@ describe("/_local/clock", () => {
     expect(Date.parse(fresh.body.createdAt)).toBeGreaterThanOrEqual(Date.parse(moved.now));
     const events = await api.waitForEvents(fresh.body.id, ["escrow.funded"]);
     expect(Date.parse(events[0]?.event.occurredAt)).toBeGreaterThanOrEqual(Date.parse(moved.now));
+  });
+});
+
+describe("a creation the store would not confirm, never retried", () => {
+  it("answers 503, is never readable, and is removed once the idempotency window is over: nothing held", async () => {
+    // The store answers every UpdateItem with an error (the confirmation never lands, and says so).
+    const fault = await api.injectFault({
+      target: "dynamodb",
+      operation: "UpdateItem",
+      mode: "error",
+      seconds: 60,
+    });
+    const key = `unconfirmed-${crypto.randomUUID()}`;
+    const refused = await api.create(order({ description: "never confirmed" }), key);
+    await api.call("DELETE", `/_local/faults/${fault.id}`, { token: null });
+    expectProblem(refused, 503, "unavailable");
+    const id = escrowIdFor("demo", key);
+    expectProblem(await api.call("GET", `/v1/escrows/${id}`), 404, "not_found");
+    // A day and the grace later the reconciler lets it go (the clock's move runs it): nothing was held,
+    // nothing announced, and the key, used again, makes a new escrow of that day (not the old item).
+    await api.advanceClock(UNCONFIRMED_CREATION_SECONDS + 60);
+    await api.reconcile();
+    expectProblem(await api.call("GET", `/v1/escrows/${id}`), 404, "not_found");
+    expect(await api.payments(id)).toEqual([]);
+    expect(await api.notifications(id)).toEqual([]);
+    const now = await api.now();
+    const again = await api.create(order({ description: "never confirmed" }), key);
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect(Date.parse(again.body.createdAt)).toBeGreaterThan(now - 60_000);
   });
 });
