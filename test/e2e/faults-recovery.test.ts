@@ -170,5 +170,5 @@ describe("a dependency fails, and recovers through the reconciler", () => {
     expect(recovered?.id).not.toBe(failing?.id);
     // The one execution carried it through: no restart.
     expect(await executionsOf(escrow.id)).toEqual([{ name: escrow.id, status: "SUCCEEDED" }]);
-  });
+  }, 90_000); // twenty minutes of the service's clock, each step of it a task retried on a loaded machine
 });
