@@ -10,7 +10,8 @@ import { closeServer, listen, removeDir, tempDir, waitFor } from "./helpers";
 
 /** The sandbox provider's ledger (API.md, "Local mode additions"): idempotent per key, durable, listed by escrow. */
 
-const T0 = Date.parse("2026-11-25T10:00:00.000Z");
+/** The ledger's clock, passed in: a whole second of today (no literal date). */
+const T0 = Math.floor(Date.now() / 1000) * 1000;
 let dir: string;
 const ledgers: LocalPaymentLedger[] = [];
 beforeEach(async () => {
