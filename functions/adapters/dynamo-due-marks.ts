@@ -4,11 +4,11 @@ import {
   DeleteItemCommand,
   type DynamoDBClient,
   QueryCommand,
-  UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { type EscrowMarks, NO_MARKS } from "../domain/reconciliation";
 import type { DueMarks, DuePage } from "../ports/due-marks";
+import { updateIf } from "./dynamo-items";
 import { DUE_SHARDS, dueShard, dueShardOf, escrowKey, escrowRefOfKey, TABLE } from "./table-schema";
 
 const { byDue } = TABLE.indexes;
@@ -109,25 +109,17 @@ export class DynamoDueMarks implements DueMarks {
   ): Promise<boolean> {
     const c = markClauses(escrowId, change);
     const cond = marksUnchanged(read.mv);
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(escrowKey(tenantId, escrowId)),
-          UpdateExpression: expression(["mv = if_not_exists(mv, :zero) + :one", ...c.set], c.remove),
-          ConditionExpression: `#version = :version AND ${cond.expression}`,
-          ExpressionAttributeNames: { ...c.names, "#version": "version" },
-          ExpressionAttributeValues: marshall(
-            { ...c.values, ...cond.values, ":zero": 0, ":one": 1, ":version": read.version },
-            { removeUndefinedValues: true },
-          ),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return updateIf(this.client, {
+      TableName: this.tableName,
+      Key: marshall(escrowKey(tenantId, escrowId)),
+      UpdateExpression: expression(["mv = if_not_exists(mv, :zero) + :one", ...c.set], c.remove),
+      ConditionExpression: `#version = :version AND ${cond.expression}`,
+      ExpressionAttributeNames: { ...c.names, "#version": "version" },
+      ExpressionAttributeValues: marshall(
+        { ...c.values, ...cond.values, ":zero": 0, ":one": 1, ":version": read.version },
+        { removeUndefinedValues: true },
+      ),
+    });
   }
 
   async requestVisit(
@@ -142,32 +134,23 @@ export class DynamoDueMarks implements DueMarks {
     const base = ["mv = if_not_exists(mv, :zero) + :one", ...setFlags];
     const remove = confirm ? ["provisional"] : [];
     const send = (withDue: boolean) =>
-      this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(escrowKey(tenantId, escrowId)),
-          UpdateExpression: expression(withDue ? [...base, "#due = :due", "#shard = :shard"] : base, remove),
-          // An earlier mark stands: the reconciler looks at the soonest.
-          ConditionExpression: withDue
-            ? "attribute_exists(PK) AND (attribute_not_exists(#due) OR #due > :due)"
-            : "attribute_exists(PK)",
-          ExpressionAttributeNames: nonEmpty(withDue ? c.names : omitDue(c.names)),
-          ExpressionAttributeValues: marshall(
-            withDue
-              ? { ...c.values, ":zero": 0, ":one": 1 }
-              : { ...omitDueValues(c.values), ":zero": 0, ":one": 1 },
-          ),
-        }),
-      );
-    try {
-      await send(true);
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // The escrow's mark is already earlier (or the escrow does not exist: then this fails too, quietly).
-      await send(false).catch((e) => {
-        if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      updateIf(this.client, {
+        TableName: this.tableName,
+        Key: marshall(escrowKey(tenantId, escrowId)),
+        UpdateExpression: expression(withDue ? [...base, "#due = :due", "#shard = :shard"] : base, remove),
+        // An earlier mark stands: the reconciler looks at the soonest.
+        ConditionExpression: withDue
+          ? "attribute_exists(PK) AND (attribute_not_exists(#due) OR #due > :due)"
+          : "attribute_exists(PK)",
+        ExpressionAttributeNames: nonEmpty(withDue ? c.names : omitDue(c.names)),
+        ExpressionAttributeValues: marshall(
+          withDue
+            ? { ...c.values, ":zero": 0, ":one": 1 }
+            : { ...omitDueValues(c.values), ":zero": 0, ":one": 1 },
+        ),
       });
-    }
+    // The escrow's mark is already earlier (or the escrow does not exist: then the second fails too, quietly).
+    if (!(await send(true))) await send(false);
   }
 
   async listDue(shard: number, now: string, limit: number, start?: string | null): Promise<DuePage> {

@@ -1,6 +1,5 @@
 import {
   type AttributeValue,
-  BatchGetItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
@@ -15,7 +14,7 @@ import type { AppendResult, EscrowRecord, EscrowRecords, ListFilter } from "../p
 import { mayHaveTakenEffect } from "../ports/write-outcome";
 import { decodeCursor, encodeCursor } from "./dynamo-cursor";
 import { MARK_ATTRIBUTES, markClauses, marksOf, marksUnchanged } from "./dynamo-due-marks";
-import { MARSHALL_OPTIONS as opts, putNew } from "./dynamo-items";
+import { batchGetRaw, MARSHALL_OPTIONS as opts, putNew, updateIf } from "./dynamo-items";
 import { watchLostAnswers } from "./lost-answers";
 import {
   readEntry,
@@ -201,27 +200,11 @@ export class DynamoEscrowStore implements EscrowRecords {
   }
 
   private async batchGet(keys: Record<string, AttributeValue>[]): Promise<Map<string, EscrowRecord>> {
-    const found = new Map<string, EscrowRecord>();
-    let pending = keys;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-      const out = await this.client.send(
-        new BatchGetItemCommand({
-          RequestItems: {
-            [this.tableName]: {
-              Keys: pending,
-              // The marks too: a creation no answer confirmed is not listed.
-              ProjectionExpression: "PK, SK, terms, history, provisional",
-            },
-          },
-        }),
-      );
-      for (const item of out.Responses?.[this.tableName] ?? [])
-        found.set(`${item.PK?.S}|${item.SK?.S}`, toRecord(item));
-      pending = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, AttributeValue>[];
-      if (attempt > 8 && pending.length > 0) throw new Error("BatchGetItem kept leaving keys unprocessed");
-    }
-    return found;
+    // The marks too: a creation no answer confirmed is not listed.
+    const items = await batchGetRaw(this.client, this.tableName, keys, {
+      ProjectionExpression: "PK, SK, terms, history, provisional",
+    });
+    return new Map(items.map((item) => [`${item.PK?.S}|${item.SK?.S}`, toRecord(item)]));
   }
 
   async confirm(tenantId: string, escrowId: string): Promise<void> {
@@ -237,21 +220,15 @@ export class DynamoEscrowStore implements EscrowRecords {
   }
 
   async unconfirm(tenantId: string, escrowId: string): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(escrowKey(tenantId, escrowId)),
-          UpdateExpression: "SET provisional = :true",
-          ConditionExpression: "attribute_exists(PK) AND #version = :one",
-          ExpressionAttributeNames: { "#version": "version" },
-          ExpressionAttributeValues: marshall({ ":true": true, ":one": 1 }),
-        }),
-      );
-    } catch (error) {
-      // It moved on (its workflow funded it: a retry of its key was answered 201): it stays.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // False when it moved on (its workflow funded it: a retry of its key was answered 201): it stays.
+    await updateIf(this.client, {
+      TableName: this.tableName,
+      Key: marshall(escrowKey(tenantId, escrowId)),
+      UpdateExpression: "SET provisional = :true",
+      ConditionExpression: "attribute_exists(PK) AND #version = :one",
+      ExpressionAttributeNames: { "#version": "version" },
+      ExpressionAttributeValues: marshall({ ":true": true, ":one": 1 }),
+    });
   }
 }
 

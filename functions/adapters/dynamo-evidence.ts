@@ -1,11 +1,7 @@
-import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  UpdateItemCommand,
-} from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import type { EvidenceRecord, EvidenceStore } from "../ports/evidence-store";
-import { itemsBeside, putNew } from "./dynamo-items";
+import { itemsBeside, putNew, updateIf } from "./dynamo-items";
 import { evidenceKey, evidencePrefix, TABLE } from "./table-schema";
 
 const { byDue } = TABLE.indexes;
@@ -50,18 +46,13 @@ export class DynamoEvidence implements EvidenceStore {
   }
 
   async published(tenantId: string, escrowId: string, e: Pick<EvidenceRecord, "by" | "seq">): Promise<void> {
-    await this.client
-      .send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(evidenceKey(tenantId, escrowId, e.by, e.seq)),
-          UpdateExpression: "REMOVE unpublished, #shard, #due",
-          ConditionExpression: "attribute_exists(unpublished) OR attribute_exists(#due)",
-          ExpressionAttributeNames: { "#shard": byDue.partitionKey, "#due": byDue.sortKey },
-        }),
-      )
-      .catch((error) => {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      });
+    // Already marked published: nothing to do.
+    await updateIf(this.client, {
+      TableName: this.tableName,
+      Key: marshall(evidenceKey(tenantId, escrowId, e.by, e.seq)),
+      UpdateExpression: "REMOVE unpublished, #shard, #due",
+      ConditionExpression: "attribute_exists(unpublished) OR attribute_exists(#due)",
+      ExpressionAttributeNames: { "#shard": byDue.partitionKey, "#due": byDue.sortKey },
+    });
   }
 }

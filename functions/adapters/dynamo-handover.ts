@@ -1,12 +1,7 @@
-import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  PutItemCommand,
-  UpdateItemCommand,
-} from "@aws-sdk/client-dynamodb";
+import { type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import type { HandoverCodes, HandoverRecord } from "../ports/handover-codes";
-import { getItem, MARSHALL_OPTIONS as opts } from "./dynamo-items";
+import { getItem, MARSHALL_OPTIONS as opts, updateIf } from "./dynamo-items";
 import { handoverKey, TABLE } from "./table-schema";
 
 /** The buyer's current handover code of an escrow, one item beside it (only the code's salted hash). */
@@ -54,25 +49,17 @@ export class DynamoHandoverCodes implements HandoverCodes {
       "used" in change
         ? ["SET used = :true", { ":true": true }]
         : ["SET wrong = :next", { ":next": change.wrong }];
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(handoverKey(tenantId, escrowId)),
-          UpdateExpression: update,
-          ConditionExpression: "id = :id AND wrong = :wrong AND used = :false",
-          ExpressionAttributeValues: marshall({
-            ...values,
-            ":id": read.id,
-            ":wrong": read.wrong,
-            ":false": false,
-          }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return updateIf(this.client, {
+      TableName: this.tableName,
+      Key: marshall(handoverKey(tenantId, escrowId)),
+      UpdateExpression: update,
+      ConditionExpression: "id = :id AND wrong = :wrong AND used = :false",
+      ExpressionAttributeValues: marshall({
+        ...values,
+        ":id": read.id,
+        ":wrong": read.wrong,
+        ":false": false,
+      }),
+    });
   }
 }

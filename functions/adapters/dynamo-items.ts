@@ -1,10 +1,14 @@
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
+  type KeysAndAttributes,
   PutItemCommand,
   QueryCommand,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { escrowKey } from "./table-schema";
@@ -67,6 +71,45 @@ export async function putNew(
         ConditionExpression: "attribute_not_exists(PK)",
       }),
     );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/**
+ * Every item of `keys` there is (raw, as the table answered), read by
+ * BatchGetItem in batches of 100 with its unprocessed keys read again after a
+ * backoff; throws after nine rounds that leave keys unprocessed.
+ */
+export async function batchGetRaw(
+  client: DynamoDBClient,
+  tableName: string,
+  keys: readonly Record<string, AttributeValue>[],
+  projection: Pick<KeysAndAttributes, "ProjectionExpression" | "ExpressionAttributeNames">,
+): Promise<Record<string, AttributeValue>[]> {
+  const found: Record<string, AttributeValue>[] = [];
+  let pending = [...keys];
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt > 8) throw new Error("BatchGetItem kept leaving keys unprocessed");
+    if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+    const out = await client.send(
+      new BatchGetItemCommand({
+        RequestItems: { [tableName]: { Keys: pending.slice(0, 100), ...projection } },
+      }),
+    );
+    found.push(...(out.Responses?.[tableName] ?? []));
+    const unprocessed = (out.UnprocessedKeys?.[tableName]?.Keys ?? []) as Record<string, AttributeValue>[];
+    pending = [...unprocessed, ...pending.slice(100)];
+  }
+  return found;
+}
+
+/** Sends an update conditioned on the item; false when the condition failed (nothing was written). */
+export async function updateIf(client: DynamoDBClient, update: UpdateItemCommandInput): Promise<boolean> {
+  try {
+    await client.send(new UpdateItemCommand(update));
     return true;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return false;

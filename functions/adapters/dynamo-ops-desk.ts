@@ -1,15 +1,14 @@
-import {
-  type AttributeValue,
-  BatchGetItemCommand,
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  GetItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-} from "@aws-sdk/client-dynamodb";
+import { type AttributeValue, type DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import type { AssignmentChange, DeskSummary, NoteRecord, OpsDeskStore } from "../ports/ops-desk";
-import { itemsBeside, MARSHALL_OPTIONS as opts, putNew } from "./dynamo-items";
+import {
+  batchGetRaw,
+  getItem,
+  itemsBeside,
+  MARSHALL_OPTIONS as opts,
+  putNew,
+  updateIf,
+} from "./dynamo-items";
 import { deskKey, deskSummaryRange, escrowKey, noteKey, notePrefix } from "./table-schema";
 
 /** Conditional-write attempts before an assignment gives up on a hot case. */
@@ -52,74 +51,53 @@ export class DynamoOpsDesk implements OpsDeskStore {
   }
 
   async assign(tenantId: string, escrowId: string, change: AssignmentChange, keep: number): Promise<void> {
-    const key = marshall(deskKey(tenantId, escrowId));
+    const key = deskKey(tenantId, escrowId);
     for (let attempt = 1; ; attempt++) {
-      const out = await this.client.send(
-        new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
-      );
-      const desk = out.Item ? unmarshall(out.Item) : undefined;
+      const desk = await getItem(this.client, this.tableName, key);
       const read = desk?.changes as number | undefined;
       const history = [...((desk?.history as AssignmentChange[] | undefined) ?? []), change].slice(-keep);
-      try {
-        await this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: key,
-            // The evidence counts on the item stay as they are.
-            UpdateExpression: "SET assignee = :assignee, #history = :history, changes = :changes",
-            // Written on the count read: a concurrent change is read again and kept.
-            ConditionExpression: read === undefined ? "attribute_not_exists(changes)" : "changes = :read",
-            ExpressionAttributeNames: { "#history": "history" },
-            ExpressionAttributeValues: marshall(
-              {
-                ":assignee": change.assignee,
-                ":history": history,
-                ":changes": (read ?? 0) + 1,
-                ...(read === undefined ? {} : { ":read": read }),
-              },
-              opts,
-            ),
-          }),
-        );
-        return;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException && attempt < MAX_ATTEMPTS) continue;
-        throw error;
-      }
+      const written = await updateIf(this.client, {
+        TableName: this.tableName,
+        Key: marshall(key),
+        // The evidence counts on the item stay as they are.
+        UpdateExpression: "SET assignee = :assignee, #history = :history, changes = :changes",
+        // Written on the count read: a concurrent change is read again and kept.
+        ConditionExpression: read === undefined ? "attribute_not_exists(changes)" : "changes = :read",
+        ExpressionAttributeNames: { "#history": "history" },
+        ExpressionAttributeValues: marshall(
+          {
+            ":assignee": change.assignee,
+            ":history": history,
+            ":changes": (read ?? 0) + 1,
+            ...(read === undefined ? {} : { ":read": read }),
+          },
+          opts,
+        ),
+      });
+      if (written) return;
+      if (attempt >= MAX_ATTEMPTS)
+        throw new Error(`The ops desk of ${escrowId} kept changing under ${MAX_ATTEMPTS} assignments`);
     }
   }
 
   async summaries(tenantId: string, escrowIds: readonly string[]): Promise<Map<string, DeskSummary>> {
     const found = new Map<string, DeskSummary>();
-    let pending = escrowIds.map((id) => marshall(deskKey(tenantId, id)));
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 8) throw new Error("BatchGetItem kept leaving desks unprocessed");
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-      const batch = pending.slice(0, 100);
-      const out = await this.client.send(
-        new BatchGetItemCommand({
-          RequestItems: {
-            [this.tableName]: {
-              Keys: batch,
-              ProjectionExpression: "PK, assignee, #history, evidenceBuyer, evidenceSeller",
-              ExpressionAttributeNames: { "#history": "history" },
-            },
-          },
-        }),
-      );
-      for (const item of out.Responses?.[this.tableName] ?? []) {
-        const desk = unmarshall(item);
-        found.set(String(desk.PK).slice(String(desk.PK).lastIndexOf("#E#") + 3), {
-          assignee: desk.assignee ?? null,
-          history: (desk.history as AssignmentChange[] | undefined) ?? [],
-          evidenceCount: { buyer: desk.evidenceBuyer ?? 0, seller: desk.evidenceSeller ?? 0 },
-        });
-      }
-      const unprocessed = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<
-        string,
-        AttributeValue
-      >[];
-      pending = [...unprocessed, ...pending.slice(100)];
+    const items = await batchGetRaw(
+      this.client,
+      this.tableName,
+      escrowIds.map((id) => marshall(deskKey(tenantId, id))),
+      {
+        ProjectionExpression: "PK, assignee, #history, evidenceBuyer, evidenceSeller",
+        ExpressionAttributeNames: { "#history": "history" },
+      },
+    );
+    for (const item of items) {
+      const desk = unmarshall(item);
+      found.set(String(desk.PK).slice(String(desk.PK).lastIndexOf("#E#") + 3), {
+        assignee: desk.assignee ?? null,
+        history: (desk.history as AssignmentChange[] | undefined) ?? [],
+        evidenceCount: { buyer: desk.evidenceBuyer ?? 0, seller: desk.evidenceSeller ?? 0 },
+      });
     }
     return found;
   }
@@ -130,20 +108,15 @@ export class DynamoOpsDesk implements OpsDeskStore {
     by: "buyer" | "seller",
     seq: number,
   ): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(deskKey(tenantId, escrowId)),
-          UpdateExpression: "SET #count = :seq",
-          ConditionExpression: "attribute_not_exists(#count) OR #count < :seq",
-          ExpressionAttributeNames: { "#count": by === "buyer" ? "evidenceBuyer" : "evidenceSeller" },
-          ExpressionAttributeValues: marshall({ ":seq": seq }),
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // A count already at or past this evidence (a retry, or a later one counted first) stays.
+    await updateIf(this.client, {
+      TableName: this.tableName,
+      Key: marshall(deskKey(tenantId, escrowId)),
+      UpdateExpression: "SET #count = :seq",
+      ConditionExpression: "attribute_not_exists(#count) OR #count < :seq",
+      ExpressionAttributeNames: { "#count": by === "buyer" ? "evidenceBuyer" : "evidenceSeller" },
+      ExpressionAttributeValues: marshall({ ":seq": seq }),
+    });
   }
 
   async summary(tenantId: string, escrowId: string): Promise<DeskSummary> {

@@ -2,11 +2,10 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   PutItemCommand,
-  UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import type { WaitRecord, WorkflowWaits } from "../ports/workflow-waits";
-import { getItem } from "./dynamo-items";
+import { getItem, updateIf } from "./dynamo-items";
 import { waitKey } from "./table-schema";
 
 /**
@@ -63,18 +62,13 @@ export class DynamoWorkflowWaits implements WorkflowWaits {
   }
 
   async setPublished(tenantId: string, escrowId: string, version: number): Promise<void> {
-    await this.client
-      .send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(waitKey(tenantId, escrowId)),
-          UpdateExpression: "SET published = :v",
-          ConditionExpression: "attribute_exists(PK) AND (attribute_not_exists(published) OR published < :v)",
-          ExpressionAttributeValues: marshall({ ":v": version }),
-        }),
-      )
-      .catch((error) => {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      });
+    // A later version already recorded (or no wait item) stays as it is.
+    await updateIf(this.client, {
+      TableName: this.tableName,
+      Key: marshall(waitKey(tenantId, escrowId)),
+      UpdateExpression: "SET published = :v",
+      ConditionExpression: "attribute_exists(PK) AND (attribute_not_exists(published) OR published < :v)",
+      ExpressionAttributeValues: marshall({ ":v": version }),
+    });
   }
 }
