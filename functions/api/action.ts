@@ -2,7 +2,7 @@ import { performAction } from "../app/escrow-service";
 import { payments } from "../shared/payments";
 import { now, store, tenants } from "../shared/store";
 import { workflow } from "../shared/workflow";
-import { apiHandler, json } from "./http";
+import { apiHandler, written } from "./http";
 import type { ActionRoute } from "./routes";
 
 const deps = { store, workflow, now, payments };
@@ -22,6 +22,6 @@ export function actionHandler(route: ActionRoute) {
       request.idempotency,
       request.caller.opsUser,
     );
-    return json(answer.statusCode, answer.escrow, answer.replayed ? { "Idempotent-Replayed": "true" } : {});
+    return written(answer.statusCode, answer.escrow, answer.replayed);
   });
 }

@@ -2,7 +2,7 @@ import { addEvidence } from "../app/evidence";
 import { announcements } from "../shared/announcements";
 import { desk } from "../shared/ops-desk";
 import { now, store, tenants } from "../shared/store";
-import { apiHandler, json } from "./http";
+import { apiHandler, written } from "./http";
 import { AddEvidence } from "./routes";
 
 const deps = { store, events: announcements, now, desk };
@@ -13,6 +13,6 @@ export const handler = apiHandler(
   { tenants },
   async ({ caller, escrowId, body, idempotency }) => {
     const answer = await addEvidence(deps, { tenantId: caller.tenantId, escrowId }, body, idempotency);
-    return json(answer.statusCode, answer.evidence, answer.replayed ? { "Idempotent-Replayed": "true" } : {});
+    return written(answer.statusCode, answer.evidence, answer.replayed);
   },
 );

@@ -1,7 +1,7 @@
 import { addNote } from "../app/ops-desk";
 import { desk } from "../shared/ops-desk";
 import { now, store, tenants } from "../shared/store";
-import { apiHandler, json } from "./http";
+import { apiHandler, written } from "./http";
 import { AddNote } from "./routes";
 
 const deps = { store, desk, now };
@@ -15,5 +15,5 @@ export const handler = apiHandler(AddNote, { tenants }, async ({ caller, escrowI
     body.text,
     idempotency,
   );
-  return json(answer.statusCode, answer.note, answer.replayed ? { "Idempotent-Replayed": "true" } : {});
+  return written(answer.statusCode, answer.note, answer.replayed);
 });

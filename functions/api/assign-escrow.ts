@@ -3,7 +3,7 @@ import { executionConsoleUrl, executions } from "../shared/executions";
 import { desk } from "../shared/ops-desk";
 import { now, store, tenants } from "../shared/store";
 import { workflow } from "../shared/workflow";
-import { apiHandler, json } from "./http";
+import { apiHandler, written } from "./http";
 import { AssignEscrow } from "./routes";
 
 const deps = { store, desk, workflow, executions, executionConsoleUrl, now };
@@ -20,6 +20,6 @@ export const handler = apiHandler(
       body.assignee,
       idempotency,
     );
-    return json(200, answer.view, answer.replayed ? { "Idempotent-Replayed": "true" } : {});
+    return written(200, answer.view, answer.replayed);
   },
 );

@@ -3,7 +3,7 @@ import { loadEnv } from "../shared/config";
 import { payments } from "../shared/payments";
 import { now, store, tenants } from "../shared/store";
 import { workflow } from "../shared/workflow";
-import { apiHandler, json } from "./http";
+import { apiHandler, written } from "./http";
 import { CreateEscrow } from "./routes";
 
 const env = loadEnv(["STATE_MACHINE_ARN", "SUPPORTED_CURRENCIES", "CELL_ID"]);
@@ -21,9 +21,8 @@ export const handler = apiHandler(
       body,
       idempotency as NonNullable<typeof idempotency>,
     );
-    return json(answer.statusCode, answer.escrow, {
+    return written(answer.statusCode, answer.escrow, answer.replayed, {
       Location: `/v1/escrows/${answer.escrow.id}`,
-      ...(answer.replayed ? { "Idempotent-Replayed": "true" } : {}),
     });
   },
 );

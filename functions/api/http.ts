@@ -55,6 +55,15 @@ export const json = (
   body: JSON.stringify(body),
 });
 
+/** The answer of a write taken under an Idempotency-Key: a replay of the stored answer says so (`Idempotent-Replayed`). */
+export const written = (
+  statusCode: number,
+  body: unknown,
+  replayed: boolean,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult =>
+  json(statusCode, body, { ...headers, ...(replayed ? { "Idempotent-Replayed": "true" } : {}) });
+
 const header = (event: APIGatewayProxyEvent, name: string): string | undefined => {
   const wanted = name.toLowerCase();
   for (const [k, v] of Object.entries(event.headers ?? {}))

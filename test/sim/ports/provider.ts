@@ -1,11 +1,13 @@
+import type {
+  HoldRequest,
+  PaymentProvider,
+  TransferRequest,
+  VoidRequest,
+} from "../../../functions/ports/payment-provider";
 import {
-  type HoldRequest,
   PaymentDeclined,
-  type PaymentProvider,
   PaymentUnavailable,
   PayoutRejected,
-  type TransferRequest,
-  type VoidRequest,
 } from "../../../functions/ports/payment-provider";
 import type { Op } from "../kernel/ops";
 import type { FaultKind } from "./faults";
