@@ -8,12 +8,7 @@ const deps = { store, desk, now };
 
 /** POST /v1/ops/escrows/{id}/notes — a note for the next shift; only ops ever read it. */
 export const handler = apiHandler(AddNote, { tenants }, async ({ caller, escrowId, body, idempotency }) => {
-  const answer = await addNote(
-    deps,
-    { tenantId: caller.tenantId, escrowId },
-    caller.opsUser,
-    body.text,
-    idempotency,
-  );
+  const ref = { tenantId: caller.tenantId, escrowId };
+  const answer = await addNote(deps, ref, caller.opsUser, body.text, idempotency);
   return written(answer.statusCode, answer.note, answer.replayed);
 });

@@ -13,13 +13,8 @@ export const handler = apiHandler(
   AssignEscrow,
   { tenants },
   async ({ caller, escrowId, body, idempotency }) => {
-    const answer = await assign(
-      deps,
-      { tenantId: caller.tenantId, escrowId },
-      caller.opsUser,
-      body.assignee,
-      idempotency,
-    );
+    const ref = { tenantId: caller.tenantId, escrowId };
+    const answer = await assign(deps, ref, caller.opsUser, body.assignee, idempotency);
     return written(200, answer.view, answer.replayed);
   },
 );

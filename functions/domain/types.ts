@@ -271,40 +271,28 @@ export interface EscrowState extends EscrowTerms {
   version: number;
 }
 
-/** The resource of API.md. */
-export interface EscrowView {
-  id: string;
-  kind: EscrowKind;
-  status: EscrowStatus;
-  buyerId: string;
-  sellerId: string;
-  amount: number;
-  currency: string;
-  fee: number;
-  description: string | null;
-  listingRef: string | null;
-  metadata: Record<string, string>;
-  windows: Windows;
-  deadline: string | null;
-  pendingAction: PendingAction | null;
-  delivery: EscrowState["delivery"];
-  refundRequest: EscrowState["refundRequest"];
-  dispute: EscrowState["dispute"];
-  lease?: EscrowState["lease"];
-  claim?: EscrowState["claim"];
-  vehicle?: Vehicle | null;
-  deposit?: number | null;
-  depositForfeitable?: boolean;
-  inspection?: EscrowState["inspection"];
-  funded: number;
-  held: number;
-  disbursements: Disbursement[];
-  settlement: Settlement | null;
-  failureReason: string | null;
-  needsOpsAttention: boolean;
-  attentionReason: AttentionReason | null;
-  resolution: Resolution | null;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
+/** What the state keeps that the resource does not show (the workflow's and the ledger's bookkeeping). */
+type StateHidden =
+  | "tenantId"
+  | "paymentMethod"
+  | "waitingSince"
+  | "balanceDue"
+  | "pending"
+  | "attention"
+  | "settling"
+  | "paymentRef"
+  | "extensions"
+  | "ledger";
+
+/** The fields a kind's module adds to the resource (its `view`). */
+type KindShown = "lease" | "claim" | "vehicle" | "deposit" | "depositForfeitable" | "inspection";
+
+/** The resource of API.md: the state's fields, a kind's own (its module's `view`), and what is derived. */
+export type EscrowView = Omit<EscrowState, StateHidden | KindShown> &
+  Partial<Pick<EscrowState, KindShown>> & {
+    pendingAction: PendingAction | null;
+    /** What is held now (funded less what has left). */
+    held: number;
+    needsOpsAttention: boolean;
+    attentionReason: AttentionReason | null;
+  };

@@ -4,29 +4,26 @@ import { type Answer, Api } from "../client";
 export const TERMINAL = new Set(["RELEASED", "REFUNDED", "SETTLED", "CANCELLED"]);
 export const TERMINAL_ENTRIES = new Set(["released", "refunded", "settled", "cancelled", "payment_failed"]);
 
-/** API.md "Events": the history entries announced to marketplaces, and as what. */
-export const EVENT_OF_ENTRY: Record<string, string> = {
-  funded: "escrow.funded",
-  payment_failed: "escrow.cancelled",
-  cancelled: "escrow.cancelled",
-  delivered: "escrow.delivered",
-  extended: "escrow.extended",
-  refund_requested: "escrow.refund_requested",
-  disputed: "escrow.disputed",
-  refund_rejected: "escrow.disputed",
-  released: "escrow.released",
-  refunded: "escrow.refunded",
-  settled: "escrow.settled",
+/**
+ * API.md "Events", restated apart from the service's table: these history entries are announced
+ * under their own name (`escrow.<type>`) ...
+ */
+const ANNOUNCED_AS_THEMSELVES = [
+  ...["funded", "cancelled", "delivered", "extended", "refund_requested", "disputed"],
+  ...["released", "refunded", "settled", "evidence_requested"],
   // rental deposits and cars (API.md, the kinds' events)
-  moved_out: "escrow.moved_out",
-  lease_renewed: "escrow.lease_renewed",
-  deductions_claimed: "escrow.deductions_claimed",
-  claim_rejected: "escrow.disputed",
-  partially_settled: "escrow.partially_settled",
-  reserved: "escrow.reserved",
-  inspected: "escrow.inspected",
-  evidence_requested: "escrow.evidence_requested",
+  ...["moved_out", "lease_renewed", "deductions_claimed", "partially_settled", "reserved", "inspected"],
+];
+/** ... and these under another's: a failed payment cancels, a rejection is a dispute. */
+const ANNOUNCED_AS_ANOTHER = {
+  payment_failed: "cancelled",
+  refund_rejected: "disputed",
+  claim_rejected: "disputed",
 };
+export const EVENT_OF_ENTRY: Record<string, string> = Object.fromEntries([
+  ...ANNOUNCED_AS_THEMSELVES.map((type) => [type, `escrow.${type}`]),
+  ...Object.entries(ANNOUNCED_AS_ANOTHER).map(([type, as]) => [type, `escrow.${as}`]),
+]);
 
 /** The id API.md promises on every delivery of an event: stable per escrow and version. */
 export const eventIdOf = (escrowId: string, version: number) => `evt_${escrowId.slice(4)}_${version}`;
