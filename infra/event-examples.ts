@@ -6,6 +6,7 @@ import {
   EXAMPLE_DISPUTED,
   EXAMPLE_EVIDENCE_REQUESTED,
   EXAMPLE_ID,
+  UNSETTLED,
 } from "./openapi-examples";
 
 /**
@@ -59,9 +60,8 @@ const RELEASED = {
   version: 5,
 };
 
-const RENTAL_ID = "esc_01JD7A4B5C6D7E8F9G0H1J2K3M";
 const RENTAL = {
-  id: RENTAL_ID,
+  id: "esc_01JD7A4B5C6D7E8F9G0H1J2K3M",
   kind: "rental_deposit",
   status: "FUNDED",
   buyerId: "u-renter",
@@ -87,12 +87,7 @@ const RENTAL = {
   claim: null,
   funded: 600000,
   held: 600000,
-  disbursements: [],
-  settlement: null,
-  failureReason: null,
-  needsOpsAttention: false,
-  attentionReason: null,
-  resolution: null,
+  ...UNSETTLED,
   createdAt: "2026-11-20T09:00:00.000Z",
   updatedAt: "2026-11-20T09:00:02.000Z",
   version: 2,
@@ -147,9 +142,8 @@ const PARTIALLY_SETTLED = {
   version: 7,
 };
 
-const CAR_ID = "esc_01JD8B5C6D7E8F9G0H1J2K3M4N";
 const RESERVED = {
-  id: CAR_ID,
+  id: "esc_01JD8B5C6D7E8F9G0H1J2K3M4N",
   kind: "vehicle",
   status: "RESERVED",
   buyerId: "u-buyer",
@@ -179,12 +173,7 @@ const RESERVED = {
   inspection: null,
   funded: 200000,
   held: 200000,
-  disbursements: [],
-  settlement: null,
-  failureReason: null,
-  needsOpsAttention: false,
-  attentionReason: null,
-  resolution: null,
+  ...UNSETTLED,
   createdAt: "2026-12-01T08:00:00.000Z",
   updatedAt: "2026-12-01T08:00:02.000Z",
   version: 2,

@@ -11,6 +11,19 @@ export interface Example {
 }
 
 /**
+ * What an escrow shows before anything is paid out, settled, decided or
+ * flagged for ops, in the place the service answers it (after `held`).
+ */
+export const UNSETTLED = {
+  disbursements: [],
+  settlement: null,
+  failureReason: null,
+  needsOpsAttention: false,
+  attentionReason: null,
+  resolution: null,
+};
+
+/**
  * One goods escrow through a refund request the seller rejects, evidence from
  * both parties and an ops request for more: each example is the escrow, the
  * item or the event exactly as the service answers or publishes it at that
@@ -43,12 +56,7 @@ export const EXAMPLE_DELIVERED = {
   dispute: null,
   funded: 250000,
   held: 250000,
-  disbursements: [],
-  settlement: null,
-  failureReason: null,
-  needsOpsAttention: false,
-  attentionReason: null,
-  resolution: null,
+  ...UNSETTLED,
   createdAt: "2026-12-01T08:00:00.000Z",
   updatedAt: "2026-12-01T09:00:00.000Z",
   version: 3,

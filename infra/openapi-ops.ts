@@ -2,7 +2,7 @@ import * as z from "zod/mini";
 import type { RouteId } from "../functions/api/routes";
 import { doc } from "../functions/api/schemas";
 import { EXAMPLE_EVIDENCE_REQUEST, EXAMPLE_EVIDENCE_REQUESTED } from "./openapi-examples";
-import { ACTION_ERRORS, accepted, READ_ERRORS, type RouteDoc } from "./openapi-route-doc";
+import { ACTION_ERRORS, accepted, LIST_ERRORS, READ_ERRORS, type RouteDoc } from "./openapi-route-doc";
 import { EscrowSchema, OpsUserSchema } from "./openapi-schemas";
 
 /**
@@ -117,13 +117,16 @@ export const ResolutionPreviewSchema = doc(
 const OPS_ONLY =
   "For ops staff (`escrow/ops`): a signed-in person (authorization code with PKCE) or the ops client.";
 
+/** A change at the ops desk (a note, an assignee): an action's errors but 409, as any status allows it. */
+const DESK_ERRORS = [400, 401, 403, 404, 422, 429, 500, 503];
+
 export const OPS_DOCS = {
   ListOpsEscrows: {
     summary: "Ops: the queue",
     description:
       "For ops staff (`escrow/ops`). Without `status` it lists what needs ops: every DISPUTED escrow and every escrow with `needsOpsAttention`, soonest deadline first (none last). `?status=X` lists every escrow in status X instead, in the same order (for a status other than DISPUTED the order holds within a page); `?needsOpsAttention=true` only those that need ops; `?assignee=me` only the caller's cases, `?assignee=none` only cases nobody holds (with `assignee` a page may hold fewer than `limit` items while `nextCursor` is set). Each item carries the `ops` object of `GET /v1/ops/escrows/{id}` without `notes`, `execution`, `executionArn` and `consoleUrl` (open the escrow for those). Eventually consistent, like every list.",
     ok: { schema: OpsQueueSchema, description: "A page of the queue." },
-    errors: [400, 401, 403, 429, 500, 503],
+    errors: LIST_ERRORS,
   },
   GetOpsEscrow: {
     summary: "Ops: an escrow, its desk and its workflow",
@@ -182,13 +185,13 @@ export const OPS_DOCS = {
     summary: "Ops add a note",
     description: `${OPS_ONLY} A note for the next shift (\`text\` 1–2,000 characters), in any status → 201 \`{ id, text, by, at }\`. Internal: notes appear only on ops routes (\`GET /v1/ops/escrows/{id}\`, oldest first), never on marketplace routes or in events. At most 200 an escrow: the 201st is 400 \`validation_error\` (path \`text\`). Not a transition: the escrow's \`version\` does not move. An \`Idempotency-Key\` is optional; with one, a retry replays the 201 with the same note.`,
     ok: { schema: OpsNoteSchema, description: "Added: the note (on a replay, the same note)." },
-    errors: [400, 401, 403, 404, 422, 429, 500, 503],
+    errors: DESK_ERRORS,
   },
   AssignEscrow: {
     summary: "Ops take or let go of a case",
     description: `${OPS_ONLY} \`{ "assignee": "me" }\` makes the caller the case's assignee — also when someone else holds it (the last writer wins); \`{ "assignee": null }\` leaves it to nobody. Any status. Each change is kept in \`ops.history\` (\`{ at, type: "assigned", by, assignee }\`, oldest first, the last 200). Answers 200 with the ops view as it now is. Not a transition: the escrow's \`version\` does not move, and no event is published. An \`Idempotency-Key\` is optional; with one, a retry records nothing more and answers the ops view as it then is.`,
     ok: { schema: OpsEscrowSchema, description: "The ops view after the change." },
-    errors: [400, 401, 403, 404, 422, 429, 500, 503],
+    errors: DESK_ERRORS,
   },
   RequestEvidence: {
     summary: "Ops ask the parties for evidence",

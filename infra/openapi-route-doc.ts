@@ -13,6 +13,8 @@ export interface RouteDoc {
 
 export const ACTION_ERRORS = [400, 401, 403, 404, 409, 422, 429, 500, 503];
 export const READ_ERRORS = [401, 403, 404, 429, 500, 503];
+/** A list's: a bad filter or cursor is 400; there is no one resource to miss (404). */
+export const LIST_ERRORS = [400, 401, 403, 429, 500, 503];
 export const accepted = {
   schema: EscrowSchema,
   description:

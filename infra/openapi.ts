@@ -20,7 +20,14 @@ import {
 } from "./openapi-examples";
 import { INTEGRATOR_DOCS, OPS_ALERT_WEBHOOK } from "./openapi-integrators";
 import { OPS_DOCS } from "./openapi-ops";
-import { ACTION_ERRORS, ACTION_NOTES, accepted, READ_ERRORS, type RouteDoc } from "./openapi-route-doc";
+import {
+  ACTION_ERRORS,
+  ACTION_NOTES,
+  accepted,
+  LIST_ERRORS,
+  READ_ERRORS,
+  type RouteDoc,
+} from "./openapi-route-doc";
 import {
   EscrowEventSchema,
   EscrowEventsSchema,
@@ -74,7 +81,7 @@ const DOCS: Record<RouteId, RouteDoc> = {
     description:
       "The tenant's escrows, newest first, filtered by `buyerId`, `sellerId` and `status`. Lists are eventually consistent (a GET of one escrow is strongly consistent). With a `status` filter a page may hold fewer than `limit` items while `nextCursor` is still set; follow it until it is null.",
     ok: { schema: EscrowListSchema, description: "A page of escrows." },
-    errors: [400, 401, 403, 429, 500, 503],
+    errors: LIST_ERRORS,
   },
   GetEscrow: {
     summary: "Get an escrow",

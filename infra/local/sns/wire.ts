@@ -1,12 +1,7 @@
 import { randomUUID } from "node:crypto";
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, Server } from "node:http";
 import { readBody } from "../http-body";
+import { type WireAnswer, type WireListener, wireListener, wireServer } from "../wire-answer";
 import { actionOf, xmlEscape } from "./query-actions";
 import { invalid, type LocalSns, MAX_MESSAGE_BYTES } from "./service";
 import { SnsServiceError } from "./types";
@@ -20,12 +15,6 @@ import { SnsServiceError } from "./types";
  */
 
 const XMLNS = "http://sns.amazonaws.com/doc/2010-03-31/";
-
-export interface QueryAnswer {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-}
 
 export interface SnsWireOptions {
   /** IAM (infra/local/iam): the refusal of a call, from its action, form and request headers. */
@@ -42,7 +31,7 @@ export async function handleSnsQueryRequest(
   parameters: string,
   options: SnsWireOptions = {},
   requestHeaders: IncomingHttpHeaders = {},
-): Promise<QueryAnswer> {
+): Promise<WireAnswer> {
   const requestId = randomUUID();
   const headers = { "content-type": "text/xml", "x-amzn-requestid": requestId };
   try {
@@ -62,7 +51,7 @@ export async function handleSnsQueryRequest(
 }
 
 /** An SNS error document: `Sender` below 500, `Receiver` (the SDK retries it) at 500 and above. */
-function errorAnswer(error: unknown, requestId: string = randomUUID()): QueryAnswer {
+function errorAnswer(error: unknown, requestId: string = randomUUID()): WireAnswer {
   const e =
     error instanceof SnsServiceError
       ? error
@@ -97,38 +86,24 @@ export const isSigningCertRequest = (req: IncomingMessage): boolean =>
   /^\/SimpleNotificationService-[0-9a-f]+\.pem$/.test((req.url ?? "").split("?")[0] ?? "");
 
 /** A Node request listener serving the SNS Query API, SubscribeURL and UnsubscribeURL, and SigningCertURL. */
-export function createSnsRequestListener(
-  sns: LocalSns,
-  options: SnsWireOptions = {},
-): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  return async (req, res) => {
-    let answer: QueryAnswer;
-    try {
-      if (isSigningCertRequest(req)) {
-        const { fileName, pem } = await sns.certificate();
-        answer =
-          req.url?.split("?")[0] === `/${fileName}`
-            ? { statusCode: 200, headers: { "content-type": "application/x-pem-file" }, body: pem }
-            : { statusCode: 404, headers: { "content-type": "text/plain" }, body: "no such certificate" };
-      } else if (req.method === "GET") {
-        const query = new URL(req.url ?? "/", "http://local").search.slice(1);
-        answer = await handleSnsQueryRequest(sns, query, options, req.headers);
-      } else {
-        const body = await readBody(req, 4 * MAX_MESSAGE_BYTES, () => invalid("request too large"));
-        answer = await handleSnsQueryRequest(sns, body.toString("utf8"), options, req.headers);
-      }
-    } catch (error) {
-      answer = errorAnswer(error);
+export function createSnsRequestListener(sns: LocalSns, options: SnsWireOptions = {}): WireListener {
+  return wireListener(async (req) => {
+    if (isSigningCertRequest(req)) {
+      const { fileName, pem } = await sns.certificate();
+      return req.url?.split("?")[0] === `/${fileName}`
+        ? { statusCode: 200, headers: { "content-type": "application/x-pem-file" }, body: pem }
+        : { statusCode: 404, headers: { "content-type": "text/plain" }, body: "no such certificate" };
     }
-    res.writeHead(answer.statusCode, { ...answer.headers, "content-length": Buffer.byteLength(answer.body) });
-    res.end(answer.body);
-  };
+    if (req.method === "GET") {
+      const query = new URL(req.url ?? "/", "http://local").search.slice(1);
+      return handleSnsQueryRequest(sns, query, options, req.headers);
+    }
+    const body = await readBody(req, 4 * MAX_MESSAGE_BYTES, () => invalid("request too large"));
+    return handleSnsQueryRequest(sns, body.toString("utf8"), options, req.headers);
+  }, errorAnswer);
 }
 
 /** An HTTP server for the SNS API (not yet listening). Point `AWS_ENDPOINT_URL_SNS` at it. */
 export function createSnsHttpServer(sns: LocalSns): Server {
-  const listener = createSnsRequestListener(sns);
-  return createServer((req, res) => {
-    void listener(req, res);
-  });
+  return wireServer(createSnsRequestListener(sns));
 }

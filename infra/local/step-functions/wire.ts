@@ -1,13 +1,8 @@
 import { randomUUID } from "node:crypto";
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, Server } from "node:http";
 import type { FaultPoint } from "../../../functions/adapters/local-hooks";
 import { readBody } from "../http-body";
+import { type WireAnswer, type WireListener, wireListener, wireServer } from "../wire-answer";
 import { SfnServiceError, stateMachineDoesNotExist, validation } from "./errors";
 import { isObject } from "./json";
 import type { LocalStepFunctions } from "./service";
@@ -30,12 +25,6 @@ export interface SfnWireOptions {
     body: Record<string, unknown>,
     headers: IncomingHttpHeaders,
   ) => SfnServiceError | undefined;
-}
-
-export interface WireAnswer {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
 }
 
 /** Dates become epoch seconds, as the AWS JSON protocol sends timestamps. */
@@ -205,10 +194,9 @@ export const isSfnRequest = (req: IncomingMessage): boolean =>
 export function createSfnRequestListener(
   service: LocalStepFunctions,
   options: SfnWireOptions = {},
-): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  return async (req, res) => {
-    let answer: WireAnswer;
-    try {
+): WireListener {
+  return wireListener(
+    async (req) => {
       if (req.method !== "POST") throw new SfnServiceError("UnknownOperationException", "POST only", 405);
       const body = (
         await readBody(
@@ -218,27 +206,23 @@ export function createSfnRequestListener(
         )
       ).toString("utf8");
       const target = req.headers["x-amz-target"];
-      answer = await handleSfnJsonRequest(
+      return handleSfnJsonRequest(
         service,
         Array.isArray(target) ? target[0] : target,
         body,
         options,
         req.headers,
       );
-    } catch (error) {
+    },
+    (error) => {
       const e =
         error instanceof SfnServiceError ? error : new SfnServiceError("InternalFailure", String(error), 500);
-      answer = errorAnswer(e, { "content-type": "application/x-amz-json-1.0" });
-    }
-    res.writeHead(answer.statusCode, { ...answer.headers, "content-length": Buffer.byteLength(answer.body) });
-    res.end(answer.body);
-  };
+      return errorAnswer(e, { "content-type": "application/x-amz-json-1.0" });
+    },
+  );
 }
 
 /** An HTTP server for the Step Functions API (not yet listening). Point `AWS_ENDPOINT_URL_SFN` at it. */
 export function createSfnHttpServer(service: LocalStepFunctions, options: SfnWireOptions = {}): Server {
-  const listener = createSfnRequestListener(service, options);
-  return createServer((req, res) => {
-    void listener(req, res);
-  });
+  return wireServer(createSfnRequestListener(service, options));
 }
