@@ -2,42 +2,22 @@ import { createHash, createSign, generateKeyPairSync, randomBytes } from "node:c
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import forge from "node-forge";
+import { canonicalString, type SnsMessage } from "../../../client/src/verify-sns-message";
 
 /**
  * The local SNS's signing certificate: a key and a self-signed certificate
  * made at the first start into the data folder (never committed), then kept,
  * so messages signed before a restart still verify after it. Messages are
  * signed as SNS signs them with SignatureVersion 2: SHA256withRSA over the
- * canonical string of the message's fields (`<Name>\n<value>\n`, in the order
- * below), base64.
+ * canonical string of the message's fields (`<Name>\n<value>\n`, in SNS's
+ * order), base64.
  */
 
-/** The fields each message type signs, in order (Subject only when present). */
-const SIGNED_FIELDS = {
-  Notification: ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"],
-  SubscriptionConfirmation: [
-    "Message",
-    "MessageId",
-    "SubscribeURL",
-    "Timestamp",
-    "Token",
-    "TopicArn",
-    "Type",
-  ],
-  UnsubscribeConfirmation: ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"],
-} as const;
-export type SnsMessageType = keyof typeof SIGNED_FIELDS;
-
-/** The text SNS signs for a message (Amazon SNS developer guide, "Verifying the signatures"). */
-export function canonicalString(message: Record<string, unknown>): string {
-  const type = message.Type as SnsMessageType;
-  const fields = SIGNED_FIELDS[type];
-  if (!fields) throw new Error(`cannot sign a message of type ${String(type)}`);
-  return fields
-    .filter((name) => message[name] !== undefined && message[name] !== null)
-    .map((name) => `${name}\n${String(message[name])}\n`)
-    .join("");
-}
+/**
+ * The text SNS signs for a message (Amazon SNS developer guide, "Verifying the signatures"): the
+ * integrator client's own, which test/client holds to a message Amazon SNS signed.
+ */
+export { canonicalString, type SnsMessageType } from "../../../client/src/verify-sns-message";
 
 /** A certificate's host name: what an integrator's allowlist names. */
 const SUBJECT = "sns.escrow.local";
@@ -95,7 +75,7 @@ export class SnsSigner {
   /** SignatureVersion 2: SHA256withRSA over the canonical string, base64. */
   sign(message: Record<string, unknown>): string {
     return createSign("RSA-SHA256")
-      .update(canonicalString(message), "utf8")
+      .update(canonicalString(message as unknown as SnsMessage), "utf8")
       .sign(this.privateKeyPem, "base64");
   }
 }
