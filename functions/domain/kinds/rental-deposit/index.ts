@@ -3,6 +3,7 @@ import { DAY, DEFAULT_REMINDER_SECONDS } from "../../durations";
 import { InvalidTransitionError } from "../../errors";
 import { leaseEndErrors } from "../../lease";
 import type { Lease } from "../../types";
+import { GOODS_WAITS } from "../goods";
 import type { Kind } from "../kind";
 
 /**
@@ -37,7 +38,8 @@ export const rentalDeposit: Kind = {
     FUNDED: { window: "lease", party: "buyer", ifSilent: "move_out" },
     MOVED_OUT: { window: "claim", party: "seller", ifSilent: "refund" },
     CLAIMED: { window: "claim_response", party: "buyer", ifSilent: "accept_claim" },
-    DISPUTED: { window: "dispute", party: "ops", ifSilent: "refund" },
+    // A contested claim waits for ops as a goods dispute does.
+    DISPUTED: GOODS_WAITS.DISPUTED,
   },
   actions: [
     "move-out",
