@@ -4,29 +4,30 @@ import { type Answer, Api } from "../client";
 export const TERMINAL = new Set(["RELEASED", "REFUNDED", "SETTLED", "CANCELLED"]);
 export const TERMINAL_ENTRIES = new Set(["released", "refunded", "settled", "cancelled", "payment_failed"]);
 
-/** API.md "Events": the history entries announced to marketplaces, and as what. */
-export const EVENT_OF_ENTRY: Record<string, string> = {
-  funded: "escrow.funded",
-  payment_failed: "escrow.cancelled",
-  cancelled: "escrow.cancelled",
-  delivered: "escrow.delivered",
-  extended: "escrow.extended",
-  refund_requested: "escrow.refund_requested",
-  disputed: "escrow.disputed",
-  refund_rejected: "escrow.disputed",
-  released: "escrow.released",
-  refunded: "escrow.refunded",
-  settled: "escrow.settled",
+/** API.md "Events": each event announced to marketplaces, and the history entries announced as it. */
+const ENTRIES_OF_EVENT: Record<string, string[]> = {
+  "escrow.funded": ["funded"],
+  "escrow.cancelled": ["payment_failed", "cancelled"],
+  "escrow.delivered": ["delivered"],
+  "escrow.extended": ["extended"],
+  "escrow.refund_requested": ["refund_requested"],
+  "escrow.disputed": ["disputed", "refund_rejected", "claim_rejected"],
+  "escrow.released": ["released"],
+  "escrow.refunded": ["refunded"],
+  "escrow.settled": ["settled"],
   // rental deposits and cars (API.md, the kinds' events)
-  moved_out: "escrow.moved_out",
-  lease_renewed: "escrow.lease_renewed",
-  deductions_claimed: "escrow.deductions_claimed",
-  claim_rejected: "escrow.disputed",
-  partially_settled: "escrow.partially_settled",
-  reserved: "escrow.reserved",
-  inspected: "escrow.inspected",
-  evidence_requested: "escrow.evidence_requested",
+  "escrow.moved_out": ["moved_out"],
+  "escrow.lease_renewed": ["lease_renewed"],
+  "escrow.deductions_claimed": ["deductions_claimed"],
+  "escrow.partially_settled": ["partially_settled"],
+  "escrow.reserved": ["reserved"],
+  "escrow.inspected": ["inspected"],
+  "escrow.evidence_requested": ["evidence_requested"],
 };
+/** The history entries announced, and as what. */
+export const EVENT_OF_ENTRY: Record<string, string> = Object.fromEntries(
+  Object.entries(ENTRIES_OF_EVENT).flatMap(([event, entries]) => entries.map((entry) => [entry, event])),
+);
 
 /** The id API.md promises on every delivery of an event: stable per escrow and version. */
 export const eventIdOf = (escrowId: string, version: number) => `evt_${escrowId.slice(4)}_${version}`;
