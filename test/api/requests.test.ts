@@ -4,16 +4,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { inspectJsonText } from "../../functions/api/json-text";
 import { createEscrow, performAction } from "../../functions/app/escrow-service";
-import {
-  DependencyUnavailableError,
-  ForbiddenError,
-  HandoverCodeInvalidError,
-  IdempotencyInProgressError,
-  IdempotencyKeyReusedError,
-  InvalidTransitionError,
-  NotFoundError,
-  ValidationError,
-} from "../../functions/domain/errors";
+import * as errors from "../../functions/domain/errors";
 import { apiEvent, CREATE_BODY, context, HANDLER_ENV, type Handler, problemOf } from "./api-event";
 
 /**
@@ -235,7 +226,7 @@ describe("failures of the service", () => {
   const transient: Array<[string, unknown]> = [
     [
       "DependencyUnavailableError",
-      new DependencyUnavailableError("Step Functions", { cause: new Error("secret") }),
+      new errors.DependencyUnavailableError("Step Functions", { cause: new Error("secret") }),
     ],
     [
       "ProvisionedThroughputExceededException",
@@ -302,13 +293,13 @@ describe("failures of the service", () => {
   });
 
   it.each([
-    [new ValidationError("bad", [{ path: "amount", message: "too big" }]), 400, "validation_error"],
-    [new ForbiddenError("Only the seller may deliver."), 403, "forbidden"],
-    [new NotFoundError(), 404, "not_found"],
-    [new InvalidTransitionError("not now"), 409, "invalid_transition"],
-    [new IdempotencyInProgressError(), 409, "idempotency_in_progress"],
-    [new IdempotencyKeyReusedError(), 422, "idempotency_key_reused"],
-    [new HandoverCodeInvalidError(), 422, "handover_code_invalid"],
+    [new errors.ValidationError("bad", [{ path: "amount", message: "too big" }]), 400, "validation_error"],
+    [new errors.ForbiddenError("Only the seller may deliver."), 403, "forbidden"],
+    [new errors.NotFoundError(), 404, "not_found"],
+    [new errors.InvalidTransitionError("not now"), 409, "invalid_transition"],
+    [new errors.IdempotencyInProgressError(), 409, "idempotency_in_progress"],
+    [new errors.IdempotencyKeyReusedError(), 422, "idempotency_key_reused"],
+    [new errors.HandoverCodeInvalidError(), 422, "handover_code_invalid"],
   ])("%s: its kind's status and code, with its message as detail", async (error, status, code) => {
     vi.mocked(performAction).mockRejectedValue(error);
     const res = await deliver(actionEvent("delivery", '{"actorId":"u-2"}'), context);

@@ -93,16 +93,21 @@ describe("every action against every status", () => {
 
 describe("who may act", () => {
   const strangers = ["u-stranger", ""];
-  const WHO: Record<Exclude<GoodsAction, "resolution">, "buyer" | "seller" | "party"> = {
-    delivery: "seller",
-    confirmation: "buyer",
-    extension: "buyer",
-    "refund-request": "buyer",
-    "refund-response": "seller",
-    dispute: "party",
-    cancellation: "party",
+  /** API.md's actors, by who may act: each goods action but ops' resolution stands under one. */
+  const WHO: Record<"buyer" | "seller" | "party", Exclude<GoodsAction, "resolution">[]> = {
+    buyer: ["confirmation", "extension", "refund-request"],
+    seller: ["delivery", "refund-response"],
+    party: ["dispute", "cancellation"],
   };
-  for (const [action, who] of Object.entries(WHO) as [GoodsAction, string][]) {
+  const cases = Object.entries(WHO).flatMap(([who, actions]) =>
+    actions.map((action) => [action, who] as const),
+  );
+  it("names every goods action but the resolution once", () => {
+    expect(cases.map(([action]) => action).sort()).toEqual(
+      (Object.keys(COMMANDS) as GoodsAction[]).filter((a) => a !== "resolution").sort(),
+    );
+  });
+  for (const [action, who] of cases) {
     const status = API_TABLE[action][0] as EscrowStatus;
     it(`${action} is for the ${who}`, () => {
       const state = inStatus(status).state;

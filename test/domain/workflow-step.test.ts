@@ -3,16 +3,7 @@ import { beginSettling, escalate, expire, settleEscrow } from "../../functions/d
 import { eventId } from "../../functions/domain/events";
 import { dueOf, NO_MARKS, RECONCILE_GRACE_SECONDS } from "../../functions/domain/reconciliation";
 import { addSeconds, DAY, withDefaults } from "../../functions/domain/windows";
-import {
-  executionNames,
-  INITIAL_STEP,
-  nextStep,
-  PARK_AFTER_SECONDS,
-  parkedStep,
-  routeOf,
-  stepAt,
-  supersededStep,
-} from "../../functions/domain/workflow-step";
+import * as steps from "../../functions/domain/workflow-step";
 import { at, Harness, terms } from "../support/escrows";
 
 const BUYER = "u-buyer";
@@ -23,16 +14,16 @@ describe("the step the record hands the workflow", () => {
     const h = new Harness();
     h.fund(at(1));
     h.act({ action: "delivery", actorId: SELLER }, at(60));
-    const step = stepAt(h.t, h.history, 3, at(100));
-    expect(routeOf(step)).toEqual({ outcome: "delivered", version: 3, timeoutSeconds: 10 * DAY - 40 });
+    const step = steps.stepAt(h.t, h.history, 3, at(100));
+    expect(steps.routeOf(step)).toEqual({ outcome: "delivered", version: 3, timeoutSeconds: 10 * DAY - 40 });
     // A deadline already passed still gives Step Functions a valid timeout (≥ 1 s).
-    expect(stepAt(h.t, h.history, 3, at(11 * DAY)).timeoutSeconds).toBe(1);
+    expect(steps.stepAt(h.t, h.history, 3, at(11 * DAY)).timeoutSeconds).toBe(1);
   });
 
   it("announces the marketplace's event with an id stable per escrow and version", () => {
     const h = new Harness();
     h.fund(at(1));
-    const step = stepAt(h.t, h.history, 2, at(5));
+    const step = steps.stepAt(h.t, h.history, 2, at(5));
     expect(step.event).toMatchObject({
       id: eventId(h.t.id, 2),
       type: "escrow.funded",
@@ -43,7 +34,7 @@ describe("the step the record hands the workflow", () => {
     });
     expect(step.alert).toBeNull();
     // The same step computed later (a retry, the reconciler) is the same event.
-    expect(stepAt(h.t, h.history, 2, at(9999)).event).toEqual(step.event);
+    expect(steps.stepAt(h.t, h.history, 2, at(9999)).event).toEqual(step.event);
   });
 
   it("an accepted outcome and its settling intent route to the same settlement state", () => {
@@ -53,11 +44,11 @@ describe("the step the record hands the workflow", () => {
     h.act({ action: "refund-request", actorId: BUYER, reason: "dent", amount: 2500 }, at(3));
     h.act({ action: "refund-response", actorId: SELLER, accept: true }, at(4));
     h.push(beginSettling(h.state), at(5));
-    expect(stepAt(h.t, h.history, 5, at(6)).outcome).toBe("split");
-    expect(stepAt(h.t, h.history, 6, at(6)).outcome).toBe("split");
-    expect(stepAt(h.t, h.history, 6, at(6)).event).toBeNull();
+    expect(steps.stepAt(h.t, h.history, 5, at(6)).outcome).toBe("split");
+    expect(steps.stepAt(h.t, h.history, 6, at(6)).outcome).toBe("split");
+    expect(steps.stepAt(h.t, h.history, 6, at(6)).event).toBeNull();
     expect(h.settle(at(7)).status).toBe("SETTLED");
-    expect(stepAt(h.t, h.history, 7, at(8))).toMatchObject({
+    expect(steps.stepAt(h.t, h.history, 7, at(8))).toMatchObject({
       outcome: "settled",
       event: { type: "escrow.settled", id: eventId(h.t.id, 7) },
     });
@@ -68,13 +59,13 @@ describe("the step the record hands the workflow", () => {
     h.fund(at(1));
     h.act({ action: "dispute", actorId: BUYER, reason: "x" }, at(2));
     h.push(expire(h.state), at(31 * DAY));
-    const step = stepAt(h.t, h.history, 4, at(31 * DAY));
+    const step = steps.stepAt(h.t, h.history, 4, at(31 * DAY));
     expect(step.outcome).toBe("refund_unresolved");
     // The alert is announced with the refund that follows (by the task that settles), once.
     expect(step.alert).toBeNull();
     h.push(beginSettling(h.state), at(31 * DAY));
     h.push(settleEscrow(h.state), at(31 * DAY));
-    const refunded = stepAt(h.t, h.history, 6, at(31 * DAY));
+    const refunded = steps.stepAt(h.t, h.history, 6, at(31 * DAY));
     expect(refunded.event?.type).toBe("escrow.refunded");
     expect(refunded.alert).toMatchObject({
       type: "escrow.dispute_unresolved",
@@ -88,7 +79,7 @@ describe("the step the record hands the workflow", () => {
     const h = new Harness();
     h.fund(at(1));
     h.push(escalate(h.state, "payout_rejected", "PayoutRejected: account closed"), at(2));
-    const step = stepAt(h.t, h.history, 3, at(3));
+    const step = steps.stepAt(h.t, h.history, 3, at(3));
     expect(step.outcome).toBe("escalated");
     expect(step.event).toBeNull();
     expect(step.alert).toEqual({
@@ -114,34 +105,34 @@ describe("the step the record hands the workflow", () => {
     h.fund(at(1));
     h.act({ action: "delivery", actorId: SELLER }, at(2));
     h.act({ action: "confirmation", actorId: BUYER }, at(3));
-    expect(nextStep(h.t, h.history, 1, at(4))?.outcome).toBe("funded");
-    expect(nextStep(h.t, h.history, 2, at(4))?.outcome).toBe("delivered");
-    expect(nextStep(h.t, h.history, 3, at(4))?.outcome).toBe("release");
-    expect(nextStep(h.t, h.history, 4, at(4))).toBeNull();
+    expect(steps.nextStep(h.t, h.history, 1, at(4))?.outcome).toBe("funded");
+    expect(steps.nextStep(h.t, h.history, 2, at(4))?.outcome).toBe("delivered");
+    expect(steps.nextStep(h.t, h.history, 3, at(4))?.outcome).toBe("release");
+    expect(steps.nextStep(h.t, h.history, 4, at(4))).toBeNull();
   });
 
   it("names executions so that a repeated start is refused by Step Functions itself", () => {
     const id = "esc_0123456789ABCDEFGHJKMNPQRS";
-    expect(INITIAL_STEP).toEqual({ outcome: "created", version: 1, timeoutSeconds: 1 });
-    expect(parkedStep(7)).toEqual({ outcome: "parked", version: 7, timeoutSeconds: 1 });
-    expect(executionNames.first(id)).toBe(id);
-    expect(executionNames.afterPark(id, 3)).toBe(`${id}-p3`);
-    expect(executionNames.afterPark(id, 3)).toBe(executionNames.afterPark(id, 3));
+    expect(steps.INITIAL_STEP).toEqual({ outcome: "created", version: 1, timeoutSeconds: 1 });
+    expect(steps.parkedStep(7)).toEqual({ outcome: "parked", version: 7, timeoutSeconds: 1 });
+    expect(steps.executionNames.first(id)).toBe(id);
+    expect(steps.executionNames.afterPark(id, 3)).toBe(`${id}-p3`);
+    expect(steps.executionNames.afterPark(id, 3)).toBe(steps.executionNames.afterPark(id, 3));
     // A restart is named after the record's version: a second restart at the same version is refused.
-    expect(executionNames.restart(id, 5)).toBe(`${id}-r5`);
-    expect(executionNames.restart(id, 5)).toBe(executionNames.restart(id, 5));
-    expect(executionNames.restart(id, 6)).not.toBe(executionNames.restart(id, 5));
+    expect(steps.executionNames.restart(id, 5)).toBe(`${id}-r5`);
+    expect(steps.executionNames.restart(id, 5)).toBe(steps.executionNames.restart(id, 5));
+    expect(steps.executionNames.restart(id, 6)).not.toBe(steps.executionNames.restart(id, 5));
     // Step Functions allows 80 characters in a name.
-    expect(executionNames.restart(id, 99_999).length).toBeLessThanOrEqual(80);
-    expect(executionNames.restart(id, 99_999, 3).length).toBeLessThanOrEqual(80);
-    expect(executionNames.restart(id, 5, 2)).toBe(`${id}-r5-2`);
-    expect(executionNames.restartOf(id, 5, `${id}-r5`)).toBe(1);
-    expect(executionNames.restartOf(id, 5, `${id}-r5-3`)).toBe(3);
-    expect(executionNames.restartOf(id, 5, `${id}-r4`)).toBe(0);
-    expect(executionNames.restartOf(id, 5, `${id}-r55`)).toBe(0);
-    expect(executionNames.restartOf(id, 5, id)).toBe(0);
-    expect(supersededStep(4)).toEqual({ outcome: "superseded", version: 4, timeoutSeconds: 1 });
-    expect(PARK_AFTER_SECONDS).toBe(30 * DAY);
+    expect(steps.executionNames.restart(id, 99_999).length).toBeLessThanOrEqual(80);
+    expect(steps.executionNames.restart(id, 99_999, 3).length).toBeLessThanOrEqual(80);
+    expect(steps.executionNames.restart(id, 5, 2)).toBe(`${id}-r5-2`);
+    expect(steps.executionNames.restartOf(id, 5, `${id}-r5`)).toBe(1);
+    expect(steps.executionNames.restartOf(id, 5, `${id}-r5-3`)).toBe(3);
+    expect(steps.executionNames.restartOf(id, 5, `${id}-r4`)).toBe(0);
+    expect(steps.executionNames.restartOf(id, 5, `${id}-r55`)).toBe(0);
+    expect(steps.executionNames.restartOf(id, 5, id)).toBe(0);
+    expect(steps.supersededStep(4)).toEqual({ outcome: "superseded", version: 4, timeoutSeconds: 1 });
+    expect(steps.PARK_AFTER_SECONDS).toBe(30 * DAY);
   });
 });
 

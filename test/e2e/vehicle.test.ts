@@ -51,6 +51,18 @@ async function movements(id: string) {
   return items.map((m) => [m.type, m.amount]);
 }
 
+/** The deposit was held, then refunded, once each; reserved, inspected and refunded were published, in order. */
+async function expectDepositRefunded(id: string) {
+  expect(await movements(id)).toEqual([
+    ["hold", 200000],
+    ["refund", 200000],
+  ]);
+  const types = (await api.waitForEvents(id, ["escrow.reserved", "escrow.inspected", "escrow.refunded"])).map(
+    (n) => n.event.type,
+  );
+  expect(types).toEqual(["escrow.reserved", "escrow.inspected", "escrow.refunded"]);
+}
+
 const handoverCode = (id: string, actorId = BUYER) =>
   api.call("POST", `/v1/escrows/${id}/handover-code`, { body: { actorId } });
 
@@ -126,15 +138,8 @@ describe("a used car", () => {
       inspection: { accepted: false, reason: "Frame damage not disclosed" },
       settlement: { refundedToBuyer: 200000, paidToSeller: 0, platformFee: 0 },
     });
-    expect(await movements(escrow.id)).toEqual([
-      ["hold", 200000],
-      ["refund", 200000],
-    ]);
     // Every transition the events route lists is published (API.md v1.2): the inspection too.
-    const types = (
-      await api.waitForEvents(escrow.id, ["escrow.reserved", "escrow.inspected", "escrow.refunded"])
-    ).map((n) => n.event.type);
-    expect(types).toEqual(["escrow.reserved", "escrow.inspected", "escrow.refunded"]);
+    await expectDepositRefunded(escrow.id);
   });
 
   it("withdrawal: the buyer forfeits a forfeitable deposit; the seller's cancellation returns it", async () => {
@@ -164,14 +169,7 @@ describe("a used car", () => {
       funded: 200000,
       settlement: { refundedToBuyer: 200000, paidToSeller: 0, platformFee: 0 },
     });
-    expect(await movements(escrow.id)).toEqual([
-      ["hold", 200000],
-      ["refund", 200000],
-    ]);
-    const types = (
-      await api.waitForEvents(escrow.id, ["escrow.reserved", "escrow.inspected", "escrow.refunded"])
-    ).map((n) => n.event.type);
-    expect(types).toEqual(["escrow.reserved", "escrow.inspected", "escrow.refunded"]);
+    await expectDepositRefunded(escrow.id);
   });
 
   it("a dispute over the deposit goes to ops, who decide what is held", async () => {

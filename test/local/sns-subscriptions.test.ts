@@ -9,6 +9,7 @@ import {
   SetSubscriptionAttributesCommand,
   SNSClient,
   SubscribeCommand,
+  type SubscribeCommandInput,
   UnsubscribeCommand,
 } from "@aws-sdk/client-sns";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -111,6 +112,15 @@ const publish = (sns: LocalSns, type: string, tenantId = "demo", escrowId = "esc
     MessageAttributes: attrs(type, tenantId),
   });
 
+/** Subscribe through the SNS API: an HTTP endpoint on the events topic unless `input` says otherwise. */
+const subscribe = (client: SNSClient, input: Partial<SubscribeCommandInput>) =>
+  client.send(new SubscribeCommand({ TopicArn: EVENTS, Protocol: "http", ...input }));
+/** The SubscriptionConfirmation a new subscription sends its endpoint (the first request it gets). */
+async function confirmationOf(hook: { received: Received[] }): Promise<Received> {
+  await waitFor(() => hook.received.length === 1, { what: "the SubscriptionConfirmation" });
+  return hook.received[0] as Received;
+}
+
 describe("subscriptions through the SNS API", () => {
   it("lists the two topics by their local names", async () => {
     const { client } = await snsService();
@@ -121,21 +131,16 @@ describe("subscriptions through the SNS API", () => {
   it("confirms by the SubscribeURL of a signed SubscriptionConfirmation, then delivers what the filter lets through, signed", async () => {
     const { sns, client, verify } = await snsService();
     const hook = await webhook();
-    const { SubscriptionArn } = await client.send(
-      new SubscribeCommand({
-        TopicArn: EVENTS,
-        Protocol: "http",
-        Endpoint: `${hook.url}/sns`,
-        Attributes: {
-          FilterPolicy: JSON.stringify({ tenantId: ["demo"], type: ["escrow.funded", "escrow.released"] }),
-        },
-      }),
-    );
+    const { SubscriptionArn } = await subscribe(client, {
+      Endpoint: `${hook.url}/sns`,
+      Attributes: {
+        FilterPolicy: JSON.stringify({ tenantId: ["demo"], type: ["escrow.funded", "escrow.released"] }),
+      },
+    });
     expect(SubscriptionArn).toBe("pending confirmation");
-    await waitFor(() => hook.received.length === 1, { what: "the SubscriptionConfirmation" });
-    const [confirmation] = hook.received;
-    expect(confirmation?.headers["x-amz-sns-message-type"]).toBe("SubscriptionConfirmation");
-    const asked = JSON.parse(confirmation?.body ?? "");
+    const confirmation = await confirmationOf(hook);
+    expect(confirmation.headers["x-amz-sns-message-type"]).toBe("SubscriptionConfirmation");
+    const asked = JSON.parse(confirmation.body);
     expect(asked).toMatchObject({
       Type: "SubscriptionConfirmation",
       TopicArn: EVENTS,
@@ -153,7 +158,7 @@ describe("subscriptions through the SNS API", () => {
       }),
     ]);
 
-    const arn = await confirmSubscription(confirmation?.body ?? "", verify);
+    const arn = await confirmSubscription(confirmation.body, verify);
     expect(arn).toMatch(new RegExp(`^${EVENTS}:[0-9a-f-]{36}$`));
     const listed = await client.send(new ListSubscriptionsByTopicCommand({ TopicArn: EVENTS }));
     expect(listed.Subscriptions?.map((s) => s.SubscriptionArn)).toEqual([arn]);
@@ -190,18 +195,10 @@ describe("subscriptions through the SNS API", () => {
   it("rejects a tampered notification", async () => {
     const { sns, client, verify } = await snsService();
     const hook = await webhook();
-    const { SubscriptionArn } = await client.send(
-      new SubscribeCommand({
-        TopicArn: EVENTS,
-        Protocol: "http",
-        Endpoint: hook.url,
-        ReturnSubscriptionArn: true,
-      }),
-    );
+    const { SubscriptionArn } = await subscribe(client, { Endpoint: hook.url, ReturnSubscriptionArn: true });
     expect(SubscriptionArn).toMatch(/^arn:aws:sns:/);
-    await waitFor(() => hook.received.length === 1, { what: "the SubscriptionConfirmation" });
     // Visiting the SubscribeURL (a GET, as a browser or curl would) confirms too.
-    const subscribeUrl = JSON.parse(hook.received[0]?.body ?? "").SubscribeURL as string;
+    const subscribeUrl = JSON.parse((await confirmationOf(hook)).body).SubscribeURL as string;
     const visited = await fetch(subscribeUrl);
     expect(visited.status).toBe(200);
     expect(await visited.text()).toContain(`<SubscriptionArn>${SubscriptionArn}</SubscriptionArn>`);
@@ -231,16 +228,11 @@ describe("subscriptions through the SNS API", () => {
   it("applies a changed filter policy, and stops delivering after Unsubscribe (which the endpoint is told)", async () => {
     const { sns, client, verify } = await snsService();
     const hook = await webhook();
-    const { SubscriptionArn: arn } = await client.send(
-      new SubscribeCommand({
-        TopicArn: EVENTS,
-        Protocol: "http",
-        Endpoint: hook.url,
-        ReturnSubscriptionArn: true,
-      }),
-    );
-    await waitFor(() => hook.received.length === 1, { what: "the SubscriptionConfirmation" });
-    await confirmSubscription(hook.received[0]?.body ?? "", verify);
+    const { SubscriptionArn: arn } = await subscribe(client, {
+      Endpoint: hook.url,
+      ReturnSubscriptionArn: true,
+    });
+    await confirmSubscription((await confirmationOf(hook)).body, verify);
     await client.send(
       new SetSubscriptionAttributesCommand({
         SubscriptionArn: arn,
@@ -272,28 +264,21 @@ describe("subscriptions through the SNS API", () => {
 
   it("refuses what SNS refuses, with the SDK's named exceptions", async () => {
     const { client } = await snsService();
-    const subscribe = (input: Partial<ConstructorParameters<typeof SubscribeCommand>[0]>) =>
-      client.send(
-        new SubscribeCommand({
-          TopicArn: EVENTS,
-          Protocol: "http",
-          Endpoint: "http://127.0.0.1:9/x",
-          ...input,
-        }),
-      );
-    await expect(subscribe({ Protocol: "email", Endpoint: "ops@example.com" })).rejects.toBeInstanceOf(
+    const refused = (input: Partial<SubscribeCommandInput>) =>
+      subscribe(client, { Endpoint: "http://127.0.0.1:9/x", ...input });
+    await expect(refused({ Protocol: "email", Endpoint: "ops@example.com" })).rejects.toBeInstanceOf(
       InvalidParameterException,
     );
-    await expect(subscribe({ Protocol: "https", Endpoint: "http://127.0.0.1:9/x" })).rejects.toBeInstanceOf(
+    await expect(refused({ Protocol: "https", Endpoint: "http://127.0.0.1:9/x" })).rejects.toBeInstanceOf(
       InvalidParameterException,
     );
-    await expect(subscribe({ Attributes: { FilterPolicy: "{not json" } })).rejects.toBeInstanceOf(
+    await expect(refused({ Attributes: { FilterPolicy: "{not json" } })).rejects.toBeInstanceOf(
       InvalidParameterException,
     );
     await expect(
-      subscribe({ Attributes: { FilterPolicy: '{"type":"escrow.funded"}' } }),
+      refused({ Attributes: { FilterPolicy: '{"type":"escrow.funded"}' } }),
     ).rejects.toBeInstanceOf(InvalidParameterException);
-    await expect(subscribe({ TopicArn: `${EVENTS}-nope` })).rejects.toBeInstanceOf(NotFoundException);
+    await expect(refused({ TopicArn: `${EVENTS}-nope` })).rejects.toBeInstanceOf(NotFoundException);
     await expect(
       client.send(new UnsubscribeCommand({ SubscriptionArn: `${EVENTS}:nope` })),
     ).rejects.toBeInstanceOf(NotFoundException);
@@ -302,9 +287,8 @@ describe("subscriptions through the SNS API", () => {
   it("keeps subscriptions and the signing certificate across a restart", async () => {
     const first = await snsService();
     const hook = await webhook();
-    await first.client.send(new SubscribeCommand({ TopicArn: EVENTS, Protocol: "http", Endpoint: hook.url }));
-    await waitFor(() => hook.received.length === 1, { what: "the SubscriptionConfirmation" });
-    const arn = await confirmSubscription(hook.received[0]?.body ?? "", first.verify);
+    await subscribe(first.client, { Endpoint: hook.url });
+    const arn = await confirmSubscription((await confirmationOf(hook)).body, first.verify);
     const cert = (await first.sns.certificate()).pem;
     await first.sns.close();
 

@@ -11,14 +11,7 @@ import { SfnWorkflow } from "../../functions/adapters/sfn-workflow";
 import { SnsEventPublisher } from "../../functions/adapters/sns-event-publisher";
 import { getEscrow, performAction, type ServiceDeps } from "../../functions/app/escrow-service";
 import { type ReconcileDeps, reconcile } from "../../functions/app/reconcile";
-import {
-  applyDeadline,
-  beginWait,
-  escalateToOps,
-  holdFunds,
-  recordPaymentFailure,
-  settle,
-} from "../../functions/app/workflow-tasks";
+import * as tasks from "../../functions/app/workflow-tasks";
 import type { CreateEscrowInput } from "../../functions/domain/create-input";
 import type { ActionCommand } from "../../functions/domain/escrow";
 import type { EventPublisher } from "../../functions/ports/events";
@@ -114,17 +107,19 @@ export async function startHarness(tenant = "paths") {
     definition,
     stateMachineArn: SM_ARN,
     taskHandlers: {
-      HoldFunds: task("HoldFunds", (p: Ref & { resumeFrom?: string }) => holdFunds(deps, p)),
+      HoldFunds: task("HoldFunds", (p: Ref & { resumeFrom?: string }) => tasks.holdFunds(deps, p)),
       RecordPaymentFailure: task("RecordPaymentFailure", (p: Ref & { error: string }) =>
-        recordPaymentFailure(deps, p),
+        tasks.recordPaymentFailure(deps, p),
       ),
       BeginWait: task("BeginWait", (p: Ref & { seenVersion: number; taskToken: string; execution: string }) =>
-        beginWait(deps, p),
+        tasks.beginWait(deps, p),
       ),
-      ApplyDeadline: task("ApplyDeadline", (p: Ref & { seenVersion: number }) => applyDeadline(deps, p)),
-      SettleEscrow: task("SettleEscrow", (p: Ref) => settle(deps, p)),
+      ApplyDeadline: task("ApplyDeadline", (p: Ref & { seenVersion: number }) =>
+        tasks.applyDeadline(deps, p),
+      ),
+      SettleEscrow: task("SettleEscrow", (p: Ref) => tasks.settle(deps, p)),
       EscalateToOps: task("EscalateToOps", (p: Ref & { error: string; cause: string; execution?: string }) =>
-        escalateToOps(deps, p),
+        tasks.escalateToOps(deps, p),
       ),
     },
     // Retries wait 1 ms instead of seconds; the retry counts are the definition's.

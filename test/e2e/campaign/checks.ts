@@ -4,26 +4,30 @@ import { type Answer, Api } from "../client";
 export const TERMINAL = new Set(["RELEASED", "REFUNDED", "SETTLED", "CANCELLED"]);
 export const TERMINAL_ENTRIES = new Set(["released", "refunded", "settled", "cancelled", "payment_failed"]);
 
-/**
- * API.md "Events", restated apart from the service's table: these history entries are announced
- * under their own name (`escrow.<type>`) ...
- */
-const ANNOUNCED_AS_THEMSELVES = [
-  ...["funded", "cancelled", "delivered", "extended", "refund_requested", "disputed"],
-  ...["released", "refunded", "settled", "evidence_requested"],
+/** API.md "Events": each event announced to marketplaces, and the history entries announced as it. */
+const ENTRIES_OF_EVENT: Record<string, string[]> = {
+  "escrow.funded": ["funded"],
+  "escrow.cancelled": ["payment_failed", "cancelled"],
+  "escrow.delivered": ["delivered"],
+  "escrow.extended": ["extended"],
+  "escrow.refund_requested": ["refund_requested"],
+  "escrow.disputed": ["disputed", "refund_rejected", "claim_rejected"],
+  "escrow.released": ["released"],
+  "escrow.refunded": ["refunded"],
+  "escrow.settled": ["settled"],
   // rental deposits and cars (API.md, the kinds' events)
-  ...["moved_out", "lease_renewed", "deductions_claimed", "partially_settled", "reserved", "inspected"],
-];
-/** ... and these under another's: a failed payment cancels, a rejection is a dispute. */
-const ANNOUNCED_AS_ANOTHER = {
-  payment_failed: "cancelled",
-  refund_rejected: "disputed",
-  claim_rejected: "disputed",
+  "escrow.moved_out": ["moved_out"],
+  "escrow.lease_renewed": ["lease_renewed"],
+  "escrow.deductions_claimed": ["deductions_claimed"],
+  "escrow.partially_settled": ["partially_settled"],
+  "escrow.reserved": ["reserved"],
+  "escrow.inspected": ["inspected"],
+  "escrow.evidence_requested": ["evidence_requested"],
 };
-export const EVENT_OF_ENTRY: Record<string, string> = Object.fromEntries([
-  ...ANNOUNCED_AS_THEMSELVES.map((type) => [type, `escrow.${type}`]),
-  ...Object.entries(ANNOUNCED_AS_ANOTHER).map(([type, as]) => [type, `escrow.${as}`]),
-]);
+/** The history entries announced, and as what. */
+export const EVENT_OF_ENTRY: Record<string, string> = Object.fromEntries(
+  Object.entries(ENTRIES_OF_EVENT).flatMap(([event, entries]) => entries.map((entry) => [entry, event])),
+);
 
 /** The id API.md promises on every delivery of an event: stable per escrow and version. */
 export const eventIdOf = (escrowId: string, version: number) => `evt_${escrowId.slice(4)}_${version}`;

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { checkPolicies, evaluate } from "../../../infra/local/iam/evaluator";
 import type { PolicyDocument, Statement } from "../../../infra/local/iam/policy";
 import { matchesAction, matchesResource } from "../../../infra/local/iam/wildcard";
+import { apiGatewayInvoke } from "./statements";
 
 const TABLE = "arn:aws:dynamodb:us-east-1:000000000000:table/escrow-local";
 const ROLE = "arn:aws:iam::000000000000:role/CreateEscrowRole";
@@ -172,15 +173,9 @@ describe("evaluation", () => {
 
   it("holds a Lambda permission to its source ARN (ArnLike, * over the path's parameters)", () => {
     const fn = "arn:aws:lambda:us-east-1:000000000000:function:GetEscrow";
-    const permission = doc({
-      Effect: "Allow",
-      Principal: { Service: "apigateway.amazonaws.com" },
-      Action: "lambda:InvokeFunction",
-      Resource: fn,
-      Condition: {
-        ArnLike: { "aws:SourceArn": "arn:aws:execute-api:us-east-1:000000000000:Api/prod/GET/v1/escrows/*" },
-      },
-    });
+    const permission = doc(
+      apiGatewayInvoke(fn, "arn:aws:execute-api:us-east-1:000000000000:Api/prod/GET/v1/escrows/*"),
+    );
     const from = (sourceArn: string) =>
       effect([permission], "lambda:InvokeFunction", fn, {
         principal: { type: "Service", id: "apigateway.amazonaws.com" },

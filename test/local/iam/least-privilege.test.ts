@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { formatLeastPrivilegeReport, leastPrivilegeReport } from "../../../infra/local/iam/least-privilege";
 import type { IamModel } from "../../../infra/local/iam/model";
 import type { CallRecord } from "../../../infra/local/iam/record";
+import { apiGatewayInvoke } from "./statements";
 
 const TABLE = "arn:aws:dynamodb:us-east-1:000000000000:table/t";
 const FN = "arn:aws:lambda:us-east-1:000000000000:function:GetFn";
@@ -44,17 +45,7 @@ const model = (
       name: "GetPermission",
       functionArn: FN,
       document: {
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Service: "apigateway.amazonaws.com" },
-            Action: "lambda:InvokeFunction",
-            Resource: FN,
-            Condition: {
-              ArnLike: { "aws:SourceArn": "arn:aws:execute-api:us-east-1:000000000000:api/prod/GET/x" },
-            },
-          },
-        ],
+        Statement: [apiGatewayInvoke(FN, "arn:aws:execute-api:us-east-1:000000000000:api/prod/GET/x")],
       },
     },
   ],

@@ -1,8 +1,7 @@
 import type { EscrowEvent } from "../../../functions/domain/events";
 import type { OpsAlert } from "../../../functions/domain/workflow-step";
 import type { EventPublisher } from "../../../functions/ports/events";
-import type { Op } from "../kernel/ops";
-import { awsFailure, type PortContext, portCall } from "./port-call";
+import { AwsPort } from "./port-call";
 
 /**
  * SNS: what was published (every delivery, duplicates included) and the ops
@@ -63,18 +62,8 @@ export class SnsData {
   }
 }
 
-const failure = awsFailure({
-  throttle: ["ThrottledException", "Rate exceeded"],
-  error: ["InternalErrorException", 500, "Internal error"],
-  timeout: "socket hang up",
-});
-
-export class SimEvents implements EventPublisher {
-  constructor(
-    private readonly data: SnsData,
-    private readonly ctx: PortContext,
-    private readonly op: Op | null,
-  ) {}
+export class SimEvents extends AwsPort<SnsData> implements EventPublisher {
+  protected readonly target = "sns";
 
   publish(event: EscrowEvent) {
     // Read as it is when published (SNS serializes it then).
@@ -85,23 +74,11 @@ export class SimEvents implements EventPublisher {
       version: event.escrow.version,
       evidenceId: event.evidence?.id,
     };
-    return portCall(this.ctx, this.op, {
-      target: "sns",
-      operation: "Publish",
-      write: true,
-      effect: () => this.data.publish(sent),
-      failure,
-    });
+    return this.call("Publish", true, () => this.data.publish(sent));
   }
 
   alert(alert: OpsAlert) {
     const sent = { ...alert };
-    return portCall(this.ctx, this.op, {
-      target: "sns",
-      operation: "Publish",
-      write: true,
-      effect: () => this.data.alert(sent),
-      failure,
-    });
+    return this.call("Publish", true, () => this.data.alert(sent));
   }
 }

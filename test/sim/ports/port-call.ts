@@ -104,16 +104,58 @@ export function awsError(name: string, status: number, message = name): Error {
   });
 }
 
+/** The AWS services the service calls. */
+export type AwsTarget = Extract<Target, "dynamodb" | "stepfunctions" | "sns">;
+
+/** A throttled call's answer: the SDK error's name and message (status 400). */
+const THROTTLED: Record<AwsTarget, [string, string]> = {
+  dynamodb: ["ProvisionedThroughputExceededException", "Throughput exceeds the current capacity"],
+  stepfunctions: ["ThrottlingException", "Rate exceeded"],
+  sns: ["ThrottledException", "Rate exceeded"],
+};
+/** A failed call's answer: the SDK error's name, status and message. */
+const FAILED: Record<AwsTarget, [string, number, string]> = {
+  dynamodb: ["InternalServerError", 500, "Internal server error"],
+  stepfunctions: ["ServiceUnavailable", 503, "Service unavailable"],
+  sns: ["InternalErrorException", 500, "Internal error"],
+};
+/** What the SDK's TimeoutError says when a call gets no answer. */
+const TIMED_OUT: Record<AwsTarget, string> = {
+  dynamodb: "Connection timed out after 3000 ms",
+  stepfunctions: "Connection timed out",
+  sns: "socket hang up",
+};
+
 /**
  * How an AWS service fails, by fault kind: throttled and failed calls answer
  * (an SDK error with its status: nothing was done); an ambiguous one times out
- * with no answer (`timeout`, the SDK's TimeoutError message).
+ * with no answer (the SDK's TimeoutError).
  */
-export const awsFailure =
-  (service: { throttle: [string, string]; error: [string, number, string]; timeout: string }) =>
+const awsFailure =
+  (target: AwsTarget) =>
   (kind: FaultKind): Error =>
     kind === "throttle"
-      ? awsError(service.throttle[0], 400, service.throttle[1])
+      ? awsError(THROTTLED[target][0], 400, THROTTLED[target][1])
       : kind === "ambiguous"
-        ? Object.assign(new Error(service.timeout), { name: "TimeoutError" })
-        : awsError(...service.error);
+        ? Object.assign(new Error(TIMED_OUT[target]), { name: "TimeoutError" })
+        : awsError(...FAILED[target]);
+
+/**
+ * An AWS service's port as one operation (null: none) sees it: the service's
+ * state, shared by every operation, and each call made through portCall,
+ * failing as that service fails.
+ */
+export abstract class AwsPort<Data> {
+  protected abstract readonly target: AwsTarget;
+
+  constructor(
+    protected readonly data: Data,
+    private readonly ctx: PortContext,
+    protected readonly op: Op | null,
+  ) {}
+
+  protected call<T>(operation: string, write: boolean, effect: () => T): Promise<T> {
+    const failure = awsFailure(this.target);
+    return portCall(this.ctx, this.op, { target: this.target, operation, write, effect, failure });
+  }
+}

@@ -1,14 +1,4 @@
-import type {
-  HoldRequest,
-  PaymentProvider,
-  TransferRequest,
-  VoidRequest,
-} from "../../../functions/ports/payment-provider";
-import {
-  PaymentDeclined,
-  PaymentUnavailable,
-  PayoutRejected,
-} from "../../../functions/ports/payment-provider";
+import * as provider from "../../../functions/ports/payment-provider";
 import type { Op } from "../kernel/ops";
 import type { FaultKind } from "./faults";
 import { type PortContext, portCall } from "./port-call";
@@ -72,17 +62,18 @@ export class ProviderData {
 
   private readonly voidedHolds = new Set<string>();
 
-  hold(r: HoldRequest): { reference: string } {
+  hold(r: provider.HoldRequest): { reference: string } {
     this.use(r.key, r.escrowId, `hold ${r.amount}`);
-    if (r.paymentMethod === "pm_sandbox_decline") throw new PaymentDeclined();
-    if (r.paymentMethod === "pm_sandbox_unavailable") throw new PaymentUnavailable();
+    if (r.paymentMethod === "pm_sandbox_decline") throw new provider.PaymentDeclined();
+    if (r.paymentMethod === "pm_sandbox_unavailable") throw new provider.PaymentUnavailable();
     // As the sandbox: a hold voided is not taken again under its key.
-    if (this.voidedHolds.has(r.key)) throw new PaymentUnavailable("the hold under this key was voided");
+    if (this.voidedHolds.has(r.key))
+      throw new provider.PaymentUnavailable("the hold under this key was voided");
     this.record({ key: r.key, escrowId: r.escrowId, type: "hold", amount: r.amount });
     return { reference: `auth_sim_${r.key}` };
   }
 
-  void(r: VoidRequest): void {
+  void(r: provider.VoidRequest): void {
     this.use(r.key, r.escrowId, `void of ${r.holdKey}`);
     const hold = this.movements.get(r.holdKey);
     if (hold?.type !== "hold") return;
@@ -90,22 +81,22 @@ export class ProviderData {
     this.voidedHolds.add(r.holdKey);
   }
 
-  transfer(r: TransferRequest, payee: string): void {
+  transfer(r: provider.TransferRequest, payee: string): void {
     this.use(r.key, r.escrowId, `${r.type} ${r.amount}`);
     if (r.amount <= 0) return;
     if (r.type === "payout" && this.closedPayees.has(payee) && !this.movements.has(r.key))
-      throw new PayoutRejected("the payee's account is closed");
+      throw new provider.PayoutRejected("the payee's account is closed");
     this.record({ key: r.key, escrowId: r.escrowId, type: r.type, amount: r.amount });
   }
 }
 
 const failure = (kind: FaultKind): Error =>
-  new PaymentUnavailable(
+  new provider.PaymentUnavailable(
     kind === "ambiguous" ? "the provider did not answer in time" : "the provider failed",
   );
 
 /** The PaymentProvider port as one operation sees it. */
-export class SimPayments implements PaymentProvider {
+export class SimPayments implements provider.PaymentProvider {
   constructor(
     private readonly data: ProviderData,
     private readonly ctx: PortContext,
@@ -118,7 +109,7 @@ export class SimPayments implements PaymentProvider {
     return paymentMethod.startsWith("pm_sandbox_") && paymentMethod.length > "pm_sandbox_".length;
   }
 
-  hold(request: HoldRequest) {
+  hold(request: provider.HoldRequest) {
     return portCall(this.ctx, this.op, {
       target: "payments",
       operation: "hold",
@@ -128,7 +119,7 @@ export class SimPayments implements PaymentProvider {
     });
   }
 
-  void(request: VoidRequest) {
+  void(request: provider.VoidRequest) {
     return portCall(this.ctx, this.op, {
       target: "payments",
       operation: "void",
@@ -138,7 +129,7 @@ export class SimPayments implements PaymentProvider {
     });
   }
 
-  transfer(request: TransferRequest) {
+  transfer(request: provider.TransferRequest) {
     return portCall(this.ctx, this.op, {
       target: "payments",
       operation: request.type,

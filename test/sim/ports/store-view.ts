@@ -16,7 +16,7 @@ import type {
 } from "../../../functions/ports/escrow-store";
 import { mayHaveTakenEffect } from "../../../functions/ports/write-outcome";
 import type { Op } from "../kernel/ops";
-import { awsFailure, type PortContext, portCall } from "./port-call";
+import { AwsPort, type PortContext } from "./port-call";
 import type { StoreData } from "./store-data";
 
 /**
@@ -26,22 +26,8 @@ import type { StoreData } from "./store-data";
  * operation's lasting effects are noted on it.
  */
 
-const failure = awsFailure({
-  throttle: ["ProvisionedThroughputExceededException", "Throughput exceeds the current capacity"],
-  error: ["InternalServerError", 500, "Internal server error"],
-  timeout: "Connection timed out after 3000 ms",
-});
-
-export class SimStore {
-  constructor(
-    private readonly data: StoreData,
-    private readonly ctx: PortContext,
-    private readonly op: Op | null,
-  ) {}
-
-  private call<T>(operation: string, write: boolean, effect: () => T): Promise<T> {
-    return portCall(this.ctx, this.op, { target: "dynamodb", operation, write, effect, failure });
-  }
+export class SimStore extends AwsPort<StoreData> {
+  protected readonly target = "dynamodb";
 
   private noteEffect(what: string): void {
     this.op?.effects.push(what);

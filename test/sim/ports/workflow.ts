@@ -3,10 +3,9 @@ import type { ExecutionStatus, WorkflowEngine, WorkflowStart } from "../../../fu
 import type { AslDefinition } from "../asl/definition";
 import { type AslHost, AslInterpreter, type Execution, type TaskInvocation } from "../asl/interpreter";
 import { type Json, toJson } from "../asl/json";
-import type { Op } from "../kernel/ops";
 import type { Random } from "../kernel/random";
 import type { Scheduler } from "../kernel/scheduler";
-import { awsError, awsFailure, type PortContext, portCall } from "./port-call";
+import { AwsPort, awsError } from "./port-call";
 
 /**
  * Step Functions: the escrow state machine's executions, run by the ASL
@@ -115,23 +114,9 @@ export class WorkflowData {
   }
 }
 
-const failure = awsFailure({
-  throttle: ["ThrottlingException", "Rate exceeded"],
-  error: ["ServiceUnavailable", 503, "Service unavailable"],
-  timeout: "Connection timed out",
-});
-
 /** The WorkflowEngine port as one operation sees it: the Step Functions calls SfnWorkflow makes. */
-export class SimWorkflow implements WorkflowEngine {
-  constructor(
-    private readonly data: WorkflowData,
-    private readonly ctx: PortContext,
-    private readonly op: Op | null,
-  ) {}
-
-  private call<T>(operation: string, write: boolean, effect: () => T): Promise<T> {
-    return portCall(this.ctx, this.op, { target: "stepfunctions", operation, write, effect, failure });
-  }
+export class SimWorkflow extends AwsPort<WorkflowData> implements WorkflowEngine {
+  protected readonly target = "stepfunctions";
 
   start(input: WorkflowStart): Promise<boolean> {
     return this.call("StartExecution", true, () => this.data.start(input));
