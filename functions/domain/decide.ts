@@ -1,7 +1,7 @@
 import type { EntryDraft } from "./entries";
 import { ForbiddenError, InvalidTransitionError, ValidationError } from "./errors";
 import { finalDisbursement } from "./evolve";
-import { kindOf } from "./kinds/registry";
+import { acceptedAction, kindOf } from "./kinds/registry";
 import { leaseEndErrors } from "./lease";
 import { disburse, heldOf, sumOf } from "./money";
 import { decideResume } from "./ops-decisions";
@@ -131,9 +131,10 @@ function guardStatus(state: EscrowState, action: ActionName, now: Date): void {
   if (isTerminal(state.status))
     throw new InvalidTransitionError(`The escrow is ${state.status}; '${action}' is no longer possible.`);
   if (repair) return;
-  if (state.pending || state.balanceDue)
+  const accepted = acceptedAction(state);
+  if (accepted)
     throw new InvalidTransitionError(
-      `An accepted ${state.pending?.action ?? "inspection"} is being applied to this escrow; '${action}' is not possible.`,
+      `An accepted ${accepted} is being applied to this escrow; '${action}' is not possible.`,
     );
   if (!ALLOWED_FROM[action].includes(state.status))
     throw new InvalidTransitionError(

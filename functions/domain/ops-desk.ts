@@ -1,6 +1,6 @@
 import { decideAction, movementFor } from "./decide";
 import { apply } from "./evolve";
-import { waitOf } from "./kinds/registry";
+import { acceptedAction, waitOf } from "./kinds/registry";
 import { type EscrowState, isTerminal, type ReasonCode, type SettlementOutcome } from "./types";
 
 /**
@@ -25,7 +25,7 @@ export type WaitingFor = "buyer" | "seller" | "ops";
 export function waitingFor(state: EscrowState): WaitingFor | null {
   if (isTerminal(state.status)) return null;
   if (state.attention) return "ops";
-  if (state.pending || state.balanceDue) return null;
+  if (acceptedAction(state)) return null;
   return waitOf(state)?.party ?? null;
 }
 

@@ -1,3 +1,4 @@
+import { acceptedAction } from "./kinds/registry";
 import { reminderMark } from "./reminders";
 import { type EscrowState, isTerminal } from "./types";
 import { addSeconds, DAY } from "./windows";
@@ -79,7 +80,7 @@ export function expectedBy(state: EscrowState, marks: Pick<EscrowMarks, "parked"
   // Parked for ops: nothing is expected of the service until they act (a resume or a resolution marks it
   // again); no dependency is failing, so none is reported, and nothing is visited meanwhile.
   if (state.attention) return null;
-  if (state.pending || state.balanceDue) return addSeconds(state.updatedAt, RECONCILE_GRACE_SECONDS);
+  if (acceptedAction(state)) return addSeconds(state.updatedAt, RECONCILE_GRACE_SECONDS);
   if (state.status === "PENDING_FUNDS") return addSeconds(state.createdAt, RECONCILE_GRACE_SECONDS);
   if (state.deadline !== null)
     return marks.parked ? state.deadline : addSeconds(state.deadline, RECONCILE_GRACE_SECONDS);

@@ -1,4 +1,4 @@
-import { waitOf } from "./kinds/registry";
+import { acceptedAction, waitOf } from "./kinds/registry";
 import { type EscrowState, isTerminal } from "./types";
 import { addSeconds, DEFAULT_REMINDER_SECONDS } from "./windows";
 
@@ -51,7 +51,7 @@ export function reminderOf(state: EscrowState): PlannedReminder | null {
   const lead = reminderSecondsOf(state);
   const { deadline, waitingSince } = state;
   if (lead === 0 || deadline === null || waitingSince === null) return null;
-  if (isTerminal(state.status) || state.pending || state.balanceDue || state.attention) return null;
+  if (isTerminal(state.status) || acceptedAction(state) || state.attention) return null;
   if (Date.parse(deadline) - Date.parse(waitingSince) < 2 * lead * 1000) return null;
   const who = partyAndOutcome(state);
   if (!who) return null;

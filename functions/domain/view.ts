@@ -1,5 +1,5 @@
 import type { Entry } from "./entries";
-import { kindOf } from "./kinds/registry";
+import { acceptedAction, kindOf } from "./kinds/registry";
 import { heldOf } from "./money";
 import type { EscrowState, EscrowView } from "./types";
 
@@ -18,7 +18,7 @@ export function toView(s: EscrowState): EscrowView {
     metadata: s.metadata,
     windows: s.windows,
     deadline: s.deadline,
-    pendingAction: s.pending?.action ?? (s.balanceDue ? "inspection" : null),
+    pendingAction: acceptedAction(s),
     delivery: s.delivery,
     refundRequest: s.refundRequest,
     dispute: s.dispute,

@@ -94,8 +94,7 @@ function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
     case "reserved":
       return "reserved";
     case "inspected":
-      if (state.balanceDue) return "balance";
-      return pendingOutcome(entry, state);
+      return kindOf(state).awaiting?.(state)?.step ?? pendingOutcome(entry, state);
     case "balance_declined":
       return "refund";
     case "moved_out":
@@ -146,7 +145,8 @@ function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
  */
 function resumedOutcome(state: EscrowState): StepOutcome {
   if (state.pending) return state.pending.alertOps ? "refund_unresolved" : state.pending.outcome;
-  if (state.balanceDue) return "balance";
+  const awaiting = kindOf(state).awaiting?.(state);
+  if (awaiting) return awaiting.step;
   switch (state.status) {
     case "PENDING_FUNDS":
       return "created";

@@ -2,7 +2,7 @@ import type { CreateEscrowInput } from "../create-input";
 import type { ActionCommand, ActionName } from "../decide";
 import type { WindowName } from "../outcomes";
 import type { OutcomeIfSilent, ReminderParty } from "../reminders";
-import type { EscrowState, EscrowStatus, EscrowTerms, EscrowView, Windows } from "../types";
+import type { EscrowState, EscrowStatus, EscrowTerms, EscrowView, PendingAction, Windows } from "../types";
 import type { StepOutcome } from "../workflow-step";
 
 /** A broken rule of the create body or of an action, as a 400 names it. */
@@ -54,6 +54,13 @@ export interface Kind {
   guard?(state: EscrowState, command: ActionCommand["action"], now: Date): void;
   /** Whether its buyer can prove a face-to-face handover with a code (API.md v1.1). */
   readonly handover: boolean;
+  /**
+   * An accepted action of the kind's own the workflow has still to carry out besides a pending
+   * outcome (a car's balance to hold after an accepted inspection): what the resource shows as
+   * `pendingAction`, and the step the workflow takes for it. Meanwhile no other action is taken
+   * and no wait runs.
+   */
+  awaiting?(state: EscrowState): { action: PendingAction; step: StepOutcome } | null;
   /** Whether a second hold (a car's balance) may have been taken unseen: a settlement lets it go. */
   balanceUnrecorded?(state: EscrowState): boolean;
   /** The fields the kind adds to the escrow resource. */

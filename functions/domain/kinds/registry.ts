@@ -1,4 +1,4 @@
-import type { EscrowState, WindowKey, Windows } from "../types";
+import type { EscrowState, PendingAction, WindowKey, Windows } from "../types";
 import { goods } from "./goods";
 import type { Kind, KindTerms, Wait } from "./kind";
 import { rentalDeposit } from "./rental-deposit";
@@ -40,6 +40,14 @@ export const NO_KIND_TERMS: KindTerms = {
 
 /** Every kind's own create fields (a field of another kind is 400 on an escrow of this one). */
 export const KIND_FIELDS = [...new Set(Object.values(KIND_MODULES).flatMap((k) => k.createFields))];
+
+/**
+ * The accepted action the workflow has still to carry out (the pending outcome's, or one of the
+ * kind's own, as a car's balance to hold), or null: while there is one, no other action is taken,
+ * no wait runs and no one is reminded.
+ */
+export const acceptedAction = (state: EscrowState): PendingAction | null =>
+  state.pending?.action ?? KIND_MODULES[state.kind].awaiting?.(state)?.action ?? null;
 
 /** The wait that runs in the escrow's status, if any. */
 export const waitOf = (state: Pick<EscrowState, "kind" | "status">): Wait | undefined =>

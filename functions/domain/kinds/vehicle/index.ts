@@ -59,6 +59,8 @@ export const vehicle: Kind = {
       ]);
   },
   handover: true,
+  // An accepted inspection: the balance is to be held (HoldBalance), then FUNDED.
+  awaiting: (s) => (s.balanceDue ? { action: "inspection", step: "balance" } : null),
   balanceUnrecorded: (s) => s.inspection?.accepted === true && s.funded < s.amount,
   view: (s) => ({
     vehicle: s.vehicle,
