@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import type { CreateEscrowInput } from "../domain/create-input";
-import { ACTORS, type ActionCommand, type ActionName } from "../domain/escrow";
+import { type ActionCommand, type ActionName, actorOf } from "../domain/escrow";
 import { DEFAULT_CURRENCIES } from "../domain/money";
 import * as S from "./schemas";
 
@@ -135,7 +135,7 @@ type SameFields<B, T> = [Exclude<keyof B, keyof T> | Exclude<keyof T, keyof B>] 
     method: "POST",
     path: `/v1/${scopes.includes(SCOPES.ops) ? "ops/" : ""}escrows/{id}/${name}`,
     scopes,
-    who: ACTORS[name],
+    who: actorOf(name),
     status: 202,
     action: name,
     body: () => command,

@@ -1,15 +1,13 @@
 import type { EntryDraft } from "./entries";
 import { ForbiddenError, InvalidTransitionError, ValidationError } from "./errors";
 import { finalDisbursement } from "./evolve";
-import { acceptedAction, kindOf } from "./kinds/registry";
-import { leaseEndErrors } from "./lease";
+import { acceptedAction, type KindCommand, kindOf, ownAction } from "./kinds/registry";
 import { disburse, heldOf, sumOf } from "./money";
 import { decideResume } from "./ops-decisions";
 import { resolutionPending, windowOf } from "./outcomes";
 import {
   type ActorRole,
   type AttentionReason,
-  type ClaimItem,
   type Disbursement,
   type EscrowState,
   type EscrowStatus,
@@ -21,7 +19,8 @@ import {
 } from "./types";
 import { MAX_EXTENSIONS, MAX_TOTAL_EXTENSION_SECONDS } from "./windows";
 
-export type ActionCommand =
+/** The actions every kind's escrow may know (each kind lists which of them it has). */
+type CommonCommand =
   | {
       action: "delivery";
       actorId: string;
@@ -48,20 +47,15 @@ export type ActionCommand =
     }
   /** Ops dealt with the cause of `needsOpsAttention`: clear it and try again (API.md v1.2). */
   | { action: "resume"; note: string }
-  | { action: "evidence-request"; from: EvidenceRequest["from"]; dueSeconds: number; note: string }
-  // rental_deposit
-  | { action: "move-out"; actorId: string; note?: string }
-  | { action: "lease-renewal"; actorId: string; endsAt: string }
-  | { action: "deduction-claim"; actorId: string; items: ClaimItem[] }
-  | { action: "deposit-return"; actorId: string; note?: string }
-  | { action: "claim-response"; actorId: string; accept: boolean; acceptedAmount?: number; note?: string }
-  // vehicle
-  | { action: "inspection"; actorId: string; accept: boolean; reason?: string; paymentMethod?: string };
+  | { action: "evidence-request"; from: EvidenceRequest["from"]; dueSeconds: number; note: string };
+
+/** An API action: one every kind may have, or a kind's own (its module's `ownActions`). */
+export type ActionCommand = CommonCommand | KindCommand;
 
 export type ActionName = ActionCommand["action"];
 
-/** Which statuses each action may start from (API.md's status tables). */
-export const ALLOWED_FROM: Record<ActionName, readonly EscrowStatus[]> = {
+/** Which statuses each common action may start from (API.md's status tables); a kind's own: its module. */
+const ALLOWED_FROM: Record<CommonCommand["action"], readonly EscrowStatus[]> = {
   delivery: ["FUNDED"],
   confirmation: ["DELIVERED"],
   extension: ["DELIVERED"],
@@ -82,16 +76,10 @@ export const ALLOWED_FROM: Record<ActionName, readonly EscrowStatus[]> = {
     "MOVED_OUT",
     "CLAIMED",
   ],
-  inspection: ["RESERVED"],
-  "move-out": ["FUNDED"],
-  "lease-renewal": ["FUNDED"],
-  "deduction-claim": ["MOVED_OUT"],
-  "deposit-return": ["MOVED_OUT"],
-  "claim-response": ["CLAIMED"],
 };
 
-/** Who may perform each action: the buyer, the seller, either, or ops staff. */
-export const ACTORS: Record<ActionName, "buyer" | "seller" | "party" | "ops"> = {
+/** Who may perform each common action: the buyer, the seller, either, or ops staff. */
+const ACTORS: Record<CommonCommand["action"], "buyer" | "seller" | "party" | "ops"> = {
   delivery: "seller",
   confirmation: "buyer",
   extension: "buyer",
@@ -102,18 +90,20 @@ export const ACTORS: Record<ActionName, "buyer" | "seller" | "party" | "ops"> = 
   resolution: "ops",
   "evidence-request": "ops",
   resume: "ops",
-  "move-out": "party",
-  "lease-renewal": "buyer",
-  "deduction-claim": "seller",
-  "deposit-return": "seller",
-  "claim-response": "buyer",
-  inspection: "buyer",
 };
+
+/** The statuses an action may start from. */
+export const allowedFrom = (action: ActionName): readonly EscrowStatus[] =>
+  ownAction(action)?.from ?? ALLOWED_FROM[action as CommonCommand["action"]];
+
+/** Who may perform an action: the buyer, the seller, either, or ops staff. */
+export const actorOf = (action: ActionName): "buyer" | "seller" | "party" | "ops" =>
+  ownAction(action)?.actor ?? ACTORS[action as CommonCommand["action"]];
 
 function roleOf(state: EscrowState, command: ActionCommand): ActorRole {
   if (command.action === "resolution" || command.action === "evidence-request" || command.action === "resume")
     return "ops";
-  const who = ACTORS[command.action];
+  const who = actorOf(command.action);
   const isBuyer = command.actorId === state.buyerId;
   const isSeller = command.actorId === state.sellerId;
   if (who === "buyer" && isBuyer) return "buyer";
@@ -136,9 +126,10 @@ function guardStatus(state: EscrowState, action: ActionName, now: Date): void {
     throw new InvalidTransitionError(
       `An accepted ${accepted} is being applied to this escrow; '${action}' is not possible.`,
     );
-  if (!ALLOWED_FROM[action].includes(state.status))
+  const from = allowedFrom(action);
+  if (!from.includes(state.status))
     throw new InvalidTransitionError(
-      `'${action}' is not allowed while the escrow is ${state.status} (allowed from ${ALLOWED_FROM[action].join(", ")}).`,
+      `'${action}' is not allowed while the escrow is ${state.status} (allowed from ${from.join(", ")}).`,
     );
   if (state.deadline !== null && now.getTime() >= Date.parse(state.deadline))
     throw new InvalidTransitionError(
@@ -157,6 +148,7 @@ const invalid = (path: string, message: string, detail: string) =>
  */
 function checkValues(state: EscrowState, command: ActionCommand, now: Date): void {
   kindOf(state).checkValues?.(state, command, now);
+  ownAction(command.action)?.check?.(state, command as KindCommand, now);
   switch (command.action) {
     case "refund-request":
       if (command.amount !== undefined && command.amount > heldOf(state) && state.status !== "PENDING_FUNDS")
@@ -170,36 +162,6 @@ function checkValues(state: EscrowState, command: ActionCommand, now: Date): voi
           "amount",
           `must be at most ${state.amount}`,
           "The refund amount exceeds the escrow's amount.",
-        );
-      return;
-    case "deduction-claim": {
-      const total = command.items.reduce((t, i) => t + i.amount, 0);
-      if (total > state.amount)
-        throw invalid(
-          "items",
-          `must total at most the deposit (${state.amount}); they total ${total}`,
-          "The claim exceeds the deposit.",
-        );
-      return;
-    }
-    case "lease-renewal": {
-      if (!state.lease) return; // not a rental: 409 below
-      if (Date.parse(command.endsAt) <= Date.parse(state.lease.endsAt))
-        throw invalid(
-          "endsAt",
-          `must be later than the lease's current end (${state.lease.endsAt})`,
-          "A renewal must extend the lease.",
-        );
-      const late = leaseEndErrors(command.endsAt, now, "endsAt");
-      if (late.length > 0) throw new ValidationError("The renewed lease ends too late.", late);
-      return;
-    }
-    case "claim-response":
-      if (!command.accept && state.claim && (command.acceptedAmount ?? 0) >= state.claim.total)
-        throw invalid(
-          "acceptedAmount",
-          `must be less than the claim's total (${state.claim.total}); to accept it all, answer accept: true`,
-          "The accepted part must be less than the claim.",
         );
       return;
     case "resolution":
@@ -264,41 +226,6 @@ export function decideAction(state: EscrowState, command: ActionCommand, now: Da
         actor,
         data: { actorId: command.actorId, reason: command.reason ?? null },
       };
-    case "move-out":
-      return { type: "moved_out", actor, data: { actorId: command.actorId, note: command.note ?? null } };
-    case "lease-renewal":
-      return { type: "lease_renewed", actor, data: { actorId: command.actorId, endsAt: command.endsAt } };
-    case "deduction-claim":
-      return { type: "deductions_claimed", actor, data: { actorId: command.actorId, items: command.items } };
-    case "deposit-return":
-      return {
-        type: "deposit_returned",
-        actor,
-        data: { actorId: command.actorId, note: command.note ?? null },
-      };
-    case "inspection":
-      return {
-        type: "inspected",
-        actor,
-        data: {
-          actorId: command.actorId,
-          accepted: command.accept,
-          reason: command.reason ?? null,
-          paymentMethod: command.paymentMethod ?? null,
-        },
-      };
-    case "claim-response":
-      return command.accept
-        ? { type: "claim_accepted", actor, data: { actorId: command.actorId, note: command.note ?? null } }
-        : {
-            type: "claim_rejected",
-            actor,
-            data: {
-              actorId: command.actorId,
-              acceptedAmount: command.acceptedAmount ?? 0,
-              note: command.note ?? null,
-            },
-          };
     case "evidence-request":
       return {
         type: "evidence_requested",
@@ -326,6 +253,12 @@ export function decideAction(state: EscrowState, command: ActionCommand, now: Da
           ...(command.reasonCode !== undefined ? { reasonCode: command.reasonCode } : {}),
         },
       };
+    }
+    default: {
+      // A kind's own action: its module decides (guardStatus made sure the escrow's kind has it).
+      const own = ownAction(command.action);
+      if (!own) throw new InvalidTransitionError(`'${command.action}' is not an action of this service.`);
+      return own.decide(state, command, actor, now);
     }
   }
 }

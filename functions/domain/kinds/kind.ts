@@ -1,8 +1,17 @@
 import type { CreateEscrowInput } from "../create-input";
 import type { ActionCommand, ActionName } from "../decide";
+import type { EntryDraft } from "../entries";
 import type { WindowName } from "../outcomes";
 import type { OutcomeIfSilent, ReminderParty } from "../reminders";
-import type { EscrowState, EscrowStatus, EscrowTerms, EscrowView, PendingAction, Windows } from "../types";
+import type {
+  ActorRole,
+  EscrowState,
+  EscrowStatus,
+  EscrowTerms,
+  EscrowView,
+  PendingAction,
+  Windows,
+} from "../types";
 import type { StepOutcome } from "../workflow-step";
 
 /** A broken rule of the create body or of an action, as a 400 names it. */
@@ -24,6 +33,28 @@ export interface Wait {
   party: ReminderParty;
   ifSilent: OutcomeIfSilent | ((state: EscrowState) => OutcomeIfSilent);
 }
+
+/**
+ * An action only a kind has (a rental's move-out, a car's inspection): the
+ * statuses it may be taken in, who takes it, its checks and the history entry
+ * it adds. Its command is the kind's (`<kind>/index.ts`), listed in
+ * registry.ts's `KindCommand`.
+ */
+export interface OwnAction<C extends ActionCommand> {
+  /** The statuses it may be taken in (API.md's status tables). */
+  readonly from: readonly EscrowStatus[];
+  /** Who may take it. */
+  readonly actor: "buyer" | "seller" | "party";
+  /** Checks of its values against the escrow (400), made before who acts is checked. */
+  check?(state: EscrowState, command: C, now: Date): void;
+  /** The history entry it adds, once its rules hold. */
+  decide(state: EscrowState, command: C, actor: ActorRole, now: Date): EntryDraft;
+}
+
+/** A kind's own actions, one for each of its commands. */
+export type OwnActions<C extends ActionCommand> = {
+  [A in C["action"]]: OwnAction<Extract<C, { action: A }>>;
+};
 
 /**
  * A kind of deal (API.md: goods, service, rental_deposit, vehicle): its

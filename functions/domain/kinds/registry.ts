@@ -1,9 +1,9 @@
 import type { EscrowState, PendingAction, WindowKey, Windows } from "../types";
 import { goods } from "./goods";
-import type { Kind, KindTerms, Wait } from "./kind";
-import { rentalDeposit } from "./rental-deposit";
+import type { Kind, KindTerms, OwnAction, OwnActions, Wait } from "./kind";
+import { RENTAL_DEPOSIT_ACTIONS, type RentalDepositCommand, rentalDeposit } from "./rental-deposit";
 import { service } from "./service";
-import { vehicle } from "./vehicle";
+import { VEHICLE_ACTIONS, type VehicleCommand, vehicle } from "./vehicle";
 
 /**
  * The kinds of deal, each a module of its own (functions/domain/kinds/<kind>).
@@ -22,6 +22,18 @@ export const KIND_MODULES: Record<EscrowKind, Kind> = {
   rental_deposit: rentalDeposit,
   vehicle,
 };
+
+/** The commands only some kinds have (each kind's module defines its own). */
+export type KindCommand = RentalDepositCommand | VehicleCommand;
+
+/** The kinds' own actions, by name. */
+const KIND_ACTIONS: OwnActions<KindCommand> = { ...RENTAL_DEPOSIT_ACTIONS, ...VEHICLE_ACTIONS };
+
+/** The kind's own action of this name, if it is one. */
+export const ownAction = (action: string): OwnAction<KindCommand> | undefined =>
+  Object.hasOwn(KIND_ACTIONS, action)
+    ? (KIND_ACTIONS[action as KindCommand["action"]] as OwnAction<KindCommand>)
+    : undefined;
 
 /** The kind an escrow (or its terms) is of. */
 export const kindOf = (of: { kind: EscrowKind }): Kind => KIND_MODULES[of.kind];

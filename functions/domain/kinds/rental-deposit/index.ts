@@ -1,16 +1,106 @@
 import type { ActionCommand } from "../../decide";
 import { DAY, DEFAULT_REMINDER_SECONDS } from "../../durations";
-import { InvalidTransitionError } from "../../errors";
+import { InvalidTransitionError, ValidationError } from "../../errors";
 import { leaseEndErrors } from "../../lease";
-import type { Lease } from "../../types";
+import type { ClaimItem, Lease } from "../../types";
 import { GOODS_WAITS } from "../goods";
-import type { Kind } from "../kind";
+import type { Kind, OwnActions } from "../kind";
 
 /**
  * A rent deposit (API.md v1.1, kind `rental_deposit`): held through the
  * lease (for years: the wait parks in the record), then the landlord may
  * claim deductions, the renter answers, ops decide the contested part.
  */
+/** The rental deposit's own commands (API.md v1.1, the lease and claim routes). */
+export type RentalDepositCommand =
+  | { action: "move-out"; actorId: string; note?: string }
+  | { action: "lease-renewal"; actorId: string; endsAt: string }
+  | { action: "deduction-claim"; actorId: string; items: ClaimItem[] }
+  | { action: "deposit-return"; actorId: string; note?: string }
+  | { action: "claim-response"; actorId: string; accept: boolean; acceptedAmount?: number; note?: string };
+
+const invalid = (path: string, message: string, detail: string) =>
+  new ValidationError(detail, [{ path, message }]);
+
+export const RENTAL_DEPOSIT_ACTIONS: OwnActions<RentalDepositCommand> = {
+  "move-out": {
+    from: ["FUNDED"],
+    actor: "party",
+    decide: (_s, c, actor) => ({
+      type: "moved_out",
+      actor,
+      data: { actorId: c.actorId, note: c.note ?? null },
+    }),
+  },
+  "lease-renewal": {
+    from: ["FUNDED"],
+    actor: "buyer",
+    check(state, c, now) {
+      if (!state.lease) return;
+      if (Date.parse(c.endsAt) <= Date.parse(state.lease.endsAt))
+        throw invalid(
+          "endsAt",
+          `must be later than the lease's current end (${state.lease.endsAt})`,
+          "A renewal must extend the lease.",
+        );
+      const late = leaseEndErrors(c.endsAt, now, "endsAt");
+      if (late.length > 0) throw new ValidationError("The renewed lease ends too late.", late);
+    },
+    decide: (_s, c, actor) => ({
+      type: "lease_renewed",
+      actor,
+      data: { actorId: c.actorId, endsAt: c.endsAt },
+    }),
+  },
+  "deduction-claim": {
+    from: ["MOVED_OUT"],
+    actor: "seller",
+    check(state, c) {
+      const total = c.items.reduce((t, i) => t + i.amount, 0);
+      if (total > state.amount)
+        throw invalid(
+          "items",
+          `must total at most the deposit (${state.amount}); they total ${total}`,
+          "The claim exceeds the deposit.",
+        );
+    },
+    decide: (_s, c, actor) => ({
+      type: "deductions_claimed",
+      actor,
+      data: { actorId: c.actorId, items: c.items },
+    }),
+  },
+  "deposit-return": {
+    from: ["MOVED_OUT"],
+    actor: "seller",
+    decide: (_s, c, actor) => ({
+      type: "deposit_returned",
+      actor,
+      data: { actorId: c.actorId, note: c.note ?? null },
+    }),
+  },
+  "claim-response": {
+    from: ["CLAIMED"],
+    actor: "buyer",
+    check(state, c) {
+      if (!c.accept && state.claim && (c.acceptedAmount ?? 0) >= state.claim.total)
+        throw invalid(
+          "acceptedAmount",
+          `must be less than the claim's total (${state.claim.total}); to accept it all, answer accept: true`,
+          "The accepted part must be less than the claim.",
+        );
+    },
+    decide: (_s, c, actor) =>
+      c.accept
+        ? { type: "claim_accepted", actor, data: { actorId: c.actorId, note: c.note ?? null } }
+        : {
+            type: "claim_rejected",
+            actor,
+            data: { actorId: c.actorId, acceptedAmount: c.acceptedAmount ?? 0, note: c.note ?? null },
+          },
+  },
+};
+
 export const rentalDeposit: Kind = {
   name: "rental_deposit",
   windows: {

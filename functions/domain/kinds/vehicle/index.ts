@@ -1,7 +1,7 @@
 import { DAY, DEFAULT_REMINDER_SECONDS } from "../../durations";
 import { ValidationError } from "../../errors";
 import { GOODS_ACTIONS, GOODS_WAITS } from "../goods";
-import type { Kind } from "../kind";
+import type { Kind, OwnActions } from "../kind";
 
 /**
  * A second-hand car (API.md v1.1, kind `vehicle`): a reservation deposit is
@@ -9,6 +9,32 @@ import type { Kind } from "../kind";
  * the balance; from FUNDED on as goods, the delivery naming the title
  * transfer.
  */
+/** The car's own command (API.md v1.1, POST …/inspection). */
+export type VehicleCommand = {
+  action: "inspection";
+  actorId: string;
+  accept: boolean;
+  reason?: string;
+  paymentMethod?: string;
+};
+
+export const VEHICLE_ACTIONS: OwnActions<VehicleCommand> = {
+  inspection: {
+    from: ["RESERVED"],
+    actor: "buyer",
+    decide: (_s, c, actor) => ({
+      type: "inspected",
+      actor,
+      data: {
+        actorId: c.actorId,
+        accepted: c.accept,
+        reason: c.reason ?? null,
+        paymentMethod: c.paymentMethod ?? null,
+      },
+    }),
+  },
+};
+
 export const vehicle: Kind = {
   name: "vehicle",
   windows: {
