@@ -1,10 +1,10 @@
 import type { EntryDraft } from "./entries";
 import { ForbiddenError, InvalidTransitionError, ValidationError } from "./errors";
 import { finalDisbursement } from "./evolve";
-import { acceptedAction, type KindCommand, kindOf, ownAction } from "./kinds/registry";
+import { acceptedAction, type KindCommand, kindOf, ownAction, waitOf } from "./kinds/registry";
 import { disburse, heldOf, sumOf } from "./money";
 import { decideResume } from "./ops-decisions";
-import { resolutionPending, windowOf } from "./outcomes";
+import { resolutionPending } from "./outcomes";
 import {
   type ActorRole,
   type AttentionReason,
@@ -297,7 +297,7 @@ export function failPayment(state: EscrowState, failureReason: string): EntryDra
  * a fair marketplace would choose (API.md's "ends by" column).
  */
 export function expire(state: EscrowState): EntryDraft {
-  const window = windowOf(state);
+  const window = waitOf(state)?.window;
   if (!window || state.pending || isTerminal(state.status))
     throw new InvalidTransitionError(`No window is running on an escrow in ${state.status}.`);
   return { type: "window_elapsed", actor: "system", data: { window } };

@@ -1,8 +1,8 @@
+import type { KindEntry } from "./kinds/registry";
 import type { WindowName } from "./outcomes";
 import type {
   ActorRole,
   AttentionReason,
-  ClaimItem,
   EvidenceRequest,
   OpsUser,
   ReasonCode,
@@ -22,9 +22,10 @@ import type {
  */
 
 /** An ops action's entry names the ops user at its top level (API.md v1.2: who decided). */
-type EntryOf<T extends string, D> = { type: T; actor: ActorRole; data: D; opsUser?: OpsUser };
+export type EntryOf<T extends string, D> = { type: T; actor: ActorRole; data: D; opsUser?: OpsUser };
 
-export type EntryDraft =
+/** The entries every kind's escrow may record (a kind's own: its module, listed in `KindEntry`). */
+type CommonEntry =
   | EntryOf<"created", Record<string, never>>
   | EntryOf<"funded", { paymentRef: string }>
   | EntryOf<"payment_failed", { failureReason: string }>
@@ -60,26 +61,12 @@ export type EntryDraft =
   | EntryOf<"escalated", { reason: AttentionReason; detail: string }>
   /** The money the pending outcome decided is about to move: recorded before the provider is called. */
   | EntryOf<"settling", Record<string, never>>
-  // rental_deposit
-  | EntryOf<"moved_out", { actorId: string; note: string | null }>
-  | EntryOf<"lease_renewed", { actorId: string; endsAt: string }>
-  | EntryOf<"deductions_claimed", { actorId: string; items: ClaimItem[] }>
-  | EntryOf<"deposit_returned", { actorId: string; note: string | null }>
-  | EntryOf<"claim_accepted", { actorId: string; note: string | null }>
-  | EntryOf<"claim_rejected", { actorId: string; acceptedAmount: number; note: string | null }>
   /** The first step of a pending partial movement left the escrow; the rest stays held. */
   | EntryOf<"partially_settled", Record<string, never>>
-  // vehicle
-  /** The reservation deposit is held. */
-  | EntryOf<"reserved", { paymentRef: string }>
-  | EntryOf<
-      "inspected",
-      { actorId: string; accepted: boolean; reason: string | null; paymentMethod: string | null }
-    >
-  /** The balance could not be held: the deposit goes back. */
-  | EntryOf<"balance_declined", { failureReason: string }>
   | EntryOf<"released" | "refunded" | "settled", Record<string, never>>
   | EntryOf<"cancelled", { failureReason: string }>;
+
+export type EntryDraft = CommonEntry | KindEntry;
 
 export type EntryType = EntryDraft["type"];
 

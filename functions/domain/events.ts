@@ -1,5 +1,6 @@
 import type { Entry, EntryType } from "./escrow";
 import { toView } from "./escrow";
+import { elapsedOf, ownEntry } from "./kinds/registry";
 import type { Reminder } from "./reminders";
 import type { EscrowState, EscrowView, EvidenceItem, EvidenceRequest, OpsUser } from "./types";
 
@@ -25,7 +26,7 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** Which history entries are announced to the marketplace, and as what. */
+/** Which history entries every kind may record are announced to the marketplace, and as what (a kind's own: its module). */
 const EVENT_OF: Partial<Record<EntryType, EventType>> = {
   funded: "escrow.funded",
   payment_failed: "escrow.cancelled",
@@ -38,13 +39,7 @@ const EVENT_OF: Partial<Record<EntryType, EventType>> = {
   released: "escrow.released",
   refunded: "escrow.refunded",
   settled: "escrow.settled",
-  moved_out: "escrow.moved_out",
-  lease_renewed: "escrow.lease_renewed",
-  deductions_claimed: "escrow.deductions_claimed",
-  claim_rejected: "escrow.disputed",
   partially_settled: "escrow.partially_settled",
-  reserved: "escrow.reserved",
-  inspected: "escrow.inspected",
   evidence_requested: "escrow.evidence_requested",
 };
 
@@ -71,11 +66,11 @@ export const eventId = (escrowId: string, version: number): string => `evt_${esc
 
 /** The event an entry announces, built from the escrow as it was right after it (`state`). */
 export function eventFor(entry: Entry, state: EscrowState): EscrowEvent | null {
-  // The lease ending by itself moves the escrow to MOVED_OUT, as a move-out does.
+  // A window whose ending moves the escrow on by itself (a lease's end) is announced as that move.
   const type =
-    entry.type === "window_elapsed" && entry.data.window === "lease"
-      ? "escrow.moved_out"
-      : EVENT_OF[entry.type];
+    entry.type === "window_elapsed"
+      ? elapsedOf(state, entry.data.window)?.event
+      : (EVENT_OF[entry.type] ?? ownEntry(entry.type)?.event);
   if (!type) return null;
   return {
     id: eventId(state.id, entry.v),

@@ -1,14 +1,13 @@
 import type { Entry, EntryDraft } from "./entries";
+import { elapsedOf, ownEntry } from "./kinds/registry";
 import { holdPostings, settlementPostings } from "./ledger";
 import { disburse, heldOf, sumOf } from "./money";
 import {
-  acceptedClaim,
   acceptedRefund,
   automaticOutcome,
   cancellationOutcome,
   pending,
   resolutionPending,
-  undisputedPart,
 } from "./outcomes";
 import type { Disbursement, EscrowState, EscrowTerms, Pending } from "./types";
 import { addSeconds, windowSeconds } from "./windows";
@@ -79,36 +78,6 @@ function evolveEntry(state: EscrowState, entry: Entry): EscrowState {
         ledger: [...s.ledger, ...holdPostings(balance)],
       };
     }
-    case "reserved": {
-      const deposit = s.deposit ?? s.amount;
-      return {
-        ...s,
-        status: "RESERVED",
-        deadline: addSeconds(entry.at, sec("inspectionSeconds")),
-        paymentRef: entry.data.paymentRef,
-        funded: deposit,
-        ledger: [...s.ledger, ...holdPostings(deposit)],
-      };
-    }
-    case "inspected": {
-      const inspection = { accepted: entry.data.accepted, reason: entry.data.reason, at: entry.at };
-      if (entry.data.accepted)
-        return {
-          ...s,
-          deadline: null,
-          inspection,
-          balanceDue: { paymentMethod: entry.data.paymentMethod ?? s.paymentMethod },
-        };
-      return { ...s, deadline: null, inspection, pending: pending("inspection", "refund", heldOf(s)) };
-    }
-    case "balance_declined":
-      return {
-        ...s,
-        deadline: null,
-        balanceDue: null,
-        failureReason: entry.data.failureReason,
-        pending: pending("inspection", "refund", heldOf(s)),
-      };
     case "payment_failed":
     case "cancelled":
       return {
@@ -198,11 +167,11 @@ function evolveEntry(state: EscrowState, entry: Entry): EscrowState {
       // The escalation is superseded (above); the record's pending outcome or wait carries on.
       return s;
     case "window_elapsed": {
-      if (entry.data.window === "lease") return movedOut(s, entry.at, s.lease?.endsAt ?? entry.at);
+      // A window whose ending moves the escrow on by itself (a lease's end), else its automatic outcome.
+      const elapsed = elapsedOf(s, entry.data.window);
+      if (elapsed) return elapsed.evolve(s, entry.at);
       return { ...s, deadline: null, pending: automaticOutcome(s, entry.data.window) };
     }
-    case "moved_out":
-      return movedOut(s, entry.at, entry.at);
     case "evidence_requested": {
       const floor = addSeconds(entry.data.dueAt, AFTER_EVIDENCE_DUE_SECONDS);
       return {
@@ -210,43 +179,6 @@ function evolveEntry(state: EscrowState, entry: Entry): EscrowState {
         // At least 72 hours after the evidence is due; never earlier than it was.
         deadline: s.deadline !== null && s.deadline > floor ? s.deadline : floor,
         dispute: s.dispute ? { ...s.dispute, evidenceRequest: { ...entry.data } } : s.dispute,
-      };
-    }
-    case "lease_renewed":
-      return {
-        ...s,
-        deadline: entry.data.endsAt,
-        lease: s.lease ? { ...s.lease, endsAt: entry.data.endsAt } : s.lease,
-      };
-    case "deductions_claimed": {
-      const total = entry.data.items.reduce((t, i) => t + i.amount, 0);
-      return {
-        ...s,
-        status: "CLAIMED",
-        deadline: addSeconds(entry.at, sec("claimResponseSeconds")),
-        claim: { items: entry.data.items, total, claimedAt: entry.at, acceptedAmount: null },
-      };
-    }
-    case "deposit_returned":
-      return { ...s, deadline: null, pending: pending("deposit-return", "refund", heldOf(s)) };
-    case "claim_accepted":
-      return { ...s, deadline: null, pending: acceptedClaim(s, "claim-response") };
-    case "claim_rejected": {
-      const contestedAmount = (s.claim?.total ?? 0) - entry.data.acceptedAmount;
-      const part = undisputedPart(s, entry.data.acceptedAmount);
-      return {
-        ...s,
-        status: "DISPUTED",
-        // The dispute window starts once the undisputed part has moved (at once when there is none).
-        deadline: part ? null : addSeconds(entry.at, sec("disputeSeconds")),
-        pending: part,
-        claim: s.claim ? { ...s.claim, acceptedAmount: entry.data.acceptedAmount } : s.claim,
-        dispute: {
-          openedBy: "buyer",
-          reason: entry.data.note ?? "The renter rejected the landlord's claim.",
-          openedAt: entry.at,
-          contestedAmount,
-        },
       };
     }
     case "partially_settled": {
@@ -290,19 +222,16 @@ function evolveEntry(state: EscrowState, entry: Entry): EscrowState {
         ledger: [...s.ledger, ...settlementPostings(d)],
       };
     }
+    default: {
+      // A kind's own entry: its module says what it changes.
+      const own = ownEntry(entry.type);
+      if (!own) throw new Error(`unknown entry ${entry.type} at version ${entry.v}`);
+      return own.evolve(s, entry);
+    }
   }
 }
 
 const STATUS_AFTER_SETTLEMENT = { released: "RELEASED", refunded: "REFUNDED", settled: "SETTLED" } as const;
-
-function movedOut(s: EscrowState, at: string, movedOutAt: string): EscrowState {
-  return {
-    ...s,
-    status: "MOVED_OUT",
-    deadline: addSeconds(at, windowSeconds(s, "claimSeconds")),
-    lease: s.lease ? { ...s.lease, movedOutAt } : s.lease,
-  };
-}
 
 /** The last step: all that is held leaves, `refundAmount` of it to the buyer and the rest to the seller's side. */
 export function finalDisbursement(s: EscrowState, p: Pending, at: string): Disbursement {

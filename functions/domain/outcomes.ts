@@ -1,12 +1,14 @@
+import type { Entry } from "./entries";
 import { InvalidTransitionError, ValidationError } from "./errors";
-import { waitOf } from "./kinds/registry";
 import { heldOf } from "./money";
 import type { EscrowState, Pending, PendingAction, SettlementOutcome } from "./types";
+import type { StepOutcome } from "./workflow-step";
 
 /**
  * The outcomes that follow from accepted actions and elapsed windows: what
  * becomes pending, derived the same way when a command is decided and when
- * its entry is folded.
+ * its entry is folded. A leaf of the domain (no kind imported), so the kinds'
+ * modules use it.
  */
 
 export type WindowName =
@@ -62,10 +64,6 @@ export function resolutionPending(
       return pending("resolution", "split", refundAmount);
   }
 }
-
-/** The window that runs in the escrow's status (its kind's wait), if any. */
-export const windowOf = (state: Pick<EscrowState, "status" | "kind">): WindowName | undefined =>
-  waitOf(state)?.window;
 
 /** What happens when a window elapses with nothing accepted. */
 export function automaticOutcome(state: EscrowState, window: WindowName): Pending | null {
@@ -123,4 +121,16 @@ export function undisputedPart(state: EscrowState, acceptedAmount: number): Pend
     refundAmount: refund,
     partial: { release: acceptedAmount },
   };
+}
+
+/**
+ * Where the pending outcome goes: a first step (a rejected claim's undisputed
+ * part) to PayUndisputedPart — also when the workflow is restarted at its
+ * `settling` entry — an unresolved dispute's refund with its ops alert, else
+ * the settlement of its kind.
+ */
+export function pendingStep(state: EscrowState, entry: Entry): StepOutcome {
+  if (!state.pending) throw new Error(`${entry.type} at version ${entry.v} left nothing pending`);
+  if (state.pending.partial) return "partial";
+  return state.pending.alertOps ? "refund_unresolved" : state.pending.outcome;
 }

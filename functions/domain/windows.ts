@@ -1,8 +1,8 @@
 import type { EscrowKind, WindowKey, Windows } from "./types";
 
 export * from "./durations";
-/** Defaults are per kind (its module's windows). */
-export { withDefaults } from "./kinds/registry";
+
+/** A leaf of the domain (no kind imported, defaults are per kind: registry.ts `withDefaults`), so the kinds' modules use it. */
 
 /** The length of one of the escrow's windows (its kind has it: the create body was checked against the kind). */
 export function windowSeconds(terms: { kind: EscrowKind; windows: Windows }, key: WindowKey): number {

@@ -1,7 +1,8 @@
 import { type Entry, fold, toView } from "./escrow";
 import { type EscrowEvent, eventFor } from "./events";
-import { kindOf } from "./kinds/registry";
+import { elapsedOf, kindOf, ownEntry } from "./kinds/registry";
 import { alertId, type OpsAlertType } from "./ops-alert-types";
+import { pendingStep } from "./outcomes";
 import type { EscrowState, EscrowTerms, EscrowView } from "./types";
 import { DAY, secondsUntil } from "./windows";
 
@@ -91,19 +92,8 @@ function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
   switch (entry.type) {
     case "funded":
       return kindOf(state).fundedStep;
-    case "reserved":
-      return "reserved";
-    case "inspected":
-      return kindOf(state).awaiting?.(state)?.step ?? pendingOutcome(entry, state);
-    case "balance_declined":
-      return "refund";
-    case "moved_out":
-    case "lease_renewed":
-    case "deductions_claimed":
     case "partially_settled":
       return entry.type;
-    case "claim_rejected":
-      return state.pending ? "partial" : "disputed";
     case "payment_failed":
     case "cancelled":
       return "cancelled";
@@ -116,16 +106,13 @@ function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
     case "refund_rejected":
       return "disputed";
     case "window_elapsed":
-      if (entry.data.window === "lease") return "moved_out";
-      return pendingOutcome(entry, state);
+      return elapsedOf(state, entry.data.window)?.step ?? pendingStep(state, entry);
     case "confirmed":
     case "cancellation_requested":
     case "refund_accepted":
     case "resolution_accepted":
-    case "deposit_returned":
-    case "claim_accepted":
     case "settling":
-      return pendingOutcome(entry, state);
+      return pendingStep(state, entry);
     case "released":
     case "refunded":
     case "settled":
@@ -135,6 +122,12 @@ function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
       return "created";
     case "resumed":
       return resumedOutcome(state);
+    default: {
+      // A kind's own entry: its module says where the workflow goes.
+      const own = ownEntry(entry.type);
+      if (!own) throw new Error(`unknown entry ${entry.type} at version ${entry.v}`);
+      return own.step(state, entry);
+    }
   }
 }
 
@@ -167,18 +160,6 @@ function resumedOutcome(state: EscrowState): StepOutcome {
     default:
       throw new Error(`escrow ${state.id} resumed in ${state.status}: nothing to carry on`);
   }
-}
-
-/**
- * Where the pending outcome goes: a first step (a rejected claim's undisputed
- * part) to PayUndisputedPart — also when the workflow is restarted at its
- * `settling` entry — an unresolved dispute's refund with its ops alert, else
- * the settlement of its kind.
- */
-function pendingOutcome(entry: Entry, state: EscrowState): StepOutcome {
-  if (!state.pending) throw new Error(`${entry.type} at version ${entry.v} left nothing pending`);
-  if (state.pending.partial) return "partial";
-  return state.pending.alertOps ? "refund_unresolved" : state.pending.outcome;
 }
 
 const DISPUTE_UNRESOLVED = "The dispute window elapsed without a resolution; the buyer is refunded.";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { expire } from "../../functions/domain/escrow";
+import { withDefaults } from "../../functions/domain/kinds/registry";
 import { reminderDue, reminderOf } from "../../functions/domain/reminders";
-import { withDefaults } from "../../functions/domain/windows";
 import { at, Harness, rentalTerms, terms } from "../support/escrows";
 
 /**

@@ -10,9 +10,9 @@ import {
   toView,
   unrecordedHolds,
 } from "../../functions/domain/escrow";
+import { withDefaults } from "../../functions/domain/kinds/registry";
 import { ledgerViolations } from "../../functions/domain/ledger";
 import type { EscrowTerms } from "../../functions/domain/types";
-import { withDefaults } from "../../functions/domain/windows";
 import { stepAt } from "../../functions/domain/workflow-step";
 import { at, Harness, rentalTerms, terms } from "../support/escrows";
 import { BUYER, COMMANDS, inStatus, SELLER } from "./goods-fixture";

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { beginSettling, escalate, expire, settleEscrow } from "../../functions/domain/escrow";
 import { eventId } from "../../functions/domain/events";
+import { withDefaults } from "../../functions/domain/kinds/registry";
 import { dueOf, NO_MARKS, RECONCILE_GRACE_SECONDS } from "../../functions/domain/reconciliation";
-import { addSeconds, DAY, withDefaults } from "../../functions/domain/windows";
+import { addSeconds, DAY } from "../../functions/domain/windows";
 import * as steps from "../../functions/domain/workflow-step";
 import { at, Harness, terms } from "../support/escrows";
 

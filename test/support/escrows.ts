@@ -8,8 +8,8 @@ import {
   fund,
   settleEscrow,
 } from "../../functions/domain/escrow";
+import { withDefaults } from "../../functions/domain/kinds/registry";
 import type { EscrowState, EscrowTerms } from "../../functions/domain/types";
-import { withDefaults } from "../../functions/domain/windows";
 import { BICYCLE } from "./orders";
 
 export const T0 = new Date("2026-11-25T10:00:00.000Z");

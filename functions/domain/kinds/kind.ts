@@ -1,6 +1,7 @@
 import type { CreateEscrowInput } from "../create-input";
 import type { ActionCommand, ActionName } from "../decide";
-import type { EntryDraft } from "../entries";
+import type { Entry, EntryDraft } from "../entries";
+import type { EventType } from "../events";
 import type { WindowName } from "../outcomes";
 import type { OutcomeIfSilent, ReminderParty } from "../reminders";
 import type {
@@ -32,6 +33,11 @@ export interface Wait {
   window: WindowName;
   party: ReminderParty;
   ifSilent: OutcomeIfSilent | ((state: EscrowState) => OutcomeIfSilent);
+  /**
+   * When the window ending moves the escrow on by itself rather than making an outcome pending
+   * (a lease's end: the renter has moved out): the change, its step and its event.
+   */
+  elapsed?: { evolve(state: EscrowState, at: string): EscrowState; step: StepOutcome; event: EventType };
 }
 
 /**
@@ -50,6 +56,23 @@ export interface OwnAction<C extends ActionCommand> {
   /** The history entry it adds, once its rules hold. */
   decide(state: EscrowState, command: C, actor: ActorRole, now: Date): EntryDraft;
 }
+
+/**
+ * A history entry only a kind records: how it changes the escrow, the step
+ * the workflow takes after it, and the event it is announced as (if any). Its
+ * shape is the kind's (`<kind>/index.ts`), listed in registry.ts's `KindEntry`.
+ */
+export interface OwnEntry<E extends Entry> {
+  evolve(state: EscrowState, entry: E): EscrowState;
+  /** The step after it, from the escrow as the entry left it. */
+  step(state: EscrowState, entry: E): StepOutcome;
+  readonly event?: EventType;
+}
+
+/** A kind's own entries, one for each of its entry types. */
+export type OwnEntries<E extends EntryDraft> = {
+  [T in E["type"]]: OwnEntry<Extract<Entry, { type: T }>>;
+};
 
 /** A kind's own actions, one for each of its commands. */
 export type OwnActions<C extends ActionCommand> = {

@@ -1,9 +1,16 @@
+import type { Entry } from "../entries";
 import type { EscrowState, PendingAction, WindowKey, Windows } from "../types";
 import { goods } from "./goods";
-import type { Kind, KindTerms, OwnAction, OwnActions, Wait } from "./kind";
-import { RENTAL_DEPOSIT_ACTIONS, type RentalDepositCommand, rentalDeposit } from "./rental-deposit";
+import type { Kind, KindTerms, OwnAction, OwnActions, OwnEntries, OwnEntry, Wait } from "./kind";
+import {
+  RENTAL_DEPOSIT_ACTIONS,
+  RENTAL_DEPOSIT_ENTRIES,
+  type RentalDepositCommand,
+  type RentalDepositEntry,
+  rentalDeposit,
+} from "./rental-deposit";
 import { service } from "./service";
-import { VEHICLE_ACTIONS, type VehicleCommand, vehicle } from "./vehicle";
+import { VEHICLE_ACTIONS, VEHICLE_ENTRIES, type VehicleCommand, type VehicleEntry, vehicle } from "./vehicle";
 
 /**
  * The kinds of deal, each a module of its own (functions/domain/kinds/<kind>).
@@ -26,14 +33,38 @@ export const KIND_MODULES: Record<EscrowKind, Kind> = {
 /** The commands only some kinds have (each kind's module defines its own). */
 export type KindCommand = RentalDepositCommand | VehicleCommand;
 
-/** The kinds' own actions, by name. */
-const KIND_ACTIONS: OwnActions<KindCommand> = { ...RENTAL_DEPOSIT_ACTIONS, ...VEHICLE_ACTIONS };
+/** The history entries only some kinds record (each kind's module defines its own). */
+export type KindEntry = RentalDepositEntry | VehicleEntry;
+
+/** The kinds' own actions and entries, by name (made at first use: the modules import the domain's helpers). */
+let own: { actions: OwnActions<KindCommand>; entries: OwnEntries<KindEntry> } | undefined;
+const owned = () => {
+  own ??= {
+    actions: { ...RENTAL_DEPOSIT_ACTIONS, ...VEHICLE_ACTIONS },
+    entries: { ...RENTAL_DEPOSIT_ENTRIES, ...VEHICLE_ENTRIES },
+  };
+  return own;
+};
 
 /** The kind's own action of this name, if it is one. */
-export const ownAction = (action: string): OwnAction<KindCommand> | undefined =>
-  Object.hasOwn(KIND_ACTIONS, action)
-    ? (KIND_ACTIONS[action as KindCommand["action"]] as OwnAction<KindCommand>)
+export const ownAction = (action: string): OwnAction<KindCommand> | undefined => {
+  const { actions } = owned();
+  return Object.hasOwn(actions, action)
+    ? (actions[action as KindCommand["action"]] as OwnAction<KindCommand>)
     : undefined;
+};
+
+/** The kind's own entry of this type, if it is one. */
+export const ownEntry = (type: string): OwnEntry<Entry> | undefined => {
+  const { entries } = owned();
+  return Object.hasOwn(entries, type)
+    ? (entries[type as KindEntry["type"]] as unknown as OwnEntry<Entry>)
+    : undefined;
+};
+
+/** The wait of the escrow's kind whose window this is, when its ending moves the escrow on by itself. */
+export const elapsedOf = (state: Pick<EscrowState, "kind">, window: string) =>
+  Object.values(KIND_MODULES[state.kind].waits).find((w) => w?.window === window)?.elapsed;
 
 /** The kind an escrow (or its terms) is of. */
 export const kindOf = (of: { kind: EscrowKind }): Kind => KIND_MODULES[of.kind];

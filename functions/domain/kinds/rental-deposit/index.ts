@@ -1,10 +1,14 @@
 import type { ActionCommand } from "../../decide";
 import { DAY, DEFAULT_REMINDER_SECONDS } from "../../durations";
+import type { EntryOf } from "../../entries";
 import { InvalidTransitionError, ValidationError } from "../../errors";
 import { leaseEndErrors } from "../../lease";
-import type { ClaimItem, Lease } from "../../types";
+import { heldOf } from "../../money";
+import { acceptedClaim, pending, pendingStep, undisputedPart } from "../../outcomes";
+import type { ClaimItem, EscrowState, Lease } from "../../types";
+import { addSeconds, windowSeconds } from "../../windows";
 import { GOODS_WAITS } from "../goods";
-import type { Kind, OwnActions } from "../kind";
+import type { Kind, OwnActions, OwnEntries } from "../kind";
 
 /**
  * A rent deposit (API.md v1.1, kind `rental_deposit`): held through the
@@ -18,6 +22,86 @@ export type RentalDepositCommand =
   | { action: "deduction-claim"; actorId: string; items: ClaimItem[] }
   | { action: "deposit-return"; actorId: string; note?: string }
   | { action: "claim-response"; actorId: string; accept: boolean; acceptedAmount?: number; note?: string };
+
+/** The rental deposit's own history entries. */
+export type RentalDepositEntry =
+  | EntryOf<"moved_out", { actorId: string; note: string | null }>
+  | EntryOf<"lease_renewed", { actorId: string; endsAt: string }>
+  | EntryOf<"deductions_claimed", { actorId: string; items: ClaimItem[] }>
+  | EntryOf<"deposit_returned", { actorId: string; note: string | null }>
+  | EntryOf<"claim_accepted", { actorId: string; note: string | null }>
+  | EntryOf<"claim_rejected", { actorId: string; acceptedAmount: number; note: string | null }>;
+
+/** The renter moved out (or the lease ended, at its end): the landlord's claim window runs. */
+function movedOut(s: EscrowState, at: string, movedOutAt: string): EscrowState {
+  return {
+    ...s,
+    status: "MOVED_OUT",
+    deadline: addSeconds(at, windowSeconds(s, "claimSeconds")),
+    lease: s.lease ? { ...s.lease, movedOutAt } : s.lease,
+  };
+}
+
+export const RENTAL_DEPOSIT_ENTRIES: OwnEntries<RentalDepositEntry> = {
+  moved_out: {
+    evolve: (s, e) => movedOut(s, e.at, e.at),
+    step: () => "moved_out",
+    event: "escrow.moved_out",
+  },
+  lease_renewed: {
+    evolve: (s, e) => ({
+      ...s,
+      deadline: e.data.endsAt,
+      lease: s.lease ? { ...s.lease, endsAt: e.data.endsAt } : s.lease,
+    }),
+    step: () => "lease_renewed",
+    event: "escrow.lease_renewed",
+  },
+  deductions_claimed: {
+    evolve(s, e) {
+      const total = e.data.items.reduce((t, i) => t + i.amount, 0);
+      return {
+        ...s,
+        status: "CLAIMED",
+        deadline: addSeconds(e.at, windowSeconds(s, "claimResponseSeconds")),
+        claim: { items: e.data.items, total, claimedAt: e.at, acceptedAmount: null },
+      };
+    },
+    step: () => "deductions_claimed",
+    event: "escrow.deductions_claimed",
+  },
+  deposit_returned: {
+    evolve: (s) => ({ ...s, deadline: null, pending: pending("deposit-return", "refund", heldOf(s)) }),
+    step: (s, e) => pendingStep(s, e),
+  },
+  claim_accepted: {
+    evolve: (s) => ({ ...s, deadline: null, pending: acceptedClaim(s, "claim-response") }),
+    step: (s, e) => pendingStep(s, e),
+  },
+  claim_rejected: {
+    evolve(s, e) {
+      const contestedAmount = (s.claim?.total ?? 0) - e.data.acceptedAmount;
+      const part = undisputedPart(s, e.data.acceptedAmount);
+      return {
+        ...s,
+        status: "DISPUTED",
+        // The dispute window starts once the undisputed part has moved (at once when there is none).
+        deadline: part ? null : addSeconds(e.at, windowSeconds(s, "disputeSeconds")),
+        pending: part,
+        claim: s.claim ? { ...s.claim, acceptedAmount: e.data.acceptedAmount } : s.claim,
+        dispute: {
+          openedBy: "buyer",
+          reason: e.data.note ?? "The renter rejected the landlord's claim.",
+          openedAt: e.at,
+          contestedAmount,
+        },
+      };
+    },
+    // A rejected claim: its undisputed part moves first.
+    step: (s) => (s.pending ? "partial" : "disputed"),
+    event: "escrow.disputed",
+  },
+};
 
 const invalid = (path: string, message: string, detail: string) =>
   new ValidationError(detail, [{ path, message }]);
@@ -125,7 +209,17 @@ export const rentalDeposit: Kind = {
   // A lease is a long wait: the workflow parks it in the record.
   fundedStep: "lease_funded",
   waits: {
-    FUNDED: { window: "lease", party: "buyer", ifSilent: "move_out" },
+    FUNDED: {
+      window: "lease",
+      party: "buyer",
+      ifSilent: "move_out",
+      // The lease ending by itself is a move-out at its end.
+      elapsed: {
+        evolve: (s, at) => movedOut(s, at, s.lease?.endsAt ?? at),
+        step: "moved_out",
+        event: "escrow.moved_out",
+      },
+    },
     MOVED_OUT: { window: "claim", party: "seller", ifSilent: "refund" },
     CLAIMED: { window: "claim_response", party: "buyer", ifSilent: "accept_claim" },
     // A contested claim waits for ops as a goods dispute does.

@@ -1,7 +1,12 @@
 import { DAY, DEFAULT_REMINDER_SECONDS } from "../../durations";
+import type { EntryOf } from "../../entries";
 import { ValidationError } from "../../errors";
+import { holdPostings } from "../../ledger";
+import { heldOf } from "../../money";
+import { pending, pendingStep } from "../../outcomes";
+import { addSeconds, windowSeconds } from "../../windows";
 import { GOODS_ACTIONS, GOODS_WAITS } from "../goods";
-import type { Kind, OwnActions } from "../kind";
+import type { Kind, OwnActions, OwnEntries } from "../kind";
 
 /**
  * A second-hand car (API.md v1.1, kind `vehicle`): a reservation deposit is
@@ -32,6 +37,61 @@ export const VEHICLE_ACTIONS: OwnActions<VehicleCommand> = {
         paymentMethod: c.paymentMethod ?? null,
       },
     }),
+  },
+};
+
+/** The car's own history entries. */
+export type VehicleEntry =
+  /** The reservation deposit is held. */
+  | EntryOf<"reserved", { paymentRef: string }>
+  | EntryOf<
+      "inspected",
+      { actorId: string; accepted: boolean; reason: string | null; paymentMethod: string | null }
+    >
+  /** The balance could not be held: the deposit goes back. */
+  | EntryOf<"balance_declined", { failureReason: string }>;
+
+export const VEHICLE_ENTRIES: OwnEntries<VehicleEntry> = {
+  reserved: {
+    evolve(s, e) {
+      const deposit = s.deposit ?? s.amount;
+      return {
+        ...s,
+        status: "RESERVED",
+        deadline: addSeconds(e.at, windowSeconds(s, "inspectionSeconds")),
+        paymentRef: e.data.paymentRef,
+        funded: deposit,
+        ledger: [...s.ledger, ...holdPostings(deposit)],
+      };
+    },
+    step: () => "reserved",
+    event: "escrow.reserved",
+  },
+  inspected: {
+    evolve(s, e) {
+      const inspection = { accepted: e.data.accepted, reason: e.data.reason, at: e.at };
+      if (e.data.accepted)
+        return {
+          ...s,
+          deadline: null,
+          inspection,
+          balanceDue: { paymentMethod: e.data.paymentMethod ?? s.paymentMethod },
+        };
+      return { ...s, deadline: null, inspection, pending: pending("inspection", "refund", heldOf(s)) };
+    },
+    // Accepted: the balance is to be held; rejected: the deposit goes back.
+    step: (s, e) => (s.balanceDue ? "balance" : pendingStep(s, e)),
+    event: "escrow.inspected",
+  },
+  balance_declined: {
+    evolve: (s, e) => ({
+      ...s,
+      deadline: null,
+      balanceDue: null,
+      failureReason: e.data.failureReason,
+      pending: pending("inspection", "refund", heldOf(s)),
+    }),
+    step: () => "refund",
   },
 };
 
