@@ -1,14 +1,8 @@
 import type { Entry, EntryDraft } from "./entries";
-import { elapsedOf, ownEntry } from "./kinds/registry";
+import { kindOf, ownEntry, waitWithWindow } from "./kinds/registry";
 import { holdPostings, settlementPostings } from "./ledger";
 import { disburse, heldOf, sumOf } from "./money";
-import {
-  acceptedRefund,
-  automaticOutcome,
-  cancellationOutcome,
-  pending,
-  resolutionPending,
-} from "./outcomes";
+import { acceptedRefund, pending, resolutionPending } from "./outcomes";
 import type { Disbursement, EscrowState, EscrowTerms, Pending } from "./types";
 import { addSeconds, windowSeconds } from "./windows";
 
@@ -140,7 +134,14 @@ function evolveEntry(state: EscrowState, entry: Entry): EscrowState {
     case "confirmed":
       return { ...s, deadline: null, pending: pending("confirmation", "release", 0) };
     case "cancellation_requested":
-      return { ...s, deadline: null, pending: cancellationOutcome(s, entry.actor, "cancellation") };
+      return {
+        ...s,
+        deadline: null,
+        // Everything held back to the buyer, unless the kind says otherwise (a car's forfeited reservation).
+        pending:
+          kindOf(s).cancellation?.(s, entry.actor, "cancellation") ??
+          pending("cancellation", "refund", heldOf(s)),
+      };
     case "refund_accepted":
       return { ...s, deadline: null, pending: acceptedRefund(s, "refund-response") };
     case "resolution_accepted": {
@@ -168,9 +169,9 @@ function evolveEntry(state: EscrowState, entry: Entry): EscrowState {
       return s;
     case "window_elapsed": {
       // A window whose ending moves the escrow on by itself (a lease's end), else its automatic outcome.
-      const elapsed = elapsedOf(s, entry.data.window);
-      if (elapsed) return elapsed.evolve(s, entry.at);
-      return { ...s, deadline: null, pending: automaticOutcome(s, entry.data.window) };
+      const wait = waitWithWindow(s, entry.data.window);
+      if (wait.elapsed) return wait.elapsed.evolve(s, entry.at);
+      return { ...s, deadline: null, pending: wait.outcome(s) };
     }
     case "evidence_requested": {
       const floor = addSeconds(entry.data.dueAt, AFTER_EVIDENCE_DUE_SECONDS);

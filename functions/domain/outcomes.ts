@@ -65,40 +65,6 @@ export function resolutionPending(
   }
 }
 
-/** What happens when a window elapses with nothing accepted. */
-export function automaticOutcome(state: EscrowState, window: WindowName): Pending | null {
-  const held = heldOf(state);
-  switch (window) {
-    case "delivery":
-    case "claim":
-      return pending("auto-refund", "refund", held);
-    case "confirmation":
-      return pending("auto-release", "release", 0);
-    case "seller_response":
-      return acceptedRefund(state, "auto-refund-acceptance");
-    case "dispute":
-      return pending("auto-refund", "refund", held, true);
-    case "claim_response":
-      return acceptedClaim(state, "auto-claim-acceptance");
-    case "lease":
-      return null; // the lease ending moves the escrow to MOVED_OUT; nothing moves yet
-    case "inspection":
-      // The buyer let the inspection window pass: as the buyer's own withdrawal.
-      return cancellationOutcome(state, "buyer", "auto-cancellation");
-  }
-}
-
-/**
- * A cancellation: everything held back to the buyer — except a car's
- * reservation, which a withdrawing buyer forfeits to the seller (less its
- * pro-rata fee) when the deposit was agreed forfeitable.
- */
-export function cancellationOutcome(state: EscrowState, by: string, action: PendingAction): Pending {
-  if (state.status === "RESERVED" && by === "buyer" && state.depositForfeitable)
-    return { ...pending(action, "release", 0), reason: "deposit_forfeited" };
-  return pending(action, "refund", heldOf(state));
-}
-
 /** A claim accepted (or left unanswered): the landlord gets the claim, the renter the rest. */
 export function acceptedClaim(state: EscrowState, action: PendingAction): Pending {
   const total = state.claim?.total ?? 0;

@@ -10,6 +10,7 @@ import type {
   EscrowStatus,
   EscrowTerms,
   EscrowView,
+  Pending,
   PendingAction,
   Windows,
 } from "../types";
@@ -29,16 +30,26 @@ export type KindTerms = Pick<EscrowTerms, "lease" | "deposit" | "depositForfeita
  * who must act before it ends (the reminder's party, and who the ops desk
  * shows it waits for), and what happens when no one does.
  */
-export interface Wait {
+export type Wait = {
   window: WindowName;
   party: ReminderParty;
+  /** What the reminder says happens when no one acts (`outcome` or `elapsed`, in its words). */
   ifSilent: OutcomeIfSilent | ((state: EscrowState) => OutcomeIfSilent);
-  /**
-   * When the window ending moves the escrow on by itself rather than making an outcome pending
-   * (a lease's end: the renter has moved out): the change, its step and its event.
-   */
-  elapsed?: { evolve(state: EscrowState, at: string): EscrowState; step: StepOutcome; event: EventType };
-}
+} & (
+  | {
+      /** What the window ending with nothing accepted makes pending (API.md's "ends by" column). */
+      outcome(state: EscrowState): Pending;
+      elapsed?: never;
+    }
+  | {
+      outcome?: never;
+      /**
+       * The window ending moves the escrow on by itself rather than making an outcome pending
+       * (a lease's end: the renter has moved out): the change, its step and its event.
+       */
+      elapsed: { evolve(state: EscrowState, at: string): EscrowState; step: StepOutcome; event: EventType };
+    }
+);
 
 /**
  * An action only a kind has (a rental's move-out, a car's inspection): the
@@ -115,6 +126,11 @@ export interface Kind {
    * and no wait runs.
    */
   awaiting?(state: EscrowState): { action: PendingAction; step: StepOutcome } | null;
+  /**
+   * What a cancellation by `by` makes pending when it is not everything held back to the buyer
+   * (a car's forfeitable reservation, withdrawn by its buyer); undefined: the refund.
+   */
+  cancellation?(state: EscrowState, by: string, action: PendingAction): Pending | undefined;
   /** Whether a second hold (a car's balance) may have been taken unseen: a settlement lets it go. */
   balanceUnrecorded?(state: EscrowState): boolean;
   /** The fields the kind adds to the escrow resource. */

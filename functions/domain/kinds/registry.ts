@@ -62,9 +62,16 @@ export const ownEntry = (type: string): OwnEntry<Entry> | undefined => {
     : undefined;
 };
 
-/** The wait of the escrow's kind whose window this is, when its ending moves the escrow on by itself. */
+/** The wait of the escrow's kind whose window this is (a window_elapsed entry names it). */
+export function waitWithWindow(state: Pick<EscrowState, "kind">, window: string): Wait {
+  const wait = Object.values(KIND_MODULES[state.kind].waits).find((w) => w?.window === window);
+  if (!wait) throw new Error(`a ${state.kind} escrow has no ${window} window`);
+  return wait;
+}
+
+/** The wait whose window this is, when its ending moves the escrow on by itself (a lease's end). */
 export const elapsedOf = (state: Pick<EscrowState, "kind">, window: string) =>
-  Object.values(KIND_MODULES[state.kind].waits).find((w) => w?.window === window)?.elapsed;
+  waitWithWindow(state, window).elapsed;
 
 /** The kind an escrow (or its terms) is of. */
 export const kindOf = (of: { kind: EscrowKind }): Kind => KIND_MODULES[of.kind];

@@ -1,5 +1,7 @@
 import type { ActionName } from "../../decide";
 import { DAY, DEFAULT_REMINDER_SECONDS } from "../../durations";
+import { heldOf } from "../../money";
+import { acceptedRefund, pending } from "../../outcomes";
 import type { EscrowStatus } from "../../types";
 import type { Kind, Wait } from "../kind";
 
@@ -11,10 +13,31 @@ import type { Kind, Wait } from "../kind";
 
 /** The waits from FUNDED on (a car's too, once its balance is held). */
 export const GOODS_WAITS = {
-  FUNDED: { window: "delivery", party: "seller", ifSilent: "refund" },
-  DELIVERED: { window: "confirmation", party: "buyer", ifSilent: "release" },
-  REFUND_REQUESTED: { window: "seller_response", party: "seller", ifSilent: "accept_refund" },
-  DISPUTED: { window: "dispute", party: "ops", ifSilent: "refund" },
+  FUNDED: {
+    window: "delivery",
+    party: "seller",
+    ifSilent: "refund",
+    outcome: (s) => pending("auto-refund", "refund", heldOf(s)),
+  },
+  DELIVERED: {
+    window: "confirmation",
+    party: "buyer",
+    ifSilent: "release",
+    outcome: () => pending("auto-release", "release", 0),
+  },
+  REFUND_REQUESTED: {
+    window: "seller_response",
+    party: "seller",
+    ifSilent: "accept_refund",
+    outcome: (s) => acceptedRefund(s, "auto-refund-acceptance"),
+  },
+  // Ops are alerted: the dispute ended unresolved.
+  DISPUTED: {
+    window: "dispute",
+    party: "ops",
+    ifSilent: "refund",
+    outcome: (s) => pending("auto-refund", "refund", heldOf(s), true),
+  },
 } as const satisfies Partial<Record<EscrowStatus, Wait>>;
 
 export const GOODS_ACTIONS: readonly ActionName[] = [

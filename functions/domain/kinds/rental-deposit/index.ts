@@ -220,8 +220,18 @@ export const rentalDeposit: Kind = {
         event: "escrow.moved_out",
       },
     },
-    MOVED_OUT: { window: "claim", party: "seller", ifSilent: "refund" },
-    CLAIMED: { window: "claim_response", party: "buyer", ifSilent: "accept_claim" },
+    MOVED_OUT: {
+      window: "claim",
+      party: "seller",
+      ifSilent: "refund",
+      outcome: (s) => pending("auto-refund", "refund", heldOf(s)),
+    },
+    CLAIMED: {
+      window: "claim_response",
+      party: "buyer",
+      ifSilent: "accept_claim",
+      outcome: (s) => acceptedClaim(s, "auto-claim-acceptance"),
+    },
     // A contested claim waits for ops as a goods dispute does.
     DISPUTED: GOODS_WAITS.DISPUTED,
   },

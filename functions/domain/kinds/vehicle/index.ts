@@ -4,6 +4,7 @@ import { ValidationError } from "../../errors";
 import { holdPostings } from "../../ledger";
 import { heldOf } from "../../money";
 import { pending, pendingStep } from "../../outcomes";
+import type { EscrowState, Pending, PendingAction } from "../../types";
 import { addSeconds, windowSeconds } from "../../windows";
 import { GOODS_ACTIONS, GOODS_WAITS } from "../goods";
 import type { Kind, OwnActions, OwnEntries } from "../kind";
@@ -95,6 +96,13 @@ export const VEHICLE_ENTRIES: OwnEntries<VehicleEntry> = {
   },
 };
 
+/** A buyer withdrawing from a reservation agreed forfeitable forfeits the deposit to the seller (less its pro-rata fee). */
+function withdrawal(s: EscrowState, by: string, action: PendingAction): Pending | undefined {
+  if (s.status === "RESERVED" && by === "buyer" && s.depositForfeitable)
+    return { ...pending(action, "release", 0), reason: "deposit_forfeited" };
+  return undefined;
+}
+
 export const vehicle: Kind = {
   name: "vehicle",
   windows: {
@@ -131,6 +139,8 @@ export const vehicle: Kind = {
       party: "buyer",
       // The buyer letting the window pass is the buyer's own withdrawal.
       ifSilent: (s) => (s.depositForfeitable ? "forfeit_deposit" : "refund"),
+      outcome: (s) =>
+        withdrawal(s, "buyer", "auto-cancellation") ?? pending("auto-cancellation", "refund", heldOf(s)),
     },
     ...GOODS_WAITS,
   },
@@ -145,6 +155,7 @@ export const vehicle: Kind = {
       ]);
   },
   handover: true,
+  cancellation: withdrawal,
   // An accepted inspection: the balance is to be held (HoldBalance), then FUNDED.
   awaiting: (s) => (s.balanceDue ? { action: "inspection", step: "balance" } : null),
   balanceUnrecorded: (s) => s.inspection?.accepted === true && s.funded < s.amount,
