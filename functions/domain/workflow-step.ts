@@ -1,6 +1,6 @@
 import { type Entry, fold, toView } from "./escrow";
 import { type EscrowEvent, eventFor } from "./events";
-import { elapsedOf, kindOf, ownEntry } from "./kinds/registry";
+import { elapsedOf, kindOf, ownEntry, waitOf } from "./kinds/registry";
 import { alertId, type OpsAlertType } from "./ops-alert-types";
 import { pendingStep } from "./outcomes";
 import type { EscrowState, EscrowTerms, EscrowView } from "./types";
@@ -91,7 +91,8 @@ export const PARK_AFTER_SECONDS = 30 * DAY;
 function outcomeOf(entry: Entry, state: EscrowState): StepOutcome {
   switch (entry.type) {
     case "funded":
-      return kindOf(state).fundedStep;
+      // The whole price is held: the kind's FUNDED wait (a lease's is long, and parks).
+      return waitStep(state);
     case "partially_settled":
       return entry.type;
     case "payment_failed":
@@ -140,26 +141,15 @@ function resumedOutcome(state: EscrowState): StepOutcome {
   if (state.pending) return state.pending.alertOps ? "refund_unresolved" : state.pending.outcome;
   const awaiting = kindOf(state).awaiting?.(state);
   if (awaiting) return awaiting.step;
-  switch (state.status) {
-    case "PENDING_FUNDS":
-      return "created";
-    case "RESERVED":
-      return "reserved";
-    case "FUNDED":
-      return kindOf(state).fundedStep;
-    case "DELIVERED":
-      return "delivered";
-    case "REFUND_REQUESTED":
-      return "refund_requested";
-    case "DISPUTED":
-      return "disputed";
-    case "MOVED_OUT":
-      return "moved_out";
-    case "CLAIMED":
-      return "deductions_claimed";
-    default:
-      throw new Error(`escrow ${state.id} resumed in ${state.status}: nothing to carry on`);
-  }
+  if (state.status === "PENDING_FUNDS") return "created";
+  return waitStep(state);
+}
+
+/** The step into the wait of the escrow's status. */
+function waitStep(state: EscrowState): StepOutcome {
+  const wait = waitOf(state);
+  if (!wait) throw new Error(`escrow ${state.id} is ${state.status}: no wait to carry on`);
+  return wait.step;
 }
 
 const DISPUTE_UNRESOLVED = "The dispute window elapsed without a resolution; the buyer is refunded.";

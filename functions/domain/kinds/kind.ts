@@ -33,6 +33,8 @@ export type KindTerms = Pick<EscrowTerms, "lease" | "deposit" | "depositForfeita
 export type Wait = {
   window: WindowName;
   party: ReminderParty;
+  /** The step that enters it: where the workflow waits (also where it carries on when ops resume the escrow). */
+  step: StepOutcome;
   /** What the reminder says happens when no one acts (`outcome` or `elapsed`, in its words). */
   ifSilent: OutcomeIfSilent | ((state: EscrowState) => OutcomeIfSilent);
 } & (
@@ -107,8 +109,6 @@ export interface Kind {
   terms(input: CreateEscrowInput, now: Date, errors: FieldError[]): Partial<KindTerms>;
   /** The status the first hold leaves (its entry: `funded`, or `reserved` for a reservation deposit). */
   readonly firstHold: "funded" | "reserved";
-  /** The step the workflow takes once the whole price is held (`funded`, or `lease_funded`: a long wait). */
-  readonly fundedStep: Extract<StepOutcome, "funded" | "lease_funded">;
   /** The waits of the kind's statuses (a status without one: nothing runs out by itself). */
   readonly waits: Partial<Record<EscrowStatus, Wait>>;
   /** The actions of the kind; any other is 409 on its escrows. */

@@ -15,18 +15,21 @@ import type { Kind, Wait } from "../kind";
 export const GOODS_WAITS = {
   FUNDED: {
     window: "delivery",
+    step: "funded",
     party: "seller",
     ifSilent: "refund",
     outcome: (s) => pending("auto-refund", "refund", heldOf(s)),
   },
   DELIVERED: {
     window: "confirmation",
+    step: "delivered",
     party: "buyer",
     ifSilent: "release",
     outcome: () => pending("auto-release", "release", 0),
   },
   REFUND_REQUESTED: {
     window: "seller_response",
+    step: "refund_requested",
     party: "seller",
     ifSilent: "accept_refund",
     outcome: (s) => acceptedRefund(s, "auto-refund-acceptance"),
@@ -34,6 +37,7 @@ export const GOODS_WAITS = {
   // Ops are alerted: the dispute ended unresolved.
   DISPUTED: {
     window: "dispute",
+    step: "disputed",
     party: "ops",
     ifSilent: "refund",
     outcome: (s) => pending("auto-refund", "refund", heldOf(s), true),
@@ -65,7 +69,6 @@ export const goods: Kind = {
   createFields: [],
   terms: () => ({}),
   firstHold: "funded",
-  fundedStep: "funded",
   waits: GOODS_WAITS,
   actions: GOODS_ACTIONS,
   handover: true,

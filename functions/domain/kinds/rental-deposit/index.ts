@@ -206,11 +206,11 @@ export const rentalDeposit: Kind = {
     return { lease };
   },
   firstHold: "funded",
-  // A lease is a long wait: the workflow parks it in the record.
-  fundedStep: "lease_funded",
   waits: {
     FUNDED: {
       window: "lease",
+      // A lease is a long wait: the workflow parks it in the record.
+      step: "lease_funded",
       party: "buyer",
       ifSilent: "move_out",
       // The lease ending by itself is a move-out at its end.
@@ -222,12 +222,14 @@ export const rentalDeposit: Kind = {
     },
     MOVED_OUT: {
       window: "claim",
+      step: "moved_out",
       party: "seller",
       ifSilent: "refund",
       outcome: (s) => pending("auto-refund", "refund", heldOf(s)),
     },
     CLAIMED: {
       window: "claim_response",
+      step: "deductions_claimed",
       party: "buyer",
       ifSilent: "accept_claim",
       outcome: (s) => acceptedClaim(s, "auto-claim-acceptance"),

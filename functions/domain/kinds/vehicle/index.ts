@@ -132,10 +132,10 @@ export const vehicle: Kind = {
     };
   },
   firstHold: "reserved",
-  fundedStep: "funded",
   waits: {
     RESERVED: {
       window: "inspection",
+      step: "reserved",
       party: "buyer",
       // The buyer letting the window pass is the buyer's own withdrawal.
       ifSilent: (s) => (s.depositForfeitable ? "forfeit_deposit" : "refund"),
