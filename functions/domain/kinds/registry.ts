@@ -71,7 +71,7 @@ export function waitWithWindow(state: Pick<EscrowState, "kind">, window: string)
 
 /** The wait whose window this is, when its ending moves the escrow on by itself (a lease's end). */
 export const elapsedOf = (state: Pick<EscrowState, "kind">, window: string) =>
-  waitWithWindow(state, window).elapsed;
+  Object.values(KIND_MODULES[state.kind].waits).find((w) => w?.window === window)?.elapsed;
 
 /** The kind an escrow (or its terms) is of. */
 export const kindOf = (of: { kind: EscrowKind }): Kind => KIND_MODULES[of.kind];
