@@ -183,7 +183,7 @@ export async function createEscrow(
   return { statusCode: 201, escrow: toView(snapshot(record)), replayed: false };
 }
 
-/** 400 for a payment method the configured provider does not take (create's, and an inspection's balance). */
+/** 400 for a payment method the configured provider does not take (create's, and an action's that names one). */
 function acceptedPaymentMethod(
   payments: Pick<PaymentProvider, "acceptsPaymentMethod"> | undefined,
   paymentMethod: string,
@@ -208,9 +208,9 @@ export async function performAction(
   /** The ops user behind an ops action: recorded on its entry (API.md v1.2, "Every ops action says who"). */
   by?: OpsUser,
 ): Promise<Answer> {
-  // An inspection's payment method (for the balance) follows create's rule: one the provider does not take
-  // is 400, checked with the body's shape (API.md v1.2).
-  if (command.action === "inspection" && command.paymentMethod !== undefined)
+  // An action naming a payment method (a car's inspection, for its balance) follows create's rule: one the
+  // provider does not take is 400, checked with the body's shape (API.md v1.2).
+  if ("paymentMethod" in command && command.paymentMethod !== undefined)
     acceptedPaymentMethod(deps.payments, command.paymentMethod);
   const kHash = idem ? keyHash(tenantId, idem.key) : undefined;
   if (idem && kHash) {
