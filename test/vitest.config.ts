@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import SlowFirst from "./support/slow-first";
+import SlowFirst from "./support/slow-first.ts";
 
 export default defineConfig({
   test: {
