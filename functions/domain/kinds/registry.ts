@@ -36,42 +36,35 @@ export type KindCommand = RentalDepositCommand | VehicleCommand;
 /** The history entries only some kinds record (each kind's module defines its own). */
 export type KindEntry = RentalDepositEntry | VehicleEntry;
 
-/** The kinds' own actions and entries, by name (made at first use: the modules import the domain's helpers). */
-let own: { actions: OwnActions<KindCommand>; entries: OwnEntries<KindEntry> } | undefined;
-const owned = () => {
-  own ??= {
-    actions: { ...RENTAL_DEPOSIT_ACTIONS, ...VEHICLE_ACTIONS },
-    entries: { ...RENTAL_DEPOSIT_ENTRIES, ...VEHICLE_ENTRIES },
-  };
-  return own;
-};
+/** The kinds' own actions and entries, by name (the kinds' modules import only the domain's leaves). */
+const OWN_ACTIONS: OwnActions<KindCommand> = { ...RENTAL_DEPOSIT_ACTIONS, ...VEHICLE_ACTIONS };
+const OWN_ENTRIES: OwnEntries<KindEntry> = { ...RENTAL_DEPOSIT_ENTRIES, ...VEHICLE_ENTRIES };
 
 /** The kind's own action of this name, if it is one. */
-export const ownAction = (action: string): OwnAction<KindCommand> | undefined => {
-  const { actions } = owned();
-  return Object.hasOwn(actions, action)
-    ? (actions[action as KindCommand["action"]] as OwnAction<KindCommand>)
+export const ownAction = (action: string): OwnAction<KindCommand> | undefined =>
+  Object.hasOwn(OWN_ACTIONS, action)
+    ? (OWN_ACTIONS[action as KindCommand["action"]] as OwnAction<KindCommand>)
     : undefined;
-};
 
 /** The kind's own entry of this type, if it is one. */
-export const ownEntry = (type: string): OwnEntry<Entry> | undefined => {
-  const { entries } = owned();
-  return Object.hasOwn(entries, type)
-    ? (entries[type as KindEntry["type"]] as unknown as OwnEntry<Entry>)
+export const ownEntry = (type: string): OwnEntry<Entry> | undefined =>
+  Object.hasOwn(OWN_ENTRIES, type)
+    ? (OWN_ENTRIES[type as KindEntry["type"]] as unknown as OwnEntry<Entry>)
     : undefined;
-};
 
 /** The wait of the escrow's kind whose window this is (a window_elapsed entry names it). */
 export function waitWithWindow(state: Pick<EscrowState, "kind">, window: string): Wait {
-  const wait = Object.values(KIND_MODULES[state.kind].waits).find((w) => w?.window === window);
+  const wait = findWait(state, window);
   if (!wait) throw new Error(`a ${state.kind} escrow has no ${window} window`);
   return wait;
 }
 
 /** The wait whose window this is, when its ending moves the escrow on by itself (a lease's end). */
 export const elapsedOf = (state: Pick<EscrowState, "kind">, window: string) =>
-  Object.values(KIND_MODULES[state.kind].waits).find((w) => w?.window === window)?.elapsed;
+  findWait(state, window)?.elapsed;
+
+const findWait = (state: Pick<EscrowState, "kind">, window: string): Wait | undefined =>
+  Object.values(KIND_MODULES[state.kind].waits).find((w) => w?.window === window);
 
 /** The kind an escrow (or its terms) is of. */
 export const kindOf = (of: { kind: EscrowKind }): Kind => KIND_MODULES[of.kind];

@@ -52,6 +52,10 @@ export type VehicleEntry =
   /** The balance could not be held: the deposit goes back. */
   | EntryOf<"balance_declined", { failureReason: string }>;
 
+/** An accepted inspection's balance, still to be held (HoldBalance), then FUNDED. */
+const balanceToHold = (s: EscrowState) =>
+  s.balanceDue ? ({ action: "inspection", step: "balance" } as const) : null;
+
 export const VEHICLE_ENTRIES: OwnEntries<VehicleEntry> = {
   reserved: {
     evolve(s, e) {
@@ -81,7 +85,7 @@ export const VEHICLE_ENTRIES: OwnEntries<VehicleEntry> = {
       return { ...s, deadline: null, inspection, pending: pending("inspection", "refund", heldOf(s)) };
     },
     // Accepted: the balance is to be held; rejected: the deposit goes back.
-    step: (s, e) => (s.balanceDue ? "balance" : pendingStep(s, e)),
+    step: (s, e) => balanceToHold(s)?.step ?? pendingStep(s, e),
     event: "escrow.inspected",
   },
   balance_declined: {
@@ -157,7 +161,7 @@ export const vehicle: Kind = {
   handover: true,
   cancellation: withdrawal,
   // An accepted inspection: the balance is to be held (HoldBalance), then FUNDED.
-  awaiting: (s) => (s.balanceDue ? { action: "inspection", step: "balance" } : null),
+  awaiting: (s) => balanceToHold(s),
   balanceUnrecorded: (s) => s.inspection?.accepted === true && s.funded < s.amount,
   view: (s) => ({
     vehicle: s.vehicle,
