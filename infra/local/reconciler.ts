@@ -45,14 +45,29 @@ export function startReconciler(options: {
   let stopped = false;
   const now = options.now ?? Date.now;
   let lastRunAt = new Date(0).toISOString();
+  // Whether the last run ended with every visit done. A write dates its mark by the time it read its clock,
+  // which may be before a run began that queried before the write landed (a settlement reads the clock,
+  // then moves the money, then writes): after a clean run, any mark still due is such a one, so the wake
+  // looks back one interval. After a failed run or visit, only marks made since (the tick retries the rest).
+  let clean = false;
+  let runs = 0;
   const run = (): Promise<unknown> => {
     lastRunAt = new Date(now()).toISOString();
-    const current = invoke({}).finally(() => {
-      if (running === current) running = undefined;
-    });
+    clean = false;
+    const mine = ++runs;
+    const current = invoke({})
+      .then((report) => {
+        if (mine === runs) clean = failedVisits(report) === 0;
+        return report;
+      })
+      .finally(() => {
+        if (running === current) running = undefined;
+      });
     running = current;
     return current;
   };
+  const wakeAfter = () =>
+    clean ? new Date(Date.parse(lastRunAt) - options.intervalSeconds * 1000).toISOString() : lastRunAt;
   const schedule =
     options.schedule ??
     ((tick, ms) => {
@@ -71,7 +86,7 @@ export function startReconciler(options: {
     ? schedule(() => {
         if (running || stopped || peeking) return;
         peeking = true;
-        invoke({ nextDueAfter: lastRunAt })
+        invoke({ nextDueAfter: wakeAfter() })
           .then((answer) => {
             const next = (answer as { nextDue?: string | null } | null)?.nextDue;
             if (next && next <= new Date(now()).toISOString() && !running && !stopped) return run();
@@ -98,6 +113,12 @@ export function startReconciler(options: {
       await running?.catch(() => {});
     },
   };
+}
+
+/** The visits a run's report says failed (a report without the count: none known, so as many as one). */
+function failedVisits(report: unknown): number {
+  const failed = (report as { failed?: unknown } | null)?.failed;
+  return typeof failed === "number" ? failed : 1;
 }
 
 /**

@@ -93,6 +93,114 @@ describe("startReconciler", () => {
   });
 });
 
+describe("startReconciler's wake (a mark that comes due runs it before the next tick)", () => {
+  /**
+   * A reconciler over a list of due marks on a clock the test moves: a run visits every mark due by its
+   * start (each visit clears its mark unless told to fail it); `{ nextDueAfter }` answers the soonest mark
+   * after that time, as the Lambda does.
+   */
+  function markedReconciler(options: { failVisits?: boolean; failRuns?: boolean } = {}) {
+    let clock = Date.parse("2026-12-06T10:00:00.000Z");
+    const marks: string[] = [];
+    const runsAt: string[] = [];
+    const timers = new Map<number, () => void>();
+    const reconciler = startReconciler({
+      invoke: async (event) => {
+        if (event.nextDueAfter !== undefined) {
+          const after = event.nextDueAfter;
+          return { nextDue: marks.filter((m) => m > after).sort()[0] ?? null };
+        }
+        const at = new Date(clock).toISOString();
+        runsAt.push(at);
+        if (options.failRuns) throw new Error("table unavailable");
+        const due = marks.filter((m) => m <= at);
+        if (!options.failVisits) for (const m of due) marks.splice(marks.indexOf(m), 1);
+        return { visited: due.length, failed: options.failVisits ? due.length : 0 };
+      },
+      intervalSeconds: 60,
+      wakeMs: 1000,
+      now: () => clock,
+      onError: () => {},
+      schedule: (tick, ms) => {
+        timers.set(ms, tick);
+        return { stop: () => timers.delete(ms) };
+      },
+    });
+    const iso = (msFromNow: number) => new Date(clock + msFromNow).toISOString();
+    return {
+      reconciler,
+      marks,
+      runsAt,
+      iso,
+      advance: (ms: number) => {
+        clock += ms;
+      },
+      tick: () => timers.get(60_000)?.(),
+      /** One wake, and everything it starts, to the end. */
+      wake: async () => {
+        const before = runsAt.length;
+        timers.get(1000)?.();
+        for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+        return runsAt.length - before;
+      },
+    };
+  }
+
+  it("runs for a mark made since the last run once it comes due, and not before", async () => {
+    const r = markedReconciler();
+    r.tick();
+    await waitUntil(() => r.reconciler.idle);
+    r.marks.push(r.iso(1500)); // a reminder due in 1.5 s
+    expect(await r.wake()).toBe(0);
+    r.advance(2000);
+    expect(await r.wake()).toBe(1);
+    expect(r.marks).toEqual([]);
+    await r.reconciler.stop();
+  });
+
+  it("runs for a mark dated before the last run began but written after it looked: a settlement reads the clock, moves the money, then writes", async () => {
+    const r = markedReconciler();
+    const settlementReadItsClock = r.iso(0);
+    r.advance(400);
+    r.tick(); // a run begins while the money moves, and finds nothing due
+    await waitUntil(() => r.reconciler.idle);
+    r.marks.push(settlementReadItsClock); // the settlement's write lands: its mark is due since before that run
+    r.advance(1000);
+    expect(await r.wake()).toBe(1); // within a second, not at the next tick a minute later
+    expect(r.marks).toEqual([]);
+    expect(await r.wake()).toBe(0); // nothing left: no run after it
+    await r.reconciler.stop();
+  });
+
+  it("after a visit that failed, leaves the mark it left to the next tick instead of retrying it every second", async () => {
+    const r = markedReconciler({ failVisits: true });
+    r.marks.push(r.iso(-5000));
+    r.tick();
+    await waitUntil(() => r.reconciler.idle);
+    expect(r.runsAt).toHaveLength(1);
+    r.advance(1000);
+    expect(await r.wake()).toBe(0);
+    r.marks.push(r.iso(500)); // a mark made since that run wakes it all the same
+    r.advance(1000);
+    expect(await r.wake()).toBe(1);
+    expect(await r.wake()).toBe(0);
+    await r.reconciler.stop();
+  });
+
+  it("after a run that failed, the same: only marks made since wake it", async () => {
+    const r = markedReconciler({ failRuns: true });
+    r.marks.push(r.iso(-5000));
+    r.tick();
+    await waitUntil(() => r.reconciler.idle);
+    r.advance(1000);
+    expect(await r.wake()).toBe(0);
+    r.tick();
+    await waitUntil(() => r.reconciler.idle);
+    expect(r.runsAt).toHaveLength(2);
+    await r.reconciler.stop();
+  });
+});
+
 async function waitUntil(done: () => boolean) {
   for (let i = 0; i < 100 && !done(); i++) await new Promise((r) => setImmediate(r));
   expect(done()).toBe(true);
