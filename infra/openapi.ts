@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import * as z from "zod/mini";
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from "zod-openapi";
 import { PROBLEMS } from "../functions/api/problem";
+import type { ActionDoc } from "../functions/api/route-kit";
 import {
   DEFAULT_BODY_SETTINGS,
   type FunctionRoute,
@@ -11,6 +12,7 @@ import {
   SCOPES,
 } from "../functions/api/routes";
 import { doc } from "../functions/api/schemas";
+import { KIND_ROUTE_DOCS } from "../functions/domain/kinds/api";
 import { KIND_MODULES } from "../functions/domain/kinds/registry";
 import {
   EVENT_EXAMPLES,
@@ -61,7 +63,16 @@ const handoverKinds = () => {
 
 const EVIDENCE_STATUSES_TEXT = "REFUND_REQUESTED, CLAIMED or DISPUTED";
 
+/** A kind's own action, as its folder describes it (functions/domain/kinds/<kind>/api.ts). */
+function kindActionDocs(): Record<keyof typeof KIND_ROUTE_DOCS, RouteDoc> {
+  const docs = {} as Record<keyof typeof KIND_ROUTE_DOCS, RouteDoc>;
+  for (const [id, d] of Object.entries(KIND_ROUTE_DOCS) as [keyof typeof KIND_ROUTE_DOCS, ActionDoc][])
+    docs[id] = { ...d, description: `${d.description} ${ACTION_NOTES}`, ok: accepted, errors: ACTION_ERRORS };
+  return docs;
+}
+
 const DOCS: Record<RouteId, RouteDoc> = {
+  ...kindActionDocs(),
   Health: {
     summary: "Health",
     description: "No token needed. Answered by API Gateway itself.",
@@ -135,42 +146,6 @@ const DOCS: Record<RouteId, RouteDoc> = {
   CancelEscrow: {
     summary: "Buyer or seller cancels before delivery",
     description: `FUNDED, then REFUNDED: everything goes back to the buyer, no fee. A rental deposit can be cancelled only before \`lease.startsAt\` (409 after). ${ACTION_NOTES}`,
-    ok: accepted,
-    errors: ACTION_ERRORS,
-  },
-  MoveOut: {
-    summary: "Rental: the renter moved out",
-    description: `rental_deposit, by the renter (buyer) or the landlord (seller): FUNDED → MOVED_OUT (\`lease.movedOutAt\`); the claim window starts. The lease's end does the same by itself. On another kind it is 409. ${ACTION_NOTES}`,
-    ok: accepted,
-    errors: ACTION_ERRORS,
-  },
-  RenewLease: {
-    summary: "Rental: the renter renews the lease",
-    description: `rental_deposit, by the renter: FUNDED stays FUNDED with \`lease.endsAt\` and the deadline moved to \`endsAt\` (later than the current end, at most 5 years from now, else 400). ${ACTION_NOTES}`,
-    ok: accepted,
-    errors: ACTION_ERRORS,
-  },
-  ClaimDeductions: {
-    summary: "Rental: the landlord claims deductions",
-    description: `rental_deposit, by the landlord: MOVED_OUT → CLAIMED with \`claim: { items, total, claimedAt, acceptedAmount }\`; the renter's response window starts. Items total more than the deposit is 400. ${ACTION_NOTES}`,
-    ok: accepted,
-    errors: ACTION_ERRORS,
-  },
-  ReturnDeposit: {
-    summary: "Rental: the landlord returns the deposit",
-    description: `rental_deposit, by the landlord: MOVED_OUT, then REFUNDED — the whole deposit back to the renter, no fee. ${ACTION_NOTES}`,
-    ok: accepted,
-    errors: ACTION_ERRORS,
-  },
-  RespondToClaim: {
-    summary: "Rental: the renter answers the claim",
-    description: `rental_deposit, by the renter, in CLAIMED. Accept: the landlord gets the claim (less the pro-rata fee), the renter the rest — RELEASED when the claim is the whole deposit, else SETTLED. Reject: DISPUTED; at once the unclaimed part goes back to the renter and \`acceptedAmount\` (default 0, less than the claim's total, else 400; only with accept: false) to the landlord (one disbursement \`undisputed_part\`, event \`escrow.partially_settled\`), and only the contested part (\`dispute.contestedAmount\`) stays held for ops, whose resolution decides it. ${ACTION_NOTES}`,
-    ok: accepted,
-    errors: ACTION_ERRORS,
-  },
-  InspectVehicle: {
-    summary: "Car: the buyer inspects the car",
-    description: `vehicle, by the buyer, in RESERVED (the reservation deposit is held). Accept: the balance (amount − deposit) is held with \`paymentMethod\` (default the escrow's), then FUNDED and escrow.funded; if the balance is declined the deposit goes back (REFUNDED, \`failureReason: "balance_declined"\`). Reject (\`reason\` required): the deposit goes back, REFUNDED. The 202 shows \`pendingAction: "inspection"\`; event escrow.inspected. The inspection window passing counts as the buyer's withdrawal (the deposit is forfeited to the seller when \`depositForfeitable\`). ${ACTION_NOTES}`,
     ok: accepted,
     errors: ACTION_ERRORS,
   },

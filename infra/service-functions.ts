@@ -5,6 +5,7 @@
  * listed here. The stack builds functions, routes and grants from this list;
  * the local runtime reads them back from the synthesized template.
  */
+
 import { TABLE } from "../functions/adapters/table-schema";
 import {
   AddEvidence,
@@ -19,6 +20,7 @@ import {
   ListOpsEscrows,
   ResumeEscrow,
 } from "../functions/api/routes";
+import { KIND_ROUTES } from "../functions/domain/kinds/api";
 import type { Env } from "../functions/shared/config";
 
 /** The variables a function may read: the keys of the one environment schema (functions/shared/config.ts). */
@@ -166,7 +168,10 @@ const KEYED_ANSWER: UnexercisedGrant = {
 /** What each kind of route needs beyond reading the table. */
 const api = (route: FunctionRoute): FunctionSpec => ({
   id: route.id,
-  entry: `functions/api/${kebab(route.id)}.ts`,
+  // A kind's own action is served by the one entry of the kinds' actions; every other route by its own file.
+  entry: KIND_ROUTES.some((r) => r.id === route.id)
+    ? "functions/api/kind-action.ts"
+    : `functions/api/${kebab(route.id)}.ts`,
   role: "api",
   env: STORE_ENV,
   table: READS[route.id] ?? TABLE_ACCESS[route.kind],

@@ -1,8 +1,38 @@
-import * as z from "zod/mini";
+import type * as z from "zod/mini";
 import type { CreateEscrowInput } from "../domain/create-input";
-import { type ActionCommand, type ActionName, actorOf } from "../domain/escrow";
-import { DEFAULT_CURRENCIES } from "../domain/money";
+import { type ActionName, actorOf } from "../domain/escrow";
+import { KIND_ROUTES } from "../domain/kinds/api";
+import {
+  type ActionBody,
+  type ActionRoute,
+  actionRoute,
+  type BodySettings,
+  EITHER,
+  type FunctionRoute,
+  type GatewayRoute,
+  MARKETPLACE,
+  OPS,
+  type RouteBase,
+  type SameFields,
+  type Scope,
+} from "./route-kit";
 import * as S from "./schemas";
+
+export {
+  type ActionBody,
+  type ActionRoute,
+  type BodySettings,
+  DEFAULT_BODY_SETTINGS,
+  type FunctionRoute,
+  type GatewayRoute,
+  RESOURCE_SERVER,
+  type Route,
+  SCOPE_DESCRIPTIONS,
+  SCOPES,
+  type Scope,
+  type ScopeName,
+  type Who,
+} from "./route-kit";
 
 /**
  * The routes of the public API, each written once: its function id, method,
@@ -16,83 +46,6 @@ import * as S from "./schemas";
  * Each route is its own constant, marked pure, so a handler's bundle keeps
  * only its own route and the schemas that route uses.
  */
-
-/** The Cognito resource server: scopes are `escrow/<name>`. */
-export const RESOURCE_SERVER = "escrow";
-export const SCOPES = {
-  marketplace: `${RESOURCE_SERVER}/marketplace`,
-  ops: `${RESOURCE_SERVER}/ops`,
-} as const;
-export type ScopeName = keyof typeof SCOPES;
-
-export type Scope = (typeof SCOPES)[ScopeName];
-export const SCOPE_DESCRIPTIONS: Record<ScopeName, string> = {
-  marketplace: "A marketplace's backend: create escrows and act for its buyers and sellers",
-  ops: "A marketplace's operations staff: work the queue, resolve disputes, keep notes, take cases",
-};
-const MARKETPLACE = [SCOPES.marketplace] as const;
-const OPS = [SCOPES.ops] as const;
-const EITHER = [SCOPES.marketplace, SCOPES.ops] as const;
-
-/** Who the body's `actorId` must be: a party of the escrow, or nobody (the caller acts itself). */
-export type Who = "buyer" | "seller" | "party" | "ops" | "none";
-
-/** What a body schema may depend on: the deployment's settings. */
-export interface BodySettings {
-  /** SUPPORTED_CURRENCIES, the create body's currency list. */
-  currencies: readonly string[];
-}
-export const DEFAULT_BODY_SETTINGS: BodySettings = { currencies: DEFAULT_CURRENCIES };
-
-interface RouteBase {
-  /** The function's id: its CloudFormation id, the local runtime's name for it, the operationId. */
-  id: string;
-  method: "GET" | "POST";
-  path: `/v1/${string}`;
-  /** Any one of these admits the caller; none: no token at all. */
-  scopes: readonly Scope[];
-  who: Who;
-  status: 200 | 201 | 202;
-}
-
-/** Answered by API Gateway itself, with no token and no function. */
-export interface GatewayRoute extends RouteBase {
-  kind: "gateway";
-}
-
-/** A route served by its own Lambda function. `{id}` in the path names an escrow. */
-export interface FunctionRoute<B = unknown, Q = unknown> extends RouteBase {
-  /**
-   * `issue`: creates something that is not the escrow (a handover code): 201, never replayed.
-   * `record`: adds something beside the escrow (a piece of evidence, an ops note): 201, replayed by its key.
-   * `query`: a POST that changes nothing (a resolution's preview): 200.
-   * `update`: changes something beside the escrow that is not a transition (who holds the case): 200.
-   * `document`: a document about the API itself (OpenAPI, event schemas), served without a token.
-   */
-  kind: "read" | "create" | "action" | "issue" | "record" | "query" | "update" | "document";
-  /** The request body as the handler parses it, given the deployment's settings. */
-  body?: (settings: BodySettings) => z.ZodMiniType<B>;
-  query?: z.ZodMiniType<Q>;
-  /** Whether an Idempotency-Key is required or optional; absent: not read. */
-  idempotencyKey?: "required" | "optional";
-}
-
-/** The body of an action: its command without the action's name. */
-export type ActionBody<A extends ActionName> = Omit<Extract<ActionCommand, { action: A }>, "action">;
-
-/** An action's body parses to its command: the handler hands it to the service as it is. */
-export interface ActionRoute extends FunctionRoute<ActionCommand> {
-  kind: "action";
-  action: ActionName;
-  body: (settings: BodySettings) => z.ZodMiniType<ActionCommand>;
-}
-
-export type Route = GatewayRoute | FunctionRoute;
-
-/** Compiles only when a body schema has exactly the fields of its action's command. */
-type SameFields<B, T> = [Exclude<keyof B, keyof T> | Exclude<keyof T, keyof B>] extends [never]
-  ? unknown
-  : { "fields that differ from the action's command": Exclude<keyof B, keyof T> | Exclude<keyof T, keyof B> };
 
 /* @__NO_SIDE_EFFECTS__ */ const read = <Id extends string, Q>(
   id: Id,
@@ -111,37 +64,13 @@ type SameFields<B, T> = [Exclude<keyof B, keyof T> | Exclude<keyof T, keyof B>] 
     query,
   }) satisfies FunctionRoute<unknown, Q>;
 
-/**
- * An action on an escrow: POST to `/v1/escrows/{id}/<action>` (ops actions
- * under `/v1/ops/escrows/{id}/`), answered 202. The body schema must parse to
- * the body of the action's own command (checked by type, from the action's
- * name); the route parses it into the command. Who may act is the domain's
- * rule for that action.
- */
+/** An action every kind (or ops) can take: who takes it is the domain's rule for that action. */
 /* @__NO_SIDE_EFFECTS__ */ const action = <Id extends string, A extends ActionName, B extends ActionBody<A>>(
   id: Id,
   name: A,
   body: z.ZodMiniType<B> & SameFields<B, ActionBody<A>>,
   scopes: readonly Scope[] = MARKETPLACE,
-) => {
-  const fields: z.ZodMiniType<B> = body;
-  const command = z.pipe(
-    fields,
-    z.transform((given: B) => ({ ...given, action: name })),
-  );
-  return {
-    kind: "action",
-    id,
-    method: "POST",
-    path: `/v1/${scopes.includes(SCOPES.ops) ? "ops/" : ""}escrows/{id}/${name}`,
-    scopes,
-    who: actorOf(name),
-    status: 202,
-    action: name,
-    body: () => command,
-    idempotencyKey: "optional",
-  } as const;
-};
+) => actionRoute(id, name, body, actorOf(name), scopes);
 
 export const Health = {
   kind: "gateway",
@@ -195,16 +124,6 @@ export const RespondToRefund = /* @__PURE__ */ action(
 );
 export const OpenDispute = /* @__PURE__ */ action("OpenDispute", "dispute", S.DisputeBody);
 export const CancelEscrow = /* @__PURE__ */ action("CancelEscrow", "cancellation", S.CancellationBody);
-export const MoveOut = /* @__PURE__ */ action("MoveOut", "move-out", S.MoveOutBody);
-export const RenewLease = /* @__PURE__ */ action("RenewLease", "lease-renewal", S.LeaseRenewalBody);
-export const ClaimDeductions = /* @__PURE__ */ action(
-  "ClaimDeductions",
-  "deduction-claim",
-  S.DeductionClaimBody,
-);
-export const ReturnDeposit = /* @__PURE__ */ action("ReturnDeposit", "deposit-return", S.DepositReturnBody);
-export const RespondToClaim = /* @__PURE__ */ action("RespondToClaim", "claim-response", S.ClaimResponseBody);
-export const InspectVehicle = /* @__PURE__ */ action("InspectVehicle", "inspection", S.InspectionBody);
 export const IssueHandoverCode = /* @__PURE__ */ (() =>
   ({
     kind: "issue",
@@ -289,12 +208,8 @@ export const ROUTES = [
   RespondToRefund,
   OpenDispute,
   CancelEscrow,
-  MoveOut,
-  RenewLease,
-  ClaimDeductions,
-  ReturnDeposit,
-  RespondToClaim,
-  InspectVehicle,
+  // The kinds' own actions (each kind's folder declares its routes; functions/domain/kinds/api.ts lists them).
+  ...KIND_ROUTES,
   IssueHandoverCode,
   AddEvidence,
   ListEvidence,

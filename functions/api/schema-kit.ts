@@ -89,3 +89,7 @@ export const minorUnitsType = (issue: { code: string }) =>
     ),
     { description, example },
   );
+
+/* @__NO_SIDE_EFFECTS__ */ export const actorId = () =>
+  partyId("The user the marketplace acts for: the buyer or the seller of the escrow.");
+/* @__NO_SIDE_EFFECTS__ */ export const note = () => optionalText(1000);

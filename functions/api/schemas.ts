@@ -1,9 +1,11 @@
 import * as z from "zod/mini";
 import {
+  actorId,
   doc,
   instant,
   minorUnits,
   minorUnitsType,
+  note,
   optionalText,
   partyId,
   schema,
@@ -17,7 +19,7 @@ export { doc } from "./schema-kit";
 import type { CreateEscrowInput } from "../domain/create-input";
 import { KIND_MODULES, KINDS } from "../domain/kinds/registry";
 import { DEFAULT_CURRENCIES } from "../domain/money";
-import { CLAIM_CATEGORIES, REASON_CODES } from "../domain/types";
+import { REASON_CODES } from "../domain/types";
 import { DAY, MAX_EXTENSION_SECONDS, MAX_REMINDER_SECONDS } from "../domain/windows";
 
 /**
@@ -179,10 +181,6 @@ export const LeaseInput = schema(() =>
         ctx.addIssue({ code: "custom", path: ["fee"], message: "must not exceed amount", input: body.fee });
     }),
   );
-
-/* @__NO_SIDE_EFFECTS__ */ const actorId = () =>
-  partyId("The user the marketplace acts for: the buyer or the seller of the escrow.");
-/* @__NO_SIDE_EFFECTS__ */ const note = () => optionalText(1000);
 
 // The action bodies; routes.ts holds each to its action's command type.
 /* @__NO_SIDE_EFFECTS__ */ const handoverCode = () =>
@@ -360,89 +358,6 @@ export const EvidenceRequestBody = schema(() =>
       example: "Please upload the courier's delivery photo and the unboxing video.",
     }),
   }),
-);
-
-export const MoveOutBody = schema(() => z.strictObject({ actorId: actorId(), note: note() }));
-export const LeaseRenewalBody = schema(() =>
-  z.strictObject({
-    actorId: actorId(),
-    endsAt: instant(
-      "The lease's new end: later than the current end, at most 5 years from now.",
-      "2029-11-30T00:00:00Z",
-    ),
-  }),
-);
-export const DeductionClaimBody = schema(() =>
-  z.strictObject({
-    actorId: actorId(),
-    items: doc(
-      z
-        .array(
-          z.strictObject({
-            category: z.enum(CLAIM_CATEGORIES),
-            amount: minorUnits("What this item claims, in minor units."),
-            description: text(500),
-            evidence: z.optional(AttachmentsInput),
-          }),
-        )
-        .check(z.minLength(1), z.maxLength(20)),
-      { description: "1-20 items; their total is at most the deposit." },
-    ),
-  }),
-);
-export const DepositReturnBody = schema(() => z.strictObject({ actorId: actorId(), note: note() }));
-export const ClaimResponseBody = schema(() =>
-  z
-    .strictObject({
-      actorId: actorId(),
-      accept: z.boolean(),
-      acceptedAmount: z.optional(
-        doc(z.int().check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER)), {
-          description:
-            "Only with accept: false — the part of the claim the renter accepts (default 0, less than the claim's total); it goes to the landlord at once with the unclaimed part back to the renter.",
-        }),
-      ),
-      note: note(),
-    })
-    .check(
-      z.superRefine((body, ctx) => {
-        if (body.accept && body.acceptedAmount !== undefined)
-          ctx.addIssue({
-            code: "custom",
-            path: ["acceptedAmount"],
-            message: "is only for a rejection (accept: false)",
-            input: body.acceptedAmount,
-          });
-      }),
-    ),
-);
-
-// vehicle
-
-export const InspectionBody = schema(() =>
-  z
-    .strictObject({
-      actorId: actorId(),
-      accept: z.boolean(),
-      reason: optionalText(1000),
-      paymentMethod: z.optional(
-        doc(text(255), {
-          description: "For the balance; default the escrow's paymentMethod.",
-          example: "pm_sandbox_ok",
-        }),
-      ),
-    })
-    .check(
-      z.superRefine((body, ctx) => {
-        if (!body.accept && body.reason === undefined)
-          ctx.addIssue({
-            code: "custom",
-            path: ["reason"],
-            message: "is required when rejecting",
-            input: body.reason,
-          });
-      }),
-    ),
 );
 
 export const HandoverCodeBody = schema(() => z.strictObject({ actorId: actorId() }));

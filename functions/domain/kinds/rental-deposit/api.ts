@@ -1,0 +1,131 @@
+import * as z from "zod/mini";
+import { type ActionDoc, actionRoute } from "../../../api/route-kit";
+import { actorId, doc, instant, minorUnits, note, schema, text } from "../../../api/schema-kit";
+import { AttachmentsInput } from "../../../api/schemas";
+import { CLAIM_CATEGORIES } from "../../types";
+import { RENTAL_DEPOSIT_ACTIONS as OWN } from ".";
+
+/**
+ * The rental deposit's own routes (API.md v1.1): each action's body, its
+ * route and what the OpenAPI document says of it. The route table lists them
+ * through functions/domain/kinds/api.ts; one Lambda entry serves every kind's
+ * own action (functions/api/kind-action.ts).
+ */
+
+export const MoveOutBody = schema(() => z.strictObject({ actorId: actorId(), note: note() }));
+export const LeaseRenewalBody = schema(() =>
+  z.strictObject({
+    actorId: actorId(),
+    endsAt: instant(
+      "The lease's new end: later than the current end, at most 5 years from now.",
+      "2029-11-30T00:00:00Z",
+    ),
+  }),
+);
+export const DeductionClaimBody = schema(() =>
+  z.strictObject({
+    actorId: actorId(),
+    items: doc(
+      z
+        .array(
+          z.strictObject({
+            category: z.enum(CLAIM_CATEGORIES),
+            amount: minorUnits("What this item claims, in minor units."),
+            description: text(500),
+            evidence: z.optional(AttachmentsInput),
+          }),
+        )
+        .check(z.minLength(1), z.maxLength(20)),
+      { description: "1-20 items; their total is at most the deposit." },
+    ),
+  }),
+);
+export const DepositReturnBody = schema(() => z.strictObject({ actorId: actorId(), note: note() }));
+export const ClaimResponseBody = schema(() =>
+  z
+    .strictObject({
+      actorId: actorId(),
+      accept: z.boolean(),
+      acceptedAmount: z.optional(
+        doc(z.int().check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER)), {
+          description:
+            "Only with accept: false — the part of the claim the renter accepts (default 0, less than the claim's total); it goes to the landlord at once with the unclaimed part back to the renter.",
+        }),
+      ),
+      note: note(),
+    })
+    .check(
+      z.superRefine((body, ctx) => {
+        if (body.accept && body.acceptedAmount !== undefined)
+          ctx.addIssue({
+            code: "custom",
+            path: ["acceptedAmount"],
+            message: "is only for a rejection (accept: false)",
+            input: body.acceptedAmount,
+          });
+      }),
+    ),
+);
+
+export const MoveOut = /* @__PURE__ */ actionRoute("MoveOut", "move-out", MoveOutBody, OWN["move-out"].actor);
+export const RenewLease = /* @__PURE__ */ actionRoute(
+  "RenewLease",
+  "lease-renewal",
+  LeaseRenewalBody,
+  OWN["lease-renewal"].actor,
+);
+export const ClaimDeductions = /* @__PURE__ */ actionRoute(
+  "ClaimDeductions",
+  "deduction-claim",
+  DeductionClaimBody,
+  OWN["deduction-claim"].actor,
+);
+export const ReturnDeposit = /* @__PURE__ */ actionRoute(
+  "ReturnDeposit",
+  "deposit-return",
+  DepositReturnBody,
+  OWN["deposit-return"].actor,
+);
+export const RespondToClaim = /* @__PURE__ */ actionRoute(
+  "RespondToClaim",
+  "claim-response",
+  ClaimResponseBody,
+  OWN["claim-response"].actor,
+);
+
+/** In the order API.md lists them. */
+export const RENTAL_DEPOSIT_ROUTES = [
+  MoveOut,
+  RenewLease,
+  ClaimDeductions,
+  ReturnDeposit,
+  RespondToClaim,
+] as const;
+
+export const RENTAL_DEPOSIT_ROUTE_DOCS: Record<(typeof RENTAL_DEPOSIT_ROUTES)[number]["id"], ActionDoc> = {
+  MoveOut: {
+    summary: "Rental: the renter moved out",
+    description:
+      "rental_deposit, by the renter (buyer) or the landlord (seller): FUNDED → MOVED_OUT (`lease.movedOutAt`); the claim window starts. The lease's end does the same by itself. On another kind it is 409.",
+  },
+  RenewLease: {
+    summary: "Rental: the renter renews the lease",
+    description:
+      "rental_deposit, by the renter: FUNDED stays FUNDED with `lease.endsAt` and the deadline moved to `endsAt` (later than the current end, at most 5 years from now, else 400).",
+  },
+  ClaimDeductions: {
+    summary: "Rental: the landlord claims deductions",
+    description:
+      "rental_deposit, by the landlord: MOVED_OUT → CLAIMED with `claim: { items, total, claimedAt, acceptedAmount }`; the renter's response window starts. Items total more than the deposit is 400.",
+  },
+  ReturnDeposit: {
+    summary: "Rental: the landlord returns the deposit",
+    description:
+      "rental_deposit, by the landlord: MOVED_OUT, then REFUNDED — the whole deposit back to the renter, no fee.",
+  },
+  RespondToClaim: {
+    summary: "Rental: the renter answers the claim",
+    description:
+      "rental_deposit, by the renter, in CLAIMED. Accept: the landlord gets the claim (less the pro-rata fee), the renter the rest — RELEASED when the claim is the whole deposit, else SETTLED. Reject: DISPUTED; at once the unclaimed part goes back to the renter and `acceptedAmount` (default 0, less than the claim's total, else 400; only with accept: false) to the landlord (one disbursement `undisputed_part`, event `escrow.partially_settled`), and only the contested part (`dispute.contestedAmount`) stays held for ops, whose resolution decides it.",
+  },
+};
