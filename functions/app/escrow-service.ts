@@ -34,6 +34,7 @@ import { logger } from "../shared/logger";
 import { evidenceInOrder, toEvidenceItem } from "./evidence";
 import { checkHandoverCode, useHandoverCode } from "./handover";
 import { IDEMPOTENCY_TTL_SECONDS, rememberAnswer } from "./idempotency";
+import { pauseBeforeRetry } from "./pause";
 import { readable, readEscrow } from "./readable";
 import { transact } from "./transact";
 import { continueFromRecord } from "./workflow-handoff";
@@ -256,7 +257,7 @@ async function createOnce(deps: WriteDeps, record: EscrowRecord): Promise<boolea
     found?.history[0]?.idem === record.history[0]?.idem && found?.history[0]?.at === record.history[0]?.at;
   let lastError: unknown;
   let ambiguous = false;
-  for (let attempt = 0, delay = 100; attempt < 6; attempt++, delay *= 2) {
+  for (let attempt = 0; attempt < 6; attempt++) {
     try {
       if (await deps.store.escrows.create(record, snapshot(record))) return true;
       // The item exists: this request's own earlier attempt (whose answer was lost), or another's.
@@ -269,7 +270,7 @@ async function createOnce(deps: WriteDeps, record: EscrowRecord): Promise<boolea
       const found = await deps.store.escrows.get(tenantId, id).catch(() => undefined);
       if (found && mine(found)) return true;
       if (found === null) throw error; // definitely not written: the 503 changes nothing
-      if (attempt < 5) await new Promise((resolve) => setTimeout(resolve, delay));
+      if (attempt < 5) await pauseBeforeRetry(attempt);
     }
   }
   throw lastError;
@@ -281,14 +282,14 @@ async function confirmationSeen(
   tenantId: string,
   escrowId: string,
 ): Promise<"confirmed" | "provisional" | "unknown"> {
-  for (let attempt = 0, delay = 100; attempt < 4; attempt++, delay *= 2) {
+  for (let attempt = 0; attempt < 4; attempt++) {
     try {
       const record = await deps.store.escrows.get(tenantId, escrowId);
       if (record) return record.marks?.provisional ? "provisional" : "confirmed";
       return "unknown";
     } catch (error) {
       logFailure("reading back a confirmation", escrowId, error);
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await pauseBeforeRetry(attempt);
     }
   }
   return "unknown";
@@ -299,13 +300,13 @@ async function confirmationSeen(
  * store was failing); whether one of these writes was taken.
  */
 async function unconfirm(deps: WriteDeps, tenantId: string, escrowId: string): Promise<boolean> {
-  for (let attempt = 0, delay = 100; attempt < 4; attempt++, delay *= 2) {
+  for (let attempt = 0; attempt < 4; attempt++) {
     try {
       await deps.store.escrows.unconfirm(tenantId, escrowId);
       return true;
     } catch (error) {
       logFailure("undoing a confirmation", escrowId, error);
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await pauseBeforeRetry(attempt);
     }
   }
   return false;
@@ -328,7 +329,7 @@ async function startFirst(
   escrowId: string,
 ): Promise<"started" | "existed" | "refused"> {
   let unseen = false;
-  for (let attempt = 0, delay = 100; ; attempt++, delay *= 2) {
+  for (let attempt = 0; ; attempt++) {
     try {
       await deps.store.escrows.confirm(tenantId, escrowId);
       break;
@@ -348,7 +349,7 @@ async function startFirst(
           "the escrow store failed to confirm the creation, then to undo a confirmation that may have landed",
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await pauseBeforeRetry(attempt);
     }
   }
   try {

@@ -3,6 +3,7 @@ import { apply, type Entry, type EntryDraft, fold } from "../domain/escrow";
 import { ledgerViolations } from "../domain/ledger";
 import type { EscrowState } from "../domain/types";
 import type { EscrowRecord, EscrowStore } from "../ports/escrow-store";
+import { pauseBeforeRetry } from "./pause";
 import { OutcomeUnknownError } from "./write-outcome";
 
 export interface EscrowRef {
@@ -85,7 +86,7 @@ export async function transact<T>(
  * never a 503, which promises that nothing changed).
  */
 async function readBack(deps: StoreDeps, ref: EscrowRef): Promise<EscrowRecord> {
-  for (let attempt = 0, delay = 100; ; attempt++, delay *= 2) {
+  for (let attempt = 0; ; attempt++) {
     try {
       return await load(deps, ref);
     } catch (error) {
@@ -94,7 +95,7 @@ async function readBack(deps: StoreDeps, ref: EscrowRef): Promise<EscrowRecord> 
         throw new OutcomeUnknownError(
           `escrow ${ref.escrowId}: a write whose answer was lost could not be read back (${String(error)})`,
         );
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await pauseBeforeRetry(attempt);
     }
   }
 }

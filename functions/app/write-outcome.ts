@@ -1,5 +1,6 @@
 import { mayHaveTakenEffect } from "../ports/write-outcome";
 import { logger } from "../shared/logger";
+import { pauseBeforeRetry } from "./pause";
 
 /**
  * A write that may have landed and whose fate could not be learned: not a 503
@@ -25,7 +26,7 @@ export async function writeSeeingThrough<T>(
     return await write();
   } catch (error) {
     if (!mayHaveTakenEffect(error)) throw error;
-    for (let attempt = 0, delay = 100; attempt < 4; attempt++, delay *= 2) {
+    for (let attempt = 0; attempt < 4; attempt++) {
       try {
         const found = await landed();
         if (found === undefined) throw error;
@@ -33,7 +34,7 @@ export async function writeSeeingThrough<T>(
       } catch (readError) {
         if (readError === error) throw error;
         logger.warn(`reading back ${what} failed`, { error: String(readError) });
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await pauseBeforeRetry(attempt);
       }
     }
     logger.warn(`${what}: the write may have landed and could not be read back`, { error: String(error) });
