@@ -2,6 +2,7 @@ import { afterAll, beforeAll } from "vitest";
 import { dynamoStore } from "../../functions/adapters/dynamo-store";
 import { requestHash } from "../../functions/api/request-hash";
 import { createEscrow } from "../../functions/app/escrow-service";
+import { retryPauses } from "../../functions/app/pause";
 import type { CreateEscrowInput } from "../../functions/domain/create-input";
 import type { EscrowStore } from "../../functions/ports/escrow-store";
 import { startDynalite } from "../support/dynalite";
@@ -19,8 +20,14 @@ export function useStore(): { readonly db: Dynalite; readonly store: EscrowStore
   beforeAll(async () => {
     const db = await startDynalite();
     started = { db, store: dynamoStore(db.client, db.tableName) };
+    // These suites run on a clock of their own and count attempts: the pauses between a request's
+    // retries of a failing dependency (functions/app/pause.ts, its own test) are not slept.
+    retryPauses.scale = 0;
   });
-  afterAll(async () => started?.db.close());
+  afterAll(async () => {
+    retryPauses.scale = 1;
+    await started?.db.close();
+  });
   const get = () => {
     if (!started) throw new Error("the store is used before its dynalite has started");
     return started;

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { DynamoEscrowStore } from "../../functions/adapters/dynamo-escrow-store";
 import { toProblem } from "../../functions/api/problem";
 import {
@@ -9,7 +9,6 @@ import {
   TAKEOVER_AFTER_MS,
 } from "../../functions/app/escrow-service";
 import { addEvidence } from "../../functions/app/evidence";
-import { retryPauses } from "../../functions/app/pause";
 import { load } from "../../functions/app/transact";
 import { holdFunds, recordPaymentFailure } from "../../functions/app/workflow-tasks";
 import { OutcomeUnknownError, writeSeeingThrough } from "../../functions/app/write-outcome";
@@ -29,13 +28,6 @@ import { createVia, keyed, useStore } from "./fixture";
  * reported as a 503 that changed nothing.
  */
 const table = useStore();
-// These tests count attempts and read-backs, not the pauses between them (functions/app/pause.ts).
-beforeAll(() => {
-  retryPauses.scale = 0;
-});
-afterAll(() => {
-  retryPauses.scale = 1;
-});
 let clock = Date.parse("2026-11-25T10:00:00.000Z");
 const deps = (store: EscrowStore = table.store) => ({
   store,
