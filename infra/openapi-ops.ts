@@ -52,7 +52,7 @@ const opsSummaryShape = {
 };
 
 export const OpsQueueItemSchema = doc(
-  z.looseObject({ ...EscrowSchema.def.shape, ops: z.looseObject(opsSummaryShape) }),
+  z.intersection(EscrowSchema, z.looseObject({ ops: z.looseObject(opsSummaryShape) })),
   { id: "OpsQueueItem", description: "An escrow of the queue with its ops desk (no notes, no execution)." },
 );
 export const OpsQueueSchema = doc(
@@ -61,51 +61,55 @@ export const OpsQueueSchema = doc(
 );
 
 export const OpsEscrowSchema = doc(
-  z.looseObject({
-    ...EscrowSchema.def.shape,
-    ops: z.looseObject({
-      ...opsSummaryShape,
-      executionArn: doc(z.string(), {
-        example: "arn:aws:states:us-east-1:123456789012:execution:Escrow-EscrowLifecycle:esc_…",
-      }),
-      consoleUrl: doc(z.string(), { description: "The execution in the Step Functions console." }),
-      notes: doc(z.array(OpsNoteSchema), { description: "Oldest first." }),
-      execution: doc(
-        z.looseObject({
-          arn: z.string(),
-          status: doc(
-            z.nullable(z.enum(["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"])),
-            {
-              description:
-                "Null when Step Functions has no such execution yet, or could not be asked just now.",
-            },
-          ),
-          startedAt: z.nullable(iso()),
-          consoleUrl: doc(z.string(), {
-            description:
-              "The execution's page: the AWS Step Functions console in AWS; locally the ops console's execution view (`/ops/executions/{executionArn}`).",
-          }),
-          recent: doc(
-            z.array(
-              z.looseObject({
-                at: iso(),
-                type: doc(z.string(), { example: "TaskStateEntered" }),
-                state: z.optional(z.string()),
-              }),
-            ),
-            {
-              description:
-                "The execution's last 20 history events, oldest first; `state` names the state an event entered or left.",
-            },
-          ),
+  z.intersection(
+    EscrowSchema,
+    z.looseObject({
+      ops: z.looseObject({
+        ...opsSummaryShape,
+        executionArn: doc(z.string(), {
+          example: "arn:aws:states:us-east-1:123456789012:execution:Escrow-EscrowLifecycle:esc_…",
         }),
-        {
-          description:
-            "The escrow's current workflow execution (an escrow that outlives one continues in another).",
-        },
-      ),
+        consoleUrl: doc(z.string(), { description: "The execution in the Step Functions console." }),
+        notes: doc(z.array(OpsNoteSchema), { description: "Oldest first." }),
+        execution: doc(
+          z.looseObject({
+            arn: z.string(),
+            status: doc(
+              z.nullable(
+                z.enum(["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"]),
+              ),
+              {
+                description:
+                  "Null when Step Functions has no such execution yet, or could not be asked just now.",
+              },
+            ),
+            startedAt: z.nullable(iso()),
+            consoleUrl: doc(z.string(), {
+              description:
+                "The execution's page: the AWS Step Functions console in AWS; locally the ops console's execution view (`/ops/executions/{executionArn}`).",
+            }),
+            recent: doc(
+              z.array(
+                z.looseObject({
+                  at: iso(),
+                  type: doc(z.string(), { example: "TaskStateEntered" }),
+                  state: z.optional(z.string()),
+                }),
+              ),
+              {
+                description:
+                  "The execution's last 20 history events, oldest first; `state` names the state an event entered or left.",
+              },
+            ),
+          }),
+          {
+            description:
+              "The escrow's current workflow execution (an escrow that outlives one continues in another).",
+          },
+        ),
+      }),
     }),
-  }),
+  ),
   { id: "OpsEscrow" },
 );
 

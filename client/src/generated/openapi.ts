@@ -1385,142 +1385,7 @@ export interface components {
             [key: string]: unknown;
         };
         /** @description An escrow of the queue with its ops desk (no notes, no execution). */
-        OpsQueueItem: {
-            /** @example esc_01JD6Z2Q8M3V4N5P6R7S8T9V0W */
-            id: string;
-            /** @enum {string} */
-            kind: "goods" | "service" | "rental_deposit" | "vehicle";
-            /** @enum {string} */
-            status: "PENDING_FUNDS" | "FUNDED" | "DELIVERED" | "REFUND_REQUESTED" | "DISPUTED" | "RESERVED" | "MOVED_OUT" | "CLAIMED" | "RELEASED" | "REFUNDED" | "SETTLED" | "CANCELLED";
-            buyerId: string;
-            sellerId: string;
-            amount: number;
-            currency: string;
-            fee: number;
-            description: string | null;
-            listingRef: string | null;
-            metadata: {
-                [key: string]: string;
-            };
-            windows: components["schemas"]["Windows"];
-            /** @description When the current wait ends by itself; null in terminal statuses and while an accepted action is pending. */
-            deadline: string | null;
-            /** @description The accepted (202) action the workflow has not applied yet; `auto-…` when a window elapsed. */
-            pendingAction: ("confirmation" | "cancellation" | "refund-response" | "resolution" | "auto-release" | "auto-refund" | "auto-refund-acceptance" | "deposit-return" | "claim-response" | "auto-claim-acceptance" | "inspection" | "auto-cancellation") | null;
-            delivery: ({
-                carrier: string | null;
-                trackingNumber: string | null;
-                note: string | null;
-                /**
-                 * @description ISO 8601 UTC timestamp.
-                 * @example 2026-12-05T10:00:00.000Z
-                 */
-                deliveredAt: string;
-            } & {
-                [key: string]: unknown;
-            }) | null;
-            refundRequest: ({
-                amount: number;
-                reason: string;
-                /**
-                 * @description ISO 8601 UTC timestamp.
-                 * @example 2026-12-05T10:00:00.000Z
-                 */
-                requestedAt: string;
-            } & {
-                [key: string]: unknown;
-            }) | null;
-            dispute: ({
-                /** @enum {string} */
-                openedBy: "buyer" | "seller";
-                reason: string;
-                /**
-                 * @description ISO 8601 UTC timestamp.
-                 * @example 2026-12-05T10:00:00.000Z
-                 */
-                openedAt: string;
-                /** @description After a rejected rental claim: the part still held for ops to decide. */
-                contestedAmount?: number;
-                /** @description Once ops asked for evidence (`POST /v1/ops/escrows/{id}/evidence-request`): the latest request. */
-                evidenceRequest?: components["schemas"]["EvidenceRequest"];
-            } & {
-                [key: string]: unknown;
-            }) | null;
-            /** @description rental_deposit only: the lease as it stands (renewals move endsAt); movedOutAt once moved out or ended. */
-            lease?: {
-                /**
-                 * @description ISO 8601 UTC timestamp.
-                 * @example 2026-12-05T10:00:00.000Z
-                 */
-                startsAt: string;
-                /**
-                 * @description ISO 8601 UTC timestamp.
-                 * @example 2026-12-05T10:00:00.000Z
-                 */
-                endsAt: string;
-                movedOutAt: string | null;
-            } & {
-                [key: string]: unknown;
-            };
-            /** @description rental_deposit only: the landlord's deduction claim, once made. */
-            claim?: ({
-                items: ({
-                    /** @enum {string} */
-                    category: "cleaning" | "damage" | "unpaid_rent" | "utilities" | "other";
-                    amount: number;
-                    description: string;
-                } & {
-                    [key: string]: unknown;
-                })[];
-                total: number;
-                /**
-                 * @description ISO 8601 UTC timestamp.
-                 * @example 2026-12-05T10:00:00.000Z
-                 */
-                claimedAt: string;
-                acceptedAmount: number | null;
-            } & {
-                [key: string]: unknown;
-            }) | null;
-            /** @description The total ever held (0 before the hold; the amount once FUNDED). */
-            funded: number;
-            /** @description What is held right now (0 in terminal statuses). */
-            held: number;
-            /** @description The money that has left the escrow so far, oldest first. held + Σ(paidToSeller + refundedToBuyer + platformFee) == funded at every moment. */
-            disbursements: components["schemas"]["Disbursement"][];
-            /** @description Set in RELEASED, REFUNDED and SETTLED: the sum of the disbursements; paidToSeller + refundedToBuyer + platformFee == funded. */
-            settlement: ({
-                paidToSeller: number;
-                refundedToBuyer: number;
-                platformFee: number;
-                /**
-                 * @description ISO 8601 UTC timestamp.
-                 * @example 2026-12-05T10:00:00.000Z
-                 */
-                settledAt: string;
-            } & {
-                [key: string]: unknown;
-            }) | null;
-            /** @description Why a CANCELLED escrow never held money: `payment_declined`, `payment_unavailable`, `cancelled_by_ops`. */
-            failureReason: string | null;
-            /** @description Something no retry can decide happened (the provider refused a payout for good, or the workflow kept failing); ops were alerted and settle it with a resolution. */
-            needsOpsAttention: boolean;
-            /** @description Why the escrow needs ops, else null. */
-            attentionReason: ("payout_rejected" | "unexpected_step" | "workflow_failing") | null;
-            /** @description Once ops decided: their resolution; else null. */
-            resolution: components["schemas"]["Resolution"] | null;
-            /**
-             * @description ISO 8601 UTC timestamp.
-             * @example 2026-12-05T10:00:00.000Z
-             */
-            createdAt: string;
-            /**
-             * @description ISO 8601 UTC timestamp.
-             * @example 2026-12-05T10:00:00.000Z
-             */
-            updatedAt: string;
-            /** @description Grows by one with every write to the escrow. */
-            version: number;
+        OpsQueueItem: components["schemas"]["Escrow"] & ({
             ops: {
                 needsOpsAttention: boolean;
                 attentionReason: string | null;
@@ -1541,7 +1406,7 @@ export interface components {
             };
         } & {
             [key: string]: unknown;
-        };
+        });
         AssignmentChange: {
             /**
              * @description ISO 8601 UTC timestamp.
@@ -1556,142 +1421,7 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        OpsEscrow: {
-            /** @example esc_01JD6Z2Q8M3V4N5P6R7S8T9V0W */
-            id: string;
-            /** @enum {string} */
-            kind: "goods" | "service" | "rental_deposit" | "vehicle";
-            /** @enum {string} */
-            status: "PENDING_FUNDS" | "FUNDED" | "DELIVERED" | "REFUND_REQUESTED" | "DISPUTED" | "RESERVED" | "MOVED_OUT" | "CLAIMED" | "RELEASED" | "REFUNDED" | "SETTLED" | "CANCELLED";
-            buyerId: string;
-            sellerId: string;
-            amount: number;
-            currency: string;
-            fee: number;
-            description: string | null;
-            listingRef: string | null;
-            metadata: {
-                [key: string]: string;
-            };
-            windows: components["schemas"]["Windows"];
-            /** @description When the current wait ends by itself; null in terminal statuses and while an accepted action is pending. */
-            deadline: string | null;
-            /** @description The accepted (202) action the workflow has not applied yet; `auto-…` when a window elapsed. */
-            pendingAction: ("confirmation" | "cancellation" | "refund-response" | "resolution" | "auto-release" | "auto-refund" | "auto-refund-acceptance" | "deposit-return" | "claim-response" | "auto-claim-acceptance" | "inspection" | "auto-cancellation") | null;
-            delivery: ({
-                carrier: string | null;
-                trackingNumber: string | null;
-                note: string | null;
-                /**
-                 * @description ISO 8601 UTC timestamp.
-                 * @example 2026-12-05T10:00:00.000Z
-                 */
-                deliveredAt: string;
-            } & {
-                [key: string]: unknown;
-            }) | null;
-            refundRequest: ({
-                amount: number;
-                reason: string;
-                /**
-                 * @description ISO 8601 UTC timestamp.
-                 * @example 2026-12-05T10:00:00.000Z
-                 */
-                requestedAt: string;
-            } & {
-                [key: string]: unknown;
-            }) | null;
-            dispute: ({
-                /** @enum {string} */
-                openedBy: "buyer" | "seller";
-                reason: string;
-                /**
-                 * @description ISO 8601 UTC timestamp.
-                 * @example 2026-12-05T10:00:00.000Z
-                 */
-                openedAt: string;
-                /** @description After a rejected rental claim: the part still held for ops to decide. */
-                contestedAmount?: number;
-                /** @description Once ops asked for evidence (`POST /v1/ops/escrows/{id}/evidence-request`): the latest request. */
-                evidenceRequest?: components["schemas"]["EvidenceRequest"];
-            } & {
-                [key: string]: unknown;
-            }) | null;
-            /** @description rental_deposit only: the lease as it stands (renewals move endsAt); movedOutAt once moved out or ended. */
-            lease?: {
-                /**
-                 * @description ISO 8601 UTC timestamp.
-                 * @example 2026-12-05T10:00:00.000Z
-                 */
-                startsAt: string;
-                /**
-                 * @description ISO 8601 UTC timestamp.
-                 * @example 2026-12-05T10:00:00.000Z
-                 */
-                endsAt: string;
-                movedOutAt: string | null;
-            } & {
-                [key: string]: unknown;
-            };
-            /** @description rental_deposit only: the landlord's deduction claim, once made. */
-            claim?: ({
-                items: ({
-                    /** @enum {string} */
-                    category: "cleaning" | "damage" | "unpaid_rent" | "utilities" | "other";
-                    amount: number;
-                    description: string;
-                } & {
-                    [key: string]: unknown;
-                })[];
-                total: number;
-                /**
-                 * @description ISO 8601 UTC timestamp.
-                 * @example 2026-12-05T10:00:00.000Z
-                 */
-                claimedAt: string;
-                acceptedAmount: number | null;
-            } & {
-                [key: string]: unknown;
-            }) | null;
-            /** @description The total ever held (0 before the hold; the amount once FUNDED). */
-            funded: number;
-            /** @description What is held right now (0 in terminal statuses). */
-            held: number;
-            /** @description The money that has left the escrow so far, oldest first. held + Σ(paidToSeller + refundedToBuyer + platformFee) == funded at every moment. */
-            disbursements: components["schemas"]["Disbursement"][];
-            /** @description Set in RELEASED, REFUNDED and SETTLED: the sum of the disbursements; paidToSeller + refundedToBuyer + platformFee == funded. */
-            settlement: ({
-                paidToSeller: number;
-                refundedToBuyer: number;
-                platformFee: number;
-                /**
-                 * @description ISO 8601 UTC timestamp.
-                 * @example 2026-12-05T10:00:00.000Z
-                 */
-                settledAt: string;
-            } & {
-                [key: string]: unknown;
-            }) | null;
-            /** @description Why a CANCELLED escrow never held money: `payment_declined`, `payment_unavailable`, `cancelled_by_ops`. */
-            failureReason: string | null;
-            /** @description Something no retry can decide happened (the provider refused a payout for good, or the workflow kept failing); ops were alerted and settle it with a resolution. */
-            needsOpsAttention: boolean;
-            /** @description Why the escrow needs ops, else null. */
-            attentionReason: ("payout_rejected" | "unexpected_step" | "workflow_failing") | null;
-            /** @description Once ops decided: their resolution; else null. */
-            resolution: components["schemas"]["Resolution"] | null;
-            /**
-             * @description ISO 8601 UTC timestamp.
-             * @example 2026-12-05T10:00:00.000Z
-             */
-            createdAt: string;
-            /**
-             * @description ISO 8601 UTC timestamp.
-             * @example 2026-12-05T10:00:00.000Z
-             */
-            updatedAt: string;
-            /** @description Grows by one with every write to the escrow. */
-            version: number;
+        OpsEscrow: components["schemas"]["Escrow"] & ({
             ops: {
                 needsOpsAttention: boolean;
                 attentionReason: string | null;
@@ -1742,7 +1472,7 @@ export interface components {
             };
         } & {
             [key: string]: unknown;
-        };
+        });
         /** @description An ops note: internal, never on a marketplace route nor in an event. */
         OpsNote: {
             /**
