@@ -4,7 +4,7 @@ import { TERMINAL } from "../check/transitions";
 import type { ApiAnswer, ApiRequest } from "../wiring";
 import type { Client } from "./client";
 import { type Deal, newDeal } from "./deals";
-import { chooseMove, type Move, nextActionAt } from "./moves";
+import { chooseMove, type Move, nextActionAt, opsDecision } from "./moves";
 import type { World } from "./world";
 
 /**
@@ -135,8 +135,11 @@ export class Actors {
   async actAsOps(d: Deal): Promise<void> {
     const s = this.state(d);
     if (!s || d.retired || d.busy) return;
-    const routeId =
-      s.status === "DISPUTED" && !s.attention && this.r.chance(0.25) ? "RequestEvidence" : "ResolveEscrow";
+    const routeId = s.attention
+      ? opsDecision(s)
+      : s.status === "DISPUTED" && this.r.chance(0.25)
+        ? "RequestEvidence"
+        : "ResolveEscrow";
     const move = chooseMove(s, d, this.r, this.world.now(), routeId);
     d.busy = true;
     await this.request(d, move, this.keyFor(move), `ops desk: ${routeId}`);

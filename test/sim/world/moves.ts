@@ -151,9 +151,19 @@ export function bodyFor(
   }
 }
 
+/**
+ * What ops do with an escrow that needs them: a dispute with nothing decided yet they resolve; one
+ * whose workflow kept failing (its outcome already decided, or an escrow that is no dispute) they
+ * resume once its dependency is back, as the ops desk offers (API.md v1.2, `resume`).
+ */
+export function opsDecision(s: EscrowState): "ResolveEscrow" | "ResumeEscrow" {
+  const resumable = s.attention && s.attention.reason !== "payout_rejected";
+  return resumable && (s.pending || s.status !== "DISPUTED") ? "ResumeEscrow" : "ResolveEscrow";
+}
+
 /** The actions that make sense now, with who takes them and how likely they are. */
 function rightMoves(s: EscrowState, d: Deal): [RouteId, "buyer" | "seller" | "ops", number][] {
-  if (s.attention) return [["ResolveEscrow", "ops", 1]];
+  if (s.attention) return [[opsDecision(s), "ops", 1]];
   if (s.pending || s.balanceDue) return [];
   const rental = s.kind === "rental_deposit";
   switch (s.status) {
@@ -227,7 +237,7 @@ export function chooseMove(
     const who =
       only === "RecordDelivery"
         ? "seller"
-        : only === "ResolveEscrow" || only === "RequestEvidence"
+        : only === "ResolveEscrow" || only === "RequestEvidence" || only === "ResumeEscrow"
           ? "ops"
           : "buyer";
     return { routeId: only, body: bodyFor(only, idOf(who), s, d, r, now), why: `${who} ${only}` };
