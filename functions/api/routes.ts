@@ -195,35 +195,38 @@ export const AssignEscrow = /* @__PURE__ */ (() =>
   }) as const satisfies FunctionRoute<{ assignee: "me" | null }>)();
 
 /** Every route of the API, in the order API.md lists them. */
-export const ROUTES = [
-  Health,
-  CreateEscrow,
-  GetEscrow,
-  ListEscrows,
-  ListEscrowEvents,
-  RecordDelivery,
-  ConfirmReceipt,
-  ExtendConfirmation,
-  RequestRefund,
-  RespondToRefund,
-  OpenDispute,
-  CancelEscrow,
-  // The kinds' own actions (each kind's folder declares its routes; functions/domain/kinds/api.ts lists them).
-  ...KIND_ROUTES,
-  IssueHandoverCode,
-  AddEvidence,
-  ListEvidence,
-  ListOpsEscrows,
-  GetOpsEscrow,
-  ResolveEscrow,
-  PreviewResolution,
-  ResumeEscrow,
-  AddNote,
-  AssignEscrow,
-  RequestEvidence,
-  GetOpenApiDocument,
-  ListEventSchemas,
-] as const satisfies readonly (GatewayRoute | FunctionRoute | ActionRoute)[];
+// A call marked pure, so that a bundle that does not read the list can drop it: an array spread in a
+// plain constant is kept, and with it every route (9 KB more in each handler's bundle, measured).
+export const ROUTES = /* @__PURE__ */ (() =>
+  [
+    Health,
+    CreateEscrow,
+    GetEscrow,
+    ListEscrows,
+    ListEscrowEvents,
+    RecordDelivery,
+    ConfirmReceipt,
+    ExtendConfirmation,
+    RequestRefund,
+    RespondToRefund,
+    OpenDispute,
+    CancelEscrow,
+    // The kinds' own actions (each kind's folder declares its routes; functions/domain/kinds/api.ts lists them).
+    ...KIND_ROUTES,
+    IssueHandoverCode,
+    AddEvidence,
+    ListEvidence,
+    ListOpsEscrows,
+    GetOpsEscrow,
+    ResolveEscrow,
+    PreviewResolution,
+    ResumeEscrow,
+    AddNote,
+    AssignEscrow,
+    RequestEvidence,
+    GetOpenApiDocument,
+    ListEventSchemas,
+  ] as const satisfies readonly (GatewayRoute | FunctionRoute | ActionRoute)[])();
 
 /** The id of every route: its function's id, its operationId. */
 export type RouteId = (typeof ROUTES)[number]["id"];
