@@ -48,7 +48,8 @@ export function startReconciler(options: {
   // Whether the last run ended with every visit done. A write dates its mark by the time it read its clock,
   // which may be before a run began that queried before the write landed (a settlement reads the clock,
   // then moves the money, then writes): after a clean run, any mark still due is such a one, so the wake
-  // looks back one interval. After a failed run or visit, only marks made since (the tick retries the rest).
+  // looks back one interval. After a failed run or visit, it looks back only once the last run is
+  // RETRY_FAILED_MS old, so that what failed is tried again every few seconds, not every wake.
   let clean = false;
   let runs = 0;
   const run = (): Promise<unknown> => {
@@ -66,8 +67,11 @@ export function startReconciler(options: {
     running = current;
     return current;
   };
-  const wakeAfter = () =>
-    clean ? new Date(Date.parse(lastRunAt) - options.intervalSeconds * 1000).toISOString() : lastRunAt;
+  const wakeAfter = () => {
+    const ran = Date.parse(lastRunAt);
+    const settled = clean || now() - ran >= Math.min(RETRY_FAILED_MS, options.intervalSeconds * 1000);
+    return settled ? new Date(ran - options.intervalSeconds * 1000).toISOString() : lastRunAt;
+  };
   const schedule =
     options.schedule ??
     ((tick, ms) => {
@@ -114,6 +118,9 @@ export function startReconciler(options: {
     },
   };
 }
+
+/** After a run with a failure, how long the wake waits before it looks back for marks again. */
+export const RETRY_FAILED_MS = 5_000;
 
 /** The visits a run's report says failed (a report without the count: none known, so as many as one). */
 function failedVisits(report: unknown): number {

@@ -29,6 +29,9 @@ import {
  */
 useFaultedService();
 
+/** The local service's last lines, for a wait that timed out (its warnings say what failed). */
+const serviceLog = () => `\n${server.output().slice(-4000)}`;
+
 describe("a dependency fails, and recovers through the reconciler", () => {
   afterEach(async () => {
     await api.clearFaults();
@@ -84,12 +87,15 @@ describe("a dependency fails, and recovers through the reconciler", () => {
         await endFault(fault.id);
         return res.body;
       });
-      // The item's mark comes due (a minute on): the reconciler publishes the event it owes.
+      // The item's mark comes due (a minute on): the reconciler's next run publishes the event it owes
+      // (run here rather than waited for: when the local timer wakes it is the timer's own test's concern).
       await api.advanceClock(GRACE_SECONDS + 1);
+      await api.reconcile();
       const notes = await waitFor(async () => ((await evidenceOf()).length > 0 ? evidenceOf() : false), {
         timeoutMs: RECOVERY_MS,
         intervalMs: 500,
         what: "escrow.evidence_added once SNS recovered",
+        describe: serviceLog,
       });
       expect(new Set(notes.map((n) => n.event.id)).size).toBe(1);
       expect(notes[0]?.event).toMatchObject({
@@ -160,10 +166,13 @@ describe("a dependency fails, and recovers through the reconciler", () => {
     const released = await settles(escrow.id, "RELEASED");
     expect(released.ledger.map((m) => m.type).sort()).toEqual(["fee", "hold", "payout"]);
     expect(released.types).toEqual(["escrow.funded", "escrow.delivered", "escrow.released"]);
+    // The step moved: the reconciler's next run tells ops it recovered (run here, not waited for).
+    await api.reconcile();
     await waitFor(async () => (await alerts()).length === 2, {
       timeoutMs: RECOVERY_MS,
       intervalMs: 250,
       what: "escrow.dependency_recovered",
+      describe: serviceLog,
     });
     const [failing, recovered] = await alerts();
     expect(recovered?.type).toBe("escrow.dependency_recovered");

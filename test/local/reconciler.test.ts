@@ -1,6 +1,11 @@
 import { createServer } from "node:http";
 import { describe, expect, it } from "vitest";
-import { createReconcileListener, reconcileSeconds, startReconciler } from "../../infra/local/reconciler";
+import {
+  createReconcileListener,
+  RETRY_FAILED_MS,
+  reconcileSeconds,
+  startReconciler,
+} from "../../infra/local/reconciler";
 import { eventsTopicOf, functionById, type LocalFunction, type LocalModel } from "../../infra/local/template";
 import { closeServer, listen } from "./helpers";
 
@@ -172,7 +177,7 @@ describe("startReconciler's wake (a mark that comes due runs it before the next 
     await r.reconciler.stop();
   });
 
-  it("after a visit that failed, leaves the mark it left to the next tick instead of retrying it every second", async () => {
+  it("after a visit that failed, tries what it left again every few seconds, not at every wake", async () => {
     const r = markedReconciler({ failVisits: true });
     r.marks.push(r.iso(-5000));
     r.tick();
@@ -184,19 +189,26 @@ describe("startReconciler's wake (a mark that comes due runs it before the next 
     r.advance(1000);
     expect(await r.wake()).toBe(1);
     expect(await r.wake()).toBe(0);
+    r.advance(RETRY_FAILED_MS - 1);
+    expect(await r.wake()).toBe(0);
+    r.advance(1); // the last run is RETRY_FAILED_MS old: what it could not do is tried again
+    expect(await r.wake()).toBe(1);
+    expect(await r.wake()).toBe(0);
     await r.reconciler.stop();
   });
 
-  it("after a run that failed, the same: only marks made since wake it", async () => {
+  it("after a run that failed, the same: marks made since wake it at once, the rest every few seconds", async () => {
     const r = markedReconciler({ failRuns: true });
     r.marks.push(r.iso(-5000));
     r.tick();
     await waitUntil(() => r.reconciler.idle);
     r.advance(1000);
     expect(await r.wake()).toBe(0);
+    r.advance(RETRY_FAILED_MS);
+    expect(await r.wake()).toBe(1);
     r.tick();
     await waitUntil(() => r.reconciler.idle);
-    expect(r.runsAt).toHaveLength(2);
+    expect(r.runsAt).toHaveLength(3);
     await r.reconciler.stop();
   });
 });
