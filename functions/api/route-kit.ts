@@ -1,12 +1,12 @@
 import * as z from "zod/mini";
-import type { ActionCommand, ActionName } from "../domain/escrow";
+import { type ActionCommand, type ActionName, actorOf } from "../domain/escrow";
 import { DEFAULT_CURRENCIES } from "../domain/money";
 
 /**
  * What a route of the public API is (functions/api/routes.ts lists them; a
  * kind with actions of its own declares its routes in its folder, as
- * functions/domain/kinds/<kind>/api.ts). This module imports the domain's
- * types only, so that a kind's routes can use it without an import cycle.
+ * functions/domain/kinds/<kind>/api.ts). The registry never imports a
+ * kind's routes, so a kind's routes can use this without an import cycle.
  */
 
 /** The Cognito resource server: scopes are `escrow/<name>`. */
@@ -90,9 +90,8 @@ export type SameFields<B, T> = [Exclude<keyof B, keyof T> | Exclude<keyof T, key
  * An action on an escrow: POST to `/v1/escrows/{id}/<action>` (ops actions
  * under `/v1/ops/escrows/{id}/`), answered 202. The body schema must parse to
  * the body of the action's own command (checked by type, from the action's
- * name); the route parses it into the command. `who` is the domain's rule for
- * that action (functions/api/routes.ts asks the domain; a kind's routes take
- * it from the kind's own actions).
+ * name); the route parses it into the command. Who may act is the domain's
+ * rule for that action (`actorOf`: a kind's own actions answer from the kind).
  */
 /* @__NO_SIDE_EFFECTS__ */ export const actionRoute = <
   Id extends string,
@@ -102,7 +101,6 @@ export type SameFields<B, T> = [Exclude<keyof B, keyof T> | Exclude<keyof T, key
   id: Id,
   name: A,
   body: z.ZodMiniType<B> & SameFields<B, ActionBody<A>>,
-  who: Who,
   scopes: readonly Scope[] = MARKETPLACE,
 ) => {
   const fields: z.ZodMiniType<B> = body;
@@ -116,7 +114,7 @@ export type SameFields<B, T> = [Exclude<keyof B, keyof T> | Exclude<keyof T, key
     method: "POST",
     path: `/v1/${scopes.includes(SCOPES.ops) ? "ops/" : ""}escrows/{id}/${name}`,
     scopes,
-    who,
+    who: actorOf(name),
     status: 202,
     action: name,
     body: () => command,

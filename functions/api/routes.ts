@@ -1,9 +1,7 @@
 import type * as z from "zod/mini";
 import type { CreateEscrowInput } from "../domain/create-input";
-import { type ActionName, actorOf } from "../domain/escrow";
 import { KIND_ROUTES } from "../domain/kinds/api";
 import {
-  type ActionBody,
   type ActionRoute,
   actionRoute,
   type BodySettings,
@@ -13,7 +11,6 @@ import {
   MARKETPLACE,
   OPS,
   type RouteBase,
-  type SameFields,
   type Scope,
 } from "./route-kit";
 import * as S from "./schemas";
@@ -64,14 +61,6 @@ export {
     query,
   }) satisfies FunctionRoute<unknown, Q>;
 
-/** An action every kind (or ops) can take: who takes it is the domain's rule for that action. */
-/* @__NO_SIDE_EFFECTS__ */ const action = <Id extends string, A extends ActionName, B extends ActionBody<A>>(
-  id: Id,
-  name: A,
-  body: z.ZodMiniType<B> & SameFields<B, ActionBody<A>>,
-  scopes: readonly Scope[] = MARKETPLACE,
-) => actionRoute(id, name, body, actorOf(name), scopes);
-
 export const Health = {
   kind: "gateway",
   id: "Health",
@@ -113,17 +102,29 @@ export const CreateEscrow = /* @__PURE__ */ (() =>
 export const ListEscrows = /* @__PURE__ */ read("ListEscrows", "/v1/escrows", EITHER, S.ListQuery);
 export const GetEscrow = /* @__PURE__ */ read("GetEscrow", "/v1/escrows/{id}", EITHER);
 export const ListEscrowEvents = /* @__PURE__ */ read("ListEscrowEvents", "/v1/escrows/{id}/events", EITHER);
-export const RecordDelivery = /* @__PURE__ */ action("RecordDelivery", "delivery", S.DeliveryBody);
-export const ConfirmReceipt = /* @__PURE__ */ action("ConfirmReceipt", "confirmation", S.ConfirmationBody);
-export const ExtendConfirmation = /* @__PURE__ */ action("ExtendConfirmation", "extension", S.ExtensionBody);
-export const RequestRefund = /* @__PURE__ */ action("RequestRefund", "refund-request", S.RefundRequestBody);
-export const RespondToRefund = /* @__PURE__ */ action(
+export const RecordDelivery = /* @__PURE__ */ actionRoute("RecordDelivery", "delivery", S.DeliveryBody);
+export const ConfirmReceipt = /* @__PURE__ */ actionRoute(
+  "ConfirmReceipt",
+  "confirmation",
+  S.ConfirmationBody,
+);
+export const ExtendConfirmation = /* @__PURE__ */ actionRoute(
+  "ExtendConfirmation",
+  "extension",
+  S.ExtensionBody,
+);
+export const RequestRefund = /* @__PURE__ */ actionRoute(
+  "RequestRefund",
+  "refund-request",
+  S.RefundRequestBody,
+);
+export const RespondToRefund = /* @__PURE__ */ actionRoute(
   "RespondToRefund",
   "refund-response",
   S.RefundResponseBody,
 );
-export const OpenDispute = /* @__PURE__ */ action("OpenDispute", "dispute", S.DisputeBody);
-export const CancelEscrow = /* @__PURE__ */ action("CancelEscrow", "cancellation", S.CancellationBody);
+export const OpenDispute = /* @__PURE__ */ actionRoute("OpenDispute", "dispute", S.DisputeBody);
+export const CancelEscrow = /* @__PURE__ */ actionRoute("CancelEscrow", "cancellation", S.CancellationBody);
 export const IssueHandoverCode = /* @__PURE__ */ (() =>
   ({
     kind: "issue",
@@ -150,8 +151,13 @@ export const AddEvidence = /* @__PURE__ */ (() =>
 export const ListEvidence = /* @__PURE__ */ read("ListEvidence", "/v1/escrows/{id}/evidence", EITHER);
 export const ListOpsEscrows = /* @__PURE__ */ read("ListOpsEscrows", "/v1/ops/escrows", OPS, S.OpsListQuery);
 export const GetOpsEscrow = /* @__PURE__ */ read("GetOpsEscrow", "/v1/ops/escrows/{id}", OPS);
-export const ResolveEscrow = /* @__PURE__ */ action("ResolveEscrow", "resolution", S.ResolutionBody, OPS);
-export const RequestEvidence = /* @__PURE__ */ action(
+export const ResolveEscrow = /* @__PURE__ */ actionRoute(
+  "ResolveEscrow",
+  "resolution",
+  S.ResolutionBody,
+  OPS,
+);
+export const RequestEvidence = /* @__PURE__ */ actionRoute(
   "RequestEvidence",
   "evidence-request",
   S.EvidenceRequestBody,
@@ -168,7 +174,7 @@ export const PreviewResolution = /* @__PURE__ */ (() =>
     status: 200,
     body: () => S.ResolutionPreviewBody,
   }) as const satisfies FunctionRoute<{ outcome: string }>)();
-export const ResumeEscrow = /* @__PURE__ */ action("ResumeEscrow", "resume", S.ResumeBody, OPS);
+export const ResumeEscrow = /* @__PURE__ */ actionRoute("ResumeEscrow", "resume", S.ResumeBody, OPS);
 export const AddNote = /* @__PURE__ */ (() =>
   ({
     kind: "record",

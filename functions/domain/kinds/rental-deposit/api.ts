@@ -3,7 +3,6 @@ import { type ActionDoc, actionRoute } from "../../../api/route-kit";
 import { actorId, doc, instant, minorUnits, note, schema, text } from "../../../api/schema-kit";
 import { AttachmentsInput } from "../../../api/schemas";
 import { CLAIM_CATEGORIES } from "../../types";
-import { RENTAL_DEPOSIT_ACTIONS as OWN } from ".";
 
 /**
  * The rental deposit's own routes (API.md v1.1): each action's body, its
@@ -67,30 +66,22 @@ export const ClaimResponseBody = schema(() =>
     ),
 );
 
-export const MoveOut = /* @__PURE__ */ actionRoute("MoveOut", "move-out", MoveOutBody, OWN["move-out"].actor);
-export const RenewLease = /* @__PURE__ */ actionRoute(
-  "RenewLease",
-  "lease-renewal",
-  LeaseRenewalBody,
-  OWN["lease-renewal"].actor,
-);
+export const MoveOut = /* @__PURE__ */ actionRoute("MoveOut", "move-out", MoveOutBody);
+export const RenewLease = /* @__PURE__ */ actionRoute("RenewLease", "lease-renewal", LeaseRenewalBody);
 export const ClaimDeductions = /* @__PURE__ */ actionRoute(
   "ClaimDeductions",
   "deduction-claim",
   DeductionClaimBody,
-  OWN["deduction-claim"].actor,
 );
 export const ReturnDeposit = /* @__PURE__ */ actionRoute(
   "ReturnDeposit",
   "deposit-return",
   DepositReturnBody,
-  OWN["deposit-return"].actor,
 );
 export const RespondToClaim = /* @__PURE__ */ actionRoute(
   "RespondToClaim",
   "claim-response",
   ClaimResponseBody,
-  OWN["claim-response"].actor,
 );
 
 /** In the order API.md lists them. */

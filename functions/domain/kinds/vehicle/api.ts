@@ -1,7 +1,6 @@
 import * as z from "zod/mini";
 import { type ActionDoc, actionRoute } from "../../../api/route-kit";
 import { actorId, doc, optionalText, schema, text } from "../../../api/schema-kit";
-import { VEHICLE_ACTIONS as OWN } from ".";
 
 /** The car's own route (API.md v1.1, POST …/inspection): its body, its route, its OpenAPI text. */
 
@@ -31,12 +30,7 @@ export const InspectionBody = schema(() =>
     ),
 );
 
-export const InspectVehicle = /* @__PURE__ */ actionRoute(
-  "InspectVehicle",
-  "inspection",
-  InspectionBody,
-  OWN.inspection.actor,
-);
+export const InspectVehicle = /* @__PURE__ */ actionRoute("InspectVehicle", "inspection", InspectionBody);
 
 export const VEHICLE_ROUTES = [InspectVehicle] as const;
 
