@@ -1,6 +1,6 @@
 import { type Entry, fold, toView } from "./escrow";
 import { type EscrowEvent, eventFor } from "./events";
-import { elapsedOf, kindOf, ownEntry, waitOf } from "./kinds/registry";
+import { elapsedOf, type KindStep, kindOf, ownEntry, waitOf } from "./kinds/registry";
 import { alertId, type OpsAlertType } from "./ops-alert-types";
 import { pendingStep } from "./outcomes";
 import type { EscrowState, EscrowTerms, EscrowView } from "./types";
@@ -15,7 +15,7 @@ import { DAY, secondsUntil } from "./windows";
  * up, the timeout branch and the reconciler all compute the same step, and
  * whichever signal arrives first, the workflow goes the same way.
  */
-export type StepOutcome =
+export type CommonStep =
   | "created"
   | "funded"
   | "cancelled"
@@ -33,22 +33,16 @@ export type StepOutcome =
   | "refunded"
   | "settled"
   | "escalated"
-  // rental_deposit
-  | "lease_funded"
-  | "moved_out"
-  | "lease_renewed"
-  | "deductions_claimed"
-  /** A rejected claim: its undisputed part moves first. */
+  /** A first part of the pending outcome moves (a rejected claim's undisputed part); the rest stays held. */
   | "partial"
-  // vehicle
-  | "reserved"
-  /** An accepted inspection: the balance is to be held. */
-  | "balance"
   | "partially_settled"
   /** The wait is longer than the workflow keeps an execution for: the record holds it instead. */
   | "parked"
   /** The record names another execution as the one that carries the escrow: this one ends without acting. */
   | "superseded";
+
+/** Every step outcome: the common ones and each kind's own (its module's, listed in the registry's `KindStep`). */
+export type StepOutcome = CommonStep | KindStep;
 
 /** What the workflow routes on (the state data and the signal output). */
 export interface WorkflowStep {

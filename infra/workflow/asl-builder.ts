@@ -1,5 +1,3 @@
-import type { StepOutcome } from "../../functions/domain/workflow-step";
-
 /**
  * A small typed builder for the escrow workflow's Amazon States Language
  * (ARCHITECTURE.md v1.2 decision 6). The definition is written once in
@@ -159,12 +157,12 @@ export function waitTask(o: { comment: string; next: string; onTimeout: string }
 export const UNEXPECTED = "UnexpectedStep";
 
 /**
- * A Choice on `$.step.outcome` from a total map: every step outcome must be
- * named, each with its state or UNEXPECTED (TypeScript refuses a missing or an
- * unknown outcome). Only the routed outcomes are written; the rest take the
- * Default, UnexpectedStep.
+ * A Choice on `$.step.outcome` from a total map (routes.ts: every step outcome
+ * the Choice can meet is named, each with its state or UNEXPECTED, and
+ * TypeScript refuses a missing or an unknown one). Only the routed outcomes
+ * are written; the rest take the Default, UnexpectedStep.
  */
-export function choice(comment: string, routes: Record<StepOutcome, string>): State {
+export function choice(comment: string, routes: Readonly<Record<string, string>>): State {
   return {
     Type: "Choice",
     Comment: comment,
@@ -174,6 +172,32 @@ export function choice(comment: string, routes: Record<StepOutcome, string>): St
     Default: UNEXPECTED,
   };
 }
+
+/** The errors a hold ends with when it cannot be taken (declined, or the provider stayed unavailable). */
+export const PAYMENT_FAILED = ["PaymentDeclined", "PaymentUnavailable"];
+
+/** A wait and the task that applies its deadline, both routed by one Choice. */
+export function waitWithDeadline(o: {
+  wait: string;
+  waitComment: string;
+  ended: string;
+  endedComment: string;
+  route: string;
+}): Record<string, State> {
+  return {
+    [o.wait]: waitTask({ comment: o.waitComment, next: o.route, onTimeout: o.ended }),
+    [o.ended]: lambdaTask({
+      comment: o.endedComment,
+      fn: "ApplyDeadline",
+      payload: { "seenVersion.$": "$.step.version" },
+      next: o.route,
+    }),
+  };
+}
+
+/** A task that moves money (SettleEscrow); a payout refused for good goes to ops. */
+export const settleTask = (comment: string, next: string | "End"): State =>
+  lambdaTask({ comment, fn: "SettleEscrow", next, catches: [[["PayoutRejected"], ESCALATE]] });
 
 /** Every state a definition's Next, Default, Catch and Choice names exists, and every state is reachable. */
 export function checkGraph(startAt: string, states: Record<string, State>): string[] {

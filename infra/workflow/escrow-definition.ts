@@ -1,16 +1,20 @@
+import { KIND_WORKFLOWS } from "../../functions/domain/kinds/workflows";
 import {
   checkGraph,
   choice,
   ESCALATE,
   HOLD_UNAVAILABLE,
   lambdaTask,
+  PAYMENT_FAILED,
   RETRY_FOREVER,
   type State,
+  settleTask,
   substitution,
   UNEXPECTED,
-  waitTask,
+  waitWithDeadline,
 } from "./asl-builder";
-import * as R from "./routes";
+import type { SharedChoice } from "./routes";
+import { SHARED_ROUTES, sharedRoutes } from "./routes";
 
 /**
  * The escrow workflow, as ops read it in the Step Functions console
@@ -20,31 +24,11 @@ import * as R from "./routes";
  * follows it.
  */
 
-const PAYMENT_FAILED = ["PaymentDeclined", "PaymentUnavailable"];
+/** A shared Choice: its common routes, and the kinds' own steps it routes (their modules'). */
+const shared = (comment: string, name: SharedChoice) =>
+  choice(comment, sharedRoutes(name, SHARED_ROUTES[name], KIND_WORKFLOWS));
 
-/** A wait and the task that applies its deadline, both routed by one Choice. */
-function waitWithDeadline(o: {
-  wait: string;
-  waitComment: string;
-  ended: string;
-  endedComment: string;
-  route: string;
-}): Record<string, State> {
-  return {
-    [o.wait]: waitTask({ comment: o.waitComment, next: o.route, onTimeout: o.ended }),
-    [o.ended]: lambdaTask({
-      comment: o.endedComment,
-      fn: "ApplyDeadline",
-      payload: { "seenVersion.$": "$.step.version" },
-      next: o.route,
-    }),
-  };
-}
-
-const settleTask = (comment: string, next: string | "End") =>
-  lambdaTask({ comment, fn: "SettleEscrow", next, catches: [[["PayoutRejected"], ESCALATE]] });
-
-const STATES: Record<string, State> = {
+const COMMON_STATES: Record<string, State> = {
   HoldFunds: lambdaTask({
     comment:
       "Take the hold on the buyer's payment method and record FUNDED (a car: RESERVED, its deposit). A continuation started from the record passes straight on to ResumeFromRecord.",
@@ -64,36 +48,10 @@ const STATES: Record<string, State> = {
     payload: { "error.$": "$.error.Error" },
     next: "End",
   }),
-  RouteAfterHold: choice(
+  RouteAfterHold: shared(
     "Goods and services wait for delivery; a rental deposit is held through the lease; a car's reservation deposit waits for the inspection.",
-    R.AFTER_HOLD,
+    "AFTER_HOLD",
   ),
-  ...waitWithDeadline({
-    wait: "AwaitInspection",
-    waitComment:
-      "Publish escrow.reserved (a car's reservation deposit is held), then wait for the buyer's inspection, a cancellation or a dispute until the inspection window ends.",
-    ended: "InspectionWindowEnded",
-    endedComment:
-      "The buyer did not inspect in time: as the buyer's withdrawal (the deposit is forfeited to the seller when agreed so, else refunded).",
-    route: "RouteAfterInspection",
-  }),
-  RouteAfterInspection: choice("What ended the inspection wait.", R.AFTER_INSPECTION),
-  HoldBalance: lambdaTask({
-    comment:
-      "The buyer accepted the car: hold the balance (amount − deposit, its own key) and record FUNDED.",
-    fn: "HoldFunds",
-    payload: { balance: true },
-    retry: [HOLD_UNAVAILABLE],
-    catches: [[PAYMENT_FAILED, "RecordBalanceDeclined"]],
-    next: "AwaitDelivery",
-  }),
-  RecordBalanceDeclined: lambdaTask({
-    comment:
-      "The balance was declined (or the provider stayed unavailable): let go of it; the reservation deposit goes back (failureReason balance_declined).",
-    fn: "RecordPaymentFailure",
-    payload: { "error.$": "$.error.Error", balance: true },
-    next: "RefundBuyer",
-  }),
   ...waitWithDeadline({
     wait: "AwaitDelivery",
     waitComment:
@@ -102,7 +60,7 @@ const STATES: Record<string, State> = {
     endedComment: "The delivery window ended: carry out an action accepted meanwhile, or refund the buyer.",
     route: "RouteAfterDelivery",
   }),
-  RouteAfterDelivery: choice("What ended the delivery wait.", R.AFTER_DELIVERY),
+  RouteAfterDelivery: shared("What ended the delivery wait.", "AFTER_DELIVERY"),
   ...waitWithDeadline({
     wait: "AwaitBuyerConfirmation",
     waitComment:
@@ -112,7 +70,7 @@ const STATES: Record<string, State> = {
       "The confirmation window ended: carry out an action accepted meanwhile, or release to the seller.",
     route: "RouteAfterConfirmation",
   }),
-  RouteAfterConfirmation: choice("What ended the confirmation wait.", R.AFTER_CONFIRMATION),
+  RouteAfterConfirmation: shared("What ended the confirmation wait.", "AFTER_CONFIRMATION"),
   ...waitWithDeadline({
     wait: "AwaitSellerResponse",
     waitComment:
@@ -121,7 +79,7 @@ const STATES: Record<string, State> = {
     endedComment: "The seller did not answer: the refund is accepted as asked.",
     route: "RouteAfterSellerResponse",
   }),
-  RouteAfterSellerResponse: choice("What ended the seller-response wait.", R.AFTER_SELLER_RESPONSE),
+  RouteAfterSellerResponse: shared("What ended the seller-response wait.", "AFTER_SELLER_RESPONSE"),
   ...waitWithDeadline({
     wait: "AwaitOpsResolution",
     waitComment:
@@ -130,34 +88,7 @@ const STATES: Record<string, State> = {
     endedComment: "The dispute window ended unresolved: the buyer is refunded and ops are alerted.",
     route: "RouteAfterOpsResolution",
   }),
-  RouteAfterOpsResolution: choice("What ended the dispute.", R.AFTER_OPS_RESOLUTION),
-  ...waitWithDeadline({
-    wait: "AwaitMoveOut",
-    waitComment:
-      "Publish escrow.funded, then hold the deposit through the lease: a move-out, a renewal or (before the lease starts) a cancellation, else the lease's end. A lease longer than 30 days parks in the record.",
-    ended: "LeaseEnded",
-    endedComment: "The lease ended: the renter has moved out (carry out an action accepted meanwhile).",
-    route: "RouteAfterMoveOut",
-  }),
-  RouteAfterMoveOut: choice("What ended the lease wait.", R.AFTER_MOVE_OUT),
-  ...waitWithDeadline({
-    wait: "AwaitDeductionClaim",
-    waitComment:
-      "Publish escrow.moved_out, then wait for the landlord to claim deductions or return the deposit until the claim window ends.",
-    ended: "ClaimWindowEnded",
-    endedComment: "No claim in time: the whole deposit goes back to the renter.",
-    route: "RouteAfterDeductionClaim",
-  }),
-  RouteAfterDeductionClaim: choice("What ended the claim window.", R.AFTER_DEDUCTION_CLAIM),
-  ...waitWithDeadline({
-    wait: "AwaitClaimResponse",
-    waitComment:
-      "Publish escrow.deductions_claimed, then wait for the renter to accept or reject the claim until the response window ends.",
-    ended: "ClaimResponseWindowEnded",
-    endedComment: "The renter did not answer: the claim is accepted as claimed.",
-    route: "RouteAfterClaimResponse",
-  }),
-  RouteAfterClaimResponse: choice("How the renter answered the claim.", R.AFTER_CLAIM_RESPONSE),
+  RouteAfterOpsResolution: shared("What ended the dispute.", "AFTER_OPS_RESOLUTION"),
   PayUndisputedPart: settleTask(
     "The renter rejected the claim: the unclaimed part goes back to the renter and the part they accept to the landlord at once (escrow.partially_settled); only the contested part stays held for ops.",
     "AwaitOpsResolution",
@@ -174,9 +105,9 @@ const STATES: Record<string, State> = {
     "Refund the buyer's part and pay the seller the rest less the pro-rata fee, record SETTLED and publish escrow.settled.",
     "End",
   ),
-  ResumeFromRecord: choice(
+  ResumeFromRecord: shared(
     "A continuation: the escrow's record says where its workflow is (after a long wait was parked, an escalation ops resolved, or a restart from the record).",
-    R.RESUME_FROM_RECORD,
+    "RESUME_FROM_RECORD",
   ),
   [UNEXPECTED]: {
     Type: "Pass",
@@ -229,6 +160,14 @@ const STATES: Record<string, State> = {
       "The escrow's record names another execution as the one that carries it: this one ends without acting (at most one execution runs an escrow).",
   },
 };
+
+/** The shared states, then each kind's own (a state name used twice is refused). */
+const STATES: Record<string, State> = { ...COMMON_STATES };
+for (const kind of KIND_WORKFLOWS)
+  for (const [name, state] of Object.entries(kind.states)) {
+    if (name in STATES) throw new Error(`the workflow state ${name} is defined twice`);
+    STATES[name] = state;
+  }
 
 export const ESCROW_DEFINITION = {
   Comment:

@@ -6,6 +6,7 @@ import { PERMANENT_ERRORS, RETRY_FOREVER } from "../../infra/workflow/asl-builde
 import { ESCROW_DEFINITION } from "../../infra/workflow/escrow-definition";
 import { ASL_FILE, renderAsl } from "../../infra/workflow/render-asl";
 import * as ROUTES from "../../infra/workflow/routes";
+import { type KindWorkflow, sharedRoutes } from "../../infra/workflow/routes";
 
 /**
  * The workflow is rendered from typed code (ARCHITECTURE.md v1.2 decision 6):
@@ -56,10 +57,69 @@ describe("the rendered workflow", () => {
   });
 
   it("routes every step outcome a continuation can resume at, and ends a superseded execution everywhere", () => {
-    const unrouted = (Object.entries(ROUTES.RESUME_FROM_RECORD) as [StepOutcome, string][])
-      .filter(([, next]) => next === "UnexpectedStep")
-      .map(([outcome]) => outcome);
+    // Every outcome, common or a kind's own (a new one fails to compile until it is listed here).
+    const outcomes: Record<StepOutcome, true> = {
+      created: true,
+      funded: true,
+      cancelled: true,
+      delivered: true,
+      extended: true,
+      evidence_requested: true,
+      refund_requested: true,
+      disputed: true,
+      release: true,
+      refund: true,
+      split: true,
+      refund_unresolved: true,
+      released: true,
+      refunded: true,
+      settled: true,
+      escalated: true,
+      partial: true,
+      partially_settled: true,
+      parked: true,
+      superseded: true,
+      lease_funded: true,
+      moved_out: true,
+      lease_renewed: true,
+      deductions_claimed: true,
+      reserved: true,
+      balance: true,
+    };
+    const routed = (name: string) =>
+      new Map(
+        ((states[name]?.Choices ?? []) as { StringEquals: string; Next: string }[]).map((c) => [
+          c.StringEquals,
+          c.Next,
+        ]),
+      );
+    const resume = routed("ResumeFromRecord");
+    const unrouted = Object.keys(outcomes).filter((o) => !resume.has(o));
     expect(unrouted.sort()).toEqual(["created", "parked"]);
-    for (const [name, routes] of Object.entries(ROUTES)) expect(routes.superseded, name).toBe("Superseded");
+    const choices = Object.entries(states).filter(([, s]) => s.Type === "Choice");
+    expect(choices.length).toBe(10);
+    for (const [name] of choices) {
+      expect(routed(name).get("superseded"), name).toBe("Superseded");
+      // Nothing routes an outcome that does not exist.
+      for (const outcome of routed(name).keys()) expect(Object.keys(outcomes), name).toContain(outcome);
+    }
+  });
+
+  it("composes the kinds' own states and routes with the shared ones: a step routed twice is refused", () => {
+    const kind = (step: string, state: string): KindWorkflow<string> => ({
+      states: { [state]: { Type: "Succeed", Comment: "" } },
+      routes: { AFTER_HOLD: { [step]: state }, RESUME_FROM_RECORD: { [step]: state } },
+    });
+    expect(sharedRoutes("AFTER_HOLD", ROUTES.AFTER_HOLD, [kind("a", "A"), kind("b", "B")])).toMatchObject({
+      funded: "AwaitDelivery",
+      a: "A",
+      b: "B",
+    });
+    expect(() => sharedRoutes("AFTER_HOLD", ROUTES.AFTER_HOLD, [kind("a", "A"), kind("a", "B")])).toThrow(
+      "AFTER_HOLD: the step a is routed twice",
+    );
+    expect(() => sharedRoutes("AFTER_HOLD", ROUTES.AFTER_HOLD, [kind("funded", "A")])).toThrow(
+      "the step funded is routed twice",
+    );
   });
 });

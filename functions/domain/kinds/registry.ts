@@ -7,10 +7,18 @@ import {
   RENTAL_DEPOSIT_ENTRIES,
   type RentalDepositCommand,
   type RentalDepositEntry,
+  type RentalDepositStep,
   rentalDeposit,
 } from "./rental-deposit";
 import { service } from "./service";
-import { VEHICLE_ACTIONS, VEHICLE_ENTRIES, type VehicleCommand, type VehicleEntry, vehicle } from "./vehicle";
+import {
+  VEHICLE_ACTIONS,
+  VEHICLE_ENTRIES,
+  type VehicleCommand,
+  type VehicleEntry,
+  type VehicleStep,
+  vehicle,
+} from "./vehicle";
 
 /**
  * The kinds of deal, each a module of its own (functions/domain/kinds/<kind>).
@@ -35,6 +43,9 @@ export type KindCommand = RentalDepositCommand | VehicleCommand;
 
 /** The history entries only some kinds record (each kind's module defines its own). */
 export type KindEntry = RentalDepositEntry | VehicleEntry;
+
+/** The workflow steps only some kinds take (each kind's module names its own; its workflow.ts routes them). */
+export type KindStep = RentalDepositStep | VehicleStep;
 
 /** The kinds' own actions and entries, by name (the kinds' modules import only the domain's leaves). */
 const OWN_ACTIONS: OwnActions<KindCommand> = { ...RENTAL_DEPOSIT_ACTIONS, ...VEHICLE_ACTIONS };

@@ -23,6 +23,9 @@ export type RentalDepositCommand =
   | { action: "deposit-return"; actorId: string; note?: string }
   | { action: "claim-response"; actorId: string; accept: boolean; acceptedAmount?: number; note?: string };
 
+/** The rental deposit's own workflow steps (its waits: the lease, the claim window, the renter's answer). */
+export type RentalDepositStep = "lease_funded" | "moved_out" | "lease_renewed" | "deductions_claimed";
+
 /** The rental deposit's own history entries. */
 export type RentalDepositEntry =
   | EntryOf<"moved_out", { actorId: string; note: string | null }>

@@ -41,6 +41,9 @@ export const VEHICLE_ACTIONS: OwnActions<VehicleCommand> = {
   },
 };
 
+/** The car's own workflow steps: its reservation deposit held (the inspection wait), its balance to hold. */
+export type VehicleStep = "reserved" | "balance";
+
 /** The car's own history entries. */
 export type VehicleEntry =
   /** The reservation deposit is held. */
