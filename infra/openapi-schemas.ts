@@ -4,26 +4,8 @@ import { doc } from "../functions/api/schemas";
 import { EVENT_TYPES } from "../functions/domain/events";
 import { KINDS } from "../functions/domain/kinds/registry";
 import { OPS_ALERT_TYPES } from "../functions/domain/ops-alert-types";
-import { type PendingAction, REASON_CODES, STATUSES } from "../functions/domain/types";
-
-/**
- * Every pending action, once. The domain has the type only (functions/domain/types.ts); keyed by it, this
- * list cannot miss an action or name one that does not exist without failing the type check.
- */
-const PENDING_ACTIONS = Object.keys({
-  confirmation: true,
-  cancellation: true,
-  "refund-response": true,
-  resolution: true,
-  "auto-release": true,
-  "auto-refund": true,
-  "auto-refund-acceptance": true,
-  "deposit-return": true,
-  "claim-response": true,
-  "auto-claim-acceptance": true,
-  inspection: true,
-  "auto-cancellation": true,
-} satisfies Record<PendingAction, true>) as [PendingAction, ...PendingAction[]];
+import { OUTCOMES_IF_SILENT } from "../functions/domain/reminders";
+import { PENDING_ACTIONS, REASON_CODES, STATUSES } from "../functions/domain/types";
 
 /**
  * Response shapes, for the OpenAPI document only (the handlers build responses
@@ -110,10 +92,9 @@ export const ReminderSchema = doc(
     party: doc(z.enum(["buyer", "seller", "ops"]), {
       description: "Who must act before the deadline (for a lease's end the renter, `buyer`).",
     }),
-    outcomeIfSilent: doc(
-      z.enum(["release", "refund", "accept_refund", "accept_claim", "forfeit_deposit", "move_out"]),
-      { description: "What happens by itself at the deadline when no one acts." },
-    ),
+    outcomeIfSilent: doc(z.enum(OUTCOMES_IF_SILENT), {
+      description: "What happens by itself at the deadline when no one acts.",
+    }),
   }),
   { id: "Reminder" },
 );

@@ -8,6 +8,7 @@ import {
 import { fold } from "../domain/escrow";
 import { evidenceEvent } from "../domain/events";
 import { IDEM_TAG_DIGITS, idemTag, keyHash } from "../domain/ids";
+import { kindOf } from "../domain/kinds/registry";
 import { RECONCILE_GRACE_SECONDS } from "../domain/reconciliation";
 import type { Attachment, EscrowState, EscrowStatus, EvidenceItem } from "../domain/types";
 import { addSeconds } from "../domain/windows";
@@ -30,7 +31,12 @@ import { writeSeeingThrough } from "./write-outcome";
  * until then.
  */
 
-export const EVIDENCE_STATUSES: readonly EscrowStatus[] = ["REFUND_REQUESTED", "CLAIMED", "DISPUTED"];
+/** Where evidence may be added: while a refund or a dispute is contested, and in a kind's own such statuses. */
+export const evidenceStatuses = (state: Pick<EscrowState, "kind">): readonly EscrowStatus[] => [
+  "REFUND_REQUESTED",
+  "DISPUTED",
+  ...(kindOf(state).evidenceAlsoIn ?? []),
+];
 export const MAX_EVIDENCE_PER_PARTY = 20;
 
 export interface EvidenceCommand {
@@ -174,9 +180,10 @@ function partyOf(state: EscrowState, actorId: string): EvidenceItem["by"] | null
 }
 
 function guardEvidence(state: EscrowState, now: Date): void {
-  if (!EVIDENCE_STATUSES.includes(state.status))
+  const statuses = evidenceStatuses(state);
+  if (!statuses.includes(state.status))
     throw new InvalidTransitionError(
-      `Evidence can be added while the escrow is ${EVIDENCE_STATUSES.join(", ")}; it is ${state.status}.`,
+      `Evidence can be added while the escrow is ${statuses.join(", ")}; it is ${state.status}.`,
     );
   if (state.pending)
     throw new InvalidTransitionError(

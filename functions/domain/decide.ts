@@ -9,6 +9,7 @@ import {
   type ActorRole,
   type AttentionReason,
   type Disbursement,
+  type EscrowKind,
   type EscrowState,
   type EscrowStatus,
   type EvidenceRequest,
@@ -16,6 +17,7 @@ import {
   type Pending,
   type ReasonCode,
   type SettlementOutcome,
+  STATUSES,
 } from "./types";
 import { MAX_EXTENSIONS, MAX_TOTAL_EXTENSION_SECONDS } from "./windows";
 
@@ -54,28 +56,26 @@ export type ActionCommand = CommonCommand | KindCommand;
 
 export type ActionName = ActionCommand["action"];
 
-/** Which statuses each common action may start from (API.md's status tables); a kind's own: its module. */
+/** The actions every kind may have (a kind lists which it has). */
+export type CommonAction = CommonCommand["action"];
+
+/**
+ * Which statuses each common action may start from (API.md's status tables);
+ * a kind adds its own statuses to these (its module's `alsoFrom`), and its own
+ * actions say theirs.
+ */
 const ALLOWED_FROM: Record<CommonCommand["action"], readonly EscrowStatus[]> = {
   delivery: ["FUNDED"],
   confirmation: ["DELIVERED"],
   extension: ["DELIVERED"],
   "refund-request": ["DELIVERED"],
   "refund-response": ["REFUND_REQUESTED"],
-  dispute: ["RESERVED", "FUNDED", "DELIVERED", "REFUND_REQUESTED"],
-  cancellation: ["RESERVED", "FUNDED"],
+  dispute: ["FUNDED", "DELIVERED", "REFUND_REQUESTED"],
+  cancellation: ["FUNDED"],
   resolution: ["DISPUTED"],
   "evidence-request": ["DISPUTED"],
-  // Any status the escrow can need ops in; decideResume checks the flag itself.
-  resume: [
-    "PENDING_FUNDS",
-    "RESERVED",
-    "FUNDED",
-    "DELIVERED",
-    "REFUND_REQUESTED",
-    "DISPUTED",
-    "MOVED_OUT",
-    "CLAIMED",
-  ],
+  // Any status the escrow can need ops in (every one before it ends); decideResume checks the flag itself.
+  resume: STATUSES.filter((s) => !isTerminal(s)),
 };
 
 /** Who may perform each common action: the buyer, the seller, either, or ops staff. */
@@ -92,9 +92,13 @@ const ACTORS: Record<CommonCommand["action"], "buyer" | "seller" | "party" | "op
   resume: "ops",
 };
 
-/** The statuses an action may start from. */
-export const allowedFrom = (action: ActionName): readonly EscrowStatus[] =>
-  ownAction(action)?.from ?? ALLOWED_FROM[action as CommonCommand["action"]];
+/** The statuses an action may start from, on an escrow of this kind. */
+export function allowedFrom(action: ActionName, of: { kind: EscrowKind }): readonly EscrowStatus[] {
+  const own = ownAction(action);
+  if (own) return own.from;
+  const common = action as CommonCommand["action"];
+  return [...ALLOWED_FROM[common], ...(kindOf(of).alsoFrom?.[common] ?? [])];
+}
 
 /** Who may perform an action: the buyer, the seller, either, or ops staff. */
 export const actorOf = (action: ActionName): "buyer" | "seller" | "party" | "ops" =>
@@ -126,7 +130,7 @@ function guardStatus(state: EscrowState, action: ActionName, now: Date): void {
     throw new InvalidTransitionError(
       `An accepted ${accepted} is being applied to this escrow; '${action}' is not possible.`,
     );
-  const from = allowedFrom(action);
+  const from = allowedFrom(action, state);
   if (!from.includes(state.status))
     throw new InvalidTransitionError(
       `'${action}' is not allowed while the escrow is ${state.status} (allowed from ${from.join(", ")}).`,

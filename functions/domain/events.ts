@@ -1,9 +1,11 @@
 import type { Entry, EntryType } from "./escrow";
 import { toView } from "./escrow";
+import { kindNames } from "./kinds/names";
 import { elapsedOf, ownEntry } from "./kinds/registry";
 import type { Reminder } from "./reminders";
 import type { EscrowState, EscrowView, EvidenceItem, EvidenceRequest, OpsUser } from "./types";
 
+/** The events every kind may publish, then each kind's own (its module's names.ts). */
 export const EVENT_TYPES = [
   "escrow.funded",
   "escrow.cancelled",
@@ -14,15 +16,11 @@ export const EVENT_TYPES = [
   "escrow.released",
   "escrow.refunded",
   "escrow.settled",
-  "escrow.moved_out",
-  "escrow.lease_renewed",
-  "escrow.deductions_claimed",
   "escrow.partially_settled",
-  "escrow.reserved",
-  "escrow.inspected",
   "escrow.evidence_added",
   "escrow.evidence_requested",
   "escrow.deadline_approaching",
+  ...kindNames("events"),
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

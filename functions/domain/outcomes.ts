@@ -1,5 +1,6 @@
 import type { Entry } from "./entries";
 import { InvalidTransitionError, ValidationError } from "./errors";
+import type { KindNames } from "./kinds/names";
 import { heldOf } from "./money";
 import type { EscrowState, Pending, PendingAction, SettlementOutcome } from "./types";
 import type { StepOutcome } from "./workflow-step";
@@ -16,10 +17,7 @@ export type WindowName =
   | "confirmation"
   | "seller_response"
   | "dispute"
-  | "lease"
-  | "claim"
-  | "claim_response"
-  | "inspection";
+  | KindNames<"windowNames">;
 
 export const pending = (
   action: PendingAction,

@@ -1,3 +1,4 @@
+import { kindNames } from "./kinds/names";
 import { acceptedAction, waitOf } from "./kinds/registry";
 import { type EscrowState, isTerminal } from "./types";
 import { addSeconds, DEFAULT_REMINDER_SECONDS } from "./windows";
@@ -11,13 +12,8 @@ import { addSeconds, DEFAULT_REMINDER_SECONDS } from "./windows";
  */
 
 export type ReminderParty = "buyer" | "seller" | "ops";
-export type OutcomeIfSilent =
-  | "release"
-  | "refund"
-  | "accept_refund"
-  | "accept_claim"
-  | "forfeit_deposit"
-  | "move_out";
+export const OUTCOMES_IF_SILENT = ["release", "refund", "accept_refund", ...kindNames("ifSilent")] as const;
+export type OutcomeIfSilent = (typeof OUTCOMES_IF_SILENT)[number];
 
 export interface Reminder {
   deadline: string;

@@ -1,21 +1,28 @@
+import { type KindNames, kindNames } from "./kinds/names";
 import type { EscrowKind } from "./kinds/registry";
 
-/** Statuses of API.md's table. */
-export const STATUSES = [
+/** The statuses every kind may be in before it ends (API.md's table). */
+const COMMON_OPEN_STATUSES = [
   "PENDING_FUNDS",
   "FUNDED",
   "DELIVERED",
   "REFUND_REQUESTED",
   "DISPUTED",
-  "RESERVED",
-  "MOVED_OUT",
-  "CLAIMED",
-  "RELEASED",
-  "REFUNDED",
-  "SETTLED",
-  "CANCELLED",
 ] as const;
-export type EscrowStatus = (typeof STATUSES)[number];
+
+/** Statuses of API.md's table: the common open ones, each kind's own (its module's names.ts), the terminal ones. */
+export const STATUSES = [
+  ...COMMON_OPEN_STATUSES,
+  ...kindNames("statuses"),
+  ...["RELEASED", "REFUNDED", "SETTLED", "CANCELLED"],
+] as readonly EscrowStatus[] as readonly [EscrowStatus, ...EscrowStatus[]];
+export type EscrowStatus =
+  | (typeof COMMON_OPEN_STATUSES)[number]
+  | KindNames<"statuses">
+  | "RELEASED"
+  | "REFUNDED"
+  | "SETTLED"
+  | "CANCELLED";
 
 export const TERMINAL_STATUSES: readonly EscrowStatus[] = ["RELEASED", "REFUNDED", "SETTLED", "CANCELLED"];
 export const isTerminal = (status: EscrowStatus): boolean => TERMINAL_STATUSES.includes(status);
@@ -23,15 +30,13 @@ export const isTerminal = (status: EscrowStatus): boolean => TERMINAL_STATUSES.i
 /** The kinds are listed by their registry (functions/domain/kinds/registry.ts). */
 export type { EscrowKind } from "./kinds/registry";
 
-/** Every window any kind has; each kind has its own set (its module's `windows`). */
+/** Every window any kind has (the common ones and each kind's own); each kind has its own set (its module's `windows`). */
 export type WindowKey =
   | "deliverySeconds"
   | "confirmationSeconds"
   | "sellerResponseSeconds"
   | "disputeSeconds"
-  | "claimSeconds"
-  | "claimResponseSeconds"
-  | "inspectionSeconds"
+  | KindNames<"windows">
   /** Not a wait: how long before each self-ending wait's deadline its reminder goes out (0: none). */
   | "reminderSeconds";
 export type Windows = Partial<Record<WindowKey, number>>;
@@ -159,19 +164,18 @@ export interface Pending {
   reason?: DisbursementReason;
 }
 
-export type PendingAction =
-  | "confirmation"
-  | "cancellation"
-  | "refund-response"
-  | "resolution"
-  | "auto-release"
-  | "auto-refund"
-  | "auto-refund-acceptance"
-  | "deposit-return"
-  | "claim-response"
-  | "auto-claim-acceptance"
-  | "inspection"
-  | "auto-cancellation";
+/** The accepted action the workflow has still to carry out: a common one, or a kind's own (its module's names.ts). */
+export const PENDING_ACTIONS = [
+  "confirmation",
+  "cancellation",
+  "refund-response",
+  "resolution",
+  "auto-release",
+  "auto-refund",
+  "auto-refund-acceptance",
+  ...kindNames("pendingActions"),
+] as const;
+export type PendingAction = (typeof PENDING_ACTIONS)[number];
 
 /** Why an escrow needs ops: what no retry can decide. */
 export type AttentionReason = "payout_rejected" | "unexpected_step" | "workflow_failing";

@@ -1011,7 +1011,7 @@ export interface components {
             /** @description When the current wait ends by itself; null in terminal statuses and while an accepted action is pending. */
             deadline: string | null;
             /** @description The accepted (202) action the workflow has not applied yet; `auto-…` when a window elapsed. */
-            pendingAction: ("confirmation" | "cancellation" | "refund-response" | "resolution" | "auto-release" | "auto-refund" | "auto-refund-acceptance" | "deposit-return" | "claim-response" | "auto-claim-acceptance" | "inspection" | "auto-cancellation") | null;
+            pendingAction: ("confirmation" | "cancellation" | "refund-response" | "resolution" | "auto-release" | "auto-refund" | "auto-refund-acceptance" | "inspection" | "auto-cancellation" | "deposit-return" | "claim-response" | "auto-claim-acceptance") | null;
             delivery: ({
                 carrier: string | null;
                 trackingNumber: string | null;
@@ -1250,7 +1250,7 @@ export interface components {
              * @description What happens by itself at the deadline when no one acts.
              * @enum {string}
              */
-            outcomeIfSilent: "release" | "refund" | "accept_refund" | "accept_claim" | "forfeit_deposit" | "move_out";
+            outcomeIfSilent: "release" | "refund" | "accept_refund" | "forfeit_deposit" | "accept_claim" | "move_out";
         } & {
             [key: string]: unknown;
         };
@@ -1261,7 +1261,7 @@ export interface components {
              */
             id: string;
             /** @enum {string} */
-            type: "escrow.funded" | "escrow.cancelled" | "escrow.delivered" | "escrow.extended" | "escrow.refund_requested" | "escrow.disputed" | "escrow.released" | "escrow.refunded" | "escrow.settled" | "escrow.moved_out" | "escrow.lease_renewed" | "escrow.deductions_claimed" | "escrow.partially_settled" | "escrow.reserved" | "escrow.inspected" | "escrow.evidence_added" | "escrow.evidence_requested" | "escrow.deadline_approaching";
+            type: "escrow.funded" | "escrow.cancelled" | "escrow.delivered" | "escrow.extended" | "escrow.refund_requested" | "escrow.disputed" | "escrow.released" | "escrow.refunded" | "escrow.settled" | "escrow.partially_settled" | "escrow.evidence_added" | "escrow.evidence_requested" | "escrow.deadline_approaching" | "escrow.reserved" | "escrow.inspected" | "escrow.moved_out" | "escrow.lease_renewed" | "escrow.deductions_claimed";
             /** @description When it happened; for `escrow.deadline_approaching` the reminder's time (deadline − `windows.reminderSeconds`), not when it was published. */
             occurredAt: string;
             tenantId: string;

@@ -1,5 +1,5 @@
 import type { CreateEscrowInput } from "../create-input";
-import type { ActionCommand, ActionName } from "../decide";
+import type { ActionCommand, ActionName, CommonAction } from "../decide";
 import type { Entry, EntryDraft } from "../entries";
 import type { EventType } from "../events";
 import type { WindowName } from "../outcomes";
@@ -113,6 +113,10 @@ export interface Kind {
   readonly waits: Partial<Record<EscrowStatus, Wait>>;
   /** The actions of the kind; any other is 409 on its escrows. */
   readonly actions: readonly ActionName[];
+  /** The kind's own statuses a common action may also be taken in (a car's dispute while RESERVED). */
+  readonly alsoFrom?: { readonly [A in CommonAction]?: readonly EscrowStatus[] };
+  /** The kind's own statuses in which the parties may add dispute evidence (besides REFUND_REQUESTED and DISPUTED). */
+  readonly evidenceAlsoIn?: readonly EscrowStatus[];
   /** The kind's own checks of an action's values against the escrow (400), before who acts is checked. */
   checkValues?(state: EscrowState, command: ActionCommand, now: Date): void;
   /** The kind's own rule on when an action is allowed (409), after the status allows it. */

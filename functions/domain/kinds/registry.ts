@@ -2,23 +2,16 @@ import type { Entry } from "../entries";
 import type { EscrowState, PendingAction, WindowKey, Windows } from "../types";
 import { goods } from "./goods";
 import type { Kind, KindTerms, OwnAction, OwnActions, OwnEntries, OwnEntry, Wait } from "./kind";
+import type { KindNames } from "./names";
 import {
   RENTAL_DEPOSIT_ACTIONS,
   RENTAL_DEPOSIT_ENTRIES,
   type RentalDepositCommand,
   type RentalDepositEntry,
-  type RentalDepositStep,
   rentalDeposit,
 } from "./rental-deposit";
 import { service } from "./service";
-import {
-  VEHICLE_ACTIONS,
-  VEHICLE_ENTRIES,
-  type VehicleCommand,
-  type VehicleEntry,
-  type VehicleStep,
-  vehicle,
-} from "./vehicle";
+import { VEHICLE_ACTIONS, VEHICLE_ENTRIES, type VehicleCommand, type VehicleEntry, vehicle } from "./vehicle";
 
 /**
  * The kinds of deal, each a module of its own (functions/domain/kinds/<kind>).
@@ -44,8 +37,8 @@ export type KindCommand = RentalDepositCommand | VehicleCommand;
 /** The history entries only some kinds record (each kind's module defines its own). */
 export type KindEntry = RentalDepositEntry | VehicleEntry;
 
-/** The workflow steps only some kinds take (each kind's module names its own; its workflow.ts routes them). */
-export type KindStep = RentalDepositStep | VehicleStep;
+/** The workflow steps only some kinds take (each kind's names.ts names its own; its workflow.ts routes them). */
+export type KindStep = KindNames<"steps">;
 
 /** The kinds' own actions and entries, by name (the kinds' modules import only the domain's leaves). */
 const OWN_ACTIONS: OwnActions<KindCommand> = { ...RENTAL_DEPOSIT_ACTIONS, ...VEHICLE_ACTIONS };

@@ -23,9 +23,6 @@ export type RentalDepositCommand =
   | { action: "deposit-return"; actorId: string; note?: string }
   | { action: "claim-response"; actorId: string; accept: boolean; acceptedAmount?: number; note?: string };
 
-/** The rental deposit's own workflow steps (its waits: the lease, the claim window, the renter's answer). */
-export type RentalDepositStep = "lease_funded" | "moved_out" | "lease_renewed" | "deductions_claimed";
-
 /** The rental deposit's own history entries. */
 export type RentalDepositEntry =
   | EntryOf<"moved_out", { actorId: string; note: string | null }>
@@ -251,6 +248,8 @@ export const rentalDeposit: Kind = {
     "evidence-request",
     "resume",
   ],
+  // A claim is contested: both sides may state their case before the renter answers.
+  evidenceAlsoIn: ["CLAIMED"],
   guard(state, action: ActionCommand["action"], now) {
     if (action === "cancellation" && state.lease && now.getTime() >= Date.parse(state.lease.startsAt))
       throw new InvalidTransitionError(

@@ -1,6 +1,6 @@
 import { choice, UNEXPECTED as U, waitWithDeadline } from "../../../../infra/workflow/asl-builder";
 import type { KindRoutes, KindWorkflow } from "../../../../infra/workflow/routes";
-import type { RentalDepositStep } from ".";
+import type { RentalDepositStep } from "./names";
 
 /**
  * The rental deposit's part of the workflow (rendered into

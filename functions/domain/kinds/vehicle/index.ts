@@ -41,9 +41,6 @@ export const VEHICLE_ACTIONS: OwnActions<VehicleCommand> = {
   },
 };
 
-/** The car's own workflow steps: its reservation deposit held (the inspection wait), its balance to hold. */
-export type VehicleStep = "reserved" | "balance";
-
 /** The car's own history entries. */
 export type VehicleEntry =
   /** The reservation deposit is held. */
@@ -152,6 +149,8 @@ export const vehicle: Kind = {
     ...GOODS_WAITS,
   },
   actions: [...GOODS_ACTIONS, "inspection"],
+  // Before the inspection, either party may withdraw (or the buyer dispute the reservation).
+  alsoFrom: { dispute: ["RESERVED"], cancellation: ["RESERVED"] },
   checkValues(_state, command) {
     if (command.action === "delivery" && command.titleTransferRef === undefined)
       throw new ValidationError("A car's delivery needs its title transfer.", [

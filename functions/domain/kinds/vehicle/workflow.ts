@@ -7,7 +7,7 @@ import {
   waitWithDeadline,
 } from "../../../../infra/workflow/asl-builder";
 import type { KindRoutes, KindWorkflow } from "../../../../infra/workflow/routes";
-import type { VehicleStep } from ".";
+import type { VehicleStep } from "./names";
 
 /**
  * The car's part of the workflow (rendered into statemachines/escrow.asl.json
