@@ -1,7 +1,8 @@
 import * as z from "zod/mini";
 import { PROBLEM_CODES } from "../functions/api/problem";
-import { doc } from "../functions/api/schemas";
+import { amount, doc, timestamp } from "../functions/api/schema-kit";
 import { EVENT_TYPES } from "../functions/domain/events";
+import { KIND_FIELDS } from "../functions/domain/kinds/api";
 import { KINDS } from "../functions/domain/kinds/registry";
 import { OPS_ALERT_TYPES } from "../functions/domain/ops-alert-types";
 import { OUTCOMES_IF_SILENT } from "../functions/domain/reminders";
@@ -14,8 +15,7 @@ import { PENDING_ACTIONS, REASON_CODES, STATUSES } from "../functions/domain/typ
  * it does not know.
  */
 
-const iso = () =>
-  doc(z.string(), { description: "ISO 8601 UTC timestamp.", example: "2026-12-05T10:00:00.000Z" });
+const iso = timestamp;
 const int = () => z.int();
 
 export const WindowsSchema = doc(
@@ -24,9 +24,7 @@ export const WindowsSchema = doc(
     confirmationSeconds: z.optional(int()),
     sellerResponseSeconds: z.optional(int()),
     disputeSeconds: z.optional(int()),
-    claimSeconds: z.optional(int()),
-    claimResponseSeconds: z.optional(int()),
-    inspectionSeconds: z.optional(int()),
+    ...Object.fromEntries(Object.keys(KIND_FIELDS.windows()).map((key) => [key, z.optional(int())])),
     reminderSeconds: doc(z.optional(int()), {
       description:
         "Every kind: how long before each deadline that ends a wait by itself `escrow.deadline_approaching` is published (0 to 604800; 0: no reminders; default 86400). Always shown.",
@@ -99,7 +97,7 @@ export const ReminderSchema = doc(
   { id: "Reminder" },
 );
 
-const money = () => z.int().check(z.minimum(0));
+const money = amount;
 
 export const OpsUserSchema = doc(
   z.looseObject({
@@ -185,29 +183,8 @@ export const EscrowSchema = doc(
         }),
       }),
     ),
-    lease: doc(z.optional(z.looseObject({ startsAt: iso(), endsAt: iso(), movedOutAt: z.nullable(iso()) })), {
-      description:
-        "rental_deposit only: the lease as it stands (renewals move endsAt); movedOutAt once moved out or ended.",
-    }),
-    claim: doc(
-      z.optional(
-        z.nullable(
-          z.looseObject({
-            items: z.array(
-              z.looseObject({
-                category: z.enum(["cleaning", "damage", "unpaid_rent", "utilities", "other"]),
-                amount: money(),
-                description: z.string(),
-              }),
-            ),
-            total: money(),
-            claimedAt: iso(),
-            acceptedAmount: z.nullable(money()),
-          }),
-        ),
-      ),
-      { description: "rental_deposit only: the landlord's deduction claim, once made." },
-    ),
+    // Each kind's own fields (its module's api.ts).
+    ...KIND_FIELDS.view(),
     funded: doc(money(), { description: "The total ever held (0 before the hold; the amount once FUNDED)." }),
     held: doc(money(), { description: "What is held right now (0 in terminal statuses)." }),
     disbursements: doc(z.array(DisbursementSchema), {

@@ -127,3 +127,16 @@ export interface ActionDoc {
   summary: string;
   description: string;
 }
+
+/**
+ * What a kind adds to the API's shapes, besides its own actions: its create
+ * body's fields (each optional: its module's `terms` says which it requires),
+ * its windows in the create body's `windows`, and its fields of the escrow
+ * resource (for the OpenAPI document). functions/domain/kinds/api.ts composes
+ * every kind's.
+ */
+export interface KindFields<Input> {
+  create(): { [K in keyof Input]-?: z.ZodMiniType<Input[K]> };
+  windows(): Record<string, z.ZodMiniType<number | undefined>>;
+  view(): Record<string, z.ZodMiniType>;
+}

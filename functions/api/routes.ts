@@ -1,6 +1,7 @@
 import type * as z from "zod/mini";
 import type { CreateEscrowInput } from "../domain/create-input";
 import { KIND_ROUTES } from "../domain/kinds/api";
+import { createEscrowBody } from "./create-body";
 import {
   type ActionRoute,
   actionRoute,
@@ -95,7 +96,7 @@ export const CreateEscrow = /* @__PURE__ */ (() =>
     scopes: MARKETPLACE,
     who: "none",
     status: 201,
-    body: ({ currencies }: BodySettings) => S.createEscrowBody(currencies),
+    body: ({ currencies }: BodySettings) => createEscrowBody(currencies),
     idempotencyKey: "required",
   }) as const satisfies FunctionRoute<CreateEscrowInput>)();
 

@@ -93,3 +93,10 @@ export const minorUnitsType = (issue: { code: string }) =>
 /* @__NO_SIDE_EFFECTS__ */ export const actorId = () =>
   partyId("The user the marketplace acts for: the buyer or the seller of the escrow.");
 /* @__NO_SIDE_EFFECTS__ */ export const note = () => optionalText(1000);
+
+/** A timestamp the API answers with (the resource's fields, for the OpenAPI document). */
+/* @__NO_SIDE_EFFECTS__ */ export const timestamp = () =>
+  doc(z.string(), { description: "ISO 8601 UTC timestamp.", example: "2026-12-05T10:00:00.000Z" });
+
+/** An amount the API answers with, in minor units (the resource's fields, for the OpenAPI document). */
+/* @__NO_SIDE_EFFECTS__ */ export const amount = () => z.int().check(z.minimum(0));

@@ -1,10 +1,14 @@
-import type { EscrowKind, Lease, Windows } from "./types";
+import type { KindInput } from "./kinds/names";
+import type { EscrowKind, Windows } from "./types";
 
 /**
  * What a marketplace gives to create an escrow, once the API has checked it
- * (functions/api/schemas.ts holds the create body, typed against this).
+ * (functions/api/schemas.ts holds the create body, typed against this): the
+ * common fields and every kind's own (its module's types.ts).
  */
-export interface CreateEscrowInput {
+export type CreateEscrowInput = CommonInput & KindInput;
+
+interface CommonInput {
   buyerId: string;
   sellerId: string;
   amount: number;
@@ -16,10 +20,4 @@ export interface CreateEscrowInput {
   listingRef?: string | null;
   metadata?: Record<string, string>;
   windows?: Windows;
-  /** rental_deposit only (required there). */
-  lease?: Lease;
-  /** vehicle only: the reservation deposit (required there), whether withdrawing forfeits it, the car. */
-  deposit?: number;
-  depositForfeitable?: boolean;
-  vehicle?: { vin: string; description?: string };
 }

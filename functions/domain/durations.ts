@@ -21,4 +21,3 @@ export const MAX_REMINDER_SECONDS = 7 * DAY;
 export const DEFAULT_REMINDER_SECONDS = DAY;
 
 /** A lease ends at most this long after the escrow is created, or after a renewal. */
-export const MAX_LEASE_SECONDS = 5 * 365 * DAY + DAY; // five years, leap days included

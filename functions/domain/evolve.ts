@@ -1,5 +1,5 @@
 import type { Entry, EntryDraft } from "./entries";
-import { kindOf, ownEntry, waitWithWindow } from "./kinds/registry";
+import { kindOf, NO_KIND_STATE, ownEntry, waitOf, waitWithWindow } from "./kinds/registry";
 import { holdPostings, settlementPostings } from "./ledger";
 import { disburse, heldOf, sumOf } from "./money";
 import { acceptedRefund, pending, resolutionPending } from "./outcomes";
@@ -15,9 +15,9 @@ export function initialState(terms: EscrowTerms): EscrowState {
     refundRequest: null,
     dispute: null,
     waitingSince: null,
-    lease: terms.lease ? { ...terms.lease, movedOutAt: null } : null,
-    claim: null,
-    inspection: null,
+    // Every kind's own state as none (another kind's stays so), then the kind's own from its terms.
+    ...NO_KIND_STATE,
+    ...kindOf(terms).start?.(terms),
     balanceDue: null,
     funded: 0,
     disbursements: [],
@@ -64,8 +64,10 @@ function evolveEntry(state: EscrowState, entry: Entry): EscrowState {
       return {
         ...s,
         status: "FUNDED",
-        // A deposit is held through the lease; goods, services and cars wait for delivery.
-        deadline: s.lease ? s.lease.endsAt : addSeconds(entry.at, sec("deliverySeconds")),
+        // Goods, services and cars wait for delivery; a kind's FUNDED wait may end at a date of its own (a lease's end).
+        deadline:
+          waitOf({ kind: s.kind, status: "FUNDED" })?.until?.(s) ??
+          addSeconds(entry.at, sec("deliverySeconds")),
         paymentRef: s.paymentRef ?? entry.data.paymentRef,
         funded: s.amount,
         balanceDue: null,

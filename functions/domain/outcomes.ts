@@ -63,30 +63,6 @@ export function resolutionPending(
   }
 }
 
-/** A claim accepted (or left unanswered): the landlord gets the claim, the renter the rest. */
-export function acceptedClaim(state: EscrowState, action: PendingAction): Pending {
-  const total = state.claim?.total ?? 0;
-  const held = heldOf(state);
-  if (total >= held) return pending(action, "release", 0);
-  return pending(action, "split", held - total);
-}
-
-/**
- * A claim rejected: what is not claimed goes back to the renter and what the
- * renter accepts goes to the landlord at once; the contested rest stays held.
- * Null when nothing is undisputed.
- */
-export function undisputedPart(state: EscrowState, acceptedAmount: number): Pending | null {
-  const refund = heldOf(state) - (state.claim?.total ?? 0);
-  if (refund === 0 && acceptedAmount === 0) return null;
-  return {
-    action: "claim-response",
-    outcome: "split",
-    refundAmount: refund,
-    partial: { release: acceptedAmount },
-  };
-}
-
 /**
  * Where the pending outcome goes: a first step (a rejected claim's undisputed
  * part) to PayUndisputedPart — also when the workflow is restarted at its

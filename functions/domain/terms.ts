@@ -4,8 +4,6 @@ import type { FieldError } from "./kinds/kind";
 import { DEFAULT_KIND, KIND_MODULES, NO_KIND_TERMS, windowKeysOf, withDefaults } from "./kinds/registry";
 import type { EscrowTerms } from "./types";
 
-export { leaseEndErrors } from "./lease";
-
 /**
  * The rules of a kind for the terms of a new escrow, beyond the body's shape:
  * which fields and windows the kind has, and its own rules (its module's

@@ -1,4 +1,4 @@
-import { type KindNames, kindNames } from "./kinds/names";
+import { type KindNames, type KindShown, type KindState, type KindTerms, kindNames } from "./kinds/names";
 import type { EscrowKind } from "./kinds/registry";
 
 /** The statuses every kind may be in before it ends (API.md's table). */
@@ -27,7 +27,8 @@ export type EscrowStatus =
 export const TERMINAL_STATUSES: readonly EscrowStatus[] = ["RELEASED", "REFUNDED", "SETTLED", "CANCELLED"];
 export const isTerminal = (status: EscrowStatus): boolean => TERMINAL_STATUSES.includes(status);
 
-/** The kinds are listed by their registry (functions/domain/kinds/registry.ts). */
+export type { KindShown, KindState, KindTerms } from "./kinds/names";
+/** The kinds are listed by their registry (functions/domain/kinds/registry.ts); their own types, by its names half. */
 export type { EscrowKind } from "./kinds/registry";
 
 /** Every window any kind has (the common ones and each kind's own); each kind has its own set (its module's `windows`). */
@@ -40,21 +41,6 @@ export type WindowKey =
   /** Not a wait: how long before each self-ending wait's deadline its reminder goes out (0: none). */
   | "reminderSeconds";
 export type Windows = Partial<Record<WindowKey, number>>;
-
-/** A rental deposit's lease: the deposit is held until it ends (or the renter moves out). */
-export interface Lease {
-  startsAt: string;
-  endsAt: string;
-}
-
-/** A vehicle's identity: its VIN, and how the marketplace describes it. */
-export interface Vehicle {
-  vin: string;
-  description: string | null;
-}
-
-export const CLAIM_CATEGORIES = ["cleaning", "damage", "unpaid_rent", "utilities", "other"] as const;
-export type ClaimCategory = (typeof CLAIM_CATEGORIES)[number];
 
 export interface Attachment {
   name: string;
@@ -77,13 +63,6 @@ export interface EvidenceRequest {
   from: "buyer" | "seller" | "both";
   dueAt: string;
   note: string;
-}
-
-export interface ClaimItem {
-  category: ClaimCategory;
-  amount: number;
-  description: string;
-  evidence?: Attachment[];
 }
 
 /** Why money left the escrow. */
@@ -186,8 +165,11 @@ export interface Attention {
   at: string;
 }
 
-/** The immutable facts given at creation. */
-export interface EscrowTerms {
+/** The immutable facts given at creation: the common ones, and every kind's own (its module's types.ts). */
+export type EscrowTerms = CommonTerms & KindTerms;
+
+/** The facts every kind's escrow has. */
+interface CommonTerms {
   tenantId: string;
   id: string;
   kind: EscrowKind;
@@ -201,12 +183,6 @@ export interface EscrowTerms {
   listingRef: string | null;
   metadata: Record<string, string>;
   windows: Windows;
-  /** rental_deposit only: the lease as agreed at creation. */
-  lease: Lease | null;
-  /** vehicle only: the reservation deposit held first, whether a withdrawal forfeits it, and the car. */
-  deposit: number | null;
-  depositForfeitable: boolean;
-  vehicle: Vehicle | null;
   createdAt: string;
 }
 
@@ -218,8 +194,14 @@ export type Posting =
   | { kind: "void_pending"; id: string; amount: number }
   | { kind: "transfer"; debit: LedgerAccount; credit: LedgerAccount; amount: number };
 
-/** Everything the service knows about an escrow at one version. */
-export interface EscrowState extends EscrowTerms {
+/**
+ * Everything the service knows about an escrow at one version: its terms,
+ * every kind's own state (a kind's own terms grown, as a lease that was
+ * renewed; another kind's are NO_KIND_STATE), and the common state.
+ */
+export type EscrowState = Omit<EscrowTerms, keyof KindState> & KindState & CommonState;
+
+interface CommonState {
   status: EscrowStatus;
   deadline: string | null;
   delivery: {
@@ -243,12 +225,7 @@ export interface EscrowState extends EscrowTerms {
   } | null;
   /** When the current wait began (its status started), for its reminder: null while nothing waits. */
   waitingSince: string | null;
-  /** rental_deposit: the lease as it stands (renewals move its end), and when the renter moved out. */
-  lease: (Lease & { movedOutAt: string | null }) | null;
-  claim: { items: ClaimItem[]; total: number; claimedAt: string; acceptedAmount: number | null } | null;
-  /** vehicle: the buyer's inspection, once made. */
-  inspection: { accepted: boolean; reason: string | null; at: string } | null;
-  /** vehicle: the balance hold the workflow is to take (after an accepted inspection). */
+  /** A second hold the workflow is to take (a car's balance, after an accepted inspection). */
   balanceDue: { paymentMethod: string } | null;
   /** The total ever held for the escrow. */
   funded: number;
@@ -287,9 +264,6 @@ type StateHidden =
   | "paymentRef"
   | "extensions"
   | "ledger";
-
-/** The fields a kind's module adds to the resource (its `view`). */
-type KindShown = "lease" | "claim" | "vehicle" | "deposit" | "depositForfeitable" | "inspection";
 
 /** The resource of API.md: the state's fields, a kind's own (its module's `view`), and what is derived. */
 export type EscrowView = Omit<EscrowState, StateHidden | KindShown> &

@@ -9,9 +9,10 @@ import {
   settleEscrow,
   toView,
 } from "../../functions/domain/escrow";
+import { CLAIM_CATEGORIES } from "../../functions/domain/kinds/rental-deposit/types";
 import { ledgerViolations } from "../../functions/domain/ledger";
 import { disburse, heldOf } from "../../functions/domain/money";
-import { CLAIM_CATEGORIES, type Disbursement, isTerminal } from "../../functions/domain/types";
+import { type Disbursement, isTerminal } from "../../functions/domain/types";
 import { at, Harness, rentalTerms } from "../support/escrows";
 
 /**

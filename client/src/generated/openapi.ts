@@ -1087,6 +1087,29 @@ export interface components {
             } & {
                 [key: string]: unknown;
             }) | null;
+            /** @description vehicle only: the car, as given at creation. */
+            vehicle?: {
+                vin: string;
+                description: string | null;
+            } & {
+                [key: string]: unknown;
+            };
+            /** @description vehicle only: the reservation deposit, held first; the balance is held after an accepted inspection. */
+            deposit?: number;
+            /** @description vehicle only: whether a buyer's withdrawal (or a lapsed inspection window) forfeits the deposit. */
+            depositForfeitable?: boolean;
+            /** @description vehicle only: the buyer's inspection, once made. */
+            inspection?: ({
+                accepted: boolean;
+                reason: string | null;
+                /**
+                 * @description ISO 8601 UTC timestamp.
+                 * @example 2026-12-05T10:00:00.000Z
+                 */
+                at: string;
+            } & {
+                [key: string]: unknown;
+            }) | null;
             /** @description The total ever held (0 before the hold; the amount once FUNDED). */
             funded: number;
             /** @description What is held right now (0 in terminal statuses). */

@@ -1,12 +1,20 @@
-import type { ActionDoc } from "../../api/route-kit";
-import { RENTAL_DEPOSIT_ROUTE_DOCS, RENTAL_DEPOSIT_ROUTES } from "./rental-deposit/api";
-import { VEHICLE_ROUTE_DOCS, VEHICLE_ROUTES } from "./vehicle/api";
+import type { ActionDoc, KindFields } from "../../api/route-kit";
+import type { KindInput } from "./names";
+import {
+  RENTAL_DEPOSIT_FIELDS,
+  RENTAL_DEPOSIT_ROUTE_DOCS,
+  RENTAL_DEPOSIT_ROUTES,
+} from "./rental-deposit/api";
+import { VEHICLE_FIELDS, VEHICLE_ROUTE_DOCS, VEHICLE_ROUTES } from "./vehicle/api";
 
 /**
- * The registry's API half: the routes of the kinds' own actions, each
- * declared in its kind's folder (`<kind>/api.ts`). The route table
- * (functions/api/routes.ts) lists them; one Lambda entry serves them all
- * (functions/api/kind-action.ts). A kind without actions of its own has no line here.
+ * The registry's API half: the routes of the kinds' own actions, and what
+ * each kind adds to the create body, its windows and the escrow resource,
+ * each declared in its kind's folder (`<kind>/api.ts`). The route table
+ * (functions/api/routes.ts) lists the routes; one Lambda entry serves them
+ * all (functions/api/kind-action.ts); the create body
+ * (functions/api/create-body.ts) and the OpenAPI document add the fields. A
+ * kind with neither has no line here.
  */
 export { RENTAL_DEPOSIT_ROUTES, VEHICLE_ROUTES };
 
@@ -20,3 +28,10 @@ export const KIND_ROUTE_DOCS: Record<(typeof KIND_ROUTES)[number]["id"], ActionD
     ...RENTAL_DEPOSIT_ROUTE_DOCS,
     ...VEHICLE_ROUTE_DOCS,
   }))();
+
+/** What every kind adds to the API's shapes (each kind's own fields; the create body's all optional). */
+export const KIND_FIELDS: KindFields<KindInput> = {
+  create: () => ({ ...RENTAL_DEPOSIT_FIELDS.create(), ...VEHICLE_FIELDS.create() }),
+  windows: () => ({ ...RENTAL_DEPOSIT_FIELDS.windows(), ...VEHICLE_FIELDS.windows() }),
+  view: () => ({ ...RENTAL_DEPOSIT_FIELDS.view(), ...VEHICLE_FIELDS.view() }),
+};

@@ -15,6 +15,7 @@ import type {
   Windows,
 } from "../types";
 import type { StepOutcome } from "../workflow-step";
+import type { KindState, KindTerms } from "./names";
 
 /** A broken rule of the create body or of an action, as a 400 names it. */
 export interface FieldError {
@@ -22,8 +23,8 @@ export interface FieldError {
   message: string;
 }
 
-/** The terms a kind adds to the common ones (all kinds' fields, each kind filling its own). */
-export type KindTerms = Pick<EscrowTerms, "lease" | "deposit" | "depositForfeitable" | "vehicle">;
+/** The terms a kind adds to the common ones (the registry's names half lists every kind's). */
+export type { KindTerms };
 
 /**
  * A wait of the kind: the window that runs while the escrow is in a status,
@@ -37,6 +38,8 @@ export type Wait = {
   step: StepOutcome;
   /** What the reminder says happens when no one acts (`outcome` or `elapsed`, in its words). */
   ifSilent: OutcomeIfSilent | ((state: EscrowState) => OutcomeIfSilent);
+  /** When the wait ends, if at a date of the escrow's own (a lease's end) rather than its window after it begins. */
+  until?(state: EscrowState): string;
 } & (
   | {
       /** What the window ending with nothing accepted makes pending (API.md's "ends by" column). */
@@ -107,6 +110,8 @@ export interface Kind {
   readonly createFields: readonly (keyof CreateEscrowInput)[];
   /** Checks the kind's own create fields and answers its terms (with `errors` pushed for what is broken). */
   terms(input: CreateEscrowInput, now: Date, errors: FieldError[]): Partial<KindTerms>;
+  /** The kind's own state as a new escrow of the kind has it, from its terms (what is left out: NO_KIND_STATE). */
+  start?(terms: EscrowTerms): Partial<KindState>;
   /** The status the first hold leaves (its entry: `funded`, or `reserved` for a reservation deposit). */
   readonly firstHold: "funded" | "reserved";
   /** The waits of the kind's statuses (a status without one: nothing runs out by itself). */

@@ -1,7 +1,7 @@
 import type { Entry } from "../entries";
 import type { EscrowState, PendingAction, WindowKey, Windows } from "../types";
 import { goods } from "./goods";
-import type { Kind, KindTerms, OwnAction, OwnActions, OwnEntries, OwnEntry, Wait } from "./kind";
+import type { Kind, OwnAction, OwnActions, OwnEntries, OwnEntry, Wait } from "./kind";
 import type { KindNames } from "./names";
 import {
   RENTAL_DEPOSIT_ACTIONS,
@@ -77,13 +77,7 @@ export const kindOf = (of: { kind: EscrowKind }): Kind => KIND_MODULES[of.kind];
 export const windowKeysOf = (kind: EscrowKind): WindowKey[] =>
   Object.keys(KIND_MODULES[kind].windows) as WindowKey[];
 
-/** The terms a kind adds, as an escrow of another kind has them: none. */
-export const NO_KIND_TERMS: KindTerms = {
-  lease: null,
-  deposit: null,
-  depositForfeitable: false,
-  vehicle: null,
-};
+export { NO_KIND_STATE, NO_KIND_TERMS } from "./names";
 
 /** Every kind's own create fields (a field of another kind is 400 on an escrow of this one). */
 export const KIND_FIELDS = [...new Set(Object.values(KIND_MODULES).flatMap((k) => k.createFields))];

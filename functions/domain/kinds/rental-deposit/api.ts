@@ -1,8 +1,19 @@
 import * as z from "zod/mini";
-import { type ActionDoc, actionRoute } from "../../../api/route-kit";
-import { actorId, doc, instant, minorUnits, note, schema, text } from "../../../api/schema-kit";
+import { type ActionDoc, actionRoute, type KindFields } from "../../../api/route-kit";
+import {
+  actorId,
+  amount,
+  doc,
+  instant,
+  minorUnits,
+  note,
+  schema,
+  text,
+  timestamp,
+  windowSeconds,
+} from "../../../api/schema-kit";
 import { AttachmentsInput } from "../../../api/schemas";
-import { CLAIM_CATEGORIES } from "../../types";
+import { CLAIM_CATEGORIES, type RentalDepositInput } from "./types";
 
 /**
  * The rental deposit's own routes (API.md v1.1): each action's body, its
@@ -119,4 +130,59 @@ export const RENTAL_DEPOSIT_ROUTE_DOCS: Record<(typeof RENTAL_DEPOSIT_ROUTES)[nu
     description:
       "rental_deposit, by the renter, in CLAIMED. Accept: the landlord gets the claim (less the pro-rata fee), the renter the rest — RELEASED when the claim is the whole deposit, else SETTLED. Reject: DISPUTED; at once the unclaimed part goes back to the renter and `acceptedAmount` (default 0, less than the claim's total, else 400; only with accept: false) to the landlord (one disbursement `undisputed_part`, event `escrow.partially_settled`), and only the contested part (`dispute.contestedAmount`) stays held for ops, whose resolution decides it.",
   },
+};
+
+export const LeaseInput = schema(() =>
+  doc(
+    z.strictObject({
+      startsAt: instant(
+        "When the lease starts; a cancellation is possible only before.",
+        "2026-12-01T00:00:00Z",
+      ),
+      endsAt: instant(
+        "When the lease ends: after startsAt, in the future and at most 5 years from now. The deposit is held until then (or a move-out).",
+        "2028-11-30T00:00:00Z",
+      ),
+    }),
+    { id: "LeaseInput", description: "rental_deposit only, and required there." },
+  ),
+);
+
+/** What the rental deposit adds to the create body, its windows and the escrow resource. */
+export const RENTAL_DEPOSIT_FIELDS: KindFields<RentalDepositInput> = {
+  create: () => ({ lease: z.optional(LeaseInput) }),
+  windows: () => ({
+    claimSeconds: z.optional(windowSeconds()),
+    claimResponseSeconds: z.optional(windowSeconds()),
+  }),
+  view: () => ({
+    lease: doc(
+      z.optional(
+        z.looseObject({ startsAt: timestamp(), endsAt: timestamp(), movedOutAt: z.nullable(timestamp()) }),
+      ),
+      {
+        description:
+          "rental_deposit only: the lease as it stands (renewals move endsAt); movedOutAt once moved out or ended.",
+      },
+    ),
+    claim: doc(
+      z.optional(
+        z.nullable(
+          z.looseObject({
+            items: z.array(
+              z.looseObject({
+                category: z.enum(CLAIM_CATEGORIES),
+                amount: amount(),
+                description: z.string(),
+              }),
+            ),
+            total: amount(),
+            claimedAt: timestamp(),
+            acceptedAmount: z.nullable(amount()),
+          }),
+        ),
+      ),
+      { description: "rental_deposit only: the landlord's deduction claim, once made." },
+    ),
+  }),
 };

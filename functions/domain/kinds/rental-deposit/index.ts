@@ -2,13 +2,14 @@ import type { ActionCommand } from "../../decide";
 import { DAY, DEFAULT_REMINDER_SECONDS } from "../../durations";
 import type { EntryOf } from "../../entries";
 import { InvalidTransitionError, ValidationError } from "../../errors";
-import { leaseEndErrors } from "../../lease";
 import { heldOf } from "../../money";
-import { acceptedClaim, pending, pendingStep, undisputedPart } from "../../outcomes";
-import type { ClaimItem, EscrowState, Lease } from "../../types";
+import { pending, pendingStep } from "../../outcomes";
+import type { EscrowState } from "../../types";
 import { addSeconds, windowSeconds } from "../../windows";
 import { GOODS_WAITS } from "../goods";
 import type { Kind, OwnActions, OwnEntries } from "../kind";
+import { acceptedClaim, leaseEndErrors, undisputedPart } from "./rules";
+import type { ClaimItem, Lease } from "./types";
 
 /**
  * A rent deposit (API.md v1.1, kind `rental_deposit`): held through the
@@ -205,12 +206,14 @@ export const rentalDeposit: Kind = {
       errors.push({ path: "lease.endsAt", message: "must be after lease.startsAt" });
     return { lease };
   },
+  start: (terms) => ({ lease: terms.lease ? { ...terms.lease, movedOutAt: null } : null }),
   firstHold: "funded",
   waits: {
     FUNDED: {
       window: "lease",
       // A lease is a long wait: the workflow parks it in the record.
       step: "lease_funded",
+      until: (s) => s.lease?.endsAt ?? s.createdAt,
       party: "buyer",
       ifSilent: "move_out",
       // The lease ending by itself is a move-out at its end.
