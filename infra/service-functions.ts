@@ -21,7 +21,6 @@ import {
   ResumeEscrow,
 } from "../functions/api/routes";
 import { KIND_ROUTES } from "../functions/domain/kinds/api";
-import { RenewLease } from "../functions/domain/kinds/rental-deposit/api";
 import type { Env } from "../functions/shared/config";
 
 /** The variables a function may read: the keys of the one environment schema (functions/shared/config.ts). */
@@ -166,17 +165,6 @@ const KEYED_ANSWER: UnexercisedGrant = {
     "A request sent with an Idempotency-Key (optional) stores its answer for replays; the ops console always sends one, the end-to-end suite does not on every route.",
 };
 
-/**
- * A lease's renewal signals the lease's wait only once that wait has stored its token; the suite renews
- * right after FUNDED, and a renewal that arrives before the token is stored is handed to the reconciler
- * instead (the wait catches up from the record), so a run may not call SendTaskSuccess from it.
- */
-const RENEWAL_SIGNAL: UnexercisedGrant = {
-  actions: ["states:SendTaskSuccess"],
-  reason:
-    "A renewal signals the lease's wait once the wait has stored its token; one that arrives first (the suite renews right after FUNDED) is handed to the reconciler, so whether a run calls it depends on timing.",
-};
-
 /** What each kind of route needs beyond reading the table. */
 const api = (route: FunctionRoute): FunctionSpec => ({
   id: route.id,
@@ -191,7 +179,6 @@ const api = (route: FunctionRoute): FunctionSpec => ({
     TENANT_LOOKUP,
     ...(route.kind === "action" ? ACTION_UNEXERCISED : []),
     ...(route.id === AssignEscrow.id ? [KEYED_ANSWER] : []),
-    ...(route.id === RenewLease.id ? [RENEWAL_SIGNAL] : []),
   ],
   route,
   // Served without a token (no tenant to look up), from no table and no variable.

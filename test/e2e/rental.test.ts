@@ -86,6 +86,19 @@ async function describeExecution(executionArn: string): Promise<{ status: string
   return (await res.json()) as { status: string };
 }
 
+/** The execution's history, as ops read it in the console (GetExecutionHistory). */
+async function historyOf(executionArn: string): Promise<{ type: string }[]> {
+  const res = await fetch(`${server.url}/`, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/x-amz-json-1.0",
+      "X-Amz-Target": "AWSStepFunctions.GetExecutionHistory",
+    },
+    body: JSON.stringify({ executionArn, maxResults: 1000 }),
+  });
+  return ((await res.json()) as { events: { type: string }[] }).events;
+}
+
 describe("a rental deposit", () => {
   it("is held through the lease: the resource shows the lease and the money", async () => {
     const escrow = await held();
@@ -248,6 +261,14 @@ describe("a rental deposit", () => {
 
   it("renewal: the lease and the deadline move; only a later end, at most five years out", async () => {
     const escrow = await held({ lease: { startsAt: iso(-DAY), endsAt: iso(4) } });
+    const execution = (await api.call("GET", `/v1/ops/escrows/${escrow.id}`, { as: "ops" })).body.ops
+      .executionArn;
+    // Renewed once the lease's wait holds its token (its task submitted), so the renewal signals the wait
+    // itself (one that comes first is caught up by the wait: test/app/service.test.ts covers that path).
+    await waitFor(async () => (await historyOf(execution)).some((e) => e.type === "TaskSubmitted"), {
+      timeoutMs: 15_000,
+      what: "the lease's wait to hold its token",
+    });
     const endsAt = iso(2 * 365 * DAY);
     const renewed = await act(escrow.id, "lease-renewal", { actorId: RENTER, endsAt });
     expect(renewed.body).toMatchObject({ status: "FUNDED", deadline: endsAt, lease: { endsAt } });
@@ -267,8 +288,6 @@ describe("a rental deposit", () => {
     ).toBe(403);
     // The workflow follows: its wait now runs to the new end — two years, so it is parked in the record
     // (the execution ends) instead of timing out at the old end.
-    const execution = (await api.call("GET", `/v1/ops/escrows/${escrow.id}`, { as: "ops" })).body.ops
-      .executionArn;
     await waitFor(async () => (await describeExecution(execution)).status === "SUCCEEDED", {
       timeoutMs: 15_000,
       what: "the lease wait to park",
