@@ -9,6 +9,7 @@ import {
   fund,
   fundBalance,
 } from "../domain/escrow";
+import { kindOf } from "../domain/kinds/registry";
 import { dueOf } from "../domain/reconciliation";
 import { type EscrowState, isTerminal } from "../domain/types";
 import {
@@ -81,7 +82,7 @@ export async function holdFunds(
   const result = await transact<WorkflowStep>(deps, ref, async (state, record, now) => {
     if (isSuperseded(record, ref)) return { done: supersededStep(latestVersion(record)) };
     if (state.status !== "PENDING_FUNDS") {
-      const done = lastOf(record, ["funded", "reserved", "payment_failed", "cancelled"]);
+      const done = lastOf(record, ["funded", kindOf(state).firstHold, "payment_failed", "cancelled"]);
       if (done) return { done: stepOf(record, done.v, now) };
       throw new Error(`escrow ${state.id} is ${state.status} but was never funded`);
     }
@@ -90,8 +91,8 @@ export async function holdFunds(
       escrowId: state.id,
       key: movementKeys.hold(state.id),
       paymentMethod: state.paymentMethod,
-      // A car's reservation deposit first; everything else the whole amount.
-      amount: state.deposit ?? state.amount,
+      // The whole amount, unless the kind holds less first (a car's reservation deposit).
+      amount: kindOf(state).firstHoldAmount?.(state) ?? state.amount,
       currency: state.currency,
     });
     return { append: fund(state, reference) };
@@ -160,7 +161,7 @@ export async function recordPaymentFailure(
   const result = await transact<Entry | "superseded">(deps, ref, async (state, record) => {
     if (isSuperseded(record, ref)) return { done: "superseded" };
     if (state.status !== "PENDING_FUNDS") {
-      const done = lastOf(record, ["payment_failed", "cancelled", "funded", "reserved"]);
+      const done = lastOf(record, ["payment_failed", "cancelled", "funded", kindOf(state).firstHold]);
       if (done) return { done };
     }
     await voidHold(deps, state, "hold");

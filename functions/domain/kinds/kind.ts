@@ -112,8 +112,10 @@ export interface Kind {
   terms(input: CreateEscrowInput, now: Date, errors: FieldError[]): Partial<KindTerms>;
   /** The kind's own state as a new escrow of the kind has it, from its terms (what is left out: NO_KIND_STATE). */
   start?(terms: EscrowTerms): Partial<KindState>;
-  /** The status the first hold leaves (its entry: `funded`, or `reserved` for a reservation deposit). */
-  readonly firstHold: "funded" | "reserved";
+  /** The entry that records the first hold (`funded`, or a kind's own, as a car's `reserved` deposit): one that names its payment. */
+  readonly firstHold: Extract<Entry, { data: { paymentRef: string } }>["type"];
+  /** What the first hold takes (a car's reservation deposit); left out, the whole amount. */
+  firstHoldAmount?(state: EscrowState): number;
   /** The waits of the kind's statuses (a status without one: nothing runs out by itself). */
   readonly waits: Partial<Record<EscrowStatus, Wait>>;
   /** The actions of the kind; any other is 409 on its escrows. */

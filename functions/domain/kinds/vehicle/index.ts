@@ -136,6 +136,7 @@ export const vehicle: Kind = {
     };
   },
   firstHold: "reserved",
+  firstHoldAmount: (s) => s.deposit ?? s.amount,
   waits: {
     RESERVED: {
       window: "inspection",
