@@ -1,7 +1,7 @@
 import type { Entry } from "../domain/escrow";
 import type { KindTerms } from "../domain/kinds/kind";
 import { NO_KIND_TERMS } from "../domain/kinds/registry";
-import type { EscrowKind, EscrowTerms, WindowKey, Windows } from "../domain/types";
+import type { EscrowKind, EscrowTerms, Windows } from "../domain/types";
 
 /**
  * An escrow's terms and history as the item stores them. Every byte of the
@@ -31,7 +31,7 @@ export type StoredTerms = Common & {
 } & { [kind in EscrowKind]?: unknown } & Partial<KindTerms>;
 
 /** How records written before #18 listed each kind's windows. Frozen: it is how they were written. */
-const LEGACY_WINDOW_ORDER: Record<string, readonly WindowKey[]> = {
+const LEGACY_WINDOW_ORDER: Record<string, readonly string[]> = {
   goods: [
     "deliverySeconds",
     "confirmationSeconds",

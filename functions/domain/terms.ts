@@ -2,7 +2,7 @@ import type { CreateEscrowInput } from "./create-input";
 import { ValidationError } from "./errors";
 import type { FieldError } from "./kinds/kind";
 import { DEFAULT_KIND, KIND_MODULES, NO_KIND_TERMS, windowKeysOf, withDefaults } from "./kinds/registry";
-import type { EscrowTerms } from "./types";
+import type { EscrowTerms, KindTerms } from "./types";
 
 /**
  * The rules of a kind for the terms of a new escrow, beyond the body's shape:
@@ -12,7 +12,7 @@ import type { EscrowTerms } from "./types";
 export function kindTerms(
   input: CreateEscrowInput,
   now: Date,
-): Pick<EscrowTerms, "kind" | "windows" | "lease" | "deposit" | "depositForfeitable" | "vehicle"> {
+): Pick<EscrowTerms, "kind" | "windows"> & KindTerms {
   const kind = input.kind ?? DEFAULT_KIND;
   const errors: FieldError[] = [];
   const windows = windowKeysOf(kind);
