@@ -61,7 +61,15 @@ const handoverKinds = () => {
  * `npx tsx infra/openapi.ts [file]` writes it (default: stdout).
  */
 
-const EVIDENCE_STATUSES_TEXT = "REFUND_REQUESTED, CLAIMED or DISPUTED";
+/** Where evidence may be added: a contested refund or dispute, and each kind's own such statuses ("A, B or C"). */
+const EVIDENCE_STATUSES_TEXT = (() => {
+  const statuses = [
+    "REFUND_REQUESTED",
+    ...Object.values(KIND_MODULES).flatMap((kind) => kind.evidenceAlsoIn ?? []),
+    "DISPUTED",
+  ];
+  return `${statuses.slice(0, -1).join(", ")} or ${statuses.at(-1)}`;
+})();
 
 /** A kind's own action, as its folder describes it (functions/domain/kinds/<kind>/api.ts). */
 function kindActionDocs(): Record<keyof typeof KIND_ROUTE_DOCS, RouteDoc> {
