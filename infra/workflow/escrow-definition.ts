@@ -14,7 +14,7 @@ import {
   waitWithDeadline,
 } from "./asl-builder";
 import type { SharedChoice } from "./routes";
-import { SHARED_ROUTES, sharedRoutes } from "./routes";
+import { routesOf, SHARED_ROUTES } from "./routes";
 
 /**
  * The escrow workflow, as ops read it in the Step Functions console
@@ -26,7 +26,7 @@ import { SHARED_ROUTES, sharedRoutes } from "./routes";
 
 /** A shared Choice: its common routes, and the kinds' own steps it routes (their modules'). */
 const shared = (comment: string, name: SharedChoice) =>
-  choice(comment, sharedRoutes(name, SHARED_ROUTES[name], KIND_WORKFLOWS));
+  choice(comment, routesOf(name, [SHARED_ROUTES, ...KIND_WORKFLOWS.map((kind) => kind.routes)]));
 
 const COMMON_STATES: Record<string, State> = {
   HoldFunds: lambdaTask({
@@ -50,7 +50,7 @@ const COMMON_STATES: Record<string, State> = {
   }),
   RouteAfterHold: shared(
     "Goods and services wait for delivery; a rental deposit is held through the lease; a car's reservation deposit waits for the inspection.",
-    "AFTER_HOLD",
+    "RouteAfterHold",
   ),
   ...waitWithDeadline({
     wait: "AwaitDelivery",
@@ -60,7 +60,7 @@ const COMMON_STATES: Record<string, State> = {
     endedComment: "The delivery window ended: carry out an action accepted meanwhile, or refund the buyer.",
     route: "RouteAfterDelivery",
   }),
-  RouteAfterDelivery: shared("What ended the delivery wait.", "AFTER_DELIVERY"),
+  RouteAfterDelivery: shared("What ended the delivery wait.", "RouteAfterDelivery"),
   ...waitWithDeadline({
     wait: "AwaitBuyerConfirmation",
     waitComment:
@@ -70,7 +70,7 @@ const COMMON_STATES: Record<string, State> = {
       "The confirmation window ended: carry out an action accepted meanwhile, or release to the seller.",
     route: "RouteAfterConfirmation",
   }),
-  RouteAfterConfirmation: shared("What ended the confirmation wait.", "AFTER_CONFIRMATION"),
+  RouteAfterConfirmation: shared("What ended the confirmation wait.", "RouteAfterConfirmation"),
   ...waitWithDeadline({
     wait: "AwaitSellerResponse",
     waitComment:
@@ -79,7 +79,7 @@ const COMMON_STATES: Record<string, State> = {
     endedComment: "The seller did not answer: the refund is accepted as asked.",
     route: "RouteAfterSellerResponse",
   }),
-  RouteAfterSellerResponse: shared("What ended the seller-response wait.", "AFTER_SELLER_RESPONSE"),
+  RouteAfterSellerResponse: shared("What ended the seller-response wait.", "RouteAfterSellerResponse"),
   ...waitWithDeadline({
     wait: "AwaitOpsResolution",
     waitComment:
@@ -88,7 +88,7 @@ const COMMON_STATES: Record<string, State> = {
     endedComment: "The dispute window ended unresolved: the buyer is refunded and ops are alerted.",
     route: "RouteAfterOpsResolution",
   }),
-  RouteAfterOpsResolution: shared("What ended the dispute.", "AFTER_OPS_RESOLUTION"),
+  RouteAfterOpsResolution: shared("What ended the dispute.", "RouteAfterOpsResolution"),
   PayUndisputedPart: settleTask(
     "The renter rejected the claim: the unclaimed part goes back to the renter and the part they accept to the landlord at once (escrow.partially_settled); only the contested part stays held for ops.",
     "AwaitOpsResolution",
@@ -107,7 +107,7 @@ const COMMON_STATES: Record<string, State> = {
   ),
   ResumeFromRecord: shared(
     "A continuation: the escrow's record says where its workflow is (after a long wait was parked, an escalation ops resolved, or a restart from the record).",
-    "RESUME_FROM_RECORD",
+    "ResumeFromRecord",
   ),
   [UNEXPECTED]: {
     Type: "Pass",

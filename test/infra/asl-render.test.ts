@@ -6,7 +6,7 @@ import { PERMANENT_ERRORS, RETRY_FOREVER } from "../../infra/workflow/asl-builde
 import { ESCROW_DEFINITION } from "../../infra/workflow/escrow-definition";
 import { ASL_FILE, renderAsl } from "../../infra/workflow/render-asl";
 import * as ROUTES from "../../infra/workflow/routes";
-import { type KindWorkflow, sharedRoutes } from "../../infra/workflow/routes";
+import { routesOf } from "../../infra/workflow/routes";
 
 /**
  * The workflow is rendered from typed code (ARCHITECTURE.md v1.2 decision 6):
@@ -105,21 +105,20 @@ describe("the rendered workflow", () => {
     }
   });
 
-  it("composes the kinds' own states and routes with the shared ones: a step routed twice is refused", () => {
-    const kind = (step: string, state: string): KindWorkflow<string> => ({
-      states: { [state]: { Type: "Succeed", Comment: "" } },
-      routes: { AFTER_HOLD: { [step]: state }, RESUME_FROM_RECORD: { [step]: state } },
-    });
-    expect(sharedRoutes("AFTER_HOLD", ROUTES.AFTER_HOLD, [kind("a", "A"), kind("b", "B")])).toMatchObject({
+  it("composes a Choice from the shared table and the kinds': an outcome routed twice from one Choice is refused", () => {
+    const kind = (step: string, state: string) => ({ [step]: { RouteAfterHold: state } });
+    expect(routesOf("RouteAfterHold", [ROUTES.SHARED_ROUTES, kind("a", "A"), kind("b", "B")])).toEqual({
       funded: "AwaitDelivery",
+      superseded: "Superseded",
       a: "A",
       b: "B",
     });
-    expect(() => sharedRoutes("AFTER_HOLD", ROUTES.AFTER_HOLD, [kind("a", "A"), kind("a", "B")])).toThrow(
-      "AFTER_HOLD: the step a is routed twice",
+    expect(() => routesOf("RouteAfterHold", [kind("a", "A"), kind("a", "B")])).toThrow(
+      "RouteAfterHold: the step a is routed twice",
     );
-    expect(() => sharedRoutes("AFTER_HOLD", ROUTES.AFTER_HOLD, [kind("funded", "A")])).toThrow(
+    expect(() => routesOf("RouteAfterHold", [ROUTES.SHARED_ROUTES, kind("funded", "A")])).toThrow(
       "the step funded is routed twice",
     );
+    expect(ROUTES.unrouted("created parked")).toEqual({ created: {}, parked: {} });
   });
 });

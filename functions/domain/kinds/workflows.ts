@@ -1,4 +1,4 @@
-import type { KindWorkflow } from "../../../infra/workflow/routes";
+import type { AnyKindWorkflow } from "../../../infra/workflow/routes";
 import { RENTAL_DEPOSIT_WORKFLOW } from "./rental-deposit/workflow";
 import { VEHICLE_WORKFLOW } from "./vehicle/workflow";
 
@@ -9,4 +9,4 @@ import { VEHICLE_WORKFLOW } from "./vehicle/workflow";
  * it). A kind that takes the shared process's steps only (goods, service) has
  * no line here.
  */
-export const KIND_WORKFLOWS: readonly KindWorkflow<string>[] = [VEHICLE_WORKFLOW, RENTAL_DEPOSIT_WORKFLOW];
+export const KIND_WORKFLOWS: readonly AnyKindWorkflow[] = [VEHICLE_WORKFLOW, RENTAL_DEPOSIT_WORKFLOW];

@@ -1,5 +1,5 @@
-import { choice, UNEXPECTED as U, waitWithDeadline } from "../../../../infra/workflow/asl-builder";
-import type { KindRoutes, KindWorkflow } from "../../../../infra/workflow/routes";
+import { choice, waitWithDeadline } from "../../../../infra/workflow/asl-builder";
+import { type KindWorkflow, routesOf, unrouted } from "../../../../infra/workflow/routes";
 import type { RentalDepositStep } from "./names";
 
 /**
@@ -9,91 +9,45 @@ import type { RentalDepositStep } from "./names";
  * undisputed part of a rejected claim.
  */
 
-/** What ended the lease wait. */
-const AFTER_MOVE_OUT = {
-  created: U,
-  funded: U,
-  cancelled: U,
-  delivered: U,
-  extended: U,
-  evidence_requested: U,
-  refund_requested: U,
-  disputed: U,
-  release: U,
-  refund: "RefundBuyer",
-  split: U,
-  refund_unresolved: U,
-  released: U,
-  refunded: U,
-  settled: U,
-  escalated: U,
-  partial: U,
-  partially_settled: U,
-  lease_funded: U,
-  moved_out: "AwaitDeductionClaim",
-  lease_renewed: "AwaitMoveOut",
-  deductions_claimed: U,
-  parked: "Parked",
-  superseded: "Superseded",
-} as const satisfies KindRoutes<RentalDepositStep>;
+type Choices = "RouteAfterMoveOut" | "RouteAfterDeductionClaim" | "RouteAfterClaimResponse";
 
-/** What ended the claim window. */
-const AFTER_DEDUCTION_CLAIM = {
-  created: U,
-  funded: U,
-  cancelled: U,
-  delivered: U,
-  extended: U,
-  evidence_requested: U,
-  refund_requested: U,
-  disputed: U,
-  release: U,
-  refund: "RefundBuyer",
-  split: U,
-  refund_unresolved: U,
-  released: U,
-  refunded: U,
-  settled: U,
-  escalated: U,
-  partial: U,
-  partially_settled: U,
-  lease_funded: U,
-  moved_out: U,
-  lease_renewed: U,
-  deductions_claimed: "AwaitClaimResponse",
-  parked: "Parked",
-  superseded: "Superseded",
-} as const satisfies KindRoutes<RentalDepositStep>;
+/**
+ * Where each outcome goes from the rental deposit's Choices (what ended the
+ * lease wait, the claim window, how the renter answered the claim), and its
+ * own steps from the shared ones.
+ */
+const ROUTES: KindWorkflow<RentalDepositStep, Choices>["routes"] = {
+  ...unrouted(
+    "created funded cancelled delivered extended evidence_requested refund_requested refund_unresolved released refunded settled escalated partially_settled",
+  ),
+  refund: { RouteAfterMoveOut: "RefundBuyer", RouteAfterDeductionClaim: "RefundBuyer" },
+  disputed: { RouteAfterClaimResponse: "AwaitOpsResolution" },
+  release: { RouteAfterClaimResponse: "ReleaseToSeller" },
+  split: { RouteAfterClaimResponse: "SplitSettlement" },
+  partial: { RouteAfterClaimResponse: "PayUndisputedPart" },
+  parked: {
+    RouteAfterMoveOut: "Parked",
+    RouteAfterDeductionClaim: "Parked",
+    RouteAfterClaimResponse: "Parked",
+  },
+  superseded: {
+    RouteAfterMoveOut: "Superseded",
+    RouteAfterDeductionClaim: "Superseded",
+    RouteAfterClaimResponse: "Superseded",
+  },
+  lease_funded: { RouteAfterHold: "AwaitMoveOut", ResumeFromRecord: "AwaitMoveOut" },
+  moved_out: { RouteAfterMoveOut: "AwaitDeductionClaim", ResumeFromRecord: "AwaitDeductionClaim" },
+  lease_renewed: { RouteAfterMoveOut: "AwaitMoveOut", ResumeFromRecord: "AwaitMoveOut" },
+  deductions_claimed: {
+    RouteAfterDeductionClaim: "AwaitClaimResponse",
+    ResumeFromRecord: "AwaitClaimResponse",
+  },
+};
 
-/** How the renter answered the claim. */
-const AFTER_CLAIM_RESPONSE = {
-  created: U,
-  funded: U,
-  cancelled: U,
-  delivered: U,
-  extended: U,
-  evidence_requested: U,
-  refund_requested: U,
-  disputed: "AwaitOpsResolution",
-  release: "ReleaseToSeller",
-  refund: U,
-  split: "SplitSettlement",
-  refund_unresolved: U,
-  released: U,
-  refunded: U,
-  settled: U,
-  escalated: U,
-  partial: "PayUndisputedPart",
-  partially_settled: U,
-  lease_funded: U,
-  moved_out: U,
-  lease_renewed: U,
-  deductions_claimed: U,
-  parked: "Parked",
-  superseded: "Superseded",
-} as const satisfies KindRoutes<RentalDepositStep>;
+/** The Choice of one of its waits. */
+const route = (name: Choices, comment: string) => choice(comment, routesOf(name, [ROUTES]));
 
-export const RENTAL_DEPOSIT_WORKFLOW: KindWorkflow<RentalDepositStep> = {
+export const RENTAL_DEPOSIT_WORKFLOW: KindWorkflow<RentalDepositStep, Choices> = {
   states: {
     ...waitWithDeadline({
       wait: "AwaitMoveOut",
@@ -103,7 +57,7 @@ export const RENTAL_DEPOSIT_WORKFLOW: KindWorkflow<RentalDepositStep> = {
       endedComment: "The lease ended: the renter has moved out (carry out an action accepted meanwhile).",
       route: "RouteAfterMoveOut",
     }),
-    RouteAfterMoveOut: choice("What ended the lease wait.", AFTER_MOVE_OUT),
+    RouteAfterMoveOut: route("RouteAfterMoveOut", "What ended the lease wait."),
     ...waitWithDeadline({
       wait: "AwaitDeductionClaim",
       waitComment:
@@ -112,7 +66,7 @@ export const RENTAL_DEPOSIT_WORKFLOW: KindWorkflow<RentalDepositStep> = {
       endedComment: "No claim in time: the whole deposit goes back to the renter.",
       route: "RouteAfterDeductionClaim",
     }),
-    RouteAfterDeductionClaim: choice("What ended the claim window.", AFTER_DEDUCTION_CLAIM),
+    RouteAfterDeductionClaim: route("RouteAfterDeductionClaim", "What ended the claim window."),
     ...waitWithDeadline({
       wait: "AwaitClaimResponse",
       waitComment:
@@ -121,15 +75,7 @@ export const RENTAL_DEPOSIT_WORKFLOW: KindWorkflow<RentalDepositStep> = {
       endedComment: "The renter did not answer: the claim is accepted as claimed.",
       route: "RouteAfterClaimResponse",
     }),
-    RouteAfterClaimResponse: choice("How the renter answered the claim.", AFTER_CLAIM_RESPONSE),
+    RouteAfterClaimResponse: route("RouteAfterClaimResponse", "How the renter answered the claim."),
   },
-  routes: {
-    AFTER_HOLD: { lease_funded: "AwaitMoveOut" },
-    RESUME_FROM_RECORD: {
-      lease_funded: "AwaitMoveOut",
-      moved_out: "AwaitDeductionClaim",
-      lease_renewed: "AwaitMoveOut",
-      deductions_claimed: "AwaitClaimResponse",
-    },
-  },
+  routes: ROUTES,
 };

@@ -3,10 +3,9 @@ import {
   HOLD_UNAVAILABLE,
   lambdaTask,
   PAYMENT_FAILED,
-  UNEXPECTED as U,
   waitWithDeadline,
 } from "../../../../infra/workflow/asl-builder";
-import type { KindRoutes, KindWorkflow } from "../../../../infra/workflow/routes";
+import { type KindWorkflow, routesOf, unrouted } from "../../../../infra/workflow/routes";
 import type { VehicleStep } from "./names";
 
 /**
@@ -15,33 +14,21 @@ import type { VehicleStep } from "./names";
  * balance's hold; from FUNDED on, the goods' waits.
  */
 
-/** What ended the inspection wait. */
-const AFTER_INSPECTION = {
-  created: U,
-  funded: U,
-  cancelled: U,
-  delivered: U,
-  extended: U,
-  evidence_requested: U,
-  refund_requested: U,
-  disputed: "AwaitOpsResolution",
-  release: "ReleaseToSeller",
-  refund: "RefundBuyer",
-  split: U,
-  refund_unresolved: U,
-  released: U,
-  refunded: U,
-  settled: U,
-  escalated: U,
-  partial: U,
-  partially_settled: U,
-  reserved: U,
-  balance: "HoldBalance",
-  parked: "Parked",
-  superseded: "Superseded",
-} as const satisfies KindRoutes<VehicleStep>;
+/** Where each outcome goes from the car's Choice (what ended the inspection wait), and its own steps from the shared ones. */
+const ROUTES: KindWorkflow<VehicleStep, "RouteAfterInspection">["routes"] = {
+  ...unrouted(
+    "created funded cancelled delivered extended evidence_requested refund_requested split refund_unresolved released refunded settled escalated partial partially_settled",
+  ),
+  disputed: { RouteAfterInspection: "AwaitOpsResolution" },
+  release: { RouteAfterInspection: "ReleaseToSeller" },
+  refund: { RouteAfterInspection: "RefundBuyer" },
+  parked: { RouteAfterInspection: "Parked" },
+  superseded: { RouteAfterInspection: "Superseded" },
+  reserved: { RouteAfterHold: "AwaitInspection", ResumeFromRecord: "AwaitInspection" },
+  balance: { RouteAfterInspection: "HoldBalance", ResumeFromRecord: "HoldBalance" },
+};
 
-export const VEHICLE_WORKFLOW: KindWorkflow<VehicleStep> = {
+export const VEHICLE_WORKFLOW: KindWorkflow<VehicleStep, "RouteAfterInspection"> = {
   states: {
     ...waitWithDeadline({
       wait: "AwaitInspection",
@@ -52,7 +39,10 @@ export const VEHICLE_WORKFLOW: KindWorkflow<VehicleStep> = {
         "The buyer did not inspect in time: as the buyer's withdrawal (the deposit is forfeited to the seller when agreed so, else refunded).",
       route: "RouteAfterInspection",
     }),
-    RouteAfterInspection: choice("What ended the inspection wait.", AFTER_INSPECTION),
+    RouteAfterInspection: choice(
+      "What ended the inspection wait.",
+      routesOf("RouteAfterInspection", [ROUTES]),
+    ),
     HoldBalance: lambdaTask({
       comment:
         "The buyer accepted the car: hold the balance (amount − deposit, its own key) and record FUNDED.",
@@ -70,8 +60,5 @@ export const VEHICLE_WORKFLOW: KindWorkflow<VehicleStep> = {
       next: "RefundBuyer",
     }),
   },
-  routes: {
-    AFTER_HOLD: { reserved: "AwaitInspection" },
-    RESUME_FROM_RECORD: { reserved: "AwaitInspection", balance: "HoldBalance" },
-  },
+  routes: ROUTES,
 };
