@@ -211,7 +211,7 @@ export async function performAction(
 ): Promise<Answer> {
   // An action naming a payment method (a car's inspection, for its balance) follows create's rule: one the
   // provider does not take is 400, checked with the body's shape (API.md v1.2).
-  if ("paymentMethod" in command && command.paymentMethod !== undefined)
+  if ("paymentMethod" in command && typeof command.paymentMethod === "string")
     acceptedPaymentMethod(deps.payments, command.paymentMethod);
   const kHash = idem ? keyHash(tenantId, idem.key) : undefined;
   if (idem && kHash) {

@@ -101,8 +101,8 @@ export async function holdFunds(
 }
 
 /**
- * A task on a car's balance: `act` moves its money and answers the entry to
- * record. Once recorded by an earlier run, or decided otherwise meanwhile
+ * A task on the balance of a kind that holds it second (a car's): `act` moves
+ * its money and answers the entry to record. Once recorded by an earlier run, or decided otherwise meanwhile
  * (ops), there is no balance due: the record says where it is.
  */
 async function onBalance(
@@ -114,7 +114,8 @@ async function onBalance(
     if (isSuperseded(record, ref)) return { done: supersededStep(latestVersion(record)) };
     const { balanceDue } = state;
     if (!balanceDue) {
-      const done = lastOf(record, ["funded", "balance_declined"]);
+      const declined = kindOf(state).balanceDeclined;
+      const done = lastOf(record, declined ? ["funded", declined] : ["funded"]);
       return { done: stepOf(record, done?.v ?? latestVersion(record), now) };
     }
     return { append: await act({ ...state, balanceDue }) };

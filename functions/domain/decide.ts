@@ -276,18 +276,19 @@ export function fund(state: EscrowState, paymentRef: string): EntryDraft {
   return { type: kindOf(state).firstHold, actor: "system", data: { paymentRef } };
 }
 
-/** A car's balance is held after an accepted inspection: FUNDED. */
+/** The balance is held in a second hold (a car's, after an accepted inspection): FUNDED. */
 export function fundBalance(state: EscrowState, paymentRef: string): EntryDraft {
   if (!state.balanceDue)
     throw new InvalidTransitionError(`No balance is due on an escrow in ${state.status}.`);
   return { type: "funded", actor: "system", data: { paymentRef } };
 }
 
-/** A car's balance could not be held: the reservation deposit goes back. */
+/** The balance could not be held (a car's): what was held first goes back, as the kind records it. */
 export function declineBalance(state: EscrowState): EntryDraft {
-  if (!state.balanceDue)
+  const declined = kindOf(state).balanceDeclined;
+  if (!state.balanceDue || !declined)
     throw new InvalidTransitionError(`No balance is due on an escrow in ${state.status}.`);
-  return { type: "balance_declined", actor: "system", data: { failureReason: "balance_declined" } };
+  return { type: declined, actor: "system", data: { failureReason: "balance_declined" } };
 }
 
 export function failPayment(state: EscrowState, failureReason: string): EntryDraft {

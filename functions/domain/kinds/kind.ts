@@ -142,6 +142,14 @@ export interface Kind {
    * (a car's forfeitable reservation, withdrawn by its buyer); undefined: the refund.
    */
   cancellation?(state: EscrowState, by: string, action: PendingAction): Pending | undefined;
+  /**
+   * The entry a kind that takes the balance in a second hold (a car's, once its inspection is accepted:
+   * `balanceDue`) records when the balance cannot be held; what was held first then goes back.
+   */
+  readonly balanceDeclined?: Exclude<
+    Extract<Entry, { data: { failureReason: string } }>["type"],
+    "payment_failed"
+  >;
   /** Whether a second hold (a car's balance) may have been taken unseen: a settlement lets it go. */
   balanceUnrecorded?(state: EscrowState): boolean;
   /** The fields the kind adds to the escrow resource. */

@@ -165,6 +165,7 @@ export const vehicle: Kind = {
   cancellation: withdrawal,
   // An accepted inspection: the balance is to be held (HoldBalance), then FUNDED.
   awaiting: (s) => balanceToHold(s),
+  balanceDeclined: "balance_declined",
   balanceUnrecorded: (s) => s.inspection?.accepted === true && s.funded < s.amount,
   view: (s) => ({
     vehicle: s.vehicle,
