@@ -10,21 +10,21 @@ const COMMON_OPEN_STATUSES = [
   "DISPUTED",
 ] as const;
 
-/** Statuses of API.md's table: the common open ones, each kind's own (its module's names.ts), the terminal ones. */
-export const STATUSES = [
-  ...COMMON_OPEN_STATUSES,
-  ...kindNames("statuses"),
-  ...["RELEASED", "REFUNDED", "SETTLED", "CANCELLED"],
-] as readonly EscrowStatus[] as readonly [EscrowStatus, ...EscrowStatus[]];
+/** The statuses an escrow ends in. */
+const TERMINAL = ["RELEASED", "REFUNDED", "SETTLED", "CANCELLED"] as const;
+
 export type EscrowStatus =
   | (typeof COMMON_OPEN_STATUSES)[number]
   | KindNames<"statuses">
-  | "RELEASED"
-  | "REFUNDED"
-  | "SETTLED"
-  | "CANCELLED";
+  | (typeof TERMINAL)[number];
 
-export const TERMINAL_STATUSES: readonly EscrowStatus[] = ["RELEASED", "REFUNDED", "SETTLED", "CANCELLED"];
+/** Statuses of API.md's table: the common open ones, each kind's own (its module's names.ts), the terminal ones. */
+export const STATUSES = [...COMMON_OPEN_STATUSES, ...kindNames("statuses"), ...TERMINAL] as readonly [
+  EscrowStatus,
+  ...EscrowStatus[],
+];
+
+export const TERMINAL_STATUSES: readonly EscrowStatus[] = TERMINAL;
 export const isTerminal = (status: EscrowStatus): boolean => TERMINAL_STATUSES.includes(status);
 
 export type { KindShown, KindState, KindTerms } from "./kinds/names";
