@@ -3,7 +3,7 @@ import type { EscrowKind, Windows } from "./types";
 
 /**
  * What a marketplace gives to create an escrow, once the API has checked it
- * (functions/api/schemas.ts holds the create body, typed against this): the
+ * (functions/api/create-body.ts holds the create body, typed against this): the
  * common fields and every kind's own (its module's types.ts).
  */
 export type CreateEscrowInput = CommonInput & KindInput;

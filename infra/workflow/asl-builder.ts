@@ -1,10 +1,11 @@
 /**
  * A small typed builder for the escrow workflow's Amazon States Language
  * (ARCHITECTURE.md v1.2 decision 6). The definition is written once in
- * TypeScript (escrow-definition.ts) and rendered to
- * statemachines/escrow.asl.json, the file CDK loads and ops read in the
- * console: one Retry policy, and every Choice built from a total map of step
- * outcomes, so a missing or extra route fails to compile.
+ * TypeScript (escrow-definition.ts, and each kind's workflow.ts) and
+ * rendered to statemachines/escrow.asl.json, the file CDK loads and ops read
+ * in the console: one Retry policy, and every Choice built from route tables
+ * total over their step outcomes (routes.ts), so a missing or extra route
+ * fails to compile.
  */
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -157,10 +158,9 @@ export function waitTask(o: { comment: string; next: string; onTimeout: string }
 export const UNEXPECTED = "UnexpectedStep";
 
 /**
- * A Choice on `$.step.outcome` from a total map (routes.ts: every step outcome
- * the Choice can meet is named, each with its state or UNEXPECTED, and
- * TypeScript refuses a missing or an unknown one). Only the routed outcomes
- * are written; the rest take the Default, UnexpectedStep.
+ * A Choice on `$.step.outcome`: the routed outcomes (routes.ts composes them
+ * from its tables), each to its state; every other outcome takes the
+ * Default, UnexpectedStep.
  */
 export function choice(comment: string, routes: Readonly<Record<string, string>>): State {
   return {
