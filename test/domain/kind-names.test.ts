@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { EVENT_TYPES } from "../../functions/domain/events";
 import { KIND_NAMES } from "../../functions/domain/kinds/names";
 import { KIND_MODULES } from "../../functions/domain/kinds/registry";
+import { RENTAL_DEPOSIT_FIELDS } from "../../functions/domain/kinds/rental-deposit/api";
+import { VEHICLE_FIELDS } from "../../functions/domain/kinds/vehicle/api";
 import { OUTCOMES_IF_SILENT } from "../../functions/domain/reminders";
 import { PENDING_ACTIONS, STATUSES } from "../../functions/domain/types";
 
@@ -40,5 +42,16 @@ describe("the kinds' own names", () => {
         for (const window of names.windows) expect(windows, `${kind.name} has ${window}`).toContain(window);
       }
     }
+  });
+
+  it("name each kind's create fields the same in its module and its API (the body it takes is the fields it checks)", () => {
+    const api: Record<string, readonly string[]> = {
+      goods: [],
+      service: [],
+      rental_deposit: Object.keys(RENTAL_DEPOSIT_FIELDS.create()),
+      vehicle: Object.keys(VEHICLE_FIELDS.create()),
+    };
+    for (const kind of Object.values(KIND_MODULES))
+      expect([...kind.createFields].sort(), kind.name).toEqual([...(api[kind.name] ?? [])].sort());
   });
 });
