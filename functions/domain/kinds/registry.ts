@@ -44,6 +44,9 @@ export type KindStep = KindNames<"steps">;
 const OWN_ACTIONS: OwnActions<KindCommand> = { ...RENTAL_DEPOSIT_ACTIONS, ...VEHICLE_ACTIONS };
 const OWN_ENTRIES: OwnEntries<KindEntry> = { ...RENTAL_DEPOSIT_ENTRIES, ...VEHICLE_ENTRIES };
 
+/** The kinds' own action names and entry types (a test holds code outside the kinds to name none of them). */
+export const KIND_OWN_NAMES = { actions: Object.keys(OWN_ACTIONS), entries: Object.keys(OWN_ENTRIES) };
+
 /** The kind's own action of this name, if it is one. */
 export const ownAction = (action: string): OwnAction<KindCommand> | undefined =>
   Object.hasOwn(OWN_ACTIONS, action)
