@@ -131,12 +131,15 @@ export interface ActionDoc {
 /**
  * What a kind adds to the API's shapes, besides its own actions: its create
  * body's fields (each optional: its module's `terms` says which it requires),
- * its windows in the create body's `windows`, and its fields of the escrow
+ * its windows in the create body's `windows`, its fields of the delivery's
+ * body, and its fields of the escrow
  * resource (for the OpenAPI document). functions/domain/kinds/api.ts composes
  * every kind's.
  */
-export interface KindFields<Input> {
+export interface KindFields<Input, Delivery = Record<never, never>> {
   create(): { [K in keyof Input]-?: z.ZodMiniType<Input[K]> };
+  /** Its fields of the delivery's body (the names its names.ts lists as `deliveryFields`). */
+  delivery(): { [K in keyof Delivery]-?: z.ZodMiniType<Delivery[K]> };
   windows(): Record<string, z.ZodMiniType<number | undefined>>;
   view(): Record<string, z.ZodMiniType>;
 }

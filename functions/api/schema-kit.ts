@@ -100,3 +100,39 @@ export const minorUnitsType = (issue: { code: string }) =>
 
 /** An amount the API answers with, in minor units (the resource's fields, for the OpenAPI document). */
 /* @__NO_SIDE_EFFECTS__ */ export const amount = () => z.int().check(z.minimum(0));
+
+/** A reference to a file the marketplace keeps (dispute evidence, a claim item's proof). */
+/* @__NO_SIDE_EFFECTS__ */ const attachment = () =>
+  z.strictObject({
+    name: text(255),
+    contentType: doc(
+      z
+        .string()
+        .check(
+          z.minLength(3),
+          z.maxLength(255),
+          z.regex(/^[\w.+-]+\/[\w.+-]+$/, "must be a media type, e.g. image/jpeg"),
+        ),
+      { example: "image/jpeg" },
+    ),
+    sha256: doc(z.string().check(z.regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex characters")), {
+      description: "The SHA-256 of the file, which stays with the marketplace.",
+    }),
+    uri: doc(
+      z
+        .string()
+        .check(
+          z.maxLength(2048),
+          z.regex(/^https:\/\/[^\s/$.?#][^\s]*$/, "must be an https: URL"),
+          wellFormed(),
+        ),
+      { example: "https://files.example.com/claims/kitchen.jpg" },
+    ),
+  });
+
+export const AttachmentsInput = schema(() =>
+  doc(z.array(attachment()).check(z.maxLength(10)), {
+    id: "Attachments",
+    description: "Up to 10 references to files the marketplace keeps, each with its SHA-256.",
+  }),
+);

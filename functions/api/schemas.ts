@@ -1,8 +1,9 @@
 import * as z from "zod/mini";
-import { actorId, doc, minorUnits, note, optionalText, schema, text, wellFormed } from "./schema-kit";
+import { AttachmentsInput, actorId, doc, minorUnits, note, optionalText, schema, text } from "./schema-kit";
 
 export { doc } from "./schema-kit";
 
+import { KIND_FIELDS } from "../domain/kinds/api";
 import { REASON_CODES } from "../domain/types";
 import { DAY, MAX_EXTENSION_SECONDS } from "../domain/windows";
 
@@ -32,12 +33,8 @@ export const DeliveryBody = schema(() =>
     carrier: optionalText(100),
     trackingNumber: optionalText(100),
     note: note(),
-    titleTransferRef: z.optional(
-      doc(text(64), {
-        description: "vehicle (required there): the number of the registration-transfer document.",
-        example: "BJ-2026-118833",
-      }),
-    ),
+    // Each kind's own (a car's titleTransferRef: its api.ts).
+    ...KIND_FIELDS.delivery(),
     handoverCode: z.optional(handoverCode()),
   }),
 );
@@ -128,43 +125,6 @@ export const AssignmentBody = schema(() =>
         "`me`: the caller takes the case (even from someone else: the last writer wins); null: nobody holds it.",
       example: "me",
     }),
-  }),
-);
-
-// rental_deposit
-
-/* @__NO_SIDE_EFFECTS__ */ const attachment = () =>
-  z.strictObject({
-    name: text(255),
-    contentType: doc(
-      z
-        .string()
-        .check(
-          z.minLength(3),
-          z.maxLength(255),
-          z.regex(/^[\w.+-]+\/[\w.+-]+$/, "must be a media type, e.g. image/jpeg"),
-        ),
-      { example: "image/jpeg" },
-    ),
-    sha256: doc(z.string().check(z.regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex characters")), {
-      description: "The SHA-256 of the file, which stays with the marketplace.",
-    }),
-    uri: doc(
-      z
-        .string()
-        .check(
-          z.maxLength(2048),
-          z.regex(/^https:\/\/[^\s/$.?#][^\s]*$/, "must be an https: URL"),
-          wellFormed(),
-        ),
-      { example: "https://files.example.com/claims/kitchen.jpg" },
-    ),
-  });
-
-export const AttachmentsInput = schema(() =>
-  doc(z.array(attachment()).check(z.maxLength(10)), {
-    id: "Attachments",
-    description: "Up to 10 references to files the marketplace keeps, each with its SHA-256.",
   }),
 );
 

@@ -1,6 +1,7 @@
 import type { EntryDraft } from "./entries";
 import { ForbiddenError, InvalidTransitionError, ValidationError } from "./errors";
 import { finalDisbursement } from "./evolve";
+import { type KindDelivery, kindDeliveryOf } from "./kinds/names";
 import { acceptedAction, type KindCommand, kindOf, ownAction, waitOf } from "./kinds/registry";
 import { disburse, heldOf, sumOf } from "./money";
 import { decideResume } from "./ops-decisions";
@@ -23,17 +24,15 @@ import { MAX_EXTENSIONS, MAX_TOTAL_EXTENSION_SECONDS } from "./windows";
 
 /** The actions every kind's escrow may know (each kind lists which of them it has). */
 type CommonCommand =
-  | {
+  | ({
       action: "delivery";
       actorId: string;
       carrier?: string;
       trackingNumber?: string;
       note?: string;
-      /** vehicle: required. */
-      titleTransferRef?: string;
       /** Checked against the escrow's current handover code by the service (422), never stored. */
       handoverCode?: string;
-    }
+    } & KindDelivery)
   | { action: "confirmation"; actorId: string }
   | { action: "extension"; actorId: string; seconds: number }
   | { action: "refund-request"; actorId: string; amount?: number; reason: string }
@@ -193,7 +192,7 @@ export function decideAction(state: EscrowState, command: ActionCommand, now: Da
           carrier: command.carrier ?? null,
           trackingNumber: command.trackingNumber ?? null,
           note: command.note ?? null,
-          ...(command.titleTransferRef !== undefined ? { titleTransferRef: command.titleTransferRef } : {}),
+          ...kindDeliveryOf(command),
           ...(command.handoverCode !== undefined ? { inPerson: true as const } : {}),
         },
       };

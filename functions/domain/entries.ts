@@ -1,3 +1,4 @@
+import type { KindDelivery } from "./kinds/names";
 import type { KindEntry } from "./kinds/registry";
 import type { WindowName } from "./outcomes";
 import type {
@@ -36,11 +37,9 @@ type CommonEntry =
         carrier: string | null;
         trackingNumber: string | null;
         note: string | null;
-        /** vehicle */
-        titleTransferRef?: string;
         /** Proved by a handover code (never the code itself). */
         inPerson?: true;
-      }
+      } & KindDelivery
     >
   | EntryOf<"extended", { actorId: string; seconds: number }>
   | EntryOf<"refund_requested", { actorId: string; amount: number; reason: string }>

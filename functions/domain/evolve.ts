@@ -1,4 +1,5 @@
 import type { Entry, EntryDraft } from "./entries";
+import { kindDeliveryOf } from "./kinds/names";
 import { kindOf, NO_KIND_STATE, ownEntry, waitOf, waitWithWindow } from "./kinds/registry";
 import { holdPostings, settlementPostings } from "./ledger";
 import { disburse, heldOf, sumOf } from "./money";
@@ -93,9 +94,7 @@ function evolveEntry(state: EscrowState, entry: Entry): EscrowState {
           trackingNumber: entry.data.trackingNumber,
           note: entry.data.note,
           deliveredAt: entry.at,
-          ...(entry.data.titleTransferRef !== undefined
-            ? { titleTransferRef: entry.data.titleTransferRef }
-            : {}),
+          ...kindDeliveryOf(entry.data),
           ...(entry.data.inPerson ? { method: "in_person" as const, handedOverAt: entry.at } : {}),
         },
       };

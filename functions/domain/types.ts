@@ -1,4 +1,11 @@
-import { type KindNames, type KindShown, type KindState, type KindTerms, kindNames } from "./kinds/names";
+import {
+  type KindDelivery,
+  type KindNames,
+  type KindShown,
+  type KindState,
+  type KindTerms,
+  kindNames,
+} from "./kinds/names";
 import type { EscrowKind } from "./kinds/registry";
 
 /** The statuses every kind may be in before it ends (API.md's table). */
@@ -204,17 +211,18 @@ export type EscrowState = Omit<EscrowTerms, keyof KindState> & KindState & Commo
 interface CommonState {
   status: EscrowStatus;
   deadline: string | null;
-  delivery: {
-    carrier: string | null;
-    trackingNumber: string | null;
-    note: string | null;
-    deliveredAt: string;
-    /** vehicle: the number of the registration-transfer document. */
-    titleTransferRef?: string;
-    /** Proved by a handover code at a face-to-face meeting. */
-    method?: "in_person";
-    handedOverAt?: string;
-  } | null;
+  /** The delivery: the common fields and the kind's own (a car's title transfer). */
+  delivery:
+    | ({
+        carrier: string | null;
+        trackingNumber: string | null;
+        note: string | null;
+        deliveredAt: string;
+        /** Proved by a handover code at a face-to-face meeting. */
+        method?: "in_person";
+        handedOverAt?: string;
+      } & KindDelivery)
+    | null;
   refundRequest: { amount: number; reason: string; requestedAt: string } | null;
   dispute: {
     openedBy: ActorRole;

@@ -29,7 +29,15 @@ import {
 export const KIND_NAMES = [VEHICLE_NAMES, RENTAL_DEPOSIT_NAMES] as const;
 
 type Names = (typeof KIND_NAMES)[number];
-type NameList = "statuses" | "events" | "windows" | "windowNames" | "pendingActions" | "ifSilent" | "steps";
+type NameList =
+  | "statuses"
+  | "events"
+  | "windows"
+  | "windowNames"
+  | "pendingActions"
+  | "ifSilent"
+  | "deliveryFields"
+  | "steps";
 
 /** Every kind's own names of one sort (each kind's are its own: two kinds never share one). */
 export type KindNames<L extends NameList> = Names[L][number];
@@ -37,6 +45,15 @@ export type KindNames<L extends NameList> = Names[L][number];
 /** Every kind's own names of one sort, in the registry's order. */
 export const kindNames = <L extends NameList>(list: L): KindNames<L>[] =>
   KIND_NAMES.flatMap((names) => names[list] as readonly KindNames<L>[]);
+
+/** The fields a kind's delivery carries besides the common ones (a car's `titleTransferRef`), each text. */
+export type KindDelivery = Partial<Record<KindNames<"deliveryFields">, string>>;
+
+/** The kinds' delivery fields given in `from` (a command, an entry), those left out left out. */
+export const kindDeliveryOf = (from: KindDelivery): KindDelivery =>
+  Object.fromEntries(
+    kindNames("deliveryFields").flatMap((k) => (from[k] === undefined ? [] : [[k, from[k]]])),
+  );
 
 /** The create body's fields only some kinds have (each kind's own, all optional: the kind checks its own). */
 export type KindInput = RentalDepositInput & VehicleInput;

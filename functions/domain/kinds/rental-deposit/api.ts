@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { type ActionDoc, actionRoute, type KindFields } from "../../../api/route-kit";
 import {
+  AttachmentsInput,
   actorId,
   amount,
   doc,
@@ -12,7 +13,6 @@ import {
   timestamp,
   windowSeconds,
 } from "../../../api/schema-kit";
-import { AttachmentsInput } from "../../../api/schemas";
 import { CLAIM_CATEGORIES, type RentalDepositInput } from "./types";
 
 /**
@@ -151,6 +151,7 @@ export const LeaseInput = schema(() =>
 /** What the rental deposit adds to the create body, its windows and the escrow resource. */
 export const RENTAL_DEPOSIT_FIELDS: KindFields<RentalDepositInput> = {
   create: () => ({ lease: z.optional(LeaseInput) }),
+  delivery: () => ({}),
   windows: () => ({
     claimSeconds: z.optional(windowSeconds()),
     claimResponseSeconds: z.optional(windowSeconds()),

@@ -14,6 +14,7 @@ export const RENTAL_DEPOSIT_NAMES = {
   pendingActions: ["deposit-return", "claim-response", "auto-claim-acceptance"],
   /** What a reminder says happens when no one acts: the claim is accepted; the lease ends (the renter has moved out). */
   ifSilent: ["accept_claim", "move_out"],
+  deliveryFields: [],
   /** Its workflow steps: the lease wait, the claim window, the renter's answer. */
   steps: ["lease_funded", "moved_out", "lease_renewed", "deductions_claimed"],
 } as const;

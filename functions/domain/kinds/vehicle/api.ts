@@ -11,7 +11,7 @@ import {
   timestamp,
   windowSeconds,
 } from "../../../api/schema-kit";
-import type { VehicleInput } from "./types";
+import type { VehicleDelivery, VehicleInput } from "./types";
 
 /** The car's own route (API.md v1.1, POST …/inspection): its body, its route, its OpenAPI text. */
 
@@ -69,7 +69,7 @@ export const VehicleInputSchema = schema(() =>
 );
 
 /** What the car adds to the create body, its windows and the escrow resource (API.md v1.1). */
-export const VEHICLE_FIELDS: KindFields<VehicleInput> = {
+export const VEHICLE_FIELDS: KindFields<VehicleInput, VehicleDelivery> = {
   create: () => ({
     deposit: z.optional(
       minorUnits(
@@ -83,6 +83,14 @@ export const VEHICLE_FIELDS: KindFields<VehicleInput> = {
       }),
     ),
     vehicle: z.optional(VehicleInputSchema),
+  }),
+  delivery: () => ({
+    titleTransferRef: z.optional(
+      doc(text(64), {
+        description: "vehicle (required there): the number of the registration-transfer document.",
+        example: "BJ-2026-118833",
+      }),
+    ),
   }),
   windows: () => ({ inspectionSeconds: z.optional(windowSeconds()) }),
   view: () => ({

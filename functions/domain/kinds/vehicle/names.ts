@@ -15,6 +15,8 @@ export const VEHICLE_NAMES = {
   pendingActions: ["inspection", "auto-cancellation"],
   /** What a reminder says happens when the buyer lets the inspection window pass, if agreed so. */
   ifSilent: ["forfeit_deposit"],
+  /** The fields its delivery carries besides the common ones (text): the registration-transfer document's number. */
+  deliveryFields: ["titleTransferRef"],
   /** Its workflow steps: the deposit held (the inspection wait), the balance to hold. */
   steps: ["reserved", "balance"],
 } as const;

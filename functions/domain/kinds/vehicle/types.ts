@@ -1,3 +1,5 @@
+import type { VEHICLE_NAMES } from "./names";
+
 /**
  * What a car adds to an escrow (API.md v1.1, kind `vehicle`): its create
  * input, its terms, the state they grow into, and which of it the resource
@@ -29,6 +31,9 @@ export interface VehicleTerms {
 export interface VehicleState {
   inspection: { accepted: boolean; reason: string | null; at: string } | null;
 }
+
+/** Its own fields of the delivery (its names.ts's `deliveryFields`): the registration-transfer document's number. */
+export type VehicleDelivery = Partial<Record<(typeof VEHICLE_NAMES.deliveryFields)[number], string>>;
 
 /** Its fields of the resource (its module's `view`). */
 export type VehicleShown = "vehicle" | "deposit" | "depositForfeitable" | "inspection";
