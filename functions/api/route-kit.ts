@@ -136,10 +136,11 @@ export interface ActionDoc {
  * resource (for the OpenAPI document). functions/domain/kinds/api.ts composes
  * every kind's.
  */
-export interface KindFields<Input, Delivery = Record<never, never>> {
+export interface KindFields<Input, Delivery = Record<never, never>, Window extends string = string> {
   create(): { [K in keyof Input]-?: z.ZodMiniType<Input[K]> };
   /** Its fields of the delivery's body (the names its names.ts lists as `deliveryFields`). */
   delivery(): { [K in keyof Delivery]-?: z.ZodMiniType<Delivery[K]> };
-  windows(): Record<string, z.ZodMiniType<number | undefined>>;
+  /** Its windows: exactly those its names.ts lists (a missing or an extra one fails to compile). */
+  windows(): Record<Window, z.ZodMiniType<number | undefined>>;
   view(): Record<string, z.ZodMiniType>;
 }

@@ -1,5 +1,5 @@
 import type { ActionDoc, KindFields } from "../../api/route-kit";
-import type { KindDelivery, KindInput } from "./names";
+import type { KindDelivery, KindInput, KindNames } from "./names";
 import {
   RENTAL_DEPOSIT_FIELDS,
   RENTAL_DEPOSIT_ROUTE_DOCS,
@@ -30,7 +30,7 @@ export const KIND_ROUTE_DOCS: Record<(typeof KIND_ROUTES)[number]["id"], ActionD
   }))();
 
 /** What every kind adds to the API's shapes (each kind's own fields; the create body's all optional). */
-export const KIND_FIELDS: KindFields<KindInput, KindDelivery> = {
+export const KIND_FIELDS: KindFields<KindInput, KindDelivery, KindNames<"windows">> = {
   create: () => ({ ...RENTAL_DEPOSIT_FIELDS.create(), ...VEHICLE_FIELDS.create() }),
   delivery: () => ({ ...RENTAL_DEPOSIT_FIELDS.delivery(), ...VEHICLE_FIELDS.delivery() }),
   windows: () => ({ ...RENTAL_DEPOSIT_FIELDS.windows(), ...VEHICLE_FIELDS.windows() }),

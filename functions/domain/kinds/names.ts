@@ -49,11 +49,12 @@ export const kindNames = <L extends NameList>(list: L): KindNames<L>[] =>
 /** The fields a kind's delivery carries besides the common ones (a car's `titleTransferRef`), each text. */
 export type KindDelivery = Partial<Record<KindNames<"deliveryFields">, string>>;
 
+/** Every kind's delivery fields, listed once (the fold reads them for every delivery). */
+const DELIVERY_FIELDS = kindNames("deliveryFields");
+
 /** The kinds' delivery fields given in `from` (a command, an entry), those left out left out. */
 export const kindDeliveryOf = (from: KindDelivery): KindDelivery =>
-  Object.fromEntries(
-    kindNames("deliveryFields").flatMap((k) => (from[k] === undefined ? [] : [[k, from[k]]])),
-  );
+  Object.fromEntries(DELIVERY_FIELDS.flatMap((k) => (from[k] === undefined ? [] : [[k, from[k]]])));
 
 /** The create body's fields only some kinds have (each kind's own, all optional: the kind checks its own). */
 export type KindInput = RentalDepositInput & VehicleInput;

@@ -13,6 +13,7 @@ import {
   timestamp,
   windowSeconds,
 } from "../../../api/schema-kit";
+import type { RENTAL_DEPOSIT_NAMES } from "./names";
 import { CLAIM_CATEGORIES, type RentalDepositInput } from "./types";
 
 /**
@@ -149,7 +150,11 @@ export const LeaseInput = schema(() =>
 );
 
 /** What the rental deposit adds to the create body, its windows and the escrow resource. */
-export const RENTAL_DEPOSIT_FIELDS: KindFields<RentalDepositInput> = {
+export const RENTAL_DEPOSIT_FIELDS: KindFields<
+  RentalDepositInput,
+  Record<never, never>,
+  (typeof RENTAL_DEPOSIT_NAMES.windows)[number]
+> = {
   create: () => ({ lease: z.optional(LeaseInput) }),
   delivery: () => ({}),
   windows: () => ({

@@ -11,6 +11,7 @@ import {
   timestamp,
   windowSeconds,
 } from "../../../api/schema-kit";
+import type { VEHICLE_NAMES } from "./names";
 import type { VehicleDelivery, VehicleInput } from "./types";
 
 /** The car's own route (API.md v1.1, POST …/inspection): its body, its route, its OpenAPI text. */
@@ -69,7 +70,11 @@ export const VehicleInputSchema = schema(() =>
 );
 
 /** What the car adds to the create body, its windows and the escrow resource (API.md v1.1). */
-export const VEHICLE_FIELDS: KindFields<VehicleInput, VehicleDelivery> = {
+export const VEHICLE_FIELDS: KindFields<
+  VehicleInput,
+  VehicleDelivery,
+  (typeof VEHICLE_NAMES.windows)[number]
+> = {
   create: () => ({
     deposit: z.optional(
       minorUnits(
